@@ -1,0 +1,130 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Code is the stable, public name of a domain error (API.md's error codes).
+type Code string
+
+// The domain error codes. http maps each to one HTTP status.
+const (
+	CodeValidation          Code = "VALIDATION_FAILED"
+	CodeUnauthenticated     Code = "UNAUTHENTICATED"
+	CodePaymentDeclined     Code = "PAYMENT_DECLINED"
+	CodeForbidden           Code = "FORBIDDEN"
+	CodeNotFound            Code = "NOT_FOUND"
+	CodeSeatUnavailable     Code = "SEAT_UNAVAILABLE"
+	CodeSoldOut             Code = "SOLD_OUT"
+	CodeHoldNotActive       Code = "HOLD_NOT_ACTIVE"
+	CodeIdempotencyConflict Code = "IDEMPOTENCY_CONFLICT"
+	CodeHoldExpired         Code = "HOLD_EXPIRED"
+	CodeLimitExceeded       Code = "LIMIT_EXCEEDED"
+	CodeRateLimited         Code = "RATE_LIMITED"
+	CodeUnavailable         Code = "UNAVAILABLE"
+)
+
+// Error is a domain error: a code, a message, and the details a client can act on.
+// errors.Is matches two Errors by code, so the sentinels below work with wrapped values.
+type Error struct {
+	Code    Code
+	Message string
+	// Seats lists the seats a SEAT_UNAVAILABLE refusal is about.
+	Seats []string
+	// Fields names each invalid field of a VALIDATION_FAILED error.
+	Fields map[string]string
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(string(e.Code)))
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if len(e.Seats) > 0 {
+		b.WriteString(" [")
+		b.WriteString(strings.Join(e.Seats, ","))
+		b.WriteString("]")
+	}
+	if len(e.Fields) > 0 {
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, "; %s: %s", k, e.Fields[k])
+		}
+	}
+	return b.String()
+}
+
+// Is reports whether target is an *Error with the same code.
+func (e *Error) Is(target error) bool {
+	var t *Error
+	if !errors.As(target, &t) {
+		return false
+	}
+	return t.Code == e.Code
+}
+
+// Retryable reports whether the same request may succeed if sent again.
+func (e *Error) Retryable() bool { return e.Code == CodeUnavailable }
+
+// The sentinels. Compare with errors.Is; build detailed values with the helpers below.
+var (
+	ErrValidation          = &Error{Code: CodeValidation, Message: "invalid request"}
+	ErrUnauthenticated     = &Error{Code: CodeUnauthenticated, Message: "missing, invalid or expired token"}
+	ErrPaymentDeclined     = &Error{Code: CodePaymentDeclined, Message: "payment declined; the hold is still held"}
+	ErrForbidden           = &Error{Code: CodeForbidden, Message: "not allowed"}
+	ErrNotFound            = &Error{Code: CodeNotFound, Message: "not found"}
+	ErrSeatUnavailable     = &Error{Code: CodeSeatUnavailable, Message: "a requested seat is held or sold"}
+	ErrSoldOut             = &Error{Code: CodeSoldOut, Message: "not enough seats available"}
+	ErrHoldNotActive       = &Error{Code: CodeHoldNotActive, Message: "the hold is no longer active"}
+	ErrIdempotencyConflict = &Error{Code: CodeIdempotencyConflict, Message: "idempotency key reused with a different request"}
+	ErrHoldExpired         = &Error{Code: CodeHoldExpired, Message: "the hold has expired"}
+	ErrLimitExceeded       = &Error{Code: CodeLimitExceeded, Message: "per-user ticket limit for this event exceeded"}
+	ErrRateLimited         = &Error{Code: CodeRateLimited, Message: "too many requests"}
+	ErrUnavailable         = &Error{Code: CodeUnavailable, Message: "temporarily unavailable; retry"}
+)
+
+// ErrFenced means a newer activation of the section owns it now; the batch changed
+// nothing. Callers see it as ErrUnavailable (retryable).
+var ErrFenced = errors.New("fenced: a newer activation owns the section")
+
+// SeatsUnavailable returns a SEAT_UNAVAILABLE error naming the seats.
+func SeatsUnavailable(seats []string) *Error {
+	return &Error{Code: CodeSeatUnavailable, Message: ErrSeatUnavailable.Message, Seats: seats}
+}
+
+// Invalid returns a VALIDATION_FAILED error for one field.
+func Invalid(field, problem string) *Error {
+	return &Error{Code: CodeValidation, Message: "invalid request", Fields: map[string]string{field: problem}}
+}
+
+// InvalidFields returns a VALIDATION_FAILED error for several fields.
+func InvalidFields(fields map[string]string) *Error {
+	return &Error{Code: CodeValidation, Message: "invalid request", Fields: fields}
+}
+
+// Unavailable returns a retryable error that says why.
+func Unavailable(why string) *Error {
+	return &Error{Code: CodeUnavailable, Message: why}
+}
+
+// AsError returns err as a domain *Error: itself when it is one, ErrUnavailable for
+// ErrFenced, and nil with ok false for anything else.
+func AsError(err error) (e *Error, ok bool) {
+	if errors.As(err, &e) {
+		return e, true
+	}
+	if errors.Is(err, ErrFenced) {
+		return Unavailable("section moved to another activation"), true
+	}
+	return nil, false
+}

@@ -1,0 +1,131 @@
+package actors
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// The Kafka topics of API.md.
+const (
+	TopicSeatReserved     = "seat.reserved"
+	TopicSeatReleased     = "seat.released"
+	TopicBookingCreated   = "booking.created"
+	TopicBookingCancelled = "booking.cancelled"
+	TopicPaymentProcessed = "payment.processed"
+)
+
+// Topics lists every topic TicketBlitz publishes to.
+var Topics = []string{TopicSeatReserved, TopicSeatReleased, TopicBookingCreated, TopicBookingCancelled, TopicPaymentProcessed}
+
+// The envelope types, one per topic.
+const (
+	TypeSeatReserved     = "SeatReserved"
+	TypeSeatReleased     = "SeatReleased"
+	TypeBookingCreated   = "BookingCreated"
+	TypeBookingCancelled = "BookingCancelled"
+	TypePaymentProcessed = "PaymentProcessed"
+)
+
+// The reasons a SeatReleased event gives.
+const (
+	ReasonReleased      = "released"
+	ReasonExpired       = "expired"
+	ReasonCancelled     = "cancelled"
+	ReasonPaymentFailed = "payment_failed"
+)
+
+// Envelope is the versioned JSON value of every Kafka record (API.md).
+type Envelope struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Version    int             `json:"version"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	EventID    string          `json:"event_id"`
+	SectionID  string          `json:"section_id"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// SeatReserved is the data of a seat.reserved event: a hold was placed.
+type SeatReserved struct {
+	HoldID         string    `json:"hold_id"`
+	UserID         string    `json:"user_id"`
+	Seats          []string  `json:"seats"`
+	Quantity       int       `json:"quantity"`
+	ExpiresAt      time.Time `json:"expires_at"`
+	SectionVersion int64     `json:"section_version"`
+}
+
+// SeatReleased is the data of a seat.released event: seats became available again.
+type SeatReleased struct {
+	HoldID         string   `json:"hold_id,omitempty"`
+	OrderID        string   `json:"order_id,omitempty"`
+	UserID         string   `json:"user_id"`
+	Seats          []string `json:"seats"`
+	Quantity       int      `json:"quantity"`
+	Reason         string   `json:"reason"`
+	SectionVersion int64    `json:"section_version"`
+}
+
+// BookingCreated is the data of a booking.created event: held seats were sold.
+type BookingCreated struct {
+	OrderID        string   `json:"order_id"`
+	HoldID         string   `json:"hold_id"`
+	UserID         string   `json:"user_id"`
+	Seats          []string `json:"seats"`
+	Quantity       int      `json:"quantity"`
+	TotalCents     int64    `json:"total_cents"`
+	Currency       string   `json:"currency"`
+	SectionVersion int64    `json:"section_version"`
+}
+
+// BookingCancelled is the data of a booking.cancelled event.
+type BookingCancelled struct {
+	OrderID        string   `json:"order_id"`
+	UserID         string   `json:"user_id"`
+	Seats          []string `json:"seats"`
+	Quantity       int      `json:"quantity"`
+	SectionVersion int64    `json:"section_version"`
+}
+
+// PaymentProcessed is the data of a payment.processed event.
+type PaymentProcessed struct {
+	HoldID      string `json:"hold_id"`
+	OrderID     string `json:"order_id,omitempty"`
+	UserID      string `json:"user_id"`
+	AmountCents int64  `json:"amount_cents"`
+	Currency    string `json:"currency"`
+	Status      string `json:"status"` // approved or declined
+}
+
+// TopicOf returns the topic an envelope type is published to.
+func TopicOf(envelopeType string) string {
+	switch envelopeType {
+	case TypeSeatReserved:
+		return TopicSeatReserved
+	case TypeSeatReleased:
+		return TopicSeatReleased
+	case TypeBookingCreated:
+		return TopicBookingCreated
+	case TypeBookingCancelled:
+		return TopicBookingCancelled
+	case TypePaymentProcessed:
+		return TopicPaymentProcessed
+	}
+	return ""
+}
+
+// NewOutboxMessage encodes data in an envelope for the section.
+func NewOutboxMessage(id string, envelopeType string, at time.Time, key SectionKey, data any) (OutboxMessage, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return OutboxMessage{}, err
+	}
+	payload, err := json.Marshal(Envelope{
+		ID: id, Type: envelopeType, Version: 1, OccurredAt: at.UTC(),
+		EventID: key.EventID, SectionID: key.SectionID, Data: raw,
+	})
+	if err != nil {
+		return OutboxMessage{}, err
+	}
+	return OutboxMessage{Topic: TopicOf(envelopeType), Key: key.Identity(), Payload: payload}, nil
+}

@@ -1,0 +1,176 @@
+package actors
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the section actor's system of record. Implementations must make Commit
+// atomic and fenced: it applies the whole batch or nothing, and only when the section's
+// (epoch, version) in the store still equals the batch's.
+type Store interface {
+	// Activate bumps the section's epoch and loads its state, in one transaction.
+	// It returns an error wrapping ErrNotFound when the section does not exist.
+	Activate(ctx context.Context, key SectionKey) (*Snapshot, error)
+	// Commit writes one batch. It returns ErrFenced (wrapped or not) when the section's
+	// epoch or version no longer match: another activation took over, nothing was written.
+	Commit(ctx context.Context, b *Batch) error
+}
+
+// Directory answers the few questions actors.Client must ask before it can route a
+// request: which section a hold or order lives in, and what a user already has.
+type Directory interface {
+	// LocateHold returns the section and owner of a hold, or ErrNotFound.
+	LocateHold(ctx context.Context, holdID string) (SectionKey, string, error)
+	// LocateOrder returns the section and owner of an order, or ErrNotFound.
+	LocateOrder(ctx context.Context, orderID string) (SectionKey, string, error)
+	// TicketsElsewhere counts the user's held and bought tickets for the event in
+	// sections other than the one named.
+	TicketsElsewhere(ctx context.Context, eventID, sectionID, userID string) (int, error)
+	// Idempotent returns the stored record of (user, key), or ok false.
+	Idempotent(ctx context.Context, userID, key string) (rec IdempotencyRecord, ok bool, err error)
+}
+
+// Snapshot is a section's state as an activation loads it.
+type Snapshot struct {
+	Key               SectionKey
+	Epoch             int64
+	Version           int64
+	Name              string
+	Kind              SectionKind
+	PriceCents        int64
+	Capacity          int
+	Currency          string
+	MaxTicketsPerUser int
+	Seats             []Seat // reserved sections, ordered by row then number
+	Held              int    // general admission counters
+	Sold              int
+	Holds             []Hold  // holds still in status held
+	Orders            []Order // confirmed orders
+	Idempotency       []IdempotencyRecord
+	// DBNow is the database's clock at activation; expiry is computed on it.
+	DBNow time.Time
+}
+
+// Batch is everything one group commit writes, in one transaction.
+type Batch struct {
+	Key     SectionKey
+	Epoch   int64
+	Version int64 // the version the batch was decided on; the store writes Version+1
+	Seats   []SeatChange
+	Held    int // general-admission counters after the batch
+	Sold    int
+	Holds   []Hold  // inserted or updated by id
+	Orders  []Order // inserted or updated by id; the store keeps tickets in step
+	Keys    []IdempotencyRecord
+	Outbox  []OutboxMessage
+}
+
+// Empty reports whether the batch writes nothing but the version bump.
+func (b *Batch) Empty() bool {
+	return len(b.Seats) == 0 && len(b.Holds) == 0 && len(b.Orders) == 0 && len(b.Keys) == 0 && len(b.Outbox) == 0
+}
+
+// SeatChange is the new state of one seat.
+type SeatChange struct {
+	ID      string
+	Status  SeatStatus
+	HoldID  string
+	OrderID string
+}
+
+// IdempotencyRecord is the first answer given to (user, key).
+type IdempotencyRecord struct {
+	UserID      string
+	Key         string
+	EventID     string
+	SectionID   string
+	RequestHash []byte
+	Response    []byte // an encoded Reply
+}
+
+// OutboxMessage is one Kafka record to publish after the batch commits.
+type OutboxMessage struct {
+	Topic   string
+	Key     string
+	Payload []byte
+}
+
+// Leases are short, renewable Redis leases. They make a second activation of a section
+// back off; they are an efficiency measure, never the guarantee (the fence is).
+type Leases interface {
+	// Acquire takes name for owner for ttl if nobody holds it.
+	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// Renew extends name for ttl if owner still holds it.
+	Renew(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// Release deletes name if owner still holds it.
+	Release(ctx context.Context, name, owner string) error
+}
+
+// Payments is the payment step of a confirm.
+type Payments interface {
+	// Charge authorizes amount for token. It returns ErrPaymentDeclined when the card
+	// is declined. It must be fast: the section actor calls it inline.
+	Charge(ctx context.Context, token string, amountCents int64, currency string) error
+}
+
+// Tracer receives the visualizer's traces. Trace must never block.
+type Tracer interface {
+	Trace(t Trace)
+}
+
+// Trace is one visualizer trace (API.md, /ws/visualizer).
+type Trace struct {
+	Type      string    `json:"type"`
+	At        time.Time `json:"at"`
+	Node      string    `json:"node"`
+	Actor     string    `json:"actor,omitempty"`
+	Depth     int       `json:"depth,omitempty"`
+	Decisions int       `json:"decisions,omitempty"`
+	Outcome   string    `json:"outcome,omitempty"`
+	Millis    float64   `json:"ms,omitempty"`
+	Action    string    `json:"action,omitempty"`
+	Topic     string    `json:"topic,omitempty"`
+	Key       string    `json:"key,omitempty"`
+	Offset    int64     `json:"offset,omitempty"`
+	Member    string    `json:"member,omitempty"`
+	Epoch     int64     `json:"epoch,omitempty"`
+	Version   int64     `json:"version,omitempty"`
+}
+
+// The trace types.
+const (
+	TraceActivation  = "activation"
+	TracePassivation = "passivation"
+	TraceMailbox     = "mailbox"
+	TraceBatch       = "batch"
+	TraceLease       = "lease"
+	TraceKafka       = "kafka"
+	TraceMember      = "member"
+)
+
+// Clock tells time and schedules callbacks; tests inject a fake one.
+type Clock interface {
+	Now() time.Time
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a scheduled callback that can be cancelled.
+type Timer interface {
+	Stop() bool
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// AfterFunc wraps time.AfterFunc.
+func (SystemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// NopTracer discards traces.
+type NopTracer struct{}
+
+// Trace does nothing.
+func (NopTracer) Trace(Trace) {}

@@ -1,0 +1,61 @@
+package actors
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// HoldRequest asks for a hold: explicit seats (all or none), a best-available quantity
+// in a reserved section, or a general-admission quantity.
+type HoldRequest struct {
+	EventID   string
+	SectionID string
+	UserID    string
+	Seats     []string
+	Quantity  int
+	// Accessible asks best available for accessible seats only.
+	Accessible     bool
+	IdempotencyKey string
+}
+
+// ConfirmRequest pays for a hold and turns it into an order.
+type ConfirmRequest struct {
+	HoldID         string
+	UserID         string
+	PaymentToken   string
+	IdempotencyKey string
+}
+
+// Hash identifies the request's meaning for idempotency: the same key with another hash
+// is IDEMPOTENCY_CONFLICT. Explicit seats are compared as a set.
+func (r HoldRequest) Hash() []byte {
+	seats := append([]string(nil), r.Seats...)
+	sort.Strings(seats)
+	return hashParts("hold", r.EventID, r.SectionID, strings.Join(seats, ","), strconv.Itoa(r.Quantity), boolString(r.Accessible))
+}
+
+// Hash identifies the request's meaning for idempotency.
+func (r ConfirmRequest) Hash() []byte {
+	return hashParts("confirm", r.HoldID, r.PaymentToken)
+}
+
+func hashParts(parts ...string) []byte {
+	h := sha256.New()
+	var n [8]byte
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write([]byte(p))
+	}
+	return h.Sum(nil)
+}
+
+func boolString(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
