@@ -1,0 +1,251 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	protocluster "github.com/asynkron/protoactor-go/cluster"
+	"go.uber.org/zap"
+)
+
+// ClientConfig tunes Client's retries. The zero value works.
+type ClientConfig struct {
+	// AttemptTimeout bounds one request to the section actor (default 5s).
+	AttemptTimeout time.Duration
+	// Attempts is how many times a retryable failure is tried (default 6).
+	Attempts int
+	// BaseBackoff is the first retry's wait; it doubles up to MaxBackoff, with jitter
+	// (defaults 25ms and 1s).
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	Logger      *zap.Logger
+}
+
+// Client is the small API the rest of TicketBlitz uses to reach section actors, on
+// whichever node they live. It retries what may be retried (the section is moving, a
+// batch was fenced, a request timed out with unknown outcome) with backoff and the same
+// idempotency key, so a caller sees a definite answer or ErrUnavailable, never a
+// silent double hold.
+type Client struct {
+	cluster *protocluster.Cluster
+	dir     Directory
+	cfg     ClientConfig
+}
+
+// NewClient returns a Client sending through c and routing holds and orders with dir.
+func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Client, error) {
+	if c == nil || dir == nil {
+		return nil, errors.New("actors client: cluster and directory are required")
+	}
+	if cfg.AttemptTimeout <= 0 {
+		cfg.AttemptTimeout = 5 * time.Second
+	}
+	if cfg.Attempts <= 0 {
+		cfg.Attempts = 6
+	}
+	if cfg.BaseBackoff <= 0 {
+		cfg.BaseBackoff = 25 * time.Millisecond
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	return &Client{cluster: c, dir: dir, cfg: cfg}, nil
+}
+
+// Hold places a hold. Without an idempotency key the client makes one up, so its own
+// retries cannot hold twice.
+func (c *Client) Hold(ctx context.Context, r HoldRequest) (Hold, error) {
+	hash := r.Hash()
+	if r.IdempotencyKey != "" {
+		if rep, ok, err := c.replay(ctx, r.UserID, r.IdempotencyKey, hash); ok || err != nil {
+			if err != nil {
+				return Hold{}, err
+			}
+			return HoldFromMsg(rep.GetHold()), nil
+		}
+	} else {
+		r.IdempotencyKey = NewID("auto_")
+	}
+	elsewhere, err := c.dir.TicketsElsewhere(ctx, r.EventID, r.SectionID, r.UserID)
+	if err != nil {
+		return Hold{}, fmt.Errorf("count tickets: %w", err)
+	}
+	cmd := &HoldCommand{
+		UserId: r.UserID, Seats: r.Seats, Quantity: int32(r.Quantity), Accessible: r.Accessible,
+		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, TicketsElsewhere: int32(elsewhere),
+	}
+	rep, err := c.request(ctx, SectionKey{r.EventID, r.SectionID}, cmd)
+	if err != nil {
+		return Hold{}, err
+	}
+	return HoldFromMsg(rep.GetHold()), nil
+}
+
+// Release gives a hold's seats back.
+func (c *Client) Release(ctx context.Context, holdID, userID string) (Hold, error) {
+	key, err := c.locateHold(ctx, holdID, userID)
+	if err != nil {
+		return Hold{}, err
+	}
+	rep, err := c.request(ctx, key, &ReleaseCommand{HoldId: holdID, UserId: userID})
+	if err != nil {
+		return Hold{}, err
+	}
+	return HoldFromMsg(rep.GetHold()), nil
+}
+
+// Extend pushes a hold's expiry out by one hold TTL, up to its lifetime cap.
+func (c *Client) Extend(ctx context.Context, holdID, userID string) (Hold, error) {
+	key, err := c.locateHold(ctx, holdID, userID)
+	if err != nil {
+		return Hold{}, err
+	}
+	rep, err := c.request(ctx, key, &ExtendCommand{HoldId: holdID, UserId: userID})
+	if err != nil {
+		return Hold{}, err
+	}
+	return HoldFromMsg(rep.GetHold()), nil
+}
+
+// Confirm pays for a hold and turns it into an order.
+func (c *Client) Confirm(ctx context.Context, r ConfirmRequest) (Order, error) {
+	hash := r.Hash()
+	if r.IdempotencyKey != "" {
+		if rep, ok, err := c.replay(ctx, r.UserID, r.IdempotencyKey, hash); ok || err != nil {
+			if err != nil {
+				return Order{}, err
+			}
+			return OrderFromMsg(rep.GetOrder()), nil
+		}
+	} else {
+		r.IdempotencyKey = NewID("auto_")
+	}
+	key, err := c.locateHold(ctx, r.HoldID, r.UserID)
+	if err != nil {
+		return Order{}, err
+	}
+	rep, err := c.request(ctx, key, &ConfirmCommand{
+		HoldId: r.HoldID, UserId: r.UserID, PaymentToken: r.PaymentToken,
+		IdempotencyKey: r.IdempotencyKey, RequestHash: hash,
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	return OrderFromMsg(rep.GetOrder()), nil
+}
+
+// Cancel cancels a confirmed order; its seats become available again. Admins may
+// cancel anyone's order.
+func (c *Client) Cancel(ctx context.Context, orderID, userID string, admin bool) (Order, error) {
+	key, owner, err := c.dir.LocateOrder(ctx, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	if owner != userID && !admin {
+		return Order{}, ErrForbidden
+	}
+	rep, err := c.request(ctx, key, &CancelCommand{OrderId: orderID, UserId: userID, Admin: admin})
+	if err != nil {
+		return Order{}, err
+	}
+	return OrderFromMsg(rep.GetOrder()), nil
+}
+
+// Status asks a section actor for its live state.
+func (c *Client) Status(ctx context.Context, key SectionKey) (*StatusReply, error) {
+	res, err := c.cluster.Request(key.Identity(), SectionKindName, &StatusQuery{},
+		protocluster.WithTimeout(c.cfg.AttemptTimeout), protocluster.WithRetryCount(1))
+	if err != nil {
+		return nil, Unavailable("section did not answer")
+	}
+	st, ok := res.(*StatusReply)
+	if !ok {
+		return nil, Unavailable(fmt.Sprintf("unexpected answer %T", res))
+	}
+	return st, nil
+}
+
+func (c *Client) locateHold(ctx context.Context, holdID, userID string) (SectionKey, error) {
+	key, owner, err := c.dir.LocateHold(ctx, holdID)
+	if err != nil {
+		return SectionKey{}, err
+	}
+	if owner != userID {
+		return SectionKey{}, ErrForbidden
+	}
+	return key, nil
+}
+
+// replay returns the stored first answer to (user, key), from any section.
+func (c *Client) replay(ctx context.Context, userID, key string, hash []byte) (*Reply, bool, error) {
+	rec, ok, err := c.dir.Idempotent(ctx, userID, key)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	if !bytes.Equal(rec.RequestHash, hash) {
+		return nil, false, ErrIdempotencyConflict
+	}
+	rep, err := DecodeReply(rec.Response)
+	if err != nil {
+		return nil, false, fmt.Errorf("decode stored reply: %w", err)
+	}
+	return rep, true, rep.Err()
+}
+
+// request sends msg to the section's actor and retries retryable failures with
+// exponential backoff and jitter until an answer, the attempts run out, or ctx ends.
+func (c *Client) request(ctx context.Context, key SectionKey, msg any) (*Reply, error) {
+	identity := key.Identity()
+	backoff := c.cfg.BaseBackoff
+	var last error
+	for attempt := 1; ; attempt++ {
+		timeout := c.cfg.AttemptTimeout
+		if dl, ok := ctx.Deadline(); ok {
+			if left := time.Until(dl); left < timeout {
+				timeout = left
+			}
+		}
+		if timeout <= 0 {
+			break
+		}
+		res, err := c.cluster.Request(identity, SectionKindName, msg,
+			protocluster.WithTimeout(timeout), protocluster.WithRetryCount(1),
+			protocluster.WithRetryAction(func(i int) int { return i + 1 }))
+		if err == nil {
+			rep, ok := res.(*Reply)
+			if !ok {
+				return nil, Unavailable(fmt.Sprintf("unexpected answer %T", res))
+			}
+			rerr := rep.Err()
+			if rerr == nil {
+				return rep, nil
+			}
+			if e, _ := AsError(rerr); !e.Retryable() {
+				return nil, rerr
+			}
+			last = rerr
+		} else {
+			last = err
+		}
+		if attempt >= c.cfg.Attempts {
+			break
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		backoff = min(backoff*2, c.cfg.MaxBackoff)
+		c.cfg.Logger.Debug("retrying section request", zap.String("section", identity), zap.Int("attempt", attempt), zap.Error(last))
+		select {
+		case <-ctx.Done():
+			return nil, Unavailable("request cancelled while the section was unavailable")
+		case <-time.After(wait):
+		}
+	}
+	c.cfg.Logger.Warn("section request failed", zap.String("section", identity), zap.Error(last))
+	return nil, Unavailable("section did not answer in time; retry")
+}

@@ -1,0 +1,47 @@
+package actors
+
+// decision is the outcome of one message: an answer, the undo steps that restore the
+// state it changed, and what the next batch must write for it.
+type decision struct {
+	op     string       // hold, release, extend, confirm, cancel, expire: for metrics
+	reply  *Reply       // nil for decisions nobody waits for (expiry)
+	answer func(*Reply) // sends reply to the caller; nil when nobody waits
+	undo   []func()
+
+	seats    []int    // indexes of seats changed
+	holds    []string // ids of holds changed
+	orders   []string // ids of orders changed
+	keys     []IdempotencyRecord
+	events   []pendingEvent
+	counters bool // general-admission counters changed
+}
+
+// pendingEvent is an outbox event whose section version is known only when its batch
+// is written.
+type pendingEvent struct {
+	typ   string
+	build func(version int64) any
+}
+
+// writes reports whether the decision changed anything that must be persisted.
+func (d *decision) writes() bool {
+	return len(d.seats) > 0 || len(d.holds) > 0 || len(d.orders) > 0 || len(d.keys) > 0 ||
+		len(d.events) > 0 || d.counters
+}
+
+// rollback undoes the decision's changes in reverse order.
+func (d *decision) rollback() {
+	for i := len(d.undo) - 1; i >= 0; i-- {
+		d.undo[i]()
+	}
+	d.undo = nil
+}
+
+func (d *decision) emit(typ string, build func(version int64) any) {
+	d.events = append(d.events, pendingEvent{typ: typ, build: build})
+}
+
+func (d *decision) fail(err error) *decision {
+	d.reply = ErrorReply(err)
+	return d
+}

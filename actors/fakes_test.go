@@ -1,0 +1,188 @@
+package actors
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+)
+
+// fakeClock is a manual clock: AfterFunc callbacks run when Advance passes their time.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer
+}
+
+type fakeTimer struct {
+	c       *fakeClock
+	at      time.Time
+	f       func()
+	stopped bool
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
+	c.timers = append(c.timers, t)
+	return t
+}
+
+func (t *fakeTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := !t.stopped
+	t.stopped = true
+	return was
+}
+
+// Advance moves time forward and runs the callbacks that came due, in time order.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	var due []*fakeTimer
+	keep := c.timers[:0]
+	for _, t := range c.timers {
+		switch {
+		case t.stopped:
+		case !t.at.After(c.now):
+			t.stopped = true
+			due = append(due, t)
+		default:
+			keep = append(keep, t)
+		}
+	}
+	c.timers = keep
+	c.mu.Unlock()
+	sort.Slice(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
+	for _, t := range due {
+		t.f()
+	}
+}
+
+// fakeStore keeps one section in memory and applies batches with the real fence rule.
+// gate, when set, makes Commit wait until a value arrives (nil: commit, error: fail).
+type fakeStore struct {
+	mu      sync.Mutex
+	snap    Snapshot
+	batches []*Batch
+	gate    chan error
+	failAll error
+}
+
+func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
+	s := &fakeStore{snap: Snapshot{
+		Key: SectionKey{"ev", "S"}, Name: "S", Kind: kind, PriceCents: 1000, Capacity: capacity,
+		Currency: "USD", MaxTicketsPerUser: 8,
+	}}
+	for r, row := range rows {
+		for n := 1; n <= row.Seats; n++ {
+			s.snap.Seats = append(s.snap.Seats, Seat{ID: SeatID(row.Label, n), Row: row.Label, RowIndex: r, Number: n, Status: SeatAvailable})
+		}
+	}
+	if kind == KindReserved {
+		s.snap.Capacity = len(s.snap.Seats)
+	}
+	return s
+}
+
+func (s *fakeStore) Activate(_ context.Context, key SectionKey) (*Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if key != s.snap.Key {
+		return nil, ErrNotFound
+	}
+	s.snap.Epoch++
+	c := s.snap
+	c.Seats = append([]Seat(nil), s.snap.Seats...)
+	c.DBNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	return &c, nil
+}
+
+func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {
+	s.mu.Lock()
+	gate, failAll := s.gate, s.failAll
+	s.mu.Unlock()
+	if gate != nil {
+		select {
+		case err := <-gate:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if failAll != nil {
+		return failAll
+	}
+	if b.Epoch != s.snap.Epoch || b.Version != s.snap.Version {
+		return ErrFenced
+	}
+	s.snap.Version++
+	s.snap.Held, s.snap.Sold = b.Held, b.Sold
+	idx := map[string]int{}
+	for i, seat := range s.snap.Seats {
+		idx[seat.ID] = i
+	}
+	for _, c := range b.Seats {
+		st := &s.snap.Seats[idx[c.ID]]
+		st.Status, st.HoldID, st.OrderID = c.Status, c.HoldID, c.OrderID
+	}
+	s.batches = append(s.batches, b)
+	return nil
+}
+
+func (s *fakeStore) committed() []*Batch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Batch(nil), s.batches...)
+}
+
+func (s *fakeStore) seat(id string) Seat {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.snap.Seats {
+		if st.ID == id {
+			return st
+		}
+	}
+	return Seat{}
+}
+
+// fakePayments declines DeclinedToken like the simulated step.
+type recordingTracer struct {
+	mu     sync.Mutex
+	traces []Trace
+}
+
+func (r *recordingTracer) Trace(t Trace) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.traces = append(r.traces, t)
+}
+
+func (r *recordingTracer) count(typ, outcome string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, t := range r.traces {
+		if t.Type == typ && (outcome == "" || t.Outcome == outcome) {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,88 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the section actors' Prometheus collectors. A nil *Metrics records nothing.
+type Metrics struct {
+	decisions     *prometheus.CounterVec
+	batches       *prometheus.CounterVec
+	batchSize     prometheus.Histogram
+	commitSeconds prometheus.Histogram
+	mailboxDepth  *prometheus.GaugeVec
+	activations   prometheus.Counter
+	active        prometheus.Gauge
+}
+
+// NewMetrics creates the collectors and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketblitz_decisions_total", Help: "Section decisions answered, by operation and outcome (ok, refused, failed).",
+		}, []string{"op", "outcome"}),
+		batches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketblitz_batches_total", Help: "Group-commit batches by outcome (commit, rollback, fenced).",
+		}, []string{"outcome"}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "ticketblitz_batch_decisions", Help: "Decisions per group-commit batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+		}),
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "ticketblitz_batch_commit_seconds", Help: "Time to write one batch.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+		mailboxDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ticketblitz_mailbox_depth", Help: "Messages waiting in a section actor's mailbox (sampled).",
+		}, []string{"section"}),
+		activations: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ticketblitz_activations_total", Help: "Section actor activations on this node.",
+		}),
+		active: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ticketblitz_active_sections", Help: "Section actors active on this node.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.decisions, m.batches, m.batchSize, m.commitSeconds, m.mailboxDepth, m.activations, m.active} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (m *Metrics) decided(op, outcome string) {
+	if m != nil {
+		m.decisions.WithLabelValues(op, outcome).Inc()
+	}
+}
+
+func (m *Metrics) batch(outcome string, decisions int, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.batches.WithLabelValues(outcome).Inc()
+	m.batchSize.Observe(float64(decisions))
+	m.commitSeconds.Observe(took.Seconds())
+}
+
+func (m *Metrics) mailbox(key SectionKey, depth int) {
+	if m != nil {
+		m.mailboxDepth.WithLabelValues(key.Identity()).Set(float64(depth))
+	}
+}
+
+func (m *Metrics) activated() {
+	if m != nil {
+		m.activations.Inc()
+		m.active.Inc()
+	}
+}
+
+func (m *Metrics) passivated(key SectionKey) {
+	if m != nil {
+		m.active.Dec()
+		m.mailboxDepth.DeleteLabelValues(key.Identity())
+	}
+}

@@ -1,0 +1,323 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	protocluster "github.com/asynkron/protoactor-go/cluster"
+	"go.uber.org/zap"
+)
+
+type harness struct {
+	t      *testing.T
+	sys    *actor.ActorSystem
+	pid    *actor.PID
+	store  *fakeStore
+	clock  *fakeClock
+	tracer *recordingTracer
+}
+
+func newHarness(t *testing.T, store *fakeStore) *harness {
+	t.Helper()
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}))
+	h := &harness{t: t, sys: sys, store: store, clock: newFakeClock(), tracer: &recordingTracer{}}
+	cfg := SectionConfig{Store: store, Payments: SimulatedPayments{}, Logger: zap.NewNop(), Clock: h.clock,
+		Tracer: h.tracer, HoldTTL: 10 * time.Minute, NodeName: "test"}
+	c, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := newMailboxRegistry()
+	props := actor.PropsFromProducer(func() actor.Actor {
+		return &sectionActor{cfg: c, mailboxes: reg, log: c.Logger}
+	}, actor.WithMailbox(reg.producer()))
+	h.pid = sys.Root.Spawn(props)
+	sys.Root.Send(h.pid, &protocluster.ClusterInit{Identity: &protocluster.ClusterIdentity{Identity: "ev/S", Kind: SectionKindName}})
+	t.Cleanup(func() { sys.Root.Stop(h.pid); sys.Shutdown() })
+	return h
+}
+
+func (h *harness) future(msg any) *actor.Future {
+	return h.sys.Root.RequestFuture(h.pid, msg, 5*time.Second)
+}
+
+func (h *harness) ask(msg any) *Reply {
+	h.t.Helper()
+	return h.wait(h.future(msg))
+}
+
+func (h *harness) wait(f *actor.Future) *Reply {
+	h.t.Helper()
+	res, err := f.Result()
+	if err != nil {
+		h.t.Fatalf("no answer: %v", err)
+	}
+	r, ok := res.(*Reply)
+	if !ok {
+		h.t.Fatalf("answer %T", res)
+	}
+	return r
+}
+
+func (h *harness) hold(user string, seats ...string) *Reply {
+	h.t.Helper()
+	return h.ask(&HoldCommand{UserId: user, Seats: seats})
+}
+
+func wantCode(t *testing.T, r *Reply, want error) {
+	t.Helper()
+	err := r.Err()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("got error %v, want success", err)
+		}
+		return
+	}
+	if !errors.Is(err, want) {
+		t.Fatalf("got %v, want %v", err, want)
+	}
+}
+
+func reserved(rows, seats int) *fakeStore {
+	var rs []RowSpec
+	for r := 0; r < rows; r++ {
+		rs = append(rs, RowSpec{Label: string(rune('A' + r)), Seats: seats})
+	}
+	return newFakeStore(KindReserved, 0, rs...)
+}
+
+func TestHoldExplicitSeatsAllOrNone(t *testing.T) {
+	h := newHarness(t, reserved(2, 10))
+	r := h.hold("alice", "A-1", "A-2")
+	wantCode(t, r, nil)
+	if got := r.GetHold().GetSeats(); len(got) != 2 || r.GetHold().GetStatus() != "held" {
+		t.Fatalf("hold = %v", r.GetHold())
+	}
+	if s := h.store.seat("A-1"); s.Status != SeatHeld || s.HoldID != r.GetHold().GetId() {
+		t.Fatalf("A-1 not persisted before the answer: %+v", s)
+	}
+	r = h.hold("bob", "A-2", "A-3")
+	wantCode(t, r, ErrSeatUnavailable)
+	if got := r.GetSeats(); len(got) != 1 || got[0] != "A-2" {
+		t.Fatalf("unavailable seats = %v", got)
+	}
+	if s := h.store.seat("A-3"); s.Status != SeatAvailable {
+		t.Fatalf("A-3 taken by a refused hold: %+v", s)
+	}
+	wantCode(t, h.hold("bob", "Z-1"), ErrValidation)
+	wantCode(t, h.hold("bob", "A-4", "A-4"), ErrValidation)
+	var many []string
+	for i := 1; i <= 21; i++ {
+		many = append(many, SeatID("B", i))
+	}
+	r = h.hold("bob", many...)
+	wantCode(t, r, ErrValidation)
+	if r.GetFields()["seats"] == "" {
+		t.Fatalf("21 seats: fields = %v", r.GetFields())
+	}
+}
+
+func TestGroupCommitBatchesWhileOneIsInFlight(t *testing.T) {
+	store := reserved(1, 30)
+	store.gate = make(chan error)
+	h := newHarness(t, store)
+	first := h.future(&HoldCommand{UserId: "u0", Seats: []string{"A-1"}})
+	// Wait until the first batch is in flight, then queue more decisions behind it.
+	waitFor(t, func() bool { return h.tracer.count(TraceActivation, "") == 1 })
+	var fs []*actor.Future
+	for i := 2; i <= 6; i++ {
+		fs = append(fs, h.future(&HoldCommand{UserId: fmt.Sprintf("u%d", i), Seats: []string{SeatID("A", i)}}))
+	}
+	// A refusal resting on the uncommitted first hold must wait for it too.
+	refused := h.future(&HoldCommand{UserId: "late", Seats: []string{"A-1"}})
+	store.gate <- nil // first batch commits
+	wantCode(t, h.wait(first), nil)
+	store.gate <- nil // second batch: the five holds (and the refusal, which writes nothing)
+	for _, f := range fs {
+		wantCode(t, h.wait(f), nil)
+	}
+	wantCode(t, h.wait(refused), ErrSeatUnavailable)
+	b := store.committed()
+	if len(b) != 2 || len(b[0].Holds) != 1 || len(b[1].Holds) != 5 {
+		t.Fatalf("batches: %d (want 2 with 1 and 5 holds)", len(b))
+	}
+	if b[1].Version != b[0].Version+1 {
+		t.Fatalf("versions %d then %d", b[0].Version, b[1].Version)
+	}
+	if len(b[1].Outbox) != 5 || len(b[1].Keys) != 0 {
+		t.Fatalf("second batch outbox %d keys %d", len(b[1].Outbox), len(b[1].Keys))
+	}
+}
+
+func TestFailedBatchUndoesEverything(t *testing.T) {
+	store := reserved(1, 10)
+	store.gate = make(chan error)
+	h := newHarness(t, store)
+	f1 := h.future(&HoldCommand{UserId: "a", Seats: []string{"A-1"}})
+	waitFor(t, func() bool { return h.tracer.count(TraceActivation, "") == 1 })
+	f2 := h.future(&HoldCommand{UserId: "b", Seats: []string{"A-2"}}) // decided on top of f1
+	f3 := h.future(&HoldCommand{UserId: "c", Seats: []string{"A-1"}}) // refused because of f1
+	time.Sleep(20 * time.Millisecond)
+	store.gate <- errors.New("disk on fire")
+	wantCode(t, h.wait(f1), ErrUnavailable)
+	wantCode(t, h.wait(f2), ErrUnavailable)
+	wantCode(t, h.wait(f3), ErrUnavailable)
+	store.gate = nil
+	// Memory was rolled back: both seats can be held again, and nothing was written before.
+	store.mu.Lock()
+	store.gate = nil
+	store.mu.Unlock()
+	wantCode(t, h.hold("d", "A-1", "A-2"), nil)
+	if got := len(store.committed()); got != 1 {
+		t.Fatalf("committed batches = %d, want 1", got)
+	}
+	if h.tracer.count(TraceBatch, "rollback") != 1 {
+		t.Fatal("no rollback trace")
+	}
+}
+
+func TestFencedActivationStopsAndAnswersRetryable(t *testing.T) {
+	store := reserved(1, 10)
+	h := newHarness(t, store)
+	wantCode(t, h.hold("a", "A-1"), nil)
+	// A second activation elsewhere bumps the epoch.
+	if _, err := store.Activate(t.Context(), SectionKey{"ev", "S"}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, h.hold("b", "A-2"), ErrUnavailable)
+	if s := store.seat("A-2"); s.Status != SeatAvailable {
+		t.Fatalf("stale activation wrote A-2: %+v", s)
+	}
+	if h.tracer.count(TraceBatch, "fenced") != 1 {
+		t.Fatal("no fenced trace")
+	}
+	// The actor stopped: further requests are not answered by it.
+	if _, err := h.sys.Root.RequestFuture(h.pid, &HoldCommand{UserId: "c", Seats: []string{"A-3"}}, 200*time.Millisecond).Result(); err == nil {
+		t.Fatal("fenced actor still answers")
+	}
+}
+
+func TestHoldExpiresOnTimer(t *testing.T) {
+	store := reserved(1, 10)
+	h := newHarness(t, store)
+	r := h.hold("a", "A-1", "A-2")
+	wantCode(t, r, nil)
+	h.clock.Advance(9 * time.Minute)
+	if store.seat("A-1").Status != SeatHeld {
+		t.Fatal("expired early")
+	}
+	h.clock.Advance(time.Minute)
+	waitFor(t, func() bool {
+		return store.seat("A-1").Status == SeatAvailable && store.seat("A-2").Status == SeatAvailable
+	})
+	last := store.committed()[len(store.committed())-1]
+	if len(last.Holds) != 1 || last.Holds[0].Status != HoldExpired || len(last.Outbox) != 1 {
+		t.Fatalf("expiry batch = %+v", last)
+	}
+	wantCode(t, h.ask(&ConfirmCommand{HoldId: r.GetHold().GetId(), UserId: "a", PaymentToken: "tok_ok"}), ErrHoldExpired)
+}
+
+func TestExtendIsCapped(t *testing.T) {
+	h := newHarness(t, reserved(1, 10))
+	r := h.hold("a", "A-1")
+	id := r.GetHold().GetId()
+	created := fromMicros(r.GetHold().GetCreatedAtUnixMicro())
+	var exp time.Time
+	for i := 0; i < 4; i++ {
+		if i < 3 {
+			h.clock.Advance(8 * time.Minute) // 8, 16, 24 minutes in; the fourth call stays at 24
+		}
+		e := h.ask(&ExtendCommand{HoldId: id, UserId: "a"})
+		wantCode(t, e, nil)
+		exp = fromMicros(e.GetHold().GetExpiresAtUnixMicro())
+	}
+	if want := created.Add(30 * time.Minute); !exp.Equal(want) {
+		t.Fatalf("expiry after extensions = %v after creation, want the 30m cap", exp.Sub(created))
+	}
+	wantCode(t, h.ask(&ExtendCommand{HoldId: id, UserId: "b"}), ErrForbidden)
+}
+
+func TestConfirmDeclineCancel(t *testing.T) {
+	store := reserved(1, 10)
+	h := newHarness(t, store)
+	id := h.hold("a", "A-1", "A-2").GetHold().GetId()
+	wantCode(t, h.ask(&ConfirmCommand{HoldId: id, UserId: "b", PaymentToken: "tok_ok"}), ErrForbidden)
+	wantCode(t, h.ask(&ConfirmCommand{HoldId: id, UserId: "a", PaymentToken: DeclinedToken}), ErrPaymentDeclined)
+	if store.seat("A-1").Status != SeatHeld {
+		t.Fatal("a declined payment released the hold")
+	}
+	o := h.ask(&ConfirmCommand{HoldId: id, UserId: "a", PaymentToken: "tok_ok"})
+	wantCode(t, o, nil)
+	if o.GetOrder().GetTotalCents() != 2000 || store.seat("A-2").Status != SeatSold {
+		t.Fatalf("order = %v", o.GetOrder())
+	}
+	wantCode(t, h.ask(&ConfirmCommand{HoldId: id, UserId: "a", PaymentToken: "tok_ok"}), ErrHoldNotActive)
+	wantCode(t, h.ask(&CancelCommand{OrderId: o.GetOrder().GetId(), UserId: "b"}), ErrForbidden)
+	c := h.ask(&CancelCommand{OrderId: o.GetOrder().GetId(), UserId: "a"})
+	wantCode(t, c, nil)
+	if c.GetOrder().GetStatus() != "cancelled" || store.seat("A-1").Status != SeatAvailable {
+		t.Fatalf("cancel = %v", c.GetOrder())
+	}
+	wantCode(t, h.ask(&CancelCommand{OrderId: o.GetOrder().GetId(), UserId: "a"}), ErrHoldNotActive)
+}
+
+func TestIdempotencyReplayAndConflict(t *testing.T) {
+	store := reserved(1, 10)
+	h := newHarness(t, store)
+	cmd := &HoldCommand{UserId: "a", Seats: []string{"A-1"}, IdempotencyKey: "k1", RequestHash: []byte("h1")}
+	first := h.ask(cmd)
+	wantCode(t, first, nil)
+	again := h.ask(cmd)
+	wantCode(t, again, nil)
+	if again.GetHold().GetId() != first.GetHold().GetId() {
+		t.Fatal("replay created a second hold")
+	}
+	wantCode(t, h.ask(&HoldCommand{UserId: "a", Seats: []string{"A-2"}, IdempotencyKey: "k1", RequestHash: []byte("h2")}), ErrIdempotencyConflict)
+	// Keys are per user.
+	wantCode(t, h.ask(&HoldCommand{UserId: "b", Seats: []string{"A-2"}, IdempotencyKey: "k1", RequestHash: []byte("h2")}), nil)
+	if n := len(store.committed()[0].Keys); n != 1 {
+		t.Fatalf("first batch stored %d keys", n)
+	}
+}
+
+func TestPerUserLimitAndGeneralAdmission(t *testing.T) {
+	store := newFakeStore(KindGeneralAdmission, 10)
+	h := newHarness(t, store)
+	wantCode(t, h.ask(&HoldCommand{UserId: "a", Quantity: 6}), nil)
+	wantCode(t, h.ask(&HoldCommand{UserId: "a", Quantity: 3}), ErrLimitExceeded)
+	wantCode(t, h.ask(&HoldCommand{UserId: "b", Quantity: 2, TicketsElsewhere: 7}), ErrLimitExceeded)
+	wantCode(t, h.ask(&HoldCommand{UserId: "b", Quantity: 5}), ErrSoldOut)
+	wantCode(t, h.ask(&HoldCommand{UserId: "b", Quantity: 4}), nil)
+	wantCode(t, h.ask(&HoldCommand{UserId: "c", Seats: []string{"A-1"}}), ErrValidation)
+	b := store.committed()
+	if last := b[len(b)-1]; last.Held != 10 || last.Sold != 0 {
+		t.Fatalf("counters held=%d sold=%d", last.Held, last.Sold)
+	}
+}
+
+func TestBestAvailableThroughActor(t *testing.T) {
+	h := newHarness(t, reserved(2, 10))
+	r := h.ask(&HoldCommand{UserId: "a", Quantity: 4})
+	wantCode(t, r, nil)
+	if got := r.GetHold().GetSeats(); fmt.Sprint(got) != "[A-4 A-5 A-6 A-7]" {
+		t.Fatalf("best available = %v", got)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 5s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}

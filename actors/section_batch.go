@@ -1,0 +1,147 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+)
+
+// flush starts writing every pending decision as one batch, unless a batch is already
+// being written (then they go out next, together with whatever else arrives).
+func (a *sectionActor) flush() {
+	if a.inflight != nil || len(a.pending) == 0 {
+		return
+	}
+	ds := a.pending
+	a.pending = nil
+	b, err := a.buildBatch(ds)
+	if err != nil {
+		a.log.Error("cannot encode batch", zap.Error(err))
+		a.fail(ds, err)
+		return
+	}
+	if b == nil { // refusals and replays only: nothing to write, nothing uncommitted before them
+		for _, d := range ds {
+			a.answer(d, nil)
+		}
+		return
+	}
+	a.inflight = ds
+	store, timeout, self, root := a.cfg.Store, a.cfg.CommitTimeout, a.self, a.root
+	go func() {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		err := store.Commit(ctx, b)
+		cancel()
+		root.Send(self, &batchDone{err: err, version: b.Version + 1, took: time.Since(start)})
+	}()
+}
+
+// buildBatch collects what ds wrote. Because no other batch is in flight, the state in
+// memory is exactly committed + ds, so each touched row is written in its final state.
+func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
+	any := false
+	for _, d := range ds {
+		if d.writes() {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return nil, nil
+	}
+	s := a.st
+	b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, Held: s.held, Sold: s.sold}
+	seenSeat := make(map[int]bool)
+	seenHold := make(map[string]bool)
+	seenOrder := make(map[string]bool)
+	now := a.now()
+	for _, d := range ds {
+		for _, i := range d.seats {
+			if !seenSeat[i] {
+				seenSeat[i] = true
+				seat := s.seats[i]
+				b.Seats = append(b.Seats, SeatChange{ID: seat.ID, Status: seat.Status, HoldID: seat.HoldID, OrderID: seat.OrderID})
+			}
+		}
+		for _, id := range d.holds {
+			if !seenHold[id] {
+				seenHold[id] = true
+				b.Holds = append(b.Holds, *s.holds[id])
+			}
+		}
+		for _, id := range d.orders {
+			if !seenOrder[id] {
+				seenOrder[id] = true
+				b.Orders = append(b.Orders, *s.orders[id])
+			}
+		}
+		b.Keys = append(b.Keys, d.keys...)
+		for _, ev := range d.events {
+			msg, err := NewOutboxMessage(uuid.NewString(), ev.typ, now, s.key, ev.build(s.version+1))
+			if err != nil {
+				return nil, err
+			}
+			b.Outbox = append(b.Outbox, msg)
+		}
+	}
+	return b, nil
+}
+
+// onBatchDone answers the batch's callers, in decision order, once it committed; or
+// undoes it (and everything decided on top of it) when it failed.
+func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
+	ds := a.inflight
+	a.inflight = nil
+	outcome := "commit"
+	switch {
+	case m.err == nil:
+		a.st.version = m.version
+		for _, d := range ds {
+			a.answer(d, nil)
+		}
+		if a.cfg.OnCommit != nil {
+			a.cfg.OnCommit(a.key, m.version)
+		}
+	case errors.Is(m.err, ErrFenced):
+		outcome = "fenced"
+		a.log.Warn("batch fenced: a newer activation owns the section; stopping", zap.Int64("epoch", a.st.epoch))
+		a.fail(ds, m.err)
+		a.st = nil
+		ctx.Stop(ctx.Self())
+	default:
+		outcome = "rollback"
+		a.log.Warn("batch failed; undone", zap.Error(m.err), zap.Int("decisions", len(ds)))
+		a.fail(ds, m.err)
+	}
+	a.cfg.Metrics.batch(outcome, len(ds), m.took)
+	a.cfg.Tracer.Trace(Trace{Type: TraceBatch, At: time.Now(), Node: a.cfg.NodeName, Actor: a.key.Identity(),
+		Decisions: len(ds), Outcome: outcome, Millis: ms(m.took), Version: m.version})
+	if a.st != nil {
+		a.flush()
+	}
+}
+
+// fail undoes ds and every pending decision (they were decided on top of ds), newest
+// first, and answers all of them with a retryable error.
+func (a *sectionActor) fail(ds []*decision, cause error) {
+	all := append(ds, a.pending...)
+	a.pending = nil
+	for i := len(all) - 1; i >= 0; i-- {
+		all[i].rollback()
+	}
+	reply := ErrorReply(Unavailable("could not persist the decision; retry"))
+	if errors.Is(cause, ErrFenced) {
+		reply = ErrorReply(Unavailable("section moved; retry"))
+	}
+	for _, d := range all {
+		a.answer(d, reply)
+	}
+	if a.st != nil {
+		a.rescheduleExpiry()
+	}
+}

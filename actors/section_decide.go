@@ -1,0 +1,287 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+)
+
+// The decisions of a section, one per command. Each runs on the actor's goroutine
+// against in-memory state that includes every decision not yet committed.
+
+func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
+	s := a.st
+	d := &decision{op: "hold"}
+	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
+	if k.key != "" {
+		if e, ok := s.keys[k]; ok {
+			if !bytes.Equal(e.hash, cmd.GetRequestHash()) {
+				return d.fail(ErrIdempotencyConflict)
+			}
+			d.reply = e.reply
+			return d
+		}
+	}
+	qty, err := s.validateHold(cmd)
+	if err != nil {
+		return d.fail(err)
+	}
+	if s.userTickets[cmd.GetUserId()]+int(cmd.GetTicketsElsewhere())+qty > s.maxPerUser {
+		return d.fail(ErrLimitExceeded)
+	}
+	var picked []int
+	switch {
+	case s.kind == KindGeneralAdmission:
+		if s.available() < qty {
+			return d.fail(ErrSoldOut)
+		}
+	case len(cmd.GetSeats()) > 0:
+		var taken []string
+		for _, id := range cmd.GetSeats() {
+			i := s.seatIdx[id]
+			if s.seats[i].Status != SeatAvailable {
+				taken = append(taken, id)
+			}
+			picked = append(picked, i)
+		}
+		if len(taken) > 0 {
+			return d.fail(SeatsUnavailable(taken))
+		}
+	default:
+		ids, ok := BestAvailable(s.seats, qty, cmd.GetAccessible())
+		if !ok {
+			return d.fail(ErrSoldOut)
+		}
+		for _, id := range ids {
+			picked = append(picked, s.seatIdx[id])
+		}
+	}
+
+	now := a.now()
+	h := &Hold{
+		ID: NewID("h_"), EventID: s.key.EventID, SectionID: s.key.SectionID, UserID: cmd.GetUserId(),
+		Seats: make([]string, 0, len(picked)), Quantity: qty, Status: HoldHeld,
+		ExpiresAt: now.Add(a.cfg.HoldTTL), CreatedAt: now, UpdatedAt: now,
+	}
+	for _, i := range picked {
+		s.setSeat(d, i, SeatHeld, h.ID, "")
+		h.Seats = append(h.Seats, s.seats[i].ID)
+	}
+	if s.kind == KindGeneralAdmission {
+		s.addPlaces(d, qty, 0)
+	}
+	s.putHold(d, h)
+	s.addTickets(d, h.UserID, qty)
+	d.reply = HoldReply(*h)
+	if k.key != "" {
+		s.putKey(d, k, cmd.GetRequestHash(), d.reply)
+	}
+	held := *h
+	d.emit(TypeSeatReserved, func(v int64) any {
+		return SeatReserved{HoldID: held.ID, UserID: held.UserID, Seats: held.Seats, Quantity: held.Quantity, ExpiresAt: held.ExpiresAt, SectionVersion: v}
+	})
+	a.scheduleExpiry(h.ExpiresAt)
+	return d
+}
+
+// validateHold checks a hold command against the section and returns the quantity.
+func (s *sectionState) validateHold(cmd *HoldCommand) (int, error) {
+	seats, qty := cmd.GetSeats(), int(cmd.GetQuantity())
+	switch {
+	case len(seats) > 0 && qty > 0 && qty != len(seats):
+		return 0, Invalid("quantity", "give seats or a quantity, not both")
+	case len(seats) > MaxSeatsPerHold:
+		return 0, Invalid("seats", "at most 20 seats per hold")
+	case len(seats) == 0 && (qty < 1 || qty > MaxSeatsPerHold):
+		return 0, Invalid("quantity", "must be between 1 and 20")
+	case len(seats) > 0 && s.kind == KindGeneralAdmission:
+		return 0, Invalid("seats", "a general-admission section takes a quantity, not seats")
+	}
+	if len(seats) == 0 {
+		return qty, nil
+	}
+	seen := make(map[string]bool, len(seats))
+	for _, id := range seats {
+		if _, ok := s.seatIdx[id]; !ok {
+			return 0, Invalid("seats", "unknown seat "+id)
+		}
+		if seen[id] {
+			return 0, Invalid("seats", "seat "+id+" requested twice")
+		}
+		seen[id] = true
+	}
+	return len(seats), nil
+}
+
+// activeHold returns the user's active hold or the error a client must see. A hold
+// past its expiry is expired here and now (the decision d carries that change).
+func (a *sectionActor) activeHold(d *decision, holdID, userID string) (*Hold, error) {
+	h, ok := a.st.holds[holdID]
+	switch {
+	case !ok:
+		return nil, ErrHoldNotActive // finished before this activation
+	case h.UserID != userID:
+		return nil, ErrForbidden
+	case h.Status == HoldExpired:
+		return nil, ErrHoldExpired
+	case h.Status != HoldHeld:
+		return nil, ErrHoldNotActive
+	case !a.now().Before(h.ExpiresAt):
+		a.finishHold(d, h, HoldExpired, ReasonExpired)
+		return nil, ErrHoldExpired
+	}
+	return h, nil
+}
+
+func (a *sectionActor) decideRelease(cmd *ReleaseCommand) *decision {
+	d := &decision{op: "release"}
+	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
+	if err != nil {
+		return d.fail(err)
+	}
+	released := a.finishHold(d, h, HoldReleased, ReasonReleased)
+	d.reply = HoldReply(*released)
+	return d
+}
+
+// finishHold releases or expires a hold: its seats or places become available again.
+func (a *sectionActor) finishHold(d *decision, h *Hold, status HoldStatus, reason string) *Hold {
+	s := a.st
+	for _, id := range h.Seats {
+		s.setSeat(d, s.seatIdx[id], SeatAvailable, "", "")
+	}
+	if s.kind == KindGeneralAdmission {
+		s.addPlaces(d, -h.Quantity, 0)
+	}
+	n := *h
+	n.Status, n.UpdatedAt = status, a.now()
+	s.putHold(d, &n)
+	s.addTickets(d, h.UserID, -h.Quantity)
+	d.emit(TypeSeatReleased, func(v int64) any {
+		return SeatReleased{HoldID: n.ID, UserID: n.UserID, Seats: n.Seats, Quantity: n.Quantity, Reason: reason, SectionVersion: v}
+	})
+	return &n
+}
+
+func (a *sectionActor) decideExtend(cmd *ExtendCommand) *decision {
+	d := &decision{op: "extend"}
+	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
+	if err != nil {
+		return d.fail(err)
+	}
+	now := a.now()
+	exp := now.Add(a.cfg.HoldTTL)
+	if limit := h.CreatedAt.Add(MaxHoldLifetimes * a.cfg.HoldTTL); exp.After(limit) {
+		exp = limit
+	}
+	if !exp.After(h.ExpiresAt) {
+		d.reply = HoldReply(*h) // at the cap already: nothing changes
+		return d
+	}
+	n := *h
+	n.ExpiresAt, n.UpdatedAt = exp, now
+	a.st.putHold(d, &n)
+	d.reply = HoldReply(n)
+	return d
+}
+
+func (a *sectionActor) decideConfirm(ctx context.Context, cmd *ConfirmCommand) *decision {
+	s := a.st
+	d := &decision{op: "confirm"}
+	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
+	if k.key != "" {
+		if e, ok := s.keys[k]; ok {
+			if !bytes.Equal(e.hash, cmd.GetRequestHash()) {
+				return d.fail(ErrIdempotencyConflict)
+			}
+			d.reply = e.reply
+			return d
+		}
+	}
+	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
+	if err != nil {
+		return d.fail(err)
+	}
+	total := s.priceCents * int64(h.Quantity)
+	payment := PaymentProcessed{HoldID: h.ID, UserID: h.UserID, AmountCents: total, Currency: s.currency, Status: "declined"}
+	if err := a.cfg.Payments.Charge(ctx, cmd.GetPaymentToken(), total, s.currency); err != nil {
+		if e, ok := AsError(err); ok && e.Code == CodePaymentDeclined {
+			d.emit(TypePaymentProcessed, func(int64) any { return payment })
+		}
+		return d.fail(err)
+	}
+	now := a.now()
+	o := &Order{
+		ID: NewID("o_"), HoldID: h.ID, EventID: s.key.EventID, SectionID: s.key.SectionID, UserID: h.UserID,
+		Seats: h.Seats, Quantity: h.Quantity, Status: OrderConfirmed, TotalCents: total, Currency: s.currency,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	for _, id := range h.Seats {
+		s.setSeat(d, s.seatIdx[id], SeatSold, "", o.ID)
+	}
+	if s.kind == KindGeneralAdmission {
+		s.addPlaces(d, -h.Quantity, h.Quantity)
+	}
+	n := *h
+	n.Status, n.OrderID, n.UpdatedAt = HoldConfirmed, o.ID, now
+	s.putHold(d, &n)
+	s.putOrder(d, o)
+	d.reply = OrderReply(*o)
+	if k.key != "" {
+		s.putKey(d, k, cmd.GetRequestHash(), d.reply)
+	}
+	payment.Status, payment.OrderID = "approved", o.ID
+	order := *o
+	d.emit(TypePaymentProcessed, func(int64) any { return payment })
+	d.emit(TypeBookingCreated, func(v int64) any {
+		return BookingCreated{OrderID: order.ID, HoldID: order.HoldID, UserID: order.UserID, Seats: order.Seats,
+			Quantity: order.Quantity, TotalCents: order.TotalCents, Currency: order.Currency, SectionVersion: v}
+	})
+	return d
+}
+
+func (a *sectionActor) decideCancel(cmd *CancelCommand) *decision {
+	s := a.st
+	d := &decision{op: "cancel"}
+	o, ok := s.orders[cmd.GetOrderId()]
+	switch {
+	case !ok:
+		return d.fail(ErrNotFound)
+	case o.UserID != cmd.GetUserId() && !cmd.GetAdmin():
+		return d.fail(ErrForbidden)
+	case o.Status != OrderConfirmed:
+		return d.fail(&Error{Code: CodeHoldNotActive, Message: "the order is already cancelled"})
+	}
+	for _, id := range o.Seats {
+		s.setSeat(d, s.seatIdx[id], SeatAvailable, "", "")
+	}
+	if s.kind == KindGeneralAdmission {
+		s.addPlaces(d, 0, -o.Quantity)
+	}
+	n := *o
+	n.Status, n.UpdatedAt = OrderCancelled, a.now()
+	s.putOrder(d, &n)
+	s.addTickets(d, n.UserID, -n.Quantity)
+	d.reply = OrderReply(n)
+	d.emit(TypeBookingCancelled, func(v int64) any {
+		return BookingCancelled{OrderID: n.ID, UserID: n.UserID, Seats: n.Seats, Quantity: n.Quantity, SectionVersion: v}
+	})
+	d.emit(TypeSeatReleased, func(v int64) any {
+		return SeatReleased{OrderID: n.ID, UserID: n.UserID, Seats: n.Seats, Quantity: n.Quantity, Reason: ReasonCancelled, SectionVersion: v}
+	})
+	return d
+}
+
+// decideExpiries expires every active hold whose time has come.
+func (a *sectionActor) decideExpiries() *decision {
+	d := &decision{op: "expire"}
+	now := a.now()
+	for _, h := range a.st.holds {
+		if h.Status == HoldHeld && !now.Before(h.ExpiresAt) {
+			a.finishHold(d, h, HoldExpired, ReasonExpired)
+		}
+	}
+	return d
+}
+
+// MaxHoldLifetimes caps extensions: a hold lives at most this many hold TTLs in total.
+const MaxHoldLifetimes = 3

@@ -1,0 +1,19 @@
+package actors
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+	protocluster "github.com/asynkron/protoactor-go/cluster"
+)
+
+// NewSectionKind returns the cluster kind "section": one virtual actor per event section.
+func NewSectionKind(cfg SectionConfig) (*protocluster.Kind, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	reg := newMailboxRegistry()
+	props := actor.PropsFromProducer(func() actor.Actor {
+		return &sectionActor{cfg: c, mailboxes: reg, log: c.Logger}
+	}, actor.WithMailbox(reg.producer()))
+	return protocluster.NewKind(SectionKindName, props), nil
+}
