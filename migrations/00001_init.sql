@@ -79,6 +79,7 @@ CREATE TABLE orders (
     updated_at  timestamptz NOT NULL
 );
 CREATE INDEX orders_user ON orders (user_id, created_at DESC);
+CREATE INDEX orders_section ON orders (event_id, section_id) WHERE status = 'confirmed';
 
 -- One row per sold reserved seat. The partial unique index is the last net: whatever the
 -- layers above do, one seat cannot belong to two confirmed orders.

@@ -1,0 +1,78 @@
+package persistence
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The lease scripts compare the stored owner before touching the key, so an owner whose
+// lease already expired and was taken by someone else cannot renew or delete it.
+const (
+	leaseRenewSrc = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`
+	leaseReleaseSrc = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`
+)
+
+// Leases implements actors.Leases on Redis: SET NX PX to acquire, compare-and-pexpire
+// to renew, compare-and-delete to release. Keys are prefix + "lease:" + name.
+type Leases struct {
+	rdb     *redis.Client
+	prefix  string
+	renew   *redis.Script
+	release *redis.Script
+}
+
+// NewLeases returns leases stored in rdb under prefix.
+func NewLeases(rdb *redis.Client, prefix string) *Leases {
+	return &Leases{
+		rdb:     rdb,
+		prefix:  prefix,
+		renew:   redis.NewScript(leaseRenewSrc),
+		release: redis.NewScript(leaseReleaseSrc),
+	}
+}
+
+func (l *Leases) key(name string) string { return l.prefix + "lease:" + name }
+
+// Acquire takes name for owner for ttl if nobody holds it.
+func (l *Leases) Acquire(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if ttl < time.Millisecond {
+		return false, fmt.Errorf("acquire lease %q: ttl %v is below 1ms", name, ttl)
+	}
+	ok, err := l.rdb.SetNX(ctx, l.key(name), owner, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("acquire lease %q: %w", name, err)
+	}
+	return ok, nil
+}
+
+// Renew extends name for ttl if owner still holds it.
+func (l *Leases) Renew(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if ttl < time.Millisecond {
+		return false, fmt.Errorf("renew lease %q: ttl %v is below 1ms", name, ttl)
+	}
+	n, err := l.renew.Run(ctx, l.rdb, []string{l.key(name)}, owner, ttl.Milliseconds()).Int()
+	if err != nil {
+		return false, fmt.Errorf("renew lease %q: %w", name, err)
+	}
+	return n == 1, nil
+}
+
+// Release deletes name if owner still holds it; releasing a lease someone else holds,
+// or nobody holds, does nothing.
+func (l *Leases) Release(ctx context.Context, name, owner string) error {
+	if err := l.release.Run(ctx, l.rdb, []string{l.key(name)}, owner).Err(); err != nil {
+		return fmt.Errorf("release lease %q: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package persistence
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestLeasesAcquireRenewRelease(t *testing.T) {
+	rdb, prefix := testRedis(t)
+	ctx := context.Background()
+	l := NewLeases(rdb, prefix)
+	key := prefix + "lease:ev/A"
+
+	ok, err := l.Acquire(ctx, "ev/A", "node-1", 5*time.Second)
+	if err != nil || !ok {
+		t.Fatalf("first acquire = %v, %v; want true", ok, err)
+	}
+	if got := rdb.Get(ctx, key).Val(); got != "node-1" {
+		t.Fatalf("lease key %q holds %q, want node-1", key, got)
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 || ttl > 5*time.Second {
+		t.Fatalf("lease ttl %v, want within (0, 5s]", ttl)
+	}
+	if ok, err := l.Acquire(ctx, "ev/A", "node-2", 5*time.Second); err != nil || ok {
+		t.Fatalf("second owner acquire = %v, %v; want false", ok, err)
+	}
+
+	if ok, err := l.Renew(ctx, "ev/A", "node-2", time.Minute); err != nil || ok {
+		t.Fatalf("renew by non-owner = %v, %v; want false", ok, err)
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl > 5*time.Second {
+		t.Fatalf("non-owner renew changed ttl to %v", ttl)
+	}
+	if ok, err := l.Renew(ctx, "ev/A", "node-1", time.Minute); err != nil || !ok {
+		t.Fatalf("renew by owner = %v, %v; want true", ok, err)
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 5*time.Second {
+		t.Fatalf("owner renew left ttl at %v, want about 1m", ttl)
+	}
+
+	if err := l.Release(ctx, "ev/A", "node-2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rdb.Get(ctx, key).Val(); got != "node-1" {
+		t.Fatalf("release by non-owner deleted the lease (now %q)", got)
+	}
+	if err := l.Release(ctx, "ev/A", "node-1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.Exists(ctx, key).Val(); n != 0 {
+		t.Fatal("release by owner left the key")
+	}
+	if ok, err := l.Renew(ctx, "ev/A", "node-1", time.Minute); err != nil || ok {
+		t.Fatalf("renew of a released lease = %v, %v; want false", ok, err)
+	}
+	if ok, err := l.Acquire(ctx, "ev/A", "node-2", 5*time.Second); err != nil || !ok {
+		t.Fatalf("acquire after release = %v, %v; want true", ok, err)
+	}
+	t.Cleanup(func() { rdb.Del(context.Background(), key) })
+}
+
+func TestLeasesRejectTinyTTL(t *testing.T) {
+	rdb, prefix := testRedis(t)
+	l := NewLeases(rdb, prefix)
+	if _, err := l.Acquire(context.Background(), "x", "o", time.Microsecond); err == nil {
+		t.Fatal("acquire with a 1µs ttl succeeded")
+	}
+	if _, err := l.Renew(context.Background(), "x", "o", 0); err == nil {
+		t.Fatal("renew with a zero ttl succeeded")
+	}
+}

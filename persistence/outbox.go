@@ -1,0 +1,150 @@
+package persistence
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// OutboxRelayLockKey is the PostgreSQL advisory lock (session level, one bigint key)
+// that the outbox relay holds: at most one node per database publishes the outbox.
+// Its value spells "tbrelay1" in ASCII.
+const OutboxRelayLockKey int64 = 0x746272656c617931
+
+// outboxUnlockTimeout bounds releasing the relay lock.
+const outboxUnlockTimeout = 5 * time.Second
+
+// Outbox reads and marks the transactional outbox for the relay, holds the relay lock
+// and records what the notifications consumer reads. It implements events.Outbox and
+// events.NotificationSink without importing them.
+//
+// The relay publishes in id order, and a section's records must reach Kafka in the
+// order they were committed. Writers keep that true by inserting a section's outbox rows
+// only after locking its section row (the fenced version update does), so the ids of
+// one section rise in commit order.
+type Outbox struct {
+	pool *pgxpool.Pool
+}
+
+// NewOutbox returns an Outbox on pool.
+func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
+
+// Pending calls fn for up to limit unpublished records in id order. Each payload is a
+// fresh slice that fn may keep.
+func (o *Outbox) Pending(ctx context.Context, limit int, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error {
+	rows, err := o.pool.Query(ctx, `
+		SELECT id, topic, key, payload, created_at FROM outbox
+		WHERE published_at IS NULL ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return fmt.Errorf("read pending outbox: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id         int64
+			topic, key string
+			payload    []byte
+			createdAt  time.Time
+		)
+		if err := rows.Scan(&id, &topic, &key, &payload, &createdAt); err != nil {
+			return fmt.Errorf("read pending outbox: %w", err)
+		}
+		fn(id, topic, key, payload, createdAt)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read pending outbox: %w", err)
+	}
+	return nil
+}
+
+// MarkPublished marks the records published. Records already marked keep their time.
+func (o *Outbox) MarkPublished(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := o.pool.Exec(ctx, `
+		UPDATE outbox SET published_at = now()
+		WHERE id = ANY($1) AND published_at IS NULL`, ids); err != nil {
+		return fmt.Errorf("mark %d outbox records published: %w", len(ids), err)
+	}
+	return nil
+}
+
+// Lag returns how many records are unpublished and how old the oldest of them is, by
+// the database's clock.
+func (o *Outbox) Lag(ctx context.Context) (count int, oldest time.Duration, err error) {
+	var seconds float64
+	if err := o.pool.QueryRow(ctx, `
+		SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8
+		FROM outbox WHERE published_at IS NULL`).Scan(&count, &seconds); err != nil {
+		return 0, 0, fmt.Errorf("read outbox lag: %w", err)
+	}
+	return count, time.Duration(seconds * float64(time.Second)), nil
+}
+
+// Lock takes the relay lock (OutboxRelayLockKey) without waiting, on a connection it
+// keeps out of the pool until unlock. ok is false when another session holds the lock.
+// unlock releases the lock and returns the connection; if that fails, it closes the
+// connection instead, which ends the session and so frees the lock all the same.
+func (o *Outbox) Lock(ctx context.Context) (unlock func(), ok bool, err error) {
+	conn, err := o.pool.Acquire(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("take relay lock: %w", err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, OutboxRelayLockKey).Scan(&ok); err != nil {
+		// The query may have taken the lock before failing; a closed connection
+		// cannot hold it.
+		_ = conn.Hijack().Close(context.Background())
+		return nil, false, fmt.Errorf("take relay lock: %w", err)
+	}
+	if !ok {
+		conn.Release()
+		return nil, false, nil
+	}
+	var once sync.Once
+	unlock = func() {
+		once.Do(func() {
+			uctx, cancel := context.WithTimeout(context.Background(), outboxUnlockTimeout)
+			defer cancel()
+			var released bool
+			err := conn.QueryRow(uctx, `SELECT pg_advisory_unlock($1)`, OutboxRelayLockKey).Scan(&released)
+			if err != nil || !released {
+				_ = conn.Hijack().Close(uctx)
+				return
+			}
+			conn.Release()
+		})
+	}
+	return unlock, true, nil
+}
+
+// RecordNotification stores one envelope the notifications consumer read, once per
+// envelope id: recording it again changes nothing. A payload the database will not
+// store as jsonb (a \u0000 escape, say) is kept base64-encoded under "raw_base64", so
+// one odd record cannot stall the consumer.
+func (o *Outbox) RecordNotification(ctx context.Context, envelopeID, topic, key, envType string, partition int32, offset int64, payload []byte) error {
+	const insert = `
+		INSERT INTO notifications (envelope_id, topic, key, type, partition, "offset", payload)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (envelope_id) DO NOTHING`
+	_, err := o.pool.Exec(ctx, insert, envelopeID, topic, key, envType, partition, offset, json.RawMessage(payload))
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && len(pgErr.Code) == 5 && pgErr.Code[:2] == "22" { // data exception
+		wrapped, merr := json.Marshal(map[string]string{"raw_base64": base64.StdEncoding.EncodeToString(payload)})
+		if merr != nil {
+			return fmt.Errorf("record notification %s: %w", envelopeID, merr)
+		}
+		_, err = o.pool.Exec(ctx, insert, envelopeID, topic, key, envType, partition, offset, json.RawMessage(wrapped))
+	}
+	if err != nil {
+		return fmt.Errorf("record notification %s: %w", envelopeID, err)
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package persistence
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+)
+
+// ParseRate parses a rate such as "100/min" (TICKETBLITZ_RATE_LIMIT): a positive count,
+// a slash, and a unit: s, sec, second, m, min, minute, h, hour (plural forms too).
+// The burst equals the count, so a fresh key may spend its whole allowance at once.
+func ParseRate(s string) (redis_rate.Limit, error) {
+	countText, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok {
+		return redis_rate.Limit{}, fmt.Errorf("rate %q: want <count>/<unit> such as 100/min", s)
+	}
+	count, err := strconv.Atoi(strings.TrimSpace(countText))
+	if err != nil || count <= 0 {
+		return redis_rate.Limit{}, fmt.Errorf("rate %q: count must be a positive whole number", s)
+	}
+	var period time.Duration
+	switch strings.ToLower(strings.TrimSpace(unit)) {
+	case "s", "sec", "secs", "second", "seconds":
+		period = time.Second
+	case "m", "min", "mins", "minute", "minutes":
+		period = time.Minute
+	case "h", "hr", "hour", "hours":
+		period = time.Hour
+	default:
+		return redis_rate.Limit{}, fmt.Errorf("rate %q: unit must be one of s, sec, second, m, min, minute, h, hour", s)
+	}
+	return redis_rate.Limit{Rate: count, Burst: count, Period: period}, nil
+}
+
+// RateLimiter is a per-key limit shared by every node: the GCRA state of each key lives
+// in Redis and is read and written by one Lua script, so nodes never disagree.
+type RateLimiter struct {
+	limiter *redis_rate.Limiter
+	limit   redis_rate.Limit
+	prefix  string
+}
+
+// NewRateLimiter returns a limiter allowing rate (as ParseRate reads it) per key.
+// Keys live in Redis as "rate:" + prefix + "ratelimit:" + key.
+func NewRateLimiter(rdb *redis.Client, prefix string, rate string) (*RateLimiter, error) {
+	if rdb == nil {
+		return nil, fmt.Errorf("rate limiter: redis client is required")
+	}
+	limit, err := ParseRate(rate)
+	if err != nil {
+		return nil, fmt.Errorf("rate limiter: %w", err)
+	}
+	return &RateLimiter{limiter: redis_rate.NewLimiter(rdb), limit: limit, prefix: prefix}, nil
+}
+
+// Limit returns the limit the limiter enforces.
+func (l *RateLimiter) Limit() redis_rate.Limit { return l.limit }
+
+// Allow spends one request of key's allowance. When it is refused, retryAfter says how
+// long until the next request would be allowed (always positive).
+func (l *RateLimiter) Allow(ctx context.Context, key string) (allowed bool, retryAfter time.Duration, err error) {
+	res, err := l.limiter.Allow(ctx, l.prefix+"ratelimit:"+key, l.limit)
+	if err != nil {
+		return false, 0, fmt.Errorf("rate limit %q: %w", key, err)
+	}
+	if res.Allowed > 0 {
+		return true, 0, nil
+	}
+	retryAfter = res.RetryAfter
+	if retryAfter <= 0 {
+		retryAfter = time.Millisecond
+	}
+	return false, retryAfter, nil
+}

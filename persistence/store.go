@@ -1,0 +1,83 @@
+package persistence
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// Store is the PostgreSQL system of record: the fenced, group-committing section store
+// the section actor activates from and commits to, the directory actors.Client routes
+// with, and the read model the HTTP API serves.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *zap.Logger
+}
+
+var (
+	_ actors.Store     = (*Store)(nil)
+	_ actors.Directory = (*Store)(nil)
+)
+
+// NewStore returns a Store on pool. A nil log discards log lines.
+func NewStore(pool *pgxpool.Pool, log *zap.Logger) *Store {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Store{pool: pool, log: log}
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping postgres: %w", err)
+	}
+	return nil
+}
+
+// batchSender is what the read model needs from a pool or a transaction, so that
+// CreateEvent and SeedDemo can read back inside the transaction that wrote.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// holdColumns are the columns scanHold reads, in its order.
+const holdColumns = `id, event_id, section_id, user_id, seats, quantity, status,
+	expires_at, created_at, updated_at, coalesce(order_id, '')`
+
+// scanHold reads one row of holdColumns.
+func scanHold(row pgx.Row) (actors.Hold, error) {
+	var h actors.Hold
+	var status string
+	err := row.Scan(&h.ID, &h.EventID, &h.SectionID, &h.UserID, &h.Seats, &h.Quantity, &status,
+		&h.ExpiresAt, &h.CreatedAt, &h.UpdatedAt, &h.OrderID)
+	if err != nil {
+		return actors.Hold{}, err
+	}
+	h.Status = actors.HoldStatus(status)
+	h.ExpiresAt, h.CreatedAt, h.UpdatedAt = h.ExpiresAt.UTC(), h.CreatedAt.UTC(), h.UpdatedAt.UTC()
+	return h, nil
+}
+
+// orderColumns are the columns scanOrder reads, in its order.
+const orderColumns = `id, hold_id, event_id, section_id, user_id, seats, quantity, status,
+	total_cents, currency, created_at, updated_at`
+
+// scanOrder reads one row of orderColumns.
+func scanOrder(row pgx.Row) (actors.Order, error) {
+	var o actors.Order
+	var status string
+	err := row.Scan(&o.ID, &o.HoldID, &o.EventID, &o.SectionID, &o.UserID, &o.Seats, &o.Quantity, &status,
+		&o.TotalCents, &o.Currency, &o.CreatedAt, &o.UpdatedAt)
+	if err != nil {
+		return actors.Order{}, err
+	}
+	o.Status = actors.OrderStatus(status)
+	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	return o, nil
+}

@@ -1,0 +1,125 @@
+package persistence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// The statements of an activation. The epoch bump comes first: it takes the section
+// row's lock, so a batch of the previous activation still in flight either committed
+// before the loads below (and they see it) or is fenced out.
+const (
+	activateBumpSQL = `
+UPDATE sections AS s SET epoch = s.epoch + 1
+FROM events AS e
+WHERE s.event_id = $1 AND s.id = $2 AND e.id = s.event_id
+RETURNING s.epoch, s.version, s.name, s.kind, s.price_cents, s.capacity, s.held, s.sold,
+	e.currency, e.max_tickets_per_user, now()`
+
+	activateSeatsSQL = `
+SELECT id, row_label, row_index, number, accessible, status, coalesce(hold_id, ''), coalesce(order_id, '')
+FROM seats WHERE event_id = $1 AND section_id = $2
+ORDER BY row_index, number`
+
+	activateHoldsSQL = `SELECT ` + holdColumns + `
+FROM holds WHERE event_id = $1 AND section_id = $2 AND status = 'held'
+ORDER BY created_at, id`
+
+	activateOrdersSQL = `SELECT ` + orderColumns + `
+FROM orders WHERE event_id = $1 AND section_id = $2 AND status = 'confirmed'
+ORDER BY created_at, id`
+
+	activateKeysSQL = `
+SELECT user_id, key, event_id, section_id, request_hash, response
+FROM idempotency_keys
+WHERE event_id = $1 AND section_id = $2 AND created_at > now() - interval '24 hours'
+ORDER BY created_at`
+)
+
+// Activate bumps the section's epoch and loads its state, in one transaction and one
+// round trip for the statements (plus the commit). It returns an error wrapping
+// actors.ErrNotFound when the section does not exist.
+func (s *Store) Activate(ctx context.Context, key actors.SectionKey) (*actors.Snapshot, error) {
+	op := "activate section " + key.Identity()
+	snap := &actors.Snapshot{Key: key}
+	found := false
+
+	b := &pgx.Batch{}
+	b.BeginTx(pgx.TxOptions{})
+	b.Queue(activateBumpSQL, key.EventID, key.SectionID).QueryRow(func(row pgx.Row) error {
+		var kind string
+		err := row.Scan(&snap.Epoch, &snap.Version, &snap.Name, &kind, &snap.PriceCents, &snap.Capacity,
+			&snap.Held, &snap.Sold, &snap.Currency, &snap.MaxTicketsPerUser, &snap.DBNow)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		snap.Kind = actors.SectionKind(kind)
+		snap.DBNow = snap.DBNow.UTC()
+		return nil
+	})
+	b.Queue(activateSeatsSQL, key.EventID, key.SectionID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var st actors.Seat
+			var status string
+			if err := rows.Scan(&st.ID, &st.Row, &st.RowIndex, &st.Number, &st.Accessible, &status, &st.HoldID, &st.OrderID); err != nil {
+				return err
+			}
+			st.Status = actors.SeatStatus(status)
+			snap.Seats = append(snap.Seats, st)
+		}
+		return rows.Err()
+	})
+	b.Queue(activateHoldsSQL, key.EventID, key.SectionID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			h, err := scanHold(rows)
+			if err != nil {
+				return err
+			}
+			snap.Holds = append(snap.Holds, h)
+		}
+		return rows.Err()
+	})
+	b.Queue(activateOrdersSQL, key.EventID, key.SectionID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			o, err := scanOrder(rows)
+			if err != nil {
+				return err
+			}
+			snap.Orders = append(snap.Orders, o)
+		}
+		return rows.Err()
+	})
+	b.Queue(activateKeysSQL, key.EventID, key.SectionID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var r actors.IdempotencyRecord
+			if err := rows.Scan(&r.UserID, &r.Key, &r.EventID, &r.SectionID, &r.RequestHash, &r.Response); err != nil {
+				return err
+			}
+			snap.Idempotency = append(snap.Idempotency, r)
+		}
+		return rows.Err()
+	})
+
+	br := s.pool.SendBatch(ctx, b)
+	tx := br.Tx()
+	defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit; releases the connection otherwise
+	if err := br.Close(); err != nil {
+		return nil, classify(op, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%s: %w", op, actors.ErrNotFound)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, classify(op+": commit", err)
+	}
+	return snap, nil
+}

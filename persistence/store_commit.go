@@ -1,0 +1,278 @@
+package persistence
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// The statements of a group commit. Each multi-row write takes whole columns as arrays
+// and unnests them, so a batch of hundreds of decisions is still one statement per
+// table. The fence comes first and takes the section row's lock for the rest.
+const (
+	commitFenceSQL = `
+UPDATE sections SET version = version + 1, held = $5, sold = $6
+WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
+
+	commitSeatsSQL = `
+UPDATE seats AS s
+SET status = c.status, hold_id = NULLIF(c.hold_id, ''), order_id = NULLIF(c.order_id, '')
+FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS c(id, status, hold_id, order_id)
+WHERE s.event_id = $1 AND s.section_id = $2 AND s.id = c.id`
+
+	// Seat lists differ in length from hold to hold, so each travels as a JSON array.
+	commitHoldsSQL = `
+INSERT INTO holds (id, event_id, section_id, user_id, seats, quantity, status,
+	expires_at, created_at, updated_at, order_id)
+SELECT c.id, $1, $2, c.user_id,
+	ARRAY(SELECT e.v FROM jsonb_array_elements_text(c.seats::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY e.n),
+	c.quantity, c.status, c.expires_at, c.created_at, c.updated_at, NULLIF(c.order_id, '')
+FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
+	$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
+	AS c(id, user_id, seats, quantity, status, expires_at, created_at, updated_at, order_id)
+ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, expires_at = EXCLUDED.expires_at,
+	updated_at = EXCLUDED.updated_at, order_id = EXCLUDED.order_id,
+	seats = EXCLUDED.seats, quantity = EXCLUDED.quantity
+WHERE holds.event_id = EXCLUDED.event_id AND holds.section_id = EXCLUDED.section_id`
+
+	commitOrdersSQL = `
+INSERT INTO orders (id, hold_id, event_id, section_id, user_id, seats, quantity, status,
+	total_cents, currency, created_at, updated_at)
+SELECT c.id, c.hold_id, $1, $2, c.user_id,
+	ARRAY(SELECT e.v FROM jsonb_array_elements_text(c.seats::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY e.n),
+	c.quantity, c.status, c.total_cents, c.currency, c.created_at, c.updated_at
+FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
+	$9::bigint[], $10::text[], $11::timestamptz[], $12::timestamptz[])
+	AS c(id, hold_id, user_id, seats, quantity, status, total_cents, currency, created_at, updated_at)
+ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at,
+	seats = EXCLUDED.seats, quantity = EXCLUDED.quantity, total_cents = EXCLUDED.total_cents
+WHERE orders.event_id = EXCLUDED.event_id AND orders.section_id = EXCLUDED.section_id`
+
+	// Cancelling runs before selling so that a seat freed and resold in one batch is
+	// not mistaken for a double sale.
+	commitCancelTicketsSQL = `
+UPDATE tickets SET status = 'cancelled' WHERE order_id = ANY($1::text[]) AND status = 'sold'`
+
+	// The conflict target is the primary key only: a clash on tickets_one_sale_per_seat
+	// must fail the batch, never be skipped.
+	commitSellTicketsSQL = `
+INSERT INTO tickets (order_id, event_id, section_id, seat_id, status)
+SELECT c.order_id, $1, $2, c.seat_id, 'sold'
+FROM unnest($3::text[], $4::text[]) AS c(order_id, seat_id)
+ON CONFLICT (order_id, seat_id) DO NOTHING`
+
+	commitKeysSQL = `
+INSERT INTO idempotency_keys (user_id, key, event_id, section_id, request_hash, response)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[])
+ON CONFLICT (user_id, key) DO NOTHING`
+
+	// Ordering by ordinality makes the outbox ids rise in slice order.
+	commitOutboxSQL = `
+INSERT INTO outbox (topic, key, payload)
+SELECT m.topic, m.key, m.payload
+FROM unnest($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY AS m(topic, key, payload, n)
+ORDER BY m.n`
+)
+
+// Commit writes one batch in one transaction: the begin, the fence and every write go to
+// the server in one round trip, the commit in a second (once the connection has prepared
+// the statements). It returns an error wrapping
+// actors.ErrFenced when the section's epoch or version moved on (nothing is written),
+// one wrapping ErrDoubleSale when an order would sell a sold seat, and other errors
+// with context; on any error nothing of the batch is written.
+func (s *Store) Commit(ctx context.Context, b *actors.Batch) error {
+	op := fmt.Sprintf("commit batch on %s at epoch %d version %d", b.Key.Identity(), b.Epoch, b.Version)
+	pb, err := commitBatch(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	br := s.pool.SendBatch(ctx, pb)
+	tx := br.Tx()
+	defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit; releases the connection otherwise
+	if err := br.Close(); err != nil {
+		return classify(op, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return classify(op+": commit", err)
+	}
+	return nil
+}
+
+// commitBatch builds the statements that write b, with callbacks that fail the batch
+// when the fence or a row count does not hold.
+func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
+	ev, sec := b.Key.EventID, b.Key.SectionID
+	pb := &pgx.Batch{}
+	pb.BeginTx(pgx.TxOptions{})
+	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold).Exec(func(ct pgconn.CommandTag) error {
+		if ct.RowsAffected() == 0 {
+			return actors.ErrFenced
+		}
+		return nil
+	})
+
+	if seats := lastByID(b.Seats, func(c actors.SeatChange) string { return c.ID }); len(seats) > 0 {
+		ids, statuses, holdIDs, orderIDs := make([]string, len(seats)), make([]string, len(seats)), make([]string, len(seats)), make([]string, len(seats))
+		for i, c := range seats {
+			ids[i], statuses[i], holdIDs[i], orderIDs[i] = c.ID, string(c.Status), c.HoldID, c.OrderID
+		}
+		pb.Queue(commitSeatsSQL, ev, sec, ids, statuses, holdIDs, orderIDs).Exec(expectRows("seat", len(seats)))
+	}
+
+	if holds := lastByID(b.Holds, func(h actors.Hold) string { return h.ID }); len(holds) > 0 {
+		n := len(holds)
+		ids, users, seats, statuses, orderIDs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		quantities := make([]int, n)
+		expires, created, updated := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+		for i, h := range holds {
+			list, err := seatList(h.Seats)
+			if err != nil {
+				return nil, fmt.Errorf("encode seats of hold %s: %w", h.ID, err)
+			}
+			ids[i], users[i], seats[i], statuses[i], orderIDs[i] = h.ID, h.UserID, list, string(h.Status), h.OrderID
+			quantities[i] = h.Quantity
+			expires[i], created[i], updated[i] = h.ExpiresAt, h.CreatedAt, h.UpdatedAt
+		}
+		pb.Queue(commitHoldsSQL, ev, sec, ids, users, seats, quantities, statuses, expires, created, updated, orderIDs).
+			Exec(expectRows("hold", n))
+	}
+
+	if orders := lastByID(b.Orders, func(o actors.Order) string { return o.ID }); len(orders) > 0 {
+		n := len(orders)
+		ids, holdIDs, users, seats, statuses, currencies := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		quantities, totals := make([]int, n), make([]int64, n)
+		created, updated := make([]time.Time, n), make([]time.Time, n)
+		var cancelled, soldOrders, soldSeats []string
+		for i, o := range orders {
+			list, err := seatList(o.Seats)
+			if err != nil {
+				return nil, fmt.Errorf("encode seats of order %s: %w", o.ID, err)
+			}
+			ids[i], holdIDs[i], users[i], seats[i], statuses[i], currencies[i] = o.ID, o.HoldID, o.UserID, list, string(o.Status), o.Currency
+			quantities[i], totals[i] = o.Quantity, o.TotalCents
+			created[i], updated[i] = o.CreatedAt, o.UpdatedAt
+			switch o.Status {
+			case actors.OrderConfirmed:
+				for _, seat := range o.Seats {
+					soldOrders = append(soldOrders, o.ID)
+					soldSeats = append(soldSeats, seat)
+				}
+			case actors.OrderCancelled:
+				cancelled = append(cancelled, o.ID)
+			}
+		}
+		pb.Queue(commitOrdersSQL, ev, sec, ids, holdIDs, users, seats, quantities, statuses, totals, currencies, created, updated).
+			Exec(expectRows("order", n))
+		if len(cancelled) > 0 {
+			pb.Queue(commitCancelTicketsSQL, cancelled)
+		}
+		if len(soldSeats) > 0 {
+			pb.Queue(commitSellTicketsSQL, ev, sec, soldOrders, soldSeats)
+		}
+	}
+
+	if keys := firstByID(b.Keys, func(r actors.IdempotencyRecord) string { return r.UserID + "\x00" + r.Key }); len(keys) > 0 {
+		n := len(keys)
+		users, names, events, sections := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		hashes, responses := make([][]byte, n), make([][]byte, n)
+		for i, r := range keys {
+			users[i], names[i], events[i], sections[i] = r.UserID, r.Key, textOr(r.EventID, ev), textOr(r.SectionID, sec)
+			hashes[i], responses[i] = bytesOrEmpty(r.RequestHash), bytesOrEmpty(r.Response)
+		}
+		pb.Queue(commitKeysSQL, users, names, events, sections, hashes, responses)
+	}
+
+	if n := len(b.Outbox); n > 0 {
+		topics, keys, payloads := make([]string, n), make([]string, n), make([][]byte, n)
+		for i, m := range b.Outbox {
+			topics[i], keys[i], payloads[i] = m.Topic, m.Key, bytesOrEmpty(m.Payload)
+		}
+		pb.Queue(commitOutboxSQL, topics, keys, payloads)
+	}
+	return pb, nil
+}
+
+// expectRows fails the batch unless a statement touched exactly want rows: a seat the
+// section does not have, or a hold or order id taken by another section, is a bug above
+// that must not half-commit.
+func expectRows(what string, want int) func(pgconn.CommandTag) error {
+	return func(ct pgconn.CommandTag) error {
+		if got := ct.RowsAffected(); got != int64(want) {
+			return fmt.Errorf("%s rows: wrote %d of %d (unknown %s or one of another section)", what, got, want, what)
+		}
+		return nil
+	}
+}
+
+// lastByID keeps one item per id, the last one: a batch may change a seat, hold or order
+// more than once, and one statement may touch a row only once.
+func lastByID[T any](items []T, id func(T) string) []T {
+	if len(items) < 2 {
+		return items
+	}
+	at := make(map[string]int, len(items))
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		k := id(it)
+		if i, ok := at[k]; ok {
+			out[i] = it
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, it)
+	}
+	return out
+}
+
+// firstByID keeps one item per id, the first one: the first answer to an idempotency
+// key is the one that stands.
+func firstByID[T any](items []T, id func(T) string) []T {
+	if len(items) < 2 {
+		return items
+	}
+	seen := make(map[string]bool, len(items))
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		k := id(it)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, it)
+	}
+	return out
+}
+
+// seatList encodes seat ids as a JSON array for the holds and orders statements.
+func seatList(seats []string) (string, error) {
+	if len(seats) == 0 {
+		return "[]", nil
+	}
+	raw, err := json.Marshal(seats)
+	if err != nil {
+		return "", err
+	}
+	return string(raw), nil
+}
+
+// bytesOrEmpty returns b, or an empty slice for nil so that it is stored empty, not NULL.
+func bytesOrEmpty(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// textOr returns s, or d when s is empty.
+func textOr(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
