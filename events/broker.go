@@ -1,0 +1,92 @@
+package events
+
+import (
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// DefaultPartitions is how many partitions the in-process broker gives each topic.
+const DefaultPartitions = 3
+
+// BrokerConfig configures the in-process broker. The zero value listens on a free
+// loopback port.
+type BrokerConfig struct {
+	// Addr is the "host:port" to listen on; "" or "127.0.0.1:0" picks a free port.
+	// Clients are told to connect to the listening address, so a wildcard host such as
+	// 0.0.0.0 only suits clients on the same machine.
+	Addr string
+	// Partitions per topic; DefaultPartitions when zero. A broker that reloads its
+	// topics from DataDir keeps the partition counts it had.
+	Partitions int32
+	// DataDir, when set, makes the broker keep its topics, records, consumer offsets
+	// and producer state on disk and reload them when started again on the same
+	// directory. Empty keeps everything in memory.
+	DataDir string
+	// Logger receives the broker's start and stop lines; nil means no logging.
+	Logger *zap.Logger
+}
+
+// Broker is an in-process, single-node Kafka-protocol broker with every topic of
+// actors.Topics created. Without a DataDir it forgets everything when closed.
+type Broker struct {
+	cluster *kfake.Cluster
+	addrs   []string
+	log     *zap.Logger
+	closing sync.Once
+}
+
+// StartBroker starts a broker listening on cfg.Addr.
+func StartBroker(cfg BrokerConfig) (*Broker, error) {
+	addr := cfg.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("broker address %q: %w", addr, err)
+	}
+	partitions := cfg.Partitions
+	if partitions <= 0 {
+		partitions = DefaultPartitions
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	opts := []kfake.Opt{
+		kfake.NumBrokers(1),
+		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+			return net.Listen(network, addr)
+		}),
+		kfake.SeedTopics(partitions, actors.Topics...),
+	}
+	if cfg.DataDir != "" {
+		opts = append(opts, kfake.DataDir(cfg.DataDir))
+	}
+	cluster, err := kfake.NewCluster(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("start in-process kafka broker on %s: %w", addr, err)
+	}
+	b := &Broker{cluster: cluster, addrs: cluster.ListenAddrs(), log: log}
+	log.Info("in-process kafka broker started", zap.Strings("addrs", b.addrs), zap.Int32("partitions", partitions))
+	return b, nil
+}
+
+// Addrs returns the "host:port" addresses clients connect to.
+func (b *Broker) Addrs() []string { return append([]string(nil), b.addrs...) }
+
+// Cluster exposes the underlying kfake cluster, for tests that inject faults.
+func (b *Broker) Cluster() *kfake.Cluster { return b.cluster }
+
+// Close stops the broker and drops every record it held. It is safe to call twice.
+func (b *Broker) Close() {
+	b.closing.Do(func() {
+		b.cluster.Close()
+		b.log.Info("in-process kafka broker stopped", zap.Strings("addrs", b.addrs))
+	})
+}

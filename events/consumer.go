@@ -1,0 +1,207 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// DefaultNotificationsGroup is the consumer group of the notifications log.
+const DefaultNotificationsGroup = "ticketblitz-notifications"
+
+// ConsumerConfig configures the notifications consumer. Brokers and Sink are required.
+type ConsumerConfig struct {
+	// Brokers are the "host:port" addresses to bootstrap from.
+	Brokers []string
+	// GroupID is the consumer group; DefaultNotificationsGroup when empty. Every node
+	// joins the same group, so each record is handled by one of them.
+	GroupID string
+	// ClientID names this client to the broker; sarama's default when empty.
+	ClientID string
+	// Sink records each envelope.
+	Sink NotificationSink
+	// Logger; nil means no logging.
+	Logger *zap.Logger
+	// Topics to consume; actors.Topics when empty.
+	Topics []string
+	// MaxBackoff caps the exponential backoff after a failure of the sink or the
+	// broker. DefaultMaxBackoff when zero.
+	MaxBackoff time.Duration
+}
+
+// Notifications consumes every TicketBlitz topic in a consumer group and records each
+// envelope through the sink. A record's offset is marked only after the sink stored it,
+// so a crash or rebalance redelivers rather than loses; the sink's idempotency by
+// envelope id makes redelivery harmless.
+type Notifications struct {
+	cfg     ConsumerConfig
+	log     *zap.Logger
+	group   sarama.ConsumerGroup
+	closing sync.Once
+	closed  error
+}
+
+// NewNotifications connects the consumer group client; call Run to consume.
+func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
+	if len(cfg.Brokers) == 0 {
+		return nil, errors.New("notifications consumer: no brokers")
+	}
+	if cfg.Sink == nil {
+		return nil, errors.New("notifications consumer: no sink")
+	}
+	if cfg.GroupID == "" {
+		cfg.GroupID = DefaultNotificationsGroup
+	}
+	if len(cfg.Topics) == 0 {
+		cfg.Topics = append([]string(nil), actors.Topics...)
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	group, err := sarama.NewConsumerGroup(cfg.Brokers, cfg.GroupID, consumerConfig(cfg.ClientID))
+	if err != nil {
+		return nil, fmt.Errorf("connect consumer group %q to %v: %w", cfg.GroupID, cfg.Brokers, err)
+	}
+	return &Notifications{cfg: cfg, log: cfg.Logger.Named("notifications"), group: group}, nil
+}
+
+func consumerConfig(clientID string) *sarama.Config {
+	cfg := sarama.NewConfig()
+	cfg.Version = protocolVersion()
+	if clientID != "" {
+		cfg.ClientID = clientID
+	}
+	cfg.Net.DialTimeout = 2 * time.Second
+	cfg.Metadata.Retry.Max = 2
+	cfg.Metadata.Retry.Backoff = 100 * time.Millisecond
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	cfg.Consumer.Offsets.AutoCommit.Enable = true
+	cfg.Consumer.Offsets.AutoCommit.Interval = time.Second
+	cfg.Consumer.Return.Errors = true
+	cfg.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategySticky()}
+	return cfg
+}
+
+// Run consumes until ctx is done, then leaves the group (committing the marked
+// offsets) and returns nil. Broker and sink failures are logged and retried.
+func (n *Notifications) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for err := range n.group.Errors() {
+			n.log.Warn("consumer group error", zap.Error(err))
+		}
+	}()
+	defer wg.Wait()
+	defer n.Close()
+
+	handler := &notificationHandler{sink: n.cfg.Sink, log: n.log, maxBackoff: n.cfg.MaxBackoff}
+	failures := 0
+	for ctx.Err() == nil {
+		err := n.group.Consume(ctx, n.cfg.Topics, handler)
+		if errors.Is(err, sarama.ErrClosedConsumerGroup) {
+			return nil
+		}
+		if err != nil && ctx.Err() == nil {
+			failures++
+			if failures == 1 {
+				n.log.Error("consume failed; retrying", zap.Error(err))
+			}
+			sleep(ctx, backoffDelay(backoffInitial, n.cfg.MaxBackoff, failures-1), nil)
+			continue
+		}
+		if failures > 0 {
+			n.log.Info("consuming again", zap.Int("failed_attempts", failures))
+			failures = 0
+		}
+	}
+	return nil
+}
+
+// Close leaves the group and closes the client. Run calls it on return; it is safe to
+// call more than once.
+func (n *Notifications) Close() error {
+	n.closing.Do(func() {
+		if err := n.group.Close(); err != nil {
+			n.closed = fmt.Errorf("close consumer group %q: %w", n.cfg.GroupID, err)
+		}
+	})
+	return n.closed
+}
+
+// notificationHandler is the sarama handler of one consumer group session.
+type notificationHandler struct {
+	sink       NotificationSink
+	log        *zap.Logger
+	maxBackoff time.Duration
+}
+
+// Setup implements sarama.ConsumerGroupHandler.
+func (h *notificationHandler) Setup(sarama.ConsumerGroupSession) error { return nil }
+
+// Cleanup implements sarama.ConsumerGroupHandler.
+func (h *notificationHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+
+// ConsumeClaim records each message of one partition in order, marking it after the
+// sink succeeded. It returns when the session ends.
+func (h *notificationHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	ctx := sess.Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case msg, ok := <-claim.Messages():
+			if !ok {
+				return nil
+			}
+			if !h.record(ctx, msg) {
+				return nil
+			}
+			sess.MarkMessage(msg, "")
+		}
+	}
+}
+
+// record stores one message, retrying the sink until it succeeds. It returns false
+// when the session ended first; the message is then left unmarked and is redelivered.
+// A value that is not an envelope is logged and reported as handled, so one bad record
+// cannot stall its partition.
+func (h *notificationHandler) record(ctx context.Context, msg *sarama.ConsumerMessage) bool {
+	var env actors.Envelope
+	if err := json.Unmarshal(msg.Value, &env); err != nil || env.ID == "" {
+		if err == nil {
+			err = errors.New("envelope has no id")
+		}
+		h.log.Warn("skipping a record that is not an envelope",
+			zap.String("topic", msg.Topic), zap.Int32("partition", msg.Partition), zap.Int64("offset", msg.Offset), zap.Error(err))
+		return true
+	}
+	for attempt := 0; ; attempt++ {
+		err := h.sink.RecordNotification(ctx, env.ID, msg.Topic, string(msg.Key), env.Type, msg.Partition, msg.Offset, msg.Value)
+		if err == nil {
+			if attempt > 0 {
+				h.log.Info("notification recorded after retries", zap.String("envelope_id", env.ID), zap.Int("attempts", attempt+1))
+			}
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if attempt == 0 {
+			h.log.Error("record notification failed; retrying", zap.String("envelope_id", env.ID), zap.Error(err))
+		}
+		sleep(ctx, backoffDelay(50*time.Millisecond, h.maxBackoff, attempt), nil)
+	}
+}

@@ -1,0 +1,338 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// memOutbox is an in-memory Outbox. It checks, when records are marked published, that
+// the producer spy saw the broker acknowledge each of them.
+type memOutbox struct {
+	mu       sync.Mutex
+	recs     []memRecord // id = index + 1
+	locked   bool
+	acked    func(envelopeID string) bool
+	problems []string
+}
+
+type memRecord struct {
+	topic, key, envelopeID string
+	payload                []byte
+	created                time.Time
+	published              bool
+}
+
+func newMemOutbox(acked func(string) bool) *memOutbox { return &memOutbox{acked: acked} }
+
+// add appends a SeatReserved envelope whose section version is seq.
+func (o *memOutbox) add(t testing.TB, key actors.SectionKey, envType string, seq int64) {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	id := fmt.Sprintf("env-%d", len(o.recs)+1)
+	msg, err := actors.NewOutboxMessage(id, envType, time.Now(), key, actors.SeatReserved{HoldID: id, SectionVersion: seq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.recs = append(o.recs, memRecord{topic: msg.Topic, key: msg.Key, envelopeID: id, payload: msg.Payload, created: time.Now()})
+}
+
+func (o *memOutbox) Pending(_ context.Context, limit int, fn func(int64, string, string, []byte, time.Time)) error {
+	o.mu.Lock()
+	var out []int
+	for i := range o.recs {
+		if !o.recs[i].published && len(out) < limit {
+			out = append(out, i)
+		}
+	}
+	recs := append([]memRecord(nil), o.recs...)
+	o.mu.Unlock()
+	for _, i := range out {
+		fn(int64(i+1), recs[i].topic, recs[i].key, append([]byte(nil), recs[i].payload...), recs[i].created)
+	}
+	return nil
+}
+
+func (o *memOutbox) MarkPublished(_ context.Context, ids []int64) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, id := range ids {
+		r := &o.recs[id-1]
+		if o.acked != nil && !o.acked(r.envelopeID) {
+			o.problems = append(o.problems, fmt.Sprintf("record %d (%s) marked published before the broker acknowledged it", id, r.envelopeID))
+		}
+		if r.published {
+			o.problems = append(o.problems, fmt.Sprintf("record %d marked published twice", id))
+		}
+		r.published = true
+	}
+	return nil
+}
+
+func (o *memOutbox) Lag(context.Context) (int, time.Duration, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	var oldest time.Duration
+	for _, r := range o.recs {
+		if !r.published {
+			if n == 0 {
+				oldest = time.Since(r.created)
+			}
+			n++
+		}
+	}
+	return n, oldest, nil
+}
+
+func (o *memOutbox) Lock(context.Context) (func(), bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.locked {
+		return nil, false, nil
+	}
+	o.locked = true
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			o.mu.Lock()
+			o.locked = false
+			o.mu.Unlock()
+		})
+	}, true, nil
+}
+
+func (o *memOutbox) counts() (total, published int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range o.recs {
+		if r.published {
+			published++
+		}
+	}
+	return len(o.recs), published
+}
+
+func (o *memOutbox) check(t testing.TB) {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, p := range o.problems {
+		t.Error(p)
+	}
+}
+
+// spyProducer records which envelopes the broker acknowledged and how SendMessages
+// calls went.
+type spyProducer struct {
+	sarama.SyncProducer
+	mu       sync.Mutex
+	acked    map[string]bool
+	sends    int
+	failures int
+}
+
+func newSpyProducer(p sarama.SyncProducer) *spyProducer {
+	return &spyProducer{SyncProducer: p, acked: make(map[string]bool)}
+}
+
+func (s *spyProducer) SendMessages(msgs []*sarama.ProducerMessage) error {
+	err := s.SyncProducer.SendMessages(msgs)
+	failed := make(map[*sarama.ProducerMessage]bool)
+	var perrs sarama.ProducerErrors
+	if errors.As(err, &perrs) {
+		for _, pe := range perrs {
+			failed[pe.Msg] = true
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sends++
+	if err != nil {
+		s.failures++
+	}
+	for _, m := range msgs {
+		if err != nil && (len(perrs) == 0 || failed[m]) {
+			continue
+		}
+		for _, h := range m.Headers {
+			if string(h.Key) == HeaderEnvelopeID {
+				s.acked[string(h.Value)] = true
+			}
+		}
+	}
+	return err
+}
+
+func (s *spyProducer) isAcked(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.acked[id]
+}
+
+func (s *spyProducer) stats() (sends, failures int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sends, s.failures
+}
+
+// testBroker starts an in-memory broker for the test.
+func testBroker(t testing.TB, cfg BrokerConfig) *Broker {
+	t.Helper()
+	b, err := StartBroker(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// testProducer returns a producer for the test, closed at its end.
+func testProducer(t testing.TB, addrs []string) sarama.SyncProducer {
+	t.Helper()
+	p, err := NewProducer(addrs, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// runInBackground runs fn until the returned stop is called or the test ends; stop
+// waits for fn to return and fails the test if fn returned an error.
+func runInBackground(t testing.TB, fn func(context.Context) error) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- fn(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("run returned %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Error("run did not return after its context was cancelled")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// storedRecords returns how many records the broker holds across every topic.
+func storedRecords(b *Broker) int64 {
+	var n int64
+	for _, topic := range actors.Topics {
+		for _, p := range b.Cluster().PartitionInfos(topic) {
+			n += p.HighWatermark - p.LogStartOffset
+		}
+	}
+	return n
+}
+
+// readAll reads every record of every topic from the start, until it has want.
+func readAll(t testing.TB, addrs []string, want int) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(addrs...),
+		kgo.ConsumeTopics(actors.Topics...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(100*time.Millisecond),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(out) < want {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("read %d of %d records before the deadline", len(out), want)
+		}
+		fs.EachError(func(topic string, p int32, err error) { t.Logf("fetch %s/%d: %v", topic, p, err) })
+		fs.EachRecord(func(r *kgo.Record) { out = append(out, r) })
+	}
+	return out
+}
+
+// checkStream verifies the records the broker holds against the outbox: every envelope
+// exactly once, and per topic and key in the order the outbox wrote them.
+func checkStream(t testing.TB, b *Broker, o *memOutbox) {
+	t.Helper()
+	total, _ := o.counts()
+	if n := storedRecords(b); n != int64(total) {
+		t.Errorf("broker holds %d records, outbox wrote %d", n, total)
+	}
+	recs := readAll(t, b.Addrs(), total)
+	seen := make(map[string]int)
+	last := make(map[string]int64) // topic + key -> last section version
+	for _, r := range recs {
+		var env actors.Envelope
+		if err := json.Unmarshal(r.Value, &env); err != nil {
+			t.Fatalf("record %s/%d@%d: %v", r.Topic, r.Partition, r.Offset, err)
+		}
+		var data actors.SeatReserved
+		if err := json.Unmarshal(env.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		seen[env.ID]++
+		if id := headerValue(r, HeaderEnvelopeID); id != env.ID {
+			t.Errorf("record %s has id header %q", env.ID, id)
+		}
+		k := r.Topic + " " + string(r.Key)
+		if data.SectionVersion <= last[k] {
+			t.Errorf("%s: version %d after %d: out of order", k, data.SectionVersion, last[k])
+		}
+		last[k] = data.SectionVersion
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range o.recs {
+		if seen[r.envelopeID] != 1 {
+			t.Errorf("envelope %s seen %d times", r.envelopeID, seen[r.envelopeID])
+		}
+	}
+}
+
+func headerValue(r *kgo.Record, key string) string {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+func (o *memOutbox) isLocked() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.locked
+}

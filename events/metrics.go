@@ -1,0 +1,71 @@
+package events
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// relayMetrics are the relay's Prometheus series.
+type relayMetrics struct {
+	published     *prometheus.CounterVec
+	publishErrors prometheus.Counter
+	lagRecords    prometheus.Gauge
+	lagOldest     prometheus.Gauge
+}
+
+// newRelayMetrics creates the relay's series and registers them with reg when it is
+// not nil. A series that is already registered (a second relay on one registry) is
+// shared rather than refused.
+func newRelayMetrics(reg prometheus.Registerer) (*relayMetrics, error) {
+	m := &relayMetrics{
+		published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "outbox", Name: "published_total",
+			Help: "Outbox records published to Kafka and acknowledged by the broker.",
+		}, []string{"topic"}),
+		publishErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "outbox", Name: "publish_errors_total",
+			Help: "Outbox records whose publish attempt failed; they stay pending and are retried.",
+		}),
+		lagRecords: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "ticketblitz", Subsystem: "outbox", Name: "lag_records",
+			Help: "Outbox records not yet published.",
+		}),
+		lagOldest: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "ticketblitz", Subsystem: "outbox", Name: "lag_oldest_seconds",
+			Help: "Age of the oldest unpublished outbox record, zero when there is none.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	if m.published, err = register(reg, m.published); err != nil {
+		return nil, err
+	}
+	if m.publishErrors, err = register(reg, m.publishErrors); err != nil {
+		return nil, err
+	}
+	if m.lagRecords, err = register(reg, m.lagRecords); err != nil {
+		return nil, err
+	}
+	if m.lagOldest, err = register(reg, m.lagOldest); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// register registers c, or returns the collector already registered under its name.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
+}

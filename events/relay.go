@@ -1,0 +1,269 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// The relay's defaults.
+const (
+	DefaultPollInterval = 50 * time.Millisecond
+	DefaultBatchSize    = 500
+	DefaultLockRetry    = time.Second
+	DefaultLockRenew    = 10 * time.Second
+	DefaultMaxBackoff   = 2 * time.Second
+	lagInterval         = time.Second
+	markTimeout         = 5 * time.Second
+)
+
+// RelayConfig configures a Relay. Outbox and Producer are required; every other field
+// has a working zero value.
+type RelayConfig struct {
+	// Outbox is drained in id order.
+	Outbox Outbox
+	// Producer publishes; build it with NewProducer.
+	Producer sarama.SyncProducer
+	// Logger; nil means no logging.
+	Logger *zap.Logger
+	// Tracer receives a "kafka" trace per published record; nil means none.
+	Tracer actors.Tracer
+	// Node names this node in traces.
+	Node string
+	// Clock stamps traces and times LockRenew; nil means the system clock.
+	Clock actors.Clock
+	// Registerer receives the relay's metrics; nil means they are kept unregistered.
+	Registerer prometheus.Registerer
+	// PollInterval is how long an idle relay waits before looking at the outbox again,
+	// unless Wake is called first. DefaultPollInterval when zero.
+	PollInterval time.Duration
+	// BatchSize is how many records one pass reads. DefaultBatchSize when zero.
+	BatchSize int
+	// LockRetry is how often a node that does not hold the relay lock tries to take it.
+	// DefaultLockRetry when zero.
+	LockRetry time.Duration
+	// LockRenew is how long the relay keeps the lock before releasing and re-taking it.
+	// Re-taking proves the lock's database session is still alive: if it died (the
+	// database restarted, say), the lock was freed and another node may relay now.
+	// DefaultLockRenew when zero.
+	LockRenew time.Duration
+	// MaxBackoff caps the exponential backoff after failures. DefaultMaxBackoff when zero.
+	MaxBackoff time.Duration
+}
+
+// Relay publishes the transactional outbox to Kafka. One relay per cluster publishes at
+// a time (the outbox's lock decides which); the others wait for the lock.
+//
+// Guarantees: a record is marked published only after the broker acknowledged it; a
+// record that failed stays pending and is retried, so nothing is dropped or skipped;
+// and a record is never sent while an earlier record with the same key is unacknowledged,
+// so no outage can publish a section's events out of order. A record may be published
+// twice (a crash between the acknowledgement and the marking, or a lost acknowledgement
+// after the broker stored it); consumers deduplicate by envelope id.
+type Relay struct {
+	cfg     RelayConfig
+	log     *zap.Logger
+	metrics *relayMetrics
+	wake    chan struct{}
+}
+
+// NewRelay returns a relay; call Run to start it.
+func NewRelay(cfg RelayConfig) *Relay {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Tracer == nil {
+		cfg.Tracer = actors.NopTracer{}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = actors.SystemClock{}
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.LockRetry <= 0 {
+		cfg.LockRetry = DefaultLockRetry
+	}
+	if cfg.LockRenew <= 0 {
+		cfg.LockRenew = DefaultLockRenew
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	log := cfg.Logger.Named("relay")
+	metrics, err := newRelayMetrics(cfg.Registerer)
+	if err != nil {
+		log.Warn("relay metrics not registered", zap.Error(err))
+		metrics, _ = newRelayMetrics(nil)
+	}
+	return &Relay{cfg: cfg, log: log, metrics: metrics, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the relay that new records were committed, so an idle relay looks at the
+// outbox now instead of at the end of its poll interval. It never blocks.
+func (r *Relay) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run relays until ctx is done, then releases the lock and returns nil. Failures of the
+// outbox or the broker are logged once per outage and retried with a capped exponential
+// backoff; they never end Run.
+func (r *Relay) Run(ctx context.Context) error {
+	if r.cfg.Outbox == nil || r.cfg.Producer == nil {
+		return errors.New("relay: outbox and producer are required")
+	}
+	s := &relayState{outage: outage{log: r.log}}
+	defer s.release(r.log)
+	for ctx.Err() == nil {
+		r.refreshLag(ctx, s)
+		if s.unlock == nil {
+			if !r.takeLock(ctx, s) {
+				continue
+			}
+		} else if r.cfg.Clock.Now().Sub(s.lockedAt) >= r.cfg.LockRenew {
+			s.release(r.log)
+			continue
+		}
+		n, err := r.pass(ctx, s)
+		if err != nil {
+			s.failures++
+			s.outage.failed(err)
+			sleep(ctx, backoffDelay(backoffInitial, r.cfg.MaxBackoff, s.failures-1), nil)
+			continue
+		}
+		s.failures = 0
+		s.outage.recovered()
+		if n >= r.cfg.BatchSize {
+			continue
+		}
+		sleep(ctx, r.cfg.PollInterval, r.wake)
+	}
+	return nil
+}
+
+// relayState is what Run carries from one pass to the next.
+type relayState struct {
+	unlock   func()
+	lockedAt time.Time
+	waiting  bool // another node holds the lock, and we said so
+	failures int  // consecutive failed passes, for the backoff
+	outage   outage
+	unmarked []int64 // acknowledged by the broker, not yet marked published
+	lagAt    time.Time
+}
+
+func (s *relayState) release(log *zap.Logger) {
+	if s.unlock != nil {
+		s.unlock()
+		s.unlock = nil
+		log.Debug("relay lock released")
+	}
+}
+
+// takeLock tries to take the relay lock once and reports whether this node holds it.
+// When it does not, it has already waited before returning.
+func (r *Relay) takeLock(ctx context.Context, s *relayState) bool {
+	unlock, ok, err := r.cfg.Outbox.Lock(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		s.failures++
+		s.outage.failed(failedAt("take relay lock", err))
+		sleep(ctx, backoffDelay(backoffInitial, r.cfg.MaxBackoff, s.failures-1), nil)
+		return false
+	}
+	if !ok {
+		if !s.waiting {
+			r.log.Info("another node relays the outbox; waiting for the relay lock")
+			s.waiting = true
+		}
+		s.failures = 0
+		s.outage.recovered()
+		sleep(ctx, r.cfg.LockRetry, nil)
+		return false
+	}
+	if s.waiting {
+		r.log.Info("took over the relay lock")
+	}
+	s.unlock, s.lockedAt, s.waiting = unlock, r.cfg.Clock.Now(), false
+	return true
+}
+
+// pass marks what the previous pass could not, reads one batch and publishes it. It
+// returns how many records it read. On an outbox error it releases the lock: the lock's
+// session may have died with the database connection.
+func (r *Relay) pass(ctx context.Context, s *relayState) (int, error) {
+	if err := r.mark(ctx, s); err != nil {
+		s.release(r.log)
+		return 0, err
+	}
+	var batch []OutboxRecord
+	err := r.cfg.Outbox.Pending(ctx, r.cfg.BatchSize, func(id int64, topic, key string, payload []byte, createdAt time.Time) {
+		batch = append(batch, OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt})
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, nil
+		}
+		s.release(r.log)
+		return 0, failedAt("read pending outbox records", err)
+	}
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	acked, pubErr := r.publish(batch)
+	s.unmarked = append(s.unmarked, acked...)
+	if err := r.mark(ctx, s); err != nil {
+		s.release(r.log)
+		return len(batch), err
+	}
+	if pubErr != nil {
+		return len(batch), pubErr
+	}
+	return len(batch), nil
+}
+
+// mark marks the acknowledged records published. It outlives ctx by a little, so that
+// records published just before shutdown are not published again by the next relay.
+func (r *Relay) mark(ctx context.Context, s *relayState) error {
+	if len(s.unmarked) == 0 {
+		return nil
+	}
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	if err := r.cfg.Outbox.MarkPublished(mctx, s.unmarked); err != nil {
+		return failedAt("mark published", fmt.Errorf("%d records: %w", len(s.unmarked), err))
+	}
+	s.unmarked = s.unmarked[:0]
+	return nil
+}
+
+// refreshLag updates the lag gauges at most once per lagInterval.
+func (r *Relay) refreshLag(ctx context.Context, s *relayState) {
+	now := r.cfg.Clock.Now()
+	if now.Sub(s.lagAt) < lagInterval {
+		return
+	}
+	s.lagAt = now
+	count, oldest, err := r.cfg.Outbox.Lag(ctx)
+	if err != nil {
+		r.log.Debug("read outbox lag", zap.Error(err))
+		return
+	}
+	r.metrics.lagRecords.Set(float64(count))
+	r.metrics.lagOldest.Set(oldest.Seconds())
+}
