@@ -1,0 +1,10 @@
+// Package http is TicketBlitz's public HTTP API (API.md) on Fiber: the routes (all listed
+// in routes.go), bearer-token auth, the per-user rate limit, request decoding and
+// validation, the one table from domain error codes to HTTP statuses, request ids and
+// request metrics.
+//
+// It makes no seat decision itself. Every claim, release, confirm and cancel goes to a
+// Reservations port; every read goes to a Catalog port. Both are defined here, where they
+// are consumed, and implemented elsewhere. The package imports only actors from
+// TicketBlitz.
+package http

@@ -1,0 +1,119 @@
+package http
+
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// createHold answers POST /api/v1/events/{event_id}/holds.
+func (s *Server) createHold(c *fiber.Ctx) error {
+	p := principalOf(c)
+	eventID, err := pathID(c.Params("event_id"), pathIDPattern, "event")
+	if err != nil {
+		return err
+	}
+	key, keyErr := idempotencyKey(c.Get(headerIdempotencyKey))
+	body, err := requestBody(c)
+	if err != nil {
+		return err
+	}
+	b, err := s.decode.decodeHoldRequest(body)
+	if err := joinValidation(keyErr, err); err != nil {
+		return err
+	}
+	req := actors.HoldRequest{
+		EventID:        eventID,
+		SectionID:      b.SectionID,
+		UserID:         p.UserID,
+		Seats:          b.Seats,
+		Accessible:     b.Accessible,
+		IdempotencyKey: key,
+	}
+	if b.Quantity != nil {
+		req.Quantity = *b.Quantity
+	}
+	h, err := s.cfg.Reservations.Hold(c.UserContext(), req)
+	if err != nil {
+		return fmt.Errorf("hold in %s/%s: %w", eventID, b.SectionID, err)
+	}
+	return c.Status(fiber.StatusCreated).JSON(toHoldJSON(h))
+}
+
+// getHold answers GET /api/v1/holds/{hold_id}: the owner's (or an admin's) view.
+func (s *Server) getHold(c *fiber.Ctx) error {
+	p := principalOf(c)
+	id, err := pathID(c.Params("hold_id"), pathIDPattern, "hold")
+	if err != nil {
+		return err
+	}
+	h, err := s.cfg.Catalog.GetHold(c.UserContext(), id)
+	if err != nil {
+		return fmt.Errorf("get hold %s: %w", id, err)
+	}
+	if !p.owns(h.UserID) {
+		return &actors.Error{Code: actors.CodeForbidden, Message: "not your hold"}
+	}
+	return c.JSON(toHoldJSON(h))
+}
+
+// releaseHold answers DELETE /api/v1/holds/{hold_id}.
+func (s *Server) releaseHold(c *fiber.Ctx) error {
+	p := principalOf(c)
+	id, err := pathID(c.Params("hold_id"), pathIDPattern, "hold")
+	if err != nil {
+		return err
+	}
+	h, err := s.cfg.Reservations.Release(c.UserContext(), id, p.UserID)
+	if err != nil {
+		return fmt.Errorf("release hold %s: %w", id, err)
+	}
+	if h.ID != "" {
+		id = h.ID
+	}
+	return c.JSON(releasedJSON{ID: id, Status: string(actors.HoldReleased)})
+}
+
+// extendHold answers POST /api/v1/holds/{hold_id}/extend.
+func (s *Server) extendHold(c *fiber.Ctx) error {
+	p := principalOf(c)
+	id, err := pathID(c.Params("hold_id"), pathIDPattern, "hold")
+	if err != nil {
+		return err
+	}
+	h, err := s.cfg.Reservations.Extend(c.UserContext(), id, p.UserID)
+	if err != nil {
+		return fmt.Errorf("extend hold %s: %w", id, err)
+	}
+	return c.JSON(toHoldJSON(h))
+}
+
+// confirmHold answers POST /api/v1/holds/{hold_id}/confirm.
+func (s *Server) confirmHold(c *fiber.Ctx) error {
+	p := principalOf(c)
+	id, err := pathID(c.Params("hold_id"), pathIDPattern, "hold")
+	if err != nil {
+		return err
+	}
+	key, keyErr := idempotencyKey(c.Get(headerIdempotencyKey))
+	body, err := requestBody(c)
+	if err != nil {
+		return err
+	}
+	b, err := s.decode.decodeConfirm(body)
+	if err := joinValidation(keyErr, err); err != nil {
+		return err
+	}
+	o, err := s.cfg.Reservations.Confirm(c.UserContext(), actors.ConfirmRequest{
+		HoldID:         id,
+		UserID:         p.UserID,
+		PaymentToken:   b.PaymentToken,
+		IdempotencyKey: key,
+	})
+	if err != nil {
+		return fmt.Errorf("confirm hold %s: %w", id, err)
+	}
+	return c.Status(fiber.StatusCreated).JSON(toOrderJSON(o))
+}

@@ -1,0 +1,72 @@
+package http
+
+import (
+	"context"
+	"time"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// Reservations makes every seat decision. Implementations return actors' domain errors
+// (*actors.Error, possibly wrapped); anything else is answered as 503 UNAVAILABLE.
+type Reservations interface {
+	// Hold claims explicit seats or a quantity for a user.
+	Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error)
+	// Release gives a user's held seats back.
+	Release(ctx context.Context, holdID, userID string) (actors.Hold, error)
+	// Extend moves a user's hold expiry forward.
+	Extend(ctx context.Context, holdID, userID string) (actors.Hold, error)
+	// Confirm pays for a hold and turns it into an order.
+	Confirm(ctx context.Context, r actors.ConfirmRequest) (actors.Order, error)
+	// Cancel cancels an order; admin may cancel anybody's.
+	Cancel(ctx context.Context, orderID, userID string, admin bool) (actors.Order, error)
+}
+
+// Catalog is the read model: committed state only. Lookups of missing things return an
+// error matching actors.ErrNotFound.
+type Catalog interface {
+	// CreateEvent stores a new event with its sections and seats, assigning its id when
+	// ev.ID is empty, and returns it as stored.
+	CreateEvent(ctx context.Context, ev actors.Event) (actors.Event, error)
+	// ListEvents returns every event with its section counts.
+	ListEvents(ctx context.Context) ([]actors.Event, error)
+	// GetEvent returns one event with its section counts.
+	GetEvent(ctx context.Context, id string) (actors.Event, error)
+	// SeatMap returns the committed state of one section.
+	SeatMap(ctx context.Context, eventID, sectionID string) (actors.SeatMap, error)
+	// GetHold returns one hold.
+	GetHold(ctx context.Context, id string) (actors.Hold, error)
+	// GetOrder returns one order.
+	GetOrder(ctx context.Context, id string) (actors.Order, error)
+	// ListOrders returns a user's orders, newest first.
+	ListOrders(ctx context.Context, userID string) ([]actors.Order, error)
+}
+
+// RateLimiter is the per-user request limit shared by all nodes.
+type RateLimiter interface {
+	// Allow counts one request for key. When it is refused, retryAfter says when the
+	// next one may pass.
+	Allow(ctx context.Context, key string) (allowed bool, retryAfter time.Duration, err error)
+}
+
+// ClusterInfo serves /api/v1/cluster.
+type ClusterInfo interface {
+	// Status describes this node's view of the cluster.
+	Status(ctx context.Context) (ClusterStatus, error)
+	// Drain hands this node's sections over to the other members and leaves.
+	Drain(ctx context.Context) error
+}
+
+// ClusterStatus is one node's view of the cluster.
+type ClusterStatus struct {
+	Node    string
+	Members []ClusterMember
+}
+
+// ClusterMember is one member of the cluster as a node sees it.
+type ClusterMember struct {
+	Name     string
+	Address  string
+	Status   string
+	Sections int
+}

@@ -1,0 +1,33 @@
+package http
+
+// routes registers every route of API.md. It is the one place that says which routes
+// exist and who may call them: reads of events and seat maps and the operational
+// probes are public; holds, orders and "me" need a token (authenticate, then the
+// per-user rateLimit); creating events and the cluster routes need an admin.
+func (s *Server) routes() {
+	app := s.app
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsHandler())
+
+	api := app.Group("/api/v1")
+	api.Post("/auth/token", s.issueDevToken)
+
+	api.Get("/events", s.listEvents)
+	api.Post("/events", s.authenticate, s.rateLimit, s.adminOnly, s.createEvent)
+	api.Get("/events/:event_id", s.getEvent)
+	api.Get("/events/:event_id/sections/:section_id/seats", s.seatMap)
+	api.Post("/events/:event_id/holds", s.authenticate, s.rateLimit, s.createHold)
+
+	api.Get("/holds/:hold_id", s.authenticate, s.rateLimit, s.getHold)
+	api.Delete("/holds/:hold_id", s.authenticate, s.rateLimit, s.releaseHold)
+	api.Post("/holds/:hold_id/extend", s.authenticate, s.rateLimit, s.extendHold)
+	api.Post("/holds/:hold_id/confirm", s.authenticate, s.rateLimit, s.confirmHold)
+
+	api.Get("/orders/:order_id", s.authenticate, s.rateLimit, s.getOrder)
+	api.Get("/me/orders", s.authenticate, s.rateLimit, s.myOrders)
+	api.Post("/orders/:order_id/cancel", s.authenticate, s.rateLimit, s.cancelOrder)
+
+	api.Get("/cluster", s.authenticate, s.rateLimit, s.adminOnly, s.clusterStatus)
+	api.Post("/cluster/drain", s.authenticate, s.rateLimit, s.adminOnly, s.clusterDrain)
+}

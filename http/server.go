@@ -1,0 +1,190 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// Defaults for the optional Config fields.
+const (
+	DefaultTokenTTL       = 24 * time.Hour
+	DefaultBodyLimit      = 1 << 20
+	DefaultRequestTimeout = 10 * time.Second
+)
+
+// Config wires a Server. Reservations, Catalog, JWTSecret and Logger are required; every
+// other zero value works.
+type Config struct {
+	// Reservations makes every seat decision.
+	Reservations Reservations
+	// Catalog answers reads.
+	Catalog Catalog
+	// RateLimiter limits each user's requests; nil means no limit.
+	RateLimiter RateLimiter
+	// Cluster serves /api/v1/cluster; nil makes those routes answer 503 UNAVAILABLE.
+	Cluster ClusterInfo
+	// JWTSecret signs and checks HS256 bearer tokens.
+	JWTSecret []byte
+	// DevTokens enables POST /api/v1/auth/token, which mints fan tokens for anybody.
+	DevTokens bool
+	// TokenTTL is the lifetime of dev tokens (default 24h).
+	TokenTTL time.Duration
+	// HoldTTL is the hold lifetime the reservations use; routes added through Mount can
+	// read it from Server.HoldTTL. Zero means unknown.
+	HoldTTL time.Duration
+	// Ready holds the named checks of /readyz; each must pass for the node to be ready.
+	Ready map[string]func(context.Context) error
+	// Registry receives the HTTP metrics and is served on /metrics; nil means a
+	// registry of the server's own.
+	Registry *prometheus.Registry
+	// Logger receives one line per failed request and the rate limiter's outages.
+	Logger *zap.Logger
+	// Clock tells time for tokens (default time.Now).
+	Clock func() time.Time
+	// BodyLimit is the largest request body in bytes (default 1 MiB).
+	BodyLimit int
+	// RequestTimeout bounds the context each handler passes on (default 10s).
+	RequestTimeout time.Duration
+}
+
+func (c *Config) validate() error {
+	var problems []error
+	if c.Reservations == nil {
+		problems = append(problems, errors.New("reservations is required"))
+	}
+	if c.Catalog == nil {
+		problems = append(problems, errors.New("catalog is required"))
+	}
+	if len(c.JWTSecret) == 0 {
+		problems = append(problems, errors.New("jwt secret is required"))
+	}
+	if c.Logger == nil {
+		problems = append(problems, errors.New("logger is required"))
+	}
+	if c.TokenTTL < 0 {
+		problems = append(problems, fmt.Errorf("token ttl %s is negative", c.TokenTTL))
+	}
+	if c.HoldTTL < 0 {
+		problems = append(problems, fmt.Errorf("hold ttl %s is negative", c.HoldTTL))
+	}
+	if c.BodyLimit < 0 {
+		problems = append(problems, fmt.Errorf("body limit %d is negative", c.BodyLimit))
+	}
+	if c.RequestTimeout < 0 {
+		problems = append(problems, fmt.Errorf("request timeout %s is negative", c.RequestTimeout))
+	}
+	for name, check := range c.Ready {
+		if name == "" {
+			problems = append(problems, errors.New("a readiness check has no name"))
+		}
+		if check == nil {
+			problems = append(problems, fmt.Errorf("readiness check %q is nil", name))
+		}
+	}
+	return errors.Join(problems...)
+}
+
+func (c *Config) applyDefaults() {
+	if c.TokenTTL == 0 {
+		c.TokenTTL = DefaultTokenTTL
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.BodyLimit == 0 {
+		c.BodyLimit = DefaultBodyLimit
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.Registry == nil {
+		c.Registry = prometheus.NewRegistry()
+	}
+}
+
+// Server is the HTTP API of one node.
+type Server struct {
+	cfg     Config
+	app     *fiber.App
+	log     *zap.Logger
+	decode  *decoder
+	metrics *metrics
+	// limiterDown is true while the rate limiter fails, so an outage is logged once.
+	limiterDown atomic.Bool
+}
+
+// New builds the server and registers every route. It returns an error when cfg is
+// incomplete or the metrics cannot be registered.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("http config: %w", err)
+	}
+	cfg.applyDefaults()
+	dec, err := newDecoder()
+	if err != nil {
+		return nil, fmt.Errorf("http decoder: %w", err)
+	}
+	m, err := newMetrics(cfg.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("http metrics: %w", err)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, decode: dec, metrics: m}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "ticketblitz",
+		DisableStartupMessage: true,
+		CaseSensitive:         true,
+		BodyLimit:             cfg.BodyLimit,
+		ReadBufferSize:        16 << 10,
+		IdleTimeout:           2 * time.Minute,
+		ErrorHandler:          s.handleError,
+	})
+	s.app.Use(s.observe)
+	s.routes()
+	return s, nil
+}
+
+// App returns the Fiber app, for tests (app.Test) and for embedding.
+func (s *Server) App() *fiber.App { return s.app }
+
+// HoldTTL returns the configured hold lifetime (zero when unknown).
+func (s *Server) HoldTTL() time.Duration { return s.cfg.HoldTTL }
+
+// Mount lets other parts of the program add routes (websockets, the web page) to the
+// app. Call it before Listen. Mounted routes run behind the same request ids, metrics
+// and error handling; requests that match no route still answer 404 NOT_FOUND.
+func (s *Server) Mount(register func(app *fiber.App)) {
+	register(s.app)
+}
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error {
+	if err := s.app.Listen(addr); err != nil {
+		return fmt.Errorf("http listen on %s: %w", addr, err)
+	}
+	return nil
+}
+
+// Listener serves on ln until Shutdown.
+func (s *Server) Listener(ln net.Listener) error {
+	if err := s.app.Listener(ln); err != nil {
+		return fmt.Errorf("http serve on %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests to finish, or
+// for ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if err := s.app.ShutdownWithContext(ctx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// headerIdempotencyKey names the optional header that makes a hold or confirm retryable.
+const headerIdempotencyKey = "Idempotency-Key"
+
+// maxIdempotencyKeyLen bounds an Idempotency-Key.
+const maxIdempotencyKeyLen = 128
+
+var (
+	sectionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+	rowLabelPattern  = regexp.MustCompile(`^[A-Z]{1,3}$`)
+	// Seat ids in requests follow the domain's rule (row labels of up to 8 letters or
+	// digits), so that a seat of any section can be named; creating an event is stricter.
+	seatIDPattern   = regexp.MustCompile(`^[A-Za-z0-9]{1,8}-[1-9][0-9]{0,4}$`)
+	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+	userIDPattern   = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
+	pathIDPattern   = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,128}$`)
+)
+
+// decoder turns request bodies into validated values. Every failure is a
+// VALIDATION_FAILED *actors.Error whose Fields name each bad field ("body" for the
+// document as a whole).
+type decoder struct {
+	v *validator.Validate
+}
+
+func newDecoder() (*decoder, error) {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	custom := map[string]func(string) bool{
+		"section_id":    sectionIDPattern.MatchString,
+		"row_label":     rowLabelPattern.MatchString,
+		"currency_code": currencyPattern.MatchString,
+		"user_id":       userIDPattern.MatchString,
+		"rfc3339":       func(s string) bool { _, err := time.Parse(time.RFC3339, s); return err == nil },
+		"plain_text":    isPlainText,
+	}
+	for tag, ok := range custom {
+		if err := v.RegisterValidation(tag, func(fl validator.FieldLevel) bool { return ok(fl.Field().String()) }); err != nil {
+			return nil, fmt.Errorf("register validation %s: %w", tag, err)
+		}
+	}
+	return &decoder{v: v}, nil
+}
+
+// isPlainText accepts text a person typed: valid UTF-8, not blank, no control characters.
+func isPlainText(s string) bool {
+	if !utf8.ValidString(s) || strings.TrimSpace(s) == "" {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeJSON reads exactly one JSON object into dst. Unknown fields are ignored, so
+// clients may send fields a later version understands.
+func decodeJSON(body []byte, dst any) error {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return actors.Invalid("body", "is required")
+	}
+	if trimmed[0] != '{' {
+		return actors.Invalid("body", "must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return actors.Invalid("body", "must hold a single JSON object")
+	}
+	return nil
+}
+
+func jsonProblem(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return actors.Invalid(te.Field, "must be "+jsonTypeName(te.Type))
+	}
+	return actors.Invalid("body", "malformed JSON")
+}
+
+func jsonTypeName(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "valid"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "valid"
+}
+
+// fieldProblems collects one problem per field; the first one found wins.
+type fieldProblems map[string]string
+
+func (f fieldProblems) add(field, problem string) {
+	if _, ok := f[field]; !ok {
+		f[field] = problem
+	}
+}
+
+func (f fieldProblems) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return actors.InvalidFields(map[string]string(f))
+}
+
+// structFields runs the struct tags and names each failing field by its JSON path
+// ("sections[0].rows[2].label").
+func (d *decoder) structFields(v any) fieldProblems {
+	fields := fieldProblems{}
+	err := d.v.Struct(v)
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		if err != nil {
+			fields.add("body", "is invalid")
+		}
+		return fields
+	}
+	for _, fe := range verrs {
+		ns := fe.Namespace()
+		if _, rest, ok := strings.Cut(ns, "."); ok {
+			ns = rest
+		}
+		fields.add(ns, problemOf(fe))
+	}
+	return fields
+}
+
+func problemOf(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "is required"
+	case "min", "max":
+		bound := "at least"
+		if fe.Tag() == "max" {
+			bound = "at most"
+		}
+		switch fe.Kind() {
+		case reflect.String:
+			return fmt.Sprintf("must be %s %s characters long", bound, fe.Param())
+		case reflect.Slice, reflect.Array, reflect.Map:
+			return fmt.Sprintf("must have %s %s items", bound, fe.Param())
+		}
+		return fmt.Sprintf("must be %s %s", bound, fe.Param())
+	case "oneof":
+		return "must be one of " + strings.Join(strings.Fields(fe.Param()), ", ")
+	case "section_id":
+		return "must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -"
+	case "row_label":
+		return "must be 1 to 3 capital letters"
+	case "currency_code":
+		return "must be a 3-letter ISO 4217 code in capitals"
+	case "user_id":
+		return "must be 1 to 64 characters of A-Z, a-z, 0-9, _, ., @ and -"
+	case "rfc3339":
+		return "must be an RFC 3339 time like 2026-12-31T20:00:00Z"
+	case "plain_text":
+		return "must not be blank or hold control characters"
+	case "printascii":
+		return "must be printable ASCII"
+	}
+	return "is invalid"
+}
+
+// idempotencyKey returns the optional Idempotency-Key header, copied out of Fiber's
+// buffers.
+func idempotencyKey(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	if len(raw) > maxIdempotencyKeyLen {
+		return "", actors.Invalid(headerIdempotencyKey, fmt.Sprintf("must be at most %d characters", maxIdempotencyKeyLen))
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] < 0x20 || raw[i] > 0x7e {
+			return "", actors.Invalid(headerIdempotencyKey, "must be printable ASCII")
+		}
+	}
+	return strings.Clone(raw), nil
+}
+
+// pathID returns a path parameter copied out of Fiber's buffers. An id that cannot
+// name anything is NOT_FOUND without asking the catalog.
+func pathID(raw string, pattern *regexp.Regexp, what string) (string, error) {
+	if !pattern.MatchString(raw) {
+		return "", notFound(what + " not found")
+	}
+	return strings.Clone(raw), nil
+}
+
+// joinValidation merges the VALIDATION_FAILED errors of a request's parts (header and
+// body) so that the client hears about every bad field at once. Any other error wins.
+func joinValidation(errs ...error) error {
+	merged := fieldProblems{}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		e, ok := actors.AsError(err)
+		if !ok || e.Code != actors.CodeValidation {
+			return err
+		}
+		for field, problem := range e.Fields {
+			merged.add(field, problem)
+		}
+	}
+	return merged.err()
+}
+
+// requestBody returns the body as sent. Compressed bodies are refused rather than
+// inflated: BodyLimit bounds what arrives, and inflating would let a small body grow
+// without bound.
+func requestBody(c *fiber.Ctx) ([]byte, error) {
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return nil, actors.Invalid(fiber.HeaderContentEncoding, "not supported; send the body uncompressed")
+	}
+	return c.BodyRaw(), nil
+}
