@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	nethttp "net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	tbhttp "github.com/ticketblitz/ticketblitz/http"
+)
+
+// The end-to-end tests run the real binary, built once per test run, on free ports
+// against a fresh database each, and talk to it over HTTP only.
+
+var (
+	binaryOnce sync.Once
+	binaryPath string
+	binaryErr  error
+	dbCounter  atomic.Int64
+)
+
+const testAdminPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// requireServices skips (or, with TICKETBLITZ_REQUIRE_SERVICES=1, fails) when
+// PostgreSQL or Redis is not reachable.
+func requireServices(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, testAdminPostgres)
+	if err == nil {
+		conn.Close(ctx)
+	}
+	if err == nil {
+		var c net.Conn
+		c, err = net.DialTimeout("tcp", "127.0.0.1:6379", 3*time.Second)
+		if err == nil {
+			c.Close()
+		}
+	}
+	if err == nil {
+		return
+	}
+	if os.Getenv("TICKETBLITZ_REQUIRE_SERVICES") == "1" {
+		t.Fatalf("services unavailable: %v", err)
+	}
+	t.Skipf("services unavailable: %v", err)
+}
+
+// buildBinary compiles ./cmd/ticketblitz once into a temporary folder.
+func buildBinary(t testing.TB) string {
+	t.Helper()
+	binaryOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tb-e2e-bin")
+		if err != nil {
+			binaryErr = err
+			return
+		}
+		binaryPath = filepath.Join(dir, "ticketblitz")
+		out, err := exec.Command("go", "build", "-race", "-o", binaryPath, ".").CombinedOutput()
+		if err != nil {
+			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binaryErr != nil {
+		t.Fatal(binaryErr)
+	}
+	return binaryPath
+}
+
+// testServer is one running ticketblitz process.
+type testServer struct {
+	t    testing.TB
+	URL  string
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	db   string
+	done chan error
+}
+
+// startServer runs the binary with a fresh database and extra environment, and waits
+// until /readyz answers 200.
+func startServer(t testing.TB, env ...string) *testServer {
+	t.Helper()
+	requireServices(t)
+	bin := buildBinary(t)
+	db := fmt.Sprintf("tb_e2e_%d_%d", os.Getpid(), dbCounter.Add(1))
+	s := &testServer{t: t, logs: &syncBuffer{}, db: db, done: make(chan error, 1)}
+	s.cmd = exec.Command(bin, "serve")
+	s.cmd.Env = append(os.Environ(),
+		"TICKETBLITZ_HTTP_ADDR=127.0.0.1:0",
+		"TICKETBLITZ_CLUSTER_BIND=127.0.0.1:0",
+		"TICKETBLITZ_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/"+db+"?sslmode=disable",
+		"TICKETBLITZ_LOG_FORMAT=json",
+		"TICKETBLITZ_NODE_NAME=e2e-"+db,
+	)
+	s.cmd.Env = append(s.cmd.Env, env...)
+	pr, pw := io.Pipe()
+	s.cmd.Stdout, s.cmd.Stderr = pw, pw
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	urlCh := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			s.logs.WriteLine(line)
+			var m struct {
+				Msg string `json:"msg"`
+				URL string `json:"url"`
+			}
+			if json.Unmarshal([]byte(line), &m) == nil && m.Msg == "serving" {
+				urlCh <- m.URL
+			}
+		}
+	}()
+	go func() { s.done <- s.cmd.Wait(); pw.Close() }()
+	t.Cleanup(func() { s.stop(); dropTestDB(db) })
+	select {
+	case s.URL = <-urlCh:
+	case err := <-s.done:
+		s.done <- err
+		t.Fatalf("server exited before serving: %v\n%s", err, s.logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("server did not start in 60s\n%s", s.logs.String())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := nethttp.Get(s.URL + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready in 30s\n%s", s.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (s *testServer) stop() {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-s.done:
+		s.done <- err
+		if err != nil {
+			s.t.Errorf("server exited with %v\n%s", err, s.logs.tail(40))
+		}
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		s.t.Errorf("server did not stop within 30s of SIGTERM")
+	}
+}
+
+func dropTestDB(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, testAdminPostgres)
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+}
+
+// syncBuffer collects a process's log lines.
+type syncBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (b *syncBuffer) WriteLine(s string) {
+	b.mu.Lock()
+	b.lines = append(b.lines, s)
+	b.mu.Unlock()
+}
+
+func (b *syncBuffer) String() string { return b.tail(1 << 30) }
+
+func (b *syncBuffer) tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	from := max(0, len(b.lines)-n)
+	return strings.Join(b.lines[from:], "\n")
+}
+
+// api is a small client of the public API for one user.
+type api struct {
+	t     testing.TB
+	base  string
+	token string
+	c     *nethttp.Client
+}
+
+func (s *testServer) as(user, role string) *api {
+	tok, _, err := tbhttp.IssueToken([]byte(devJWTSecret), user, role, time.Hour, time.Now())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return &api{t: s.t, base: s.URL, token: tok, c: &nethttp.Client{Timeout: 30 * time.Second}}
+}
+
+func (s *testServer) anonymous() *api {
+	return &api{t: s.t, base: s.URL, c: &nethttp.Client{Timeout: 30 * time.Second}}
+}
+
+// response is a decoded answer.
+type response struct {
+	Status int
+	Header nethttp.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+// code returns the error code of an error body.
+func (r response) code() string {
+	e, _ := r.Body["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}
+
+func (r response) details() map[string]any {
+	e, _ := r.Body["error"].(map[string]any)
+	d, _ := e["details"].(map[string]any)
+	return d
+}
+
+func (r response) str(k string) string {
+	v, _ := r.Body[k].(string)
+	return v
+}
+
+// do sends a request; body may be a string (sent raw) or a value (sent as JSON).
+func (a *api) do(method, path string, body any, headers ...string) response {
+	a.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := nethttp.NewRequest(method, a.base+path, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := a.c.Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	_ = json.Unmarshal(raw, &r.Body)
+	return r
+}
+
+// want fails unless the response has the status (and, for errors, the code).
+func want(t testing.TB, r response, status int, code string) {
+	t.Helper()
+	if r.Status != status || (code != "" && r.code() != code) {
+		t.Fatalf("got %d %s, want %d %s: %s", r.Status, r.code(), status, code, r.Raw)
+	}
+}

@@ -1,0 +1,413 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/cluster"
+	"github.com/ticketblitz/ticketblitz/events"
+	tbhttp "github.com/ticketblitz/ticketblitz/http"
+	"github.com/ticketblitz/ticketblitz/persistence"
+)
+
+// redisPrefix namespaces every Redis key TicketBlitz writes.
+const redisPrefix = "tb:"
+
+// serve runs the server until ctx ends, then shuts down in reverse order under the
+// configured grace period: stop intake and drain requests (their batches commit first),
+// leave the cluster, stop the relay and consumers, close the pools.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	cfg, err := parseConfig(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.LogLevel, cfg.LogFormat, stdout)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	fields := []zap.Field{zap.String("version", version)}
+	for k, v := range cfg.redacted() {
+		fields = append(fields, zap.String(k, v))
+	}
+	log.Info("starting ticketblitz", fields...)
+
+	srv, err := start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return srv.wait(ctx)
+}
+
+// server is one running node: every component, in the order they were started.
+type server struct {
+	cfg    config
+	log    *zap.Logger
+	closed []func() // run in reverse on shutdown
+
+	bg       *errgroup.Group
+	bgCancel context.CancelFunc
+	node     *cluster.Node
+	http     *tbhttp.Server
+	httpErr  chan error
+	addr     net.Addr
+	relay    relayHandle
+	// store and reservations are kept for in-process tests.
+	store        *persistence.Store
+	reservations tbhttp.Reservations
+}
+
+// start builds and starts every component. On error it undoes what it had started.
+func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err error) {
+	if cfg.JWTSecret == "" {
+		cfg.JWTSecret = devJWTSecret
+		log.Warn("!!! TICKETBLITZ_JWT_SECRET is not set: tokens are signed with a PUBLIC development secret. Never run this way in production. !!!")
+	}
+	s := &server{cfg: cfg, log: log, httpErr: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			s.closeAll()
+		}
+	}()
+	bgCtx, cancel := context.WithCancel(context.Background())
+	s.bgCancel = cancel
+	s.bg, bgCtx = errgroup.WithContext(bgCtx)
+	s.closed = append(s.closed, cancel)
+
+	pool, err := persistence.Open(ctx, cfg.PostgresURL, 64)
+	if err != nil {
+		return nil, err
+	}
+	s.closed = append(s.closed, pool.Close)
+	store := persistence.NewStore(pool, log)
+	s.store = store
+	if cfg.SeedDemo {
+		created, err := store.SeedDemo(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("seed demo event: %w", err)
+		}
+		if created {
+			log.Info("created the demo event", zap.String("event_id", persistence.DemoEventID))
+		}
+	}
+
+	ropts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse redis url: %w", err)
+	}
+	ropts.PoolSize = 64
+	rdb := redis.NewClient(ropts)
+	s.closed = append(s.closed, func() { _ = rdb.Close() })
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		log.Warn("redis is not answering; leases and rate limits wait for it (readyz reports it)", zap.Error(err))
+	}
+	limiter, err := persistence.NewRateLimiter(rdb, redisPrefix, cfg.RateLimit)
+	if err != nil {
+		return nil, fmt.Errorf("rate limit: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	tracer := actors.NopTracer{}
+
+	brokers := cfg.KafkaBrokers
+	if len(brokers) == 0 {
+		b, err := events.StartBroker(events.BrokerConfig{Logger: log.Named("broker")})
+		if err != nil {
+			return nil, fmt.Errorf("start in-process kafka broker: %w", err)
+		}
+		s.closed = append(s.closed, b.Close)
+		brokers = b.Addrs()
+		log.Info("in-process kafka broker started", zap.Strings("addrs", brokers))
+	}
+	outbox := persistence.NewOutbox(pool)
+	s.bg.Go(func() error {
+		return runRelay(bgCtx, &s.relay, brokers, events.RelayConfig{
+			Outbox: outbox, Logger: log.Named("relay"), Tracer: tracer, Node: cfg.NodeName, Registerer: reg,
+		})
+	})
+	s.bg.Go(func() error {
+		return runNotifications(bgCtx, events.ConsumerConfig{Brokers: brokers, ClientID: cfg.NodeName, Sink: outbox, Logger: log.Named("notifications")})
+	})
+
+	ready := map[string]func(context.Context) error{
+		"postgres": store.Ping,
+		"redis":    func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+	}
+	var reservations tbhttp.Reservations
+	var clusterInfo tbhttp.ClusterInfo
+	switch cfg.Strategy {
+	case "lock":
+		ls, err := persistence.NewLockStrategy(persistence.LockConfig{
+			Pool: pool, Redis: rdb, Prefix: redisPrefix, HoldTTL: cfg.HoldTTL,
+			Payments: actors.SimulatedPayments{}, Logger: log.Named("lock"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.bg.Go(func() error { return ls.RunExpiry(bgCtx) })
+		reservations = ls
+	default:
+		metrics, err := actors.NewMetrics(reg)
+		if err != nil {
+			return nil, err
+		}
+		kind, err := actors.NewSectionKind(actors.SectionConfig{
+			Store: store, Payments: actors.SimulatedPayments{}, Logger: log.Named("section"),
+			Leases: persistence.NewLeases(rdb, redisPrefix), Tracer: tracer, Metrics: metrics,
+			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
+			OnCommit: func(actors.SectionKey, int64) { s.relay.wake() },
+		})
+		if err != nil {
+			return nil, err
+		}
+		ccfg, err := clusterConfig(cfg, log, tracer)
+		if err != nil {
+			return nil, err
+		}
+		ccfg.Kinds = append(ccfg.Kinds, kind)
+		node, err := cluster.Start(ctx, ccfg)
+		if err != nil {
+			return nil, fmt.Errorf("start cluster node: %w", err)
+		}
+		s.node = node
+		s.bg.Go(func() error {
+			select {
+			case <-node.Expelled():
+				return errors.New("expelled from the cluster: the other members declared this node dead")
+			case <-bgCtx.Done():
+				return nil
+			}
+		})
+		client, err := actors.NewClient(node.Cluster(), store, actors.ClientConfig{Logger: log.Named("client")})
+		if err != nil {
+			return nil, err
+		}
+		reservations = client
+		clusterInfo = clusterView{node: node}
+		ready["cluster"] = func(ctx context.Context) error {
+			if !node.Ready(ctx) {
+				return errors.New("not joined to the cluster yet")
+			}
+			return nil
+		}
+	}
+
+	s.reservations = reservations
+	hs, err := tbhttp.New(tbhttp.Config{
+		Reservations: reservations, Catalog: store, RateLimiter: limiter, Cluster: clusterInfo,
+		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
+		Ready: ready, Registry: reg, Logger: log.Named("http"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.http = hs
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	s.addr = ln.Addr()
+	go func() { s.httpErr <- hs.Listener(ln) }()
+	log.Info("serving", zap.String("url", "http://"+displayAddr(ln.Addr())), zap.String("node", cfg.NodeName), zap.String("strategy", cfg.Strategy))
+	return s, nil
+}
+
+// wait blocks until ctx ends or a component fails, then shuts down.
+func (s *server) wait(ctx context.Context) error {
+	bgDone := make(chan error, 1)
+	go func() { bgDone <- s.bg.Wait() }()
+	var cause error
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutting down")
+	case err := <-s.httpErr:
+		cause = fmt.Errorf("http server: %w", err)
+	case err := <-bgDone:
+		cause = fmt.Errorf("background task: %w", err)
+		bgDone <- err
+	}
+	if err := s.shutdown(); err != nil && cause == nil {
+		cause = err
+	}
+	return cause
+}
+
+// shutdown stops intake and drains in-flight requests (each is answered only after its
+// batch commits, so nothing acknowledged is lost), leaves the cluster, stops the
+// background tasks and closes the pools, all within the grace period.
+func (s *server) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	var errs []error
+	if s.http != nil {
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if s.node != nil {
+		if err := s.node.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("leave cluster: %w", err))
+		}
+	}
+	s.bgCancel()
+	done := make(chan error, 1)
+	go func() { done <- s.bg.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			errs = append(errs, err)
+		}
+	case <-ctx.Done():
+		errs = append(errs, errors.New("background tasks did not stop in time"))
+	}
+	s.closeAll()
+	s.log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+func (s *server) closeAll() {
+	for i := len(s.closed) - 1; i >= 0; i-- {
+		s.closed[i]()
+	}
+	s.closed = nil
+}
+
+// clusterConfig turns the server's settings into the cluster node's.
+func clusterConfig(cfg config, log *zap.Logger, tracer actors.Tracer) (cluster.Config, error) {
+	c := cluster.Config{
+		NodeName: cfg.NodeName, Bind: cfg.ClusterBind, Join: cfg.ClusterJoin,
+		Logger: log.Named("cluster"), Tracer: tracer,
+	}
+	if cfg.ClusterKey != "" {
+		key, err := base64.StdEncoding.DecodeString(cfg.ClusterKey)
+		if err != nil {
+			return c, fmt.Errorf("cluster key: not base64: %w", err)
+		}
+		c.GossipKey = key
+	}
+	if cfg.RemoteAddr != "" {
+		host, port, err := net.SplitHostPort(cfg.RemoteAddr)
+		if err != nil {
+			return c, fmt.Errorf("remote addr %q: %w", cfg.RemoteAddr, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return c, fmt.Errorf("remote addr %q: bad port", cfg.RemoteAddr)
+		}
+		c.RemoteHost, c.RemotePort = host, p
+	}
+	return c, c.Validate()
+}
+
+// displayAddr makes a listener address clickable: ":8080" becomes "127.0.0.1:8080".
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+}
+
+// relayHandle lets section actors wake the relay, which may not exist yet while the
+// producer is still connecting.
+type relayHandle struct {
+	mu    sync.Mutex
+	relay *events.Relay
+}
+
+func (h *relayHandle) set(r *events.Relay) {
+	h.mu.Lock()
+	h.relay = r
+	h.mu.Unlock()
+}
+
+func (h *relayHandle) wake() {
+	h.mu.Lock()
+	r := h.relay
+	h.mu.Unlock()
+	if r != nil {
+		r.Wake()
+	}
+}
+
+// runRelay connects a producer (retrying while Kafka is down: the outbox keeps growing
+// meanwhile) and relays the outbox until ctx ends.
+func runRelay(ctx context.Context, h *relayHandle, brokers []string, rc events.RelayConfig) error {
+	err := retryUntil(ctx, rc.Logger, "kafka producer", func() error {
+		p, err := events.NewProducer(brokers, rc.Node)
+		if err != nil {
+			return err
+		}
+		rc.Producer = p
+		return nil
+	})
+	if err != nil {
+		return nil // ctx ended while Kafka was away; the outbox keeps the records
+	}
+	r := events.NewRelay(rc)
+	h.set(r)
+	runErr := r.Run(ctx)
+	if err := rc.Producer.Close(); err != nil {
+		rc.Logger.Warn("closing the kafka producer", zap.Error(err))
+	}
+	return runErr
+}
+
+// runNotifications consumes every topic into the notifications log until ctx ends.
+func runNotifications(ctx context.Context, cc events.ConsumerConfig) error {
+	var n *events.Notifications
+	err := retryUntil(ctx, cc.Logger, "kafka consumer", func() error {
+		var err error
+		n, err = events.NewNotifications(cc)
+		return err
+	})
+	if err != nil {
+		return nil
+	}
+	defer func() { _ = n.Close() }()
+	return n.Run(ctx)
+}
+
+// retryUntil calls f until it succeeds or ctx ends, backing off up to 5 s and logging
+// the first failure and the recovery.
+func retryUntil(ctx context.Context, log *zap.Logger, what string, f func() error) error {
+	wait := 200 * time.Millisecond
+	failed := false
+	for {
+		err := f()
+		if err == nil {
+			if failed {
+				log.Info(what + " connected")
+			}
+			return nil
+		}
+		if !failed {
+			log.Warn(what+" unavailable; retrying", zap.Error(err))
+			failed = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
