@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	base := envOr("TICKETBLITZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	name := fmt.Sprintf("tb_test_persistence_%d", os.Getpid())
 	testDSN = replaceDB(base, name)
-	pool, err := Open(ctx, testDSN, 40)
+	pool, err := Open(ctx, testDSN, 16)
 	if err != nil {
 		servicesError = err
 	}

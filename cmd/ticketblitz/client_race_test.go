@@ -28,6 +28,7 @@ func TestClientRace(t *testing.T) {
 		"TICKETBLITZ_CLUSTER_BIND":   "127.0.0.1:0",
 		"TICKETBLITZ_POSTGRES_URL":   "postgres://postgres@127.0.0.1:5432/" + db + "?sslmode=disable",
 		"TICKETBLITZ_SEED_DEMO":      "false",
+		"TICKETBLITZ_POSTGRES_POOL":  "12",
 		"TICKETBLITZ_NODE_NAME":      "race-" + db,
 		"TICKETBLITZ_SHUTDOWN_GRACE": "20s",
 	}

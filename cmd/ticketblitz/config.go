@@ -21,6 +21,7 @@ const devJWTSecret = "ticketblitz-dev-secret-do-not-use-in-production"
 type config struct {
 	HTTPAddr       string
 	PostgresURL    string
+	PostgresPool   int
 	RedisURL       string
 	KafkaBrokers   []string
 	NodeName       string
@@ -50,6 +51,7 @@ func configVars() []flagEnv {
 	return []flagEnv{
 		{"http-addr", "TICKETBLITZ_HTTP_ADDR"},
 		{"postgres-url", "TICKETBLITZ_POSTGRES_URL"},
+		{"postgres-pool", "TICKETBLITZ_POSTGRES_POOL"},
 		{"redis-url", "TICKETBLITZ_REDIS_URL"},
 		{"kafka-brokers", "TICKETBLITZ_KAFKA_BROKERS"},
 		{"node-name", "TICKETBLITZ_NODE_NAME"},
@@ -74,6 +76,7 @@ func configVars() []flagEnv {
 func registerConfigFlags(fs *flag.FlagSet) {
 	fs.String("http-addr", ":8080", "HTTP, websockets, web page and metrics address")
 	fs.String("postgres-url", "postgres://postgres@127.0.0.1:5432/ticketblitz?sslmode=disable", "PostgreSQL URL; the database is created if missing and migrated on start")
+	fs.Int("postgres-pool", 32, "most PostgreSQL connections this node opens")
 	fs.String("redis-url", "redis://127.0.0.1:6379/0", "Redis URL")
 	fs.String("kafka-brokers", "", "comma-separated Kafka brokers; empty runs an in-process Kafka-protocol broker")
 	fs.String("node-name", "", "this node's name (default hostname + HTTP port)")
@@ -119,6 +122,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (c
 	c := config{
 		HTTPAddr:       get("http-addr"),
 		PostgresURL:    get("postgres-url"),
+		PostgresPool:   fs.Lookup("postgres-pool").Value.(flag.Getter).Get().(int),
 		RedisURL:       get("redis-url"),
 		KafkaBrokers:   splitList(get("kafka-brokers")),
 		NodeName:       get("node-name"),
@@ -150,6 +154,9 @@ func (c config) validate() error {
 	if c.Strategy != "actor" && c.Strategy != "lock" {
 		errs = append(errs, fmt.Errorf("strategy %q: want actor or lock", c.Strategy))
 	}
+	if c.PostgresPool < 4 {
+		errs = append(errs, fmt.Errorf("postgres-pool %d: at least 4", c.PostgresPool))
+	}
 	if c.HoldTTL < time.Second {
 		errs = append(errs, fmt.Errorf("hold-ttl %v: at least 1s", c.HoldTTL))
 	}
@@ -174,7 +181,7 @@ func (c config) redacted() map[string]string {
 		return "(set, hidden)"
 	}
 	return map[string]string{
-		"http_addr": c.HTTPAddr, "postgres_url": redactURL(c.PostgresURL), "redis_url": redactURL(c.RedisURL),
+		"http_addr": c.HTTPAddr, "postgres_url": redactURL(c.PostgresURL), "postgres_pool": strconv.Itoa(c.PostgresPool), "redis_url": redactURL(c.RedisURL),
 		"kafka_brokers": strings.Join(c.KafkaBrokers, ","), "node_name": c.NodeName,
 		"cluster_bind": c.ClusterBind, "cluster_join": strings.Join(c.ClusterJoin, ","),
 		"cluster_key": secret(c.ClusterKey), "remote_addr": c.RemoteAddr, "jwt_secret": secret(c.JWTSecret),

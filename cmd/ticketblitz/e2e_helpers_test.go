@@ -106,6 +106,7 @@ func startServer(t testing.TB, env ...string) *testServer {
 		"TICKETBLITZ_CLUSTER_BIND=127.0.0.1:0",
 		"TICKETBLITZ_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/"+db+"?sslmode=disable",
 		"TICKETBLITZ_LOG_FORMAT=json",
+		"TICKETBLITZ_POSTGRES_POOL=12",
 		"TICKETBLITZ_NODE_NAME=e2e-"+db,
 	)
 	s.cmd.Env = append(s.cmd.Env, env...)

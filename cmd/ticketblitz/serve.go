@@ -91,7 +91,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	s.bg, bgCtx = errgroup.WithContext(bgCtx)
 	s.closed = append(s.closed, cancel)
 
-	pool, err := persistence.Open(ctx, cfg.PostgresURL, 64)
+	pool, err := persistence.Open(ctx, cfg.PostgresURL, int32(cfg.PostgresPool))
 	if err != nil {
 		return nil, err
 	}
