@@ -12,10 +12,13 @@ const (
 	TopicBookingCreated   = "booking.created"
 	TopicBookingCancelled = "booking.cancelled"
 	TopicPaymentProcessed = "payment.processed"
+	// TopicSectionChanged carries one SectionChanged per committed version of a
+	// section: what the live seat maps need, in order, with no gaps.
+	TopicSectionChanged = "section.changed"
 )
 
 // Topics lists every topic TicketBlitz publishes to.
-var Topics = []string{TopicSeatReserved, TopicSeatReleased, TopicBookingCreated, TopicBookingCancelled, TopicPaymentProcessed}
+var Topics = []string{TopicSeatReserved, TopicSeatReleased, TopicBookingCreated, TopicBookingCancelled, TopicPaymentProcessed, TopicSectionChanged}
 
 // The envelope types, one per topic.
 const (
@@ -24,6 +27,7 @@ const (
 	TypeBookingCreated   = "BookingCreated"
 	TypeBookingCancelled = "BookingCancelled"
 	TypePaymentProcessed = "PaymentProcessed"
+	TypeSectionChanged   = "SectionChanged"
 )
 
 // The reasons a SeatReleased event gives.
@@ -97,6 +101,25 @@ type PaymentProcessed struct {
 	Status      string `json:"status"` // approved or declined
 }
 
+// SectionChanged is the data of a section.changed event: the section's new version and
+// the final state of every seat the version changed (reserved sections), or its
+// counters (both kinds). Every committed version has exactly one.
+type SectionChanged struct {
+	Version   int64              `json:"version"`
+	Kind      SectionKind        `json:"kind"`
+	Changes   []SeatStatusChange `json:"changes"`
+	Capacity  int                `json:"capacity"`
+	Available int                `json:"available"`
+	Held      int                `json:"held"`
+	Sold      int                `json:"sold"`
+}
+
+// SeatStatusChange is one seat's new status.
+type SeatStatusChange struct {
+	ID     string     `json:"id"`
+	Status SeatStatus `json:"status"`
+}
+
 // TopicOf returns the topic an envelope type is published to.
 func TopicOf(envelopeType string) string {
 	switch envelopeType {
@@ -110,6 +133,8 @@ func TopicOf(envelopeType string) string {
 		return TopicBookingCancelled
 	case TypePaymentProcessed:
 		return TopicPaymentProcessed
+	case TypeSectionChanged:
+		return TopicSectionChanged
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -151,7 +152,7 @@ func TestGroupCommitBatchesWhileOneIsInFlight(t *testing.T) {
 	if b[1].Version != b[0].Version+1 {
 		t.Fatalf("versions %d then %d", b[0].Version, b[1].Version)
 	}
-	if len(b[1].Outbox) != 5 || len(b[1].Keys) != 0 {
+	if len(b[1].Outbox) != 6 || len(b[1].Keys) != 0 { // 5 SeatReserved and the SectionChanged
 		t.Fatalf("second batch outbox %d keys %d", len(b[1].Outbox), len(b[1].Keys))
 	}
 }
@@ -218,8 +219,12 @@ func TestHoldExpiresOnTimer(t *testing.T) {
 		return store.seat("A-1").Status == SeatAvailable && store.seat("A-2").Status == SeatAvailable
 	})
 	last := store.committed()[len(store.committed())-1]
-	if len(last.Holds) != 1 || last.Holds[0].Status != HoldExpired || len(last.Outbox) != 1 {
+	if len(last.Holds) != 1 || last.Holds[0].Status != HoldExpired || len(last.Outbox) != 2 {
 		t.Fatalf("expiry batch = %+v", last)
+	}
+	ch := sectionChanged(t, last)
+	if ch.Version != last.Version+1 || len(ch.Changes) != 2 || ch.Changes[0].Status != SeatAvailable || ch.Available != 10 {
+		t.Fatalf("SectionChanged of the expiry = %+v", ch)
 	}
 	wantCode(t, h.ask(&ConfirmCommand{HoldId: r.GetHold().GetId(), UserId: "a", PaymentToken: "tok_ok"}), ErrHoldExpired)
 }
@@ -320,4 +325,16 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// sectionChanged decodes the batch's SectionChanged delta, which must be its last record.
+func sectionChanged(t *testing.T, b *Batch) SectionChanged {
+	t.Helper()
+	last := b.Outbox[len(b.Outbox)-1]
+	var env Envelope
+	var ch SectionChanged
+	if last.Topic != TopicSectionChanged || json.Unmarshal(last.Payload, &env) != nil || json.Unmarshal(env.Data, &ch) != nil {
+		t.Fatalf("last outbox record is not a SectionChanged: %s", last.Payload)
+	}
+	return ch
 }

@@ -89,6 +89,16 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 			b.Outbox = append(b.Outbox, msg)
 		}
 	}
+	changed := SectionChanged{Version: s.version + 1, Kind: s.kind, Changes: make([]SeatStatusChange, 0, len(b.Seats)),
+		Capacity: s.capacity, Available: s.available(), Held: s.held, Sold: s.sold}
+	for _, c := range b.Seats {
+		changed.Changes = append(changed.Changes, SeatStatusChange{ID: c.ID, Status: c.Status})
+	}
+	msg, err := NewOutboxMessage(uuid.NewString(), TypeSectionChanged, now, s.key, changed)
+	if err != nil {
+		return nil, err
+	}
+	b.Outbox = append(b.Outbox, msg)
 	return b, nil
 }
 

@@ -186,26 +186,43 @@ func lockQuerySection(ctx context.Context, q interface {
 }
 
 // lockBumpSection adds the deltas to the section's held and sold counters and raises its
-// version, returning the new version. With expect >= 0 the update is version-checked:
+// version, returning the new version, and writes the version's SectionChanged event
+// with the seats it changed to status. With expect >= 0 the update is version-checked:
 // when another transaction committed since the version was read, nothing changes and
-// the answer is a retryable UNAVAILABLE.
-func lockBumpSection(ctx context.Context, tx pgx.Tx, key actors.SectionKey, heldDelta, soldDelta int, expect int64) (int64, error) {
-	var version int64
+// errLockVersionConflict is returned.
+func (s *LockStrategy) bumpSection(ctx context.Context, tx pgx.Tx, key actors.SectionKey, heldDelta, soldDelta int, expect int64, seats []string, status actors.SeatStatus) (int64, error) {
+	ch, err := lockBumpSection(ctx, tx, key, heldDelta, soldDelta, expect)
+	if err != nil {
+		return 0, err
+	}
+	ch.Changes = make([]actors.SeatStatusChange, 0, len(seats))
+	for _, id := range seats {
+		ch.Changes = append(ch.Changes, actors.SeatStatusChange{ID: id, Status: status})
+	}
+	return ch.Version, s.writeOutbox(ctx, tx, key, lockEvent{actors.TypeSectionChanged, ch})
+}
+
+// lockBumpSection moves the counters and raises the version (see bumpSection).
+func lockBumpSection(ctx context.Context, tx pgx.Tx, key actors.SectionKey, heldDelta, soldDelta int, expect int64) (actors.SectionChanged, error) {
+	var ch actors.SectionChanged
+	var kind string
 	err := tx.QueryRow(ctx, `
 		UPDATE sections SET version = version + 1, held = held + $3, sold = sold + $4
 		WHERE event_id = $1 AND id = $2 AND ($5::bigint < 0 OR version = $5)
-		RETURNING version`, key.EventID, key.SectionID, heldDelta, soldDelta, expect,
-	).Scan(&version)
+		RETURNING version, kind, capacity, held, sold`, key.EventID, key.SectionID, heldDelta, soldDelta, expect,
+	).Scan(&ch.Version, &kind, &ch.Capacity, &ch.Held, &ch.Sold)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if expect >= 0 {
-			return 0, errLockVersionConflict
+			return ch, errLockVersionConflict
 		}
-		return 0, fmt.Errorf("bump section %s: section vanished", key)
+		return ch, fmt.Errorf("bump section %s: section vanished", key)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("bump section %s: %w", key, err)
+		return ch, fmt.Errorf("bump section %s: %w", key, err)
 	}
-	return version, nil
+	ch.Kind = actors.SectionKind(kind)
+	ch.Available = ch.Capacity - ch.Held - ch.Sold
+	return ch, nil
 }
 
 // lockSeatRows locks the named seats FOR UPDATE in byte order (the order every

@@ -136,7 +136,7 @@ func (s *LockStrategy) freeHolds(ctx context.Context, tx pgx.Tx, key actors.Sect
 			return nil, fmt.Errorf("free seats of %s: %d of %d seats were held by the holds", key, tag.RowsAffected(), len(seats))
 		}
 	}
-	version, err := lockBumpSection(ctx, tx, key, -qty, 0, -1)
+	version, err := s.bumpSection(ctx, tx, key, -qty, 0, -1, seats, actors.SeatAvailable)
 	if err != nil {
 		return nil, err
 	}

@@ -149,7 +149,7 @@ func (s *LockStrategy) claimSeats(ctx context.Context, sec lockSection, r actors
 			sec.key.EventID, sec.key.SectionID).Scan(&read); err != nil {
 			return fmt.Errorf("read version of %s: %w", sec.key, err)
 		}
-		version, err := lockBumpSection(ctx, tx, sec.key, len(seats), 0, read)
+		version, err := s.bumpSection(ctx, tx, sec.key, len(seats), 0, read, ordered, actors.SeatHeld)
 		if err != nil {
 			return err
 		}
@@ -226,7 +226,7 @@ func (s *LockStrategy) holdQuantity(ctx context.Context, sec lockSection, r acto
 		if err := lockCheckLimit(ctx, tx, sec, r.UserID, r.Quantity); err != nil {
 			return err
 		}
-		version, err := lockBumpSection(ctx, tx, sec.key, r.Quantity, 0, read)
+		version, err := s.bumpSection(ctx, tx, sec.key, r.Quantity, 0, read, nil, "")
 		if err != nil {
 			return err
 		}

@@ -200,7 +200,7 @@ func (s *LockStrategy) sell(ctx context.Context, tx pgx.Tx, h actors.Hold, total
 		h.ID, o.ID); err != nil {
 		return actors.Order{}, fmt.Errorf("confirm hold %s: %w", h.ID, err)
 	}
-	version, err := lockBumpSection(ctx, tx, key, -h.Quantity, h.Quantity, -1)
+	version, err := s.bumpSection(ctx, tx, key, -h.Quantity, h.Quantity, -1, h.Seats, actors.SeatSold)
 	if err != nil {
 		return actors.Order{}, err
 	}
@@ -259,7 +259,7 @@ func (s *LockStrategy) Cancel(ctx context.Context, orderID, userID string, admin
 		}
 		o.UpdatedAt = o.UpdatedAt.UTC()
 		o.Status = actors.OrderCancelled
-		version, err := lockBumpSection(ctx, tx, key, 0, -o.Quantity, -1)
+		version, err := s.bumpSection(ctx, tx, key, 0, -o.Quantity, -1, o.Seats, actors.SeatAvailable)
 		if err != nil {
 			return err
 		}

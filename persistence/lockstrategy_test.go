@@ -131,10 +131,26 @@ func lockSeatStates(t testing.TB, pool *pgxpool.Pool, key actors.SectionKey, ids
 	return out
 }
 
-// lockOutbox returns the section's envelopes in outbox order.
+// lockOutbox returns the section's domain envelopes in outbox order (SectionChanged
+// deltas are checked on their own by lockSectionChanges).
 func lockOutbox(t testing.TB, pool *pgxpool.Pool, key actors.SectionKey) []actors.Envelope {
 	t.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT topic, payload FROM outbox WHERE key = $1 ORDER BY id`, key.Identity())
+	return lockEnvelopes(t, pool, key, "topic <> 'section.changed'")
+}
+
+// lockSectionChanges returns the section's SectionChanged deltas in outbox order.
+func lockSectionChanges(t testing.TB, pool *pgxpool.Pool, key actors.SectionKey) []actors.SectionChanged {
+	t.Helper()
+	var out []actors.SectionChanged
+	for _, e := range lockEnvelopes(t, pool, key, "topic = 'section.changed'") {
+		out = append(out, lockEnvelopeData[actors.SectionChanged](t, e, actors.TypeSectionChanged))
+	}
+	return out
+}
+
+func lockEnvelopes(t testing.TB, pool *pgxpool.Pool, key actors.SectionKey, where string) []actors.Envelope {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT topic, payload FROM outbox WHERE key = $1 AND `+where+` ORDER BY id`, key.Identity())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -901,9 +917,9 @@ func TestLockBumpSectionVersionCheck(t *testing.T) {
 	if !errors.Is(err, errLockVersionConflict) {
 		t.Fatalf("stale version error %v is not a version conflict", err)
 	}
-	v, err := lockBumpSection(ctx, tx, f.a, 1, 0, 0)
-	if err != nil || v != 1 {
-		t.Fatalf("bump at the current version = %d, %v; want 1", v, err)
+	ch, err := lockBumpSection(ctx, tx, f.a, 1, 0, 0)
+	if v := ch.Version; err != nil || v != 1 {
+		t.Fatalf("bump at the current version = %d, %v; want 1", ch.Version, err)
 	}
 }
 
@@ -932,5 +948,45 @@ func TestLockInTxRetriesVersionConflicts(t *testing.T) {
 	})
 	if err != nil || calls != 3 {
 		t.Fatalf("conflict then success: %v after %d calls", err, calls)
+	}
+}
+
+// TestLockSectionChangedPerVersion: every version bump writes exactly one SectionChanged
+// delta, versions rise by one with no gap, and each carries the seats it changed.
+func TestLockSectionChangedPerVersion(t *testing.T) {
+	pool := testPool(t)
+	rdb, prefix := testRedis(t)
+	f := lockFixtureEvent(t, pool, 8, 2, 10)
+	ls, err := NewLockStrategy(LockConfig{Pool: pool, Redis: rdb, Prefix: prefix, Payments: actors.SimulatedPayments{}, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Seats: []string{"A-3", "A-4"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := ls.Confirm(ctx, actors.ConfirmRequest{HoldID: h.ID, UserID: "u1", PaymentToken: "tok_ok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ls.Cancel(ctx, o.ID, "u1", false); err != nil {
+		t.Fatal(err)
+	}
+	got := lockSectionChanges(t, pool, f.a)
+	want := []actors.SeatStatus{actors.SeatHeld, actors.SeatSold, actors.SeatAvailable}
+	if len(got) != len(want) {
+		t.Fatalf("%d SectionChanged deltas, want %d", len(got), len(want))
+	}
+	for i, ch := range got {
+		if ch.Version != int64(i+1) {
+			t.Fatalf("delta %d has version %d", i, ch.Version)
+		}
+		if len(ch.Changes) != 2 || ch.Changes[0].Status != want[i] || ch.Changes[1].Status != want[i] {
+			t.Fatalf("delta %d changes %+v, want both seats %s", i, ch.Changes, want[i])
+		}
+	}
+	if got[1].Sold != 2 || got[1].Held != 0 || got[2].Sold != 0 {
+		t.Fatalf("counters: %+v", got)
 	}
 }

@@ -39,6 +39,7 @@ type config struct {
 	LogLevel       string
 	LogFormat      string
 	ShutdownGrace  time.Duration
+	PprofAddr      string
 }
 
 // flagEnv pairs a flag with its environment variable.
@@ -69,6 +70,7 @@ func configVars() []flagEnv {
 		{"log-level", "TICKETBLITZ_LOG_LEVEL"},
 		{"log-format", "TICKETBLITZ_LOG_FORMAT"},
 		{"shutdown-grace", "TICKETBLITZ_SHUTDOWN_GRACE"},
+		{"pprof-addr", "TICKETBLITZ_PPROF_ADDR"},
 	}
 }
 
@@ -94,6 +96,7 @@ func registerConfigFlags(fs *flag.FlagSet) {
 	fs.String("log-level", "info", "debug, info, warn or error")
 	fs.String("log-format", "console", "console or json")
 	fs.Duration("shutdown-grace", 15*time.Second, "how long a shutdown may drain")
+	fs.String("pprof-addr", "", "serve Go's pprof profiles on this address (default: off)")
 }
 
 // parseConfig parses args; flags not given fall back to getenv, then to defaults.
@@ -140,6 +143,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (c
 		LogLevel:       get("log-level"),
 		LogFormat:      get("log-format"),
 		ShutdownGrace:  dur("shutdown-grace"),
+		PprofAddr:      get("pprof-addr"),
 	}
 	if c.NodeName == "" {
 		host, _ := os.Hostname()
@@ -187,7 +191,7 @@ func (c config) redacted() map[string]string {
 		"cluster_key": secret(c.ClusterKey), "remote_addr": c.RemoteAddr, "jwt_secret": secret(c.JWTSecret),
 		"dev_tokens": strconv.FormatBool(c.DevTokens), "hold_ttl": c.HoldTTL.String(), "rate_limit": c.RateLimit,
 		"strategy": c.Strategy, "seed_demo": strconv.FormatBool(c.SeedDemo),
-		"passivate_after": c.PassivateAfter.String(), "log_level": c.LogLevel,
+		"passivate_after": c.PassivateAfter.String(), "log_level": c.LogLevel, "pprof_addr": c.PprofAddr,
 	}
 }
 

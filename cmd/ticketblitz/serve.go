@@ -91,6 +91,10 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	s.bg, bgCtx = errgroup.WithContext(bgCtx)
 	s.closed = append(s.closed, cancel)
 
+	if cfg.PprofAddr != "" {
+		s.bg.Go(func() error { return servePprof(bgCtx, cfg.PprofAddr, log) })
+	}
+
 	pool, err := persistence.Open(ctx, cfg.PostgresURL, int32(cfg.PostgresPool))
 	if err != nil {
 		return nil, err
