@@ -9,6 +9,7 @@ import (
 	"time"
 
 	protocluster "github.com/asynkron/protoactor-go/cluster"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"go.uber.org/zap"
 )
 
@@ -22,6 +23,10 @@ type ClientConfig struct {
 	// (defaults 25ms and 1s).
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
+	// LocateCache is how many hold and order locations (section and owner) the client
+	// remembers, so that release, extend, confirm and cancel of what this node created
+	// skip a database lookup (default 100,000; a location never changes).
+	LocateCache int
 	Logger      *zap.Logger
 }
 
@@ -34,6 +39,13 @@ type Client struct {
 	cluster *protocluster.Cluster
 	dir     Directory
 	cfg     ClientConfig
+	located *lru.Cache[string, location]
+}
+
+// location is where a hold or order lives and whose it is; both never change.
+type location struct {
+	key   SectionKey
+	owner string
 }
 
 // NewClient returns a Client sending through c and routing holds and orders with dir.
@@ -56,7 +68,14 @@ func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Clien
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
-	return &Client{cluster: c, dir: dir, cfg: cfg}, nil
+	if cfg.LocateCache <= 0 {
+		cfg.LocateCache = 100_000
+	}
+	located, err := lru.New[string, location](cfg.LocateCache)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{cluster: c, dir: dir, cfg: cfg, located: located}, nil
 }
 
 // Hold places a hold. Without an idempotency key the client makes one up, so its own
@@ -81,11 +100,14 @@ func (c *Client) Hold(ctx context.Context, r HoldRequest) (Hold, error) {
 		UserId: r.UserID, Seats: r.Seats, Quantity: int32(r.Quantity), Accessible: r.Accessible,
 		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, TicketsElsewhere: int32(elsewhere),
 	}
-	rep, err := c.request(ctx, SectionKey{r.EventID, r.SectionID}, cmd)
+	key := SectionKey{r.EventID, r.SectionID}
+	rep, err := c.request(ctx, key, cmd)
 	if err != nil {
 		return Hold{}, err
 	}
-	return HoldFromMsg(rep.GetHold()), nil
+	h := HoldFromMsg(rep.GetHold())
+	c.located.Add(h.ID, location{key: key, owner: h.UserID})
+	return h, nil
 }
 
 // Release gives a hold's seats back.
@@ -138,17 +160,20 @@ func (c *Client) Confirm(ctx context.Context, r ConfirmRequest) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
-	return OrderFromMsg(rep.GetOrder()), nil
+	o := OrderFromMsg(rep.GetOrder())
+	c.located.Add(o.ID, location{key: key, owner: o.UserID})
+	return o, nil
 }
 
 // Cancel cancels a confirmed order; its seats become available again. Admins may
 // cancel anyone's order.
 func (c *Client) Cancel(ctx context.Context, orderID, userID string, admin bool) (Order, error) {
-	key, owner, err := c.dir.LocateOrder(ctx, orderID)
+	loc, err := c.locate(ctx, orderID, c.dir.LocateOrder)
 	if err != nil {
 		return Order{}, err
 	}
-	if owner != userID && !admin {
+	key := loc.key
+	if loc.owner != userID && !admin {
 		return Order{}, ErrForbidden
 	}
 	rep, err := c.request(ctx, key, &CancelCommand{OrderId: orderID, UserId: userID, Admin: admin})
@@ -173,14 +198,28 @@ func (c *Client) Status(ctx context.Context, key SectionKey) (*StatusReply, erro
 }
 
 func (c *Client) locateHold(ctx context.Context, holdID, userID string) (SectionKey, error) {
-	key, owner, err := c.dir.LocateHold(ctx, holdID)
+	loc, err := c.locate(ctx, holdID, c.dir.LocateHold)
 	if err != nil {
 		return SectionKey{}, err
 	}
-	if owner != userID {
+	if loc.owner != userID {
 		return SectionKey{}, ErrForbidden
 	}
-	return key, nil
+	return loc.key, nil
+}
+
+// locate finds a hold's or order's section and owner, from the cache or the directory.
+func (c *Client) locate(ctx context.Context, id string, lookup func(context.Context, string) (SectionKey, string, error)) (location, error) {
+	if loc, ok := c.located.Get(id); ok {
+		return loc, nil
+	}
+	key, owner, err := lookup(ctx, id)
+	if err != nil {
+		return location{}, err
+	}
+	loc := location{key: key, owner: owner}
+	c.located.Add(id, loc)
+	return loc, nil
 }
 
 // replay returns the stored first answer to (user, key), from any section.

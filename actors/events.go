@@ -17,6 +17,9 @@ const (
 	TopicSectionChanged = "section.changed"
 )
 
+// DomainTopics lists the topics of business events, the ones the notifications log keeps.
+var DomainTopics = []string{TopicSeatReserved, TopicSeatReleased, TopicBookingCreated, TopicBookingCancelled, TopicPaymentProcessed}
+
 // Topics lists every topic TicketBlitz publishes to.
 var Topics = []string{TopicSeatReserved, TopicSeatReleased, TopicBookingCreated, TopicBookingCancelled, TopicPaymentProcessed, TopicSectionChanged}
 
@@ -153,4 +156,15 @@ func NewOutboxMessage(id string, envelopeType string, at time.Time, key SectionK
 		return OutboxMessage{}, err
 	}
 	return OutboxMessage{Topic: TopicOf(envelopeType), Key: key.Identity(), Payload: payload}, nil
+}
+
+// Notification is one envelope as the notifications log keeps it, with where it was read.
+type Notification struct {
+	EnvelopeID string
+	Topic      string
+	Key        string
+	Type       string
+	Partition  int32
+	Offset     int64
+	Payload    []byte
 }

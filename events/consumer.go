@@ -30,7 +30,7 @@ type ConsumerConfig struct {
 	Sink NotificationSink
 	// Logger; nil means no logging.
 	Logger *zap.Logger
-	// Topics to consume; actors.Topics when empty.
+	// Topics to consume; actors.DomainTopics when empty.
 	Topics []string
 	// MaxBackoff caps the exponential backoff after a failure of the sink or the
 	// broker. DefaultMaxBackoff when zero.
@@ -61,7 +61,7 @@ func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
 		cfg.GroupID = DefaultNotificationsGroup
 	}
 	if len(cfg.Topics) == 0 {
-		cfg.Topics = append([]string(nil), actors.Topics...)
+		cfg.Topics = append([]string(nil), actors.DomainTopics...)
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultMaxBackoff
@@ -154,11 +154,16 @@ func (h *notificationHandler) Setup(sarama.ConsumerGroupSession) error { return 
 // Cleanup implements sarama.ConsumerGroupHandler.
 func (h *notificationHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
 
-// ConsumeClaim records each message of one partition in order, marking it after the
-// sink succeeded. It returns when the session ends.
+// notificationBatch bounds how many messages one sink call records.
+const notificationBatch = 500
+
+// ConsumeClaim records the messages of one partition in order, in batches of what has
+// already arrived, marking them after the sink succeeded. It returns when the session ends.
 func (h *notificationHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	ctx := sess.Context()
+	batch := make([]*sarama.ConsumerMessage, 0, notificationBatch)
 	for {
+		batch = batch[:0]
 		select {
 		case <-ctx.Done():
 			return nil
@@ -166,33 +171,54 @@ func (h *notificationHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, cla
 			if !ok {
 				return nil
 			}
-			if !h.record(ctx, msg) {
-				return nil
-			}
-			sess.MarkMessage(msg, "")
+			batch = append(batch, msg)
 		}
+	drain:
+		for len(batch) < notificationBatch {
+			select {
+			case msg, ok := <-claim.Messages():
+				if !ok {
+					break drain
+				}
+				batch = append(batch, msg)
+			default:
+				break drain
+			}
+		}
+		if !h.record(ctx, batch) {
+			return nil
+		}
+		sess.MarkMessage(batch[len(batch)-1], "")
 	}
 }
 
-// record stores one message, retrying the sink until it succeeds. It returns false
-// when the session ended first; the message is then left unmarked and is redelivered.
-// A value that is not an envelope is logged and reported as handled, so one bad record
+// record stores a batch of messages, retrying the sink until it succeeds. It returns
+// false when the session ended first; the messages are then left unmarked and are
+// redelivered. A value that is not an envelope is logged and skipped, so one bad record
 // cannot stall its partition.
-func (h *notificationHandler) record(ctx context.Context, msg *sarama.ConsumerMessage) bool {
-	var env actors.Envelope
-	if err := json.Unmarshal(msg.Value, &env); err != nil || env.ID == "" {
-		if err == nil {
-			err = errors.New("envelope has no id")
+func (h *notificationHandler) record(ctx context.Context, msgs []*sarama.ConsumerMessage) bool {
+	ns := make([]actors.Notification, 0, len(msgs))
+	for _, msg := range msgs {
+		var env actors.Envelope
+		if err := json.Unmarshal(msg.Value, &env); err != nil || env.ID == "" {
+			if err == nil {
+				err = errors.New("envelope has no id")
+			}
+			h.log.Warn("skipping a record that is not an envelope",
+				zap.String("topic", msg.Topic), zap.Int32("partition", msg.Partition), zap.Int64("offset", msg.Offset), zap.Error(err))
+			continue
 		}
-		h.log.Warn("skipping a record that is not an envelope",
-			zap.String("topic", msg.Topic), zap.Int32("partition", msg.Partition), zap.Int64("offset", msg.Offset), zap.Error(err))
+		ns = append(ns, actors.Notification{EnvelopeID: env.ID, Topic: msg.Topic, Key: string(msg.Key), Type: env.Type,
+			Partition: msg.Partition, Offset: msg.Offset, Payload: msg.Value})
+	}
+	if len(ns) == 0 {
 		return true
 	}
 	for attempt := 0; ; attempt++ {
-		err := h.sink.RecordNotification(ctx, env.ID, msg.Topic, string(msg.Key), env.Type, msg.Partition, msg.Offset, msg.Value)
+		err := h.sink.RecordNotifications(ctx, ns)
 		if err == nil {
 			if attempt > 0 {
-				h.log.Info("notification recorded after retries", zap.String("envelope_id", env.ID), zap.Int("attempts", attempt+1))
+				h.log.Info("notifications recorded after retries", zap.Int("records", len(ns)), zap.Int("attempts", attempt+1))
 			}
 			return true
 		}
@@ -200,7 +226,7 @@ func (h *notificationHandler) record(ctx context.Context, msg *sarama.ConsumerMe
 			return false
 		}
 		if attempt == 0 {
-			h.log.Error("record notification failed; retrying", zap.String("envelope_id", env.ID), zap.Error(err))
+			h.log.Error("record notifications failed; retrying", zap.Int("records", len(ns)), zap.Error(err))
 		}
 		sleep(ctx, backoffDelay(50*time.Millisecond, h.maxBackoff, attempt), nil)
 	}

@@ -28,7 +28,7 @@ func newMemSink(failFirst int) *memSink {
 	return &memSink{got: make(map[string]int), types: make(map[string]string), failLeft: failFirst}
 }
 
-func (s *memSink) RecordNotification(_ context.Context, envelopeID, topic, key, envType string, partition int32, offset int64, payload []byte) error {
+func (s *memSink) RecordNotifications(_ context.Context, ns []actors.Notification) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failLeft > 0 {
@@ -36,11 +36,15 @@ func (s *memSink) RecordNotification(_ context.Context, envelopeID, topic, key, 
 		s.failed++
 		return errors.New("sink unavailable")
 	}
-	if topic == "" || key == "" || offset < 0 || len(payload) == 0 {
-		return fmt.Errorf("incomplete notification %s %q %q %d", envelopeID, topic, key, offset)
+	for _, n := range ns {
+		if n.Topic == "" || n.Key == "" || n.Offset < 0 || len(n.Payload) == 0 {
+			return fmt.Errorf("incomplete notification %s %q %q %d", n.EnvelopeID, n.Topic, n.Key, n.Offset)
+		}
 	}
-	s.got[envelopeID]++
-	s.types[envelopeID] = envType
+	for _, n := range ns {
+		s.got[n.EnvelopeID]++
+		s.types[n.EnvelopeID] = n.Type
+	}
 	return nil
 }
 

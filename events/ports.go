@@ -1,6 +1,8 @@
 package events
 
 import (
+	"github.com/ticketblitz/ticketblitz/actors"
+
 	"context"
 	"time"
 )
@@ -24,9 +26,9 @@ type Outbox interface {
 
 // NotificationSink records every envelope the notifications consumer reads.
 type NotificationSink interface {
-	// RecordNotification stores one envelope. It is idempotent by envelopeID: recording
-	// the same envelope again succeeds and changes nothing.
-	RecordNotification(ctx context.Context, envelopeID, topic, key, envType string, partition int32, offset int64, payload []byte) error
+	// RecordNotifications stores envelopes, all or none. It is idempotent by envelope
+	// id: recording the same envelope again succeeds and changes nothing.
+	RecordNotifications(ctx context.Context, ns []actors.Notification) error
 }
 
 // OutboxRecord is one unpublished outbox row, as the relay reads it from Outbox.Pending.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ticketblitz/ticketblitz/actors"
 )
 
 // OutboxRelayLockKey is the PostgreSQL advisory lock (session level, one bigint key)
@@ -125,26 +127,56 @@ func (o *Outbox) Lock(ctx context.Context) (unlock func(), ok bool, err error) {
 	return unlock, true, nil
 }
 
-// RecordNotification stores one envelope the notifications consumer read, once per
-// envelope id: recording it again changes nothing. A payload the database will not
-// store as jsonb (a \u0000 escape, say) is kept base64-encoded under "raw_base64", so
-// one odd record cannot stall the consumer.
-func (o *Outbox) RecordNotification(ctx context.Context, envelopeID, topic, key, envType string, partition int32, offset int64, payload []byte) error {
+// RecordNotifications stores the envelopes the notifications consumer read, once per
+// envelope id, in one statement. A payload PostgreSQL's jsonb refuses (a \u0000 escape,
+// say) is kept base64-encoded instead, so it cannot stall the consumer.
+func (o *Outbox) RecordNotifications(ctx context.Context, ns []actors.Notification) error {
+	ids := make([]string, len(ns))
+	topics := make([]string, len(ns))
+	keys := make([]string, len(ns))
+	types := make([]string, len(ns))
+	parts := make([]int32, len(ns))
+	offsets := make([]int64, len(ns))
+	payloads := make([]string, len(ns))
+	for i, n := range ns {
+		ids[i], topics[i], keys[i], types[i] = n.EnvelopeID, n.Topic, n.Key, n.Type
+		parts[i], offsets[i], payloads[i] = n.Partition, n.Offset, string(n.Payload)
+	}
+	_, err := o.pool.Exec(ctx, `
+		INSERT INTO notifications (envelope_id, topic, key, type, partition, "offset", payload)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::jsonb[])
+		ON CONFLICT (envelope_id) DO NOTHING`, ids, topics, keys, types, parts, offsets, payloads)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && len(pgErr.Code) == 5 && pgErr.Code[:2] == "22" { // data exception: one by one
+		for _, n := range ns {
+			if err := o.recordOne(ctx, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record %d notifications: %w", len(ns), err)
+	}
+	return nil
+}
+
+func (o *Outbox) recordOne(ctx context.Context, n actors.Notification) error {
 	const insert = `
 		INSERT INTO notifications (envelope_id, topic, key, type, partition, "offset", payload)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (envelope_id) DO NOTHING`
-	_, err := o.pool.Exec(ctx, insert, envelopeID, topic, key, envType, partition, offset, json.RawMessage(payload))
+	_, err := o.pool.Exec(ctx, insert, n.EnvelopeID, n.Topic, n.Key, n.Type, n.Partition, n.Offset, json.RawMessage(n.Payload))
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && len(pgErr.Code) == 5 && pgErr.Code[:2] == "22" { // data exception
-		wrapped, merr := json.Marshal(map[string]string{"raw_base64": base64.StdEncoding.EncodeToString(payload)})
+	if errors.As(err, &pgErr) && len(pgErr.Code) == 5 && pgErr.Code[:2] == "22" {
+		wrapped, merr := json.Marshal(map[string]string{"raw_base64": base64.StdEncoding.EncodeToString(n.Payload)})
 		if merr != nil {
-			return fmt.Errorf("record notification %s: %w", envelopeID, merr)
+			return fmt.Errorf("record notification %s: %w", n.EnvelopeID, merr)
 		}
-		_, err = o.pool.Exec(ctx, insert, envelopeID, topic, key, envType, partition, offset, json.RawMessage(wrapped))
+		_, err = o.pool.Exec(ctx, insert, n.EnvelopeID, n.Topic, n.Key, n.Type, n.Partition, n.Offset, json.RawMessage(wrapped))
 	}
 	if err != nil {
-		return fmt.Errorf("record notification %s: %w", envelopeID, err)
+		return fmt.Errorf("record notification %s: %w", n.EnvelopeID, err)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package persistence
 
 import (
+	"github.com/ticketblitz/ticketblitz/actors"
+
 	"context"
 	"fmt"
 	"testing"
@@ -197,12 +199,18 @@ func TestOutboxRecordNotificationIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	payload := []byte(`{"id":"env-1","type":"SeatReserved","version":1,"data":{"seats":["A-1"]}}`)
 	for i := 0; i < 2; i++ {
-		if err := o.RecordNotification(ctx, "env-1", "seat.reserved", "e1/A", "SeatReserved", 2, int64(7+i), payload); err != nil {
+		n := actors.Notification{EnvelopeID: "env-1", Topic: "seat.reserved", Key: "e1/A", Type: "SeatReserved", Partition: 2, Offset: int64(7 + i), Payload: payload}
+		if err := o.RecordNotifications(ctx, []actors.Notification{n}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// A batch mixing a good envelope with one jsonb refuses keeps both.
 	odd := []byte(`{"id":"env-2","data":"nul \u0000 inside"}`)
-	if err := o.RecordNotification(ctx, "env-2", "seat.released", "e1/A", "SeatReleased", 0, 3, odd); err != nil {
+	good := []byte(`{"id":"env-3","type":"SeatReleased","version":1,"data":{}}`)
+	if err := o.RecordNotifications(ctx, []actors.Notification{
+		{EnvelopeID: "env-2", Topic: "seat.released", Key: "e1/A", Type: "SeatReleased", Partition: 0, Offset: 3, Payload: odd},
+		{EnvelopeID: "env-3", Topic: "seat.released", Key: "e1/A", Type: "SeatReleased", Partition: 0, Offset: 4, Payload: good},
+	}); err != nil {
 		t.Fatalf("payload jsonb refuses: %v", err)
 	}
 
@@ -216,8 +224,8 @@ func TestOutboxRecordNotificationIsIdempotent(t *testing.T) {
 		seatOne string
 		rawOdd  string
 	)
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM notifications`).Scan(&n); err != nil || n != 2 {
-		t.Fatalf("notifications has %d rows (%v), want 2", n, err)
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM notifications`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("notifications has %d rows (%v), want 3", n, err)
 	}
 	if err := pool.QueryRow(ctx, `
 		SELECT topic, key, type, partition, "offset", payload->'data'->'seats'->>0
