@@ -19,27 +19,28 @@ const devJWTSecret = "ticketblitz-dev-secret-do-not-use-in-production"
 // config is every setting of the server. Each flag falls back to an environment
 // variable (API.md's table), then to its default.
 type config struct {
-	HTTPAddr       string
-	PostgresURL    string
-	PostgresPool   int
-	RedisURL       string
-	KafkaBrokers   []string
-	NodeName       string
-	ClusterBind    string
-	ClusterJoin    []string
-	ClusterKey     string
-	RemoteAddr     string
-	JWTSecret      string
-	DevTokens      bool
-	HoldTTL        time.Duration
-	RateLimit      string
-	Strategy       string
-	SeedDemo       bool
-	PassivateAfter time.Duration
-	LogLevel       string
-	LogFormat      string
-	ShutdownGrace  time.Duration
-	PprofAddr      string
+	HTTPAddr         string
+	PostgresURL      string
+	PostgresPool     int
+	RedisURL         string
+	KafkaBrokers     []string
+	NodeName         string
+	ClusterBind      string
+	ClusterJoin      []string
+	ClusterAdvertise string
+	ClusterKey       string
+	RemoteAddr       string
+	JWTSecret        string
+	DevTokens        bool
+	HoldTTL          time.Duration
+	RateLimit        string
+	Strategy         string
+	SeedDemo         bool
+	PassivateAfter   time.Duration
+	LogLevel         string
+	LogFormat        string
+	ShutdownGrace    time.Duration
+	PprofAddr        string
 }
 
 // flagEnv pairs a flag with its environment variable.
@@ -58,6 +59,7 @@ func configVars() []flagEnv {
 		{"node-name", "TICKETBLITZ_NODE_NAME"},
 		{"cluster-bind", "TICKETBLITZ_CLUSTER_BIND"},
 		{"cluster-join", "TICKETBLITZ_CLUSTER_JOIN"},
+		{"cluster-advertise", "TICKETBLITZ_CLUSTER_ADVERTISE"},
 		{"cluster-key", "TICKETBLITZ_CLUSTER_KEY"},
 		{"remote-addr", "TICKETBLITZ_REMOTE_ADDR"},
 		{"jwt-secret", "TICKETBLITZ_JWT_SECRET"},
@@ -84,6 +86,7 @@ func registerConfigFlags(fs *flag.FlagSet) {
 	fs.String("node-name", "", "this node's name (default hostname + HTTP port)")
 	fs.String("cluster-bind", "127.0.0.1:7946", "memberlist gossip address")
 	fs.String("cluster-join", "", "comma-separated seed nodes to join; empty starts a new cluster")
+	fs.String("cluster-advertise", "", "ip:port other nodes reach this node's gossip and actors at, when cluster-bind is 0.0.0.0 or behind NAT")
 	fs.String("cluster-key", "", "optional gossip encryption key, base64 of 16, 24 or 32 bytes")
 	fs.String("remote-addr", "", "actor remoting address host:port (default: the cluster bind host, a free port)")
 	fs.String("jwt-secret", "", "HS256 secret for tokens (default: a public development secret, with a warning)")
@@ -123,27 +126,28 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (c
 	}
 	boolean := func(name string) bool { return fs.Lookup(name).Value.(flag.Getter).Get().(bool) }
 	c := config{
-		HTTPAddr:       get("http-addr"),
-		PostgresURL:    get("postgres-url"),
-		PostgresPool:   fs.Lookup("postgres-pool").Value.(flag.Getter).Get().(int),
-		RedisURL:       get("redis-url"),
-		KafkaBrokers:   splitList(get("kafka-brokers")),
-		NodeName:       get("node-name"),
-		ClusterBind:    get("cluster-bind"),
-		ClusterJoin:    splitList(get("cluster-join")),
-		ClusterKey:     get("cluster-key"),
-		RemoteAddr:     get("remote-addr"),
-		JWTSecret:      get("jwt-secret"),
-		DevTokens:      boolean("dev-tokens"),
-		HoldTTL:        dur("hold-ttl"),
-		RateLimit:      get("rate-limit"),
-		Strategy:       get("strategy"),
-		SeedDemo:       boolean("seed-demo"),
-		PassivateAfter: dur("passivate-after"),
-		LogLevel:       get("log-level"),
-		LogFormat:      get("log-format"),
-		ShutdownGrace:  dur("shutdown-grace"),
-		PprofAddr:      get("pprof-addr"),
+		HTTPAddr:         get("http-addr"),
+		PostgresURL:      get("postgres-url"),
+		PostgresPool:     fs.Lookup("postgres-pool").Value.(flag.Getter).Get().(int),
+		RedisURL:         get("redis-url"),
+		KafkaBrokers:     splitList(get("kafka-brokers")),
+		NodeName:         get("node-name"),
+		ClusterBind:      get("cluster-bind"),
+		ClusterJoin:      splitList(get("cluster-join")),
+		ClusterAdvertise: get("cluster-advertise"),
+		ClusterKey:       get("cluster-key"),
+		RemoteAddr:       get("remote-addr"),
+		JWTSecret:        get("jwt-secret"),
+		DevTokens:        boolean("dev-tokens"),
+		HoldTTL:          dur("hold-ttl"),
+		RateLimit:        get("rate-limit"),
+		Strategy:         get("strategy"),
+		SeedDemo:         boolean("seed-demo"),
+		PassivateAfter:   dur("passivate-after"),
+		LogLevel:         get("log-level"),
+		LogFormat:        get("log-format"),
+		ShutdownGrace:    dur("shutdown-grace"),
+		PprofAddr:        get("pprof-addr"),
 	}
 	if c.NodeName == "" {
 		host, _ := os.Hostname()
@@ -187,7 +191,7 @@ func (c config) redacted() map[string]string {
 	return map[string]string{
 		"http_addr": c.HTTPAddr, "postgres_url": redactURL(c.PostgresURL), "postgres_pool": strconv.Itoa(c.PostgresPool), "redis_url": redactURL(c.RedisURL),
 		"kafka_brokers": strings.Join(c.KafkaBrokers, ","), "node_name": c.NodeName,
-		"cluster_bind": c.ClusterBind, "cluster_join": strings.Join(c.ClusterJoin, ","),
+		"cluster_bind": c.ClusterBind, "cluster_join": strings.Join(c.ClusterJoin, ","), "cluster_advertise": c.ClusterAdvertise,
 		"cluster_key": secret(c.ClusterKey), "remote_addr": c.RemoteAddr, "jwt_secret": secret(c.JWTSecret),
 		"dev_tokens": strconv.FormatBool(c.DevTokens), "hold_ttl": c.HoldTTL.String(), "rate_limit": c.RateLimit,
 		"strategy": c.Strategy, "seed_demo": strconv.FormatBool(c.SeedDemo),

@@ -297,7 +297,7 @@ func (s *server) closeAll() {
 // clusterConfig turns the server's settings into the cluster node's.
 func clusterConfig(cfg config, log *zap.Logger, tracer actors.Tracer) (cluster.Config, error) {
 	c := cluster.Config{
-		NodeName: cfg.NodeName, Bind: cfg.ClusterBind, Join: cfg.ClusterJoin,
+		NodeName: cfg.NodeName, Bind: cfg.ClusterBind, Join: cfg.ClusterJoin, Advertise: cfg.ClusterAdvertise,
 		Logger: log.Named("cluster"), Tracer: tracer,
 	}
 	if cfg.ClusterKey != "" {
