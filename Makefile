@@ -33,5 +33,8 @@ fuzz: ## run each fuzz target for 20s
 	$(GO) test ./http -run '^$$' -fuzz FuzzDecodeCreateEvent -fuzztime 20s
 	$(GO) test ./http -run '^$$' -fuzz FuzzDecodeConfirm -fuzztime 20s
 
+cluster: ## run a local 3-node cluster with a shared broker (web page on :8080, :8081, :8082)
+	$(GO) run ./cmd/ticketblitz dev --nodes 3
+
 bench: ## measure both strategies side by side (see BENCHMARKS.md)
 	$(GO) run ./cmd/blitzbench

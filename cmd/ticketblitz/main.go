@@ -41,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return broker(ctx, args, getenv, stdout)
 	case "cluster":
 		return clusterCommand(ctx, args, getenv, stdout)
+	case "dev":
+		return dev(ctx, args, getenv, stdout)
 	case "version":
 		_, err := fmt.Fprintln(stdout, "ticketblitz", version)
 		return err
@@ -59,6 +61,7 @@ commands:
   token            print a JWT: token --user ID [--role admin] [--ttl 1h]
   broker           run the in-process Kafka-protocol broker: broker --addr HOST:PORT
   cluster status   show the cluster's members, as seen by a node's HTTP API
+  dev              run a local cluster: a broker and --nodes N (default 3) nodes on loopback
   version          print the version
 
 Every flag falls back to an environment variable (TICKETBLITZ_…); run
