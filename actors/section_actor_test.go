@@ -338,3 +338,43 @@ func sectionChanged(t *testing.T, b *Batch) SectionChanged {
 	}
 	return ch
 }
+
+func TestIdleSectionPassivatesOnlyWithoutActiveHolds(t *testing.T) {
+	store := reserved(1, 10)
+	h := newHarness(t, store)
+	r := h.hold("a", "A-1")
+	wantCode(t, r, nil)
+	// Idle for longer than PassivateAfter (2m by default), but a hold is active: it stays.
+	h.clock.Advance(3 * time.Minute)
+	if h.tracer.count(TracePassivation, "") != 0 {
+		t.Fatal("passivated with an active hold")
+	}
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: r.GetHold().GetId(), UserId: "a"}), nil)
+	h.clock.Advance(time.Minute)
+	h.clock.Advance(time.Minute)
+	h.clock.Advance(time.Minute)
+	waitFor(t, func() bool { return h.tracer.count(TracePassivation, "") == 1 })
+	if _, err := h.sys.Root.RequestFuture(h.pid, &StatusQuery{}, 200*time.Millisecond).Result(); err == nil {
+		t.Fatal("a passivated section still answers")
+	}
+}
+
+// TestRetryAfterTimeoutReplaysTheCommittedHold: the caller gives up while the batch is
+// still being written; the retry with the same key gets the same hold, not a second one.
+func TestRetryAfterTimeoutReplaysTheCommittedHold(t *testing.T) {
+	store := reserved(1, 10)
+	store.gate = make(chan error)
+	h := newHarness(t, store)
+	cmd := &HoldCommand{UserId: "a", Seats: []string{"A-5"}, IdempotencyKey: "auto_1", RequestHash: []byte("x")}
+	if _, err := h.sys.Root.RequestFuture(h.pid, cmd, 50*time.Millisecond).Result(); err == nil {
+		t.Fatal("answered before the batch committed")
+	}
+	retry := h.future(cmd) // arrives while the first batch is still in flight
+	store.gate <- nil      // the first attempt's batch commits; the replay writes nothing
+	r := h.wait(retry)
+	wantCode(t, r, nil)
+	b := store.committed()
+	if len(b) != 1 || len(b[0].Holds) != 1 || b[0].Holds[0].ID != r.GetHold().GetId() {
+		t.Fatalf("retry did not replay the committed hold: %d batches", len(b))
+	}
+}

@@ -192,6 +192,17 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			return nil, fmt.Errorf("start cluster node: %w", err)
 		}
 		s.node = node
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ticketblitz_cluster_members", Help: "Cluster members this node sees alive.",
+		}, func() float64 {
+			n := 0
+			for _, m := range node.Members() {
+				if m.Status == cluster.StatusAlive {
+					n++
+				}
+			}
+			return float64(n)
+		}))
 		s.bg.Go(func() error {
 			select {
 			case <-node.Expelled():
