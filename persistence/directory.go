@@ -49,6 +49,13 @@ SELECT
 // TicketsElsewhere counts the user's held and bought tickets for the event in sections
 // other than the one named.
 func (s *Store) TicketsElsewhere(ctx context.Context, eventID, sectionID, userID string) (int, error) {
+	sections, err := s.sectionCount(ctx, eventID)
+	if err != nil {
+		return 0, err
+	}
+	if sections <= 1 {
+		return 0, nil // there is nowhere else
+	}
 	var n int64
 	if err := s.pool.QueryRow(ctx, ticketsElsewhereSQL, eventID, sectionID, userID).Scan(&n); err != nil {
 		return 0, classify(fmt.Sprintf("count tickets of %q for event %q", userID, eventID), err)
@@ -70,4 +77,19 @@ FROM idempotency_keys WHERE user_id = $1 AND key = $2`, userID, key).
 		return actors.IdempotencyRecord{}, false, classify(fmt.Sprintf("look up idempotency key %q of %q", key, userID), err)
 	}
 	return r, true, nil
+}
+
+// sectionCount returns how many sections an event has, from memory after the first ask.
+func (s *Store) sectionCount(ctx context.Context, eventID string) (int, error) {
+	if n, ok := s.sections.Load(eventID); ok {
+		return n.(int), nil
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM sections WHERE event_id = $1`, eventID).Scan(&n); err != nil {
+		return 0, classify(fmt.Sprintf("count sections of event %q", eventID), err)
+	}
+	if n > 0 { // an event is created with its sections in one transaction
+		s.sections.Store(eventID, n)
+	}
+	return n, nil
 }

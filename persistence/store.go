@@ -3,6 +3,7 @@ package persistence
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,6 +18,9 @@ import (
 type Store struct {
 	pool *pgxpool.Pool
 	log  *zap.Logger
+	// sections caches how many sections each event has (eventID → int). Sections
+	// never change once an event exists, so an entry never goes stale.
+	sections sync.Map
 }
 
 var (
