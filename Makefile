@@ -21,7 +21,7 @@ test: ## run every test with the race detector against local PostgreSQL and Redi
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))" || (gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'); exit 1)
 	$(GO) vet $(PKGS)
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.6.1 $(PKGS)
 
 generate: ## rebuild the protobuf code (needs protoc; protoc-gen-go comes from the module proxy)
 	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
@@ -37,4 +37,4 @@ cluster: ## run a local 3-node cluster with a shared broker (web page on :8080, 
 	$(GO) run ./cmd/ticketblitz dev --nodes 3
 
 bench: ## measure both strategies side by side (see BENCHMARKS.md)
-	$(GO) run ./cmd/blitzbench
+	$(GO) run ./cmd/blitzload bench

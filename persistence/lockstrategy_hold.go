@@ -16,7 +16,7 @@ import (
 
 // lockBestAttempts bounds how often best available re-reads the section after a chosen
 // seat turned out to be claimed by a concurrent request.
-const lockBestAttempts = 3
+const lockBestAttempts = 5
 
 // lockUnlockTimeout bounds freeing seat locks after a request, even a cancelled one.
 const lockUnlockTimeout = 5 * time.Second
@@ -170,10 +170,11 @@ func (s *LockStrategy) claimSeats(ctx context.Context, sec lockSection, r actors
 }
 
 // holdBest chooses seats with actors.BestAvailable and claims them. A chosen seat that
-// a concurrent request claimed first is left out of the next choice.
+// a concurrent request claimed first is left out of the next choice. When every try lost
+// such a race (or only contended seats are left), the answer is a retryable UNAVAILABLE:
+// the seats may come free again, and a quantity request never names seats it did not ask for.
 func (s *LockStrategy) holdBest(ctx context.Context, sec lockSection, r actors.HoldRequest) (actors.Hold, error) {
 	contended := map[string]bool{}
-	var lastErr error
 	for range lockBestAttempts {
 		seats, err := lockReadSeats(ctx, s.pool, sec.key)
 		if err != nil {
@@ -186,8 +187,8 @@ func (s *LockStrategy) holdBest(ctx context.Context, sec lockSection, r actors.H
 		}
 		ids, ok := actors.BestAvailable(seats, r.Quantity, r.Accessible)
 		if !ok {
-			if lastErr != nil {
-				return actors.Hold{}, lastErr
+			if len(contended) > 0 {
+				return actors.Hold{}, actors.Unavailable("the remaining seats are being claimed; retry")
 			}
 			return actors.Hold{}, actors.ErrSoldOut
 		}
@@ -197,12 +198,11 @@ func (s *LockStrategy) holdBest(ctx context.Context, sec lockSection, r actors.H
 			for _, id := range de.Seats {
 				contended[id] = true
 			}
-			lastErr = err
 			continue
 		}
 		return h, err
 	}
-	return actors.Hold{}, lastErr
+	return actors.Hold{}, actors.Unavailable("best-available seats kept being claimed by others; retry")
 }
 
 // holdQuantity holds a general-admission quantity under the section row's lock.

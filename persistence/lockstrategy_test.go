@@ -990,3 +990,30 @@ func TestLockSectionChangedPerVersion(t *testing.T) {
 		t.Fatalf("counters: %+v", got)
 	}
 }
+
+// TestLockBestAvailableContendedIsRetryable: when every free seat is being claimed by
+// someone else, a quantity request is told to retry (UNAVAILABLE), never SEAT_UNAVAILABLE
+// about seats it did not name, nor SOLD_OUT while seats may still come free.
+func TestLockBestAvailableContendedIsRetryable(t *testing.T) {
+	pool := testPool(t)
+	rdb, prefix := testRedis(t)
+	f := lockFixtureEvent(t, pool, 8, 1, 4)
+	ls, err := NewLockStrategy(LockConfig{Pool: pool, Redis: rdb, Prefix: prefix, Payments: actors.SimulatedPayments{}, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	all := []string{"A-1", "A-2", "A-3", "A-4"}
+	locks := newSeatLocks(rdb, prefix, time.Minute)
+	if taken, err := locks.acquire(ctx, f.a, all, "someone-else"); err != nil || len(taken) > 0 {
+		t.Fatalf("lock seats: %v %v", taken, err)
+	}
+	_, err = ls.Hold(ctx, actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Quantity: 2})
+	lockWantCode(t, "contended best available", err, actors.CodeUnavailable)
+	if err := locks.release(ctx, f.a, all, "someone-else"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Quantity: 2}); err != nil {
+		t.Fatalf("after the locks are gone: %v", err)
+	}
+}

@@ -1,0 +1,19 @@
+package api
+
+// The endpoint names used in stats and reports.
+const (
+	EndpointHealthz     = "GET /healthz"
+	EndpointToken       = "POST /auth/token"
+	EndpointListEvents  = "GET /events"
+	EndpointGetEvent    = "GET /events/{id}"
+	EndpointCreateEvent = "POST /events"
+	EndpointSeatMap     = "GET /seats"
+	EndpointHold        = "POST /holds"
+	EndpointGetHold     = "GET /holds/{id}"
+	EndpointRelease     = "DELETE /holds/{id}"
+	EndpointExtend      = "POST /holds/{id}/extend"
+	EndpointConfirm     = "POST /holds/{id}/confirm"
+	EndpointGetOrder    = "GET /orders/{id}"
+	EndpointMyOrders    = "GET /me/orders"
+	EndpointCancel      = "POST /orders/{id}/cancel"
+)

@@ -1,0 +1,11 @@
+// Package audit checks a load run for the failures a seat-reservation engine must never
+// have, from the clients' own records rather than the server's opinion of itself.
+//
+// Feed it every state-changing request the fans made (Record: what was asked, when it
+// was sent, when and how it was answered, including timeouts whose outcome is unknown)
+// and, at the end, the final seat maps and orders read back through the public API
+// (Final, gathered by Collect). Check then reports violations: a seat held or sold to
+// two holds at once, a general-admission section over capacity, a confirmed order that
+// cannot be read back or whose seats are not sold, and a final seat state that the
+// records cannot explain. Unknown outcomes give slack, never a false alarm.
+package audit

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/report"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
+)
+
+func envOr(k, d string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return d
+}
+
+// requireServices skips (or, with TICKETBLITZ_REQUIRE_SERVICES=1, fails) unless
+// PostgreSQL and Redis answer.
+func requireServices(t *testing.T, pgURL, redisURL string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var problems []string
+	if conn, err := pgx.Connect(ctx, pgURL); err != nil {
+		problems = append(problems, "postgres: "+err.Error())
+	} else {
+		conn.Close(ctx)
+	}
+	if opt, err := redis.ParseURL(redisURL); err != nil {
+		problems = append(problems, "redis: "+err.Error())
+	} else {
+		rc := redis.NewClient(opt)
+		if err := rc.Ping(ctx).Err(); err != nil {
+			problems = append(problems, "redis: "+err.Error())
+		}
+		rc.Close()
+	}
+	if len(problems) == 0 {
+		return
+	}
+	if os.Getenv("TICKETBLITZ_REQUIRE_SERVICES") == "1" {
+		t.Fatalf("services required: %s", strings.Join(problems, "; "))
+	}
+	t.Skipf("services unavailable: %s", strings.Join(problems, "; "))
+}
+
+// TestFlashAndHotAgainstTheRealServer builds the server, runs it on a free port with a
+// fresh database, runs a small flash sale and a short hot run through the command
+// line, and requires both audits to pass with something actually checked.
+func TestFlashAndHotAgainstTheRealServer(t *testing.T) {
+	pgBase := envOr("TICKETBLITZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	redisURL := envOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0")
+	requireServices(t, pgBase, redisURL)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	moduleDir, err := serverproc.FindModuleDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	bin, err := serverproc.Build(ctx, moduleDir, tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := fmt.Sprintf("tb_blitzload_e2e_%d", os.Getpid())
+	dsn, err := serverproc.DatabaseURL(pgBase, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serverproc.DropDatabase(ctx, pgBase, db); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = serverproc.DropDatabase(context.Background(), pgBase, db) })
+	srv, err := serverproc.Start(ctx, serverproc.Options{Bin: bin, Strategy: "actor", PostgresURL: dsn, RedisURL: redisURL,
+		JWTSecret: api.DevSecret, LogPath: filepath.Join(tmp, "server.log"), PostgresPool: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(20 * time.Second); err != nil {
+			t.Errorf("stop server: %v", err)
+		}
+	})
+	getenv := func(string) string { return "" }
+
+	jsonPath := filepath.Join(tmp, "flash.json")
+	htmlPath := filepath.Join(tmp, "flash.html")
+	recPath := filepath.Join(tmp, "flash.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"flash", "--target", srv.Base, "--fans", "200", "--seats", "100", "--ws", "--cancel-share", "0.3",
+		"--json", jsonPath, "--html", htmlPath, "--records", recPath}, getenv, &stdout, &stderr)
+	if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {
+		t.Fatalf("flash exited %d\nstdout:\n%s\nstderr:\n%s\nserver log:\n%s", code, stdout.String(), stderr.String(), srv.LogTail(30))
+	}
+	var doc report.Doc
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("flash JSON: %v", err)
+	}
+	a := doc.Audit
+	if a == nil || !a.OK() || a.Holds == 0 || a.Orders == 0 || a.SeatsChecked != 100 || a.OrdersChecked != a.Orders {
+		t.Fatalf("flash audit checked too little or failed: %+v", a)
+	}
+	if doc.Summary.DurableHolds == 0 || doc.Summary.Decisions == 0 {
+		t.Errorf("flash summary: %+v", doc.Summary)
+	}
+	if !doc.Summary.WebSocket.Enabled {
+		t.Error("flash report does not say whether websockets were there")
+	}
+	if html, err := os.ReadFile(htmlPath); err != nil || !bytes.Contains(html, []byte("Latency histogram: POST /holds")) {
+		t.Errorf("HTML report missing or without the holds histogram (%v)", err)
+	}
+	if recs, err := os.ReadFile(recPath); err != nil || bytes.Count(recs, []byte("\n")) != a.Records {
+		t.Errorf("records file holds %d lines, the audit saw %d (%v)", bytes.Count(recs, []byte("\n")), a.Records, err)
+	}
+
+	stdout.Reset()
+	stderr.Reset()
+	code = run(ctx, []string{"hot", "--target", srv.Base, "--callers", "50", "--duration", "2s"}, getenv, &stdout, &stderr)
+	if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {
+		t.Fatalf("hot exited %d\nstdout:\n%s\nstderr:\n%s\nserver log:\n%s", code, stdout.String(), stderr.String(), srv.LogTail(30))
+	}
+	if !strings.Contains(stdout.String(), "2000 seats") || strings.Contains(stdout.String(), "durable holds    0\n") {
+		t.Errorf("hot run checked nothing:\n%s", stdout.String())
+	}
+}
