@@ -38,6 +38,8 @@ type sectionActor struct {
 	lastMailbox time.Time
 	// activationErr answers every message when the activation failed.
 	activationErr error
+	// activated is set once the section loaded (st is cleared again when fenced).
+	activated bool
 }
 
 // The actor's messages to itself. They never leave the node, so they need not be protobuf.
@@ -108,6 +110,7 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 		return
 	}
 	a.st = newSectionState(snap, a.cfg.Clock.Now())
+	a.activated = true
 	a.lastActive = a.cfg.Clock.Now()
 	a.rescheduleExpiry()
 	a.scheduleIdle()
@@ -222,8 +225,10 @@ func (a *sectionActor) onStopping(ctx actor.Context) {
 		a.lease.release()
 	}
 	a.mailboxes.forget(ctx)
-	if a.st != nil {
+	if a.activated {
+		// Every stop of an activation is traced: idle passivation, fencing, shutdown.
 		a.cfg.Metrics.passivated(a.key)
+		a.cfg.Tracer.Trace(Trace{Type: TracePassivation, At: time.Now(), Node: a.cfg.NodeName, Actor: a.key.Identity()})
 	}
 }
 

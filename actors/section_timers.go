@@ -67,7 +67,6 @@ func (a *sectionActor) onIdleTick(ctx actor.Context) {
 	}
 	idle := a.cfg.Clock.Now().Sub(a.lastActive)
 	if idle >= a.cfg.PassivateAfter && a.st.activeHolds == 0 && len(a.pending) == 0 && a.inflight == nil {
-		a.cfg.Tracer.Trace(Trace{Type: TracePassivation, At: time.Now(), Node: a.cfg.NodeName, Actor: a.key.Identity()})
 		a.log.Debug("passivating")
 		ctx.Stop(ctx.Self())
 		return

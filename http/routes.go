@@ -31,3 +31,19 @@ func (s *Server) routes() {
 	api.Get("/cluster", s.authenticate, s.rateLimit, s.adminOnly, s.clusterStatus)
 	api.Post("/cluster/drain", s.authenticate, s.rateLimit, s.adminOnly, s.clusterDrain)
 }
+
+// MountLive registers the websockets of API.md, both public: GET /ws/events/{event_id}
+// served by feed and GET /ws/visualizer served by traces. Call it before Listen.
+func (s *Server) MountLive(feed *EventFeed, traces *TraceHub) {
+	s.app.Get("/ws/events/:event_id", feed.Handler())
+	s.app.Get("/ws/visualizer", traces.Handler())
+}
+
+// MountFlashSales registers the flash-sale control, admin only:
+// POST /api/v1/admin/flash-sale starts one, GET /api/v1/admin/flash-sale/{id} shows its
+// progress. Call it before Listen.
+func (s *Server) MountFlashSales(fs *FlashSales) {
+	admin := s.app.Group("/api/v1/admin")
+	admin.Post("/flash-sale", s.authenticate, s.rateLimit, s.adminOnly, s.startFlashSale(fs))
+	admin.Get("/flash-sale/:id", s.authenticate, s.rateLimit, s.adminOnly, s.flashSaleStatus(fs))
+}

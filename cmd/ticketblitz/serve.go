@@ -69,6 +69,10 @@ type server struct {
 	httpErr  chan error
 	addr     net.Addr
 	relay    relayHandle
+	// The live layer: websockets and the flash-sale control, closed on shutdown.
+	feed   *tbhttp.EventFeed
+	traces *tbhttp.TraceHub
+	flash  *tbhttp.FlashSales
 	// store and reservations are kept for in-process tests.
 	store        *persistence.Store
 	reservations tbhttp.Reservations
@@ -129,7 +133,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	tracer := actors.NopTracer{}
+	traces, err := tbhttp.NewTraceHub(tbhttp.TraceHubConfig{Node: cfg.NodeName, Logger: log.Named("visualizer"), Registerer: reg})
+	if err != nil {
+		return nil, err
+	}
+	s.traces = traces
+	s.bg.Go(func() error { return traces.Run(bgCtx) })
+	var tracer actors.Tracer = traces
 
 	brokers := cfg.KafkaBrokers
 	if len(brokers) == 0 {
@@ -149,6 +159,14 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	})
 	s.bg.Go(func() error {
 		return runNotifications(bgCtx, events.ConsumerConfig{Brokers: brokers, ClientID: cfg.NodeName, Sink: outbox, Logger: log.Named("notifications")})
+	})
+	feed, err := tbhttp.NewEventFeed(tbhttp.EventFeedConfig{Catalog: store, Logger: log.Named("live"), Registerer: reg})
+	if err != nil {
+		return nil, err
+	}
+	s.feed = feed
+	s.bg.Go(func() error {
+		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: feed.Publish, Logger: log.Named("livefeed")})
 	})
 
 	ready := map[string]func(context.Context) error{
@@ -235,6 +253,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.http = hs
+	flash, err := tbhttp.NewFlashSales(tbhttp.FlashSaleConfig{Reservations: reservations, Catalog: store, Logger: log.Named("flashsale")})
+	if err != nil {
+		return nil, err
+	}
+	s.flash = flash
+	hs.MountLive(feed, traces)
+	hs.MountFlashSales(flash)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -265,16 +290,33 @@ func (s *server) wait(ctx context.Context) error {
 	return cause
 }
 
-// shutdown stops intake and drains in-flight requests (each is answered only after its
-// batch commits, so nothing acknowledged is lost), leaves the cluster, stops the
-// background tasks and closes the pools, all within the grace period.
+// shutdown stops intake (flash sales, then HTTP) and drains in-flight requests (each is
+// answered only after its batch commits, so nothing acknowledged is lost), closes the
+// websockets, leaves the cluster, stops the background tasks and closes the pools, all
+// within the grace period.
 func (s *server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
 	var errs []error
+	if s.flash != nil {
+		if err := s.flash.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if s.http != nil {
 		if err := s.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	// Websockets are hijacked connections: the HTTP shutdown does not wait for them.
+	if s.feed != nil {
+		if err := s.feed.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.traces != nil {
+		if err := s.traces.Close(ctx); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if s.node != nil {
@@ -399,6 +441,22 @@ func runNotifications(ctx context.Context, cc events.ConsumerConfig) error {
 	}
 	defer func() { _ = n.Close() }()
 	return n.Run(ctx)
+}
+
+// runLiveFeed feeds every committed section version to this node's websockets until
+// ctx ends, connecting as soon as Kafka answers.
+func runLiveFeed(ctx context.Context, lc events.LiveFeedConfig) error {
+	var f *events.LiveFeed
+	err := retryUntil(ctx, lc.Logger, "kafka live feed", func() error {
+		var err error
+		f, err = events.NewLiveFeed(lc)
+		return err
+	})
+	if err != nil {
+		return nil
+	}
+	defer func() { _ = f.Close() }()
+	return f.Run(ctx)
 }
 
 // retryUntil calls f until it succeeds or ctx ends, backing off up to 5 s and logging

@@ -1,0 +1,328 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// Defaults of TraceHubConfig.
+const (
+	DefaultTraceQueue               = 4096
+	DefaultVisualizerMaxConnections = 64
+	DefaultVisualizerSendBuffer     = 1024
+	// DefaultTraceRate is the per-second budget of a trace type without its own.
+	DefaultTraceRate = 200
+)
+
+// DefaultTraceRates are the per-second budgets of each trace type. Batches carry the
+// story of a sale and get the most; mailbox traces are already sampled by each actor.
+func DefaultTraceRates() map[string]int {
+	return map[string]int{
+		actors.TraceBatch:       2000,
+		actors.TraceMailbox:     500,
+		actors.TraceKafka:       500,
+		actors.TraceLease:       200,
+		actors.TraceActivation:  500,
+		actors.TracePassivation: 500,
+		actors.TraceMember:      100,
+	}
+}
+
+// TraceHubConfig configures a TraceHub. Logger is required.
+type TraceHubConfig struct {
+	// Node names this node in hello messages and in traces that do not say.
+	Node string
+	// Logger receives panics and encoding failures.
+	Logger *zap.Logger
+	// Registerer receives the trace and websocket metrics; nil means none.
+	Registerer prometheus.Registerer
+	// WS tunes the viewers' connections. MaxConnections defaults to
+	// DefaultVisualizerMaxConnections and SendBuffer to DefaultVisualizerSendBuffer.
+	WS WSConfig
+	// Queue is how many traces may wait for the dispatcher; DefaultTraceQueue when zero.
+	Queue int
+	// Rates caps each trace type per second; types it does not name get DefaultRate.
+	// DefaultTraceRates() when nil.
+	Rates map[string]int
+	// DefaultRate caps the trace types Rates does not name; DefaultTraceRate when zero.
+	DefaultRate int
+	// Clock tells time for traces that carry none (default time.Now).
+	Clock func() time.Time
+}
+
+// TraceHub is the node's actors.Tracer and the source of /ws/visualizer. Trace never
+// blocks and costs a few atomic operations: each type has a per-second budget, and a
+// trace over budget, or arriving while the dispatcher's queue is full, is dropped and
+// counted. Run dispatches the accepted traces, each encoded once, to every viewer; a
+// viewer that cannot keep up loses its oldest traces. Nothing a viewer does reaches
+// the sale.
+//
+// The hub also follows activations and passivations, from every trace whatever its
+// budget, to greet each viewer with the sections active on this node.
+type TraceHub struct {
+	cfg      TraceHubConfig
+	log      *zap.Logger
+	now      func() time.Time
+	in       chan actors.Trace
+	budgets  map[string]*traceBudget // read-only after construction
+	other    *traceBudget
+	endpoint *wsEndpoint
+
+	viewers  atomic.Int64
+	viewerMu sync.Mutex
+	viewList atomic.Pointer[[]*wsConn] // copy on write
+
+	activeMu sync.Mutex
+	active   map[string]struct{}
+
+	accepted     atomic.Int64
+	droppedRate  atomic.Int64
+	droppedQueue atomic.Int64
+	metrics      traceMetrics
+}
+
+// TraceStats counts what Trace did with the traces it was given.
+type TraceStats struct {
+	// Accepted traces were queued for the viewers.
+	Accepted int64
+	// DroppedRate traces were over their type's budget.
+	DroppedRate int64
+	// DroppedQueue traces found the dispatcher's queue full.
+	DroppedQueue int64
+}
+
+type traceMetrics struct {
+	accepted     prometheus.Counter
+	droppedRate  prometheus.Counter
+	droppedQueue prometheus.Counter
+}
+
+func newTraceMetrics(reg prometheus.Registerer) (traceMetrics, error) {
+	accepted := prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "ticketblitz", Subsystem: "visualizer", Name: "traces_total",
+		Help: "Traces queued for the visualizer's viewers.",
+	})
+	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "ticketblitz", Subsystem: "visualizer", Name: "traces_dropped_total",
+		Help: "Traces dropped before any viewer saw them: over their type's budget (rate) or the queue was full (queue).",
+	}, []string{"reason"})
+	if reg != nil {
+		var err error
+		if accepted, err = registerOrExisting(reg, accepted); err != nil {
+			return traceMetrics{}, err
+		}
+		if dropped, err = registerOrExisting(reg, dropped); err != nil {
+			return traceMetrics{}, err
+		}
+	}
+	return traceMetrics{
+		accepted:     accepted,
+		droppedRate:  dropped.WithLabelValues("rate"),
+		droppedQueue: dropped.WithLabelValues("queue"),
+	}, nil
+}
+
+// traceBudget is one type's per-second allowance, kept with atomics so that Trace takes
+// no lock. A window that rolls over while two callers race may grant a few extra
+// traces; sampling does not need to be exact.
+type traceBudget struct {
+	limit  int64
+	window atomic.Int64 // unix second
+	used   atomic.Int64
+}
+
+func (b *traceBudget) take(sec int64) bool {
+	if w := b.window.Load(); w != sec {
+		if b.window.CompareAndSwap(w, sec) {
+			b.used.Store(0)
+		}
+	}
+	return b.used.Add(1) <= b.limit
+}
+
+// NewTraceHub builds a hub. Call Run to dispatch traces; until then they are dropped.
+func NewTraceHub(cfg TraceHubConfig) (*TraceHub, error) {
+	var problems []error
+	if cfg.Logger == nil {
+		problems = append(problems, errors.New("logger is required"))
+	}
+	if cfg.Queue < 0 {
+		problems = append(problems, fmt.Errorf("queue %d is negative", cfg.Queue))
+	}
+	if cfg.DefaultRate < 0 {
+		problems = append(problems, fmt.Errorf("default rate %d is negative", cfg.DefaultRate))
+	}
+	for typ, r := range cfg.Rates {
+		if r < 0 {
+			problems = append(problems, fmt.Errorf("rate of %s traces %d is negative", typ, r))
+		}
+	}
+	if cfg.WS.MaxConnections == 0 {
+		cfg.WS.MaxConnections = DefaultVisualizerMaxConnections
+	}
+	if cfg.WS.SendBuffer == 0 {
+		cfg.WS.SendBuffer = DefaultVisualizerSendBuffer
+	}
+	cfg.WS.applyDefaults()
+	if err := cfg.WS.validate(); err != nil {
+		problems = append(problems, err)
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, fmt.Errorf("trace hub config: %w", err)
+	}
+	if cfg.Queue == 0 {
+		cfg.Queue = DefaultTraceQueue
+	}
+	if cfg.Rates == nil {
+		cfg.Rates = DefaultTraceRates()
+	}
+	if cfg.DefaultRate == 0 {
+		cfg.DefaultRate = DefaultTraceRate
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	h := &TraceHub{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		now:     cfg.Clock,
+		in:      make(chan actors.Trace, cfg.Queue),
+		budgets: make(map[string]*traceBudget, len(cfg.Rates)),
+		other:   &traceBudget{limit: int64(cfg.DefaultRate)},
+		active:  make(map[string]struct{}),
+	}
+	for typ, r := range cfg.Rates {
+		h.budgets[typ] = &traceBudget{limit: int64(r)}
+	}
+	tm, err := newTraceMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	h.metrics = tm
+	m, err := newWSMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	empty := []*wsConn{}
+	h.viewList.Store(&empty)
+	h.endpoint = newWSEndpoint("visualizer", cfg.WS, cfg.Logger, m, true, h.session)
+	return h, nil
+}
+
+// Trace implements actors.Tracer. It never blocks.
+func (h *TraceHub) Trace(t actors.Trace) {
+	if t.Node == "" {
+		t.Node = h.cfg.Node
+	}
+	h.follow(t)
+	if h.viewers.Load() == 0 {
+		return
+	}
+	if t.At.IsZero() {
+		t.At = h.now()
+	}
+	b := h.budgets[t.Type]
+	if b == nil {
+		b = h.other
+	}
+	if !b.take(t.At.Unix()) {
+		h.droppedRate.Add(1)
+		h.metrics.droppedRate.Inc()
+		return
+	}
+	select {
+	case h.in <- t:
+		h.accepted.Add(1)
+		h.metrics.accepted.Inc()
+	default:
+		h.droppedQueue.Add(1)
+		h.metrics.droppedQueue.Inc()
+	}
+}
+
+// follow keeps the set of sections active on this node. A fenced batch stops its actor.
+func (h *TraceHub) follow(t actors.Trace) {
+	if t.Actor == "" {
+		return
+	}
+	switch {
+	case t.Type == actors.TraceActivation:
+		h.activeMu.Lock()
+		h.active[t.Actor] = struct{}{}
+		h.activeMu.Unlock()
+	case t.Type == actors.TracePassivation, t.Type == actors.TraceBatch && t.Outcome == "fenced":
+		h.activeMu.Lock()
+		delete(h.active, t.Actor)
+		h.activeMu.Unlock()
+	}
+}
+
+// ActiveSections returns the identities of the sections this node has activated and
+// not yet seen stop, sorted.
+func (h *TraceHub) ActiveSections() []string {
+	h.activeMu.Lock()
+	out := make([]string, 0, len(h.active))
+	for id := range h.active {
+		out = append(out, id)
+	}
+	h.activeMu.Unlock()
+	sort.Strings(out)
+	return out
+}
+
+// Stats returns what Trace did so far.
+func (h *TraceHub) Stats() TraceStats {
+	return TraceStats{Accepted: h.accepted.Load(), DroppedRate: h.droppedRate.Load(), DroppedQueue: h.droppedQueue.Load()}
+}
+
+// Viewers returns how many viewers are connected.
+func (h *TraceHub) Viewers() int { return int(h.viewers.Load()) }
+
+// Run dispatches queued traces to the viewers until ctx ends; it returns nil then.
+func (h *TraceHub) Run(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case t := <-h.in:
+			h.dispatch(t)
+		}
+	}
+}
+
+// dispatch encodes t once and queues it for every viewer.
+func (h *TraceHub) dispatch(t actors.Trace) {
+	viewers := *h.viewList.Load()
+	if len(viewers) == 0 {
+		return
+	}
+	t.At = t.At.UTC()
+	raw, err := json.Marshal(t)
+	if err != nil {
+		h.log.Error("encode trace", zap.String("type", t.Type), zap.Error(err))
+		return
+	}
+	msg, err := fws.NewPreparedMessage(fws.TextMessage, raw)
+	if err != nil {
+		h.log.Error("prepare trace", zap.Error(err))
+		return
+	}
+	for _, c := range viewers {
+		c.send(msg)
+	}
+}
+
+// Close disconnects every viewer and waits for the connections to end, or for ctx.
+func (h *TraceHub) Close(ctx context.Context) error { return h.endpoint.Close(ctx) }

@@ -1,0 +1,106 @@
+package http
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// wsMetrics are the websocket series, labelled by endpoint ("events", "visualizer").
+// Both endpoints share them, so each is registered once and found again by the second.
+type wsMetrics struct {
+	open    *prometheus.GaugeVec
+	sent    *prometheus.CounterVec
+	dropped *prometheus.CounterVec
+	evicted *prometheus.CounterVec
+	refused *prometheus.CounterVec
+}
+
+// endpointMetrics are one endpoint's children of wsMetrics.
+type endpointMetrics struct {
+	open      prometheus.Gauge
+	sent      prometheus.Counter
+	dropped   prometheus.Counter
+	slow      prometheus.Counter
+	heartbeat prometheus.Counter
+	refused   prometheus.Counter
+}
+
+// The eviction reasons of ticketblitz_ws_evictions_total.
+const (
+	evictSlow      = "slow"
+	evictHeartbeat = "heartbeat"
+)
+
+func newWSMetrics(reg prometheus.Registerer) (*wsMetrics, error) {
+	m := &wsMetrics{
+		open: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "ticketblitz", Subsystem: "ws", Name: "connections",
+			Help: "Open websocket connections, by endpoint.",
+		}, []string{"endpoint"}),
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "ws", Name: "messages_sent_total",
+			Help: "Websocket messages written to clients, by endpoint.",
+		}, []string{"endpoint"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "ws", Name: "messages_dropped_total",
+			Help: "Messages a slow visualizer lost because its send buffer was full.",
+		}, []string{"endpoint"}),
+		evicted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "ws", Name: "evictions_total",
+			Help: "Connections the server closed: slow (send buffer full) or heartbeat (no pong in time).",
+		}, []string{"endpoint", "reason"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "ws", Name: "refused_total",
+			Help: "Websocket upgrades refused because the endpoint was full or shutting down.",
+		}, []string{"endpoint"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	if m.open, err = registerOrExisting(reg, m.open); err != nil {
+		return nil, err
+	}
+	if m.sent, err = registerOrExisting(reg, m.sent); err != nil {
+		return nil, err
+	}
+	if m.dropped, err = registerOrExisting(reg, m.dropped); err != nil {
+		return nil, err
+	}
+	if m.evicted, err = registerOrExisting(reg, m.evicted); err != nil {
+		return nil, err
+	}
+	if m.refused, err = registerOrExisting(reg, m.refused); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *wsMetrics) endpoint(name string) *endpointMetrics {
+	return &endpointMetrics{
+		open:      m.open.WithLabelValues(name),
+		sent:      m.sent.WithLabelValues(name),
+		dropped:   m.dropped.WithLabelValues(name),
+		slow:      m.evicted.WithLabelValues(name, evictSlow),
+		heartbeat: m.evicted.WithLabelValues(name, evictHeartbeat),
+		refused:   m.refused.WithLabelValues(name),
+	}
+}
+
+// registerOrExisting registers c, or returns the collector already registered under its
+// name, so that several users of one registry share a series.
+func registerOrExisting[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, fmt.Errorf("register websocket metrics: %w", err)
+}
