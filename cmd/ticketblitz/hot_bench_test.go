@@ -42,7 +42,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int) {
 	env := map[string]string{
 		"TICKETBLITZ_HTTP_ADDR": "127.0.0.1:0", "TICKETBLITZ_CLUSTER_BIND": "127.0.0.1:0",
 		"TICKETBLITZ_POSTGRES_URL": "postgres://postgres@127.0.0.1:5432/" + db + "?sslmode=disable",
-		"TICKETBLITZ_SEED_DEMO": "false", "TICKETBLITZ_STRATEGY": strategy, "TICKETBLITZ_NODE_NAME": "bench-" + db,
+		"TICKETBLITZ_SEED_DEMO":    "false", "TICKETBLITZ_STRATEGY": strategy, "TICKETBLITZ_NODE_NAME": "bench-" + db,
 	}
 	cfg, err := parseConfig(flag.NewFlagSet("bench", flag.ContinueOnError), nil, func(k string) string { return env[k] })
 	if err != nil {

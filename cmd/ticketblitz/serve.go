@@ -252,6 +252,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	if err != nil {
 		return nil, err
 	}
+	hs.Mount(mountWebUI)
 	s.http = hs
 	flash, err := tbhttp.NewFlashSales(tbhttp.FlashSaleConfig{Reservations: reservations, Catalog: store, Logger: log.Named("flashsale")})
 	if err != nil {

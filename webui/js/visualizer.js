@@ -1,0 +1,330 @@
+// The visualizer: follows /ws/visualizer and shows the nodes and the section actors
+// they host, mailbox depths, a batch timeline, counters, throughput and latency charts,
+// lease actions, the Kafka stream and membership changes. Traces only update in-memory
+// state; the screen is redrawn on animation frames, a few times a second at most.
+
+import { $, h, compact, prefersReducedMotion } from './dom.js';
+import { wsURL } from './live.js';
+import { LineChart, Timeline, niceMax } from './charts.js';
+
+const KAFKA_KEEP = 50;
+const LOG_KEEP = 50;
+const SECONDS = 60;
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+const CLUSTER_POLL_MS = 5000;
+
+const LEASE_STYLE = {
+  acquire: { color: 'acquire', shape: 'dot', r: 6 },
+  renew: { color: 'renew', shape: 'tick', r: 7 },
+  release: { color: 'release', shape: 'dot', r: 6 },
+  contended: { color: 'contended', shape: 'diamond', r: 7 },
+  lose: { color: 'lose', shape: 'diamond', r: 8 },
+};
+
+/** VisualizerView owns #view-visualizer. */
+export class VisualizerView {
+  constructor(api, messages, flashSale) {
+    this.api = api;
+    this.msg = messages;
+    this.flash = flashSale;
+    this.ws = null;
+    this.visible = false;
+    this.attempt = 0;
+    this.retryTimer = 0;
+    this.clusterTimer = 0;
+    this.frame = 0;
+    this.lastDraw = 0;
+    this.reset();
+
+    this.el = {
+      status: $('viz-status'), rate: $('viz-rate'), commits: $('viz-commits'), rollbacks: $('viz-rollbacks'),
+      fenced: $('viz-fenced'), decisions: $('viz-decisions'), kafkaCount: $('viz-kafka-count'),
+      nodes: $('nodes'), mailboxes: $('mailboxes'), kafka: $('kafka-list'), log: $('cluster-log'),
+      timeline: $('batch-timeline'),
+    };
+    this.batches = new Timeline($('batch-timeline'), $('batch-tooltip'), { windowMs: 30000, laneHeight: 40, empty: 'No batches in the last 30 s' });
+    this.leases = new Timeline($('lease-timeline'), $('lease-tooltip'), { laneHeight: 26, empty: 'No lease activity in the last minute' });
+    this.throughput = new LineChart($('throughput-chart'), { series: [{ name: 'decisions/s', color: 'line-1' }] });
+    this.latency = new LineChart($('latency-chart'), {
+      series: [{ name: 'average ms', color: 'line-1' }, { name: 'slowest ms', color: 'line-2' }],
+    });
+    window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+      for (const c of [this.batches, this.leases, this.throughput, this.latency]) c.refreshColors();
+      this.dirty = true;
+    });
+  }
+
+  reset() {
+    this.nodes = new Map(); // name → {status, address, sections:Set, count, self}
+    this.mailbox = new Map(); // actor → depth
+    this.counts = { commit: 0, rollback: 0, fenced: 0, decisions: 0, kafka: 0 };
+    this.buckets = new Map(); // second → {decisions, ms, n, max}
+    this.kafka = [];
+    this.log = [];
+    this.dirty = true;
+  }
+
+  show() {
+    this.visible = true;
+    this.connect();
+    this.pollCluster();
+    this.flash.show();
+    this.loop();
+  }
+
+  hide() {
+    this.visible = false;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.clusterTimer);
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    if (this.ws) {
+      this.ws.onclose = null;
+      this.ws.close();
+      this.ws = null;
+    }
+    this.flash.hide();
+  }
+
+  setStatus(state, text) {
+    this.el.status.dataset.state = state;
+    this.el.status.textContent = text;
+  }
+
+  connect() {
+    if (!this.visible || this.ws) return;
+    this.setStatus('connecting', this.attempt ? 'Reconnecting…' : 'Connecting…');
+    let ws;
+    try {
+      ws = new WebSocket(wsURL('/ws/visualizer'));
+    } catch {
+      this.retry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      this.setStatus('live', 'Live');
+    };
+    ws.onmessage = (ev) => {
+      let t;
+      try { t = JSON.parse(ev.data); } catch { return; }
+      this.trace(t);
+    };
+    ws.onclose = () => {
+      this.ws = null;
+      this.retry();
+    };
+  }
+
+  retry() {
+    if (!this.visible) return;
+    this.setStatus('polling', 'Visualizer stream unavailable · retrying');
+    const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+    this.attempt++;
+    this.retryTimer = setTimeout(() => this.connect(), delay * (1 + 0.2 * Math.random()));
+  }
+
+  node(name) {
+    let n = this.nodes.get(name);
+    if (!n) {
+      n = { status: 'alive', address: '', sections: new Set(), count: null, self: false };
+      this.nodes.set(name, n);
+    }
+    return n;
+  }
+
+  note(text) {
+    this.log.unshift({ at: new Date(), text });
+    if (this.log.length > LOG_KEEP) this.log.length = LOG_KEEP;
+  }
+
+  /** trace folds one visualizer trace into the view's state. */
+  trace(t) {
+    const now = Date.now();
+    this.dirty = true;
+    switch (t.type) {
+      case 'hello': {
+        const n = this.node(t.node);
+        n.self = true;
+        n.sections = new Set(t.sections || []);
+        this.setStatus('live', `Live · node ${t.node}`);
+        break;
+      }
+      case 'activation': {
+        for (const other of this.nodes.values()) other.sections.delete(t.actor);
+        this.node(t.node).sections.add(t.actor);
+        this.note(`${t.actor} activated on ${t.node}${t.epoch ? ` (epoch ${t.epoch})` : ''}`);
+        break;
+      }
+      case 'passivation':
+        this.nodes.get(t.node)?.sections.delete(t.actor);
+        this.mailbox.delete(t.actor);
+        this.note(`${t.actor} passivated on ${t.node}`);
+        break;
+      case 'mailbox':
+        this.mailbox.set(t.actor, t.depth || 0);
+        break;
+      case 'batch': {
+        const outcome = ['commit', 'rollback', 'fenced'].includes(t.outcome) ? t.outcome : 'commit';
+        const decisions = t.decisions || 0;
+        this.counts[outcome]++;
+        this.counts.decisions += decisions;
+        const sec = Math.floor(now / 1000);
+        const b = this.buckets.get(sec) || { decisions: 0, ms: 0, n: 0, max: 0 };
+        b.decisions += decisions;
+        b.ms += t.ms || 0;
+        b.n++;
+        b.max = Math.max(b.max, t.ms || 0);
+        this.buckets.set(sec, b);
+        this.lastBatch = t;
+        this.batches.add({
+          t: now, lane: t.actor || '?', color: outcome, r: 2.5 + Math.sqrt(decisions) * 1.3, loud: outcome !== 'commit',
+          label: `${t.actor} · ${decisions} ${decisions === 1 ? 'decision' : 'decisions'} · ${outcome} · ${(t.ms || 0).toFixed(1)} ms${t.version ? ` · v${t.version}` : ''}`,
+        });
+        break;
+      }
+      case 'lease': {
+        const style = LEASE_STYLE[t.action] || LEASE_STYLE.acquire;
+        const lane = String(t.actor || '?').replace(/^section:/, '');
+        this.leases.add({ t: now, lane, ...style, loud: t.action !== 'renew', label: `${lane} · ${t.action} · ${t.node}` });
+        if (t.action !== 'renew') this.note(`lease ${t.action}: ${lane} on ${t.node}`);
+        break;
+      }
+      case 'kafka':
+        this.counts.kafka++;
+        this.kafka.unshift({ topic: t.topic, key: t.key, offset: t.offset ?? 0 });
+        if (this.kafka.length > KAFKA_KEEP) this.kafka.length = KAFKA_KEEP;
+        break;
+      case 'member': {
+        if (t.member) {
+          const status = { join: 'alive', alive: 'alive', suspect: 'suspect', leave: 'left' }[t.action] || t.action;
+          this.node(t.member).status = status;
+        }
+        this.note(`member ${t.member} ${t.action}${t.node ? ` (seen by ${t.node})` : ''}`);
+        break;
+      }
+      default:
+    }
+  }
+
+  async pollCluster() {
+    clearTimeout(this.clusterTimer);
+    if (!this.visible) return;
+    if (this.api.adminToken) {
+      try {
+        const c = await this.api.request('GET', '/api/v1/cluster', { admin: true });
+        for (const m of c.members || []) {
+          const n = this.node(m.name);
+          n.status = m.status;
+          n.address = m.address;
+          n.count = m.sections;
+        }
+        if (c.node) this.node(c.node).self = true;
+        this.clusterNote = '';
+      } catch (err) {
+        this.clusterNote = err.code === 'UNAUTHENTICATED' || err.code === 'FORBIDDEN'
+          ? 'The admin token was refused, so only what the stream says is shown.' : '';
+      }
+      this.dirty = true;
+    }
+    this.clusterTimer = setTimeout(() => this.pollCluster(), CLUSTER_POLL_MS);
+  }
+
+  loop() {
+    if (!this.visible) return;
+    this.frame = requestAnimationFrame((ts) => {
+      const every = prefersReducedMotion() ? 1000 : 100;
+      if (ts - this.lastDraw >= every) {
+        this.lastDraw = ts;
+        this.render();
+      }
+      this.loop();
+    });
+  }
+
+  render() {
+    const now = Date.now();
+    this.batches.draw(now);
+    this.leases.draw(now);
+    const sec = Math.floor(now / 1000);
+    for (const k of this.buckets.keys()) if (k < sec - SECONDS) this.buckets.delete(k);
+    const thr = [];
+    const avg = [];
+    const max = [];
+    for (let s = sec - SECONDS + 1; s <= sec; s++) {
+      const b = this.buckets.get(s);
+      thr.push(b ? b.decisions : 0);
+      avg.push(b && b.n ? b.ms / b.n : 0);
+      max.push(b ? b.max : 0);
+    }
+    // The current second is still filling: drop it from the charts.
+    thr.pop(); avg.pop(); max.pop();
+    this.throughput.draw([thr]);
+    this.latency.draw([avg, max]);
+    if (!this.dirty && this.lastSec === sec) return;
+    this.dirty = false;
+    this.lastSec = sec;
+    this.el.rate.textContent = compact(thr[thr.length - 1] || 0);
+    this.el.commits.textContent = compact(this.counts.commit);
+    this.el.rollbacks.textContent = compact(this.counts.rollback);
+    this.el.fenced.textContent = compact(this.counts.fenced);
+    this.el.decisions.textContent = compact(this.counts.decisions);
+    this.el.kafkaCount.textContent = compact(this.counts.kafka);
+    const b = this.lastBatch;
+    this.el.timeline.setAttribute('aria-label', b
+      ? `Batch timeline. Latest batch: ${b.actor}, ${b.decisions || 0} decisions, ${b.outcome}, ${(b.ms || 0).toFixed(1)} ms.`
+      : 'Batch timeline: no batches yet.');
+    this.renderNodes();
+    this.renderMailboxes();
+    this.renderStream();
+  }
+
+  renderNodes() {
+    if (this.nodes.size === 0) {
+      this.el.nodes.replaceChildren(h('p', { class: 'muted' }, 'Waiting for the stream to say hello…'));
+      return;
+    }
+    const cards = [...this.nodes.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, n]) => {
+      const secs = [...n.sections].sort();
+      const count = n.count ?? secs.length;
+      return h('div', { class: 'node-card', dataset: { node: name, status: n.status } },
+        h('div', { class: 'node-head' },
+          h('span', { class: `node-dot node-${n.status}`, 'aria-hidden': 'true' }),
+          h('strong', { class: 'mono' }, name),
+          n.self ? h('span', { class: 'badge badge-self' }, 'this node') : null,
+          h('span', { class: 'badge' }, n.status)),
+        h('p', { class: 'muted small' }, `${count} ${count === 1 ? 'section' : 'sections'} hosted${n.address ? ` · ${n.address}` : ''}`),
+        secs.length ? h('ul', { class: 'chips chips-small', 'aria-label': `Sections on ${name}` },
+          secs.map((s) => h('li', { class: 'chip chip-section' }, s))) : null);
+    });
+    if (this.clusterNote) cards.push(h('p', { class: 'muted small' }, this.clusterNote));
+    this.el.nodes.replaceChildren(...cards);
+  }
+
+  renderMailboxes() {
+    const entries = [...this.mailbox.entries()].sort(([a], [b]) => a.localeCompare(b));
+    if (entries.length === 0) {
+      this.el.mailboxes.replaceChildren(h('li', { class: 'muted' }, 'No active section actors yet.'));
+      return;
+    }
+    // The scale follows a slowly decaying peak, so bars do not jump at every trace.
+    this.mailPeak = Math.max(...entries.map(([, d]) => d), (this.mailPeak || 0) * 0.98);
+    const peak = niceMax(Math.max(10, this.mailPeak * 1.25));
+    this.el.mailboxes.replaceChildren(...entries.map(([actor, depth]) => h('li', { class: 'bar-row' },
+      h('span', { class: 'bar-label mono' }, actor),
+      h('span', { class: 'bar', role: 'img', 'aria-label': `${actor}: ${depth} waiting` },
+        h('span', { class: 'bar-fill', style: `width:${(100 * depth) / peak}%`, dataset: { level: depth > peak * 0.75 ? 'high' : 'normal' } })),
+      h('span', { class: 'bar-value' }, String(depth)))));
+  }
+
+  renderStream() {
+    this.el.kafka.replaceChildren(...(this.kafka.length ? this.kafka.map((k) => h('li', { class: 'stream-item' },
+      h('span', { class: `topic topic-${k.topic?.replace(/\W/g, '-')}` }, k.topic),
+      h('span', { class: 'mono stream-key' }, k.key),
+      h('span', { class: 'mono muted' }, `@${k.offset}`))) : [h('li', { class: 'muted' }, 'No records yet.')]));
+    this.el.log.replaceChildren(...(this.log.length ? this.log.map((l) => h('li', { class: 'stream-item' },
+      h('time', { class: 'mono muted', datetime: l.at.toISOString() }, l.at.toLocaleTimeString()),
+      h('span', {}, l.text))) : [h('li', { class: 'muted' }, 'Nothing yet.')]));
+  }
+}
