@@ -12,14 +12,8 @@ func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 	s := a.st
 	d := &decision{op: "hold"}
 	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
-	if k.key != "" {
-		if e, ok := s.keys[k]; ok {
-			if !bytes.Equal(e.hash, cmd.GetRequestHash()) {
-				return d.fail(ErrIdempotencyConflict)
-			}
-			d.reply = e.reply
-			return d
-		}
+	if s.replay(d, k, cmd.GetRequestHash()) {
+		return d
 	}
 	qty, err := s.validateHold(cmd)
 	if err != nil {
@@ -81,6 +75,24 @@ func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 	})
 	a.scheduleExpiry(h.ExpiresAt)
 	return d
+}
+
+// replay answers d from the first answer to an idempotency key, or with
+// IDEMPOTENCY_CONFLICT when the key came with another request; false when the key is new.
+func (s *sectionState) replay(d *decision, k idemKey, hash []byte) bool {
+	if k.key == "" {
+		return false
+	}
+	e, ok := s.keys[k]
+	switch {
+	case !ok:
+		return false
+	case !bytes.Equal(e.hash, hash):
+		d.fail(ErrIdempotencyConflict)
+	default:
+		d.reply = e.reply
+	}
+	return true
 }
 
 // validateHold checks a hold command against the section and returns the quantity.
@@ -188,14 +200,8 @@ func (a *sectionActor) decideConfirm(ctx context.Context, cmd *ConfirmCommand) *
 	s := a.st
 	d := &decision{op: "confirm"}
 	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
-	if k.key != "" {
-		if e, ok := s.keys[k]; ok {
-			if !bytes.Equal(e.hash, cmd.GetRequestHash()) {
-				return d.fail(ErrIdempotencyConflict)
-			}
-			d.reply = e.reply
-			return d
-		}
+	if s.replay(d, k, cmd.GetRequestHash()) {
+		return d
 	}
 	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
 	if err != nil {

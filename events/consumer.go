@@ -108,22 +108,28 @@ func (n *Notifications) Run(ctx context.Context) error {
 	defer n.Close()
 
 	handler := &notificationHandler{sink: n.cfg.Sink, log: n.log, maxBackoff: n.cfg.MaxBackoff}
+	return consumeLoop(ctx, n.group, n.cfg.Topics, handler, n.log, n.cfg.MaxBackoff)
+}
+
+// consumeLoop runs group sessions until ctx ends or the group is closed, backing off
+// after failures and logging the first failure of an outage and the recovery once.
+func consumeLoop(ctx context.Context, group sarama.ConsumerGroup, topics []string, handler sarama.ConsumerGroupHandler, log *zap.Logger, maxBackoff time.Duration) error {
 	failures := 0
 	for ctx.Err() == nil {
-		err := n.group.Consume(ctx, n.cfg.Topics, handler)
+		err := group.Consume(ctx, topics, handler)
 		if errors.Is(err, sarama.ErrClosedConsumerGroup) {
 			return nil
 		}
 		if err != nil && ctx.Err() == nil {
 			failures++
 			if failures == 1 {
-				n.log.Error("consume failed; retrying", zap.Error(err))
+				log.Error("consume failed; retrying", zap.Strings("topics", topics), zap.Error(err))
 			}
-			sleep(ctx, backoffDelay(backoffInitial, n.cfg.MaxBackoff, failures-1), nil)
+			sleep(ctx, backoffDelay(backoffInitial, maxBackoff, failures-1), nil)
 			continue
 		}
 		if failures > 0 {
-			n.log.Info("consuming again", zap.Int("failed_attempts", failures))
+			log.Info("consuming again", zap.Strings("topics", topics), zap.Int("failed_attempts", failures))
 			failures = 0
 		}
 	}

@@ -124,27 +124,7 @@ func (f *LiveFeed) Run(ctx context.Context) error {
 	defer f.Close()
 
 	handler := &liveHandler{feed: f}
-	failures := 0
-	topics := []string{actors.TopicSectionChanged}
-	for ctx.Err() == nil {
-		err := f.group.Consume(ctx, topics, handler)
-		if errors.Is(err, sarama.ErrClosedConsumerGroup) {
-			return nil
-		}
-		if err != nil && ctx.Err() == nil {
-			failures++
-			if failures == 1 {
-				f.log.Error("live feed failed; retrying", zap.Error(err))
-			}
-			sleep(ctx, backoffDelay(backoffInitial, f.cfg.MaxBackoff, failures-1), nil)
-			continue
-		}
-		if failures > 0 {
-			f.log.Info("live feed consuming again", zap.Int("failed_attempts", failures))
-			failures = 0
-		}
-	}
-	return nil
+	return consumeLoop(ctx, f.group, []string{actors.TopicSectionChanged}, handler, f.log, f.cfg.MaxBackoff)
 }
 
 // Close leaves the group and closes the client. Run calls it on return; it is safe to
