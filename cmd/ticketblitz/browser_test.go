@@ -208,7 +208,7 @@ func testWatcherSeesHoldLive(t *testing.T, s *testServer, b *browser) {
 	}
 	res.Body.Close()
 	if res.StatusCode == nethttp.StatusNotFound {
-		t.Skip("GET /ws/events/{event_id} answers 404: the websocket is not wired yet, so the page falls back to polling every 2 s and cannot meet the 1 s bound")
+		t.Fatal("GET /ws/events/{event_id} answers 404: without the websocket the page polls every 2 s and cannot meet the 1 s bound")
 	}
 
 	watcher := b.newTab(t, "watcher", 1280, 900)
@@ -246,7 +246,7 @@ func testVisualizerShowsFlashSale(t *testing.T, s *testServer, b *browser) {
 	admin := s.as("root", "admin")
 	probe := admin.do("POST", "/api/v1/admin/flash-sale", map[string]any{})
 	if probe.Status == nethttp.StatusNotFound {
-		t.Skip("POST /api/v1/admin/flash-sale answers 404: the flash-sale control is not wired yet")
+		t.Fatal("POST /api/v1/admin/flash-sale answers 404")
 	}
 
 	page := b.newTab(t, "visualizer", 1440, 1000)
