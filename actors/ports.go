@@ -45,7 +45,7 @@ type Snapshot struct {
 	Seats             []Seat // reserved sections, ordered by row then number
 	Held              int    // general admission counters
 	Sold              int
-	Holds             []Hold  // holds still in status held
+	Holds             []Hold  // holds in status held or expired
 	Orders            []Order // confirmed orders
 	Idempotency       []IdempotencyRecord
 	// DBNow is the database's clock at activation; expiry is computed on it.

@@ -378,3 +378,16 @@ func TestRetryAfterTimeoutReplaysTheCommittedHold(t *testing.T) {
 		t.Fatalf("retry did not replay the committed hold: %d batches", len(b))
 	}
 }
+
+// TestHoldExpiredBeforeActivation: a hold that expired under an earlier activation is
+// still answered HOLD_EXPIRED (the snapshot carries expired holds), not HOLD_NOT_ACTIVE.
+func TestHoldExpiredBeforeActivation(t *testing.T) {
+	store := reserved(1, 10)
+	past := time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
+	store.snap.Holds = []Hold{{ID: "h_old", EventID: "ev", SectionID: "S", UserID: "a", Seats: []string{"A-1"}, Quantity: 1,
+		Status: HoldExpired, ExpiresAt: past, CreatedAt: past.Add(-10 * time.Minute), UpdatedAt: past}}
+	h := newHarness(t, store)
+	wantCode(t, h.ask(&ConfirmCommand{HoldId: "h_old", UserId: "a", PaymentToken: "tok_ok"}), ErrHoldExpired)
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: "h_old", UserId: "a"}), ErrHoldExpired)
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: "h_gone", UserId: "a"}), ErrHoldNotActive)
+}

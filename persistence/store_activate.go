@@ -27,7 +27,7 @@ FROM seats WHERE event_id = $1 AND section_id = $2
 ORDER BY row_index, number`
 
 	activateHoldsSQL = `SELECT ` + holdColumns + `
-FROM holds WHERE event_id = $1 AND section_id = $2 AND status = 'held'
+FROM holds WHERE event_id = $1 AND section_id = $2 AND status IN ('held', 'expired')
 ORDER BY created_at, id`
 
 	activateOrdersSQL = `SELECT ` + orderColumns + `
