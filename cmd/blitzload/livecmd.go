@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/fdlimit"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/livebench"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
+)
+
+// runLive measures the live layer (blitzload live).
+func runLive(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("blitzload live", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	envOr := func(k, d string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return d
+	}
+	c := livebench.Config{}
+	var subs, benchFile, jsonOut string
+	var noWrite bool
+	fs.StringVar(&c.Target, "target", "", "measure this running server instead of starting one per subscriber count")
+	fs.IntVar(&c.PID, "pid", 0, "with --target: the server's process id, for its memory and CPU")
+	fs.StringVar(&c.ServerBin, "server-bin", "", "server binary (default: go build ./cmd/ticketblitz into a temporary directory)")
+	fs.StringVar(&c.PostgresURL, "postgres-url", envOr("TICKETBLITZ_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server (its database name is replaced by fresh ones)")
+	fs.StringVar(&c.RedisURL, "redis-url", envOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
+	fs.StringVar(&c.JWTSecret, "jwt-secret", envOr("TICKETBLITZ_JWT_SECRET", api.DevSecret), "the server's HS256 secret, to mint tokens")
+	fs.StringVar(&subs, "subscribers", "1000", "idle websocket subscribers; a comma-separated list runs each on a fresh server")
+	fs.Float64Var(&c.Rate, "rate", 500, "decisions (holds + releases) per second")
+	fs.DurationVar(&c.Duration, "duration", 15*time.Second, "how long the load runs (and the baseline with no subscriber)")
+	fs.IntVar(&c.Fans, "fans", 16, "fans driving the load, each its own user and connection")
+	fs.IntVar(&c.Seats, "seats", 2000, "seats of the reserved section")
+	fs.DurationVar(&c.Idle, "idle", 3*time.Second, "how long the subscribers sit idle before the memory is read")
+	fs.StringVar(&benchFile, "benchmarks-file", "", "markdown file to write the section into (default BENCHMARKS.md at the module root)")
+	fs.BoolVar(&noWrite, "no-write", false, "print the table but do not write the benchmarks file")
+	fs.StringVar(&jsonOut, "json", "", "write the results as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
+	}
+	var err error
+	if c.Subscribers, err = parseCounts(subs); err != nil {
+		return fmt.Errorf("%w: --subscribers: %v", errUsage, err)
+	}
+	if c.Rate <= 0 || c.Duration <= 0 || c.Fans < 1 || c.Seats < c.Fans {
+		return fmt.Errorf("%w: rate and duration must be positive, fans at least 1 and seats at least fans", errUsage)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	if (c.Target == "" && c.ServerBin == "") || (benchFile == "" && !noWrite) {
+		if c.ModuleDir, err = serverproc.FindModuleDir(wd); err != nil {
+			return fmt.Errorf("live: %w (give --server-bin and --benchmarks-file)", err)
+		}
+	}
+	if !noWrite {
+		if benchFile == "" {
+			benchFile = filepath.Join(c.ModuleDir, "BENCHMARKS.md")
+		}
+		c.BenchFile = benchFile
+	}
+	limit, err := fdlimit.Raise()
+	if err != nil {
+		fmt.Fprintf(stderr, "blitzload: %v; going on with %s\n", err, limit)
+	}
+	c.Limit, c.Out = limit, stderr
+	c.Command = commandLine(append([]string{"live"}, args...))
+	fmt.Fprintf(stderr, "live: %s; %s\n", livebench.ReadMachineLine(), limit)
+	res, runErr := livebench.Run(ctx, c)
+	if res != nil {
+		fmt.Fprint(stdout, livebench.Text(res))
+		if jsonOut != "" {
+			data, err := json.MarshalIndent(res, "", "  ")
+			if err != nil {
+				return fmt.Errorf("live JSON: %w", err)
+			}
+			if err := os.WriteFile(jsonOut, data, 0o644); err != nil {
+				return fmt.Errorf("live JSON: %w", err)
+			}
+		}
+		if c.BenchFile != "" && !res.Ended.IsZero() {
+			fmt.Fprintf(stderr, "live: wrote the live section of %s\n", c.BenchFile)
+		}
+	}
+	return runErr
+}
+
+// parseCounts reads a comma-separated list of non-negative counts.
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%q is not a count", f)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no count in %q", s)
+	}
+	return out, nil
+}
