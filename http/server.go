@@ -142,7 +142,7 @@ func New(cfg Config) (*Server, error) {
 		DisableStartupMessage: true,
 		CaseSensitive:         true,
 		BodyLimit:             cfg.BodyLimit,
-		ReadBufferSize:        16 << 10,
+		ReadBufferSize:        4 << 10,
 		IdleTimeout:           2 * time.Minute,
 		ErrorHandler:          s.handleError,
 	})
