@@ -34,8 +34,8 @@ type sectionState struct {
 
 type idemKey struct{ user, key string }
 
-// idemEntry is the first answer to an idempotency key; seq is the decision that gave
-// it, so a replay is not answered before that decision has committed.
+// idemEntry is the first answer to an idempotency key. A replay is queued like any
+// other decision, so it is not answered before the decision that gave it has committed.
 type idemEntry struct {
 	hash  []byte
 	reply *Reply
