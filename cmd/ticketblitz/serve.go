@@ -200,7 +200,11 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		if err != nil {
 			return nil, err
 		}
-		ccfg, err := clusterConfig(cfg, log, tracer)
+		members, err := newMemberCounter(tracer, reg)
+		if err != nil {
+			return nil, err
+		}
+		ccfg, err := clusterConfig(cfg, log, members)
 		if err != nil {
 			return nil, err
 		}
