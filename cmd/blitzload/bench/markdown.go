@@ -2,10 +2,10 @@ package bench
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/benchfile"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/scenario"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/stats"
 )
@@ -28,35 +28,13 @@ run the benchmark again.
 // WriteSection replaces the marked section of path with section (markers included),
 // appending it when the file has none and creating the file when missing.
 func WriteSection(path, section string) error {
-	data, err := os.ReadFile(path)
-	switch {
-	case os.IsNotExist(err):
-		data = []byte(fileHeader)
-	case err != nil:
-		return fmt.Errorf("benchmarks file: %w", err)
-	}
-	out := ReplaceSection(string(data), section)
-	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-		return fmt.Errorf("benchmarks file: %w", err)
-	}
-	return nil
+	return benchfile.Write(path, BeginMarker, EndMarker, section, fileHeader)
 }
 
 // ReplaceSection returns doc with its marked section replaced by section, or with
 // section appended when doc has no complete section.
 func ReplaceSection(doc, section string) string {
-	section = strings.TrimRight(section, "\n") + "\n"
-	begin := strings.Index(doc, BeginMarker)
-	end := strings.Index(doc, EndMarker)
-	if begin >= 0 && end > begin {
-		rest := doc[end+len(EndMarker):]
-		rest = strings.TrimPrefix(rest, "\n")
-		return doc[:begin] + section + rest
-	}
-	if doc != "" && !strings.HasSuffix(doc, "\n\n") {
-		doc = strings.TrimRight(doc, "\n") + "\n\n"
-	}
-	return doc + section
+	return benchfile.Replace(doc, BeginMarker, EndMarker, section)
 }
 
 // row is one line of the comparison table.

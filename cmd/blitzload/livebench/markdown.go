@@ -2,8 +2,9 @@ package livebench
 
 import (
 	"fmt"
-	"os"
 	"strings"
+
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/benchfile"
 )
 
 // The markers around the section blitzload live owns.
@@ -15,30 +16,13 @@ const (
 // WriteSection replaces the marked section of path with section, appending it at the
 // end when the file has none (and creating the file when missing).
 func WriteSection(path, section string) error {
-	data, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("benchmarks file: %w", err)
-	}
-	if err := os.WriteFile(path, []byte(ReplaceSection(string(data), section)), 0o644); err != nil {
-		return fmt.Errorf("benchmarks file: %w", err)
-	}
-	return nil
+	return benchfile.Write(path, BeginMarker, EndMarker, section, "")
 }
 
 // ReplaceSection returns doc with its live section replaced by section, or with
 // section appended when doc has no complete one.
 func ReplaceSection(doc, section string) string {
-	section = strings.TrimRight(section, "\n") + "\n"
-	begin := strings.Index(doc, BeginMarker)
-	end := strings.Index(doc, EndMarker)
-	if begin >= 0 && end > begin {
-		rest := strings.TrimPrefix(doc[end+len(EndMarker):], "\n")
-		return doc[:begin] + section + rest
-	}
-	if doc != "" && !strings.HasSuffix(doc, "\n\n") {
-		doc = strings.TrimRight(doc, "\n") + "\n\n"
-	}
-	return doc + section
+	return benchfile.Replace(doc, BeginMarker, EndMarker, section)
 }
 
 // cell renders v with format, or "n/a" when v is negative (unknown).
