@@ -40,6 +40,7 @@ type Client struct {
 	dir     Directory
 	cfg     ClientConfig
 	located *lru.Cache[string, location]
+	left    *departures
 }
 
 // location is where a hold or order lives and whose it is; both never change.
@@ -75,8 +76,11 @@ func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Clien
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cluster: c, dir: dir, cfg: cfg, located: located}, nil
+	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c)}, nil
 }
+
+// Close stops watching the cluster's topology.
+func (c *Client) Close() { c.left.stop() }
 
 // Hold places a hold. Without an idempotency key the client makes one up, so its own
 // retries cannot hold twice.
@@ -116,7 +120,7 @@ func (c *Client) Release(ctx context.Context, holdID, userID string) (Hold, erro
 	if err != nil {
 		return Hold{}, err
 	}
-	rep, err := c.request(ctx, key, &ReleaseCommand{HoldId: holdID, UserId: userID})
+	rep, err := c.request(ctx, key, &ReleaseCommand{HoldId: holdID, UserId: userID, IdempotencyKey: NewID("auto_")})
 	if err != nil {
 		return Hold{}, err
 	}
@@ -129,7 +133,7 @@ func (c *Client) Extend(ctx context.Context, holdID, userID string) (Hold, error
 	if err != nil {
 		return Hold{}, err
 	}
-	rep, err := c.request(ctx, key, &ExtendCommand{HoldId: holdID, UserId: userID})
+	rep, err := c.request(ctx, key, &ExtendCommand{HoldId: holdID, UserId: userID, IdempotencyKey: NewID("auto_")})
 	if err != nil {
 		return Hold{}, err
 	}
@@ -176,7 +180,7 @@ func (c *Client) Cancel(ctx context.Context, orderID, userID string, admin bool)
 	if loc.owner != userID && !admin {
 		return Order{}, ErrForbidden
 	}
-	rep, err := c.request(ctx, key, &CancelCommand{OrderId: orderID, UserId: userID, Admin: admin})
+	rep, err := c.request(ctx, key, &CancelCommand{OrderId: orderID, UserId: userID, Admin: admin, IdempotencyKey: NewID("auto_")})
 	if err != nil {
 		return Order{}, err
 	}
@@ -254,9 +258,7 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any) (*Reply, 
 		if timeout <= 0 {
 			break
 		}
-		res, err := c.cluster.Request(identity, SectionKindName, msg,
-			protocluster.WithTimeout(timeout), protocluster.WithRetryCount(1),
-			protocluster.WithRetryAction(func(i int) int { return i + 1 }))
+		res, err := c.attempt(identity, msg, timeout)
 		if err == nil {
 			rep, ok := res.(*Reply)
 			if !ok {
@@ -287,4 +289,31 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any) (*Reply, 
 	}
 	c.cfg.Logger.Warn("section request failed", zap.String("section", identity), zap.Error(last))
 	return nil, Unavailable("section did not answer in time; retry")
+}
+
+// errTopologyChanged ends an attempt early: the topology changed while it waited, and the
+// section may have lived on a member that left, or be moving to one that joined. The retry (same idempotency key) looks it up afresh;
+// if it lived elsewhere after all, the actor answers the retry from its first answer.
+var errTopologyChanged = Unavailable("the cluster topology changed while the request waited; retrying")
+
+// attempt sends one request, giving up early when the topology changes meanwhile. An abandoned request ends by itself at its timeout.
+func (c *Client) attempt(identity string, msg any, timeout time.Duration) (any, error) {
+	left := c.left.next()
+	type answer struct {
+		res any
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, err := c.cluster.Request(identity, SectionKindName, msg,
+			protocluster.WithTimeout(timeout), protocluster.WithRetryCount(1),
+			protocluster.WithRetryAction(func(i int) int { return i + 1 }))
+		done <- answer{res, err}
+	}()
+	select {
+	case a := <-done:
+		return a.res, a.err
+	case <-left:
+		return nil, errTopologyChanged
+	}
 }

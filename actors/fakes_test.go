@@ -186,3 +186,73 @@ func (r *recordingTracer) count(typ, outcome string) int {
 	}
 	return n
 }
+
+// fakeLeases keeps leases in memory on the fake clock. A lease held by another owner
+// answers its remaining time; the Acquire after a refused one first moves the clock on by
+// step, as if the caller had waited that long in between, and after releaseAfter
+// refusals (0: never) the other owner releases it, as a node handing its sections over
+// does.
+type fakeLeases struct {
+	mu           sync.Mutex
+	clock        *fakeClock
+	step         time.Duration
+	releaseAfter int
+	refused      int
+	waited       bool // the last Acquire was refused: the next one comes step later
+	holder       map[string]string
+	expires      map[string]time.Time
+}
+
+func newFakeLeases(clock *fakeClock, step time.Duration) *fakeLeases {
+	return &fakeLeases{clock: clock, step: step, holder: map[string]string{}, expires: map[string]time.Time{}}
+}
+
+// hold makes owner hold name for the time left.
+func (l *fakeLeases) hold(name, owner string, left time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holder[name], l.expires[name] = owner, l.clock.Now().Add(left)
+}
+
+func (l *fakeLeases) Acquire(_ context.Context, name, owner string, ttl time.Duration) (bool, time.Duration, error) {
+	l.mu.Lock()
+	if l.waited {
+		l.waited = false
+		l.mu.Unlock()
+		l.clock.Advance(l.step)
+		l.mu.Lock()
+	}
+	now := l.clock.Now()
+	if h := l.holder[name]; h != "" && h != owner && now.Before(l.expires[name]) {
+		remaining := l.expires[name].Sub(now)
+		l.refused++
+		if l.releaseAfter > 0 && l.refused >= l.releaseAfter {
+			delete(l.holder, name)
+		}
+		l.waited = true
+		l.mu.Unlock()
+		return false, remaining, nil
+	}
+	l.holder[name], l.expires[name] = owner, now.Add(ttl)
+	l.mu.Unlock()
+	return true, 0, nil
+}
+
+func (l *fakeLeases) Renew(_ context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holder[name] != owner {
+		return false, nil
+	}
+	l.expires[name] = l.clock.Now().Add(ttl)
+	return true, nil
+}
+
+func (l *fakeLeases) Release(_ context.Context, name, owner string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holder[name] == owner {
+		delete(l.holder, name)
+	}
+	return nil
+}

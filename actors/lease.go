@@ -7,6 +7,15 @@ import (
 	"go.uber.org/zap"
 )
 
+const (
+	// leaseRetry is how often acquire asks again while another activation holds the lease.
+	leaseRetry = 50 * time.Millisecond
+	// leaseExpirySlack absorbs the delay between Redis answering PTTL and the clock being
+	// read: a lease taken later than its expected expiry minus this ran out; one taken
+	// earlier was released by its owner, which handed the section over.
+	leaseExpirySlack = 2 * leaseRetry
+)
+
 // leaseKeeper holds a section's Redis lease for one activation: it acquires it (waiting
 // at most one TTL for a previous owner), renews it every third of the TTL from its own
 // goroutine, and releases it with compare-and-delete. Losing it is traced and logged;
@@ -17,6 +26,12 @@ type leaseKeeper struct {
 	owner string
 	stop  chan struct{}
 	done  chan struct{}
+	// prevRenewal is set when this activation took the lease over from an owner who did
+	// not hand it over (acquire found it held and waited for it to run out, rather than
+	// for its owner to release it): the
+	// estimated time of that owner's last renewal. A renewal sets the lease's TTL to the
+	// full LeaseTTL, so it happened LeaseTTL - remaining before the lease was first seen.
+	prevRenewal time.Time
 }
 
 func newLeaseKeeper(cfg *SectionConfig, key SectionKey) *leaseKeeper {
@@ -28,31 +43,54 @@ func (l *leaseKeeper) trace(action string) {
 }
 
 // acquire takes the lease, waiting up to one TTL while someone else holds it, then
-// proceeds without it (a crashed owner's lease simply runs out).
+// proceeds without it (a crashed owner's lease simply runs out). Time is the section
+// clock's; the number of attempts is bounded too, so a stopped fake clock cannot hold an
+// activation forever.
 func (l *leaseKeeper) acquire() {
 	ttl := l.cfg.LeaseTTL
-	deadline := time.Now().Add(ttl)
-	for {
+	clock := l.cfg.Clock
+	deadline := clock.Now().Add(ttl)
+	maxAttempts := int(ttl/leaseRetry) + 2
+	var prev, expiry time.Time
+	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		ok, err := l.cfg.Leases.Acquire(ctx, l.name, l.owner, ttl)
+		ok, remaining, err := l.cfg.Leases.Acquire(ctx, l.name, l.owner, ttl)
 		cancel()
 		if err != nil {
 			l.cfg.Logger.Warn("lease unavailable; activating without it", zap.String("lease", l.name), zap.Error(err))
 			break
 		}
 		if ok {
+			if !prev.IsZero() && !clock.Now().Before(expiry.Add(-leaseExpirySlack)) {
+				l.prevRenewal = prev // it ran out: its owner stopped without handing over
+			}
 			l.trace("acquire")
 			break
 		}
-		if time.Now().After(deadline) {
+		if attempt == 1 && remaining > 0 && remaining <= ttl {
+			now := clock.Now()
+			prev, expiry = now.Add(remaining-ttl), now.Add(remaining)
+		}
+		if !clock.Now().Before(deadline) || attempt >= maxAttempts {
 			l.cfg.Logger.Warn("lease still held by another activation; proceeding, the fence decides", zap.String("lease", l.name))
 			l.trace("contended")
 			break
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(leaseRetry)
 	}
 	l.stop, l.done = make(chan struct{}), make(chan struct{})
 	go l.renew()
+}
+
+// takeover returns how long the section went without a serving activation, when this
+// one took over from an owner who did not hand over: from that owner's estimated last
+// renewal until ready. The owner stopped at most a renewal interval (LeaseTTL/3) after
+// that renewal, so the figure overstates the gap since it stopped by up to LeaseTTL/3.
+func (l *leaseKeeper) takeover(ready time.Time) (time.Duration, bool) {
+	if l == nil || l.prevRenewal.IsZero() {
+		return 0, false
+	}
+	return ready.Sub(l.prevRenewal), true
 }
 
 func (l *leaseKeeper) renew() {
@@ -70,7 +108,7 @@ func (l *leaseKeeper) renew() {
 		ok, err := l.cfg.Leases.Renew(ctx, l.name, l.owner, l.cfg.LeaseTTL)
 		if err == nil && !ok {
 			// Lost (expired or taken): try to take it back if it is free.
-			ok, err = l.cfg.Leases.Acquire(ctx, l.name, l.owner, l.cfg.LeaseTTL)
+			ok, _, err = l.cfg.Leases.Acquire(ctx, l.name, l.owner, l.cfg.LeaseTTL)
 		}
 		cancel()
 		switch {

@@ -15,6 +15,7 @@ type Metrics struct {
 	mailboxDepth  *prometheus.GaugeVec
 	activations   prometheus.Counter
 	active        prometheus.Gauge
+	failovers     prometheus.Histogram
 }
 
 // NewMetrics creates the collectors and registers them with reg.
@@ -43,8 +44,16 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		active: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ticketblitz_active_sections", Help: "Section actors active on this node.",
 		}),
+		failovers: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "ticketblitz_failover_seconds",
+			Help: "Section takeovers from an owner that did not hand over (crash, kill, partition; a drain hands over and is not counted): " +
+				"seconds from the previous owner's last lease renewal, estimated as now - (lease TTL - remaining TTL) when the new " +
+				"activation first found the lease held, until the new activation was ready. The owner stopped at most one renewal " +
+				"interval (TTL/3, 1 s by default) after its last renewal, so this overstates the time since it stopped by up to TTL/3.",
+			Buckets: []float64{0.25, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 15, 20, 30, 60},
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.decisions, m.batches, m.batchSize, m.commitSeconds, m.mailboxDepth, m.activations, m.active} {
+	for _, c := range []prometheus.Collector{m.decisions, m.batches, m.batchSize, m.commitSeconds, m.mailboxDepth, m.activations, m.active, m.failovers} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -84,5 +93,11 @@ func (m *Metrics) passivated(key SectionKey) {
 	if m != nil {
 		m.active.Dec()
 		m.mailboxDepth.DeleteLabelValues(key.Identity())
+	}
+}
+
+func (m *Metrics) failover(d time.Duration) {
+	if m != nil {
+		m.failovers.Observe(d.Seconds())
 	}
 }

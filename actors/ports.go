@@ -99,8 +99,11 @@ type OutboxMessage struct {
 // Leases are short, renewable Redis leases. They make a second activation of a section
 // back off; they are an efficiency measure, never the guarantee (the fence is).
 type Leases interface {
-	// Acquire takes name for owner for ttl if nobody holds it.
-	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// Acquire takes name for owner for ttl if nobody holds it. When someone else holds
+	// it, acquired is false and remaining is how long their lease has left to live (0 when
+	// unknown); a section activation that takes over from an owner who did not hand over
+	// estimates from it when that owner last renewed.
+	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (acquired bool, remaining time.Duration, err error)
 	// Renew extends name for ttl if owner still holds it.
 	Renew(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	// Release deletes name if owner still holds it.
@@ -148,6 +151,12 @@ const (
 	TraceKafka       = "kafka"
 	TraceMember      = "member"
 )
+
+// ActivationTakeover is the Action of an activation trace whose activation took its
+// section over from an owner who did not hand it over (a crash, a kill, a partition):
+// its Millis is then the failover time that ticketblitz_failover_seconds records, not the
+// activation's own duration.
+const ActivationTakeover = "takeover"
 
 // Clock tells time and schedules callbacks; tests inject a fake one.
 type Clock interface {

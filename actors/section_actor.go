@@ -30,6 +30,8 @@ type sectionActor struct {
 	// written now. In memory, state = committed + inflight + pending.
 	pending  []*decision
 	inflight []*decision
+	// inflightDone receives the in-flight batch's result, for onStopping.
+	inflightDone <-chan error
 
 	expiryTimer Timer
 	nextExpiry  time.Time
@@ -115,8 +117,15 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 	a.rescheduleExpiry()
 	a.scheduleIdle()
 	a.cfg.Metrics.activated()
-	a.cfg.Tracer.Trace(Trace{Type: TraceActivation, At: time.Now(), Node: a.cfg.NodeName, Actor: identity,
-		Epoch: snap.Epoch, Version: snap.Version, Millis: ms(time.Since(start))})
+	tr := Trace{Type: TraceActivation, At: time.Now(), Node: a.cfg.NodeName, Actor: identity,
+		Epoch: snap.Epoch, Version: snap.Version, Millis: ms(time.Since(start))}
+	if failover, ok := a.lease.takeover(a.cfg.Clock.Now()); ok {
+		a.cfg.Metrics.failover(failover)
+		tr.Action, tr.Millis = ActivationTakeover, ms(failover)
+		a.log.Info("took the section over from an owner that did not hand it over",
+			zap.Duration("failover", failover), zap.Duration("uncertainty", a.cfg.LeaseTTL/3))
+	}
+	a.cfg.Tracer.Trace(tr)
 	a.log.Debug("activated", zap.Int64("epoch", snap.Epoch), zap.Int64("version", snap.Version))
 }
 
@@ -217,6 +226,7 @@ func (a *sectionActor) onStopping(ctx actor.Context) {
 	if a.idleTimer != nil {
 		a.idleTimer.Stop()
 	}
+	a.awaitInflight()
 	for _, d := range append(a.inflight, a.pending...) {
 		a.answer(d, ErrorReply(Unavailable("section stopped; retry")))
 	}
@@ -229,6 +239,29 @@ func (a *sectionActor) onStopping(ctx actor.Context) {
 		// Every stop of an activation is traced: idle passivation, fencing, shutdown.
 		a.cfg.Metrics.passivated(a.key)
 		a.cfg.Tracer.Trace(Trace{Type: TracePassivation, At: time.Now(), Node: a.cfg.NodeName, Actor: a.key.Identity()})
+	}
+}
+
+// awaitInflight waits, when the actor stops with a batch being written, for that write to
+// end (at most CommitTimeout), and answers the batch's callers if it committed. Answering
+// them "retry" while the batch may still commit would make a retried release or cancel
+// find its work done already and fail.
+func (a *sectionActor) awaitInflight() {
+	if a.inflight == nil || a.inflightDone == nil {
+		return
+	}
+	t := time.NewTimer(a.cfg.CommitTimeout)
+	defer t.Stop()
+	select {
+	case err := <-a.inflightDone:
+		if err != nil {
+			return
+		}
+		for _, d := range a.inflight {
+			a.answer(d, nil)
+		}
+		a.inflight = nil
+	case <-t.C:
 	}
 }
 

@@ -23,7 +23,8 @@ type harness struct {
 	tracer *recordingTracer
 }
 
-func newHarness(t *testing.T, store *fakeStore) *harness {
+// newHarness starts one section actor on store with a fake clock; opts adjust its config.
+func newHarness(t *testing.T, store *fakeStore, opts ...func(*harness, *SectionConfig)) *harness {
 	t.Helper()
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -31,6 +32,9 @@ func newHarness(t *testing.T, store *fakeStore) *harness {
 	h := &harness{t: t, sys: sys, store: store, clock: newFakeClock(), tracer: &recordingTracer{}}
 	cfg := SectionConfig{Store: store, Payments: SimulatedPayments{}, Logger: zap.NewNop(), Clock: h.clock,
 		Tracer: h.tracer, HoldTTL: 10 * time.Minute, NodeName: "test"}
+	for _, opt := range opts {
+		opt(h, &cfg)
+	}
 	c, err := cfg.withDefaults()
 	if err != nil {
 		t.Fatal(err)
@@ -390,4 +394,66 @@ func TestHoldExpiredBeforeActivation(t *testing.T) {
 	wantCode(t, h.ask(&ConfirmCommand{HoldId: "h_old", UserId: "a", PaymentToken: "tok_ok"}), ErrHoldExpired)
 	wantCode(t, h.ask(&ReleaseCommand{HoldId: "h_old", UserId: "a"}), ErrHoldExpired)
 	wantCode(t, h.ask(&ReleaseCommand{HoldId: "h_gone", UserId: "a"}), ErrHoldNotActive)
+}
+
+// A section that stops (handed over, passivated, shut down) while a batch is being
+// written answers that batch's callers with its real outcome once the write ends, and
+// only the decisions that were never written with a retryable error. Answering "retry"
+// for a release that did commit would make the retry fail with HOLD_NOT_ACTIVE.
+func TestStopWaitsForTheBatchInFlight(t *testing.T) {
+	store := reserved(1, 10)
+	h := newHarness(t, store)
+	held := h.hold("alice", "A-1")
+	wantCode(t, held, nil)
+
+	store.mu.Lock()
+	store.gate = make(chan error)
+	store.mu.Unlock()
+	release := h.future(&ReleaseCommand{HoldId: held.GetHold().GetId(), UserId: "alice"})
+	queued := h.future(&HoldCommand{UserId: "bob", Seats: []string{"A-2"}})
+	h.sys.Root.Poison(h.pid)
+	// The gate is unbuffered: the release's batch is being written now, and commits
+	// after the actor was told to stop.
+	store.gate <- nil
+
+	wantCode(t, h.wait(release), nil)
+	wantCode(t, h.wait(queued), ErrUnavailable)
+	if s := store.seat("A-1"); s.Status != SeatAvailable {
+		t.Fatalf("A-1 after the committed release: %+v", s)
+	}
+	if s := store.seat("A-2"); s.Status != SeatAvailable {
+		t.Fatalf("A-2 written by a decision answered with retry: %+v", s)
+	}
+}
+
+// TestRetriedReleaseCancelExtendReplayTheFirstAnswer: a retry of a release, extend or
+// cancel that already took effect (its answer was lost) gets the first answer, not
+// HOLD_NOT_ACTIVE or NOT_FOUND; without a key the second attempt is refused as before.
+func TestRetriedReleaseCancelExtendReplayTheFirstAnswer(t *testing.T) {
+	store := reserved(1, 10)
+	h := newHarness(t, store)
+	held := h.hold("a", "A-1").GetHold().GetId()
+	ext := &ExtendCommand{HoldId: held, UserId: "a", IdempotencyKey: "e1"}
+	first := h.ask(ext)
+	wantCode(t, first, nil)
+	if again := h.ask(ext); again.GetHold().GetExpiresAtUnixMicro() != first.GetHold().GetExpiresAtUnixMicro() {
+		t.Fatalf("retried extend moved the expiry again: %v then %v", first.GetHold().GetExpiresAtUnixMicro(), again.GetHold().GetExpiresAtUnixMicro())
+	}
+	rel := &ReleaseCommand{HoldId: held, UserId: "a", IdempotencyKey: "r1"}
+	wantCode(t, h.ask(rel), nil)
+	if again := h.ask(rel); again.GetHold().GetStatus() != "released" {
+		t.Fatalf("retried release answered %v", again)
+	}
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: held, UserId: "a", IdempotencyKey: "r2"}), ErrHoldNotActive)
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: held, UserId: "a"}), ErrHoldNotActive)
+
+	sold := h.hold("a", "A-2").GetHold().GetId()
+	o := h.ask(&ConfirmCommand{HoldId: sold, UserId: "a", PaymentToken: "tok_ok"}).GetOrder()
+	cancel := &CancelCommand{OrderId: o.GetId(), UserId: "a", IdempotencyKey: "c1"}
+	wantCode(t, h.ask(cancel), nil)
+	if again := h.ask(cancel); again.GetOrder().GetStatus() != "cancelled" {
+		t.Fatalf("retried cancel answered %v", again)
+	}
+	wantCode(t, h.ask(&CancelCommand{OrderId: o.GetId(), UserId: "a", IdempotencyKey: "c2"}), ErrHoldNotActive)
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: held, UserId: "a", IdempotencyKey: "c1"}), ErrIdempotencyConflict)
 }

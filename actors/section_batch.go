@@ -31,12 +31,15 @@ func (a *sectionActor) flush() {
 		return
 	}
 	a.inflight = ds
+	done := make(chan error, 1)
+	a.inflightDone = done
 	store, timeout, self, root := a.cfg.Store, a.cfg.CommitTimeout, a.self, a.root
 	go func() {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err := store.Commit(ctx, b)
 		cancel()
+		done <- err // for a stopping actor, which receives no more messages
 		root.Send(self, &batchDone{err: err, version: b.Version + 1, took: time.Since(start)})
 	}()
 }
@@ -106,7 +109,7 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 // undoes it (and everything decided on top of it) when it failed.
 func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	ds := a.inflight
-	a.inflight = nil
+	a.inflight, a.inflightDone = nil, nil
 	outcome := "commit"
 	switch {
 	case m.err == nil:

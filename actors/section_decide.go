@@ -146,12 +146,17 @@ func (a *sectionActor) activeHold(d *decision, holdID, userID string) (*Hold, er
 
 func (a *sectionActor) decideRelease(cmd *ReleaseCommand) *decision {
 	d := &decision{op: "release"}
+	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, hashParts("release", cmd.GetHoldId())
+	if a.st.replay(d, k, hash) {
+		return d
+	}
 	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
 	if err != nil {
 		return d.fail(err)
 	}
 	released := a.finishHold(d, h, HoldReleased, ReasonReleased)
 	d.reply = HoldReply(*released)
+	a.st.rememberKey(d, k, hash)
 	return d
 }
 
@@ -176,6 +181,11 @@ func (a *sectionActor) finishHold(d *decision, h *Hold, status HoldStatus, reaso
 
 func (a *sectionActor) decideExtend(cmd *ExtendCommand) *decision {
 	d := &decision{op: "extend"}
+	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, hashParts("extend", cmd.GetHoldId())
+	if a.st.replay(d, k, hash) {
+		return d
+	}
+	defer a.st.rememberKey(d, k, hash)
 	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
 	if err != nil {
 		return d.fail(err)
@@ -248,6 +258,10 @@ func (a *sectionActor) decideConfirm(ctx context.Context, cmd *ConfirmCommand) *
 func (a *sectionActor) decideCancel(cmd *CancelCommand) *decision {
 	s := a.st
 	d := &decision{op: "cancel"}
+	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, hashParts("cancel", cmd.GetOrderId())
+	if s.replay(d, k, hash) {
+		return d
+	}
 	o, ok := s.orders[cmd.GetOrderId()]
 	switch {
 	case !ok:
@@ -268,6 +282,7 @@ func (a *sectionActor) decideCancel(cmd *CancelCommand) *decision {
 	s.putOrder(d, &n)
 	s.addTickets(d, n.UserID, -n.Quantity)
 	d.reply = OrderReply(n)
+	s.rememberKey(d, k, hash)
 	d.emit(TypeBookingCancelled, func(v int64) any {
 		return BookingCancelled{OrderID: n.ID, UserID: n.UserID, Seats: n.Seats, Quantity: n.Quantity, SectionVersion: v}
 	})

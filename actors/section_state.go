@@ -168,6 +168,15 @@ func (s *sectionState) addTickets(d *decision, user string, n int) {
 	d.undo = append(d.undo, func() { s.userTickets[user] -= n })
 }
 
+// rememberKey remembers a successful decision's answer under its idempotency key, when
+// the command carried one. Refusals are not remembered: deciding them again gives the
+// same refusal, or an answer that reflects what happened since.
+func (s *sectionState) rememberKey(d *decision, k idemKey, hash []byte) {
+	if k.key != "" && d.reply != nil && d.reply.GetCode() == ErrorCode_ERROR_CODE_NONE {
+		s.putKey(d, k, hash, d.reply)
+	}
+}
+
 // putKey remembers the first answer to an idempotency key.
 func (s *sectionState) putKey(d *decision, k idemKey, hash []byte, reply *Reply) {
 	s.keys[k] = &idemEntry{hash: hash, reply: reply}

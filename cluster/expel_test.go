@@ -107,3 +107,28 @@ func TestExpulsionNoticeRule(t *testing.T) {
 	}
 	p.noteMessage(expulsionNotice("id-me", "id-peer")) // again: no panic on a closed channel
 }
+
+// A node whose worker did not run for longer than stallLimit counts itself expelled,
+// unless it is alone.
+func TestStalledNodeExpelsItself(t *testing.T) {
+	p, err := NewProvider(Config{Bind: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.self.ID = "me"
+	p.markJoined()
+	p.topology = map[string]bool{"me": true}
+	p.stalled(2 * stallLimit)
+	select {
+	case <-p.Expelled():
+		t.Fatal("a node alone in its topology expelled itself")
+	default:
+	}
+	p.topology["other"] = true
+	p.stalled(2 * stallLimit)
+	select {
+	case <-p.Expelled():
+	default:
+		t.Fatal("a stalled node with other members did not expel itself")
+	}
+}

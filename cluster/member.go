@@ -38,6 +38,10 @@ type MemberInfo struct {
 	Kinds []string `json:"kinds,omitempty"`
 	// Self marks this node.
 	Self bool `json:"self,omitempty"`
+	// Sections is how many virtual actors (sections) are active on the member: live for
+	// this node, as last announced in its metadata (refreshed at most once a second) for
+	// the others.
+	Sections int `json:"sections"`
 	// InTopology reports whether protoactor's current topology on this node contains the
 	// member, that is whether disthash may place identities on it.
 	InTopology bool `json:"in_topology"`

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	protocluster "github.com/asynkron/protoactor-go/cluster"
@@ -22,6 +23,10 @@ type nodeMeta struct {
 	// identities on the node at once, and record its departure as a leave, not a death
 	// (memberlist's leave callback does not say which it was).
 	Leaving bool `json:"leaving,omitempty"`
+	// Sections is how many virtual actors of the node's kinds are active on it. The
+	// provider's worker refreshes it at most once a second; it is informative only and
+	// never part of the topology.
+	Sections int `json:"sections,omitempty"`
 }
 
 // encodeMeta returns m as JSON, refusing anything memberlist cannot carry.
@@ -47,10 +52,17 @@ func decodeMeta(b []byte) (nodeMeta, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, fmt.Errorf("decode node metadata: %w", err)
 	}
-	if m.ID == "" || m.Host == "" || m.Port <= 0 || m.Port > 65535 {
-		return m, fmt.Errorf("decode node metadata: incomplete (id %q, host %q, port %d)", m.ID, m.Host, m.Port)
+	if m.ID == "" || m.Host == "" || m.Port <= 0 || m.Port > 65535 || m.Sections < 0 {
+		return m, fmt.Errorf("decode node metadata: incomplete (id %q, host %q, port %d, sections %d)", m.ID, m.Host, m.Port, m.Sections)
 	}
 	return m, nil
+}
+
+// sameBesidesCount reports whether a and b differ at most in their section count: an
+// update that only refreshed the count changes nothing about placement.
+func sameBesidesCount(a, b nodeMeta) bool {
+	return a.Cluster == b.Cluster && a.ID == b.ID && a.Host == b.Host && a.Port == b.Port &&
+		a.Leaving == b.Leaving && slices.Equal(a.Kinds, b.Kinds)
 }
 
 // member is the protoactor Member the metadata describes.

@@ -22,6 +22,9 @@ import (
 // shutdown waits 2 s for ownership hand-off and up to 10 s for gRPC to drain.
 const DefaultStopTimeout = 15 * time.Second
 
+// DefaultHandOverTimeout bounds a graceful leave's wait for the local activations to stop.
+const DefaultHandOverTimeout = 5 * time.Second
+
 // gossipOff is an interval protoactor's gossip loop never reaches.
 const gossipOff = 100 * 365 * 24 * time.Hour
 
@@ -202,16 +205,24 @@ func (n *Node) Ready(ctx context.Context) bool {
 // stop it (Crash, or Stop) and start a new process, which gets a new member id.
 func (n *Node) Expelled() <-chan struct{} { return n.provider.Expelled() }
 
-// Leave leaves the cluster gracefully: memberlist first, so that the others stop placing
-// identities here, then protoactor's shutdown (which waits 2 s for hand-off and drains
-// gRPC). It returns when that finished or ctx ended; in the latter case the shutdown goes
-// on in the background and the error wraps ctx.Err(). Leave, Stop and Crash shut down
-// once; later calls only wait.
+// Leave leaves the cluster gracefully. First the hand-over: the node announces that it
+// is leaving (the others stop placing identities here at once) and waits until its local
+// activations have stopped, each answering its queue with a retryable error and
+// releasing its lease, so that their next activation elsewhere starts without waiting
+// for a lease to run out (bounded by a third of what ctx allows, at most
+// DefaultHandOverTimeout). Then it leaves memberlist and shuts protoactor down (which
+// waits 2 s more and drains gRPC). It returns when that finished or ctx ended; in the
+// latter case the shutdown goes on in the background and the error wraps ctx.Err().
+// Leave, Stop and Crash shut down once; later calls only wait.
 func (n *Node) Leave(ctx context.Context) error {
 	n.shutdownOnce.Do(func() {
 		leaveTimeout := leaveBudget(ctx)
+		handOverTimeout := handOverBudget(ctx)
 		go func() {
 			defer close(n.done)
+			hctx, cancel := context.WithTimeout(context.Background(), handOverTimeout)
+			n.provider.handOver(hctx, n.nudgePlacement)
+			cancel()
 			if err := n.provider.stop(true, leaveTimeout); err != nil {
 				n.log.Warn("leaving memberlist", zap.String("node", n.name), zap.Error(err))
 			}
@@ -225,6 +236,15 @@ func (n *Node) Leave(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("cluster: leave: %w", ctx.Err())
 	}
+}
+
+// nudgePlacement hands disthash's placement actor the topology the provider published
+// again. protoactor only reconsiders its local activations when a topology changes; an
+// identity activated here after the change (by a member that had not yet seen the leave)
+// would otherwise stay until the node shuts down.
+func (n *Node) nudgePlacement(members []*protocluster.Member) {
+	placement := actor.NewPID(n.system.Address(), disthash.PartitionActivatorActorName)
+	n.system.Root.Send(placement, &protocluster.ClusterTopology{Members: members})
 }
 
 // Stop is Leave under a deadline (DefaultStopTimeout when ctx has none). When the
@@ -268,6 +288,16 @@ func (n *Node) forceRemoteStop() {
 	if n.cluster.Remote != nil {
 		n.cluster.Remote.Shutdown(false)
 	}
+}
+
+// handOverBudget is how long a graceful leave may wait for its activations to stop: a
+// third of what ctx allows, at most DefaultHandOverTimeout.
+func handOverBudget(ctx context.Context) time.Duration {
+	d := DefaultHandOverTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(deadline)/3)
+	}
+	return max(d, 50*time.Millisecond)
 }
 
 // leaveBudget is how long memberlist may wait for its leave message to go out: a third

@@ -49,6 +49,12 @@ func TestSingleNode(t *testing.T) {
 	if tr, ok := tracer.find(ActionJoin, "solo"); !ok || tr.Node != "solo" {
 		t.Errorf("no join trace for itself: %+v", tracer.all())
 	}
+	if _, err := ask(n.Cluster(), "event-1/section-b", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if m := n.Members()[0]; m.Sections != 2 {
+		t.Errorf("members %+v, want 2 active sections on itself", n.Members())
+	}
 
 	stopCtx, stopCancel := context.WithTimeout(context.Background(), DefaultStopTimeout)
 	defer stopCancel()
@@ -57,6 +63,13 @@ func TestSingleNode(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 	t.Logf("graceful stop took %v", time.Since(began).Round(time.Millisecond))
+	// Alone, the node hands over to nobody: its empty topology still stops every
+	// activation before protoactor shuts down.
+	if tr, ok := tracer.find(ActionHandOver, "solo"); !ok || tr.Outcome != "complete" {
+		t.Errorf("hand-over trace %+v (found %v), want outcome complete", tr, ok)
+	} else {
+		t.Logf("hand-over of 2 activations took %.1f ms", tr.Millis)
+	}
 	if n.Ready(ctx) {
 		t.Error("still ready after Stop")
 	}

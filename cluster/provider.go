@@ -78,9 +78,20 @@ type Provider struct {
 	self        nodeMeta
 	topologySub *eventstream.Subscription
 
-	meta      atomic.Pointer[[]byte] // what NodeMeta returns; swapped once, to announce leaving
-	expelled  chan struct{}
-	expelOnce sync.Once
+	meta     atomic.Pointer[[]byte] // what NodeMeta returns: announced, encoded
+	expelled chan struct{}
+	leaving  atomic.Bool // set by handOver: the worker publishes topologies without this node
+
+	// announceMu serialises announcements: changing announced, storing its encoding in
+	// meta and memberlist's UpdateNode, so that a later announcement never goes out with
+	// an older incarnation than an earlier one. NodeMeta never takes it.
+	announceMu sync.Mutex
+	announced  nodeMeta // this node's metadata as last announced: self plus Leaving and Sections
+	// countActive and updateNode are activeCount and memberlist's UpdateNode; unit tests
+	// replace them.
+	countActive func() int
+	updateNode  func(timeout time.Duration) error
+	expelOnce   sync.Once
 
 	started  atomic.Bool
 	wake     chan struct{} // 1-buffered: a pending sync
@@ -91,12 +102,13 @@ type Provider struct {
 	stopOnce sync.Once
 	stopErr  error
 
-	mu       sync.Mutex
-	records  map[string]*memberRecord // by memberlist name, copied in the callbacks
-	events   []memberEvent            // callbacks' events the worker has not traced yet
-	dropped  int                      // events lost to a full queue
-	topology map[string]bool          // protoactor member ids of the last published topology
-	stopped  bool
+	mu        sync.Mutex
+	records   map[string]*memberRecord // by memberlist name, copied in the callbacks
+	events    []memberEvent            // callbacks' events the worker has not traced yet
+	dropped   int                      // events lost to a full queue
+	topology  map[string]bool          // protoactor member ids of the last published topology
+	published []*protocluster.Member   // the member list the worker last handed to protoactor
+	stopped   bool
 }
 
 // NewProvider returns a provider for cfg. It does nothing until protoactor calls
@@ -106,7 +118,7 @@ func NewProvider(cfg Config) (*Provider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Provider{
+	p := &Provider{
 		cfg:      cfg,
 		log:      cfg.Logger.Named("cluster"),
 		tracer:   cfg.Tracer,
@@ -115,7 +127,9 @@ func NewProvider(cfg Config) (*Provider, error) {
 		joined:   make(chan struct{}),
 		expelled: make(chan struct{}),
 		records:  make(map[string]*memberRecord),
-	}, nil
+	}
+	p.countActive = p.activeCount
+	return p, nil
 }
 
 // StartMember implements protocluster.ClusterProvider: it starts memberlist with this
@@ -142,6 +156,9 @@ func (p *Provider) StartMember(c *protocluster.Cluster) error {
 		return fmt.Errorf("cluster provider: %w", err)
 	}
 	p.meta.Store(&meta)
+	p.announceMu.Lock()
+	p.announced = self
+	p.announceMu.Unlock()
 	p.mu.Lock() // Members and ready may already be polled
 	p.name, p.self, p.cluster = name, self, c
 	p.mu.Unlock()
@@ -156,6 +173,7 @@ func (p *Provider) StartMember(c *protocluster.Cluster) error {
 		return fmt.Errorf("cluster provider: start memberlist on %s: %w", p.cfg.Bind, err)
 	}
 	p.ml = ml
+	p.updateNode = ml.UpdateNode
 	seeds := p.seeds()
 	p.log.Info("memberlist started",
 		zap.String("node", p.name), zap.String("gossip", p.GossipAddress()),
@@ -214,7 +232,7 @@ func (p *Provider) Members() []MemberInfo {
 	return out
 }
 
-// ready reports whether the node has joined, is not stopping, has not been expelled, and
+// ready reports whether the node has joined, is not leaving or stopping, has not been expelled, and
 // protoactor's topology on this node contains it (it is not blocked).
 func (p *Provider) ready() bool {
 	select {
@@ -226,6 +244,9 @@ func (p *Provider) ready() bool {
 	case <-p.expelled:
 		return false
 	default:
+	}
+	if p.leaving.Load() {
+		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -290,16 +311,11 @@ func (p *Provider) stop(graceful bool, leaveTimeout time.Duration) error {
 	return p.stopErr
 }
 
-// announceLeaving re-advertises this node with Leaving set and waits for the broadcast.
+// announceLeaving re-advertises this node with Leaving set and waits for the broadcast;
+// nothing is sent when the leave was announced already.
 func (p *Provider) announceLeaving(timeout time.Duration) error {
-	leaving := p.self
-	leaving.Leaving = true
-	meta, err := encodeMeta(leaving)
-	if err != nil {
-		return err
-	}
-	p.meta.Store(&meta)
-	return p.ml.UpdateNode(timeout)
+	_, err := p.announce(func(m *nodeMeta) { m.Leaving = true }, timeout)
+	return err
 }
 
 // onTopology records the member ids of every topology protoactor publishes. It runs on

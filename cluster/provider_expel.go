@@ -107,3 +107,35 @@ func (p *Provider) sendNotices(now time.Time, members []*protocluster.Member) {
 		}
 	}
 }
+
+// stallLimit is how long the worker may go without running before the node counts
+// itself dead: it was stopped (SIGSTOP), frozen or starved for twice as long as the
+// other members take to declare a silent member dead, so they have, and protoactor on
+// them blocks this member id for good. Waiting for their expulsion notice would let the
+// node serve stale activations meanwhile (fenced, but slowing the new owners down).
+const stallLimit = 4 * time.Second
+
+// stalled expels this node after a stall, unless it is alone in its topology (then
+// nobody declared it dead).
+func (p *Provider) stalled(gap time.Duration) {
+	if !p.isJoined() {
+		return
+	}
+	p.mu.Lock()
+	others := 0
+	for id := range p.topology {
+		if id != p.self.ID {
+			others++
+		}
+	}
+	p.mu.Unlock()
+	if others == 0 {
+		return
+	}
+	p.expelOnce.Do(func() {
+		close(p.expelled)
+		p.log.Error("expelled: this node stalled for longer than failure detection, so the others declared it dead",
+			zap.String("node", p.name), zap.Duration("stalled", gap))
+		p.signal()
+	})
+}

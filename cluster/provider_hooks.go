@@ -62,6 +62,9 @@ type memberEvent struct {
 	kind eventKind
 	name string
 	left bool // a leave that was announced
+	// countOnly marks an update that changed nothing but the member's section count.
+	countOnly bool
+	sections  int
 }
 
 // memberRecord is this node's copy of one memberlist node.
@@ -107,9 +110,13 @@ func (p *Provider) noteNode(n *memberlist.Node, kind eventKind) {
 		p.records[name] = r
 	}
 	r.gossipAddr = addr
-	if !bytes.Equal(r.raw, raw) {
+	before, beforeErr := r.decode()
+	changed := !bytes.Equal(r.raw, raw)
+	if changed {
 		r.raw, r.decoded, r.warned = raw, false, false
 	}
+	after, afterErr := r.decode()
+	countOnly := kind == eventUpdate && changed && beforeErr == nil && afterErr == nil && sameBesidesCount(before, after)
 	switch kind {
 	case eventJoin:
 		r.state, r.since, r.lastAck, r.suspect = memberlist.StateAlive, now, time.Time{}, false
@@ -123,7 +130,8 @@ func (p *Provider) noteNode(n *memberlist.Node, kind eventKind) {
 		p.events = p.events[1:]
 		p.dropped++
 	}
-	p.events = append(p.events, memberEvent{kind: kind, name: name, left: r.state == memberlist.StateLeft})
+	p.events = append(p.events, memberEvent{kind: kind, name: name, left: r.state == memberlist.StateLeft,
+		countOnly: countOnly, sections: after.Sections})
 	p.mu.Unlock()
 
 	p.signal()
@@ -150,6 +158,11 @@ func (p *Provider) infoLocked(r *memberRecord) MemberInfo {
 		info.Address = net.JoinHostPort(m.Host, strconv.Itoa(m.Port))
 		info.Kinds = append([]string(nil), m.Kinds...)
 		info.InTopology = p.topology[m.ID]
+		info.Sections = m.Sections
+	}
+	if info.Self && p.countActive != nil {
+		// This node's own count is read live rather than from its last announcement.
+		info.Sections = p.countActive()
 	}
 	return info
 }

@@ -28,12 +28,15 @@ type published struct {
 
 // runWorker owns every call into protoactor's member list. It syncs when a callback wakes
 // it and every scanInterval; it publishes when the member list changed and at least once
-// every republishInterval, so a missed update heals by itself.
+// every republishInterval, so a missed update heals by itself. It also re-announces this
+// node's section count when it changed, at most once every countRefreshInterval.
 func (p *Provider) runWorker() {
 	defer p.wg.Done()
 	ticker := time.NewTicker(scanInterval)
 	defer ticker.Stop()
 	var last published
+	var count countRefresh
+	prev := time.Now()
 	for {
 		select {
 		case <-p.quit:
@@ -41,7 +44,13 @@ func (p *Provider) runWorker() {
 		case <-p.wake:
 		case <-ticker.C:
 		}
-		p.sync(time.Now(), &last)
+		now := time.Now()
+		if gap := now.Sub(prev); gap > stallLimit {
+			p.stalled(gap)
+		}
+		prev = now
+		p.sync(now, &last)
+		p.refreshCount(now, &count)
 	}
 }
 
@@ -64,6 +73,11 @@ func (p *Provider) sync(now time.Time, last *published) {
 	if !p.isJoined() {
 		return
 	}
+	if p.leaving.Load() {
+		// Handing over: without this node in its own topology, disthash's placement
+		// actor stops every local activation, which now belongs to another member.
+		v.members = withoutMember(v.members, p.self.ID)
+	}
 	key := topologyKey(v.members)
 	if key != last.key || now.Sub(last.at) >= republishInterval {
 		select {
@@ -72,12 +86,26 @@ func (p *Provider) sync(now time.Time, last *published) {
 		default:
 		}
 		p.cluster.MemberList.UpdateClusterTopology(v.members)
+		p.mu.Lock()
+		p.published = v.members
+		p.mu.Unlock()
 		if key != last.key {
 			p.log.Info("topology published", zap.String("node", p.name), zap.Int("members", len(v.members)))
 		}
 		*last = published{key: key, at: now}
 	}
 	p.sendNotices(now, v.members)
+}
+
+// withoutMember returns members without the member id.
+func withoutMember(members []*protocluster.Member, id string) []*protocluster.Member {
+	out := make([]*protocluster.Member, 0, len(members))
+	for _, m := range members {
+		if m.Id != id {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // view is one pass over the records.
@@ -179,7 +207,11 @@ func (p *Provider) report(now time.Time, events []memberEvent, dropped int, v vi
 			p.log.Info("member went", zap.String("node", p.name), zap.String("member", e.name), zap.String("outcome", outcome))
 			p.trace(now, ActionLeave, e.name, outcome)
 		case eventUpdate:
-			p.log.Info("member updated its metadata", zap.String("node", p.name), zap.String("member", e.name))
+			if e.countOnly {
+				p.log.Debug("member announced its section count", zap.String("node", p.name), zap.String("member", e.name), zap.Int("sections", e.sections))
+			} else {
+				p.log.Info("member updated its metadata", zap.String("node", p.name), zap.String("member", e.name))
+			}
 		}
 	}
 	for _, name := range v.suspected {

@@ -50,6 +50,13 @@ func TestTwoProcesses(t *testing.T) {
 	if perNode["node-1"] == 0 || perNode["node-2"] == 0 || len(perNode) != 2 {
 		t.Fatalf("placement %v: want identities on node-1 and node-2 only", perNode)
 	}
+	// Each node announces its count of activations; node-1 reads node-2's from its
+	// metadata and its own live.
+	waitUntil(t, 5*time.Second, "node-1 sees both nodes' section counts", func() bool {
+		other, ok1 := member(n1.Members(), "node-2")
+		self, ok2 := member(n1.Members(), "node-1")
+		return ok1 && ok2 && other.Sections == perNode["node-2"] && self.Sections == perNode["node-1"]
+	})
 	// Asked again, every identity answers from the same activation's node.
 	for id, host := range placed {
 		again, err := ask(n1.Cluster(), id, "again")

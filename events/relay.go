@@ -56,6 +56,15 @@ type RelayConfig struct {
 	LockRenew time.Duration
 	// MaxBackoff caps the exponential backoff after failures. DefaultMaxBackoff when zero.
 	MaxBackoff time.Duration
+	// Tail, when set, makes the relay check the end of the stream each time it takes
+	// the lock over from another node: pending records found there were published by a
+	// relay that died before marking them, and are marked instead of sent again.
+	Tail TailReader
+}
+
+// TailReader reads the envelope ids at the end of topics; Tail implements it.
+type TailReader interface {
+	RecentIDs(ctx context.Context, topics []string, perPartition int) (map[string]bool, error)
 }
 
 // Relay publishes the transactional outbox to Kafka. One relay per cluster publishes at
@@ -64,9 +73,13 @@ type RelayConfig struct {
 // Guarantees: a record is marked published only after the broker acknowledged it; a
 // record that failed stays pending and is retried, so nothing is dropped or skipped;
 // and a record is never sent while an earlier record with the same key is unacknowledged,
-// so no outage can publish a section's events out of order. A record may be published
-// twice (a crash between the acknowledgement and the marking, or a lost acknowledgement
-// after the broker stored it); consumers deduplicate by envelope id.
+// so no outage can publish a section's events out of order. A relay that dies between
+// the acknowledgement and the marking leaves records published but pending; with Tail
+// set, the next relay finds them at the end of the stream (they are among the last
+// 2 × BatchSize records of their partition) and marks them instead of publishing them
+// again. Without Tail, or when an acknowledgement is lost after the broker stored the
+// record, a record may appear twice; its envelope id stays the same, so consumers can
+// deduplicate.
 type Relay struct {
 	cfg     RelayConfig
 	log     *zap.Logger
@@ -162,7 +175,11 @@ type relayState struct {
 	failures int  // consecutive failed passes, for the backoff
 	outage   outage
 	unmarked []int64 // acknowledged by the broker, not yet marked published
-	lagAt    time.Time
+	// resume: the lock was just taken from another holder (or for the first time);
+	// the next pass first looks for its predecessor's unmarked records.
+	resume bool
+	held   bool // this relay has held the lock before
+	lagAt  time.Time
 }
 
 func (s *relayState) release(log *zap.Logger) {
@@ -199,7 +216,10 @@ func (r *Relay) takeLock(ctx context.Context, s *relayState) bool {
 	if s.waiting {
 		r.log.Info("took over the relay lock")
 	}
-	s.unlock, s.lockedAt, s.waiting = unlock, r.cfg.Clock.Now(), false
+	if s.waiting || !s.held {
+		s.resume = true
+	}
+	s.unlock, s.lockedAt, s.waiting, s.held = unlock, r.cfg.Clock.Now(), false, true
 	return true
 }
 
@@ -211,6 +231,13 @@ func (r *Relay) pass(ctx context.Context, s *relayState) (int, error) {
 		s.release(r.log)
 		return 0, err
 	}
+	if s.resume && r.cfg.Tail != nil {
+		if err := r.skipPublished(ctx); err != nil {
+			s.release(r.log)
+			return 0, err
+		}
+	}
+	s.resume = false
 	var batch []OutboxRecord
 	err := r.cfg.Outbox.Pending(ctx, r.cfg.BatchSize, func(id int64, topic, key string, payload []byte, createdAt time.Time) {
 		batch = append(batch, OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt})

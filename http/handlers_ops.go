@@ -89,8 +89,8 @@ func (s *Server) clusterStatus(c *fiber.Ctx) error {
 	return c.JSON(toClusterJSON(st))
 }
 
-// clusterDrain answers POST /api/v1/cluster/drain (admin): 202 once the node has
-// started handing its sections over.
+// clusterDrain answers POST /api/v1/cluster/drain (admin): 202 as soon as the drain is
+// under way (readyz turns 503; the node hands its sections over and exits shortly).
 func (s *Server) clusterDrain(c *fiber.Ctx) error {
 	if s.cfg.Cluster == nil {
 		return actors.Unavailable("this node runs without a cluster")

@@ -53,7 +53,9 @@ type RateLimiter interface {
 type ClusterInfo interface {
 	// Status describes this node's view of the cluster.
 	Status(ctx context.Context) (ClusterStatus, error)
-	// Drain hands this node's sections over to the other members and leaves.
+	// Drain starts handing this node's sections over to the other members and leaving;
+	// it returns once the drain is under way, not when it is done, and a repeated call
+	// while it is under way succeeds too.
 	Drain(ctx context.Context) error
 }
 
@@ -65,8 +67,9 @@ type ClusterStatus struct {
 
 // ClusterMember is one member of the cluster as a node sees it.
 type ClusterMember struct {
-	Name     string
-	Address  string
-	Status   string
+	Name    string
+	Address string
+	Status  string
+	// Sections is how many sections are active on the member.
 	Sections int
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -72,6 +74,14 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
+// IdleInTransactionTimeout is the PostgreSQL session setting idle_in_transaction_session_timeout
+// of every pooled connection (unless the URL sets its own): a node that stops in the
+// middle of a batch's transaction (SIGSTOP, a long pause, a network partition) would
+// otherwise keep its row locks, and the section's next activation elsewhere would wait
+// for it. PostgreSQL ends such a session after this long; the paused batch then fails
+// and is undone, and the fence keeps the paused node from writing anything afterwards.
+const IdleInTransactionTimeout = 2 * time.Second
+
 // Open connects a pool to dsn, creating and migrating the database first.
 func Open(ctx context.Context, dsn string, maxConns int32) (*pgxpool.Pool, error) {
 	if err := EnsureDatabase(ctx, dsn); err != nil {
@@ -83,6 +93,9 @@ func Open(ctx context.Context, dsn string, maxConns int32) (*pgxpool.Pool, error
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
+	}
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.Itoa(int(IdleInTransactionTimeout.Milliseconds()))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -12,9 +12,9 @@ func TestLeasesAcquireRenewRelease(t *testing.T) {
 	l := NewLeases(rdb, prefix)
 	key := prefix + "lease:ev/A"
 
-	ok, err := l.Acquire(ctx, "ev/A", "node-1", 5*time.Second)
-	if err != nil || !ok {
-		t.Fatalf("first acquire = %v, %v; want true", ok, err)
+	ok, remaining, err := l.Acquire(ctx, "ev/A", "node-1", 5*time.Second)
+	if err != nil || !ok || remaining != 0 {
+		t.Fatalf("first acquire = %v, %v, %v; want true, 0", ok, remaining, err)
 	}
 	if got := rdb.Get(ctx, key).Val(); got != "node-1" {
 		t.Fatalf("lease key %q holds %q, want node-1", key, got)
@@ -22,8 +22,30 @@ func TestLeasesAcquireRenewRelease(t *testing.T) {
 	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 || ttl > 5*time.Second {
 		t.Fatalf("lease ttl %v, want within (0, 5s]", ttl)
 	}
-	if ok, err := l.Acquire(ctx, "ev/A", "node-2", 5*time.Second); err != nil || ok {
-		t.Fatalf("second owner acquire = %v, %v; want false", ok, err)
+	ok, remaining, err = l.Acquire(ctx, "ev/A", "node-2", 5*time.Second)
+	if err != nil || ok || remaining <= 4*time.Second || remaining > 5*time.Second {
+		t.Fatalf("second owner acquire = %v, %v, %v; want false with the holder's ~5s left", ok, remaining, err)
+	}
+	// The remaining time is the holder's, whatever TTL the caller asks for.
+	if err := rdb.PExpire(ctx, key, 1200*time.Millisecond).Err(); err != nil {
+		t.Fatal(err)
+	}
+	ok, remaining, err = l.Acquire(ctx, "ev/A", "node-2", time.Minute)
+	if err != nil || ok || remaining <= 900*time.Millisecond || remaining > 1200*time.Millisecond {
+		t.Fatalf("acquire of a lease with 1.2s left = %v, %v, %v; want false, about 1.2s", ok, remaining, err)
+	}
+	if got := rdb.Get(ctx, key).Val(); got != "node-1" {
+		t.Fatalf("refused acquire changed the holder to %q", got)
+	}
+	// A key without expiry (not written by Leases) reports no remaining time.
+	if err := rdb.Persist(ctx, key).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, remaining, err := l.Acquire(ctx, "ev/A", "node-2", time.Second); err != nil || ok || remaining != 0 {
+		t.Fatalf("acquire of a lease without expiry = %v, %v, %v; want false, 0", ok, remaining, err)
+	}
+	if err := rdb.PExpire(ctx, key, 5*time.Second).Err(); err != nil {
+		t.Fatal(err)
 	}
 
 	if ok, err := l.Renew(ctx, "ev/A", "node-2", time.Minute); err != nil || ok {
@@ -54,8 +76,11 @@ func TestLeasesAcquireRenewRelease(t *testing.T) {
 	if ok, err := l.Renew(ctx, "ev/A", "node-1", time.Minute); err != nil || ok {
 		t.Fatalf("renew of a released lease = %v, %v; want false", ok, err)
 	}
-	if ok, err := l.Acquire(ctx, "ev/A", "node-2", 5*time.Second); err != nil || !ok {
-		t.Fatalf("acquire after release = %v, %v; want true", ok, err)
+	if ok, remaining, err := l.Acquire(ctx, "ev/A", "node-2", 5*time.Second); err != nil || !ok || remaining != 0 {
+		t.Fatalf("acquire after release = %v, %v, %v; want true, 0", ok, remaining, err)
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 4*time.Second || ttl > 5*time.Second {
+		t.Fatalf("acquired lease ttl %v, want about 5s", ttl)
 	}
 	t.Cleanup(func() { rdb.Del(context.Background(), key) })
 }
@@ -63,7 +88,7 @@ func TestLeasesAcquireRenewRelease(t *testing.T) {
 func TestLeasesRejectTinyTTL(t *testing.T) {
 	rdb, prefix := testRedis(t)
 	l := NewLeases(rdb, prefix)
-	if _, err := l.Acquire(context.Background(), "x", "o", time.Microsecond); err == nil {
+	if _, _, err := l.Acquire(context.Background(), "x", "o", time.Microsecond); err == nil {
 		t.Fatal("acquire with a 1µs ttl succeeded")
 	}
 	if _, err := l.Renew(context.Background(), "x", "o", 0); err == nil {

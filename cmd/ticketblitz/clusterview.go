@@ -3,36 +3,37 @@ package main
 import (
 	"context"
 
-	"github.com/ticketblitz/ticketblitz/actors"
+	"go.uber.org/zap"
+
 	"github.com/ticketblitz/ticketblitz/cluster"
 	tbhttp "github.com/ticketblitz/ticketblitz/http"
 )
 
 // clusterView serves /api/v1/cluster from this node's membership view.
 type clusterView struct {
-	node *cluster.Node
+	node  *cluster.Node
+	drain *drainRequest
+	log   *zap.Logger
 }
 
-// Status lists the members this node knows. Section counts are known for this node
-// only (its active section actors); other members report theirs on their own API.
+// Status lists the members this node knows, each with the number of sections active on
+// it: live for this node, as last announced in its metadata (at most a second old) for
+// the others.
 func (v clusterView) Status(context.Context) (tbhttp.ClusterStatus, error) {
 	st := tbhttp.ClusterStatus{Node: v.node.Name()}
-	local := 0
-	if k, ok := v.node.Cluster().TryGetClusterKind(actors.SectionKindName); ok {
-		local = int(k.Count())
-	}
 	for _, m := range v.node.Members() {
-		cm := tbhttp.ClusterMember{Name: m.Name, Address: m.Address, Status: string(m.Status)}
-		if m.Self {
-			cm.Sections = local
-		}
-		st.Members = append(st.Members, cm)
+		st.Members = append(st.Members, tbhttp.ClusterMember{Name: m.Name, Address: m.Address, Status: string(m.Status), Sections: m.Sections})
 	}
 	return st, nil
 }
 
-// Drain leaves the cluster gracefully: the other members take this node's sections
-// over as their activations are requested, and each is fenced against this node.
-func (v clusterView) Drain(ctx context.Context) error {
-	return v.node.Leave(ctx)
+// Drain starts draining this node and returns at once: /readyz turns 503 so that load
+// balancers stop sending, and after the drain delay the server shuts down as on SIGTERM,
+// handing its sections over to the other members before it leaves, then exits 0.
+// Calling it again while the drain is under way changes nothing.
+func (v clusterView) Drain(context.Context) error {
+	if v.drain.request() {
+		v.log.Info("drain requested: readyz now reports the node as draining", zap.String("node", v.node.Name()))
+	}
+	return nil
 }

@@ -40,6 +40,7 @@ type config struct {
 	LogLevel         string
 	LogFormat        string
 	ShutdownGrace    time.Duration
+	DrainDelay       time.Duration
 	PprofAddr        string
 }
 
@@ -72,6 +73,7 @@ func configVars() []flagEnv {
 		{"log-level", "TICKETBLITZ_LOG_LEVEL"},
 		{"log-format", "TICKETBLITZ_LOG_FORMAT"},
 		{"shutdown-grace", "TICKETBLITZ_SHUTDOWN_GRACE"},
+		{"drain-delay", "TICKETBLITZ_DRAIN_DELAY"},
 		{"pprof-addr", "TICKETBLITZ_PPROF_ADDR"},
 	}
 }
@@ -99,6 +101,7 @@ func registerConfigFlags(fs *flag.FlagSet) {
 	fs.String("log-level", "info", "debug, info, warn or error")
 	fs.String("log-format", "console", "console or json")
 	fs.Duration("shutdown-grace", 15*time.Second, "how long a shutdown may drain")
+	fs.Duration("drain-delay", time.Second, "after POST /api/v1/cluster/drain, how long the node keeps serving with readyz at 503 before it shuts down")
 	fs.String("pprof-addr", "", "serve Go's pprof profiles on this address (default: off)")
 }
 
@@ -147,6 +150,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (c
 		LogLevel:         get("log-level"),
 		LogFormat:        get("log-format"),
 		ShutdownGrace:    dur("shutdown-grace"),
+		DrainDelay:       dur("drain-delay"),
 		PprofAddr:        get("pprof-addr"),
 	}
 	if c.NodeName == "" {
@@ -174,6 +178,9 @@ func (c config) validate() error {
 	if _, _, err := net.SplitHostPort(c.ClusterBind); err != nil {
 		errs = append(errs, fmt.Errorf("cluster-bind %q: %w", c.ClusterBind, err))
 	}
+	if c.DrainDelay < 0 {
+		errs = append(errs, fmt.Errorf("drain-delay %v: negative", c.DrainDelay))
+	}
 	if c.LogFormat != "console" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format %q: want console or json", c.LogFormat))
 	}
@@ -196,6 +203,7 @@ func (c config) redacted() map[string]string {
 		"dev_tokens": strconv.FormatBool(c.DevTokens), "hold_ttl": c.HoldTTL.String(), "rate_limit": c.RateLimit,
 		"strategy": c.Strategy, "seed_demo": strconv.FormatBool(c.SeedDemo),
 		"passivate_after": c.PassivateAfter.String(), "log_level": c.LogLevel, "pprof_addr": c.PprofAddr,
+		"shutdown_grace": c.ShutdownGrace.String(), "drain_delay": c.DrainDelay.String(),
 	}
 }
 

@@ -90,7 +90,7 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout 
 			err := cmd.Wait()
 			pw.Close()
 			out.Lock()
-			fmt.Fprintf(stdout, "%-6s | exited: %v\n", name, errOrOK(err))
+			fmt.Fprintf(stdout, "%-6s | exited: %v%s\n", name, errOrOK(err), exitNote(ctx, err))
 			out.Unlock()
 		}()
 		fmt.Fprintf(stdout, "%-8s http://127.0.0.1:%d  (gossip %d)\n", name, *httpPort+i, *gossipPort+i)
@@ -104,6 +104,15 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// exitNote explains a node that stopped cleanly on its own, before Ctrl-C: it was drained
+// (POST /api/v1/cluster/drain) and left the cluster, which is normal.
+func exitNote(ctx context.Context, err error) string {
+	if err != nil || ctx.Err() != nil {
+		return ""
+	}
+	return " (drained: it left the cluster; the other nodes keep running)"
 }
 
 func errOrOK(err error) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	nethttp "net/http"
 	"os"
@@ -33,9 +34,20 @@ func freePorts(t *testing.T, n int) []int {
 	return ports
 }
 
-// TestDevCluster starts "ticketblitz dev --nodes 2": both nodes become ready, see each
-// other, and stop cleanly on SIGTERM.
-func TestDevCluster(t *testing.T) {
+// devCluster is "ticketblitz dev --nodes 2" running as a child process.
+type devCluster struct {
+	t        *testing.T
+	cmd      *exec.Cmd
+	logs     *syncBuffer
+	scanned  chan struct{}
+	done     chan error
+	httpBase int
+}
+
+// startDev runs "ticketblitz dev --nodes 2" on free ports against a fresh database, with
+// extra environment, and waits until both nodes' /readyz answer 200.
+func startDev(t *testing.T, env ...string) *devCluster {
+	t.Helper()
 	requireServices(t)
 	bin := buildPlainBinary(t) // two nodes talking: see buildPlainBinary
 	db := fmt.Sprintf("tb_e2e_%d_%d", os.Getpid(), dbCounter.Add(1))
@@ -45,6 +57,7 @@ func TestDevCluster(t *testing.T) {
 		"--gossip-port", fmt.Sprint(gossipBase), "--broker", fmt.Sprintf("127.0.0.1:%d", broker))
 	cmd.Env = append(os.Environ(), "TICKETBLITZ_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/"+db+"?sslmode=disable",
 		"TICKETBLITZ_POSTGRES_POOL=8")
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -53,22 +66,25 @@ func TestDevCluster(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	scanned := make(chan struct{})
+	d := &devCluster{t: t, cmd: cmd, logs: &syncBuffer{}, scanned: make(chan struct{}), done: make(chan error, 1), httpBase: httpBase}
 	go func() {
-		defer close(scanned)
+		defer close(d.scanned)
 		sc := bufio.NewScanner(out)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			logs.WriteLine(sc.Text())
+			d.logs.WriteLine(sc.Text())
 		}
 	}()
-	defer func() { _ = cmd.Process.Kill() }()
+	go func() {
+		<-d.scanned // read all output before Wait closes the pipe
+		d.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
 	deadline := time.Now().Add(60 * time.Second)
-	for _, port := range []int{httpBase, httpBase + 1} {
+	for i := range 2 {
 		for {
-			res, err := nethttp.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", port))
+			res, err := nethttp.Get(d.url(i) + "/readyz")
 			if err == nil {
 				res.Body.Close()
 				if res.StatusCode == 200 {
@@ -76,15 +92,40 @@ func TestDevCluster(t *testing.T) {
 				}
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("node on %d not ready\n%s", port, logs.tail(40))
+				t.Fatalf("node on %s not ready\n%s", d.url(i), d.logs.tail(40))
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
+	return d
+}
+
+// url is node i's base URL (node1 is 0).
+func (d *devCluster) url(i int) string { return fmt.Sprintf("http://127.0.0.1:%d", d.httpBase+i) }
+
+// stop interrupts dev and waits for it to exit cleanly.
+func (d *devCluster) stop() {
+	d.t.Helper()
+	_ = d.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-d.done:
+		if err != nil {
+			d.t.Fatalf("dev exited with %v\n%s", err, d.logs.tail(30))
+		}
+	case <-time.After(30 * time.Second):
+		d.t.Fatalf("dev did not stop\n%s", d.logs.tail(30))
+	}
+}
+
+// TestDevCluster starts "ticketblitz dev --nodes 2": both nodes become ready, see each
+// other and each other's section counts, and stop cleanly on SIGTERM.
+func TestDevCluster(t *testing.T) {
+	d := startDev(t)
+	deadline := time.Now().Add(30 * time.Second)
 	var status strings.Builder
 	for time.Now().Before(deadline) {
 		status.Reset()
-		err := run(t.Context(), []string{"cluster", "status", "--url", fmt.Sprintf("http://127.0.0.1:%d", httpBase+1)},
+		err := run(t.Context(), []string{"cluster", "status", "--url", d.url(1)},
 			func(string) string { return "" }, &status)
 		if err == nil && strings.Contains(status.String(), "sees 2 members") {
 			break
@@ -97,27 +138,64 @@ func TestDevCluster(t *testing.T) {
 	// Every command message crosses nodes: each node's API drives every demo section,
 	// so for each section one of the two nodes is not its host and forwards the
 	// protobuf messages to the other process (a plain struct would be dropped there).
-	for i, port := range []int{httpBase, httpBase + 1} {
+	for i := range 2 {
 		for _, section := range []string{"floor", "A", "B", "arena"} {
-			crossNodeFlow(t, fmt.Sprintf("http://127.0.0.1:%d", port), section, fmt.Sprintf("x%d-%s", i, section))
+			crossNodeFlow(t, d.url(i), section, fmt.Sprintf("x%d-%s", i, section))
 		}
 	}
-	_ = cmd.Process.Signal(os.Interrupt)
-	done := make(chan error, 1)
-	go func() {
-		<-scanned // read all output before Wait closes the pipe
-		done <- cmd.Wait()
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("dev exited with %v\n%s", err, logs.tail(30))
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dev did not stop\n%s", logs.tail(30))
+	// Both nodes' counts of the four demo sections reach node2's API: its own live, node1's
+	// through node1's metadata.
+	admin := &api{t: t, base: d.url(1), token: adminToken(t), c: &nethttp.Client{Timeout: 10 * time.Second}}
+	counts := waitSectionCounts(t, admin, 10*time.Second, func(c map[string]int) bool {
+		return c["node1"]+c["node2"] == 4
+	})
+	t.Logf("sections per node, as node2 reports them: %v", counts)
+	d.stop()
+	if n := strings.Count(d.logs.String(), "exited: ok"); n != 2 {
+		t.Fatalf("%d nodes exited cleanly, want 2\n%s", n, d.logs.String())
 	}
-	if n := strings.Count(logs.String(), "exited: ok"); n != 2 {
-		t.Fatalf("%d nodes exited cleanly, want 2\n%s", n, logs.String())
+}
+
+// adminToken mints an admin token with the development secret.
+func adminToken(t *testing.T) string {
+	t.Helper()
+	tok, _, err := tbhttp.IssueToken([]byte(devJWTSecret), "root", "admin", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// sectionCounts reads GET /api/v1/cluster: sections and status by member name.
+func sectionCounts(t *testing.T, admin *api) (map[string]int, map[string]string) {
+	t.Helper()
+	r := admin.do("GET", "/api/v1/cluster", nil)
+	want(t, r, 200, "")
+	counts, statuses := map[string]int{}, map[string]string{}
+	members, _ := r.Body["members"].([]any)
+	for _, x := range members {
+		m, _ := x.(map[string]any)
+		name, _ := m["name"].(string)
+		n, _ := m["sections"].(float64)
+		counts[name] = int(n)
+		statuses[name], _ = m["status"].(string)
+	}
+	return counts, statuses
+}
+
+// waitSectionCounts polls GET /api/v1/cluster until cond holds for the section counts.
+func waitSectionCounts(t *testing.T, admin *api, timeout time.Duration, cond func(map[string]int) bool) map[string]int {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		counts, _ := sectionCounts(t, admin)
+		if cond(counts) {
+			return counts
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("section counts %v after %v", counts, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -147,20 +225,32 @@ func crossNodeFlow(t *testing.T, base, section, user string) {
 // consecutivePorts finds free ports p, p+1 (HTTP), q, q+1 (gossip) and one for the broker.
 func consecutivePorts(t *testing.T) (httpBase, gossipBase, broker int) {
 	t.Helper()
-	free := func(port int) bool {
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	// Below the kernel's ephemeral range (32768 and up), where the many outgoing
+	// connections of tests running alongside cannot take them meanwhile.
+	for range 200 {
+		base := 20000 + rand.IntN(12000)
+		if portsFree(base, 5) {
+			return base, base + 2, base + 4
+		}
+	}
+	t.Fatal("no five free consecutive ports found in 200 tries")
+	return 0, 0, 0
+}
+
+// portsFree reports whether TCP and UDP ports base … base+n-1 are free on loopback.
+func portsFree(base, n int) bool {
+	for p := base; p < base+n; p++ {
+		addr := fmt.Sprintf("127.0.0.1:%d", p)
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return false
 		}
 		ln.Close()
-		return true
-	}
-	for range 50 {
-		p := freePorts(t, 3)
-		if free(p[0]+1) && free(p[1]+1) && p[0]+1 != p[1] && p[1]+1 != p[0] && p[2] != p[0]+1 && p[2] != p[1]+1 {
-			return p[0], p[1], p[2]
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return false
 		}
+		pc.Close()
 	}
-	t.Fatal("no free consecutive ports found in 50 tries")
-	return 0, 0, 0
+	return true
 }

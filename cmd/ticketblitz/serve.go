@@ -65,6 +65,7 @@ type server struct {
 	bg       *errgroup.Group
 	bgCancel context.CancelFunc
 	node     *cluster.Node
+	drain    *drainRequest
 	http     *tbhttp.Server
 	httpErr  chan error
 	addr     net.Addr
@@ -84,7 +85,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		cfg.JWTSecret = devJWTSecret
 		log.Warn("!!! TICKETBLITZ_JWT_SECRET is not set: tokens are signed with a PUBLIC development secret. Never run this way in production. !!!")
 	}
-	s := &server{cfg: cfg, log: log, httpErr: make(chan error, 1)}
+	s := &server{cfg: cfg, log: log, httpErr: make(chan error, 1), drain: newDrainRequest()}
 	defer func() {
 		if err != nil {
 			s.closeAll()
@@ -238,8 +239,11 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			return nil, err
 		}
 		reservations = client
-		clusterInfo = clusterView{node: node}
+		clusterInfo = clusterView{node: node, drain: s.drain, log: log}
 		ready["cluster"] = func(ctx context.Context) error {
+			if s.drain.active() {
+				return errors.New("draining: handing this node's sections over and leaving the cluster")
+			}
 			if !node.Ready(ctx) {
 				return errors.New("not joined to the cluster yet")
 			}
@@ -275,11 +279,14 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	return s, nil
 }
 
-// wait blocks until ctx ends or a component fails, then shuts down.
+// wait blocks until ctx ends, a drain was requested or a component fails, then shuts
+// down. A drain first keeps serving for the drain delay while /readyz reports 503, so
+// that load balancers stop sending; a drain that shuts down cleanly returns nil.
 func (s *server) wait(ctx context.Context) error {
 	bgDone := make(chan error, 1)
 	go func() { bgDone <- s.bg.Wait() }()
 	var cause error
+	drained := false
 	select {
 	case <-ctx.Done():
 		s.log.Info("shutting down")
@@ -288,11 +295,36 @@ func (s *server) wait(ctx context.Context) error {
 	case err := <-bgDone:
 		cause = fmt.Errorf("background task: %w", err)
 		bgDone <- err
+	case <-s.drain.Requested():
+		drained = true
+		cause = s.drainDelay(ctx, bgDone)
 	}
+	began := time.Now()
 	if err := s.shutdown(); err != nil && cause == nil {
 		cause = err
 	}
+	if drained && cause == nil {
+		s.log.Info("drained", zap.Duration("shutdown", time.Since(began)))
+	}
 	return cause
+}
+
+// drainDelay serves on for the configured drain delay, cut short by ctx (a signal) or a
+// failing component, whose error it returns.
+func (s *server) drainDelay(ctx context.Context, bgDone chan error) error {
+	s.log.Info("draining: serving on while load balancers notice, then shutting down", zap.Duration("drain_delay", s.cfg.DrainDelay))
+	t := time.NewTimer(s.cfg.DrainDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case err := <-s.httpErr:
+		return fmt.Errorf("http server: %w", err)
+	case err := <-bgDone:
+		bgDone <- err
+		return fmt.Errorf("background task: %w", err)
+	}
+	return nil
 }
 
 // shutdown stops intake (flash sales, then HTTP) and drains in-flight requests (each is
@@ -413,12 +445,18 @@ func (h *relayHandle) wake() {
 // runRelay connects a producer (retrying while Kafka is down: the outbox keeps growing
 // meanwhile) and relays the outbox until ctx ends.
 func runRelay(ctx context.Context, h *relayHandle, brokers []string, rc events.RelayConfig) error {
+	var tail *events.Tail
 	err := retryUntil(ctx, rc.Logger, "kafka producer", func() error {
 		p, err := events.NewProducer(brokers, rc.Node)
 		if err != nil {
 			return err
 		}
-		rc.Producer = p
+		t, err := events.NewTail(brokers, rc.Node)
+		if err != nil {
+			_ = p.Close()
+			return err
+		}
+		rc.Producer, rc.Tail, tail = p, t, t
 		return nil
 	})
 	if err != nil {
@@ -429,6 +467,9 @@ func runRelay(ctx context.Context, h *relayHandle, brokers []string, rc events.R
 	runErr := r.Run(ctx)
 	if err := rc.Producer.Close(); err != nil {
 		rc.Logger.Warn("closing the kafka producer", zap.Error(err))
+	}
+	if err := tail.Close(); err != nil {
+		rc.Logger.Warn("closing the kafka tail reader", zap.Error(err))
 	}
 	return runErr
 }

@@ -154,7 +154,8 @@ export class VisualizerView {
       case 'activation': {
         for (const other of this.nodes.values()) other.sections.delete(t.actor);
         this.node(t.node).sections.add(t.actor);
-        this.note(`${t.actor} activated on ${t.node}${t.epoch ? ` (epoch ${t.epoch})` : ''}`);
+        const takeover = t.action === 'takeover' ? ` · took over after ${((t.ms || 0) / 1000).toFixed(1)} s without an owner` : '';
+        this.note(`${t.actor} activated on ${t.node}${t.epoch ? ` (epoch ${t.epoch})` : ''}${takeover}`);
         break;
       }
       case 'passivation':

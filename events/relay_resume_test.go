@@ -1,0 +1,50 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+)
+
+// noMarkOutbox publishes but can never mark: a relay on it is one that dies between the
+// broker's acknowledgement and the marking.
+type noMarkOutbox struct{ *memOutbox }
+
+func (noMarkOutbox) MarkPublished(context.Context, []int64) error {
+	return errors.New("connection to the database lost")
+}
+
+// TestRelayTakingOverDoesNotRepublish: the first relay publishes a batch and never
+// marks it; the relay that takes over finds those records at the end of the stream,
+// marks them and publishes only the rest, so every envelope is in the stream once.
+func TestRelayTakingOverDoesNotRepublish(t *testing.T) {
+	b := testBroker(t, BrokerConfig{})
+	spy := newSpyProducer(testProducer(t, b.Addrs()))
+	o := newMemOutbox(spy.isAcked)
+	seq := map[string]int64{}
+	addRecords(t, o, seq, 100)
+
+	first := NewRelay(RelayConfig{Outbox: noMarkOutbox{o}, Producer: spy, Logger: zaptest.NewLogger(t), BatchSize: 64})
+	stop := runInBackground(t, first.Run)
+	waitFor(t, 15*time.Second, "the first relay to publish a batch", func() bool { sends, _ := spy.stats(); return sends >= 1 })
+	stop()
+	if _, published := o.counts(); published != 0 {
+		t.Fatalf("%d records marked by a relay that cannot mark", published)
+	}
+	if storedRecords(b) == 0 {
+		t.Fatal("the first relay published nothing")
+	}
+
+	tail, err := NewTail(b.Addrs(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tail.Close()
+	second := NewRelay(RelayConfig{Outbox: o, Producer: spy, Logger: zaptest.NewLogger(t), BatchSize: 64, Tail: tail})
+	runInBackground(t, second.Run)
+	waitFor(t, 15*time.Second, "every record to be marked", func() bool { _, p := o.counts(); return p == 100 })
+	checkStream(t, b, o)
+}
