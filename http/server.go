@@ -143,8 +143,11 @@ func New(cfg Config) (*Server, error) {
 		CaseSensitive:         true,
 		BodyLimit:             cfg.BodyLimit,
 		ReadBufferSize:        4 << 10,
-		IdleTimeout:           2 * time.Minute,
-		ErrorHandler:          s.handleError,
+		// Releases a connection's request buffers whenever nothing is buffered, so that
+		// an idle keep-alive connection, and a websocket once upgraded, hold none.
+		ReduceMemoryUsage: true,
+		IdleTimeout:       2 * time.Minute,
+		ErrorHandler:      s.handleError,
 	})
 	s.app.Use(s.observe)
 	s.routes()

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	fws "github.com/fasthttp/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
@@ -314,11 +313,7 @@ func (h *TraceHub) dispatch(t actors.Trace) {
 		h.log.Error("encode trace", zap.String("type", t.Type), zap.Error(err))
 		return
 	}
-	msg, err := fws.NewPreparedMessage(fws.TextMessage, raw)
-	if err != nil {
-		h.log.Error("prepare trace", zap.Error(err))
-		return
-	}
+	msg := newTextFrame(raw)
 	for _, c := range viewers {
 		c.send(msg)
 	}

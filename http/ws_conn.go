@@ -15,19 +15,29 @@ import (
 // the shared counter, so that thousands of writers do not contend on one cache line.
 const sentFlushEvery = 64
 
+// maxSpareBatch is the largest batch slice a writer keeps for the next batch; larger
+// ones (a burst) are dropped so that an idle connection holds next to nothing.
+const maxSpareBatch = 8
+
 // wsConn is one client connection. Its writer goroutine is the only one that writes
-// data frames; everybody else queues prepared messages with send, which never blocks.
-// Its reader runs on the connection's own goroutine and only watches for pongs, the
+// data frames; everybody else queues frames with send, which never blocks. The writer
+// takes everything queued at once and hands it to the kernel in one write, so a
+// connection that falls behind catches up with fewer system calls, not more. Its reader
+// runs on the connection's own goroutine and only watches for pings, pongs, the
 // client's close and silence.
 //
-// Lock order: EventFeed.mu, then eventSub.mu, then whatever send and close touch
-// (channels and the once); wsEndpoint.mu and deadlineMu are taken alone.
+// Lock order: eventHub.mu, then qmu, then whatever close touches (channels and the
+// once); wsEndpoint.mu and deadlineMu are taken alone.
 type wsConn struct {
 	ws         *websocket.Conn
+	raw        net.Conn // the socket under ws; the writer writes data frames to it directly
 	cfg        *WSConfig
 	metrics    *endpointMetrics
 	dropOldest bool
-	out        chan *fws.PreparedMessage
+
+	qmu   sync.Mutex
+	queue []*wsFrame    // waiting for the writer, oldest first
+	wake  chan struct{} // capacity 1: something was queued
 
 	// ctx ends when the connection is closing, for the work done on its behalf.
 	ctx    context.Context
@@ -43,55 +53,79 @@ type wsConn struct {
 	deadlineMu sync.Mutex
 	finishing  bool
 
-	sent int // writer goroutine only
+	sent     int       // writer goroutine only
+	deadline time.Time // writer goroutine only: the data writes' deadline
 }
 
 func newWSConn(ws *websocket.Conn, e *wsEndpoint) *wsConn {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &wsConn{
 		ws:         ws,
+		raw:        rawConn(ws.NetConn()),
 		cfg:        &e.cfg,
 		metrics:    e.metrics,
 		dropOldest: e.dropOldest,
-		out:        make(chan *fws.PreparedMessage, e.cfg.SendBuffer),
+		wake:       make(chan struct{}, 1),
 		ctx:        ctx,
 		cancel:     cancel,
 		stop:       make(chan struct{}),
 	}
 }
 
-// send queues m without blocking and reports whether it was queued. When the buffer is
-// full, a fan's connection is closed as too slow; a visualizer drops its oldest message
-// to make room.
-func (c *wsConn) send(m *fws.PreparedMessage) bool {
+// rawConn unwraps fasthttp's hijacked connection, whose Read goes through the request
+// reader but whose writes go straight to the socket, so that a batch of frames can be
+// written with one writev.
+func rawConn(nc net.Conn) net.Conn {
+	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
+		return u.UnsafeConn()
+	}
+	return nc
+}
+
+// send queues m without blocking and reports whether it was queued. When SendBuffer
+// frames are already waiting, a fan's connection is closed as too slow; a visualizer
+// drops its oldest frame to make room.
+func (c *wsConn) send(m *wsFrame) bool {
 	select {
 	case <-c.stop:
 		return false
 	default:
 	}
-	select {
-	case c.out <- m:
-		return true
-	default:
-	}
-	if !c.dropOldest {
-		if c.close(websocket.ClosePolicyViolation, "too slow") {
-			c.metrics.slow.Inc()
+	c.qmu.Lock()
+	if len(c.queue) >= c.cfg.SendBuffer {
+		if !c.dropOldest {
+			c.qmu.Unlock()
+			if c.close(websocket.ClosePolicyViolation, "too slow") {
+				c.metrics.slow.Inc()
+			}
+			return false
 		}
-		return false
-	}
-	select {
-	case <-c.out:
+		if len(c.queue) == 0 {
+			c.qmu.Unlock()
+			c.metrics.dropped.Inc()
+			return false
+		}
+		n := copy(c.queue, c.queue[1:])
+		c.queue[n] = nil
+		c.queue = c.queue[:n]
 		c.metrics.dropped.Inc()
+	}
+	c.queue = append(c.queue, m)
+	c.qmu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
 	default:
 	}
-	select {
-	case c.out <- m:
-		return true
-	default:
-		c.metrics.dropped.Inc()
-		return false
-	}
+	return true
+}
+
+// take returns everything queued and leaves spare (emptied) in its place.
+func (c *wsConn) take(spare []*wsFrame) []*wsFrame {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	batch := c.queue
+	c.queue = spare
+	return batch
 }
 
 // close asks the writer to send a close frame with code and reason and end the
@@ -117,12 +151,14 @@ func (c *wsConn) closed() bool {
 	}
 }
 
-// writeLoop writes queued messages and pings until the connection closes, then sends
+// writeLoop writes queued frames and pings until the connection closes, then sends
 // the close frame. It closes done when it returns.
 func (c *wsConn) writeLoop(done chan<- struct{}) {
 	defer close(done)
 	ping := time.NewTicker(c.cfg.PingInterval)
 	defer ping.Stop()
+	var spare []*wsFrame
+	var bufs net.Buffers
 	for {
 		// A closing connection writes nothing more, however much is queued.
 		select {
@@ -135,13 +171,22 @@ func (c *wsConn) writeLoop(done chan<- struct{}) {
 		case <-c.stop:
 			c.sendClose()
 			return
-		case m := <-c.out:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteWait))
-			if err := c.ws.WritePreparedMessage(m); err != nil {
+		case <-c.wake:
+			batch := c.take(spare)
+			if len(batch) == 0 {
+				spare = batch
+				continue
+			}
+			if err := c.writeFrames(batch, &bufs); err != nil {
 				c.writeFailed()
 				return
 			}
-			c.countSent()
+			c.countSent(len(batch))
+			clear(batch)
+			spare = nil
+			if cap(batch) <= maxSpareBatch {
+				spare = batch[:0]
+			}
 		case <-ping.C:
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.cfg.WriteWait)); err != nil {
 				c.writeFailed()
@@ -150,6 +195,34 @@ func (c *wsConn) writeLoop(done chan<- struct{}) {
 			c.flushCounts()
 		}
 	}
+}
+
+// writeFrames writes batch, in order, with one system call when the socket allows it.
+// bufs is the writer's scratch list, kept between batches.
+func (c *wsConn) writeFrames(batch []*wsFrame, bufs *net.Buffers) error {
+	// Moving a socket's deadline costs a timer update; ten thousand sockets written for
+	// every delta make that add up, so it moves only once half of WriteWait is used.
+	if now := time.Now(); c.deadline.Sub(now) < c.cfg.WriteWait/2 {
+		c.deadline = now.Add(c.cfg.WriteWait)
+		_ = c.raw.SetWriteDeadline(c.deadline)
+	}
+	if len(batch) == 1 {
+		_, err := c.raw.Write(batch[0].data)
+		return err
+	}
+	list := (*bufs)[:0]
+	for _, f := range batch {
+		list = append(list, f.data)
+	}
+	*bufs = list
+	// WriteTo consumes its receiver, so it gets a copy of the slice header; the entries
+	// it has written are cleared as it goes.
+	_, err := list.WriteTo(c.raw)
+	clear((*bufs)[:cap(*bufs)])
+	if cap(*bufs) > maxSpareBatch {
+		*bufs = nil
+	}
+	return err
 }
 
 // sendClose writes the close frame and gives the client CloseGrace to answer it
@@ -192,6 +265,20 @@ func (c *wsConn) extendRead() error {
 func (c *wsConn) readLoop() {
 	c.ws.SetReadLimit(wsReadLimit)
 	c.ws.SetPongHandler(func(string) error { return c.extendRead() })
+	// Pings are answered at once, like the library does, but within WriteWait.
+	c.ws.SetPingHandler(func(data string) error {
+		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.cfg.WriteWait))
+		if err != nil && !errors.Is(err, fws.ErrCloseSent) {
+			return err
+		}
+		return c.extendRead()
+	})
+	// The client's close is answered by the writer, after the frames it is writing, so
+	// that no data frame follows the close frame.
+	c.ws.SetCloseHandler(func(int, string) error {
+		c.close(websocket.CloseNormalClosure, "")
+		return nil
+	})
 	if err := c.extendRead(); err != nil {
 		c.close(websocket.CloseAbnormalClosure, "connection lost")
 		return
@@ -228,8 +315,8 @@ func (c *wsConn) readFailed(err error) {
 	}
 }
 
-func (c *wsConn) countSent() {
-	c.sent++
+func (c *wsConn) countSent(n int) {
+	c.sent += n
 	if c.sent >= sentFlushEvery {
 		c.flushCounts()
 	}

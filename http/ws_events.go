@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,13 +15,9 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// DefaultSnapshotTimeout bounds the seat-map reads of one subscriber's snapshot.
+// DefaultSnapshotTimeout bounds how long a subscriber waits for its snapshot, and one
+// read of an event's seat maps.
 const DefaultSnapshotTimeout = 10 * time.Second
-
-// pendingPerBuffer is how many send buffers' worth of deltas a subscriber may collect
-// while its snapshot is read; a subscriber that falls further behind before it even
-// starts is closed as too slow.
-const pendingPerBuffer = 4
 
 // localsEventSections is the Fiber local that hands the event's sections from the
 // upgrade request to the websocket session.
@@ -38,8 +33,8 @@ type EventFeedConfig struct {
 	Registerer prometheus.Registerer
 	// WS tunes the connections.
 	WS WSConfig
-	// SnapshotTimeout bounds the seat-map reads of one snapshot; DefaultSnapshotTimeout
-	// when zero.
+	// SnapshotTimeout bounds one read of an event's seat maps, and how long a subscriber
+	// waits for its snapshot; DefaultSnapshotTimeout when zero.
 	SnapshotTimeout time.Duration
 }
 
@@ -47,11 +42,11 @@ type EventFeedConfig struct {
 // event's seat maps, then one message per committed section version after it, in order
 // per section. Publish feeds it the committed versions, whichever node made them.
 //
-// A subscriber is registered before its snapshot is read, and the deltas that arrive
-// meanwhile wait in its pending list. Once the snapshot is queued, every delta whose
-// version the snapshot (or an earlier delta) already covers is dropped, for good: the
-// seat map read may be ahead of the delta stream, never behind the subscription. Gaps
-// are passed on; clients re-fetch when they see one.
+// Each event with subscribers has an eventHub that keeps the event's state in memory,
+// read from the store by its first subscriber and kept current by Publish, so the
+// subscribers that follow share one encoded snapshot instead of reading the store each.
+// Every version the snapshot does not cover follows it; gaps are passed on, and
+// clients re-fetch when they see one.
 type EventFeed struct {
 	cfg      EventFeedConfig
 	log      *zap.Logger
@@ -59,8 +54,12 @@ type EventFeed struct {
 	deltas   prometheus.Counter
 	gaps     prometheus.Counter
 
+	// ctx ends with Close: it stops the seat-map reads under way.
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	mu   sync.RWMutex
-	subs map[string]map[*eventSub]struct{} // by event id
+	hubs map[string]*eventHub // by event id, while it has sessions
 
 	lastMu sync.Mutex
 	last   map[actors.SectionKey]int64 // the newest version Publish saw, per section
@@ -92,11 +91,14 @@ func NewEventFeed(cfg EventFeedConfig) (*EventFeed, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	f := &EventFeed{
-		cfg:  cfg,
-		log:  cfg.Logger,
-		subs: make(map[string]map[*eventSub]struct{}),
-		last: make(map[actors.SectionKey]int64),
+		cfg:    cfg,
+		log:    cfg.Logger,
+		ctx:    ctx,
+		cancel: cancel,
+		hubs:   make(map[string]*eventHub),
+		last:   make(map[actors.SectionKey]int64),
 		deltas: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "ticketblitz", Subsystem: "ws", Name: "section_deltas_total",
 			Help: "Committed section versions the live feed delivered to this node.",
@@ -129,11 +131,16 @@ func (f *EventFeed) Handler() fiber.Handler {
 		if err := f.endpoint.accept(c); err != nil {
 			return err
 		}
-		ev, err := f.cfg.Catalog.GetEvent(c.UserContext(), eventID)
-		if err != nil {
-			return fmt.Errorf("websocket of event %s: %w", eventID, err)
+		// An event with subscribers on this node is known: no need to ask the store.
+		sections, ok := f.liveSections(eventID)
+		if !ok {
+			ev, err := f.cfg.Catalog.GetEvent(c.UserContext(), eventID)
+			if err != nil {
+				return fmt.Errorf("websocket of event %s: %w", eventID, err)
+			}
+			sections = ev.Sections
 		}
-		c.Locals(localsEventSections, eventSections{eventID: eventID, sections: ev.Sections})
+		c.Locals(localsEventSections, eventSections{eventID: eventID, sections: sections})
 		return f.endpoint.upgrade(c)
 	}
 }
@@ -144,16 +151,31 @@ type eventSections struct {
 	sections []actors.Section
 }
 
-// Publish delivers one committed section version to the event's subscribers. It never
-// blocks on a client: a subscriber whose buffer is full is disconnected. Calls for one
-// section must come in version order (they do: one Kafka partition carries a section).
-func (f *EventFeed) Publish(eventID, sectionID string, ch actors.SectionChanged) {
-	f.deltas.Inc()
-	f.noteVersion(actors.SectionKey{EventID: eventID, SectionID: sectionID}, ch.Version)
+// liveSections returns the sections of an event that has a hub.
+func (f *EventFeed) liveSections(eventID string) ([]actors.Section, bool) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	subs := f.subs[eventID]
-	if len(subs) == 0 {
+	h := f.hubs[eventID]
+	if h == nil {
+		return nil, false
+	}
+	return h.sections, true
+}
+
+// Publish delivers one committed section version to the event's subscribers. It never
+// blocks on a client: a subscriber whose buffer is full is disconnected. Calls for one
+// section must come in version order (they do: one Kafka partition carries a section);
+// a version at or below the newest one seen (a feed that resumed a little early) has
+// reached every subscriber already and is dropped.
+func (f *EventFeed) Publish(eventID, sectionID string, ch actors.SectionChanged) {
+	f.deltas.Inc()
+	if !f.noteVersion(actors.SectionKey{EventID: eventID, SectionID: sectionID}, ch.Version) {
+		return
+	}
+	f.mu.RLock()
+	h := f.hubs[eventID]
+	f.mu.RUnlock()
+	if h == nil {
 		return
 	}
 	msg, err := encodeDelta(eventID, sectionID, ch)
@@ -161,34 +183,34 @@ func (f *EventFeed) Publish(eventID, sectionID string, ch actors.SectionChanged)
 		f.log.Error("encode section delta", zap.String("event_id", eventID), zap.String("section_id", sectionID), zap.Error(err))
 		return
 	}
-	d := delta{sectionID: sectionID, version: ch.Version, msg: msg}
-	for s := range subs {
-		s.offer(d)
-	}
+	h.publish(sectionID, ch, msg)
 }
 
-// noteVersion counts the versions that skip ahead of the newest one seen for their
-// section. Versions at or below it (a feed that resumed a little early) are no gap.
-func (f *EventFeed) noteVersion(key actors.SectionKey, version int64) {
+// noteVersion records a section's version and reports whether it is new. It counts the
+// versions that skip ahead of the newest one seen.
+func (f *EventFeed) noteVersion(key actors.SectionKey, version int64) bool {
 	f.lastMu.Lock()
 	defer f.lastMu.Unlock()
 	prev, ok := f.last[key]
+	if ok && version <= prev {
+		return false
+	}
 	if ok && version > prev+1 {
 		f.gaps.Inc()
 		f.log.Debug("section version gap", zap.String("section", key.Identity()), zap.Int64("after", prev), zap.Int64("version", version))
 	}
-	if !ok || version > prev {
-		f.last[key] = version
-	}
+	f.last[key] = version
+	return true
 }
 
-// Subscribers returns how many connections are subscribed to any event.
+// Subscribers returns how many connections are subscribed to any event, the ones
+// still waiting for their snapshot included.
 func (f *EventFeed) Subscribers() int {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	n := 0
-	for _, subs := range f.subs {
-		n += len(subs)
+	for _, h := range f.hubs {
+		n += h.refs
 	}
 	return n
 }
@@ -198,123 +220,71 @@ func (f *EventFeed) Connections() int { return f.endpoint.open() }
 
 // Close disconnects every subscriber ("server shutting down"), refuses new ones and
 // waits for the connections to end, or for ctx.
-func (f *EventFeed) Close(ctx context.Context) error { return f.endpoint.Close(ctx) }
+func (f *EventFeed) Close(ctx context.Context) error {
+	f.cancel()
+	return f.endpoint.Close(ctx)
+}
 
-// session subscribes one connection, queues its snapshot and lets the deltas through.
+// session subscribes one connection: its snapshot, then the deltas after it.
 func (f *EventFeed) session(c *wsConn) func() {
 	ev, ok := c.ws.Locals(localsEventSections).(eventSections)
 	if !ok {
 		c.close(websocket.CloseInternalServerErr, "internal error")
 		return nil
 	}
-	s := &eventSub{conn: c, maxPending: pendingPerBuffer * f.cfg.WS.SendBuffer}
-	f.subscribe(ev.eventID, s)
-	unsubscribe := func() { f.unsubscribe(ev.eventID, s) }
-
+	h := f.attach(ev)
 	ctx, cancel := context.WithTimeout(c.ctx, f.cfg.SnapshotTimeout)
 	defer cancel()
-	snap, versions, err := f.snapshot(ctx, ev)
+	// A read of the seat maps serves everyone waiting, so it does not end with the
+	// connection that happens to make it.
+	loadCtx, cancelLoad := context.WithTimeout(f.ctx, f.cfg.SnapshotTimeout)
+	defer cancelLoad()
+	s, err := h.join(ctx, loadCtx, c)
 	if err != nil {
 		if c.ctx.Err() == nil {
 			f.log.Warn("websocket snapshot failed", zap.String("event_id", ev.eventID), zap.Error(err))
 			c.close(websocket.CloseInternalServerErr, "snapshot unavailable; reconnect")
 		}
-		return unsubscribe
+		return func() { f.detach(h) }
 	}
-	s.goLive(snap, versions)
-	return unsubscribe
+	return func() {
+		h.leave(s)
+		f.detach(h)
+	}
 }
 
-func (f *EventFeed) subscribe(eventID string, s *eventSub) {
+// attach returns the event's hub, made when it has none, counting one more session.
+func (f *EventFeed) attach(ev eventSections) *eventHub {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	subs := f.subs[eventID]
-	if subs == nil {
-		subs = make(map[*eventSub]struct{})
-		f.subs[eventID] = subs
+	h := f.hubs[ev.eventID]
+	if h == nil {
+		h = newEventHub(ev.eventID, ev.sections, f.readSeatMaps)
+		f.hubs[ev.eventID] = h
 	}
-	subs[s] = struct{}{}
+	h.refs++
+	return h
 }
 
-func (f *EventFeed) unsubscribe(eventID string, s *eventSub) {
+// detach counts one session less; the hub of an event left without sessions goes.
+func (f *EventFeed) detach(h *eventHub) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	subs := f.subs[eventID]
-	delete(subs, s)
-	if len(subs) == 0 {
-		delete(f.subs, eventID)
+	h.refs--
+	if h.refs == 0 && f.hubs[h.eventID] == h {
+		delete(f.hubs, h.eventID)
 	}
 }
 
-// snapshot reads every section's committed seat map and encodes the snapshot message.
-func (f *EventFeed) snapshot(ctx context.Context, ev eventSections) (*fws.PreparedMessage, map[string]int64, error) {
-	out := wsSnapshotJSON{Type: "snapshot", EventID: ev.eventID, Sections: make([]any, 0, len(ev.sections))}
-	versions := make(map[string]int64, len(ev.sections))
-	for _, sec := range ev.sections {
-		m, err := f.cfg.Catalog.SeatMap(ctx, ev.eventID, sec.ID)
+// readSeatMaps reads every section's committed seat map, in the order of sections.
+func (f *EventFeed) readSeatMaps(ctx context.Context, eventID string, sections []actors.Section) ([]actors.SeatMap, error) {
+	maps := make([]actors.SeatMap, 0, len(sections))
+	for _, sec := range sections {
+		m, err := f.cfg.Catalog.SeatMap(ctx, eventID, sec.ID)
 		if err != nil {
-			return nil, nil, fmt.Errorf("seat map of %s/%s: %w", ev.eventID, sec.ID, err)
+			return nil, fmt.Errorf("seat map of %s/%s: %w", eventID, sec.ID, err)
 		}
-		versions[sec.ID] = m.Version
-		out.Sections = append(out.Sections, toSnapshotSection(m))
+		maps = append(maps, m)
 	}
-	msg, err := prepareJSON(out)
-	return msg, versions, err
-}
-
-// delta is one committed section version, encoded once for every subscriber.
-type delta struct {
-	sectionID string
-	version   int64
-	msg       *fws.PreparedMessage
-}
-
-// eventSub is one subscriber of an event.
-type eventSub struct {
-	conn       *wsConn
-	maxPending int
-
-	mu      sync.Mutex
-	live    bool
-	pending []delta
-	sent    map[string]int64 // per section: the newest version the client has
-}
-
-// offer passes d on, or keeps it while the snapshot is being read.
-func (s *eventSub) offer(d delta) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.live {
-		s.deliver(d)
-		return
-	}
-	if len(s.pending) >= s.maxPending {
-		if s.conn.close(websocket.ClosePolicyViolation, "too slow") {
-			s.conn.metrics.slow.Inc()
-		}
-		return
-	}
-	s.pending = append(s.pending, d)
-}
-
-// goLive queues the snapshot, then the pending deltas it does not already cover.
-func (s *eventSub) goLive(snapshot *fws.PreparedMessage, versions map[string]int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sent = versions
-	s.conn.send(snapshot)
-	for _, d := range s.pending {
-		s.deliver(d)
-	}
-	s.pending = nil
-	s.live = true
-}
-
-// deliver queues d unless the client already has its version. s.mu is held.
-func (s *eventSub) deliver(d delta) {
-	if v, ok := s.sent[d.sectionID]; ok && d.version <= v {
-		return
-	}
-	s.sent[d.sectionID] = d.version
-	s.conn.send(d.msg)
+	return maps, nil
 }

@@ -377,3 +377,20 @@ func seatIDs(n int) []string {
 	}
 	return out
 }
+
+// snapshotVersions returns the version of each section of a snapshot message.
+func snapshotVersions(t *testing.T, snap wsMsg) map[string]int64 {
+	t.Helper()
+	var secs []struct {
+		SectionID string `json:"section_id"`
+		Version   int64  `json:"version"`
+	}
+	if err := json.Unmarshal(snap.Sections, &secs); err != nil {
+		t.Fatalf("snapshot sections %s: %v", snap.Sections, err)
+	}
+	out := make(map[string]int64, len(secs))
+	for _, s := range secs {
+		out[s.SectionID] = s.Version
+	}
+	return out
+}

@@ -51,10 +51,10 @@ func TestWebsocketCyclesLeakNothing(t *testing.T) {
 		t.Fatalf("%d subscribers left after every connection ended", n)
 	}
 	le.feed.mu.RLock()
-	events := len(le.feed.subs)
+	events := len(le.feed.hubs)
 	le.feed.mu.RUnlock()
 	if events != 0 {
-		t.Fatalf("the subscriber map still has %d events", events)
+		t.Fatalf("the hub map still has %d events", events)
 	}
 	const slack = 10 // fasthttp's idle workers come and go
 	var now int

@@ -1,11 +1,6 @@
 package http
 
 import (
-	"encoding/json"
-	"fmt"
-
-	fws "github.com/fasthttp/websocket"
-
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
@@ -57,23 +52,8 @@ type wsCapacityDeltaJSON struct {
 	Sold      int    `json:"sold"`
 }
 
-func toSnapshotSection(m actors.SeatMap) any {
-	if m.Kind == actors.KindGeneralAdmission {
-		return wsCapacitySectionJSON{
-			SectionID: m.SectionID, Kind: string(m.Kind), Version: m.Version,
-			Capacity: m.Capacity, Available: m.Available, Held: m.Held, Sold: m.Sold,
-		}
-	}
-	out := wsReservedSectionJSON{SectionID: m.SectionID, Kind: string(actors.KindReserved), Version: m.Version,
-		Seats: make([]wsSeatJSON, 0, len(m.Seats))}
-	for _, st := range m.Seats {
-		out.Seats = append(out.Seats, wsSeatJSON{ID: st.ID, Status: string(st.Status)})
-	}
-	return out
-}
-
 // encodeDelta encodes a committed version as the "seats" or "capacity" message.
-func encodeDelta(eventID, sectionID string, ch actors.SectionChanged) (*fws.PreparedMessage, error) {
+func encodeDelta(eventID, sectionID string, ch actors.SectionChanged) (*wsFrame, error) {
 	if ch.Kind == actors.KindGeneralAdmission {
 		return prepareJSON(wsCapacityDeltaJSON{
 			Type: "capacity", EventID: eventID, SectionID: sectionID, Version: ch.Version,
@@ -86,17 +66,4 @@ func encodeDelta(eventID, sectionID string, ch actors.SectionChanged) (*fws.Prep
 		out.Changes = append(out.Changes, wsSeatJSON{ID: c.ID, Status: string(c.Status)})
 	}
 	return prepareJSON(out)
-}
-
-// prepareJSON encodes v once as a text frame that any number of connections can write.
-func prepareJSON(v any) (*fws.PreparedMessage, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("encode websocket message: %w", err)
-	}
-	msg, err := fws.NewPreparedMessage(fws.TextMessage, raw)
-	if err != nil {
-		return nil, fmt.Errorf("prepare websocket message: %w", err)
-	}
-	return msg, nil
 }

@@ -29,6 +29,9 @@ const (
 // nothing but control frames, so anything large is misbehaviour.
 const wsReadLimit = 4 << 10
 
+// wsReadBufferSize is each connection's read buffer.
+const wsReadBufferSize = 256
+
 // WSConfig tunes the connections of one websocket endpoint. The zero value works.
 type WSConfig struct {
 	// MaxConnections caps the endpoint's open connections; upgrades beyond it are
@@ -44,7 +47,8 @@ type WSConfig struct {
 	// PongWait is how long a client may stay silent (no pong, no message) before the
 	// server closes it; it must exceed PingInterval. DefaultWSPongWait when zero.
 	PongWait time.Duration
-	// WriteWait bounds each write to a client, the close frame included.
+	// WriteWait bounds each write to a client, the close frame included: a data write
+	// has between half of it and all of it (the deadline moves once half is used).
 	// DefaultWSWriteWait when zero.
 	WriteWait time.Duration
 	// CloseGrace is how long the server waits for the client's reply to its close
@@ -130,10 +134,13 @@ func newWSEndpoint(name string, cfg WSConfig, log *zap.Logger, m *wsMetrics, dro
 	}
 	e.upgrade = websocket.New(e.serve, websocket.Config{
 		HandshakeTimeout: cfg.WriteWait,
-		ReadBufferSize:   1 << 10,
-		WriteBufferSize:  4 << 10,
-		// Messages go out as prepared frames, which bypass the write buffer; a pool keeps
-		// idle connections from holding one each.
+		// Clients send only control frames (at most 125 bytes of payload, the library's
+		// minimum), so a small read buffer does.
+		ReadBufferSize:  wsReadBufferSize,
+		WriteBufferSize: 4 << 10,
+		// Messages go out as encoded frames written to the socket by the connection's
+		// writer, which bypass the write buffer; a pool keeps idle connections from
+		// holding one each.
 		WriteBufferPool: &sync.Pool{},
 		RecoverHandler:  e.recoverPanic,
 	})

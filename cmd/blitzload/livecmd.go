@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +30,8 @@ func runLive(ctx context.Context, args []string, getenv func(string) string, std
 		return d
 	}
 	c := livebench.Config{}
-	var subs, benchFile, jsonOut string
+	var subs, rates, benchFile, jsonOut string
+	var fanout float64
 	var noWrite bool
 	fs.StringVar(&c.Target, "target", "", "measure this running server instead of starting one per subscriber count")
 	fs.IntVar(&c.PID, "pid", 0, "with --target: the server's process id, for its memory and CPU")
@@ -38,7 +40,9 @@ func runLive(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&c.RedisURL, "redis-url", envOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	fs.StringVar(&c.JWTSecret, "jwt-secret", envOr("TICKETBLITZ_JWT_SECRET", api.DevSecret), "the server's HS256 secret, to mint tokens")
 	fs.StringVar(&subs, "subscribers", "1000", "idle websocket subscribers; a comma-separated list runs each on a fresh server")
-	fs.Float64Var(&c.Rate, "rate", 500, "decisions (holds + releases) per second")
+	fs.StringVar(&rates, "rate", "", "paced decisions (holds + releases) per second, one per subscriber count (the last repeats); default: --fanout ÷ subscribers, at most 500")
+	fs.Float64Var(&fanout, "fanout", 40000, "without --rate: the messages/s to ask of the fan-out (at most one version per decision, each to every subscriber)")
+	fs.IntVar(&c.DialConcurrency, "dial-concurrency", 128, "subscribers connecting at once")
 	fs.DurationVar(&c.Duration, "duration", 15*time.Second, "how long the load runs (and the baseline with no subscriber)")
 	fs.IntVar(&c.Fans, "fans", 16, "fans driving the load, each its own user and connection")
 	fs.IntVar(&c.Seats, "seats", 2000, "seats of the reserved section")
@@ -46,6 +50,8 @@ func runLive(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&benchFile, "benchmarks-file", "", "markdown file to write the section into (default BENCHMARKS.md at the module root)")
 	fs.BoolVar(&noWrite, "no-write", false, "print the table but do not write the benchmarks file")
 	fs.StringVar(&jsonOut, "json", "", "write the results as JSON to this file")
+	var cpuProfile string
+	fs.StringVar(&cpuProfile, "cpu-profile", "", "write this process's CPU profile (load and subscribers) to this file")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -59,8 +65,21 @@ func runLive(ctx context.Context, args []string, getenv func(string) string, std
 	if c.Subscribers, err = parseCounts(subs); err != nil {
 		return fmt.Errorf("%w: --subscribers: %v", errUsage, err)
 	}
-	if c.Rate <= 0 || c.Duration <= 0 || c.Fans < 1 || c.Seats < c.Fans {
-		return fmt.Errorf("%w: rate and duration must be positive, fans at least 1 and seats at least fans", errUsage)
+	switch {
+	case rates != "":
+		if c.Rates, err = parseRates(rates); err != nil {
+			return fmt.Errorf("%w: --rate: %v", errUsage, err)
+		}
+	case fanout > 0:
+		c.Rates = autoRates(c.Subscribers, fanout)
+	default:
+		return fmt.Errorf("%w: --fanout must be positive", errUsage)
+	}
+	if len(c.Rates) > len(c.Subscribers) {
+		return fmt.Errorf("%w: --rate gives %d rates for %d subscriber counts", errUsage, len(c.Rates), len(c.Subscribers))
+	}
+	if c.Duration <= 0 || c.Fans < 1 || c.Seats < c.Fans || c.DialConcurrency < 1 {
+		return fmt.Errorf("%w: duration must be positive, fans and dial concurrency at least 1 and seats at least fans", errUsage)
 	}
 	wd, err := os.Getwd()
 	if err != nil {
@@ -84,6 +103,13 @@ func runLive(ctx context.Context, args []string, getenv func(string) string, std
 	c.Limit, c.Out = limit, stderr
 	c.Command = commandLine(append([]string{"live"}, args...))
 	fmt.Fprintf(stderr, "live: %s; %s\n", livebench.ReadMachineLine(), limit)
+	if cpuProfile != "" {
+		stop, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			return fmt.Errorf("live: %w", err)
+		}
+		defer stop()
+	}
 	res, runErr := livebench.Run(ctx, c)
 	if res != nil {
 		fmt.Fprint(stdout, livebench.Text(res))
@@ -121,4 +147,54 @@ func parseCounts(s string) ([]int, error) {
 		return nil, fmt.Errorf("no count in %q", s)
 	}
 	return out, nil
+}
+
+// parseRates reads a comma-separated list of positive rates.
+func parseRates(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%q is not a positive rate", f)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no rate in %q", s)
+	}
+	return out, nil
+}
+
+// maxAutoRate caps the decisions/s autoRates picks, for small subscriber counts.
+const maxAutoRate = 500
+
+// autoRates picks, for each subscriber count, the decisions/s whose fan-out is at most
+// fanout messages/s: a decision makes at most one version, and each version goes to
+// every subscriber.
+func autoRates(counts []int, fanout float64) []float64 {
+	out := make([]float64, len(counts))
+	for i, n := range counts {
+		out[i] = min(maxAutoRate, fanout/float64(max(n, 1)))
+	}
+	return out
+}
+
+// startCPUProfile profiles this process into path until the returned stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

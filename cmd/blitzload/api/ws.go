@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -49,8 +50,14 @@ type Subscription struct {
 // Subscribe opens /ws/events/{event_id}. A refused upgrade wraps
 // ErrWebSocketsUnavailable with the status the server answered.
 func Subscribe(ctx context.Context, base, eventID string, timeout time.Duration) (*Subscription, error) {
+	return SubscribeBuffered(ctx, base, eventID, timeout, 16<<10)
+}
+
+// SubscribeBuffered is Subscribe with a read buffer of readBuffer bytes, for clients
+// that hold thousands of subscriptions.
+func SubscribeBuffered(ctx context.Context, base, eventID string, timeout time.Duration, readBuffer int) (*Subscription, error) {
 	u := strings.Replace(strings.TrimRight(base, "/"), "http", "ws", 1) + "/ws/events/" + esc(eventID)
-	d := websocket.Dialer{HandshakeTimeout: timeout, ReadBufferSize: 16 << 10, WriteBufferSize: 1 << 10}
+	d := websocket.Dialer{HandshakeTimeout: timeout, ReadBufferSize: readBuffer, WriteBufferSize: 256}
 	conn, resp, err := d.DialContext(ctx, u, nil)
 	if err != nil {
 		if resp != nil {
@@ -78,6 +85,38 @@ func (s *Subscription) Next(deadline time.Time) (WSMessage, time.Time, error) {
 		return WSMessage{}, at, fmt.Errorf("websocket message: %w", err)
 	}
 	return m, at, nil
+}
+
+// SetReadDeadline sets the deadline of the reads that follow.
+func (s *Subscription) SetReadDeadline(t time.Time) error {
+	if err := s.conn.SetReadDeadline(t); err != nil {
+		return fmt.Errorf("websocket deadline: %w", err)
+	}
+	return nil
+}
+
+// NextRaw reads one message into buf (reusing its memory) without decoding it, and
+// returns it with its arrival time: for clients that decode only what they need.
+func (s *Subscription) NextRaw(buf []byte) ([]byte, time.Time, error) {
+	_, r, err := s.conn.NextReader()
+	at := time.Now()
+	if err != nil {
+		return buf[:0], at, fmt.Errorf("websocket read: %w", err)
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, at, nil
+		}
+		if err != nil {
+			return buf, at, fmt.Errorf("websocket read: %w", err)
+		}
+	}
 }
 
 // Close closes the connection.

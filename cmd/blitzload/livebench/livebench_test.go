@@ -141,3 +141,17 @@ func TestRunResultDerived(t *testing.T) {
 		t.Errorf("fan-out CPU per 1,000 msgs/s = %v, want 0.002", got)
 	}
 }
+
+func TestSpreadCountsOnlyVersionsEverySubscriberGot(t *testing.T) {
+	ms := int64(time.Millisecond)
+	arrivals := [][]arrival{
+		{{version: 5, at: 100 * ms}, {version: 6, at: 200 * ms}, {version: 7, at: 300 * ms}},
+		{{version: 5, at: 110 * ms}, {version: 6, at: 240 * ms}},
+		{{version: 5, at: 130 * ms}, {version: 6, at: 201 * ms}, {version: 7, at: 900 * ms}},
+	}
+	s := Spread(arrivals)
+	// Version 7 reached two of three subscribers: left out. 5 spread 30 ms, 6 40 ms.
+	if s.Count != 2 || s.Max < 39.9 || s.Max > 40.1 || s.P50 < 29.9 || s.P50 > 30.1 {
+		t.Fatalf("spread %+v, want 2 versions, p50 30 ms, max 40 ms", s)
+	}
+}

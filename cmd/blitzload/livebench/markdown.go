@@ -48,15 +48,26 @@ func tableRows(runs []RunResult) [][]string {
 		{"server RSS before → after, idle", func(r RunResult) string { return kib(r.RSSBefore) + " → " + kib(r.RSSAfter) }},
 		{"**memory per idle connection (ΔRSS / subscribers)**", func(r RunResult) string { return cell("%.1f KiB", r.RSSPerConn()) }},
 		{"Go heap in use per idle connection", func(r RunResult) string { return cell("%.1f KiB", r.HeapPerConn()) }},
-		{"decisions/s achieved (holds + releases)", func(r RunResult) string { return fmt.Sprintf("%.0f", r.Load.DecisionsPerSec) }},
-		{"section versions (deltas)/s", func(r RunResult) string { return fmt.Sprintf("%.0f", r.DeltasPerSec()) }},
-		{"messages delivered/s (all subscribers)", func(r RunResult) string { return fmt.Sprintf("%.0f", r.DeliveredPerSec()) }},
+		{"decisions/s paced (holds + releases)", func(r RunResult) string { return fmt.Sprintf("%.0f", r.Rate) }},
+		{"decisions/s achieved", func(r RunResult) string { return fmt.Sprintf("%.0f", r.Load.DecisionsPerSec) }},
+		{"section versions (deltas)/s", func(r RunResult) string { return fmt.Sprintf("%.1f", r.DeltasPerSec()) }},
+		{"fan-out due (versions/s × subscribers), msgs/s", func(r RunResult) string { return fmt.Sprintf("%.0f", r.DuePerSec()) }},
+		{"**fan-out delivered (all subscribers), msgs/s**", func(r RunResult) string { return fmt.Sprintf("%.0f", r.DeliveredPerSec()) }},
+		{"**kept up?**", func(r RunResult) string {
+			if why := r.Saturation(); why != "" {
+				return "no, saturated: " + why
+			}
+			return "yes"
+		}},
 		{"held deliveries measured", func(r RunResult) string { return fmt.Sprintf("%d", r.Delivery.Count) }},
 		{"**201 → delta p50**", func(r RunResult) string { return fmt.Sprintf("%.2f ms", r.Delivery.P50) }},
 		{"201 → delta p90", func(r RunResult) string { return fmt.Sprintf("%.2f ms", r.Delivery.P90) }},
 		{"**201 → delta p99**", func(r RunResult) string { return fmt.Sprintf("%.2f ms", r.Delivery.P99) }},
 		{"201 → delta p99.9", func(r RunResult) string { return fmt.Sprintf("%.2f ms", r.Delivery.P999) }},
 		{"**201 → delta max**", func(r RunResult) string { return fmt.Sprintf("%.2f ms", r.Delivery.Max) }},
+		{"one fan-out, first → last subscriber's copy, p50 / p99 / max", func(r RunResult) string {
+			return fmt.Sprintf("%.2f / %.2f / %.2f ms", r.Spread.P50, r.Spread.P99, r.Spread.Max)
+		}},
 		{"deltas that beat their 201 (counted as 0 ms)", func(r RunResult) string { return fmt.Sprintf("%d", r.Delivery.Early) }},
 		{"gaps / duplicates / unmatched held changes", func(r RunResult) string {
 			return fmt.Sprintf("%d / %d / %d", r.Gaps, r.Duplicates, r.Unmatched)
@@ -95,11 +106,11 @@ func Markdown(res *Result) string {
 	fmt.Fprintf(&b, "Written by `blitzload live` on %s (took %s).\n\n", res.Started.UTC().Format("2006-01-02 15:04 MST"), res.Ended.Sub(res.Started).Round(1e9))
 	fmt.Fprintf(&b, "- Machine: %s.\n", res.Machine)
 	fmt.Fprintf(&b, "- Command: `%s`\n", res.Command)
-	fmt.Fprintf(&b, "- Each column is a fresh actor-strategy server (fresh database, single node, in-process Kafka broker) with one %s-seat reserved section. S idle subscribers open `/ws/events/{event_id}` and read the snapshot; the server's VmRSS is read before they connect and after they sat idle for %s. Then %d fans, each its own user and connection, drive a paced %.0f decisions/s (hold best-available 1 seat, then release it) for %s.\n",
-		thousands(c.Seats), c.Idle, c.Fans, c.Rate, c.Duration)
+	fmt.Fprintf(&b, "- Each column is a fresh actor-strategy server (fresh database, single node, in-process Kafka broker) with one %s-seat reserved section. S idle subscribers open `/ws/events/{event_id}` and read the snapshot; the server's VmRSS is read before they connect and after they sat idle for %s. Then %d fans, each its own user and connection, drive the paced decisions/s of the column (hold best-available 1 seat, then release it) for %s. Every committed version goes to every subscriber, so the rate is chosen per subscriber count (`--rate`, one per count; by default `--fanout` messages/s, 40,000, divided by the count, at most 500) to ask every column for about the same fan-out; a column that could not keep up says so (subscribers still behind 30 s after the load, deliveries missing, or decisions well below the pace).\n",
+		thousands(c.Seats), c.Idle, c.Fans, c.Duration)
 	b.WriteString("- Latency matching: a seat is held again only after its previous hold was released, and the load records each 201 before releasing, so the n-th time a seat turns `held` in the version stream is the n-th 201 for that seat. Every subscriber measures, for every held change, its delta's arrival minus that 201's arrival (HDR histogram over subscribers × held changes). The commit happens before the 201 is sent, so this underestimates commit-to-delivery by the commit → 201 gap; a delta that beats its 201 is counted as 0 ms and reported.\n")
 	b.WriteString("- CPU: the server's utime+stime from `/proc/PID/stat` over the load, per wall second. It includes the hold/release load itself (HTTP, actor, group commits, outbox relay, Kafka, the live feed's consumer), so the same load is also run on the same server with no subscriber (on another event, before the subscribers connect); the difference is the fan-out. Both are divided by the delivered messages/s ÷ 1,000.\n")
-	b.WriteString("- The load client, its subscribers, PostgreSQL, Redis and the server share the machine's CPUs.\n\n")
+	fmt.Fprintf(&b, "- The load client, its subscribers (one process, %d dialling at a time, each message scanned for its section, version and held seats rather than decoded), PostgreSQL, Redis and the server share the machine's CPUs.\n\n", c.DialConcurrency)
 	b.WriteString("| measure |")
 	for _, r := range res.Runs {
 		fmt.Fprintf(&b, " %s subscribers |", thousands(r.Subscribers))

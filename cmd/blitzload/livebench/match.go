@@ -134,6 +134,8 @@ type Tracker struct {
 	started bool
 	held    map[string]int32
 	pending []pending
+	// arrivals records when each version arrived, for the fan-out spread.
+	arrivals []arrival
 
 	// Messages, Gaps and Duplicates count deltas, versions skipped over and versions
 	// seen again.
@@ -163,6 +165,7 @@ func (t *Tracker) Delta(v int64, heldSeats []string, at time.Time) {
 		t.Gaps++
 	}
 	t.version = v
+	t.arrivals = append(t.arrivals, arrival{version: v, at: at.UnixNano()})
 	for _, seat := range heldSeats {
 		t.held[seat]++
 		n := t.held[seat]

@@ -2,6 +2,8 @@ package livebench
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/bench"
@@ -50,6 +52,8 @@ type RunResult struct {
 	// Messages is deltas received over all subscribers during the load.
 	Messages, Gaps, Duplicates, Unmatched int64
 	Delivery                              Summary
+	// Spread is, per version, the first subscriber's arrival to the last one's.
+	Spread Summary `json:"spread"`
 }
 
 // RSSPerConn is the RSS growth per connected idle subscriber in KiB (-1: unknown).
@@ -82,6 +86,42 @@ func (r RunResult) DeliveredPerSec() float64 {
 		return 0
 	}
 	return float64(r.Messages) / r.Load.Seconds
+}
+
+// DuePerSec is the fan-out the load asked for: every version during the load to every
+// connected subscriber, per second of load.
+func (r RunResult) DuePerSec() float64 {
+	if r.Load.Seconds <= 0 {
+		return 0
+	}
+	return float64(r.FinalVersion-r.StartVersion) * float64(r.Connected) / r.Load.Seconds
+}
+
+// DeliveredShare is the messages the subscribers received over the ones due (-1:
+// nothing was due).
+func (r RunResult) DeliveredShare() float64 {
+	due := float64(r.FinalVersion-r.StartVersion) * float64(r.Connected)
+	if due <= 0 {
+		return -1
+	}
+	return float64(r.Messages) / due
+}
+
+// Saturation says why the run did not keep up, or "" when it did: subscribers still
+// behind 30 s after the load, deliveries missing, or a decision rate well below the one
+// asked for.
+func (r RunResult) Saturation() string {
+	var why []string
+	if r.Behind > 0 {
+		why = append(why, fmt.Sprintf("%d subscribers behind", r.Behind))
+	}
+	if sh := r.DeliveredShare(); sh >= 0 && sh < 0.99 {
+		why = append(why, fmt.Sprintf("%.0f%% of the fan-out delivered", 100*sh))
+	}
+	if r.Rate > 0 && r.Load.DecisionsPerSec < 0.9*r.Rate {
+		why = append(why, fmt.Sprintf("%.0f of %.0f decisions/s", r.Load.DecisionsPerSec, r.Rate))
+	}
+	return strings.Join(why, "; ")
 }
 
 // FanoutCPUPerSec is the server CPU the subscribers added to the same load (-1: unknown).

@@ -27,12 +27,17 @@ type Config struct {
 	JWTSecret                                   string
 	// Subscribers lists the subscriber counts to run, each on a fresh server.
 	Subscribers []int
-	Rate        float64
-	Duration    time.Duration
-	Fans        int
-	Seats       int
+	// Rates are the paced decisions/s, one per subscriber count, or one for all: every
+	// version reaches every subscriber, so a count ten times larger needs a rate about
+	// ten times smaller to ask the machine for the same fan-out.
+	Rates    []float64
+	Duration time.Duration
+	Fans     int
+	Seats    int
 	// Idle is how long the subscribers sit idle before the memory is read.
 	Idle time.Duration
+	// DialConcurrency bounds the subscribers connecting at once.
+	DialConcurrency int
 	// BenchFile is written when not empty.
 	BenchFile string
 	Command   string
@@ -55,8 +60,8 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 	}
 	var failed []error
-	for _, n := range c.Subscribers {
-		r := runOne(ctx, c, tmp, n)
+	for i, n := range c.Subscribers {
+		r := runOne(ctx, c, tmp, n, c.RateFor(i))
 		if r.Error != "" {
 			failed = append(failed, fmt.Errorf("%d subscribers: %s", n, r.Error))
 		}
@@ -77,6 +82,18 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	return res, nil
 }
 
+// RateFor returns the decisions/s of the i-th subscriber count.
+func (c Config) RateFor(i int) float64 {
+	switch {
+	case len(c.Rates) == 0:
+		return 0
+	case i < len(c.Rates):
+		return c.Rates[i]
+	default:
+		return c.Rates[len(c.Rates)-1]
+	}
+}
+
 // target is the server one run measures.
 type target struct {
 	base string
@@ -84,8 +101,8 @@ type target struct {
 }
 
 // runOne starts a server (unless targeting one) and measures n subscribers.
-func runOne(ctx context.Context, c Config, tmp string, n int) RunResult {
-	r := RunResult{Subscribers: n, Rate: c.Rate, Duration: c.Duration, Fans: c.Fans}
+func runOne(ctx context.Context, c Config, tmp string, n int, rate float64) RunResult {
+	r := RunResult{Subscribers: n, Rate: rate, Duration: c.Duration, Fans: c.Fans}
 	fail := func(err error) RunResult {
 		r.Error = err.Error()
 		fmt.Fprintf(c.Out, "live: %d subscribers: %v\n", n, err)
@@ -141,7 +158,7 @@ func measure(ctx context.Context, c Config, t target, r *RunResult) error {
 	if err != nil {
 		return err
 	}
-	lc := loadConfig{Base: t.base, Tokens: tokens, Fans: c.Fans, Rate: c.Rate, SectionID: sectionID}
+	lc := loadConfig{Base: t.base, Tokens: tokens, Fans: c.Fans, Rate: r.Rate, SectionID: sectionID}
 
 	// Warm both sections, then the baseline: the same load with no subscriber.
 	for _, id := range []string{baseEv, ev} {
@@ -151,7 +168,7 @@ func measure(ctx context.Context, c Config, t target, r *RunResult) error {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	fmt.Fprintf(c.Out, "live: baseline: %.0f decisions/s for %s with no subscriber\n", c.Rate, c.Duration)
+	fmt.Fprintf(c.Out, "live: baseline: %.0f decisions/s for %s with no subscriber\n", r.Rate, c.Duration)
 	bl := lc
 	bl.EventID, bl.Duration, bl.UserTag = baseEv, c.Duration, "base"
 	cpu0 := readCPU(t.pid)
@@ -169,7 +186,7 @@ func measure(ctx context.Context, c Config, t target, r *RunResult) error {
 	book, lat := NewHoldBook(), NewLatencies(64)
 	fmt.Fprintf(c.Out, "live: opening %d subscribers\n", r.Subscribers)
 	opened := time.Now()
-	fl, err := openFleet(ctx, t.base, ev, sectionID, r.Subscribers, book, lat)
+	fl, err := openFleet(ctx, t.base, ev, sectionID, r.Subscribers, c.DialConcurrency, book, lat)
 	if fl != nil {
 		defer fl.close()
 	}
@@ -186,7 +203,7 @@ func measure(ctx context.Context, c Config, t target, r *RunResult) error {
 	r.HeapAfter = readHeap(ctx, t.base)
 
 	// The measured load.
-	fmt.Fprintf(c.Out, "live: %.0f decisions/s for %s with %d subscribers\n", c.Rate, c.Duration, len(fl.subs))
+	fmt.Fprintf(c.Out, "live: %.0f decisions/s for %s with %d subscribers\n", r.Rate, c.Duration, len(fl.subs))
 	ml := lc
 	ml.EventID, ml.Duration, ml.UserTag = ev, c.Duration, "live"
 	if r.StartVersion, err = sectionVersion(ctx, t.base, ev); err != nil {
@@ -210,6 +227,7 @@ func measure(ctx context.Context, c Config, t target, r *RunResult) error {
 	r.Connected, r.Failed, r.Lost = cnt.Connected, cnt.Failed, cnt.Lost
 	r.Messages, r.Gaps, r.Duplicates, r.Unmatched = cnt.Messages, cnt.Gaps, cnt.Duplicates, cnt.Unmatched
 	r.Delivery = lat.Summarize()
+	r.Spread = cnt.Spread
 	return nil
 }
 

@@ -22,6 +22,8 @@ type subscriber struct {
 
 // fleet is every subscriber of a run.
 type fleet struct {
+	// buffers are the read buffers (*[]byte) the subscribers share.
+	buffers sync.Pool
 	subs    []*subscriber
 	closing atomic.Bool
 	wg      sync.WaitGroup
@@ -29,13 +31,18 @@ type fleet struct {
 	lastErr error
 }
 
-// openFleet connects n subscribers to the event (parallel dials) and waits until each
-// has read its snapshot. Subscribers that fail to connect are counted, not fatal.
-func openFleet(ctx context.Context, base, eventID, sectionID string, n int, book *HoldBook, lat *Latencies) (*fleet, error) {
-	f := &fleet{}
+// subscriberReadBuffer is each subscriber's websocket read buffer: deltas are small,
+// and a snapshot is read through it in pieces.
+const subscriberReadBuffer = 1 << 10
+
+// openFleet connects n subscribers to the event (dials concurrency at a time) and
+// waits until each has read its snapshot. Subscribers that fail to connect are
+// counted, not fatal.
+func openFleet(ctx context.Context, base, eventID, sectionID string, n, concurrency int, book *HoldBook, lat *Latencies) (*fleet, error) {
+	f := &fleet{buffers: sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}}
 	var mu sync.Mutex
 	ready := make(chan struct{}, n)
-	sem := make(chan struct{}, 64)
+	sem := make(chan struct{}, max(concurrency, 1))
 	var dials sync.WaitGroup
 	for i := range n {
 		if ctx.Err() != nil {
@@ -46,7 +53,7 @@ func openFleet(ctx context.Context, base, eventID, sectionID string, n int, book
 		go func() {
 			defer dials.Done()
 			defer func() { <-sem }()
-			sub, err := api.Subscribe(ctx, base, eventID, 30*time.Second)
+			sub, err := api.SubscribeBuffered(ctx, base, eventID, 30*time.Second, subscriberReadBuffer)
 			if err != nil {
 				mu.Lock()
 				f.failed++
@@ -82,13 +89,18 @@ func openFleet(ctx context.Context, base, eventID, sectionID string, n int, book
 	return f, nil
 }
 
-// read consumes one subscription: the snapshot, then deltas, until it closes.
+// read consumes one subscription: the snapshot, then deltas, until it closes. Messages
+// are read into buffers shared by the fleet and scanned, not decoded.
 func (f *fleet) read(s *subscriber, sectionID string, ready chan<- struct{}) {
 	first := true
 	var held []string
+	_ = s.sub.SetReadDeadline(time.Now().Add(time.Hour))
 	for {
-		m, at, err := s.sub.Next(time.Now().Add(10 * time.Minute))
+		bp := f.buffers.Get().(*[]byte)
+		data, at, err := s.sub.NextRaw(*bp)
 		if err != nil {
+			*bp = data[:0]
+			f.buffers.Put(bp)
 			if !f.closing.Load() {
 				s.lost.Store(true)
 			}
@@ -97,30 +109,22 @@ func (f *fleet) read(s *subscriber, sectionID string, ready chan<- struct{}) {
 			}
 			return
 		}
-		if m.Type == "snapshot" {
-			for _, sec := range m.Sections {
-				if sec.SectionID == sectionID {
-					s.tr.Snapshot(sec.Version)
-					s.version.Store(sec.Version)
-				}
-			}
+		p := parseMessage(data, sectionID, held)
+		*bp = data[:0]
+		f.buffers.Put(bp)
+		switch p.kind {
+		case frameSnapshot:
+			s.tr.Snapshot(p.version)
+			s.version.Store(p.version)
 			if first {
 				first = false
 				ready <- struct{}{}
 			}
-			continue
+		case frameSeats:
+			held = p.held
+			s.tr.Delta(p.version, held, at)
+			s.version.Store(p.version)
 		}
-		if m.SectionID != sectionID {
-			continue
-		}
-		held = held[:0]
-		for _, c := range m.Changes {
-			if c.Status == "held" {
-				held = append(held, c.ID)
-			}
-		}
-		s.tr.Delta(m.Version, held, at)
-		s.version.Store(m.Version)
 	}
 }
 
@@ -155,11 +159,16 @@ func (f *fleet) close() {
 type fleetCounts struct {
 	Connected, Failed, Lost               int
 	Messages, Gaps, Duplicates, Unmatched int64
+	Spread                                Summary
 }
 
 func (f *fleet) counts() fleetCounts {
 	c := fleetCounts{Connected: len(f.subs), Failed: f.failed}
+	arrivals := make([][]arrival, 0, len(f.subs))
 	for _, s := range f.subs {
+		if !s.lost.Load() {
+			arrivals = append(arrivals, s.tr.arrivals)
+		}
 		if s.lost.Load() {
 			c.Lost++
 		}
@@ -168,5 +177,6 @@ func (f *fleet) counts() fleetCounts {
 		c.Duplicates += s.tr.Duplicates
 		c.Unmatched += s.tr.Finish()
 	}
+	c.Spread = Spread(arrivals)
 	return c
 }

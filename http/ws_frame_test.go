@@ -1,0 +1,129 @@
+package http
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
+	"strings"
+	"testing"
+)
+
+// readFrame decodes one unmasked server frame (RFC 6455 §5.2).
+func readFrame(t *testing.T, r io.Reader) (fin bool, opcode byte, payload []byte) {
+	t.Helper()
+	var h [2]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		t.Fatalf("frame header: %v", err)
+	}
+	if h[1]&0x80 != 0 {
+		t.Fatal("a server frame is masked")
+	}
+	n := uint64(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var b [2]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			t.Fatal(err)
+		}
+		n = uint64(binary.BigEndian.Uint16(b[:]))
+	case 127:
+		var b [8]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			t.Fatal(err)
+		}
+		n = binary.BigEndian.Uint64(b[:])
+	}
+	payload = make([]byte, n)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		t.Fatalf("frame payload: %v", err)
+	}
+	return h[0]&0x80 != 0, h[0] & 0x0f, payload
+}
+
+func TestTextFrameLengthForms(t *testing.T) {
+	for _, n := range []int{0, 1, 125, 126, 65535, 65536, 70000} {
+		payload := bytes.Repeat([]byte{'x'}, n)
+		f := newTextFrame(payload)
+		fin, op, got := readFrame(t, bytes.NewReader(f.data))
+		if !fin || op != 1 || !bytes.Equal(got, payload) {
+			t.Fatalf("%d bytes: fin %v opcode %d payload of %d bytes", n, fin, op, len(got))
+		}
+		minimal := map[bool]int{n <= 125: 2, n > 125 && n <= 65535: 4, n > 65535: 10}[true]
+		if len(f.data) != minimal+n {
+			t.Fatalf("%d bytes: frame of %d bytes, want the %d-byte header", n, len(f.data), minimal)
+		}
+	}
+}
+
+// TestWriteFramesKeepsOrder writes batches of frames over a real TCP connection, one
+// writev each, and reads them back in order.
+func TestWriteFramesKeepsOrder(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			close(accepted)
+			return
+		}
+		accepted <- c
+	}()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, ok := <-accepted
+	if !ok {
+		t.Fatal("accept failed")
+	}
+	defer server.Close()
+
+	cfg := WSConfig{}
+	cfg.applyDefaults()
+	c := &wsConn{raw: server, cfg: &cfg}
+	var bufs net.Buffers
+	const batches, perBatch = 20, 50
+	want := make([]string, 0, batches*perBatch)
+	done := make(chan error, 1)
+	go func() {
+		for b := range batches {
+			batch := make([]*wsFrame, 0, perBatch)
+			for i := range perBatch {
+				// Sizes cross the 125 and 65535 length forms.
+				msg := strings.Repeat(string(rune('a'+i%26)), 1+(b*perBatch+i)*37%70000)
+				batch = append(batch, newTextFrame([]byte(msg)))
+			}
+			if err := c.writeFrames(batch, &bufs); err != nil {
+				done <- err
+				return
+			}
+			for _, f := range batch {
+				if f.data == nil {
+					done <- io.ErrUnexpectedEOF
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	for b := range batches {
+		for i := range perBatch {
+			want = append(want, strings.Repeat(string(rune('a'+i%26)), 1+(b*perBatch+i)*37%70000))
+		}
+	}
+	for i, w := range want {
+		_, _, got := readFrame(t, client)
+		if string(got) != w {
+			t.Fatalf("frame %d: %d bytes %.10q…, want %d bytes %.10q…", i, len(got), got, len(w), w)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
