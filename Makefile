@@ -36,5 +36,8 @@ fuzz: ## run each fuzz target for 20s
 cluster: ## run a local 3-node cluster with a shared broker (web page on :8080, :8081, :8082)
 	$(GO) run ./cmd/ticketblitz dev --nodes 3
 
+chaos: ## kill, pause, add, drain and restart nodes mid-sale, audit each run, write BENCHMARKS.md
+	$(GO) run ./cmd/blitzload chaos
+
 bench: ## measure both strategies side by side (see BENCHMARKS.md)
 	$(GO) run ./cmd/blitzload bench

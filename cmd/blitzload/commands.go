@@ -27,6 +27,7 @@ usage:
   blitzload mixed  [flags]   browsing plus holds and confirms at a constant arrival rate
   blitzload bench  [flags]   actor vs lock side by side, raw references, BENCHMARKS.md
   blitzload live   [flags]   websocket fan-out: delivery latency, memory per connection, CPU
+  blitzload chaos  [flags]   a cluster of processes, one fault mid-sale, audits and failover times
   blitzload help [command]
 
 Every run is audited from the fans' own records; the exit code is 2 when the audit
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runBench(ctx, rest, getenv, stdout, stderr)
 	case "live":
 		err = runLive(ctx, rest, getenv, stdout, stderr)
+	case "chaos":
+		err = runChaos(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "-h"}, getenv, stdout, stderr)

@@ -11,58 +11,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/report"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
 )
 
-func envOr(k, d string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return d
-}
-
-// requireServices skips (or, with TICKETBLITZ_REQUIRE_SERVICES=1, fails) unless
-// PostgreSQL and Redis answer.
-func requireServices(t *testing.T, pgURL, redisURL string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var problems []string
-	if conn, err := pgx.Connect(ctx, pgURL); err != nil {
-		problems = append(problems, "postgres: "+err.Error())
-	} else {
-		conn.Close(ctx)
-	}
-	if opt, err := redis.ParseURL(redisURL); err != nil {
-		problems = append(problems, "redis: "+err.Error())
-	} else {
-		rc := redis.NewClient(opt)
-		if err := rc.Ping(ctx).Err(); err != nil {
-			problems = append(problems, "redis: "+err.Error())
-		}
-		rc.Close()
-	}
-	if len(problems) == 0 {
-		return
-	}
-	if os.Getenv("TICKETBLITZ_REQUIRE_SERVICES") == "1" {
-		t.Fatalf("services required: %s", strings.Join(problems, "; "))
-	}
-	t.Skipf("services unavailable: %s", strings.Join(problems, "; "))
-}
-
 // TestFlashAndHotAgainstTheRealServer builds the server, runs it on a free port with a
 // fresh database, runs a small flash sale and a short hot run through the command
 // line, and requires both audits to pass with something actually checked.
 func TestFlashAndHotAgainstTheRealServer(t *testing.T) {
-	pgBase := envOr("TICKETBLITZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
-	redisURL := envOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0")
-	requireServices(t, pgBase, redisURL)
+	pgBase := serverproc.EnvOr("TICKETBLITZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	redisURL := serverproc.EnvOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0")
+	serverproc.RequireServices(t, pgBase, redisURL)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

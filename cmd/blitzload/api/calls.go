@@ -139,3 +139,9 @@ func (c *Client) DevToken(ctx context.Context, userID string) (string, Result) {
 		body: map[string]string{"user_id": userID}}, &out)
 	return out.Token, r
 }
+
+// Drain calls POST /api/v1/cluster/drain (admin): the node hands its sections over and
+// leaves.
+func (c *Client) Drain(ctx context.Context) Result {
+	return c.do(ctx, call{method: http.MethodPost, path: "/api/v1/cluster/drain", endpoint: "POST /api/v1/cluster/drain"}, nil)
+}

@@ -125,6 +125,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) Result {
 		var eb errorBody
 		if json.Unmarshal(data, &eb) == nil && eb.Error.Code != "" {
 			r.Code, r.Message = eb.Error.Code, eb.Error.Message
+			r.Seats = detailSeats(eb.Error.Details)
 		} else {
 			r.Message = strings.TrimSpace(string(data))
 			if len(r.Message) > 200 {
@@ -176,4 +177,17 @@ func (c *Client) record(rec audit.Record, r Result) {
 		rec.Error = r.errText()
 	}
 	c.log.Add(rec)
+}
+
+// detailSeats returns details.seats of an error (SEAT_UNAVAILABLE names the seats that
+// were taken there).
+func detailSeats(details map[string]any) []string {
+	list, _ := details["seats"].([]any)
+	var out []string
+	for _, v := range list {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -19,6 +19,8 @@ type Result struct {
 	Err error
 	// RetryAfter is the server's Retry-After, when it sent one.
 	RetryAfter time.Duration
+	// Seats are the seats an error's details named (SEAT_UNAVAILABLE).
+	Seats []string
 }
 
 // OK reports a 2xx answer.

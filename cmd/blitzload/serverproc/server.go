@@ -37,6 +37,11 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// PostgresPool caps the server's PostgreSQL connections (0: the server's default).
 	PostgresPool int
+	// Env is added to the server's environment last, so it overrides the settings
+	// above (a cluster node sets its name, gossip, join and broker addresses here).
+	Env []string
+	// Args replace the default "serve" arguments when set.
+	Args []string
 }
 
 // Server is a running server process.
@@ -93,7 +98,12 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.PostgresPool > 0 {
 		env = append(env, "TICKETBLITZ_POSTGRES_POOL="+strconv.Itoa(o.PostgresPool))
 	}
-	cmd := exec.Command(o.Bin, "serve")
+	env = append(env, o.Env...) // os/exec keeps the last value of a repeated name
+	args := o.Args
+	if len(args) == 0 {
+		args = []string{"serve"}
+	}
+	cmd := exec.Command(o.Bin, args...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -157,6 +167,28 @@ func (s *Server) Stop(grace time.Duration) error {
 	_ = s.cmd.Process.Kill()
 	<-s.done
 	return fmt.Errorf("server %d did not stop within %s; killed", s.PID, grace)
+}
+
+// Signal sends sig to the server process (SIGKILL, SIGSTOP, SIGCONT...).
+func (s *Server) Signal(sig os.Signal) error {
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("signal %v to server %d: %w", sig, s.PID, err)
+	}
+	return nil
+}
+
+// Done is closed when the process has ended.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// ExitCode returns the process's exit status once it has ended: -1 when a signal
+// ended it, and false while it still runs.
+func (s *Server) ExitCode() (int, bool) {
+	select {
+	case <-s.done:
+		return s.cmd.ProcessState.ExitCode(), true
+	default:
+		return 0, false
+	}
 }
 
 // Exited reports whether the process has ended.

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/bench"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/benchfile"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/chaos"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
+)
+
+// The markers of the chaos section of BENCHMARKS.md.
+const (
+	chaosBegin = "<!-- blitzload:chaos:begin -->"
+	chaosEnd   = "<!-- blitzload:chaos:end -->"
+)
+
+// runChaos runs the cluster chaos scenarios, prints each result and, unless told not
+// to, writes the table into BENCHMARKS.md.
+func runChaos(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("blitzload chaos", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c chaos.Config
+	var scenarios, benchFile, jsonOut string
+	var noWrite bool
+	fs.StringVar(&scenarios, "scenarios", "all", "comma-separated: kill, stop, add, drain, restart, or all")
+	fs.StringVar(&c.ServerBin, "server-bin", "", "server binary (default: go build ./cmd/ticketblitz, without -race, into the work directory)")
+	serviceFlags(fs, getenv, &c.PostgresURL, &c.RedisURL, &c.JWTSecret, "PostgreSQL server (each scenario gets a fresh database)")
+	fs.StringVar(&c.WorkDir, "work-dir", "", "directory for the processes' logs (default: a new temporary directory, kept)")
+	fs.IntVar(&c.Nodes, "nodes", 3, "nodes before the fault")
+	fs.IntVar(&c.Fans, "fans", 60, "concurrent fans")
+	fs.IntVar(&c.Sections, "sections", 6, "reserved sections")
+	fs.IntVar(&c.SeatsPerSection, "seats", 100, "seats per reserved section")
+	fs.IntVar(&c.GACapacity, "ga-capacity", 200, "capacity of the general-admission section")
+	fs.DurationVar(&c.Warmup, "warmup", 4*time.Second, "sale before the fault")
+	fs.DurationVar(&c.After, "after", 10*time.Second, "sale after the fault")
+	fs.DurationVar(&c.StopFor, "stop-for", 6*time.Second, "stop: how long the node stays paused")
+	fs.Uint64Var(&c.Seed, "seed", 1, "random seed of the fans' choices")
+	fs.BoolVar(&c.KeepDatabase, "keep-db", false, "keep each scenario's database")
+	fs.StringVar(&benchFile, "benchmarks-file", "", "markdown file to write the table into (default BENCHMARKS.md at the module root)")
+	fs.BoolVar(&noWrite, "no-write", false, "do not write the benchmarks file")
+	fs.StringVar(&jsonOut, "json", "", "write the results as JSON to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	list, err := chaos.ParseScenarios(scenarios)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if c.WorkDir == "" {
+		if c.WorkDir, err = os.MkdirTemp("", "blitzload-chaos-"); err != nil {
+			return fmt.Errorf("chaos: %w", err)
+		}
+	}
+	var moduleDir string
+	if c.ServerBin == "" || (benchFile == "" && !noWrite) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return fmt.Errorf("chaos: %w", err)
+		}
+		if moduleDir, err = serverproc.FindModuleDir(wd); err != nil {
+			return fmt.Errorf("chaos: %w (give --server-bin and --benchmarks-file)", err)
+		}
+	}
+	if c.ServerBin == "" {
+		fmt.Fprintf(stderr, "chaos: building the server\n")
+		if c.ServerBin, err = serverproc.Build(ctx, moduleDir, c.WorkDir); err != nil {
+			return err
+		}
+	}
+	if benchFile == "" && moduleDir != "" {
+		benchFile = filepath.Join(moduleDir, "BENCHMARKS.md")
+	}
+	c.Progress = stderr
+	machine := bench.ReadMachine().String()
+	fmt.Fprintf(stderr, "chaos: %s; work directory %s\n", machine, c.WorkDir)
+
+	started := time.Now()
+	var results []chaos.Result
+	violations := 0
+	for _, sc := range list {
+		res, err := chaos.Run(ctx, c, sc)
+		if err != nil {
+			return fmt.Errorf("chaos %s: %w (logs in %s)", sc, err, res.WorkDir)
+		}
+		chaos.WriteText(stdout, res)
+		results = append(results, res)
+		if !res.OK() {
+			violations += max(1, res.Audit.Total()+len(res.Linear.Illegal)+len(res.Stream.Violations))
+		}
+	}
+	if jsonOut != "" {
+		data, err := json.MarshalIndent(results, "", "  ")
+		if err != nil {
+			return fmt.Errorf("chaos JSON: %w", err)
+		}
+		if err := os.WriteFile(jsonOut, data, 0o644); err != nil {
+			return fmt.Errorf("chaos JSON: %w", err)
+		}
+	}
+	if !noWrite && benchFile != "" {
+		date := started.UTC().Format("2006-01-02 15:04 UTC")
+		section := chaosBegin + "\n" + chaos.Markdown(results, machine, commandLine(append([]string{"chaos"}, args...)), date) + "\n" + chaosEnd + "\n"
+		if err := benchfile.Write(benchFile, chaosBegin, chaosEnd, section, "# TicketBlitz benchmarks\n"); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "chaos: wrote the section of %s\n", benchFile)
+	}
+	if violations > 0 {
+		return violationsError{n: violations}
+	}
+	return nil
+}
