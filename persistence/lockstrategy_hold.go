@@ -277,14 +277,20 @@ func lockUser(ctx context.Context, tx pgx.Tx, eventID, userID string) error {
 }
 
 // lockCheckLimit refuses a hold of want tickets that would take the user past the
-// event's limit, counting live holds and confirmed orders in every section.
+// event's limit, counting live holds and confirmed orders in every section. Each count
+// starts from the user's own rows behind an OFFSET 0 fence, as ticketsElsewhereSQL does
+// and for the same reason: the event-wide partial indexes are a trap on fresh tables.
 func lockCheckLimit(ctx context.Context, tx pgx.Tx, sec lockSection, userID string, want int) error {
 	var have int64
 	err := tx.QueryRow(ctx, `
-		SELECT COALESCE((SELECT sum(quantity) FROM holds
-		                 WHERE user_id = $1 AND event_id = $2 AND status = 'held' AND expires_at > now()), 0)
-		     + COALESCE((SELECT sum(quantity) FROM orders
-		                 WHERE user_id = $1 AND event_id = $2 AND status = 'confirmed'), 0)`,
+		SELECT COALESCE((SELECT sum(h.quantity) FROM (
+		                   SELECT event_id, quantity, expires_at FROM holds
+		                   WHERE user_id = $1 AND status = 'held' OFFSET 0) h
+		                 WHERE h.event_id = $2 AND h.expires_at > now()), 0)
+		     + COALESCE((SELECT sum(o.quantity) FROM (
+		                   SELECT event_id, quantity, status FROM orders
+		                   WHERE user_id = $1 OFFSET 0) o
+		                 WHERE o.status = 'confirmed' AND o.event_id = $2), 0)`,
 		userID, sec.key.EventID).Scan(&have)
 	if err != nil {
 		return fmt.Errorf("count tickets of %s: %w", userID, err)

@@ -39,11 +39,18 @@ func ParseRate(s string) (redis_rate.Limit, error) {
 
 // RateLimiter is a per-key limit shared by every node: the GCRA state of each key lives
 // in Redis and is read and written by one Lua script, so nodes never disagree.
+// Concurrent checks share one script call (see coalescer and allowEach).
 type RateLimiter struct {
-	limiter *redis_rate.Limiter
-	limit   redis_rate.Limit
-	prefix  string
+	limit  redis_rate.Limit
+	prefix string
+	checks *coalescer[string, rateAnswer]
 }
+
+// Concurrent checks share one script call of at most rateBatchMax keys.
+const (
+	rateBatchMax     = 512
+	rateBatchTimeout = 5 * time.Second
+)
 
 // NewRateLimiter returns a limiter allowing rate (as ParseRate reads it) per key.
 // Keys live in Redis as "rate:" + prefix + "ratelimit:" + key.
@@ -55,7 +62,12 @@ func NewRateLimiter(rdb *redis.Client, prefix string, rate string) (*RateLimiter
 	if err != nil {
 		return nil, fmt.Errorf("rate limiter: %w", err)
 	}
-	return &RateLimiter{limiter: redis_rate.NewLimiter(rdb), limit: limit, prefix: prefix}, nil
+	return &RateLimiter{limit: limit, prefix: prefix, checks: &coalescer[string, rateAnswer]{
+		run: func(ctx context.Context, keys []string) ([]rateAnswer, error) {
+			return runAllowEach(ctx, rdb, limit, keys)
+		},
+		max: rateBatchMax, timeout: rateBatchTimeout,
+	}}, nil
 }
 
 // Limit returns the limit the limiter enforces.
@@ -64,14 +76,15 @@ func (l *RateLimiter) Limit() redis_rate.Limit { return l.limit }
 // Allow spends one request of key's allowance. When it is refused, retryAfter says how
 // long until the next request would be allowed (always positive).
 func (l *RateLimiter) Allow(ctx context.Context, key string) (allowed bool, retryAfter time.Duration, err error) {
-	res, err := l.limiter.Allow(ctx, l.prefix+"ratelimit:"+key, l.limit)
+	// The key is redis_rate's: "rate:" before the limiter's own name.
+	res, err := l.checks.do(ctx, "rate:"+l.prefix+"ratelimit:"+key)
 	if err != nil {
 		return false, 0, fmt.Errorf("rate limit %q: %w", key, err)
 	}
-	if res.Allowed > 0 {
+	if res.allowed {
 		return true, 0, nil
 	}
-	retryAfter = res.RetryAfter
+	retryAfter = res.retryAfter
 	if retryAfter <= 0 {
 		retryAfter = time.Millisecond
 	}

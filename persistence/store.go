@@ -21,6 +21,10 @@ type Store struct {
 	// sections caches how many sections each event has (eventID → int). Sections
 	// never change once an event exists, so an entry never goes stale.
 	sections sync.Map
+	// idem coalesces concurrent idempotency-key lookups into one query.
+	idem *coalescer[idemQuery, idemAnswer]
+	// elsewhere coalesces concurrent cross-section ticket counts into one query.
+	elsewhere *coalescer[elsewhereQuery, int]
 }
 
 var (
@@ -33,7 +37,7 @@ func NewStore(pool *pgxpool.Pool, log *zap.Logger) *Store {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Store{pool: pool, log: log}
+	return &Store{pool: pool, log: log, idem: newIdemLookup(pool), elsewhere: newElsewhereCount(pool)}
 }
 
 // Ping reports whether the database answers.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -605,7 +606,7 @@ func TestStoreDirectory(t *testing.T) {
 		t.Errorf("LocateOrder of a missing order: %v", err)
 	}
 
-	for _, tc := range []struct {
+	cases := []struct {
 		section, user string
 		want          int
 	}{
@@ -615,12 +616,27 @@ func TestStoreDirectory(t *testing.T) {
 		{"A", other, 0},  // h3 is in A
 		{"ga", other, 1}, // h3
 		{"ga", "nobody", 0},
-	} {
+	}
+	for _, tc := range cases {
+
 		got, err := s.TicketsElsewhere(ctx, ev.ID, tc.section, tc.user)
 		if err != nil || got != tc.want {
 			t.Errorf("TicketsElsewhere(%s, %s) = %d, %v; want %d", tc.section, tc.user, got, err, tc.want)
 		}
 	}
+	// All of them, many times, at once: the counts share queries, each gets its own.
+	var wg sync.WaitGroup
+	for i := range 5 * len(cases) {
+		tc := cases[i%len(cases)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got, err := s.TicketsElsewhere(ctx, ev.ID, tc.section, tc.user); err != nil || got != tc.want {
+				t.Errorf("concurrent TicketsElsewhere(%s, %s) = %d, %v; want %d", tc.section, tc.user, got, err, tc.want)
+			}
+		}()
+	}
+	wg.Wait()
 
 	rec, ok, err := s.Idempotent(ctx, user, "key-"+ev.ID+"-h2")
 	if err != nil || !ok || string(rec.Response) != "reply-"+ev.ID+"-h2" || rec.EventID != ev.ID || rec.SectionID != "A" {

@@ -28,7 +28,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return d
 	}
-	var strategies, benchFile, jsonOut string
+	var strategies, flashStrategies, steadyRates, benchFile, jsonOut string
 	var noWrite bool
 	fs.StringVar(&c.ServerBin, "server-bin", "", "server binary (default: go build ./cmd/ticketblitz into a temporary directory)")
 	fs.StringVar(&strategies, "strategies", "actor,lock", "strategies to compare, in order")
@@ -43,6 +43,13 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&c.FlashFans, "flash-fans", 2000, "flash: fans")
 	fs.IntVar(&c.FlashSeats, "flash-seats", 2000, "flash: seats of the section")
 	fs.BoolVar(&c.FlashWS, "ws", false, "flash: subscribe every fan to the event's websocket")
+	fs.StringVar(&flashStrategies, "flash-strategies", "", "flash: run the flash sale on these strategies only (default: every strategy)")
+	fs.StringVar(&steadyRates, "steady-rates", "1000,4000", "steady: offered hold arrivals per second, one run per rate; empty skips steady")
+	fs.DurationVar(&c.SteadyDuration, "steady-duration", 10*time.Second, "steady: how long each rate is offered")
+	fs.IntVar(&c.SteadySections, "steady-sections", 20, "steady: sections of each fresh event")
+	fs.IntVar(&c.SteadyWorkers, "steady-workers", 1000, "steady: workers (concurrent requests, one connection each)")
+	fs.IntVar(&c.SteadyUsers, "steady-users", 2000, "steady: users the arrivals cycle through")
+	fs.DurationVar(&c.SteadyMaxLate, "steady-max-late", time.Second, "steady: drop (count, do not send) an arrival no worker could start within this of its time")
 	fs.DurationVar(&c.Timeout, "timeout", 30*time.Second, "per-request timeout")
 	fs.DurationVar(&c.PgbenchDuration, "pgbench-duration", 10*time.Second, "pgbench -T")
 	fs.IntVar(&c.PgbenchClients, "pgbench-clients", 8, "pgbench -c")
@@ -62,11 +69,12 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
 	}
-	for _, s := range strings.Split(strategies, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			c.Strategies = append(c.Strategies, s)
-		}
+	c.Strategies, c.FlashStrategies = splitList(strategies), splitList(flashStrategies)
+	rates, err := bench.ParseRates(steadyRates)
+	if err != nil {
+		return fmt.Errorf("%w: steady-rates: %v", errUsage, err)
 	}
+	c.SteadyRates = rates
 	wd, err := os.Getwd()
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
@@ -132,4 +140,15 @@ func writeAudits(w io.Writer, s bench.StrategyResult) {
 		fmt.Fprintf(w, "%s flash: ", s.Strategy)
 		_ = s.Flash.Audit.WriteText(w)
 	}
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

@@ -26,6 +26,7 @@ type options struct {
 	HTMLAssets  string
 	RecordsOut  string
 	NoAudit     bool
+	CPUProfile  string
 }
 
 // bindScenarioFlags declares every flag on fs, with the current values of cfg and o
@@ -58,6 +59,7 @@ func bindScenarioFlags(fs *flag.FlagSet, cfg *scenario.Config, o *options) {
 	fs.IntVar(&cfg.Callers, "callers", cfg.Callers, "hot: concurrent callers, each its own user")
 	fs.StringVar(&cfg.HotMode, "hot-mode", cfg.HotMode, "hot: best (best available, 1 seat) or random (a random explicit seat)")
 	fs.IntVar(&cfg.Sections, "sections", cfg.Sections, "steady, mixed: reserved sections of the created event")
+	fs.DurationVar(&cfg.MaxLate, "max-late", cfg.MaxLate, "steady, mixed: drop (count, do not send) an arrival no worker could start within this of its time; 0 = never drop")
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "steady, mixed: arrivals per second")
 	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "steady, mixed: most arrivals in flight (one connection each)")
 	fs.IntVar(&cfg.Users, "users", cfg.Users, "steady, mixed: users the arrivals are spread over")
@@ -70,6 +72,7 @@ func bindScenarioFlags(fs *flag.FlagSet, cfg *scenario.Config, o *options) {
 	fs.StringVar(&o.HTMLAssets, "html-assets", o.HTMLAssets, "where the HTML report loads echarts.min.js from")
 	fs.StringVar(&o.RecordsOut, "records", o.RecordsOut, "write the fans' records (JSON lines) to this file")
 	fs.BoolVar(&o.NoAudit, "no-audit", o.NoAudit, "skip the audit")
+	fs.StringVar(&o.CPUProfile, "cpu-profile", o.CPUProfile, "write the load client's own CPU profile (pprof) of the run to this file")
 }
 
 // findConfigFile returns the value of -config/--config in args, if any.

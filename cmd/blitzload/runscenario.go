@@ -30,6 +30,13 @@ func runScenario(ctx context.Context, name string, args []string, getenv func(st
 		Target: cfg.Target, Secret: []byte(o.JWTSecret), TokenSource: o.TokenSource, TokenTTL: o.TokenTTL,
 		Out: stderr, TTY: isTerminal(stderr), Limit: limit,
 	})
+	if o.CPUProfile != "" { // the client shares the machine: its CPU is part of every result
+		stop, err := startCPUProfile(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	out, runErr := scenario.Execute(ctx, env, cfg, o.NoAudit)
 	if o.RecordsOut != "" {
 		if err := writeRecords(o.RecordsOut, env.Log.Records()); err != nil {

@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/fdlimit"
@@ -36,7 +34,19 @@ type Config struct {
 	FlashFans   int
 	FlashSeats  int
 	FlashWS     bool
-	Timeout     time.Duration
+	// FlashStrategies, when set, limits the flash sale to these strategies (a 10,000-fan
+	// sale on the lock strategy takes many minutes); the others show no flash numbers.
+	FlashStrategies []string
+	Timeout         time.Duration
+
+	// SteadyRates is the ladder of offered hold arrivals per second; empty skips steady.
+	SteadyRates    []float64
+	SteadyDuration time.Duration
+	SteadySections int
+	SteadyWorkers  int
+	SteadyUsers    int
+	// SteadyMaxLate drops arrivals no worker could start this late (see scenario.Config).
+	SteadyMaxLate time.Duration
 
 	PgbenchDuration time.Duration
 	PgbenchClients  int
@@ -59,6 +69,8 @@ type StrategyResult struct {
 	Strategy string            `json:"strategy"`
 	Hot      *scenario.Outcome `json:"hot,omitempty"`
 	Flash    *scenario.Outcome `json:"flash,omitempty"`
+	// Steady holds one step per offered rate, in ladder order.
+	Steady []SteadyStep `json:"steady,omitempty"`
 	// Server memory in KiB: idle before the flash sale, with every fan connected,
 	// and the peak during the sale.
 	RSSIdle      int64  `json:"rss_idle_kib"`
@@ -68,10 +80,14 @@ type StrategyResult struct {
 	Error        string `json:"error,omitempty"`
 }
 
-// Violations counts the audit violations of both runs.
+// Violations counts the audit violations of every run.
 func (s StrategyResult) Violations() int {
 	n := 0
-	for _, o := range []*scenario.Outcome{s.Hot, s.Flash} {
+	outs := []*scenario.Outcome{s.Hot, s.Flash}
+	for _, st := range s.Steady {
+		outs = append(outs, st.Outcome)
+	}
+	for _, o := range outs {
 		if o != nil && o.Audit != nil {
 			n += o.Audit.Total()
 		}
@@ -141,7 +157,21 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	return res, nil
 }
 
-// runStrategy starts a server with a fresh database and runs hot, then flash.
+// runsFlash reports whether strategy takes part in the flash sale.
+func (c Config) runsFlash(strategy string) bool {
+	if len(c.FlashStrategies) == 0 {
+		return true
+	}
+	for _, s := range c.FlashStrategies {
+		if s == strategy {
+			return true
+		}
+	}
+	return false
+}
+
+// runStrategy starts a server with a fresh database and runs hot, flash, then the
+// steady ladder.
 func runStrategy(ctx context.Context, c Config, bin, tmp, strategy string) StrategyResult {
 	sr := StrategyResult{Strategy: strategy}
 	fail := func(err error) StrategyResult {
@@ -192,51 +222,16 @@ func runStrategy(ctx context.Context, c Config, bin, tmp, strategy string) Strat
 		return fail(fmt.Errorf("hot: %w", err))
 	}
 
-	flash := base
-	flash.Scenario, flash.Fans, flash.Seats, flash.WebSockets = scenario.Flash, c.FlashFans, c.FlashSeats, c.FlashWS
-	env := newEnv()
-	env.Label = strategy + " flash"
-	sr.RSSIdle, _ = srv.RSS()
-	var peak, connected atomic.Int64
-	sampleCtx, stopSampling := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		sampleRSS(sampleCtx, srv, &peak)
-	}()
-	env.OnConnected = func(conns int) {
-		sr.Connections = conns
-		if kb, err := srv.RSS(); err == nil {
-			connected.Store(kb)
+	if c.runsFlash(strategy) {
+		if err := runFlash(ctx, c, base, newEnv, srv, strategy, &sr); err != nil {
+			return fail(err)
 		}
 	}
-	fmt.Fprintf(c.Out, "bench: %s flash: %d fans on %d seats\n", strategy, c.FlashFans, c.FlashSeats)
-	sr.Flash, err = scenario.Execute(ctx, env, flash, false)
-	stopSampling()
-	wg.Wait()
-	sr.RSSConnected, sr.RSSPeak = connected.Load(), peak.Load()
-	if err != nil {
-		return fail(fmt.Errorf("flash: %w", err))
+	if sr.Steady, err = runSteady(ctx, c, base, newEnv, strategy); err != nil {
+		return fail(err)
 	}
 	if srv.Exited() {
 		return fail(errors.New("the server exited during the run; log:\n" + srv.LogTail(20)))
 	}
 	return sr
-}
-
-// sampleRSS keeps the highest RSS seen every 50 ms until ctx ends.
-func sampleRSS(ctx context.Context, srv *serverproc.Server, peak *atomic.Int64) {
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if kb, err := srv.RSS(); err == nil && kb > peak.Load() {
-			peak.Store(kb)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -23,7 +24,7 @@ func thousands(v float64) string {
 
 // ratio renders a/b, or "–" when b is zero.
 func ratio(a, b float64) string {
-	if b == 0 || a == 0 {
+	if b == 0 || a == 0 || math.IsNaN(a) || math.IsNaN(b) {
 		return "–"
 	}
 	return fmt.Sprintf("%.2f×", a/b)

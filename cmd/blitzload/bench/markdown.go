@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
@@ -81,7 +82,7 @@ func rows(r *Result) []row {
 	flash := func(f func(*scenario.Outcome) float64) []float64 {
 		return get(func(s StrategyResult) float64 {
 			if s.Flash == nil {
-				return 0
+				return math.NaN() // this strategy did not run the flash sale
 			}
 			return f(s.Flash)
 		})
@@ -93,7 +94,15 @@ func rows(r *Result) []row {
 	for _, s := range r.Strategies {
 		conns = max(conns, s.Connections)
 	}
-	return []row{
+	flashRSS := func(f func(StrategyResult) float64) []float64 {
+		return get(func(s StrategyResult) float64 {
+			if s.Flash == nil {
+				return math.NaN()
+			}
+			return f(s)
+		})
+	}
+	out := []row{
 		{"hot: durable holds/s", hot(func(o *scenario.Outcome) float64 { return o.Summary.DurableHoldsPerSec }), perSec, true},
 		{"hot: decisions/s (holds + releases)", hot(func(o *scenario.Outcome) float64 { return o.Summary.DecisionsPerSec }), perSec, true},
 		{"hot: hold p50", hotLat(func(l stats.Latency) float64 { return l.P50 }), ms, true},
@@ -111,11 +120,14 @@ func rows(r *Result) []row {
 		{"flash: winners", flash(func(o *scenario.Outcome) float64 { return o.Result.Numbers["winners"] }), count, false},
 		{"flash: seats sold (orders kept)", flash(func(o *scenario.Outcome) float64 { return o.Result.Numbers["seats_sold"] }), count, false},
 		{"flash: errors", flash(func(o *scenario.Outcome) float64 { return float64(o.Summary.Errors) }), integer, false},
-		{"server RSS idle (after hot)", get(func(s StrategyResult) float64 { return float64(s.RSSIdle) }), mib, true},
-		{fmt.Sprintf("server RSS with %s fan connections open", thousands(float64(conns))), get(func(s StrategyResult) float64 { return float64(s.RSSConnected) }), mib, true},
-		{"server RSS peak during flash", get(func(s StrategyResult) float64 { return float64(s.RSSPeak) }), mib, true},
-		{"audit violations (hot + flash)", get(func(s StrategyResult) float64 { return float64(s.Violations()) }), integer, false},
 	}
+	out = append(out, steadyRows(r, get)...)
+	return append(out,
+		row{"server RSS idle (after hot)", flashRSS(func(s StrategyResult) float64 { return float64(s.RSSIdle) }), mib, true},
+		row{fmt.Sprintf("server RSS with %s fan connections open", thousands(float64(conns))), flashRSS(func(s StrategyResult) float64 { return float64(s.RSSConnected) }), mib, true},
+		row{"server RSS peak during flash", flashRSS(func(s StrategyResult) float64 { return float64(s.RSSPeak) }), mib, true},
+		row{"audit violations (every run)", get(func(s StrategyResult) float64 { return float64(s.Violations()) }), integer, false},
+	)
 }
 
 // Markdown renders the marked section: when and where, the command, the table and the
@@ -135,6 +147,12 @@ func Markdown(r *Result) string {
 	fmt.Fprintf(&b, "- flash: %s fans, each its own token and keep-alive connection, wait at a barrier and rush a fresh %s-seat section at one instant for %d–%d adjacent seats (best available on SEAT_UNAVAILABLE); winners: %s pay (%s of them then cancel), %s are declined (%s of those then pay, the rest release), %s release, %s abandon to expiry.\n",
 		thousands(float64(c.FlashFans)), thousands(float64(c.FlashSeats)), d.MinSeats, d.MaxSeats,
 		pct(d.ConfirmShare), pct(d.CancelShare), pct(d.DeclineShare), pct(d.DeclineRetryShare), pct(d.ReleaseShare), pct(d.AbandonShare))
+	if len(c.FlashStrategies) > 0 {
+		fmt.Fprintf(&b, "- flash ran on %s only (`--flash-strategies`); the others show –.\n", strings.Join(c.FlashStrategies, ", "))
+	}
+	if len(c.SteadyRates) > 0 {
+		b.WriteString(steadyText(c))
+	}
 	b.WriteString("- Every run is audited from the fans' own records (no double hold or sale, every confirmed order read back, final seat maps explained).\n")
 	b.WriteString("- The load client and the server share the machine's CPUs; latency ratios below 1× favour the first column.\n\n")
 
@@ -157,7 +175,11 @@ func Markdown(r *Result) string {
 	for _, rw := range rows(r) {
 		fmt.Fprintf(&b, "| %s |", rw.label)
 		for _, v := range rw.values {
-			fmt.Fprintf(&b, " %s |", rw.format(v))
+			cell := "–"
+			if !math.IsNaN(v) {
+				cell = rw.format(v)
+			}
+			fmt.Fprintf(&b, " %s |", cell)
 		}
 		if showRatio {
 			cell := ""

@@ -61,6 +61,11 @@ type Config struct {
 	Rate     float64 `yaml:"rate" json:"rate"`
 	Workers  int     `yaml:"workers" json:"workers"`
 	Users    int     `yaml:"users" json:"users"`
+	// MaxLate, when positive, drops an arrival that cannot start within MaxLate of its
+	// scheduled time because every worker is busy: it is counted as dropped, not sent.
+	// The offered load stays the schedule's, and a run against a saturated server
+	// ends with the schedule instead of working off an ever-growing backlog.
+	MaxLate time.Duration `yaml:"max-late" json:"max-late"`
 	// Mix weighs mixed's operations: "list=30,event=15,seatmap=35,hold_confirm=8,hold_release=8,hold_abandon=4".
 	Mix string `yaml:"mix" json:"mix"`
 }
@@ -133,6 +138,9 @@ func (c Config) Validate() error {
 	case Steady, Mixed:
 		if c.Rate <= 0 || c.Workers < 1 || c.Users < 1 || c.Sections < 1 || c.Sections > 50 {
 			bad("rate, workers, users must be positive and sections 1..50")
+		}
+		if c.MaxLate < 0 {
+			bad("max-late must not be negative")
 		}
 		if c.Duration <= 0 && c.Requests <= 0 {
 			bad("give a duration or a request count")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
@@ -22,6 +23,8 @@ type openRun struct {
 	users    []string
 	tokens   []string
 	clients  chan *http.Client
+	// dropped counts arrivals not sent because they were more than MaxLate late.
+	dropped atomic.Int64
 }
 
 // prepareOpen creates the event (or reads the configured one) and the user pool.
@@ -95,7 +98,9 @@ func prepareOpen(ctx context.Context, env *Env, cfg Config, res *Result) (*openR
 }
 
 // run follows the schedule, calling fn for each arrival with a client for the
-// arrival's user on a free worker connection; latency counts from the schedule.
+// arrival's user on a free worker connection; latency counts from the schedule. With
+// MaxLate set, an arrival that a worker picks up more than MaxLate after its time is
+// dropped and counted instead.
 func (o *openRun) run(ctx context.Context, res *Result, fn func(ctx context.Context, slot sched.Slot, f *fan)) error {
 	plan := sched.Plan{Rate: o.cfg.Rate, RampUp: o.cfg.RampUp, Duration: o.cfg.RampUp + o.cfg.Duration, Count: o.cfg.Requests}
 	if o.cfg.Duration <= 0 {
@@ -108,6 +113,10 @@ func (o *openRun) run(ctx context.Context, res *Result, fn func(ctx context.Cont
 	}
 	o.env.Collector.Begin(start)
 	s.Run(ctx, o.cfg.Workers, func(ctx context.Context, slot sched.Slot) {
+		if o.cfg.MaxLate > 0 && time.Since(slot.At) > o.cfg.MaxLate {
+			o.dropped.Add(1)
+			return
+		}
 		hc := <-o.clients
 		defer func() { o.clients <- hc }()
 		u := int(slot.Index % int64(len(o.users)))
@@ -127,6 +136,10 @@ func (o *openRun) run(ctx context.Context, res *Result, fn func(ctx context.Cont
 	close(o.clients)
 	for hc := range o.clients {
 		hc.CloseIdleConnections()
+	}
+	if o.cfg.MaxLate > 0 {
+		res.num("dropped", float64(o.dropped.Load()))
+		res.fact("dropped", "%d arrivals not sent: every worker was busy for more than %s after their time", o.dropped.Load(), o.cfg.MaxLate)
 	}
 	return nil
 }

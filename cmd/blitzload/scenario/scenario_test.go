@@ -3,6 +3,7 @@ package scenario
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
 )
@@ -90,6 +91,7 @@ func TestValidate(t *testing.T) {
 		"hot mode":     func(c *Config) { c.Scenario, c.HotMode = Hot, "worst" },
 		"steady rate":  func(c *Config) { c.Scenario, c.Rate = Steady, 0 },
 		"steady stops": func(c *Config) { c.Scenario, c.Duration, c.Requests = Steady, 0, 0 },
+		"max late":     func(c *Config) { c.Scenario, c.MaxLate = Steady, -time.Second },
 		"mixed mix":    func(c *Config) { c.Scenario, c.Mix = Mixed, "nap=1" },
 	} {
 		c := DefaultConfig()

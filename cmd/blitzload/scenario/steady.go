@@ -53,5 +53,8 @@ func RunSteady(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 	res.fact("holds", "%d (%d not held)", held.Load(), refused.Load())
 	res.fact("confirmed", "%d", confirmed.Load())
 	res.fact("released", "%d", released.Load())
+	res.num("holds", float64(held.Load()))
+	res.num("not_held", float64(refused.Load()))
+	res.num("offered", float64(held.Load()+refused.Load())+res.Numbers["dropped"])
 	return res, nil
 }
