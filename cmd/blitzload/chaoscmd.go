@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/bench"
@@ -30,13 +32,17 @@ func runChaos(ctx context.Context, args []string, getenv func(string) string, st
 	var c chaos.Config
 	var scenarios, benchFile, jsonOut string
 	var noWrite bool
-	fs.StringVar(&scenarios, "scenarios", "all", "comma-separated: kill, stop, add, drain, restart, or all")
+	var throughput string
+	fs.StringVar(&scenarios, "scenarios", "all", "comma-separated: kill, stop, add, drain, restart, none (no fault), or all; empty for none at all")
+	var throughputFans int
+	fs.StringVar(&throughput, "throughput", "", "also run the sale without a fault on clusters of these sizes, e.g. 1,2,3")
+	fs.IntVar(&throughputFans, "throughput-fans", 240, "concurrent fans of the runs without a fault (enough to keep the nodes busy)")
 	fs.StringVar(&c.ServerBin, "server-bin", "", "server binary (default: go build ./cmd/ticketblitz, without -race, into the work directory)")
 	serviceFlags(fs, getenv, &c.PostgresURL, &c.RedisURL, &c.JWTSecret, "PostgreSQL server (each scenario gets a fresh database)")
 	fs.StringVar(&c.WorkDir, "work-dir", "", "directory for the processes' logs (default: a new temporary directory, kept)")
 	fs.IntVar(&c.Nodes, "nodes", 3, "nodes before the fault")
 	fs.IntVar(&c.Fans, "fans", 60, "concurrent fans")
-	fs.IntVar(&c.Sections, "sections", 6, "reserved sections")
+	fs.IntVar(&c.Sections, "sections", 10, "reserved sections")
 	fs.IntVar(&c.SeatsPerSection, "seats", 100, "seats per reserved section")
 	fs.IntVar(&c.GACapacity, "ga-capacity", 200, "capacity of the general-admission section")
 	fs.DurationVar(&c.Warmup, "warmup", 4*time.Second, "sale before the fault")
@@ -50,9 +56,19 @@ func runChaos(ctx context.Context, args []string, getenv func(string) string, st
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	list, err := chaos.ParseScenarios(scenarios)
+	var list []chaos.Scenario
+	var err error
+	if strings.TrimSpace(scenarios) != "" {
+		if list, err = chaos.ParseScenarios(scenarios); err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+	}
+	sizes, err := parseSizes(throughput)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: --throughput: %v", errUsage, err)
+	}
+	if len(list) == 0 && len(sizes) == 0 {
+		return fmt.Errorf("%w: nothing to run", errUsage)
 	}
 	if c.WorkDir == "" {
 		if c.WorkDir, err = os.MkdirTemp("", "blitzload-chaos-"); err != nil {
@@ -85,10 +101,23 @@ func runChaos(ctx context.Context, args []string, getenv func(string) string, st
 	started := time.Now()
 	var results []chaos.Result
 	violations := 0
+	type run struct {
+		sc          chaos.Scenario
+		nodes, fans int
+	}
+	var runs []run
 	for _, sc := range list {
-		res, err := chaos.Run(ctx, c, sc)
+		runs = append(runs, run{sc, c.Nodes, c.Fans})
+	}
+	for _, n := range sizes {
+		runs = append(runs, run{chaos.None, n, throughputFans})
+	}
+	for _, rn := range runs {
+		rc := c
+		rc.Nodes, rc.Fans = rn.nodes, rn.fans
+		res, err := chaos.Run(ctx, rc, rn.sc)
 		if err != nil {
-			return fmt.Errorf("chaos %s: %w (logs in %s)", sc, err, res.WorkDir)
+			return fmt.Errorf("chaos %s: %w (logs in %s)", rn.sc, err, res.WorkDir)
 		}
 		chaos.WriteText(stdout, res)
 		results = append(results, res)
@@ -117,4 +146,21 @@ func runChaos(ctx context.Context, args []string, getenv func(string) string, st
 		return violationsError{n: violations}
 	}
 	return nil
+}
+
+// parseSizes parses a comma-separated list of cluster sizes.
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 1 || n > 9 {
+			return nil, fmt.Errorf("%q: want a number of nodes from 1 to 9", part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

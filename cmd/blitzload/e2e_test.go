@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/report"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"

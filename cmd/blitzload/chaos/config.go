@@ -27,6 +27,9 @@ const (
 	Drain Scenario = "drain"
 	// Restart: kill -9 that node and start it again at once on the same addresses.
 	Restart Scenario = "restart"
+	// None: no fault; the sale's throughput on a cluster of Config.Nodes nodes (one is
+	// allowed), for comparing cluster sizes.
+	None Scenario = "none"
 )
 
 // AllScenarios lists every scenario in the order `make chaos` runs them.
@@ -41,11 +44,11 @@ func ParseScenarios(s string) ([]Scenario, error) {
 	for _, part := range strings.Split(s, ",") {
 		sc := Scenario(strings.TrimSpace(part))
 		switch sc {
-		case Kill, Stop, Add, Drain, Restart:
+		case Kill, Stop, Add, Drain, Restart, None:
 			out = append(out, sc)
 		case "":
 		default:
-			return nil, fmt.Errorf("unknown scenario %q (want kill, stop, add, drain, restart or all)", sc)
+			return nil, fmt.Errorf("unknown scenario %q (want kill, stop, add, drain, restart, none or all)", sc)
 		}
 	}
 	if len(out) == 0 {
@@ -69,7 +72,7 @@ type Config struct {
 	Nodes int
 	// Fans is the number of concurrent fans (default 60).
 	Fans int
-	// Sections and SeatsPerSection shape the reserved part of the event (default 6 ×
+	// Sections and SeatsPerSection shape the reserved part of the event (default 10 ×
 	// 100); one general-admission section of GACapacity (default 200) is added.
 	Sections        int
 	SeatsPerSection int
@@ -105,7 +108,7 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.Nodes, 3)
 	def(&c.Fans, 60)
-	def(&c.Sections, 6)
+	def(&c.Sections, 10)
 	def(&c.SeatsPerSection, 100)
 	def(&c.GACapacity, 200)
 	def(&c.PostgresPool, 8)
@@ -120,7 +123,7 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-func (c Config) validate() error {
+func (c Config) validate(sc Scenario) error {
 	switch {
 	case c.ServerBin == "":
 		return fmt.Errorf("chaos: no server binary")
@@ -128,8 +131,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("chaos: postgres url, redis url and jwt secret are required")
 	case c.WorkDir == "":
 		return fmt.Errorf("chaos: no work directory")
-	case c.Nodes < 2:
+	case c.Nodes < 2 && sc != None:
 		return fmt.Errorf("chaos: %d nodes: a fault needs at least 2", c.Nodes)
+	case c.Nodes < 1:
+		return fmt.Errorf("chaos: %d nodes", c.Nodes)
 	}
 	return nil
 }

@@ -62,6 +62,11 @@ func (f *fault) watchExit(n *node, since time.Time, limit time.Duration) {
 func inject(ctx context.Context, c *cluster, cfg Config, sc Scenario, eventID string, sections []string,
 	owners map[string]string, say func(string, ...any)) (*fault, error) {
 	f := &fault{victim: busiest(owners)}
+	if sc == None {
+		f.t0, f.victim = time.Now(), ""
+		say("no fault")
+		return f, nil
+	}
 	if sc != Add {
 		if f.victim == "" {
 			return nil, fmt.Errorf("chaos %s: no section lease found: nothing is active to move", sc)

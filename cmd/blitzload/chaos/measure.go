@@ -25,11 +25,14 @@ func measure(s *sale, f *fault, res *Result) {
 	res.DrainStatus = f.drainStatus
 	res.Started = f.started
 	res.Notes = append(res.Notes, f.notes...)
+	var lat []time.Duration
 	for _, op := range ops {
 		if op.definite {
 			res.Decisions++
+			lat = append(lat, op.end.Sub(op.start))
 		}
 	}
+	res.P50, res.P99 = quantile(lat, 0.50), quantile(lat, 0.99)
 	faultEnd := f.t0.Add(s.cfg.After)
 	for _, op := range ops {
 		if op.end.After(f.t0) && op.start.Before(faultEnd) {
@@ -75,4 +78,14 @@ func firstDefinite(ops []opRecord, section string, since time.Time) (time.Durati
 		return 0, false
 	}
 	return best.Sub(since), true
+}
+
+// quantile returns the q-quantile of d (nearest rank); d is sorted in place.
+func quantile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	i := int(q*float64(len(d))+0.5) - 1
+	return d[min(max(i, 0), len(d)-1)]
 }

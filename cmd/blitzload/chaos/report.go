@@ -15,12 +15,14 @@ func WriteText(w io.Writer, r Result) {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(w, "\n== chaos %s: %s ==\n", r.Scenario, verdict)
-	fmt.Fprintf(w, "cluster      %d nodes, %d fans, sale %s, %d decisions (%.0f/s)\n", r.Nodes, r.Fans,
-		r.Sale.Round(time.Millisecond), r.Decisions, float64(r.Decisions)/r.Sale.Seconds())
+	fmt.Fprintf(w, "cluster      %d nodes, %d fans, sale %s, %d decisions (%.0f/s), p50 %s, p99 %s\n", r.Nodes, r.Fans,
+		r.Sale.Round(time.Millisecond), r.Decisions, float64(r.Decisions)/r.Sale.Seconds(), ms(r.P50), ms(r.P99))
 	fmt.Fprintf(w, "fault        %s\n", faultLine(r))
-	if r.Scenario == Add {
+	switch r.Scenario {
+	case None:
+	case Add:
 		fmt.Fprintf(w, "rebalance    %s (new node ready → last moved section answering there)\n", dur(r.Rebalance))
-	} else {
+	default:
 		fmt.Fprintf(w, "failover     %s (fault → first answer on the slowest moved section)\n", dur(r.Failover))
 	}
 	for _, sec := range sortedKeys(r.FailoverBySection) {
@@ -66,6 +68,8 @@ func faultLine(r Result) string {
 		return fmt.Sprintf("kill -9 %s (hosted %s), restarted on the same addresses, ready after %s", r.Victim, moved, dur(r.Started))
 	case Add:
 		return fmt.Sprintf("%s added, ready after %s; sections moved onto it: %s", r.Victim, dur(r.Started), moved)
+	case None:
+		return "none"
 	}
 	return string(r.Scenario)
 }
@@ -104,6 +108,8 @@ func dur(d time.Duration) string {
 	return fmt.Sprintf("%.2f s", d.Seconds())
 }
 
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
 func yesNo(ok bool) string {
 	if ok {
 		return "yes"
@@ -111,28 +117,48 @@ func yesNo(ok bool) string {
 	return "NO"
 }
 
-// Markdown renders the results as BENCHMARKS.md's chaos table.
+// Markdown renders the results as BENCHMARKS.md's chaos section: the faults' table, and
+// the throughput by cluster size when runs without a fault are among them.
 func Markdown(results []Result, machine, command, date string) string {
+	var faults, plain []Result
+	for _, r := range results {
+		if r.Scenario == None {
+			plain = append(plain, r)
+		} else {
+			faults = append(faults, r)
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Cluster chaos: failover, rebalance and the fans' errors\n\n")
 	fmt.Fprintf(&b, "Written by `blitzload chaos` on %s.\n\n- Machine: %s.\n- Command: `%s`\n", date, machine, command)
-	if len(results) > 0 {
-		r := results[0]
-		fmt.Fprintf(&b, "- Each scenario: a fresh database, a `ticketblitz broker` process and %d node processes on loopback; %d fans spread over the nodes by a simulated load balancer (each node's /readyz every 250 ms), retrying a failed attempt on the next node with the same idempotency key. The fault comes after the warm-up; the sale goes on for a fixed time after it. Fans, broker, nodes, PostgreSQL and Redis share the machine's 2 CPUs.\n", r.Nodes, r.Fans)
+	fans := "the fans"
+	if len(faults) > 0 {
+		fans = fmt.Sprintf("%d fans (the runs without a fault: as listed)", faults[0].Fans)
 	}
-	b.WriteString("- Failover: fault → first definite answer to an operation started after the fault, on the slowest of the sections the victim hosted. Rebalance (add): new node ready → first answer served after the lease of the last section that moved onto it moved.\n\n")
-	b.WriteString("| scenario | fault | failover / rebalance | decisions (/s) | failed attempts | ran out of retries (settled / unknown) | slowest op in fault window | audit | linearizable | stream exactly-once, in order |\n")
-	b.WriteString("|---|---|---:|---:|---|---:|---:|---|---|---|\n")
-	for _, r := range results {
-		t := r.Failover
-		if r.Scenario == Add {
-			t = r.Rebalance
+	fmt.Fprintf(&b, "- Each run: a fresh database, a `ticketblitz broker` process and the node processes on loopback; %s spread over the nodes by a simulated load balancer (each node's /readyz every 250 ms), each looping hold → confirm/decline/release/abandon with seat-map reads (10–40 ms think time), retrying a failed attempt on the next node with the same idempotency key. Faults come after the warm-up; the sale goes on for a fixed time after it. Fans, broker, nodes, PostgreSQL and Redis share the machine's 2 CPUs.\n", fans)
+	b.WriteString("- Failover: fault → first definite answer to an operation started after the fault, on the slowest of the sections the victim hosted. Rebalance (add): new node ready → first answer served after the lease of the last section that moved onto it moved. Latencies are whole operations, retries included.\n\n")
+	if len(faults) > 0 {
+		b.WriteString("| scenario | fault | failover / rebalance | decisions (/s) | p50 / p99 | failed attempts | ran out of retries (settled / unknown) | slowest op in fault window | audit | linearizable | stream exactly-once, in order |\n")
+		b.WriteString("|---|---|---:|---:|---:|---|---:|---:|---|---|---|\n")
+		for _, r := range faults {
+			t := r.Failover
+			if r.Scenario == Add {
+				t = r.Rebalance
+			}
+			fails := fmt.Sprintf("%d %s", r.FailedAttempts(), failList(r.Fails))
+			fmt.Fprintf(&b, "| %s | %s | %s | %d (%.0f) | %s / %s | %s | %d (%d / %d) | %s | %s | %s | %s |\n",
+				r.Scenario, strings.ReplaceAll(faultLine(r), "|", "/"), dur(t), r.Decisions, float64(r.Decisions)/r.Sale.Seconds(),
+				ms(r.P50), ms(r.P99), strings.TrimSpace(fails), r.GivenUp, r.Settled, r.Unknown, dur(r.SlowestDuringFault),
+				verdict(r.Audit.OK(), r.Audit.Total()), yesNo(r.Linear.OK()), yesNo(r.Stream.OK()))
 		}
-		fails := fmt.Sprintf("%d %s", r.FailedAttempts(), failList(r.Fails))
-		fmt.Fprintf(&b, "| %s | %s | %s | %d (%.0f) | %s | %d (%d / %d) | %s | %s | %s | %s |\n",
-			r.Scenario, strings.ReplaceAll(faultLine(r), "|", "/"), dur(t), r.Decisions, float64(r.Decisions)/r.Sale.Seconds(),
-			strings.TrimSpace(fails), r.GivenUp, r.Settled, r.Unknown, dur(r.SlowestDuringFault),
-			verdict(r.Audit.OK(), r.Audit.Total()), yesNo(r.Linear.OK()), yesNo(r.Stream.OK()))
+	}
+	if len(plain) > 0 {
+		b.WriteString("\nThroughput by cluster size (no fault):\n\n| nodes | fans | decisions | decisions/s | p50 / p99 | audit | linearizable | stream |\n|---:|---:|---:|---:|---:|---|---|---|\n")
+		for _, r := range plain {
+			fmt.Fprintf(&b, "| %d | %d | %d | %.0f | %s / %s | %s | %s | %s |\n", r.Nodes, r.Fans, r.Decisions,
+				float64(r.Decisions)/r.Sale.Seconds(), ms(r.P50), ms(r.P99), verdict(r.Audit.OK(), r.Audit.Total()),
+				yesNo(r.Linear.OK()), yesNo(r.Stream.OK()))
+		}
 	}
 	return b.String()
 }

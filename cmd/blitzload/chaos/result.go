@@ -17,6 +17,9 @@ type Result struct {
 	// definite answer (2xx or 4xx), retries counted once.
 	Sale      time.Duration `json:"sale_ns"`
 	Decisions int           `json:"decisions"`
+	// P50 and P99 are the decisions' latencies, retries included.
+	P50 time.Duration `json:"p50_ns"`
+	P99 time.Duration `json:"p99_ns"`
 	// Victim is the node the fault hit (the added node for Add); Moved the sections
 	// it hosted at the fault (for Add: the sections that moved onto it).
 	Victim string   `json:"victim"`

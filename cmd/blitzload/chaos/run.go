@@ -15,10 +15,10 @@ import (
 // for failing to run at all; violations are in the Result.
 func Run(ctx context.Context, cfg Config, sc Scenario) (Result, error) {
 	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
+	if err := cfg.validate(sc); err != nil {
 		return Result{}, err
 	}
-	res := Result{Scenario: sc, Nodes: cfg.Nodes, Fans: cfg.Fans, WorkDir: filepath.Join(cfg.WorkDir, string(sc))}
+	res := Result{Scenario: sc, Nodes: cfg.Nodes, Fans: cfg.Fans, WorkDir: filepath.Join(cfg.WorkDir, fmt.Sprintf("%s-%d", sc, cfg.Nodes))}
 	cfg.WorkDir = res.WorkDir
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return res, fmt.Errorf("chaos: %w", err)
@@ -27,7 +27,7 @@ func Run(ctx context.Context, cfg Config, sc Scenario) (Result, error) {
 		fmt.Fprintf(cfg.progress(), "chaos %-7s %s\n", sc, fmt.Sprintf(format, args...))
 	}
 	say("starting a broker and %d nodes (logs in %s)", cfg.Nodes, cfg.WorkDir)
-	c, err := startCluster(ctx, cfg, fmt.Sprintf("tb_chaos_%s_%d", sc, os.Getpid()))
+	c, err := startCluster(ctx, cfg, fmt.Sprintf("tb_chaos_%s%d_%d", sc, cfg.Nodes, os.Getpid()))
 	if err != nil {
 		return res, err
 	}
