@@ -28,6 +28,7 @@ usage:
   blitzload bench  [flags]   actor vs lock side by side, raw references, BENCHMARKS.md
   blitzload live   [flags]   websocket fan-out: delivery latency, memory per connection, CPU
   blitzload chaos  [flags]   a cluster of processes, one fault mid-sale, audits and failover times
+  blitzload subscribers      (started by flash --ws when fans and subscriptions exceed one process's open files)
   blitzload help [command]
 
 Every run is audited from the fans' own records; the exit code is 2 when the audit
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runLive(ctx, rest, getenv, stdout, stderr)
 	case "chaos":
 		err = runChaos(ctx, rest, getenv, stdout, stderr)
+	case "subscribers":
+		err = runSubscribers(ctx, rest, os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "-h"}, getenv, stdout, stderr)

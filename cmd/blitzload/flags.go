@@ -56,6 +56,7 @@ func bindScenarioFlags(fs *flag.FlagSet, cfg *scenario.Config, o *options) {
 	fs.Float64Var(&cfg.CancelShare, "cancel-share", cfg.CancelShare, "flash: share of paying fans who then cancel the order")
 	fs.BoolVar(&cfg.WebSockets, "ws", cfg.WebSockets, "flash: subscribe every fan to /ws/events/{event_id}")
 	fs.IntVar(&cfg.WSSample, "ws-sample", cfg.WSSample, "flash: subscribers that measure delivery latency")
+	fs.StringVar(&cfg.WSTarget, "ws-target", cfg.WSTarget, "flash: node the subscriptions go to (default --target), e.g. another node of the cluster")
 	fs.IntVar(&cfg.Callers, "callers", cfg.Callers, "hot: concurrent callers, each its own user")
 	fs.StringVar(&cfg.HotMode, "hot-mode", cfg.HotMode, "hot: best (best available, 1 seat) or random (a random explicit seat)")
 	fs.IntVar(&cfg.Sections, "sections", cfg.Sections, "steady, mixed: reserved sections of the created event")

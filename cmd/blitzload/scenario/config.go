@@ -22,6 +22,9 @@ type Config struct {
 	Scenario string `yaml:"scenario" json:"scenario"`
 	// Target is the server's base URL.
 	Target string `yaml:"target" json:"target"`
+	// WSTarget is where flash subscriptions go (default Target): another node of the
+	// cluster, when one process cannot hold every fan's connection and subscription.
+	WSTarget string `yaml:"ws-target" json:"ws-target"`
 	// Seed makes every random choice reproducible.
 	Seed      uint64        `yaml:"seed" json:"seed"`
 	Duration  time.Duration `yaml:"duration" json:"duration"`
@@ -186,4 +189,12 @@ func ParseMix(s string) (map[string]float64, error) {
 		return nil, errors.New("mix: weights add up to nothing")
 	}
 	return out, nil
+}
+
+// wsTarget is where the websocket subscriptions go.
+func (c Config) wsTarget() string {
+	if c.WSTarget != "" {
+		return c.WSTarget
+	}
+	return c.Target
 }

@@ -69,7 +69,8 @@ func RunFlash(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 	}
 	picker := seatPicker{rows: availableRows(m), ga: !m.Reserved()}
 	conns := cfg.Fans
-	if cfg.WebSockets {
+	companion := needsCompanion(env, cfg)
+	if cfg.WebSockets && !companion {
 		conns *= 2
 	}
 	if err := env.Limit.Check(conns); err != nil {
@@ -81,12 +82,19 @@ func RunFlash(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 	}
 	defer closeFans(fans)
 
-	var ws *wsFleet
-	if cfg.WebSockets {
-		ws = startWebSockets(ctx, env, cfg, ref, res)
-		defer ws.close()
-	} else {
+	var ws subscriptions
+	switch {
+	case companion:
+		ws = startRemoteWebSockets(ctx, env, cfg, ref, res)
+	case cfg.WebSockets:
+		if fleet := startWebSockets(ctx, env, cfg, ref, res); fleet != nil {
+			ws = fleet
+		}
+	default:
 		env.Collector.SetWebSocket(false, false, "")
+	}
+	if ws != nil {
+		defer ws.close()
 	}
 	if err := warmUp(ctx, fans, cfg.RampUp); err != nil {
 		return nil, err
@@ -141,7 +149,7 @@ func RunFlash(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 }
 
 // flash is one fan's part of the sale.
-func (f *fan) flash(ctx context.Context, cfg Config, ref audit.SectionRef, picker seatPicker, ws *wsFleet, t *flashTally) {
+func (f *fan) flash(ctx context.Context, cfg Config, ref audit.SectionRef, picker seatPicker, ws subscriptions, t *flashTally) {
 	k := cfg.MinSeats + f.rng.IntN(cfg.MaxSeats-cfg.MinSeats+1)
 	var h api.Hold
 	var r api.Result

@@ -24,7 +24,7 @@ type wsFleet struct {
 // startWebSockets subscribes every fan, or returns nil and says why when the server
 // has no websockets (a refused upgrade does not fail the run).
 func startWebSockets(ctx context.Context, env *Env, cfg Config, ref audit.SectionRef, res *Result) *wsFleet {
-	probe, err := api.Subscribe(ctx, cfg.Target, ref.EventID, 5*time.Second)
+	probe, err := api.Subscribe(ctx, cfg.wsTarget(), ref.EventID, 5*time.Second)
 	if err != nil {
 		env.Collector.SetWebSocket(true, false, err.Error())
 		res.note("websockets unavailable, run continues without them: %v", err)
@@ -35,7 +35,7 @@ func startWebSockets(ctx context.Context, env *Env, cfg Config, ref audit.Sectio
 	w := &wsFleet{env: env, subs: make([]*api.Subscription, cfg.Fans)}
 	var failed atomic.Int64
 	parallelFor(cfg.Fans, 64, func(i int) {
-		sub, err := api.Subscribe(ctx, cfg.Target, ref.EventID, 10*time.Second)
+		sub, err := api.Subscribe(ctx, cfg.wsTarget(), ref.EventID, 10*time.Second)
 		if err != nil {
 			failed.Add(1)
 			return

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net/http"
@@ -91,5 +92,42 @@ func TestWebSocketsUnavailableIsANoteNotAFailure(t *testing.T) {
 	ws := env.Collector.Summary().WebSocket
 	if !ws.Enabled || ws.Available || ws.Note == "" || len(res.Notes) != 1 {
 		t.Errorf("websocket info %+v, notes %v", ws, res.Notes)
+	}
+}
+
+// The companion process's protocol, run in this process over pipes: subscriptions open,
+// the parent notes its holds, closes stdin, and the summary gives the same counts and
+// delivery samples as the in-process fleet.
+func TestSubscribersCompanionReportsWhatTheFleetWould(t *testing.T) {
+	release := make(chan struct{})
+	srv := wsServer(t, release)
+	defer srv.Close()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- RunSubscribers(context.Background(), SubscribersConfig{Target: srv.URL, EventID: "ev1", Count: 3, Sample: 1}, inR, outW)
+		outW.Close()
+	}()
+	env := &Env{Collector: stats.NewCollector(), Out: io.Discard}
+	r := &remoteFleet{env: env, stdin: inW, out: bufio.NewReader(outR), held: map[string][]time.Time{}}
+	var ready remoteReady
+	if err := r.readLine(&ready); err != nil || ready.Connected != 3 {
+		t.Fatalf("ready %+v, %v", ready, err)
+	}
+	r.heldAt([]string{"A-1", "A-2"}, time.Now())
+	close(release)
+	time.Sleep(200 * time.Millisecond) // let the deltas arrive before the sale "ends"
+	r.drain(3 * time.Second)
+	r.close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ws := env.Collector.Summary().WebSocket
+	if ws.Messages != 12 || ws.Gaps != 3 {
+		t.Errorf("messages %d, gaps %d; want 12 and 3", ws.Messages, ws.Gaps)
+	}
+	if ws.Delivery == nil || ws.Delivery.Count != 2 {
+		t.Errorf("delivery %+v, want 2 samples", ws.Delivery)
 	}
 }
