@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -150,17 +149,17 @@ func runChaos(ctx context.Context, args []string, getenv func(string) string, st
 
 // parseSizes parses a comma-separated list of cluster sizes.
 func parseSizes(s string) ([]int, error) {
-	var out []int
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		n, err := strconv.Atoi(part)
-		if err != nil || n < 1 || n > 9 {
-			return nil, fmt.Errorf("%q: want a number of nodes from 1 to 9", part)
-		}
-		out = append(out, n)
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
 	}
-	return out, nil
+	sizes, err := parseCounts(s)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range sizes {
+		if n < 1 || n > 9 {
+			return nil, fmt.Errorf("%d: want a number of nodes from 1 to 9", n)
+		}
+	}
+	return sizes, nil
 }
