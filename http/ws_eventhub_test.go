@@ -65,7 +65,8 @@ func TestEventsSharedSnapshotUnderConcurrentSubscribeAndPublish(t *testing.T) {
 	le := newLiveEnv(t, liveOptions{catalog: cat, events: WSConfig{SendBuffer: 1 << 20}})
 	const clients = 40
 	var snapped atomic.Int64
-	final := make(chan int64, 1)
+	var final atomic.Int64 // A's last version, set before the end-of-stream delta
+	final.Store(-1)
 
 	go func() {
 		v := int64(8)
@@ -80,7 +81,7 @@ func TestEventsSharedSnapshotUnderConcurrentSubscribeAndPublish(t *testing.T) {
 				time.Sleep(time.Millisecond) // let the subscribers in between versions
 			}
 		}
-		final <- v
+		final.Store(v)
 		// A version of another section, published after A's last: the end of the stream.
 		le.feed.Publish("e1", "floor", capacityDelta(4, 7, 4))
 	}()
@@ -118,7 +119,7 @@ func TestEventsSharedSnapshotUnderConcurrentSubscribeAndPublish(t *testing.T) {
 						return fmt.Errorf("client %d: after version %d: %w", i, next-1, err)
 					}
 					if m.SectionID == "floor" {
-						if last := peekFinal(final); next-1 != last {
+						if last := final.Load(); next-1 != last {
 							return fmt.Errorf("client %d: the stream ended at version %d of A, want %d", i, next-1, last)
 						}
 						return nil
@@ -143,17 +144,6 @@ func TestEventsSharedSnapshotUnderConcurrentSubscribeAndPublish(t *testing.T) {
 	}
 	if n := cat.readsOf("A"); n != 1 {
 		t.Errorf("the seat map of A was read %d times, want once for every subscriber", n)
-	}
-}
-
-// peekFinal returns the last version once the publisher is done, or -1.
-func peekFinal(final chan int64) int64 {
-	select {
-	case v := <-final:
-		final <- v
-		return v
-	default:
-		return -1
 	}
 }
 
