@@ -12,9 +12,6 @@ import (
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/stream"
 )
 
-// streamTopics are the topics the stream check reads (API.md's and section.changed).
-var streamTopics = []string{"seat.reserved", "seat.released", "booking.created", "booking.cancelled", "payment.processed", "section.changed"}
-
 // audits reads the final state back through a node the balancer offers and runs the
 // three checks.
 func audits(ctx context.Context, c *cluster, s *sale, res *Result) error {
@@ -55,7 +52,7 @@ func audits(ctx context.Context, c *cluster, s *sale, res *Result) error {
 
 	sctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	msgs, err := stream.WaitComplete(sctx, []string{c.broker.addr}, streamTopics, finalVersions, 250*time.Millisecond)
+	msgs, err := stream.WaitComplete(sctx, []string{c.broker.addr}, stream.Topics(), finalVersions, 250*time.Millisecond)
 	if err != nil && sctx.Err() == nil {
 		return fmt.Errorf("read the event stream: %w", err)
 	}
