@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/bench"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/fdlimit"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
@@ -22,20 +21,12 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("blitzload bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := bench.Config{}
-	envOr := func(k, d string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return d
-	}
 	var strategies, flashStrategies, steadyRates, benchFile, jsonOut string
 	var noWrite bool
 	fs.StringVar(&c.ServerBin, "server-bin", "", "server binary (default: go build ./cmd/ticketblitz into a temporary directory)")
 	fs.StringVar(&strategies, "strategies", "actor,lock", "strategies to compare, in order")
 	fs.StringVar(&c.Ports, "ports", "", "HTTP port range lo-hi for the servers (default: any free port)")
-	fs.StringVar(&c.PostgresURL, "postgres-url", envOr("TICKETBLITZ_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server (its database name is replaced by fresh ones)")
-	fs.StringVar(&c.RedisURL, "redis-url", envOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
-	fs.StringVar(&c.JWTSecret, "jwt-secret", envOr("TICKETBLITZ_JWT_SECRET", api.DevSecret), "secret the servers sign tokens with")
+	serviceFlags(fs, getenv, &c.PostgresURL, &c.RedisURL, &c.JWTSecret, "PostgreSQL server (its database name is replaced by fresh ones)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed")
 	fs.IntVar(&c.HotCallers, "hot-callers", 1000, "hot: concurrent callers")
 	fs.DurationVar(&c.HotDuration, "hot-duration", 15*time.Second, "hot: how long each strategy runs")
@@ -60,14 +51,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&benchFile, "benchmarks-file", "", "markdown file to write the section into (default BENCHMARKS.md at the module root)")
 	fs.BoolVar(&noWrite, "no-write", false, "print the table but do not write the benchmarks file")
 	fs.StringVar(&jsonOut, "json", "", "write every result as JSON to this file")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	c.Strategies, c.FlashStrategies = splitList(strategies), splitList(flashStrategies)
 	rates, err := bench.ParseRates(steadyRates)

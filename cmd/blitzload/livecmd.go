@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/fdlimit"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/livebench"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
@@ -23,12 +22,6 @@ import (
 func runLive(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("blitzload live", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	envOr := func(k, d string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return d
-	}
 	c := livebench.Config{}
 	var subs, rates, benchFile, jsonOut string
 	var fanout float64
@@ -36,9 +29,7 @@ func runLive(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&c.Target, "target", "", "measure this running server instead of starting one per subscriber count")
 	fs.IntVar(&c.PID, "pid", 0, "with --target: the server's process id, for its memory and CPU")
 	fs.StringVar(&c.ServerBin, "server-bin", "", "server binary (default: go build ./cmd/ticketblitz into a temporary directory)")
-	fs.StringVar(&c.PostgresURL, "postgres-url", envOr("TICKETBLITZ_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server (its database name is replaced by fresh ones)")
-	fs.StringVar(&c.RedisURL, "redis-url", envOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
-	fs.StringVar(&c.JWTSecret, "jwt-secret", envOr("TICKETBLITZ_JWT_SECRET", api.DevSecret), "the server's HS256 secret, to mint tokens")
+	serviceFlags(fs, getenv, &c.PostgresURL, &c.RedisURL, &c.JWTSecret, "PostgreSQL server (its database name is replaced by fresh ones)")
 	fs.StringVar(&subs, "subscribers", "1000", "idle websocket subscribers; a comma-separated list runs each on a fresh server")
 	fs.StringVar(&rates, "rate", "", "paced decisions (holds + releases) per second, one per subscriber count (the last repeats); default: --fanout ÷ subscribers, at most 500")
 	fs.Float64Var(&fanout, "fanout", 40000, "without --rate: the messages/s to ask of the fan-out (at most one version per decision, each to every subscriber)")
@@ -52,14 +43,8 @@ func runLive(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&jsonOut, "json", "", "write the results as JSON to this file")
 	var cpuProfile string
 	fs.StringVar(&cpuProfile, "cpu-profile", "", "write this process's CPU profile (load and subscribers) to this file")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	var err error
 	if c.Subscribers, err = parseCounts(subs); err != nil {

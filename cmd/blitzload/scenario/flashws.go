@@ -68,37 +68,55 @@ func (w *wsFleet) heldAt(seats []string, at time.Time) {
 
 // read consumes one subscription until it closes.
 func (w *wsFleet) read(sub *api.Subscription, sampled bool) {
-	versions := map[string]int64{}
+	versions := versionTrack{}
 	for {
 		m, at, err := sub.Next(time.Now().Add(10 * time.Minute))
 		if err != nil {
 			return
 		}
 		w.lastMsg.Store(at.UnixNano())
-		gap := false
-		switch m.Type {
-		case "snapshot":
-			for _, s := range m.Sections {
-				versions[s.SectionID] = s.Version
-			}
-		case "seats", "capacity":
-			if v, ok := versions[m.SectionID]; ok && m.Version != v+1 {
-				gap = true
-			}
-			versions[m.SectionID] = m.Version
-			if sampled && m.Type == "seats" {
-				for _, c := range m.Changes {
-					if c.Status != audit.SeatHeld {
-						continue
-					}
-					if t, ok := w.held.Load(c.ID); ok {
-						w.env.Collector.WSDelivery(at.Sub(t.(time.Time)))
-					}
+		gap := versions.gap(m)
+		if sampled {
+			for _, seat := range heldSeats(m) {
+				if t, ok := w.held.Load(seat); ok {
+					w.env.Collector.WSDelivery(at.Sub(t.(time.Time)))
 				}
 			}
 		}
 		w.env.Collector.WSMessage(gap)
 	}
+}
+
+// versionTrack follows one subscription's section versions.
+type versionTrack map[string]int64
+
+// gap notes m's versions and reports whether m skipped one.
+func (v versionTrack) gap(m api.WSMessage) bool {
+	switch m.Type {
+	case "snapshot":
+		for _, s := range m.Sections {
+			v[s.SectionID] = s.Version
+		}
+	case "seats", "capacity":
+		last, ok := v[m.SectionID]
+		v[m.SectionID] = m.Version
+		return ok && m.Version != last+1
+	}
+	return false
+}
+
+// heldSeats lists the seats a delta shows turning held.
+func heldSeats(m api.WSMessage) []string {
+	if m.Type != "seats" {
+		return nil
+	}
+	var out []string
+	for _, c := range m.Changes {
+		if c.Status == audit.SeatHeld {
+			out = append(out, c.ID)
+		}
+	}
+	return out
 }
 
 // drain waits until the subscriptions have been quiet for 300 ms, at most max.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
-	"github.com/ticketblitz/ticketblitz/cmd/blitzload/audit"
 )
 
 // SubscribersConfig is the companion process's work: Count subscriptions to one event,
@@ -60,7 +59,7 @@ func RunSubscribers(ctx context.Context, cfg SubscribersConfig, stdin io.Reader,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			versions := map[string]int64{}
+			versions := versionTrack{}
 			for {
 				m, at, err := sub.Next(time.Now().Add(time.Hour))
 				if err != nil {
@@ -68,25 +67,16 @@ func RunSubscribers(ctx context.Context, cfg SubscribersConfig, stdin io.Reader,
 				}
 				last.Store(at.UnixNano())
 				messages.Add(1)
-				switch m.Type {
-				case "snapshot":
-					for _, s := range m.Sections {
-						versions[s.SectionID] = s.Version
+				if versions.gap(m) {
+					gaps.Add(1)
+				}
+				if i < cfg.Sample {
+					seats := heldSeats(m)
+					mu.Lock()
+					for _, seat := range seats {
+						held = append(held, remoteSeen{Seat: seat, At: at.UnixNano()})
 					}
-				case "seats", "capacity":
-					if v, ok := versions[m.SectionID]; ok && m.Version != v+1 {
-						gaps.Add(1)
-					}
-					versions[m.SectionID] = m.Version
-					if i < cfg.Sample && m.Type == "seats" {
-						mu.Lock()
-						for _, c := range m.Changes {
-							if c.Status == audit.SeatHeld {
-								held = append(held, remoteSeen{Seat: c.ID, At: at.UnixNano()})
-							}
-						}
-						mu.Unlock()
-					}
+					mu.Unlock()
 				}
 			}
 		}()
