@@ -52,7 +52,7 @@ func audits(ctx context.Context, c *cluster, s *sale, res *Result) error {
 
 	sctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	msgs, err := stream.WaitComplete(sctx, []string{c.broker.addr}, stream.Topics(), finalVersions, 250*time.Millisecond)
+	msgs, err := stream.WaitExpected(sctx, []string{c.broker.addr}, stream.Topics(), exp, 250*time.Millisecond)
 	if err != nil && sctx.Err() == nil {
 		return fmt.Errorf("read the event stream: %w", err)
 	}

@@ -223,3 +223,39 @@ func TestDescribeBehind(t *testing.T) {
 		t.Fatalf("describeBehind = %q, want %q", got, want)
 	}
 }
+
+// The final versions are in the stream before a hold's seat.reserved: WaitExpected
+// keeps reading until the event is there too, and gives up naming what is missing.
+func TestWaitExpectedWaitsForDomainEvents(t *testing.T) {
+	c := startBroker(t, Topics()...)
+	p := newProducer(t, c.ListenAddrs())
+	s := &stream{}
+	produce(t, p, s.changed(keyA, 1))
+	late := s.reserved(keyA, "h1", 1)
+	produced := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: late.Topic, Key: sarama.StringEncoder(late.Key), Value: sarama.ByteEncoder(late.Value)})
+		produced <- err
+	}()
+	exp := Expect{FinalVersions: map[string]int64{keyA: 1}, Holds: []string{"h1"}}
+	msgs, err := WaitExpected(testContext(t, 10*time.Second), c.ListenAddrs(), Topics(), exp, 50*time.Millisecond)
+	if err != nil {
+		t.Fatalf("WaitExpected: %v", err)
+	}
+	if err := <-produced; err != nil {
+		t.Fatalf("produce: %v", err)
+	}
+	if rep := Check(msgs, exp); !rep.OK() || rep.Messages != 2 {
+		t.Fatalf("stream after WaitExpected: %s", rep)
+	}
+
+	exp.Holds = append(exp.Holds, "h-never")
+	msgs, err = WaitExpected(testContext(t, 300*time.Millisecond), c.ListenAddrs(), Topics(), exp, 50*time.Millisecond)
+	if !errors.Is(err, context.DeadlineExceeded) || len(msgs) != 2 {
+		t.Fatalf("WaitExpected = %d records, %v; want the 2 read and the deadline", len(msgs), err)
+	}
+	if rep := Check(msgs, exp); rep.Counts[KindMissingEvent] != 1 {
+		t.Fatalf("report %s", rep)
+	}
+}

@@ -16,6 +16,32 @@ const DefaultPoll = 200 * time.Millisecond
 // successful read (nil if none) with an error naming the sections still behind, so the
 // caller can still Check what arrived.
 func WaitComplete(ctx context.Context, brokers []string, topics []string, final map[string]int64, poll time.Duration) ([]Message, error) {
+	return waitUntil(ctx, brokers, topics, poll, func(msgs []Message) error {
+		if behind := sectionsBehind(reached(msgs, final), final); len(behind) > 0 {
+			return fmt.Errorf("section.changed behind the final seat maps: %s", describeBehind(behind))
+		}
+		return nil
+	})
+}
+
+// WaitExpected polls Read until Check finds neither missing versions nor missing events
+// for exp, and returns that read. Reaching the final versions is not enough: Read takes
+// each topic's high-water mark in turn, so one read can catch a section's last
+// section.changed record and miss a domain event published just before it on a topic
+// read earlier. When ctx ends first it returns the last successful read with an error,
+// and Check then reports what is still missing.
+func WaitExpected(ctx context.Context, brokers []string, topics []string, exp Expect, poll time.Duration) ([]Message, error) {
+	return waitUntil(ctx, brokers, topics, poll, func(msgs []Message) error {
+		rep := Check(msgs, exp)
+		if n := rep.Counts[KindMissingVersions] + rep.Counts[KindMissingEvent]; n > 0 {
+			return fmt.Errorf("%d sections or events not in the stream yet", n)
+		}
+		return nil
+	})
+}
+
+// waitUntil polls Read until pending finds nothing missing in a read, or ctx ends.
+func waitUntil(ctx context.Context, brokers []string, topics []string, poll time.Duration, pending func([]Message) error) ([]Message, error) {
 	if poll <= 0 {
 		poll = DefaultPoll
 	}
@@ -26,12 +52,10 @@ func WaitComplete(ctx context.Context, brokers []string, topics []string, final 
 	for {
 		msgs, err := Read(ctx, brokers, topics)
 		if err == nil {
-			last, lastErr = msgs, nil
-			behind := sectionsBehind(reached(msgs, final), final)
-			if len(behind) == 0 {
+			last = msgs
+			if lastErr = pending(msgs); lastErr == nil {
 				return msgs, nil
 			}
-			lastErr = fmt.Errorf("section.changed behind the final seat maps: %s", describeBehind(behind))
 		} else if ctx.Err() == nil {
 			lastErr = err
 		}
