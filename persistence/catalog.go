@@ -193,7 +193,7 @@ func (s *Store) SeatMap(ctx context.Context, eventID, sectionID string) (actors.
 
 // GetHold returns a hold, or an error wrapping actors.ErrNotFound.
 func (s *Store) GetHold(ctx context.Context, id string) (actors.Hold, error) {
-	h, err := scanHold(s.pool.QueryRow(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1`, id))
+	h, err := ScanHold(s.pool.QueryRow(ctx, `SELECT `+HoldColumns+` FROM holds WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return actors.Hold{}, fmt.Errorf("get hold %q: %w", id, actors.ErrNotFound)
 	}
@@ -205,7 +205,7 @@ func (s *Store) GetHold(ctx context.Context, id string) (actors.Hold, error) {
 
 // GetOrder returns an order, or an error wrapping actors.ErrNotFound.
 func (s *Store) GetOrder(ctx context.Context, id string) (actors.Order, error) {
-	o, err := scanOrder(s.pool.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
+	o, err := ScanOrder(s.pool.QueryRow(ctx, `SELECT `+OrderColumns+` FROM orders WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return actors.Order{}, fmt.Errorf("get order %q: %w", id, actors.ErrNotFound)
 	}
@@ -218,14 +218,14 @@ func (s *Store) GetOrder(ctx context.Context, id string) (actors.Order, error) {
 // ListOrders returns the user's orders, newest first.
 func (s *Store) ListOrders(ctx context.Context, userID string) ([]actors.Order, error) {
 	op := fmt.Sprintf("list orders of %q", userID)
-	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC`, userID)
+	rows, err := s.pool.Query(ctx, `SELECT `+OrderColumns+` FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC`, userID)
 	if err != nil {
 		return nil, classify(op, err)
 	}
 	defer rows.Close()
 	orders := []actors.Order{}
 	for rows.Next() {
-		o, err := scanOrder(rows)
+		o, err := ScanOrder(rows)
 		if err != nil {
 			return nil, classify(op, err)
 		}

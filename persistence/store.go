@@ -54,30 +54,35 @@ type batchSender interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// holdColumns are the columns scanHold reads, in its order.
-const holdColumns = `id, event_id, section_id, user_id, seats, quantity, status,
+// HoldColumns are the holds columns ScanHold reads, in its order, for every query of
+// this module that reads whole holds.
+const HoldColumns = `id, event_id, section_id, user_id, seats, quantity, status,
 	expires_at, created_at, updated_at, coalesce(order_id, '')`
 
-// scanHold reads one row of holdColumns.
-func scanHold(row pgx.Row) (actors.Hold, error) {
+// ScanHold reads one row that starts with HoldColumns; extra receives the columns the
+// query selects after them. Times come back in UTC and Seats is never nil.
+func ScanHold(row pgx.Row, extra ...any) (actors.Hold, error) {
 	var h actors.Hold
 	var status string
-	err := row.Scan(&h.ID, &h.EventID, &h.SectionID, &h.UserID, &h.Seats, &h.Quantity, &status,
-		&h.ExpiresAt, &h.CreatedAt, &h.UpdatedAt, &h.OrderID)
-	if err != nil {
+	dest := append([]any{&h.ID, &h.EventID, &h.SectionID, &h.UserID, &h.Seats, &h.Quantity, &status,
+		&h.ExpiresAt, &h.CreatedAt, &h.UpdatedAt, &h.OrderID}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return actors.Hold{}, err
 	}
 	h.Status = actors.HoldStatus(status)
 	h.ExpiresAt, h.CreatedAt, h.UpdatedAt = h.ExpiresAt.UTC(), h.CreatedAt.UTC(), h.UpdatedAt.UTC()
+	if h.Seats == nil {
+		h.Seats = []string{}
+	}
 	return h, nil
 }
 
-// orderColumns are the columns scanOrder reads, in its order.
-const orderColumns = `id, hold_id, event_id, section_id, user_id, seats, quantity, status,
+// OrderColumns are the orders columns ScanOrder reads, in its order.
+const OrderColumns = `id, hold_id, event_id, section_id, user_id, seats, quantity, status,
 	total_cents, currency, created_at, updated_at`
 
-// scanOrder reads one row of orderColumns.
-func scanOrder(row pgx.Row) (actors.Order, error) {
+// ScanOrder reads one row of OrderColumns. Times come back in UTC and Seats is never nil.
+func ScanOrder(row pgx.Row) (actors.Order, error) {
 	var o actors.Order
 	var status string
 	err := row.Scan(&o.ID, &o.HoldID, &o.EventID, &o.SectionID, &o.UserID, &o.Seats, &o.Quantity, &status,
@@ -87,5 +92,8 @@ func scanOrder(row pgx.Row) (actors.Order, error) {
 	}
 	o.Status = actors.OrderStatus(status)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	if o.Seats == nil {
+		o.Seats = []string{}
+	}
 	return o, nil
 }

@@ -26,11 +26,11 @@ SELECT id, row_label, row_index, number, accessible, status, coalesce(hold_id, '
 FROM seats WHERE event_id = $1 AND section_id = $2
 ORDER BY row_index, number`
 
-	activateHoldsSQL = `SELECT ` + holdColumns + `
+	activateHoldsSQL = `SELECT ` + HoldColumns + `
 FROM holds WHERE event_id = $1 AND section_id = $2 AND status IN ('held', 'expired')
 ORDER BY created_at, id`
 
-	activateOrdersSQL = `SELECT ` + orderColumns + `
+	activateOrdersSQL = `SELECT ` + OrderColumns + `
 FROM orders WHERE event_id = $1 AND section_id = $2 AND status = 'confirmed'
 ORDER BY created_at, id`
 
@@ -80,7 +80,7 @@ func (s *Store) Activate(ctx context.Context, key actors.SectionKey) (*actors.Sn
 	})
 	b.Queue(activateHoldsSQL, key.EventID, key.SectionID).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
-			h, err := scanHold(rows)
+			h, err := ScanHold(rows)
 			if err != nil {
 				return err
 			}
@@ -90,7 +90,7 @@ func (s *Store) Activate(ctx context.Context, key actors.SectionKey) (*actors.Sn
 	})
 	b.Queue(activateOrdersSQL, key.EventID, key.SectionID).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
-			o, err := scanOrder(rows)
+			o, err := ScanOrder(rows)
 			if err != nil {
 				return err
 			}

@@ -71,13 +71,6 @@ ON CONFLICT (order_id, seat_id) DO NOTHING`
 INSERT INTO idempotency_keys (user_id, key, event_id, section_id, request_hash, response)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[])
 ON CONFLICT (user_id, key) DO NOTHING`
-
-	// Ordering by ordinality makes the outbox ids rise in slice order.
-	commitOutboxSQL = `
-INSERT INTO outbox (topic, key, payload)
-SELECT m.topic, m.key, m.payload
-FROM unnest($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY AS m(topic, key, payload, n)
-ORDER BY m.n`
 )
 
 // Commit writes one batch in one transaction: the begin, the fence and every write go to
@@ -188,12 +181,8 @@ func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
 		pb.Queue(commitKeysSQL, users, names, events, sections, hashes, responses)
 	}
 
-	if n := len(b.Outbox); n > 0 {
-		topics, keys, payloads := make([]string, n), make([]string, n), make([][]byte, n)
-		for i, m := range b.Outbox {
-			topics[i], keys[i], payloads[i] = m.Topic, m.Key, bytesOrEmpty(m.Payload)
-		}
-		pb.Queue(commitOutboxSQL, topics, keys, payloads)
+	if len(b.Outbox) > 0 {
+		pb.Queue(outboxInsertSQL, outboxInsertArgs(b.Outbox)...)
 	}
 	return pb, nil
 }
