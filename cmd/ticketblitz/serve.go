@@ -23,6 +23,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/events"
 	tbhttp "github.com/ticketblitz/ticketblitz/http"
 	"github.com/ticketblitz/ticketblitz/persistence"
+	"github.com/ticketblitz/ticketblitz/persistence/classic"
 )
 
 // redisPrefix namespaces every Redis key TicketBlitz writes.
@@ -178,7 +179,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	var clusterInfo tbhttp.ClusterInfo
 	switch cfg.Strategy {
 	case "lock":
-		ls, err := persistence.NewLockStrategy(persistence.LockConfig{
+		ls, err := classic.NewLock(classic.LockConfig{
 			Pool: pool, Redis: rdb, Prefix: redisPrefix, HoldTTL: cfg.HoldTTL,
 			Payments: actors.SimulatedPayments{}, Logger: log.Named("lock"),
 		})

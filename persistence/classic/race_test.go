@@ -1,4 +1,4 @@
-package persistence
+package classic
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/persistence"
 )
 
 // TestLockRaceOneHoldPerSeat sends 5,000 fans at a 100-seat section at once, each
@@ -36,8 +37,8 @@ func TestLockRaceOneHoldPerSeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	f := lockFixtureEvent(t, pool, 8, rows, perRow)
-	s, _, _ := lockNewStrategy(t, pool, time.Minute)
+	f := newFixture(t, pool, 8, rows, perRow)
+	s, _, _ := newLock(t, pool, time.Minute)
 
 	type outcome struct {
 		user  string
@@ -77,7 +78,7 @@ func TestLockRaceOneHoldPerSeat(t *testing.T) {
 	codes := map[actors.Code]int{}
 	for _, r := range results {
 		if r.err != nil {
-			code := lockCode(t, r.err)
+			code := errCode(t, r.err)
 			codes[code]++
 			if code != actors.CodeSeatUnavailable && code != actors.CodeUnavailable {
 				t.Errorf("%s asking for %v: %v", r.user, r.asked, r.err)
@@ -129,11 +130,11 @@ func TestLockRaceOneHoldPerSeat(t *testing.T) {
 	}
 
 	// The holds table.
-	holdRows, err := pool.Query(ctx, `SELECT `+lockHoldCols+` FROM holds WHERE event_id = $1`, f.eventID)
+	holdRows, err := pool.Query(ctx, `SELECT `+persistence.HoldColumns+` FROM holds WHERE event_id = $1`, f.eventID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, err := pgx.CollectRows(holdRows, func(row pgx.CollectableRow) (actors.Hold, error) { return lockScanHold(row) })
+	stored, err := pgx.CollectRows(holdRows, func(row pgx.CollectableRow) (actors.Hold, error) { return persistence.ScanHold(row) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestLockRaceOneHoldPerSeat(t *testing.T) {
 	}
 
 	// The section row and the outbox agree too: one version and one SeatReserved per win.
-	held, sold, version := lockSectionRow(t, pool, f.a)
+	held, sold, version := sectionRow(t, pool, f.a)
 	if held != len(promised) || sold != 0 || version != int64(len(winners)) {
 		t.Errorf("section: held %d sold %d version %d; want %d, 0, %d", held, sold, version, len(promised), len(winners))
 	}

@@ -1,4 +1,4 @@
-package persistence
+package classic
 
 import (
 	"context"
@@ -22,7 +22,7 @@ for _, k in ipairs(KEYS) do
 end
 return n`
 
-// seatLocks are the lock strategy's per-seat Redis locks: a request holds the locks of
+// seatLocks are Lock's per-seat Redis locks: a request holds the locks of
 // the seats it claims while its Postgres transaction runs. Keys are
 // prefix + "seat-lock:<event>/<section>/<seat>", values the claiming hold's id.
 type seatLocks struct {
