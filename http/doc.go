@@ -5,6 +5,9 @@
 //
 // It makes no seat decision itself. Every claim, release, confirm and cancel goes to a
 // Reservations port; every read goes to a Catalog port. Both are defined here, where they
-// are consumed, and implemented elsewhere. The package imports only actors from
-// TicketBlitz.
+// are consumed, and implemented elsewhere. The websockets come in as handlers
+// (LiveHandlers, served by http/live) and the admin flash-sale control through the
+// FlashSales port (served by http/flashsale); http routes them, decodes the flash-sale
+// request and answers their errors like any other. The package imports only actors and
+// its own subpackages from TicketBlitz.
 package http

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/http/flashsale"
 )
 
 // flashSaleBody is the body of POST /api/v1/admin/flash-sale.
@@ -31,15 +32,16 @@ type flashSaleJSON struct {
 	Refusals  int64  `json:"refusals"`
 }
 
-func toFlashSaleJSON(st FlashSaleStatus) flashSaleJSON {
+func toFlashSaleJSON(st flashsale.Status) flashSaleJSON {
 	return flashSaleJSON(st)
 }
 
-// decodeFlashSale decodes and validates the body, applying the defaults.
-func decodeFlashSale(body []byte) (FlashSaleRequest, error) {
+// decodeFlashSale decodes and validates the body, applying flashsale's defaults and
+// limits.
+func decodeFlashSale(body []byte) (flashsale.Request, error) {
 	var b flashSaleBody
 	if err := decodeJSON(body, &b); err != nil {
-		return FlashSaleRequest{}, err
+		return flashsale.Request{}, err
 	}
 	fields := fieldProblems{}
 	switch {
@@ -54,61 +56,66 @@ func decodeFlashSale(body []byte) (FlashSaleRequest, error) {
 	case !sectionIDPattern.MatchString(b.SectionID):
 		fields.add("section_id", "must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -")
 	}
-	r := FlashSaleRequest{EventID: b.EventID, SectionID: b.SectionID, Fans: DefaultFlashFans, Seconds: DefaultFlashSeconds}
+	r := flashsale.Request{EventID: b.EventID, SectionID: b.SectionID, Fans: flashsale.DefaultFans, Seconds: flashsale.DefaultSeconds}
 	if b.Fans != nil {
 		r.Fans = *b.Fans
-		if r.Fans < MinFlashFans || r.Fans > MaxFlashFans {
-			fields.add("fans", fmt.Sprintf("must be between %d and %d", MinFlashFans, MaxFlashFans))
+		if r.Fans < flashsale.MinFans || r.Fans > flashsale.MaxFans {
+			fields.add("fans", fmt.Sprintf("must be between %d and %d", flashsale.MinFans, flashsale.MaxFans))
 		}
 	}
 	if b.Seconds != nil {
 		r.Seconds = *b.Seconds
-		if r.Seconds < MinFlashSeconds || r.Seconds > MaxFlashSeconds {
-			fields.add("seconds", fmt.Sprintf("must be between %d and %d", MinFlashSeconds, MaxFlashSeconds))
+		if r.Seconds < flashsale.MinSeconds || r.Seconds > flashsale.MaxSeconds {
+			fields.add("seconds", fmt.Sprintf("must be between %d and %d", flashsale.MinSeconds, flashsale.MaxSeconds))
 		}
 	}
 	if err := fields.err(); err != nil {
-		return FlashSaleRequest{}, err
+		return flashsale.Request{}, err
 	}
 	return r, nil
 }
 
+// errNoFlashSales answers the flash-sale routes of a node without Config.FlashSales.
+func errNoFlashSales() error { return notFound("flash sales are not enabled on this node") }
+
 // startFlashSale answers POST /api/v1/admin/flash-sale (admin): 202 with the running
-// sale. A section that already has one answers 409 VALIDATION_FAILED naming section_id.
-func (s *Server) startFlashSale(fs *FlashSales) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		body, err := requestBody(c)
-		if err != nil {
-			return err
-		}
-		r, err := decodeFlashSale(body)
-		if err != nil {
-			return err
-		}
-		st, err := fs.Start(c.UserContext(), r)
-		var running *FlashSaleRunningError
-		if errors.As(err, &running) {
-			// The one error table pairs VALIDATION_FAILED with 400; the details say why.
-			return actors.Invalid("section_id", "a flash sale is already running")
-		}
-		if err != nil {
-			return fmt.Errorf("start flash sale on %s/%s: %w", r.EventID, r.SectionID, err)
-		}
-		return c.Status(fiber.StatusAccepted).JSON(toFlashSaleJSON(st))
+// sale. A section that already has one answers 400 VALIDATION_FAILED naming section_id.
+func (s *Server) startFlashSale(c *fiber.Ctx) error {
+	if s.cfg.FlashSales == nil {
+		return errNoFlashSales()
 	}
+	body, err := requestBody(c)
+	if err != nil {
+		return err
+	}
+	r, err := decodeFlashSale(body)
+	if err != nil {
+		return err
+	}
+	st, err := s.cfg.FlashSales.Start(c.UserContext(), r)
+	var running *flashsale.RunningError
+	if errors.As(err, &running) {
+		// The one error table pairs VALIDATION_FAILED with 400; the details say why.
+		return actors.Invalid("section_id", "a flash sale is already running")
+	}
+	if err != nil {
+		return fmt.Errorf("start flash sale on %s/%s: %w", r.EventID, r.SectionID, err)
+	}
+	return c.Status(fiber.StatusAccepted).JSON(toFlashSaleJSON(st))
 }
 
 // flashSaleStatus answers GET /api/v1/admin/flash-sale/{id} (admin).
-func (s *Server) flashSaleStatus(fs *FlashSales) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := pathID(c.Params("id"), pathIDPattern, "flash sale")
-		if err != nil {
-			return err
-		}
-		st, err := fs.Status(id)
-		if err != nil {
-			return err
-		}
-		return c.JSON(toFlashSaleJSON(st))
+func (s *Server) flashSaleStatus(c *fiber.Ctx) error {
+	if s.cfg.FlashSales == nil {
+		return errNoFlashSales()
 	}
+	id, err := pathID(c.Params("id"), pathIDPattern, "flash sale")
+	if err != nil {
+		return err
+	}
+	st, err := s.cfg.FlashSales.Status(id)
+	if err != nil {
+		return fmt.Errorf("flash sale %s: %w", id, err)
+	}
+	return c.JSON(toFlashSaleJSON(st))
 }

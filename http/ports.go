@@ -4,7 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/http/flashsale"
 )
 
 // Reservations makes every seat decision. Implementations return actors' domain errors
@@ -72,4 +75,26 @@ type ClusterMember struct {
 	Status  string
 	// Sections is how many sections are active on the member.
 	Sections int
+}
+
+// FlashSales runs the simulated crowds of the admin flash-sale routes (http/flashsale's
+// Sales). The request it is given is decoded and validated already.
+type FlashSales interface {
+	// Start starts a sale in the background and returns it running. It returns
+	// NOT_FOUND for an unknown event or section and a *flashsale.RunningError when the
+	// section has a sale running.
+	Start(ctx context.Context, r flashsale.Request) (flashsale.Status, error)
+	// Status returns a sale's progress, or NOT_FOUND.
+	Status(id string) (flashsale.Status, error)
+}
+
+// LiveHandlers are the websocket endpoints of API.md (http/live's EventFeed and
+// TraceHub). They run behind the same request ids, metrics and error table as every
+// route: a refusal before the upgrade is a domain error.
+type LiveHandlers struct {
+	// Events serves GET /ws/events/{event_id}; nil makes that route answer 404
+	// NOT_FOUND, as on a node that serves no websockets.
+	Events fiber.Handler
+	// Visualizer serves GET /ws/visualizer; nil makes that route answer 404 NOT_FOUND.
+	Visualizer fiber.Handler
 }

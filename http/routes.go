@@ -1,9 +1,10 @@
 package http
 
 // routes registers every route of API.md. It is the one place that says which routes
-// exist and who may call them: reads of events and seat maps and the operational
-// probes are public; holds, orders and "me" need a token (authenticate, then the
-// per-user rateLimit); creating events and the cluster routes need an admin.
+// exist and who may call them: reads of events and seat maps, the operational probes
+// and the websockets are public; holds, orders and "me" need a token (authenticate,
+// then the per-user rateLimit); creating events, the cluster routes and the flash-sale
+// control need an admin.
 func (s *Server) routes() {
 	app := s.app
 	app.Get("/healthz", s.healthz)
@@ -30,20 +31,10 @@ func (s *Server) routes() {
 
 	api.Get("/cluster", s.authenticate, s.rateLimit, s.adminOnly, s.clusterStatus)
 	api.Post("/cluster/drain", s.authenticate, s.rateLimit, s.adminOnly, s.clusterDrain)
-}
 
-// MountLive registers the websockets of API.md, both public: GET /ws/events/{event_id}
-// served by feed and GET /ws/visualizer served by traces. Call it before Listen.
-func (s *Server) MountLive(feed *EventFeed, traces *TraceHub) {
-	s.app.Get("/ws/events/:event_id", feed.Handler())
-	s.app.Get("/ws/visualizer", traces.Handler())
-}
+	api.Post("/admin/flash-sale", s.authenticate, s.rateLimit, s.adminOnly, s.startFlashSale)
+	api.Get("/admin/flash-sale/:id", s.authenticate, s.rateLimit, s.adminOnly, s.flashSaleStatus)
 
-// MountFlashSales registers the flash-sale control, admin only:
-// POST /api/v1/admin/flash-sale starts one, GET /api/v1/admin/flash-sale/{id} shows its
-// progress. Call it before Listen.
-func (s *Server) MountFlashSales(fs *FlashSales) {
-	admin := s.app.Group("/api/v1/admin")
-	admin.Post("/flash-sale", s.authenticate, s.rateLimit, s.adminOnly, s.startFlashSale(fs))
-	admin.Get("/flash-sale/:id", s.authenticate, s.rateLimit, s.adminOnly, s.flashSaleStatus(fs))
+	app.Get("/ws/events/:event_id", liveOrNotFound(s.cfg.Live.Events))
+	app.Get("/ws/visualizer", liveOrNotFound(s.cfg.Live.Visualizer))
 }

@@ -31,6 +31,12 @@ type Config struct {
 	RateLimiter RateLimiter
 	// Cluster serves /api/v1/cluster; nil makes those routes answer 503 UNAVAILABLE.
 	Cluster ClusterInfo
+	// Live serves the websockets; each nil handler makes its route answer 404
+	// NOT_FOUND.
+	Live LiveHandlers
+	// FlashSales serves /api/v1/admin/flash-sale; nil makes those routes answer 404
+	// NOT_FOUND to admins (others are refused first, as on every admin route).
+	FlashSales FlashSales
 	// JWTSecret signs and checks HS256 bearer tokens.
 	JWTSecret []byte
 	// DevTokens enables POST /api/v1/auth/token, which mints fan tokens for anybody.
@@ -160,8 +166,8 @@ func (s *Server) App() *fiber.App { return s.app }
 // HoldTTL returns the configured hold lifetime (zero when unknown).
 func (s *Server) HoldTTL() time.Duration { return s.cfg.HoldTTL }
 
-// Mount lets other parts of the program add routes (websockets, the web page) to the
-// app. Call it before Listen. Mounted routes run behind the same request ids, metrics
+// Mount lets other parts of the program add routes (the web page) to the app. Call it
+// before Listen. Mounted routes run behind the same request ids, metrics
 // and error handling; requests that match no route still answer 404 NOT_FOUND.
 func (s *Server) Mount(register func(app *fiber.App)) {
 	register(s.app)

@@ -22,6 +22,8 @@ import (
 	"github.com/ticketblitz/ticketblitz/cluster"
 	"github.com/ticketblitz/ticketblitz/events"
 	tbhttp "github.com/ticketblitz/ticketblitz/http"
+	"github.com/ticketblitz/ticketblitz/http/flashsale"
+	"github.com/ticketblitz/ticketblitz/http/live"
 	"github.com/ticketblitz/ticketblitz/persistence"
 	"github.com/ticketblitz/ticketblitz/persistence/classic"
 )
@@ -72,9 +74,9 @@ type server struct {
 	addr     net.Addr
 	relay    relayHandle
 	// The live layer: websockets and the flash-sale control, closed on shutdown.
-	feed   *tbhttp.EventFeed
-	traces *tbhttp.TraceHub
-	flash  *tbhttp.FlashSales
+	feed   *live.EventFeed
+	traces *live.TraceHub
+	flash  *flashsale.Sales
 	// store and reservations are kept for in-process tests.
 	store        *persistence.Store
 	reservations tbhttp.Reservations
@@ -135,7 +137,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	traces, err := tbhttp.NewTraceHub(tbhttp.TraceHubConfig{Node: cfg.NodeName, Logger: log.Named("visualizer"), Registerer: reg})
+	traces, err := live.NewTraceHub(live.TraceHubConfig{Node: cfg.NodeName, Logger: log.Named("visualizer"), Registerer: reg})
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +164,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	s.bg.Go(func() error {
 		return runNotifications(bgCtx, events.ConsumerConfig{Brokers: brokers, ClientID: cfg.NodeName, Sink: outbox, Logger: log.Named("notifications")})
 	})
-	feed, err := tbhttp.NewEventFeed(tbhttp.EventFeedConfig{Catalog: store, Logger: log.Named("live"), Registerer: reg})
+	feed, err := live.NewEventFeed(live.EventFeedConfig{Catalog: store, Logger: log.Named("live"), Registerer: reg})
 	if err != nil {
 		return nil, err
 	}
@@ -253,8 +255,14 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	}
 
 	s.reservations = reservations
+	flash, err := flashsale.New(flashsale.Config{Reservations: reservations, Catalog: store, Logger: log.Named("flashsale")})
+	if err != nil {
+		return nil, err
+	}
+	s.flash = flash
 	hs, err := tbhttp.New(tbhttp.Config{
 		Reservations: reservations, Catalog: store, RateLimiter: limiter, Cluster: clusterInfo,
+		Live: tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler()}, FlashSales: flash,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
 		Ready: ready, Registry: reg, Logger: log.Named("http"),
 	})
@@ -263,13 +271,6 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	}
 	hs.Mount(mountWebUI)
 	s.http = hs
-	flash, err := tbhttp.NewFlashSales(tbhttp.FlashSaleConfig{Reservations: reservations, Catalog: store, Logger: log.Named("flashsale")})
-	if err != nil {
-		return nil, err
-	}
-	s.flash = flash
-	hs.MountLive(feed, traces)
-	hs.MountFlashSales(flash)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

@@ -1,9 +1,9 @@
-package http
+package flashsale
 
 import (
 	"context"
 	"errors"
-	"net/http"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,9 +14,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
-// crowdReservations is a Reservations for flash sales: it keeps seats like a tiny
+// crowdReservations is the fans' Reservations: it keeps seats like a tiny
 // section would, refuses taken seats, declines tok_decline, and measures how many calls
 // are in flight at once.
 type crowdReservations struct {
@@ -150,24 +151,28 @@ func (r *crowdReservations) Release(ctx context.Context, holdID, userID string) 
 	return actors.Hold{ID: holdID, Status: actors.HoldReleased}, nil
 }
 
-func (r *crowdReservations) Extend(context.Context, string, string) (actors.Hold, error) {
-	return actors.Hold{}, errors.New("not used")
-}
-
-func (r *crowdReservations) Cancel(context.Context, string, string, bool) (actors.Order, error) {
-	return actors.Order{}, errors.New("not used")
-}
-
-// crowdCatalog shows section A of event e1 with 40 seats, of which the fake
-// reservations' taken ones are held.
+// crowdCatalog shows event e1 with a reserved section A of 40 seats, of which the fake
+// reservations' taken ones are held, and a general-admission section floor.
 type crowdCatalog struct {
-	*fakeCatalog
 	res *crowdReservations
 }
 
-func (c *crowdCatalog) SeatMap(ctx context.Context, eventID, sectionID string) (actors.SeatMap, error) {
-	if eventID != "e1" || sectionID != "A" {
-		return c.fakeCatalog.SeatMap(ctx, eventID, sectionID)
+func (c *crowdCatalog) GetEvent(_ context.Context, id string) (actors.Event, error) {
+	if id != "e1" {
+		return actors.Event{}, actors.ErrNotFound
+	}
+	return actors.Event{ID: "e1", Name: "Night Drop", Sections: []actors.Section{
+		{ID: "A", Kind: actors.KindReserved, Capacity: 40},
+		{ID: "floor", Kind: actors.KindGeneralAdmission, Capacity: 500},
+	}}, nil
+}
+
+func (c *crowdCatalog) SeatMap(_ context.Context, eventID, sectionID string) (actors.SeatMap, error) {
+	switch {
+	case eventID == "e1" && sectionID == "floor":
+		return actors.SeatMap{SectionID: "floor", Kind: actors.KindGeneralAdmission, Version: 1, Capacity: 500, Available: 500}, nil
+	case eventID != "e1" || sectionID != "A":
+		return actors.SeatMap{}, actors.ErrNotFound
 	}
 	c.res.mu.Lock()
 	defer c.res.mu.Unlock()
@@ -183,13 +188,13 @@ func (c *crowdCatalog) SeatMap(ctx context.Context, eventID, sectionID string) (
 	return m, nil
 }
 
-func newTestFlashSales(t *testing.T, res Reservations, cat Catalog, mutate ...func(*FlashSaleConfig)) *FlashSales {
+func newTestSales(t *testing.T, res Reservations, cat Catalog, mutate ...func(*Config)) *Sales {
 	t.Helper()
-	cfg := FlashSaleConfig{Reservations: res, Catalog: cat, Logger: zap.NewNop(), Seed: 42, ThinkTime: -1}
+	cfg := Config{Reservations: res, Catalog: cat, Logger: zap.NewNop(), Seed: 42, ThinkTime: -1}
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	fs, err := NewFlashSales(cfg)
+	fs, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,28 +208,36 @@ func newTestFlashSales(t *testing.T, res Reservations, cat Catalog, mutate ...fu
 	return fs
 }
 
-func waitDone(t *testing.T, fs *FlashSales, id string) FlashSaleStatus {
+// newCrowd is a crowd's fake reservations and the catalog that shows them.
+func newCrowd(delay time.Duration) (*crowdReservations, *crowdCatalog) {
+	res := newCrowdReservations(delay)
+	return res, &crowdCatalog{res: res}
+}
+
+func waitDone(t *testing.T, fs *Sales, id string) Status {
 	t.Helper()
-	var st FlashSaleStatus
-	pollUntil(t, 30*time.Second, "the flash sale to finish", func() bool {
+	var st Status
+	testenv.Eventually(t, 30*time.Second, func() error {
 		var err error
 		st, err = fs.Status(id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return st.Status == "done"
+		if st.Status != "done" {
+			return fmt.Errorf("flash sale %s is %s after %d attempts", id, st.Status, st.Attempts)
+		}
+		return nil
 	})
 	return st
 }
 
-// TestFlashSaleCrowdIsBoundedAndFinishes runs a crowd through fake reservations: it
+// TestCrowdIsBoundedAndFinishes runs a crowd through fake reservations: it
 // never has more fans in flight than the cap, every fan is its own user, each hold
 // attempt ends as a hold or a refusal, and the fans follow the script.
-func TestFlashSaleCrowdIsBoundedAndFinishes(t *testing.T) {
-	res := newCrowdReservations(3 * time.Millisecond)
-	cat := &crowdCatalog{fakeCatalog: newFakeCatalog(), res: res}
-	fs := newTestFlashSales(t, res, cat, func(c *FlashSaleConfig) { c.MaxInFlight = 4 })
-	started, err := fs.Start(context.Background(), FlashSaleRequest{EventID: "e1", SectionID: "A", Fans: 80, Seconds: 1})
+func TestCrowdIsBoundedAndFinishes(t *testing.T) {
+	res, cat := newCrowd(3 * time.Millisecond)
+	fs := newTestSales(t, res, cat, func(c *Config) { c.MaxInFlight = 4 })
+	started, err := fs.Start(context.Background(), Request{EventID: "e1", SectionID: "A", Fans: 80, Seconds: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,17 +276,22 @@ func TestFlashSaleCrowdIsBoundedAndFinishes(t *testing.T) {
 	}
 }
 
-// TestFlashSaleCapHoldsBackTheCrowd holds every call: the fans that arrive meanwhile
-// wait for a slot instead of piling onto the engine.
-func TestFlashSaleCapHoldsBackTheCrowd(t *testing.T) {
-	res := newCrowdReservations(0)
+// TestCapHoldsBackTheCrowd holds every call: the fans that arrive meanwhile wait for a
+// slot instead of piling onto the engine.
+func TestCapHoldsBackTheCrowd(t *testing.T) {
+	res, cat := newCrowd(0)
 	res.gate = make(chan struct{})
-	fs := newTestFlashSales(t, res, &crowdCatalog{fakeCatalog: newFakeCatalog(), res: res}, func(c *FlashSaleConfig) { c.MaxInFlight = 3 })
-	st, err := fs.Start(context.Background(), FlashSaleRequest{EventID: "e1", SectionID: "A", Fans: 20, Seconds: 1})
+	fs := newTestSales(t, res, cat, func(c *Config) { c.MaxInFlight = 3 })
+	st, err := fs.Start(context.Background(), Request{EventID: "e1", SectionID: "A", Fans: 20, Seconds: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pollUntil(t, 10*time.Second, "three fans in flight", func() bool { return res.inFlight.Load() == 3 })
+	testenv.Eventually(t, 10*time.Second, func() error {
+		if n := res.inFlight.Load(); n != 3 {
+			return fmt.Errorf("%d fans in flight, want 3", n)
+		}
+		return nil
+	})
 	time.Sleep(1200 * time.Millisecond) // every fan has arrived by now
 	if n := res.inFlight.Load(); n != 3 {
 		t.Fatalf("%d calls in flight with every fan arrived, cap is 3", n)
@@ -287,20 +305,19 @@ func TestFlashSaleCapHoldsBackTheCrowd(t *testing.T) {
 	}
 }
 
-func TestFlashSaleOnePerSectionAndStopsOnClose(t *testing.T) {
-	res := newCrowdReservations(time.Millisecond)
-	cat := &crowdCatalog{fakeCatalog: newFakeCatalog(), res: res}
-	fs := newTestFlashSales(t, res, cat)
-	long := FlashSaleRequest{EventID: "e1", SectionID: "A", Fans: 2000, Seconds: 60}
+func TestOnePerSectionAndStopsOnClose(t *testing.T) {
+	res, cat := newCrowd(time.Millisecond)
+	fs := newTestSales(t, res, cat)
+	long := Request{EventID: "e1", SectionID: "A", Fans: 2000, Seconds: 60}
 	first, err := fs.Start(context.Background(), long)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var running *FlashSaleRunningError
+	var running *RunningError
 	if _, err := fs.Start(context.Background(), long); !errors.As(err, &running) || running.ID != first.ID {
 		t.Fatalf("second sale on the section: %v", err)
 	}
-	other, err := fs.Start(context.Background(), FlashSaleRequest{EventID: "e1", SectionID: "floor", Fans: 5, Seconds: 1})
+	other, err := fs.Start(context.Background(), Request{EventID: "e1", SectionID: "floor", Fans: 5, Seconds: 1})
 	if err != nil {
 		t.Fatalf("a sale on another section was refused: %v", err)
 	}
@@ -320,59 +337,16 @@ func TestFlashSaleOnePerSectionAndStopsOnClose(t *testing.T) {
 	}
 }
 
-func TestFlashSaleRoutes(t *testing.T) {
-	e := newEnv(t)
-	res := newCrowdReservations(time.Millisecond)
-	fs := newTestFlashSales(t, res, &crowdCatalog{fakeCatalog: e.cat, res: res})
-	e.srv.MountFlashSales(fs)
-	admin := bearer(t, "root", RoleAdmin)
-
-	e.do(t, http.MethodPost, "/api/v1/admin/flash-sale", `{"event_id":"e1","section_id":"A"}`, nil).
-		expectError(t, http.StatusUnauthorized, "UNAUTHENTICATED")
-	e.do(t, http.MethodPost, "/api/v1/admin/flash-sale", `{"event_id":"e1","section_id":"A"}`, bearer(t, "alice", RoleFan)).
-		expectError(t, http.StatusForbidden, "FORBIDDEN")
-	e.do(t, http.MethodGet, "/api/v1/admin/flash-sale/fs_x", "", bearer(t, "alice", RoleFan)).
-		expectError(t, http.StatusForbidden, "FORBIDDEN")
-
-	d := e.do(t, http.MethodPost, "/api/v1/admin/flash-sale", `{"event_id":"","section_id":"no/pe","fans":0,"seconds":61}`, admin).
-		expectError(t, http.StatusBadRequest, "VALIDATION_FAILED")
-	for _, f := range []string{"event_id", "section_id", "fans", "seconds"} {
-		if d[f] == nil {
-			t.Errorf("details %v do not name %s", d, f)
-		}
-	}
-	e.do(t, http.MethodPost, "/api/v1/admin/flash-sale", `{"event_id":"e1","section_id":"Z"}`, admin).
-		expectError(t, http.StatusNotFound, "NOT_FOUND")
-
-	r := e.do(t, http.MethodPost, "/api/v1/admin/flash-sale", `{"event_id":"e1","section_id":"A"}`, admin)
-	r.expectStatus(t, http.StatusAccepted)
-	id, _ := r.body["id"].(string)
-	if !strings.HasPrefix(id, "fs_") || r.body["event_id"] != "e1" || r.body["section_id"] != "A" ||
-		r.body["fans"] != float64(DefaultFlashFans) || r.body["seconds"] != float64(DefaultFlashSeconds) || r.body["status"] != "running" {
-		t.Fatalf("started: %s", r.raw)
-	}
-	d = e.do(t, http.MethodPost, "/api/v1/admin/flash-sale", `{"event_id":"e1","section_id":"A","fans":5,"seconds":1}`, admin).
-		expectError(t, http.StatusBadRequest, "VALIDATION_FAILED")
-	if d["section_id"] != "a flash sale is already running" {
-		t.Errorf("details %v", d)
-	}
-
-	g := e.do(t, http.MethodGet, "/api/v1/admin/flash-sale/"+id, "", admin)
-	g.expectStatus(t, http.StatusOK)
-	for _, k := range []string{"id", "status", "attempts", "holds", "orders", "refusals"} {
-		if _, ok := g.body[k]; !ok {
-			t.Errorf("progress %s lacks %s", g.raw, k)
-		}
-	}
-	e.do(t, http.MethodGet, "/api/v1/admin/flash-sale/fs_unknown", "", admin).expectError(t, http.StatusNotFound, "NOT_FOUND")
-}
-
-func TestNewFlashSalesValidates(t *testing.T) {
-	if _, err := NewFlashSales(FlashSaleConfig{}); err == nil {
+func TestNewAndStartValidate(t *testing.T) {
+	if _, err := New(Config{}); err == nil {
 		t.Fatal("an empty config was accepted")
 	}
-	fs := newTestFlashSales(t, newCrowdReservations(0), newFakeCatalog())
-	for _, r := range []FlashSaleRequest{
+	res, cat := newCrowd(0)
+	if _, err := New(Config{Reservations: res, Catalog: cat, Logger: zap.NewNop(), MaxInFlight: -1}); err == nil {
+		t.Fatal("a negative MaxInFlight was accepted")
+	}
+	fs := newTestSales(t, res, cat)
+	for _, r := range []Request{
 		{EventID: "e1", SectionID: "A", Fans: 0, Seconds: 10},
 		{EventID: "e1", SectionID: "A", Fans: 2001, Seconds: 10},
 		{EventID: "e1", SectionID: "A", Fans: 10, Seconds: 0},
@@ -382,7 +356,13 @@ func TestNewFlashSalesValidates(t *testing.T) {
 			t.Errorf("%+v: %v, want VALIDATION_FAILED", r, err)
 		}
 	}
-	if _, err := fs.Start(context.Background(), FlashSaleRequest{EventID: "nope", SectionID: "A", Fans: 1, Seconds: 1}); !errors.Is(err, actors.ErrNotFound) {
+	if _, err := fs.Start(context.Background(), Request{EventID: "nope", SectionID: "A", Fans: 1, Seconds: 1}); !errors.Is(err, actors.ErrNotFound) {
 		t.Errorf("unknown event: %v, want NOT_FOUND", err)
+	}
+	if _, err := fs.Start(context.Background(), Request{EventID: "e1", SectionID: "Z", Fans: 1, Seconds: 1}); !errors.Is(err, actors.ErrNotFound) {
+		t.Errorf("unknown section: %v, want NOT_FOUND", err)
+	}
+	if _, err := fs.Status("fs_unknown"); !errors.Is(err, actors.ErrNotFound) {
+		t.Errorf("status of an unknown sale: %v, want NOT_FOUND", err)
 	}
 }

@@ -1,9 +1,8 @@
-package http_test
+package live_test
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"testing"
@@ -11,27 +10,21 @@ import (
 
 	"github.com/IBM/sarama"
 	fws "github.com/fasthttp/websocket"
+	"github.com/gofiber/fiber/v2"
 	"go.uber.org/zap"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 	"github.com/ticketblitz/ticketblitz/events"
-	tbhttp "github.com/ticketblitz/ticketblitz/http"
+	"github.com/ticketblitz/ticketblitz/http/live"
 )
 
-// This test lives outside package http so that it may wire http and events together the
-// way cmd does; the http package itself imports neither events nor anything but actors.
+// This test lives outside package live so that it may wire live and events together
+// the way cmd does; the live package itself imports nothing of TicketBlitz but actors.
 
 // oneEventCatalog serves event e1 with a reserved section A and a GA section floor,
 // both at version 0.
 type oneEventCatalog struct{}
 
-func (oneEventCatalog) CreateEvent(context.Context, actors.Event) (actors.Event, error) {
-	return actors.Event{}, errors.New("read only")
-}
-func (oneEventCatalog) ListEvents(ctx context.Context) ([]actors.Event, error) {
-	ev, err := oneEventCatalog{}.GetEvent(ctx, "e1")
-	return []actors.Event{ev}, err
-}
 func (oneEventCatalog) GetEvent(_ context.Context, id string) (actors.Event, error) {
 	if id != "e1" {
 		return actors.Event{}, actors.ErrNotFound
@@ -41,6 +34,7 @@ func (oneEventCatalog) GetEvent(_ context.Context, id string) (actors.Event, err
 		{ID: "floor", Kind: actors.KindGeneralAdmission, Capacity: 100},
 	}}, nil
 }
+
 func (oneEventCatalog) SeatMap(_ context.Context, eventID, sectionID string) (actors.SeatMap, error) {
 	switch sectionID {
 	case "A":
@@ -51,76 +45,43 @@ func (oneEventCatalog) SeatMap(_ context.Context, eventID, sectionID string) (ac
 	}
 	return actors.SeatMap{}, actors.ErrNotFound
 }
-func (oneEventCatalog) GetHold(context.Context, string) (actors.Hold, error) {
-	return actors.Hold{}, actors.ErrNotFound
-}
-func (oneEventCatalog) GetOrder(context.Context, string) (actors.Order, error) {
-	return actors.Order{}, actors.ErrNotFound
-}
-func (oneEventCatalog) ListOrders(context.Context, string) ([]actors.Order, error) { return nil, nil }
-
-// noReservations refuses everything; the test makes no decision.
-type noReservations struct{}
-
-func (noReservations) Hold(context.Context, actors.HoldRequest) (actors.Hold, error) {
-	return actors.Hold{}, actors.ErrUnavailable
-}
-func (noReservations) Release(context.Context, string, string) (actors.Hold, error) {
-	return actors.Hold{}, actors.ErrUnavailable
-}
-func (noReservations) Extend(context.Context, string, string) (actors.Hold, error) {
-	return actors.Hold{}, actors.ErrUnavailable
-}
-func (noReservations) Confirm(context.Context, actors.ConfirmRequest) (actors.Order, error) {
-	return actors.Order{}, actors.ErrUnavailable
-}
-func (noReservations) Cancel(context.Context, string, string, bool) (actors.Order, error) {
-	return actors.Order{}, actors.ErrUnavailable
-}
 
 // node is one server with its event feed and live feed, on a shared broker.
 type node struct {
 	base string
-	feed *tbhttp.EventFeed
+	feed *live.EventFeed
 }
 
 func startNode(t *testing.T, name string, brokers []string) node {
 	t.Helper()
 	log := zap.NewNop()
-	srv, err := tbhttp.New(tbhttp.Config{Reservations: noReservations{}, Catalog: oneEventCatalog{}, JWTSecret: []byte("secret"), Logger: log})
+	feed, err := live.NewEventFeed(live.EventFeedConfig{Catalog: oneEventCatalog{}, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed, err := tbhttp.NewEventFeed(tbhttp.EventFeedConfig{Catalog: oneEventCatalog{}, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	traces, err := tbhttp.NewTraceHub(tbhttp.TraceHubConfig{Node: name, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.MountLive(feed, traces)
-	live, err := events.NewLiveFeed(events.LiveFeedConfig{Brokers: brokers, Node: name, Handler: feed.Publish, Logger: log})
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/ws/events/:event_id", feed.Handler())
+	stream, err := events.NewLiveFeed(events.LiveFeedConfig{Brokers: brokers, Node: name, Handler: feed.Publish, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
-	go func() { ran <- live.Run(ctx) }()
+	go func() { ran <- stream.Run(ctx) }()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Listener(ln) }()
+	go func() { served <- app.Listener(ln) }()
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer scancel()
 		if err := feed.Close(sctx); err != nil {
 			t.Error(err)
 		}
-		if err := srv.Shutdown(sctx); err != nil {
+		if err := app.ShutdownWithContext(sctx); err != nil {
 			t.Error(err)
 		}
 		if err := <-served; err != nil {
@@ -132,7 +93,7 @@ func startNode(t *testing.T, name string, brokers []string) node {
 		}
 	})
 	select {
-	case <-live.Ready():
+	case <-stream.Ready():
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the live feed of %s never became ready", name)
 	}

@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"reflect"
@@ -7,7 +7,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-func TestSectionStateApply(t *testing.T) {
+func TestSectionViewApply(t *testing.T) {
 	reserved := actors.SeatMap{SectionID: "A", Kind: actors.KindReserved, Version: 7, Seats: []actors.Seat{
 		{ID: "A-1", Status: actors.SeatSold}, {ID: "A-2", Status: actors.SeatAvailable}, {ID: "A-3", Status: actors.SeatHeld},
 	}}
@@ -26,14 +26,14 @@ func TestSectionStateApply(t *testing.T) {
 			name: "the next versions apply in order", from: reserved,
 			apply:   []actors.SectionChanged{change(8, "A-2", actors.SeatHeld), change(9, "A-3", actors.SeatAvailable), change(10, "A-2", actors.SeatSold)},
 			results: []applyResult{applied, applied, applied},
-			want: wsReservedSectionJSON{SectionID: "A", Kind: "reserved", Version: 10, Seats: []wsSeatJSON{
+			want: reservedSectionJSON{SectionID: "A", Kind: "reserved", Version: 10, Seats: []seatJSON{
 				{ID: "A-1", Status: "sold"}, {ID: "A-2", Status: "sold"}, {ID: "A-3", Status: "available"}}},
 		},
 		{
 			name: "covered versions change nothing", from: reserved,
 			apply:   []actors.SectionChanged{change(6, "A-2", actors.SeatHeld), change(7, "A-2", actors.SeatHeld)},
 			results: []applyResult{covered, covered},
-			want: wsReservedSectionJSON{SectionID: "A", Kind: "reserved", Version: 7, Seats: []wsSeatJSON{
+			want: reservedSectionJSON{SectionID: "A", Kind: "reserved", Version: 7, Seats: []seatJSON{
 				{ID: "A-1", Status: "sold"}, {ID: "A-2", Status: "available"}, {ID: "A-3", Status: "held"}}},
 		},
 		{
@@ -46,7 +46,7 @@ func TestSectionStateApply(t *testing.T) {
 			apply: []actors.SectionChanged{{Version: 8, Kind: actors.KindReserved, Changes: []actors.SeatStatusChange{
 				{ID: "A-2", Status: actors.SeatHeld}, {ID: "Z-9", Status: actors.SeatHeld}}}},
 			results: []applyResult{broken},
-			want: wsReservedSectionJSON{SectionID: "A", Kind: "reserved", Version: 7, Seats: []wsSeatJSON{
+			want: reservedSectionJSON{SectionID: "A", Kind: "reserved", Version: 7, Seats: []seatJSON{
 				{ID: "A-1", Status: "sold"}, {ID: "A-2", Status: "available"}, {ID: "A-3", Status: "held"}}},
 		},
 		{
@@ -56,13 +56,13 @@ func TestSectionStateApply(t *testing.T) {
 				{Version: 5, Kind: actors.KindGeneralAdmission, Available: 487, Held: 8, Sold: 5},
 			},
 			results: []applyResult{applied, applied},
-			want: wsCapacitySectionJSON{SectionID: "floor", Kind: "general_admission", Version: 5,
+			want: capacitySectionJSON{SectionID: "floor", Kind: "general_admission", Version: 5,
 				Capacity: 500, Available: 487, Held: 8, Sold: 5},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSectionState(tt.from)
+			s := newSectionView(tt.from)
 			for i, ch := range tt.apply {
 				if got := s.apply(ch); got != tt.results[i] {
 					t.Fatalf("apply version %d = %d, want %d", ch.Version, got, tt.results[i])

@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"context"
@@ -19,24 +19,24 @@ const sentFlushEvery = 64
 // ones (a burst) are dropped so that an idle connection holds next to nothing.
 const maxSpareBatch = 8
 
-// wsConn is one client connection. Its writer goroutine is the only one that writes
+// conn is one client connection. Its writer goroutine is the only one that writes
 // data frames; everybody else queues frames with send, which never blocks. The writer
 // takes everything queued at once and hands it to the kernel in one write, so a
 // connection that falls behind catches up with fewer system calls, not more. Its reader
 // runs on the connection's own goroutine and only watches for pings, pongs, the
 // client's close and silence.
 //
-// Lock order: eventHub.mu, then qmu, then whatever close touches (channels and the
-// once); wsEndpoint.mu and deadlineMu are taken alone.
-type wsConn struct {
+// Lock order: eventHub.mu or TraceHub.viewerMu, then qmu, then whatever close touches
+// (channels and the once); endpoint.mu and deadlineMu are taken alone.
+type conn struct {
 	ws         *websocket.Conn
 	raw        net.Conn // the socket under ws; the writer writes data frames to it directly
-	cfg        *WSConfig
+	cfg        *EndpointConfig
 	metrics    *endpointMetrics
 	dropOldest bool
 
 	qmu   sync.Mutex
-	queue []*wsFrame    // waiting for the writer, oldest first
+	queue []*frame      // waiting for the writer, oldest first
 	wake  chan struct{} // capacity 1: something was queued
 
 	// ctx ends when the connection is closing, for the work done on its behalf.
@@ -57,9 +57,9 @@ type wsConn struct {
 	deadline time.Time // writer goroutine only: the data writes' deadline
 }
 
-func newWSConn(ws *websocket.Conn, e *wsEndpoint) *wsConn {
+func newConn(ws *websocket.Conn, e *endpoint) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &wsConn{
+	return &conn{
 		ws:         ws,
 		raw:        rawConn(ws.NetConn()),
 		cfg:        &e.cfg,
@@ -85,7 +85,7 @@ func rawConn(nc net.Conn) net.Conn {
 // send queues m without blocking and reports whether it was queued. When SendBuffer
 // frames are already waiting, a fan's connection is closed as too slow; a visualizer
 // drops its oldest frame to make room.
-func (c *wsConn) send(m *wsFrame) bool {
+func (c *conn) send(m *frame) bool {
 	select {
 	case <-c.stop:
 		return false
@@ -120,7 +120,7 @@ func (c *wsConn) send(m *wsFrame) bool {
 }
 
 // take returns everything queued and leaves spare (emptied) in its place.
-func (c *wsConn) take(spare []*wsFrame) []*wsFrame {
+func (c *conn) take(spare []*frame) []*frame {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	batch := c.queue
@@ -130,7 +130,7 @@ func (c *wsConn) take(spare []*wsFrame) []*wsFrame {
 
 // close asks the writer to send a close frame with code and reason and end the
 // connection. Only the first call counts; it reports whether it was the first.
-func (c *wsConn) close(code int, reason string) bool {
+func (c *conn) close(code int, reason string) bool {
 	first := false
 	c.once.Do(func() {
 		first = true
@@ -142,7 +142,7 @@ func (c *wsConn) close(code int, reason string) bool {
 }
 
 // closed reports whether the connection is closing.
-func (c *wsConn) closed() bool {
+func (c *conn) closed() bool {
 	select {
 	case <-c.stop:
 		return true
@@ -153,11 +153,11 @@ func (c *wsConn) closed() bool {
 
 // writeLoop writes queued frames and pings until the connection closes, then sends
 // the close frame. It closes done when it returns.
-func (c *wsConn) writeLoop(done chan<- struct{}) {
+func (c *conn) writeLoop(done chan<- struct{}) {
 	defer close(done)
 	ping := time.NewTicker(c.cfg.PingInterval)
 	defer ping.Stop()
-	var spare []*wsFrame
+	var spare []*frame
 	var bufs net.Buffers
 	for {
 		// A closing connection writes nothing more, however much is queued.
@@ -199,7 +199,7 @@ func (c *wsConn) writeLoop(done chan<- struct{}) {
 
 // writeFrames writes batch, in order, with one system call when the socket allows it.
 // bufs is the writer's scratch list, kept between batches.
-func (c *wsConn) writeFrames(batch []*wsFrame, bufs *net.Buffers) error {
+func (c *conn) writeFrames(batch []*frame, bufs *net.Buffers) error {
 	// Moving a socket's deadline costs a timer update; ten thousand sockets written for
 	// every delta make that add up, so it moves only once half of WriteWait is used.
 	if now := time.Now(); c.deadline.Sub(now) < c.cfg.WriteWait/2 {
@@ -227,7 +227,7 @@ func (c *wsConn) writeFrames(batch []*wsFrame, bufs *net.Buffers) error {
 
 // sendClose writes the close frame and gives the client CloseGrace to answer it
 // before the reader gives up.
-func (c *wsConn) sendClose() {
+func (c *conn) sendClose() {
 	// ErrCloseSent (the client closed first and was answered) and write errors leave
 	// nothing to do but stop reading.
 	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.code, c.reason),
@@ -237,13 +237,13 @@ func (c *wsConn) sendClose() {
 
 // writeFailed ends a connection whose stream is broken: no close frame can follow a
 // half-written one, so the reader is stopped at once.
-func (c *wsConn) writeFailed() {
+func (c *conn) writeFailed() {
 	c.close(websocket.CloseAbnormalClosure, "write failed")
 	c.finalDeadline(time.Now())
 }
 
 // finalDeadline sets the read deadline that ends the reader; later pongs cannot move it.
-func (c *wsConn) finalDeadline(t time.Time) {
+func (c *conn) finalDeadline(t time.Time) {
 	c.deadlineMu.Lock()
 	defer c.deadlineMu.Unlock()
 	c.finishing = true
@@ -251,7 +251,7 @@ func (c *wsConn) finalDeadline(t time.Time) {
 }
 
 // extendRead pushes the read deadline PongWait into the future: the client is alive.
-func (c *wsConn) extendRead() error {
+func (c *conn) extendRead() error {
 	c.deadlineMu.Lock()
 	defer c.deadlineMu.Unlock()
 	if c.finishing {
@@ -262,8 +262,8 @@ func (c *wsConn) extendRead() error {
 
 // readLoop reads until the connection fails, the client closes it, or the client stays
 // silent past PongWait (heartbeat timeout). Whatever clients send is discarded.
-func (c *wsConn) readLoop() {
-	c.ws.SetReadLimit(wsReadLimit)
+func (c *conn) readLoop() {
+	c.ws.SetReadLimit(readLimit)
 	c.ws.SetPongHandler(func(string) error { return c.extendRead() })
 	// Pings are answered at once, like the library does, but within WriteWait.
 	c.ws.SetPingHandler(func(data string) error {
@@ -297,7 +297,7 @@ func (c *wsConn) readLoop() {
 
 // readFailed closes the connection for the reason the read failed. A connection that
 // was already closing just ends.
-func (c *wsConn) readFailed(err error) {
+func (c *conn) readFailed(err error) {
 	if c.closed() {
 		return
 	}
@@ -315,7 +315,7 @@ func (c *wsConn) readFailed(err error) {
 	}
 }
 
-func (c *wsConn) countSent(n int) {
+func (c *conn) countSent(n int) {
 	c.sent += n
 	if c.sent >= sentFlushEvery {
 		c.flushCounts()
@@ -324,7 +324,7 @@ func (c *wsConn) countSent(n int) {
 
 // flushCounts adds the locally counted writes to the shared counter. It runs on the
 // writer goroutine, or after it ended.
-func (c *wsConn) flushCounts() {
+func (c *conn) flushCounts() {
 	if c.sent > 0 {
 		c.metrics.sent.Add(float64(c.sent))
 		c.sent = 0

@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"context"
@@ -14,11 +14,12 @@ import (
 	fws "github.com/fasthttp/websocket"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 func TestEventsSnapshotThenGapFreeVersions(t *testing.T) {
 	le := newLiveEnv(t, liveOptions{})
-	c := le.dialWS(t, "/ws/events/e1", 0)
+	c := le.dial(t, "/ws/events/e1", 0)
 
 	snap := c.next()
 	var got map[string]any
@@ -56,7 +57,7 @@ func TestEventsSnapshotThenGapFreeVersions(t *testing.T) {
 		}
 		switch {
 		case m.Type == "seats" && m.SectionID == "A":
-			if len(m.Changes) != 1 || m.Changes[0] != (wsSeatJSON{ID: "A-2", Status: "held"}) {
+			if len(m.Changes) != 1 || m.Changes[0] != (seatJSON{ID: "A-2", Status: "held"}) {
 				t.Fatalf("seats delta %s lacks its change", m.raw)
 			}
 			a = append(a, m.Version)
@@ -117,7 +118,7 @@ func (b *blockingCatalog) SeatMap(ctx context.Context, eventID, sectionID string
 func TestEventsDeltasDuringSnapshotAreNeitherLostNorDuplicated(t *testing.T) {
 	cat := &blockingCatalog{fakeCatalog: newFakeCatalog(), entered: make(chan struct{}), release: make(chan struct{})}
 	le := newLiveEnv(t, liveOptions{catalog: cat})
-	c := le.dialWS(t, "/ws/events/e1", 0)
+	c := le.dial(t, "/ws/events/e1", 0)
 	select {
 	case <-cat.entered:
 	case <-time.After(10 * time.Second):
@@ -157,30 +158,36 @@ func TestEventsDeltasDuringSnapshotAreNeitherLostNorDuplicated(t *testing.T) {
 }
 
 func TestEventsRefusals(t *testing.T) {
-	le := newLiveEnv(t, liveOptions{events: WSConfig{MaxConnections: 2}})
+	le := newLiveEnv(t, liveOptions{events: EndpointConfig{MaxConnections: 2}})
 
 	// Not a websocket request.
-	r := le.do(t, http.MethodGet, "/ws/events/e1", "", nil)
-	if d := r.expectError(t, http.StatusBadRequest, "VALIDATION_FAILED"); d["upgrade"] == nil {
-		t.Errorf("details %v do not name the upgrade", d)
+	if status, r := le.get(t, "/ws/events/e1"); status != http.StatusBadRequest || r.Code != actors.CodeValidation || r.Fields["upgrade"] == "" {
+		t.Errorf("plain GET: %d %+v, want 400 VALIDATION_FAILED naming the upgrade", status, r)
+	}
+	if status, r := le.get(t, "/ws/visualizer"); status != http.StatusBadRequest || r.Code != actors.CodeValidation || r.Fields["upgrade"] == "" {
+		t.Errorf("plain GET of the visualizer: %d %+v, want 400 VALIDATION_FAILED naming the upgrade", status, r)
+	}
+	// An id that cannot name an event is refused without asking the catalog.
+	if status, r := le.get(t, "/ws/events/"+strings.Repeat("x", 129)); status != http.StatusNotFound || r.Code != actors.CodeNotFound {
+		t.Errorf("GET of an impossible event id: %d %+v, want 404 NOT_FOUND", status, r)
 	}
 	// An unknown event is refused before the upgrade.
-	if _, err := le.tryDialWS("/ws/events/nope", 0); err == nil || !containsStatus(err, 404) {
+	if _, err := le.tryDial("/ws/events/nope", 0); err == nil || !containsStatus(err, 404) {
 		t.Errorf("dial of an unknown event: %v, want status 404", err)
 	}
 	// The connection limit.
-	first := le.dialWS(t, "/ws/events/e1", 0)
+	first := le.dial(t, "/ws/events/e1", 0)
 	first.next()
-	second := le.dialWS(t, "/ws/events/e1", 0)
+	second := le.dial(t, "/ws/events/e1", 0)
 	second.next()
-	if _, err := le.tryDialWS("/ws/events/e1", 0); err == nil || !containsStatus(err, 503) {
+	if _, err := le.tryDial("/ws/events/e1", 0); err == nil || !containsStatus(err, 503) {
 		t.Errorf("dial beyond the limit: %v, want status 503", err)
 	}
 	if err := first.closeCleanly(); err != nil {
 		t.Fatalf("clean close: %v", err)
 	}
-	pollUntil(t, 10*time.Second, "the closed connection to free its slot", func() bool { return le.feed.Connections() == 1 })
-	third := le.dialWS(t, "/ws/events/e1", 0)
+	testenv.Eventually(t, 10*time.Second, le.wantConnections(1)) // the closed connection frees its slot
+	third := le.dial(t, "/ws/events/e1", 0)
 	if m := third.next(); m.Type != "snapshot" {
 		t.Fatalf("got %s, want a snapshot", m.raw)
 	}
@@ -197,13 +204,13 @@ func containsStatus(err error, status int) bool {
 // TestEventsSlowClientIsEvictedWhileAFastOneKeepsUp: a client that stops reading fills
 // its buffers and is closed with "too slow"; the fast client gets every version.
 func TestEventsSlowClientIsEvictedWhileAFastOneKeepsUp(t *testing.T) {
-	le := newLiveEnv(t, liveOptions{events: WSConfig{SendBuffer: 8, WriteWait: 30 * time.Second}, sendBuffer: 4096})
-	slow := le.dialWS(t, "/ws/events/e1", 4096)
+	le := newLiveEnv(t, liveOptions{events: EndpointConfig{SendBuffer: 8, WriteWait: 30 * time.Second}, sendBuffer: 4096})
+	slow := le.dial(t, "/ws/events/e1", 4096)
 	if m := slow.next(); m.Type != "snapshot" {
 		t.Fatalf("got %s, want a snapshot", m.raw)
 	}
-	fast := watchVersions(le.dialWS(t, "/ws/events/e1", 0))
-	pollUntil(t, 10*time.Second, "both subscribers", func() bool { return le.feed.Subscribers() == 2 })
+	fast := watchVersions(le.dial(t, "/ws/events/e1", 0))
+	testenv.Eventually(t, 10*time.Second, le.wantSubscribers(2))
 
 	seats := seatIDs(60) // about 1.5 KB per message
 	version := int64(7)
@@ -220,16 +227,14 @@ func TestEventsSlowClientIsEvictedWhileAFastOneKeepsUp(t *testing.T) {
 			version++
 			le.feed.Publish("e1", "A", reservedDelta(version, seats...))
 		}
-		v := version
-		pollUntil(t, 10*time.Second, "the fast client to keep up", func() bool { return fast.last("A") == v })
+		testenv.Eventually(t, 10*time.Second, fast.wantLast("A", version))
 	}
 	for range 5 {
 		for range 4 {
 			version++
 			le.feed.Publish("e1", "A", reservedDelta(version, seats...))
 		}
-		v := version
-		pollUntil(t, 10*time.Second, "the fast client to get the later versions", func() bool { return fast.last("A") == v })
+		testenv.Eventually(t, 10*time.Second, fast.wantLast("A", version))
 	}
 	if got := fast.versions("A"); !consecutive(got, 8, version) {
 		t.Fatalf("fast client saw %d versions with a gap or duplicate, want 8..%d", len(got), version)
@@ -242,16 +247,16 @@ func TestEventsSlowClientIsEvictedWhileAFastOneKeepsUp(t *testing.T) {
 	if n := metricValue(t, le.reg, "ticketblitz_ws_evictions_total", map[string]string{"endpoint": "events", "reason": "slow"}); n != 1 {
 		t.Errorf("slow evictions counted = %v, want 1", n)
 	}
-	pollUntil(t, 10*time.Second, "the slow connection to end", func() bool { return le.feed.Connections() == 1 })
+	testenv.Eventually(t, 10*time.Second, le.wantConnections(1)) // the slow connection ends
 }
 
 // TestEventsHeartbeatTimeoutClosesSilentClient: a client that does not answer pings is
 // closed; one that does stays.
 func TestEventsHeartbeatTimeoutClosesSilentClient(t *testing.T) {
-	le := newLiveEnv(t, liveOptions{events: WSConfig{PingInterval: 50 * time.Millisecond, PongWait: 750 * time.Millisecond}})
-	silent := le.dialWS(t, "/ws/events/e1", 0)
+	le := newLiveEnv(t, liveOptions{events: EndpointConfig{PingInterval: 50 * time.Millisecond, PongWait: 750 * time.Millisecond}})
+	silent := le.dial(t, "/ws/events/e1", 0)
 	silent.conn.SetPingHandler(func(string) error { return nil })
-	alive := le.dialWS(t, "/ws/events/e1", 0)
+	alive := le.dial(t, "/ws/events/e1", 0)
 	pings := make(chan struct{}, 100)
 	alive.conn.SetPingHandler(func(data string) error {
 		select {
@@ -275,7 +280,7 @@ func TestEventsHeartbeatTimeoutClosesSilentClient(t *testing.T) {
 		}
 	}
 	le.feed.Publish("e1", "A", reservedDelta(8, "A-2"))
-	pollUntil(t, 10*time.Second, "the live client to get version 8", func() bool { return aliveSeen.last("A") == 8 })
+	testenv.Eventually(t, 10*time.Second, aliveSeen.wantLast("A", 8))
 	if le.feed.Connections() != 1 {
 		t.Errorf("connections = %d, want 1", le.feed.Connections())
 	}
@@ -286,7 +291,7 @@ func TestEventsHeartbeatTimeoutClosesSilentClient(t *testing.T) {
 
 func TestEventsShutdownClosesSubscribers(t *testing.T) {
 	le := newLiveEnv(t, liveOptions{})
-	c := le.dialWS(t, "/ws/events/e1", 0)
+	c := le.dial(t, "/ws/events/e1", 0)
 	c.next()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -300,7 +305,7 @@ func TestEventsShutdownClosesSubscribers(t *testing.T) {
 	if le.feed.Connections() != 0 || le.feed.Subscribers() != 0 {
 		t.Fatalf("after Close: %d connections, %d subscribers", le.feed.Connections(), le.feed.Subscribers())
 	}
-	if _, err := le.tryDialWS("/ws/events/e1", 0); !containsStatus(err, 503) {
+	if _, err := le.tryDial("/ws/events/e1", 0); !containsStatus(err, 503) {
 		t.Fatalf("dial after Close: %v, want status 503", err)
 	}
 }
@@ -310,10 +315,10 @@ func TestEventsSnapshotFailureClosesTheConnection(t *testing.T) {
 	le.cat.mu.Lock()
 	delete(le.cat.maps, "e1/floor")
 	le.cat.mu.Unlock()
-	c := le.dialWS(t, "/ws/events/e1", 0)
+	c := le.dial(t, "/ws/events/e1", 0)
 	code, text := c.expectClose(10 * time.Second)
 	if code != fws.CloseInternalServerErr || text != "snapshot unavailable; reconnect" {
 		t.Fatalf("closed with %d %q", code, text)
 	}
-	pollUntil(t, 10*time.Second, "the subscription to end", func() bool { return le.feed.Subscribers() == 0 && le.feed.Connections() == 0 })
+	testenv.Eventually(t, 10*time.Second, all(le.wantSubscribers(0), le.wantConnections(0)))
 }

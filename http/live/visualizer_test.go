@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 func traceOf(typ, actor string) actors.Trace {
@@ -23,7 +24,7 @@ func TestVisualizerHelloThenTraces(t *testing.T) {
 	le.traces.Trace(traceOf(actors.TracePassivation, "e1/B"))
 	le.traces.Trace(actors.Trace{Type: actors.TraceBatch, At: time.Now(), Actor: "e1/C", Outcome: "fenced"})
 
-	c := le.dialWS(t, "/ws/visualizer", 0)
+	c := le.dial(t, "/ws/visualizer", 0)
 	var hello map[string]any
 	m := c.next()
 	if err := json.Unmarshal([]byte(m.raw), &hello); err != nil {
@@ -34,7 +35,7 @@ func TestVisualizerHelloThenTraces(t *testing.T) {
 		t.Fatalf("hello = %s, want node n1 and sections [e1/A]", m.raw)
 	}
 
-	pollUntil(t, 10*time.Second, "the viewer to be registered", func() bool { return le.traces.Viewers() == 1 })
+	testenv.Eventually(t, 10*time.Second, le.wantViewers(1))
 	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.FixedZone("X", 3600))
 	le.traces.Trace(actors.Trace{Type: actors.TraceBatch, At: at, Actor: "e1/A", Decisions: 12, Outcome: "commit", Millis: 1.5, Version: 9})
 	var got map[string]any
@@ -56,9 +57,9 @@ func TestTraceNeverBlocks(t *testing.T) {
 		c.Queue = 16
 		c.Rates = map[string]int{actors.TraceBatch: 1000000, actors.TraceMailbox: 10}
 	}})
-	stuck := le.dialWS(t, "/ws/visualizer", 0)
+	stuck := le.dial(t, "/ws/visualizer", 0)
 	_ = stuck // connected, never read
-	pollUntil(t, 10*time.Second, "the viewer to be registered", func() bool { return le.traces.Viewers() == 1 })
+	testenv.Eventually(t, 10*time.Second, le.wantViewers(1))
 
 	const calls = 50000
 	done := make(chan struct{})
@@ -90,11 +91,11 @@ func TestTraceNeverBlocks(t *testing.T) {
 // TestSlowViewerLosesTracesNotTheSale: the dispatcher runs, the viewer reads nothing;
 // its buffer stays bounded, the oldest traces go, and Trace never waits.
 func TestSlowViewerLosesTracesNotTheSale(t *testing.T) {
-	le := newLiveEnv(t, liveOptions{visualizer: WSConfig{SendBuffer: 4}, sendBuffer: 4096, traceHub: func(c *TraceHubConfig) {
+	le := newLiveEnv(t, liveOptions{visualizer: EndpointConfig{SendBuffer: 4}, sendBuffer: 4096, traceHub: func(c *TraceHubConfig) {
 		c.Rates = map[string]int{actors.TraceBatch: 1 << 30}
 	}})
-	c := le.dialWS(t, "/ws/visualizer", 4096)
-	pollUntil(t, 10*time.Second, "the viewer to be registered", func() bool { return le.traces.Viewers() == 1 })
+	c := le.dial(t, "/ws/visualizer", 4096)
+	testenv.Eventually(t, 10*time.Second, le.wantViewers(1))
 	big := actors.Trace{Type: actors.TraceBatch, Actor: "e1/A", Outcome: "commit", Key: string(make([]byte, 2000))}
 	deadline := time.Now().Add(30 * time.Second)
 	for metricValue(t, le.reg, "ticketblitz_ws_messages_dropped_total", map[string]string{"endpoint": "visualizer"}) == 0 {
@@ -150,7 +151,7 @@ func TestNewTraceHubValidates(t *testing.T) {
 	for name, cfg := range map[string]TraceHubConfig{
 		"no logger":     {},
 		"negative rate": {Logger: zap.NewNop(), Rates: map[string]int{"batch": -1}},
-		"pong wait":     {Logger: zap.NewNop(), WS: WSConfig{PingInterval: time.Second, PongWait: time.Second}},
+		"pong wait":     {Logger: zap.NewNop(), Endpoint: EndpointConfig{PingInterval: time.Second, PongWait: time.Second}},
 	} {
 		if _, err := NewTraceHub(cfg); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"encoding/binary"
@@ -6,30 +6,30 @@ import (
 	"fmt"
 )
 
-// wsFrame is one complete, encoded server-to-client websocket text frame (RFC 6455
+// frame is one complete, encoded server-to-client websocket text frame (RFC 6455
 // §5.2: FIN, opcode 1, unmasked payload length, payload). It is built once and then
 // written, read-only, to any number of connections: a delta to ten thousand
 // subscribers is encoded once, and a connection's writer can hand several queued
 // frames to the kernel in one writev.
-type wsFrame struct {
+type frame struct {
 	data []byte
 }
 
 // Largest payloads of the 7-bit and 16-bit length forms.
 const (
-	wsFrameLen7  = 125
-	wsFrameLen16 = 1<<16 - 1
+	frameLen7  = 125
+	frameLen16 = 1<<16 - 1
 )
 
 // newTextFrame encodes payload as one unfragmented, uncompressed text frame.
-func newTextFrame(payload []byte) *wsFrame {
+func newTextFrame(payload []byte) *frame {
 	const finText = 0x80 | 0x1
 	var b []byte
 	switch n := len(payload); {
-	case n <= wsFrameLen7:
+	case n <= frameLen7:
 		b = make([]byte, 2, 2+n)
 		b[1] = byte(n)
-	case n <= wsFrameLen16:
+	case n <= frameLen16:
 		b = make([]byte, 4, 4+n)
 		b[1] = 126
 		binary.BigEndian.PutUint16(b[2:], uint16(n))
@@ -39,11 +39,11 @@ func newTextFrame(payload []byte) *wsFrame {
 		binary.BigEndian.PutUint64(b[2:], uint64(n))
 	}
 	b[0] = finText
-	return &wsFrame{data: append(b, payload...)}
+	return &frame{data: append(b, payload...)}
 }
 
 // prepareJSON encodes v once as a text frame that any number of connections can write.
-func prepareJSON(v any) (*wsFrame, error) {
+func prepareJSON(v any) (*frame, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode websocket message: %w", err)

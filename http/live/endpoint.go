@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"context"
@@ -15,70 +15,70 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// Defaults of WSConfig.
+// Defaults of EndpointConfig.
 const (
-	DefaultWSMaxConnections = 20000
-	DefaultWSSendBuffer     = 256
-	DefaultWSPingInterval   = 20 * time.Second
-	DefaultWSPongWait       = 45 * time.Second
-	DefaultWSWriteWait      = 10 * time.Second
-	DefaultWSCloseGrace     = time.Second
+	DefaultMaxConnections = 20000
+	DefaultSendBuffer     = 256
+	DefaultPingInterval   = 20 * time.Second
+	DefaultPongWait       = 45 * time.Second
+	DefaultWriteWait      = 10 * time.Second
+	DefaultCloseGrace     = time.Second
 )
 
-// wsReadLimit bounds a message from a client. The endpoints are one-way: clients send
+// readLimit bounds a message from a client. The endpoints are one-way: clients send
 // nothing but control frames, so anything large is misbehaviour.
-const wsReadLimit = 4 << 10
+const readLimit = 4 << 10
 
-// wsReadBufferSize is each connection's read buffer.
-const wsReadBufferSize = 256
+// readBufferSize is each connection's read buffer.
+const readBufferSize = 256
 
-// WSConfig tunes the connections of one websocket endpoint. The zero value works.
-type WSConfig struct {
+// EndpointConfig tunes the connections of one websocket endpoint. The zero value works.
+type EndpointConfig struct {
 	// MaxConnections caps the endpoint's open connections; upgrades beyond it are
-	// refused with 503 UNAVAILABLE. DefaultWSMaxConnections when zero.
+	// refused as UNAVAILABLE (503). DefaultMaxConnections when zero.
 	MaxConnections int
 	// SendBuffer is how many messages may wait for one connection's writer. What
 	// happens when it is full depends on the endpoint: fans are disconnected ("too
-	// slow"), visualizers lose their oldest traces. DefaultWSSendBuffer when zero.
+	// slow"), visualizers lose their oldest traces. DefaultSendBuffer when zero.
 	SendBuffer int
-	// PingInterval is how often the server pings each client. DefaultWSPingInterval
+	// PingInterval is how often the server pings each client. DefaultPingInterval
 	// when zero.
 	PingInterval time.Duration
 	// PongWait is how long a client may stay silent (no pong, no message) before the
-	// server closes it; it must exceed PingInterval. DefaultWSPongWait when zero.
+	// server closes it; it must exceed PingInterval. DefaultPongWait when zero.
 	PongWait time.Duration
 	// WriteWait bounds each write to a client, the close frame included: a data write
 	// has between half of it and all of it (the deadline moves once half is used).
-	// DefaultWSWriteWait when zero.
+	// DefaultWriteWait when zero.
 	WriteWait time.Duration
 	// CloseGrace is how long the server waits for the client's reply to its close
-	// frame before it drops the connection. DefaultWSCloseGrace when zero.
+	// frame before it drops the connection. DefaultCloseGrace when zero.
 	CloseGrace time.Duration
 }
 
-func (c *WSConfig) applyDefaults() {
+func (c *EndpointConfig) applyDefaults() {
 	if c.MaxConnections == 0 {
-		c.MaxConnections = DefaultWSMaxConnections
+		c.MaxConnections = DefaultMaxConnections
 	}
 	if c.SendBuffer == 0 {
-		c.SendBuffer = DefaultWSSendBuffer
+		c.SendBuffer = DefaultSendBuffer
 	}
 	if c.PingInterval == 0 {
-		c.PingInterval = DefaultWSPingInterval
+		c.PingInterval = DefaultPingInterval
 	}
 	if c.PongWait == 0 {
-		c.PongWait = max(DefaultWSPongWait, 2*c.PingInterval)
+		c.PongWait = max(DefaultPongWait, 2*c.PingInterval)
 	}
 	if c.WriteWait == 0 {
-		c.WriteWait = DefaultWSWriteWait
+		c.WriteWait = DefaultWriteWait
 	}
 	if c.CloseGrace == 0 {
-		c.CloseGrace = DefaultWSCloseGrace
+		c.CloseGrace = DefaultCloseGrace
 	}
 }
 
 // validate checks a config after applyDefaults.
-func (c *WSConfig) validate() error {
+func (c *EndpointConfig) validate() error {
 	var problems []error
 	if c.MaxConnections < 0 {
 		problems = append(problems, fmt.Errorf("max connections %d is negative", c.MaxConnections))
@@ -99,44 +99,44 @@ func (c *WSConfig) validate() error {
 	return errors.Join(problems...)
 }
 
-// wsSession is what an endpoint does with one admitted connection. It runs on the
+// sessionFunc is what an endpoint does with one admitted connection. It runs on the
 // connection's goroutine before the server starts reading from the client, may queue
 // messages and close the connection, and returns the cleanup to run once the
 // connection has ended (nil for none).
-type wsSession func(c *wsConn) (cleanup func())
+type sessionFunc func(c *conn) (cleanup func())
 
-// wsEndpoint owns the connections of one websocket route: it admits them within the
+// endpoint owns the connections of one websocket route: it admits them within the
 // connection limit, runs each one's reader and writer, and closes them all on shutdown.
-type wsEndpoint struct {
+type endpoint struct {
 	name       string
-	cfg        WSConfig
+	cfg        EndpointConfig
 	log        *zap.Logger
 	metrics    *endpointMetrics
 	dropOldest bool
-	session    wsSession
+	session    sessionFunc
 	upgrade    fiber.Handler
 
 	mu      sync.Mutex
-	conns   map[*wsConn]struct{}
+	conns   map[*conn]struct{}
 	closing bool
 	wg      sync.WaitGroup
 }
 
-func newWSEndpoint(name string, cfg WSConfig, log *zap.Logger, m *wsMetrics, dropOldest bool, session wsSession) *wsEndpoint {
-	e := &wsEndpoint{
+func newEndpoint(name string, cfg EndpointConfig, log *zap.Logger, m *connMetrics, dropOldest bool, session sessionFunc) *endpoint {
+	e := &endpoint{
 		name:       name,
 		cfg:        cfg,
 		log:        log,
 		metrics:    m.endpoint(name),
 		dropOldest: dropOldest,
 		session:    session,
-		conns:      make(map[*wsConn]struct{}),
+		conns:      make(map[*conn]struct{}),
 	}
 	e.upgrade = websocket.New(e.serve, websocket.Config{
 		HandshakeTimeout: cfg.WriteWait,
 		// Clients send only control frames (at most 125 bytes of payload, the library's
 		// minimum), so a small read buffer does.
-		ReadBufferSize:  wsReadBufferSize,
+		ReadBufferSize:  readBufferSize,
 		WriteBufferSize: 4 << 10,
 		// Messages go out as encoded frames written to the socket by the connection's
 		// writer, which bypass the write buffer; a pool keeps idle connections from
@@ -149,7 +149,7 @@ func newWSEndpoint(name string, cfg WSConfig, log *zap.Logger, m *wsMetrics, dro
 
 // accept is the check made before upgrading: a websocket request, while the endpoint
 // has room. A refusal is an ordinary JSON error answer.
-func (e *wsEndpoint) accept(c *fiber.Ctx) error {
+func (e *endpoint) accept(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return actors.Invalid("upgrade", "this endpoint needs a websocket upgrade")
 	}
@@ -169,7 +169,7 @@ func (e *wsEndpoint) accept(c *fiber.Ctx) error {
 
 // admit registers c unless the endpoint is full or closing. Upgrades that passed accept
 // concurrently can still overshoot the limit here; they are closed right away.
-func (e *wsEndpoint) admit(c *wsConn) bool {
+func (e *endpoint) admit(c *conn) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closing || len(e.conns) >= e.cfg.MaxConnections {
@@ -181,7 +181,7 @@ func (e *wsEndpoint) admit(c *wsConn) bool {
 	return true
 }
 
-func (e *wsEndpoint) release(c *wsConn) {
+func (e *endpoint) release(c *conn) {
 	e.mu.Lock()
 	delete(e.conns, c)
 	e.mu.Unlock()
@@ -191,8 +191,8 @@ func (e *wsEndpoint) release(c *wsConn) {
 
 // serve runs one upgraded connection to its end, on the goroutine fasthttp gave it; the
 // connection is closed when it returns.
-func (e *wsEndpoint) serve(ws *websocket.Conn) {
-	c := newWSConn(ws, e)
+func (e *endpoint) serve(ws *websocket.Conn) {
+	c := newConn(ws, e)
 	if !e.admit(c) {
 		e.metrics.refused.Inc()
 		reason := "too many connections"
@@ -218,14 +218,14 @@ func (e *wsEndpoint) serve(ws *websocket.Conn) {
 	c.readLoop()
 }
 
-func (e *wsEndpoint) isClosing() bool {
+func (e *endpoint) isClosing() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.closing
 }
 
 // open returns how many connections are open.
-func (e *wsEndpoint) open() int {
+func (e *endpoint) open() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return len(e.conns)
@@ -233,10 +233,10 @@ func (e *wsEndpoint) open() int {
 
 // Close refuses new connections, closes the open ones with "server shutting down" and
 // waits for them to end, or for ctx.
-func (e *wsEndpoint) Close(ctx context.Context) error {
+func (e *endpoint) Close(ctx context.Context) error {
 	e.mu.Lock()
 	e.closing = true
-	conns := make([]*wsConn, 0, len(e.conns))
+	conns := make([]*conn, 0, len(e.conns))
 	for c := range e.conns {
 		conns = append(conns, c)
 	}
@@ -259,7 +259,7 @@ func (e *wsEndpoint) Close(ctx context.Context) error {
 
 // recoverPanic logs a panic of a connection's goroutine once; the connection is then
 // closed by fasthttp.
-func (e *wsEndpoint) recoverPanic(*websocket.Conn) {
+func (e *endpoint) recoverPanic(*websocket.Conn) {
 	if r := recover(); r != nil {
 		e.log.Error("websocket handler panicked", zap.String("endpoint", e.name), zap.Any("panic", r),
 			zap.ByteString("stack", debug.Stack()))

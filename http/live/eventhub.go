@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"context"
@@ -34,12 +34,12 @@ type eventHub struct {
 	mu       sync.Mutex
 	subs     []*eventSub
 	ready    bool
-	states   []*sectionState // like sections; valid while ready
-	load     *hubLoad        // the read under way, nil when none
+	views    []*sectionView // like sections; valid while ready
+	load     *hubLoad       // the read under way, nil when none
 	pending  []pendingVersion
 	overflow bool
-	snap     *wsFrame // the state's snapshot, encoded on demand; nil after a change
-	snapFrom []int64  // snap's version per section; shared, read-only, by its subscribers
+	snap     *frame  // the state's snapshot, encoded on demand; nil after a change
+	snapFrom []int64 // snap's version per section; shared, read-only, by its subscribers
 }
 
 // hubLoad is one read of an event's seat maps; err is set before done is closed.
@@ -56,7 +56,7 @@ type pendingVersion struct {
 
 // eventSub is one live subscriber of an event.
 type eventSub struct {
-	conn *wsConn
+	conn *conn
 	from []int64 // per section: the snapshot's version
 	pos  int     // position in eventHub.subs, -1 once gone
 }
@@ -73,7 +73,7 @@ func newEventHub(eventID string, sections []actors.Section, read func(context.Co
 // join subscribes c: it waits until the state is known (reading it when nobody is),
 // then queues the snapshot and registers c for every later version. loadCtx bounds a
 // read made on the way; ctx bounds the whole wait.
-func (h *eventHub) join(ctx, loadCtx context.Context, c *wsConn) (*eventSub, error) {
+func (h *eventHub) join(ctx, loadCtx context.Context, c *conn) (*eventSub, error) {
 	for {
 		h.mu.Lock()
 		if h.ready {
@@ -118,24 +118,24 @@ func (h *eventHub) finishLoad(ld *hubLoad, maps []actors.SeatMap, err error) {
 	if overflow {
 		return
 	}
-	states := make([]*sectionState, len(maps))
+	views := make([]*sectionView, len(maps))
 	for i, m := range maps {
-		states[i] = newSectionState(m)
+		views[i] = newSectionView(m)
 	}
 	for _, p := range pending {
-		if states[p.section].apply(p.ch) == broken {
+		if views[p.section].apply(p.ch) == broken {
 			return
 		}
 	}
-	h.states, h.ready, h.snap, h.snapFrom = states, true, nil, nil
+	h.views, h.ready, h.snap, h.snapFrom = views, true, nil, nil
 }
 
 // joinLocked queues the current snapshot for c and adds c to the subscribers. h.mu is held.
-func (h *eventHub) joinLocked(c *wsConn) (*eventSub, error) {
+func (h *eventHub) joinLocked(c *conn) (*eventSub, error) {
 	if h.snap == nil {
-		out := wsSnapshotJSON{Type: "snapshot", EventID: h.eventID, Sections: make([]any, 0, len(h.states))}
-		from := make([]int64, len(h.states))
-		for i, st := range h.states {
+		out := snapshotJSON{Type: "snapshot", EventID: h.eventID, Sections: make([]any, 0, len(h.views))}
+		from := make([]int64, len(h.views))
+		for i, st := range h.views {
 			out.Sections = append(out.Sections, st.snapshotSection())
 			from[i] = st.version
 		}
@@ -173,7 +173,7 @@ func (h *eventHub) leave(s *eventSub) {
 // publish applies one version of sectionID to the state and queues msg for every
 // subscriber whose snapshot does not cover it. Calls for one section come in version
 // order; publish never blocks on a client.
-func (h *eventHub) publish(sectionID string, ch actors.SectionChanged, msg *wsFrame) {
+func (h *eventHub) publish(sectionID string, ch actors.SectionChanged, msg *frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	idx, known := h.bySection[sectionID]
@@ -187,11 +187,11 @@ func (h *eventHub) publish(sectionID string, ch actors.SectionChanged, msg *wsFr
 			h.overflow = true
 		}
 	case h.ready:
-		switch h.states[idx].apply(ch) {
+		switch h.views[idx].apply(ch) {
 		case applied:
 			h.snap, h.snapFrom = nil, nil
 		case broken:
-			h.ready, h.states, h.snap, h.snapFrom = false, nil, nil, nil
+			h.ready, h.views, h.snap, h.snapFrom = false, nil, nil, nil
 		}
 	}
 	for _, s := range h.subs {

@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"context"
@@ -47,9 +47,9 @@ type TraceHubConfig struct {
 	Logger *zap.Logger
 	// Registerer receives the trace and websocket metrics; nil means none.
 	Registerer prometheus.Registerer
-	// WS tunes the viewers' connections. MaxConnections defaults to
+	// Endpoint tunes the viewers' connections. MaxConnections defaults to
 	// DefaultVisualizerMaxConnections and SendBuffer to DefaultVisualizerSendBuffer.
-	WS WSConfig
+	Endpoint EndpointConfig
 	// Queue is how many traces may wait for the dispatcher; DefaultTraceQueue when zero.
 	Queue int
 	// Rates caps each trace type per second; types it does not name get DefaultRate.
@@ -77,11 +77,11 @@ type TraceHub struct {
 	in       chan actors.Trace
 	budgets  map[string]*traceBudget // read-only after construction
 	other    *traceBudget
-	endpoint *wsEndpoint
+	endpoint *endpoint
 
 	viewers  atomic.Int64
 	viewerMu sync.Mutex
-	viewList atomic.Pointer[[]*wsConn] // copy on write
+	viewList atomic.Pointer[[]*conn] // copy on write
 
 	activeMu sync.Mutex
 	active   map[string]struct{}
@@ -100,37 +100,6 @@ type TraceStats struct {
 	DroppedRate int64
 	// DroppedQueue traces found the dispatcher's queue full.
 	DroppedQueue int64
-}
-
-type traceMetrics struct {
-	accepted     prometheus.Counter
-	droppedRate  prometheus.Counter
-	droppedQueue prometheus.Counter
-}
-
-func newTraceMetrics(reg prometheus.Registerer) (traceMetrics, error) {
-	accepted := prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: "ticketblitz", Subsystem: "visualizer", Name: "traces_total",
-		Help: "Traces queued for the visualizer's viewers.",
-	})
-	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "ticketblitz", Subsystem: "visualizer", Name: "traces_dropped_total",
-		Help: "Traces dropped before any viewer saw them: over their type's budget (rate) or the queue was full (queue).",
-	}, []string{"reason"})
-	if reg != nil {
-		var err error
-		if accepted, err = registerOrExisting(reg, accepted); err != nil {
-			return traceMetrics{}, err
-		}
-		if dropped, err = registerOrExisting(reg, dropped); err != nil {
-			return traceMetrics{}, err
-		}
-	}
-	return traceMetrics{
-		accepted:     accepted,
-		droppedRate:  dropped.WithLabelValues("rate"),
-		droppedQueue: dropped.WithLabelValues("queue"),
-	}, nil
 }
 
 // traceBudget is one type's per-second allowance, kept with atomics so that Trace takes
@@ -168,14 +137,14 @@ func NewTraceHub(cfg TraceHubConfig) (*TraceHub, error) {
 			problems = append(problems, fmt.Errorf("rate of %s traces %d is negative", typ, r))
 		}
 	}
-	if cfg.WS.MaxConnections == 0 {
-		cfg.WS.MaxConnections = DefaultVisualizerMaxConnections
+	if cfg.Endpoint.MaxConnections == 0 {
+		cfg.Endpoint.MaxConnections = DefaultVisualizerMaxConnections
 	}
-	if cfg.WS.SendBuffer == 0 {
-		cfg.WS.SendBuffer = DefaultVisualizerSendBuffer
+	if cfg.Endpoint.SendBuffer == 0 {
+		cfg.Endpoint.SendBuffer = DefaultVisualizerSendBuffer
 	}
-	cfg.WS.applyDefaults()
-	if err := cfg.WS.validate(); err != nil {
+	cfg.Endpoint.applyDefaults()
+	if err := cfg.Endpoint.validate(); err != nil {
 		problems = append(problems, err)
 	}
 	if err := errors.Join(problems...); err != nil {
@@ -210,13 +179,13 @@ func NewTraceHub(cfg TraceHubConfig) (*TraceHub, error) {
 		return nil, err
 	}
 	h.metrics = tm
-	m, err := newWSMetrics(cfg.Registerer)
+	m, err := newConnMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	empty := []*wsConn{}
+	empty := []*conn{}
 	h.viewList.Store(&empty)
-	h.endpoint = newWSEndpoint("visualizer", cfg.WS, cfg.Logger, m, true, h.session)
+	h.endpoint = newEndpoint("visualizer", cfg.Endpoint, cfg.Logger, m, true, h.session)
 	return h, nil
 }
 

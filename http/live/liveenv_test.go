@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"context"
@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	nethttp "net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	fws "github.com/fasthttp/websocket"
+	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/zap"
@@ -18,9 +21,13 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// liveEnv is a server over fakes with the live layer mounted, listening on a free port.
+// liveEnv is a Fiber app serving both endpoints over a fake catalog, listening on a
+// free port. In the program the handlers run behind http's routes and error table;
+// here answerRefusal stands in for that table.
 type liveEnv struct {
-	*env
+	app    *fiber.App
+	cat    *fakeCatalog
+	reg    *prometheus.Registry
 	feed   *EventFeed
 	traces *TraceHub
 	base   string // ws://127.0.0.1:port
@@ -28,8 +35,8 @@ type liveEnv struct {
 
 // liveOptions tune a liveEnv.
 type liveOptions struct {
-	events     WSConfig
-	visualizer WSConfig
+	events     EndpointConfig
+	visualizer EndpointConfig
 	traceHub   func(*TraceHubConfig)
 	catalog    Catalog // default: the env's fake catalog
 	// sendBuffer, when set, shrinks the kernel send buffer of every accepted connection,
@@ -41,16 +48,16 @@ type liveOptions struct {
 
 func newLiveEnv(t *testing.T, opts liveOptions) *liveEnv {
 	t.Helper()
-	e := newEnv(t)
-	cat := opts.catalog
-	if cat == nil {
-		cat = e.cat
+	le := &liveEnv{cat: newFakeCatalog(), reg: prometheus.NewRegistry()}
+	var cat Catalog = le.cat
+	if opts.catalog != nil {
+		cat = opts.catalog
 	}
-	feed, err := NewEventFeed(EventFeedConfig{Catalog: cat, Logger: zap.NewNop(), Registerer: e.reg, WS: opts.events})
+	feed, err := NewEventFeed(EventFeedConfig{Catalog: cat, Logger: zap.NewNop(), Registerer: le.reg, Endpoint: opts.events})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hcfg := TraceHubConfig{Node: "n1", Logger: zap.NewNop(), Registerer: e.reg, WS: opts.visualizer}
+	hcfg := TraceHubConfig{Node: "n1", Logger: zap.NewNop(), Registerer: le.reg, Endpoint: opts.visualizer}
 	if opts.traceHub != nil {
 		opts.traceHub(&hcfg)
 	}
@@ -58,18 +65,22 @@ func newLiveEnv(t *testing.T, opts liveOptions) *liveEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv.MountLive(feed, traces)
+	le.feed, le.traces = feed, traces
+	le.app = fiber.New(fiber.Config{DisableStartupMessage: true, ReduceMemoryUsage: true, ErrorHandler: answerRefusal})
+	le.app.Get("/ws/events/:event_id", feed.Handler())
+	le.app.Get("/ws/visualizer", traces.Handler())
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	le.base = "ws://" + ln.Addr().String()
 	var l net.Listener = ln
 	if opts.sendBuffer > 0 {
 		l = smallSendBuffers{Listener: ln, size: opts.sendBuffer}
 	}
 	served := make(chan error, 1)
-	go func() { served <- e.srv.Listener(l) }()
+	go func() { served <- le.app.Listener(l) }()
 	ctx, stopTraces := context.WithCancel(context.Background())
 	traced := make(chan error, 1)
 	if opts.noTraceRun {
@@ -90,14 +101,55 @@ func newLiveEnv(t *testing.T, opts liveOptions) *liveEnv {
 		if err := <-traced; err != nil {
 			t.Errorf("trace hub run: %v", err)
 		}
-		if err := e.srv.Shutdown(cctx); err != nil {
+		if err := le.app.ShutdownWithContext(cctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 		if err := <-served; err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return &liveEnv{env: e, feed: feed, traces: traces, base: "ws://" + ln.Addr().String()}
+	return le
+}
+
+// refusalJSON is how answerRefusal reports an error.
+type refusalJSON struct {
+	Code   actors.Code       `json:"code"`
+	Fields map[string]string `json:"fields"`
+}
+
+// answerRefusal answers a handler's error with the status API.md gives its code, for
+// the codes the endpoints refuse with, and the code and fields as JSON. Anything else
+// is a 500, which no test expects.
+func answerRefusal(c *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	e, ok := actors.AsError(err)
+	if !ok {
+		return c.Status(status).SendString(err.Error())
+	}
+	switch e.Code {
+	case actors.CodeValidation:
+		status = fiber.StatusBadRequest
+	case actors.CodeNotFound:
+		status = fiber.StatusNotFound
+	case actors.CodeUnavailable:
+		status = fiber.StatusServiceUnavailable
+	}
+	return c.Status(status).JSON(refusalJSON{Code: e.Code, Fields: e.Fields})
+}
+
+// get sends a plain GET (no upgrade) to path and returns the status and the refusal.
+func (le *liveEnv) get(t *testing.T, path string) (int, refusalJSON) {
+	t.Helper()
+	resp, err := le.app.Test(httptest.NewRequest(nethttp.MethodGet, path, nil), -1)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var r refusalJSON
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatalf("GET %s: status %d, body is no refusal: %v", path, resp.StatusCode, err)
+	}
+	return resp.StatusCode, r
 }
 
 // smallSendBuffers shrinks the kernel send buffer of each accepted connection.
@@ -120,17 +172,17 @@ func (l smallSendBuffers) Accept() (net.Conn, error) {
 	return c, nil
 }
 
-// wsClient is a test client of one websocket.
-type wsClient struct {
+// testClient is a test client of one websocket.
+type testClient struct {
 	t    testing.TB
 	conn *fws.Conn
 }
 
-// dialWS opens path on the live env; readBuffer > 0 shrinks the client's kernel
+// dial opens path on the live env; readBuffer > 0 shrinks the client's kernel
 // receive buffer.
-func (le *liveEnv) dialWS(t testing.TB, path string, readBuffer int) *wsClient {
+func (le *liveEnv) dial(t testing.TB, path string, readBuffer int) *testClient {
 	t.Helper()
-	c, err := le.tryDialWS(path, readBuffer)
+	c, err := le.tryDial(path, readBuffer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +191,8 @@ func (le *liveEnv) dialWS(t testing.TB, path string, readBuffer int) *wsClient {
 	return c
 }
 
-// tryDialWS opens path; it may run outside the test goroutine.
-func (le *liveEnv) tryDialWS(path string, readBuffer int) (*wsClient, error) {
+// tryDial opens path; it may run outside the test goroutine.
+func (le *liveEnv) tryDial(path string, readBuffer int) (*testClient, error) {
 	d := fws.Dialer{HandshakeTimeout: 10 * time.Second}
 	if readBuffer > 0 {
 		d.NetDial = func(network, addr string) (net.Conn, error) {
@@ -163,16 +215,16 @@ func (le *liveEnv) tryDialWS(path string, readBuffer int) (*wsClient, error) {
 		}
 		return nil, fmt.Errorf("dial %s: %w", path, err)
 	}
-	return &wsClient{conn: conn}, nil
+	return &testClient{conn: conn}, nil
 }
 
-// wsMsg is any message of the two websockets, decoded loosely.
-type wsMsg struct {
+// testMessage is any message of the two websockets, decoded loosely.
+type testMessage struct {
 	Type      string          `json:"type"`
 	EventID   string          `json:"event_id"`
 	SectionID string          `json:"section_id"`
 	Version   int64           `json:"version"`
-	Changes   []wsSeatJSON    `json:"changes"`
+	Changes   []seatJSON      `json:"changes"`
 	Sections  json.RawMessage `json:"sections"`
 	Available *int            `json:"available"`
 	Held      *int            `json:"held"`
@@ -183,7 +235,7 @@ type wsMsg struct {
 }
 
 // next reads one message, failing the test on anything but a message.
-func (c *wsClient) next() wsMsg {
+func (c *testClient) next() testMessage {
 	c.t.Helper()
 	m, err := c.read(10 * time.Second)
 	if err != nil {
@@ -193,24 +245,24 @@ func (c *wsClient) next() wsMsg {
 }
 
 // read reads one message within timeout.
-func (c *wsClient) read(timeout time.Duration) (wsMsg, error) {
+func (c *testClient) read(timeout time.Duration) (testMessage, error) {
 	if err := c.conn.SetReadDeadline(time.Now().Add(timeout)); err != nil {
-		return wsMsg{}, err
+		return testMessage{}, err
 	}
 	_, raw, err := c.conn.ReadMessage()
 	if err != nil {
-		return wsMsg{}, err
+		return testMessage{}, err
 	}
-	var m wsMsg
+	var m testMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return wsMsg{}, fmt.Errorf("message %q: %w", raw, err)
+		return testMessage{}, fmt.Errorf("message %q: %w", raw, err)
 	}
 	m.raw = string(raw)
 	return m, nil
 }
 
 // expectClose reads until the server's close frame and returns its code and text.
-func (c *wsClient) expectClose(timeout time.Duration) (int, string) {
+func (c *testClient) expectClose(timeout time.Duration) (int, string) {
 	c.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -227,7 +279,7 @@ func (c *wsClient) expectClose(timeout time.Duration) (int, string) {
 }
 
 // closeCleanly sends a close frame and waits for the server's answer.
-func (c *wsClient) closeCleanly() error {
+func (c *testClient) closeCleanly() error {
 	msg := fws.FormatCloseMessage(fws.CloseNormalClosure, "bye")
 	if err := c.conn.WriteControl(fws.CloseMessage, msg, time.Now().Add(5*time.Second)); err != nil {
 		return err
@@ -243,15 +295,44 @@ func (c *wsClient) closeCleanly() error {
 	}
 }
 
-// pollUntil polls cond until it holds or timeout passes.
-func pollUntil(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+// wantConnections is a check that the event feed has n connections open.
+func (le *liveEnv) wantConnections(n int) func() error {
+	return func() error {
+		if got := le.feed.Connections(); got != n {
+			return fmt.Errorf("%d event feed connections open, want %d", got, n)
 		}
-		time.Sleep(5 * time.Millisecond)
+		return nil
+	}
+}
+
+// wantSubscribers is a check that the event feed has n subscribers.
+func (le *liveEnv) wantSubscribers(n int) func() error {
+	return func() error {
+		if got := le.feed.Subscribers(); got != n {
+			return fmt.Errorf("%d event feed subscribers, want %d", got, n)
+		}
+		return nil
+	}
+}
+
+// wantViewers is a check that the trace hub has n viewers.
+func (le *liveEnv) wantViewers(n int) func() error {
+	return func() error {
+		if got := le.traces.Viewers(); got != n {
+			return fmt.Errorf("%d visualizer viewers, want %d", got, n)
+		}
+		return nil
+	}
+}
+
+// all is a check that passes when every one of checks does.
+func all(checks ...func() error) func() error {
+	return func() error {
+		var errs []error
+		for _, c := range checks {
+			errs = append(errs, c())
+		}
+		return errors.Join(errs...)
 	}
 }
 
@@ -312,12 +393,12 @@ func capacityDelta(version int64, held, sold int) actors.SectionChanged {
 type versionsSeen struct {
 	mu       sync.Mutex
 	bySec    map[string][]int64
-	snapshot *wsMsg
+	snapshot *testMessage
 	err      error
 	done     chan struct{}
 }
 
-func watchVersions(c *wsClient) *versionsSeen {
+func watchVersions(c *testClient) *versionsSeen {
 	v := &versionsSeen{bySec: make(map[string][]int64), done: make(chan struct{})}
 	go func() {
 		defer close(v.done)
@@ -351,6 +432,16 @@ func (v *versionsSeen) last(section string) int64 {
 	return s[len(s)-1]
 }
 
+// wantLast is a check that the newest version seen of section is version.
+func (v *versionsSeen) wantLast(section string, version int64) func() error {
+	return func() error {
+		if got := v.last(section); got != version {
+			return fmt.Errorf("newest version of %s seen is %d, want %d", section, got, version)
+		}
+		return nil
+	}
+}
+
 func (v *versionsSeen) versions(section string) []int64 {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -379,7 +470,7 @@ func seatIDs(n int) []string {
 }
 
 // snapshotVersions returns the version of each section of a snapshot message.
-func snapshotVersions(t *testing.T, snap wsMsg) map[string]int64 {
+func snapshotVersions(t *testing.T, snap testMessage) map[string]int64 {
 	t.Helper()
 	var secs []struct {
 		SectionID string `json:"section_id"`

@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"context"
@@ -62,7 +62,7 @@ func statusAt(v int64) actors.SeatStatus {
 // its version and then exactly the versions after it, and the store is read once.
 func TestEventsSharedSnapshotUnderConcurrentSubscribeAndPublish(t *testing.T) {
 	cat := &countingCatalog{fakeCatalog: newFakeCatalog(), reads: map[string]int{}}
-	le := newLiveEnv(t, liveOptions{catalog: cat, events: WSConfig{SendBuffer: 1 << 20}})
+	le := newLiveEnv(t, liveOptions{catalog: cat, events: EndpointConfig{SendBuffer: 1 << 20}})
 	const clients = 40
 	var snapped atomic.Int64
 	var final atomic.Int64 // A's last version, set before the end-of-stream delta
@@ -93,7 +93,7 @@ func TestEventsSharedSnapshotUnderConcurrentSubscribeAndPublish(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			errs <- func() error {
-				c, err := le.tryDialWS("/ws/events/e1", 0)
+				c, err := le.tryDial("/ws/events/e1", 0)
 				if err != nil {
 					return err
 				}
@@ -148,7 +148,7 @@ func TestEventsSharedSnapshotUnderConcurrentSubscribeAndPublish(t *testing.T) {
 }
 
 // jsonSections reads the section versions of a snapshot.
-func jsonSections(snap wsMsg, into *map[string]int64) error {
+func jsonSections(snap testMessage, into *map[string]int64) error {
 	var secs []struct {
 		SectionID string `json:"section_id"`
 		Version   int64  `json:"version"`
@@ -169,7 +169,7 @@ func jsonSections(snap wsMsg, into *map[string]int64) error {
 func TestEventsStateIsReadAgainAfterAGap(t *testing.T) {
 	cat := &countingCatalog{fakeCatalog: newFakeCatalog(), reads: map[string]int{}}
 	le := newLiveEnv(t, liveOptions{catalog: cat})
-	c1 := le.dialWS(t, "/ws/events/e1", 0)
+	c1 := le.dial(t, "/ws/events/e1", 0)
 	if m := c1.next(); m.Type != "snapshot" {
 		t.Fatalf("first message %s", m.raw)
 	}
@@ -187,7 +187,7 @@ func TestEventsStateIsReadAgainAfterAGap(t *testing.T) {
 	}
 
 	for i := range 3 {
-		c := le.dialWS(t, "/ws/events/e1", 0)
+		c := le.dial(t, "/ws/events/e1", 0)
 		snap := c.next()
 		if v := snapshotVersions(t, snap); v["A"] != 12 {
 			t.Fatalf("subscriber %d: snapshot versions %v, want A at 12", i, v)
@@ -218,9 +218,9 @@ func TestHubReadsAgainWhenVersionsDuringTheReadDoNotFollowOn(t *testing.T) {
 		return []actors.SeatMap{m}, nil
 	}
 	h := newEventHub("e1", []actors.Section{{ID: "A", Kind: actors.KindReserved}}, read)
-	cfg := WSConfig{}
+	cfg := EndpointConfig{}
 	cfg.applyDefaults()
-	c := &wsConn{cfg: &cfg, stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+	c := &conn{cfg: &cfg, stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 
 	type joined struct {
 		s   *eventSub

@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // TestWebsocketCyclesLeakNothing opens and closes 10,000 connections, 100 at a time,
@@ -20,9 +22,7 @@ func TestWebsocketCyclesLeakNothing(t *testing.T) {
 	)
 	// One warm-up round brings fasthttp's worker pool to its working size first.
 	runCycles(t, le, 0, concurrency, concurrency)
-	pollUntil(t, 20*time.Second, "the warm-up connections to end", func() bool {
-		return le.feed.Connections() == 0 && le.traces.Viewers() == 0
-	})
+	testenv.Eventually(t, 20*time.Second, all(le.wantConnections(0), le.wantViewers(0)))
 	baseline := runtime.NumGoroutine()
 
 	stop := make(chan struct{})
@@ -44,9 +44,7 @@ func TestWebsocketCyclesLeakNothing(t *testing.T) {
 	close(stop)
 	traffic.Wait()
 
-	pollUntil(t, 30*time.Second, "every connection to end", func() bool {
-		return le.feed.Connections() == 0 && le.traces.Viewers() == 0
-	})
+	testenv.Eventually(t, 30*time.Second, all(le.wantConnections(0), le.wantViewers(0)))
 	if n := le.feed.Subscribers(); n != 0 {
 		t.Fatalf("%d subscribers left after every connection ended", n)
 	}
@@ -57,14 +55,15 @@ func TestWebsocketCyclesLeakNothing(t *testing.T) {
 		t.Fatalf("the hub map still has %d events", events)
 	}
 	const slack = 10 // fasthttp's idle workers come and go
-	var now int
-	deadline := time.Now().Add(30 * time.Second)
-	for now = runtime.NumGoroutine(); now > baseline+slack; now = runtime.NumGoroutine() {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("goroutines: %d after the cycles, %d before\n%s", now, baseline, buf[:runtime.Stack(buf, true)])
+	err := testenv.Try(30*time.Second, func() error {
+		if now := runtime.NumGoroutine(); now > baseline+slack {
+			return fmt.Errorf("goroutines: %d after the cycles, %d before", now, baseline)
 		}
-		time.Sleep(20 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%v\n%s", err, buf[:runtime.Stack(buf, true)])
 	}
 }
 
@@ -98,7 +97,7 @@ func cycle(le *liveEnv, i int) error {
 	if i%10 == 0 {
 		path, first = "/ws/visualizer", "hello"
 	}
-	c, err := le.tryDialWS(path, 0)
+	c, err := le.tryDial(path, 0)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package http
+package flashsale
 
 import (
 	"context"
@@ -14,62 +14,66 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// Limits and defaults of a flash sale.
+// Limits of a Request, and the fans and seconds a sale gets when its starter names none.
 const (
-	MinFlashFans          = 1
-	MaxFlashFans          = 2000
-	DefaultFlashFans      = 300
-	MinFlashSeconds       = 1
-	MaxFlashSeconds       = 60
-	DefaultFlashSeconds   = 10
-	DefaultFlashInFlight  = 64
-	DefaultFlashKeep      = 100
-	DefaultFlashThinkTime = 300 * time.Millisecond
+	MinFans        = 1
+	MaxFans        = 2000
+	DefaultFans    = 300
+	MinSeconds     = 1
+	MaxSeconds     = 60
+	DefaultSeconds = 10
+)
+
+// Defaults of Config.
+const (
+	DefaultInFlight  = 64
+	DefaultKeep      = 100
+	DefaultThinkTime = 300 * time.Millisecond
 )
 
 const (
-	flashCallTimeout      = 10 * time.Second
-	flashSeatMapFreshness = 250 * time.Millisecond
-	flashStatusRunning    = "running"
-	flashStatusDone       = "done"
-	flashMaxSeatsPerFan   = 4
-	flashPaymentOK        = "tok_ok"
-	flashPaymentDeclined  = "tok_decline"
-	flashUserPrefix       = "sim-"
+	callTimeout      = 10 * time.Second
+	seatMapFreshness = 250 * time.Millisecond
+	statusRunning    = "running"
+	statusDone       = "done"
+	maxSeatsPerFan   = 4
+	paymentOK        = "tok_ok"
+	paymentDeclined  = "tok_decline"
+	userPrefix       = "sim-"
 )
 
-// FlashSaleConfig configures FlashSales. Reservations, Catalog and Logger are required.
-type FlashSaleConfig struct {
-	// Reservations makes the simulated fans' decisions: the same port the HTTP handlers
-	// use, so a simulated fan is treated exactly like a real one.
+// Config configures Sales. Reservations, Catalog and Logger are required.
+type Config struct {
+	// Reservations makes the simulated fans' decisions: the engine's own, the one the
+	// HTTP handlers use too, so a simulated fan is treated exactly like a real one.
 	Reservations Reservations
 	// Catalog names the sections and shows the fans the seat maps.
 	Catalog Catalog
 	// Logger receives the start and end of each sale.
 	Logger *zap.Logger
 	// MaxInFlight caps the simulated fans active at once across all sales, so that a
-	// flash sale cannot starve real fans. DefaultFlashInFlight when zero.
+	// flash sale cannot starve real fans. DefaultInFlight when zero.
 	MaxInFlight int
-	// Keep is how many finished sales stay visible to GET; DefaultFlashKeep when zero.
+	// Keep is how many finished sales Status still knows; DefaultKeep when zero.
 	Keep int
 	// ThinkTime is the longest pause a fan takes between seeing its hold and deciding
-	// what to do with it; DefaultFlashThinkTime when zero, none when negative.
+	// what to do with it; DefaultThinkTime when zero, none when negative.
 	ThinkTime time.Duration
 	// Seed makes the fans' choices repeatable; zero picks a random seed per sale.
 	Seed uint64
 }
 
-// FlashSaleRequest starts a flash sale: Fans simulated fans arrive evenly over Seconds.
-type FlashSaleRequest struct {
+// Request starts a flash sale: Fans simulated fans arrive evenly over Seconds.
+type Request struct {
 	EventID   string
 	SectionID string
 	Fans      int
 	Seconds   int
 }
 
-// FlashSaleStatus is a flash sale's progress. Attempts counts hold requests; each ends
+// Status is a flash sale's progress. Attempts counts hold requests; each ends
 // as one of Holds or Refusals. Orders counts confirmed holds.
-type FlashSaleStatus struct {
+type Status struct {
 	ID        string
 	EventID   string
 	SectionID string
@@ -82,24 +86,39 @@ type FlashSaleStatus struct {
 	Refusals  int64
 }
 
-// FlashSaleRunningError refuses a second flash sale on a section that has one running.
-type FlashSaleRunningError struct {
+// validate checks the counts against the limits; every bad field is named.
+func (r Request) validate() error {
+	fields := map[string]string{}
+	if r.Fans < MinFans || r.Fans > MaxFans {
+		fields["fans"] = fmt.Sprintf("must be between %d and %d", MinFans, MaxFans)
+	}
+	if r.Seconds < MinSeconds || r.Seconds > MaxSeconds {
+		fields["seconds"] = fmt.Sprintf("must be between %d and %d", MinSeconds, MaxSeconds)
+	}
+	if len(fields) > 0 {
+		return actors.InvalidFields(fields)
+	}
+	return nil
+}
+
+// RunningError refuses a second flash sale on a section that has one running.
+type RunningError struct {
 	// ID is the running sale's id.
 	ID string
 }
 
 // Error implements error.
-func (e *FlashSaleRunningError) Error() string {
+func (e *RunningError) Error() string {
 	return "a flash sale is already running on this section: " + e.ID
 }
 
-// FlashSales runs simulated crowds inside the engine, for demonstrations: each
+// Sales runs simulated crowds inside the engine, for demonstrations: each
 // simulated fan has its own user id, picks a few random available seats from the seat
 // map (falling back to best available when they are taken), then confirms (60%),
 // fails payment and releases (10%), releases (15%) or walks away and lets the hold
 // expire (15%). At most one sale runs per section; all of them stop on Close.
-type FlashSales struct {
-	cfg    FlashSaleConfig
+type Sales struct {
+	cfg    Config
 	log    *zap.Logger
 	slots  chan struct{}
 	ctx    context.Context
@@ -109,13 +128,13 @@ type FlashSales struct {
 
 	mu       sync.Mutex
 	closed   bool
-	sales    map[string]*flashSale
+	sales    map[string]*saleState
 	running  map[actors.SectionKey]string
 	finished []string // ids of finished sales, oldest first
 }
 
-// NewFlashSales builds the runner; Server.MountFlashSales serves it.
-func NewFlashSales(cfg FlashSaleConfig) (*FlashSales, error) {
+// New builds the runner.
+func New(cfg Config) (*Sales, error) {
 	var problems []error
 	if cfg.Reservations == nil {
 		problems = append(problems, errors.New("reservations is required"))
@@ -136,44 +155,36 @@ func NewFlashSales(cfg FlashSaleConfig) (*FlashSales, error) {
 		return nil, fmt.Errorf("flash sale config: %w", err)
 	}
 	if cfg.MaxInFlight == 0 {
-		cfg.MaxInFlight = DefaultFlashInFlight
+		cfg.MaxInFlight = DefaultInFlight
 	}
 	if cfg.Keep == 0 {
-		cfg.Keep = DefaultFlashKeep
+		cfg.Keep = DefaultKeep
 	}
 	if cfg.ThinkTime == 0 {
-		cfg.ThinkTime = DefaultFlashThinkTime
+		cfg.ThinkTime = DefaultThinkTime
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &FlashSales{
+	return &Sales{
 		cfg:     cfg,
 		log:     cfg.Logger,
 		slots:   make(chan struct{}, cfg.MaxInFlight),
 		ctx:     ctx,
 		cancel:  cancel,
-		sales:   make(map[string]*flashSale),
+		sales:   make(map[string]*saleState),
 		running: make(map[actors.SectionKey]string),
 	}, nil
 }
 
 // Start validates r and starts the sale in the background. It returns NOT_FOUND for
 // an unknown event or section, VALIDATION_FAILED for counts out of range, a
-// *FlashSaleRunningError when the section has a sale running, and UNAVAILABLE after
-// Close.
-func (f *FlashSales) Start(ctx context.Context, r FlashSaleRequest) (FlashSaleStatus, error) {
-	fields := fieldProblems{}
-	if r.Fans < MinFlashFans || r.Fans > MaxFlashFans {
-		fields.add("fans", fmt.Sprintf("must be between %d and %d", MinFlashFans, MaxFlashFans))
-	}
-	if r.Seconds < MinFlashSeconds || r.Seconds > MaxFlashSeconds {
-		fields.add("seconds", fmt.Sprintf("must be between %d and %d", MinFlashSeconds, MaxFlashSeconds))
-	}
-	if err := fields.err(); err != nil {
-		return FlashSaleStatus{}, err
+// *RunningError when the section has a sale running, and UNAVAILABLE after Close.
+func (f *Sales) Start(ctx context.Context, r Request) (Status, error) {
+	if err := r.validate(); err != nil {
+		return Status{}, err
 	}
 	ev, err := f.cfg.Catalog.GetEvent(ctx, r.EventID)
 	if err != nil {
-		return FlashSaleStatus{}, fmt.Errorf("flash sale on event %s: %w", r.EventID, err)
+		return Status{}, fmt.Errorf("flash sale on event %s: %w", r.EventID, err)
 	}
 	var section *actors.Section
 	for i := range ev.Sections {
@@ -182,14 +193,14 @@ func (f *FlashSales) Start(ctx context.Context, r FlashSaleRequest) (FlashSaleSt
 		}
 	}
 	if section == nil {
-		return FlashSaleStatus{}, notFound("section not found")
+		return Status{}, &actors.Error{Code: actors.CodeNotFound, Message: "section not found"}
 	}
 	key := actors.SectionKey{EventID: r.EventID, SectionID: r.SectionID}
 	seed := f.cfg.Seed
 	if seed == 0 {
 		seed = rand.Uint64()
 	}
-	sale := &flashSale{
+	sale := &saleState{
 		id:   actors.NewID("fs_"),
 		req:  r,
 		key:  key,
@@ -200,10 +211,10 @@ func (f *FlashSales) Start(ctx context.Context, r FlashSaleRequest) (FlashSaleSt
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return FlashSaleStatus{}, actors.Unavailable("shutting down")
+		return Status{}, actors.Unavailable("shutting down")
 	}
 	if id, ok := f.running[key]; ok {
-		return FlashSaleStatus{}, &FlashSaleRunningError{ID: id}
+		return Status{}, &RunningError{ID: id}
 	}
 	f.running[key] = sale.id
 	f.sales[sale.id] = sale
@@ -215,19 +226,19 @@ func (f *FlashSales) Start(ctx context.Context, r FlashSaleRequest) (FlashSaleSt
 }
 
 // Status returns a sale's progress, or NOT_FOUND.
-func (f *FlashSales) Status(id string) (FlashSaleStatus, error) {
+func (f *Sales) Status(id string) (Status, error) {
 	f.mu.Lock()
 	sale, ok := f.sales[id]
 	f.mu.Unlock()
 	if !ok {
-		return FlashSaleStatus{}, notFound("flash sale not found")
+		return Status{}, &actors.Error{Code: actors.CodeNotFound, Message: "flash sale not found"}
 	}
 	return sale.status(), nil
 }
 
 // Close stops every running sale (fans in the middle of a request see it cancelled)
 // and waits for them, or for ctx. Later Starts are refused.
-func (f *FlashSales) Close(ctx context.Context) error {
+func (f *Sales) Close(ctx context.Context) error {
 	f.mu.Lock()
 	f.closed = true
 	f.mu.Unlock()
@@ -246,7 +257,7 @@ func (f *FlashSales) Close(ctx context.Context) error {
 }
 
 // run lets the fans in, evenly spread over the sale's seconds, as slots free up.
-func (f *FlashSales) run(sale *flashSale) {
+func (f *Sales) run(sale *saleState) {
 	defer f.wg.Done()
 	defer f.finish(sale)
 	start := time.Now()
@@ -276,7 +287,7 @@ func (f *FlashSales) run(sale *flashSale) {
 	}
 }
 
-func (f *FlashSales) finish(sale *flashSale) {
+func (f *Sales) finish(sale *saleState) {
 	sale.done.Store(true)
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -1,34 +1,34 @@
-package http
+package live
 
 import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// sectionState is one section's committed state as the live feed knows it: read once
+// sectionView is one section's committed state as the live feed knows it: read once
 // from the store, then kept current by applying every following version. The
 // snapshots of all the event's subscribers are built from it, so a subscriber never
 // waits for a database read once the event is live.
-type sectionState struct {
+type sectionView struct {
 	id      string
 	kind    actors.SectionKind
 	version int64
-	seats   []wsSeatJSON   // reserved: in seat-map order
+	seats   []seatJSON     // reserved: in seat-map order
 	index   map[string]int // reserved: seat id → position in seats
 
 	capacity, available, held, sold int // general admission
 }
 
-func newSectionState(m actors.SeatMap) *sectionState {
-	s := &sectionState{id: m.SectionID, kind: m.Kind, version: m.Version,
+func newSectionView(m actors.SeatMap) *sectionView {
+	s := &sectionView{id: m.SectionID, kind: m.Kind, version: m.Version,
 		capacity: m.Capacity, available: m.Available, held: m.Held, sold: m.Sold}
 	if m.Kind == actors.KindGeneralAdmission {
 		return s
 	}
 	s.kind = actors.KindReserved
-	s.seats = make([]wsSeatJSON, len(m.Seats))
+	s.seats = make([]seatJSON, len(m.Seats))
 	s.index = make(map[string]int, len(m.Seats))
 	for i, st := range m.Seats {
-		s.seats[i] = wsSeatJSON{ID: st.ID, Status: string(st.Status)}
+		s.seats[i] = seatJSON{ID: st.ID, Status: string(st.Status)}
 		s.index[st.ID] = i
 	}
 	return s
@@ -45,7 +45,7 @@ const (
 
 // apply moves the state to version ch.Version. Only the next version applies; an older
 // one is already covered, and a newer one means versions were missed.
-func (s *sectionState) apply(ch actors.SectionChanged) applyResult {
+func (s *sectionView) apply(ch actors.SectionChanged) applyResult {
 	switch {
 	case ch.Version <= s.version:
 		return covered
@@ -74,13 +74,13 @@ func (s *sectionState) apply(ch actors.SectionChanged) applyResult {
 
 // snapshotSection is the section as the snapshot message shows it. It shares the
 // state's seats: encode it before the state changes again (under the hub's lock).
-func (s *sectionState) snapshotSection() any {
+func (s *sectionView) snapshotSection() any {
 	if s.kind == actors.KindGeneralAdmission {
-		return wsCapacitySectionJSON{
+		return capacitySectionJSON{
 			SectionID: s.id, Kind: string(s.kind), Version: s.version,
 			Capacity: s.capacity, Available: s.available, Held: s.held, Sold: s.sold,
 		}
 	}
-	return wsReservedSectionJSON{SectionID: s.id, Kind: string(actors.KindReserved), Version: s.version,
+	return reservedSectionJSON{SectionID: s.id, Kind: string(actors.KindReserved), Version: s.version,
 		Seats: s.seats}
 }

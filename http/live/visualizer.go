@@ -1,23 +1,15 @@
-package http
+package live
 
 import (
-	"time"
-
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"go.uber.org/zap"
 )
 
-// wsHelloJSON greets a viewer of /ws/visualizer before the first trace: this node and
-// the sections active on it.
-type wsHelloJSON struct {
-	Type     string    `json:"type"`
-	At       time.Time `json:"at"`
-	Node     string    `json:"node"`
-	Sections []string  `json:"sections"`
-}
-
-// Handler is the route handler of GET /ws/visualizer: a hello, then the traces.
+// Handler is the route handler of GET /ws/visualizer: a hello, then the traces. Like
+// EventFeed.Handler it refuses with domain errors before any upgrade: VALIDATION_FAILED
+// for a request that is no websocket upgrade, UNAVAILABLE when the endpoint is full or
+// closing.
 func (h *TraceHub) Handler() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := h.endpoint.accept(c); err != nil {
@@ -29,8 +21,8 @@ func (h *TraceHub) Handler() fiber.Handler {
 
 // session registers a viewer. The hello is queued while the viewer list is locked, so
 // that no trace can overtake it.
-func (h *TraceHub) session(c *wsConn) func() {
-	hello, err := prepareJSON(wsHelloJSON{Type: "hello", At: h.now().UTC(), Node: h.cfg.Node, Sections: h.ActiveSections()})
+func (h *TraceHub) session(c *conn) func() {
+	hello, err := prepareJSON(helloJSON{Type: "hello", At: h.now().UTC(), Node: h.cfg.Node, Sections: h.ActiveSections()})
 	if err != nil {
 		h.log.Error("encode visualizer hello", zap.Error(err))
 		c.close(websocket.CloseInternalServerErr, "internal error")
@@ -38,18 +30,18 @@ func (h *TraceHub) session(c *wsConn) func() {
 	}
 	h.viewerMu.Lock()
 	c.send(hello)
-	list := append(append([]*wsConn(nil), *h.viewList.Load()...), c)
+	list := append(append([]*conn(nil), *h.viewList.Load()...), c)
 	h.viewList.Store(&list)
 	h.viewers.Add(1)
 	h.viewerMu.Unlock()
 	return func() { h.removeViewer(c) }
 }
 
-func (h *TraceHub) removeViewer(c *wsConn) {
+func (h *TraceHub) removeViewer(c *conn) {
 	h.viewerMu.Lock()
 	defer h.viewerMu.Unlock()
 	old := *h.viewList.Load()
-	list := make([]*wsConn, 0, len(old))
+	list := make([]*conn, 0, len(old))
 	for _, v := range old {
 		if v != c {
 			list = append(list, v)

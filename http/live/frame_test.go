@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"bytes"
@@ -84,16 +84,16 @@ func TestWriteFramesKeepsOrder(t *testing.T) {
 	}
 	defer server.Close()
 
-	cfg := WSConfig{}
+	cfg := EndpointConfig{}
 	cfg.applyDefaults()
-	c := &wsConn{raw: server, cfg: &cfg}
+	c := &conn{raw: server, cfg: &cfg}
 	var bufs net.Buffers
 	const batches, perBatch = 20, 50
 	want := make([]string, 0, batches*perBatch)
 	done := make(chan error, 1)
 	go func() {
 		for b := range batches {
-			batch := make([]*wsFrame, 0, perBatch)
+			batch := make([]*frame, 0, perBatch)
 			for i := range perBatch {
 				// Sizes cross the 125 and 65535 length forms.
 				msg := strings.Repeat(string(rune('a'+i%26)), 1+(b*perBatch+i)*37%70000)

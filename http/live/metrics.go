@@ -1,4 +1,4 @@
-package http
+package live
 
 import (
 	"errors"
@@ -7,9 +7,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// wsMetrics are the websocket series, labelled by endpoint ("events", "visualizer").
+// connMetrics are the websocket series, labelled by endpoint ("events", "visualizer").
 // Both endpoints share them, so each is registered once and found again by the second.
-type wsMetrics struct {
+type connMetrics struct {
 	open    *prometheus.GaugeVec
 	sent    *prometheus.CounterVec
 	dropped *prometheus.CounterVec
@@ -17,7 +17,7 @@ type wsMetrics struct {
 	refused *prometheus.CounterVec
 }
 
-// endpointMetrics are one endpoint's children of wsMetrics.
+// endpointMetrics are one endpoint's children of connMetrics.
 type endpointMetrics struct {
 	open      prometheus.Gauge
 	sent      prometheus.Counter
@@ -33,8 +33,8 @@ const (
 	evictHeartbeat = "heartbeat"
 )
 
-func newWSMetrics(reg prometheus.Registerer) (*wsMetrics, error) {
-	m := &wsMetrics{
+func newConnMetrics(reg prometheus.Registerer) (*connMetrics, error) {
+	m := &connMetrics{
 		open: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: "ticketblitz", Subsystem: "ws", Name: "connections",
 			Help: "Open websocket connections, by endpoint.",
@@ -78,7 +78,7 @@ func newWSMetrics(reg prometheus.Registerer) (*wsMetrics, error) {
 	return m, nil
 }
 
-func (m *wsMetrics) endpoint(name string) *endpointMetrics {
+func (m *connMetrics) endpoint(name string) *endpointMetrics {
 	return &endpointMetrics{
 		open:      m.open.WithLabelValues(name),
 		sent:      m.sent.WithLabelValues(name),
@@ -87,6 +87,68 @@ func (m *wsMetrics) endpoint(name string) *endpointMetrics {
 		heartbeat: m.evicted.WithLabelValues(name, evictHeartbeat),
 		refused:   m.refused.WithLabelValues(name),
 	}
+}
+
+// feedMetrics count the committed versions that reach the event feed.
+type feedMetrics struct {
+	deltas prometheus.Counter
+	gaps   prometheus.Counter
+}
+
+func newFeedMetrics(reg prometheus.Registerer) (feedMetrics, error) {
+	m := feedMetrics{
+		deltas: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "ws", Name: "section_deltas_total",
+			Help: "Committed section versions the live feed delivered to this node.",
+		}),
+		gaps: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "ws", Name: "section_version_gaps_total",
+			Help: "Section versions that skipped ahead of the newest one seen (feed restarts); passed on as they are.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	if m.deltas, err = registerOrExisting(reg, m.deltas); err != nil {
+		return feedMetrics{}, err
+	}
+	if m.gaps, err = registerOrExisting(reg, m.gaps); err != nil {
+		return feedMetrics{}, err
+	}
+	return m, nil
+}
+
+// traceMetrics count what TraceHub.Trace did with the traces it was given.
+type traceMetrics struct {
+	accepted     prometheus.Counter
+	droppedRate  prometheus.Counter
+	droppedQueue prometheus.Counter
+}
+
+func newTraceMetrics(reg prometheus.Registerer) (traceMetrics, error) {
+	accepted := prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "ticketblitz", Subsystem: "visualizer", Name: "traces_total",
+		Help: "Traces queued for the visualizer's viewers.",
+	})
+	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "ticketblitz", Subsystem: "visualizer", Name: "traces_dropped_total",
+		Help: "Traces dropped before any viewer saw them: over their type's budget (rate) or the queue was full (queue).",
+	}, []string{"reason"})
+	if reg != nil {
+		var err error
+		if accepted, err = registerOrExisting(reg, accepted); err != nil {
+			return traceMetrics{}, err
+		}
+		if dropped, err = registerOrExisting(reg, dropped); err != nil {
+			return traceMetrics{}, err
+		}
+	}
+	return traceMetrics{
+		accepted:     accepted,
+		droppedRate:  dropped.WithLabelValues("rate"),
+		droppedQueue: dropped.WithLabelValues("queue"),
+	}, nil
 }
 
 // registerOrExisting registers c, or returns the collector already registered under its

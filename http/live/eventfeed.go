@@ -1,9 +1,11 @@
-package http
+package live
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +21,10 @@ import (
 // read of an event's seat maps.
 const DefaultSnapshotTimeout = 10 * time.Second
 
+// eventIDPattern is the rule of event ids in paths (API.md), the same one the REST
+// routes apply.
+var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,128}$`)
+
 // localsEventSections is the Fiber local that hands the event's sections from the
 // upgrade request to the websocket session.
 const localsEventSections = "ticketblitz.ws.event_sections"
@@ -31,8 +37,8 @@ type EventFeedConfig struct {
 	Logger *zap.Logger
 	// Registerer receives the websocket metrics; nil means they are not registered.
 	Registerer prometheus.Registerer
-	// WS tunes the connections.
-	WS WSConfig
+	// Endpoint tunes the connections.
+	Endpoint EndpointConfig
 	// SnapshotTimeout bounds one read of an event's seat maps, and how long a subscriber
 	// waits for its snapshot; DefaultSnapshotTimeout when zero.
 	SnapshotTimeout time.Duration
@@ -50,9 +56,8 @@ type EventFeedConfig struct {
 type EventFeed struct {
 	cfg      EventFeedConfig
 	log      *zap.Logger
-	endpoint *wsEndpoint
-	deltas   prometheus.Counter
-	gaps     prometheus.Counter
+	endpoint *endpoint
+	metrics  feedMetrics
 
 	// ctx ends with Close: it stops the seat-map reads under way.
 	ctx    context.Context
@@ -65,7 +70,7 @@ type EventFeed struct {
 	last   map[actors.SectionKey]int64 // the newest version Publish saw, per section
 }
 
-// NewEventFeed builds the feed; Register or Server.MountLive serves it.
+// NewEventFeed builds the feed; its Handler serves the route.
 func NewEventFeed(cfg EventFeedConfig) (*EventFeed, error) {
 	var problems []error
 	if cfg.Catalog == nil {
@@ -77,8 +82,8 @@ func NewEventFeed(cfg EventFeedConfig) (*EventFeed, error) {
 	if cfg.SnapshotTimeout < 0 {
 		problems = append(problems, fmt.Errorf("snapshot timeout %s is negative", cfg.SnapshotTimeout))
 	}
-	cfg.WS.applyDefaults()
-	if err := cfg.WS.validate(); err != nil {
+	cfg.Endpoint.applyDefaults()
+	if err := cfg.Endpoint.validate(); err != nil {
 		problems = append(problems, err)
 	}
 	if err := errors.Join(problems...); err != nil {
@@ -87,44 +92,35 @@ func NewEventFeed(cfg EventFeedConfig) (*EventFeed, error) {
 	if cfg.SnapshotTimeout == 0 {
 		cfg.SnapshotTimeout = DefaultSnapshotTimeout
 	}
-	m, err := newWSMetrics(cfg.Registerer)
+	m, err := newConnMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	fm, err := newFeedMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &EventFeed{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		ctx:    ctx,
-		cancel: cancel,
-		hubs:   make(map[string]*eventHub),
-		last:   make(map[actors.SectionKey]int64),
-		deltas: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "ticketblitz", Subsystem: "ws", Name: "section_deltas_total",
-			Help: "Committed section versions the live feed delivered to this node.",
-		}),
-		gaps: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "ticketblitz", Subsystem: "ws", Name: "section_version_gaps_total",
-			Help: "Section versions that skipped ahead of the newest one seen (feed restarts); passed on as they are.",
-		}),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		metrics: fm,
+		ctx:     ctx,
+		cancel:  cancel,
+		hubs:    make(map[string]*eventHub),
+		last:    make(map[actors.SectionKey]int64),
 	}
-	if cfg.Registerer != nil {
-		if f.deltas, err = registerOrExisting(cfg.Registerer, f.deltas); err != nil {
-			return nil, err
-		}
-		if f.gaps, err = registerOrExisting(cfg.Registerer, f.gaps); err != nil {
-			return nil, err
-		}
-	}
-	f.endpoint = newWSEndpoint("events", cfg.WS, cfg.Logger, m, false, f.session)
+	f.endpoint = newEndpoint("events", cfg.Endpoint, cfg.Logger, m, false, f.session)
 	return f, nil
 }
 
-// Handler is the route handler of GET /ws/events/:event_id. An unknown event answers
-// 404 NOT_FOUND before any upgrade; a full or closing endpoint 503 UNAVAILABLE.
+// Handler is the route handler of GET /ws/events/:event_id. It refuses with actors'
+// domain errors, before any upgrade, for the route's error handler to answer: a request
+// that is no websocket upgrade is VALIDATION_FAILED, an unknown event NOT_FOUND, a full
+// or closing endpoint UNAVAILABLE.
 func (f *EventFeed) Handler() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		eventID, err := pathID(c.Params("event_id"), pathIDPattern, "event")
+		eventID, err := eventIDParam(c)
 		if err != nil {
 			return err
 		}
@@ -143,6 +139,16 @@ func (f *EventFeed) Handler() fiber.Handler {
 		c.Locals(localsEventSections, eventSections{eventID: eventID, sections: sections})
 		return f.endpoint.upgrade(c)
 	}
+}
+
+// eventIDParam returns the event id of the path, copied out of Fiber's buffers. An id
+// that cannot name an event is NOT_FOUND without asking the catalog.
+func eventIDParam(c *fiber.Ctx) (string, error) {
+	raw := c.Params("event_id")
+	if !eventIDPattern.MatchString(raw) {
+		return "", &actors.Error{Code: actors.CodeNotFound, Message: "event not found"}
+	}
+	return strings.Clone(raw), nil
 }
 
 // eventSections is what the upgrade request learnt about the event.
@@ -168,7 +174,7 @@ func (f *EventFeed) liveSections(eventID string) ([]actors.Section, bool) {
 // a version at or below the newest one seen (a feed that resumed a little early) has
 // reached every subscriber already and is dropped.
 func (f *EventFeed) Publish(eventID, sectionID string, ch actors.SectionChanged) {
-	f.deltas.Inc()
+	f.metrics.deltas.Inc()
 	if !f.noteVersion(actors.SectionKey{EventID: eventID, SectionID: sectionID}, ch.Version) {
 		return
 	}
@@ -196,7 +202,7 @@ func (f *EventFeed) noteVersion(key actors.SectionKey, version int64) bool {
 		return false
 	}
 	if ok && version > prev+1 {
-		f.gaps.Inc()
+		f.metrics.gaps.Inc()
 		f.log.Debug("section version gap", zap.String("section", key.Identity()), zap.Int64("after", prev), zap.Int64("version", version))
 	}
 	f.last[key] = version
@@ -226,7 +232,7 @@ func (f *EventFeed) Close(ctx context.Context) error {
 }
 
 // session subscribes one connection: its snapshot, then the deltas after it.
-func (f *EventFeed) session(c *wsConn) func() {
+func (f *EventFeed) session(c *conn) func() {
 	ev, ok := c.ws.Locals(localsEventSections).(eventSections)
 	if !ok {
 		c.close(websocket.CloseInternalServerErr, "internal error")

@@ -1,0 +1,12 @@
+// Package live is TicketBlitz's websockets (API.md): GET /ws/events/{event_id}, where
+// fans get a snapshot of an event's seat maps and then every committed section version
+// in order (EventFeed, fed by Publish), and GET /ws/visualizer, where viewers get the
+// node's sampled actor traces (TraceHub, the node's actors.Tracer).
+//
+// Both run on one connection machinery: an endpoint admits connections within a limit,
+// each connection has one writer that sends pre-encoded frames in batches and one
+// reader that watches heartbeats, and nothing a slow client does blocks a publisher.
+// The handlers plug into http's routes; refusals before an upgrade are actors' domain
+// errors, answered by http's error table. It reads events and seat maps through its
+// own Catalog port and imports only actors from TicketBlitz.
+package live
