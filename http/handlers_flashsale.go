@@ -51,7 +51,7 @@ func decodeFlashSale(body []byte) (FlashSaleRequest, error) {
 	switch {
 	case b.SectionID == "":
 		fields.add("section_id", "is required")
-	case !sectionIDPattern.MatchString(b.SectionID):
+	case !actors.ValidSectionID(b.SectionID):
 		fields.add("section_id", "must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -")
 	}
 	r := FlashSaleRequest{EventID: b.EventID, SectionID: b.SectionID, Fans: DefaultFlashFans, Seconds: DefaultFlashSeconds}
@@ -101,7 +101,7 @@ func (s *Server) startFlashSale(fs *FlashSales) fiber.Handler {
 // flashSaleStatus answers GET /api/v1/admin/flash-sale/{id} (admin).
 func (s *Server) flashSaleStatus(fs *FlashSales) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := pathID(c.Params("id"), pathIDPattern, "flash sale")
+		id, err := pathID(c.Params("id"), pathIDPattern.MatchString, "flash sale")
 		if err != nil {
 			return err
 		}

@@ -124,7 +124,7 @@ func NewEventFeed(cfg EventFeedConfig) (*EventFeed, error) {
 // 404 NOT_FOUND before any upgrade; a full or closing endpoint 503 UNAVAILABLE.
 func (f *EventFeed) Handler() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		eventID, err := pathID(c.Params("event_id"), pathIDPattern, "event")
+		eventID, err := pathID(c.Params("event_id"), pathIDPattern.MatchString, "event")
 		if err != nil {
 			return err
 		}
