@@ -85,6 +85,9 @@ func (c *Client) Close() { c.left.stop() }
 // Hold places a hold. Without an idempotency key the client makes one up, so its own
 // retries cannot hold twice.
 func (c *Client) Hold(ctx context.Context, r HoldRequest) (Hold, error) {
+	if err := r.Validate(); err != nil {
+		return Hold{}, err
+	}
 	hash := r.Hash()
 	if r.IdempotencyKey != "" {
 		if rep, ok, err := c.replay(ctx, r.UserID, r.IdempotencyKey, hash); ok || err != nil {

@@ -50,3 +50,13 @@ func ValidRowLabel(s string) bool {
 
 // SeatID joins a row label and a seat number.
 func SeatID(row string, number int) string { return row + "-" + strconv.Itoa(number) }
+
+// RowLabel names the row at index i (from 0) the way venues do: A … Z, then AA, AB, …,
+// AZ, BA, … ZZ, AAA.
+func RowLabel(i int) string {
+	var b []byte
+	for n := i + 1; n > 0; n = (n - 1) / 26 {
+		b = append([]byte{byte('A' + (n-1)%26)}, b...)
+	}
+	return string(b)
+}

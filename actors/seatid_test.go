@@ -56,3 +56,11 @@ func FuzzParseSeatID(f *testing.F) {
 		}
 	})
 }
+
+func TestRowLabel(t *testing.T) {
+	for i, want := range map[int]string{0: "A", 1: "B", 25: "Z", 26: "AA", 27: "AB", 39: "AN", 51: "AZ", 52: "BA", 701: "ZZ", 702: "AAA"} {
+		if got := RowLabel(i); got != want {
+			t.Errorf("RowLabel(%d) = %q, want %q", i, got, want)
+		}
+	}
+}

@@ -95,33 +95,35 @@ func (s *sectionState) replay(d *decision, k idemKey, hash []byte) bool {
 	return true
 }
 
-// validateHold checks a hold command against the section and returns the quantity.
+// validateHold checks a hold command against the rules of every hold request and
+// against the section, and returns the quantity.
 func (s *sectionState) validateHold(cmd *HoldCommand) (int, error) {
-	seats, qty := cmd.GetSeats(), int(cmd.GetQuantity())
-	switch {
-	case len(seats) > 0 && qty > 0 && qty != len(seats):
-		return 0, Invalid("quantity", "give seats or a quantity, not both")
-	case len(seats) > MaxSeatsPerHold:
-		return 0, Invalid("seats", "at most 20 seats per hold")
-	case len(seats) == 0 && (qty < 1 || qty > MaxSeatsPerHold):
-		return 0, Invalid("quantity", "must be between 1 and 20")
-	case len(seats) > 0 && s.kind == KindGeneralAdmission:
-		return 0, Invalid("seats", "a general-admission section takes a quantity, not seats")
+	r := HoldRequest{
+		EventID: s.key.EventID, SectionID: s.key.SectionID, UserID: cmd.GetUserId(),
+		Seats: cmd.GetSeats(), Quantity: int(cmd.GetQuantity()), Accessible: cmd.GetAccessible(),
 	}
-	if len(seats) == 0 {
-		return qty, nil
+	if len(r.Seats) > 0 && r.Quantity == len(r.Seats) {
+		r.Quantity = 0 // a quantity that only counts the seats named
 	}
-	seen := make(map[string]bool, len(seats))
-	for _, id := range seats {
+	if err := r.Validate(); err != nil {
+		return 0, err
+	}
+	if len(r.Seats) == 0 {
+		return r.Quantity, nil
+	}
+	if s.kind == KindGeneralAdmission {
+		return 0, ErrSeatsInGeneralAdmission
+	}
+	var unknown []string
+	for _, id := range r.Seats {
 		if _, ok := s.seatIdx[id]; !ok {
-			return 0, Invalid("seats", "unknown seat "+id)
+			unknown = append(unknown, id)
 		}
-		if seen[id] {
-			return 0, Invalid("seats", "seat "+id+" requested twice")
-		}
-		seen[id] = true
 	}
-	return len(seats), nil
+	if len(unknown) > 0 {
+		return 0, UnknownSeats(unknown...)
+	}
+	return len(r.Seats), nil
 }
 
 // activeHold returns the user's active hold or the error a client must see. A hold

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/ticketblitz/ticketblitz/actors"
 )
 
 // listEvents answers GET /api/v1/events.
@@ -21,7 +23,7 @@ func (s *Server) listEvents(c *fiber.Ctx) error {
 
 // getEvent answers GET /api/v1/events/{event_id}.
 func (s *Server) getEvent(c *fiber.Ctx) error {
-	id, err := pathID(c.Params("event_id"), pathIDPattern, "event")
+	id, err := pathID(c.Params("event_id"), actors.ValidLookupID, "event")
 	if err != nil {
 		return err
 	}
@@ -51,11 +53,11 @@ func (s *Server) createEvent(c *fiber.Ctx) error {
 
 // seatMap answers GET /api/v1/events/{event_id}/sections/{section_id}/seats.
 func (s *Server) seatMap(c *fiber.Ctx) error {
-	eventID, err := pathID(c.Params("event_id"), pathIDPattern, "event")
+	eventID, err := pathID(c.Params("event_id"), actors.ValidLookupID, "event")
 	if err != nil {
 		return err
 	}
-	sectionID, err := pathID(c.Params("section_id"), sectionIDPattern, "section")
+	sectionID, err := pathID(c.Params("section_id"), actors.ValidSectionID, "section")
 	if err != nil {
 		return err
 	}

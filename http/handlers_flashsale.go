@@ -47,13 +47,13 @@ func decodeFlashSale(body []byte) (flashsale.Request, error) {
 	switch {
 	case b.EventID == "":
 		fields.add("event_id", "is required")
-	case !pathIDPattern.MatchString(b.EventID):
-		fields.add("event_id", "must be 1 to 128 characters of A-Z, a-z, 0-9, _, ., :, @ and -")
+	case !actors.ValidLookupID(b.EventID):
+		fields.add("event_id", actors.LookupIDRule)
 	}
 	switch {
 	case b.SectionID == "":
 		fields.add("section_id", "is required")
-	case !sectionIDPattern.MatchString(b.SectionID):
+	case !actors.ValidSectionID(b.SectionID):
 		fields.add("section_id", "must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -")
 	}
 	r := flashsale.Request{EventID: b.EventID, SectionID: b.SectionID, Fans: flashsale.DefaultFans, Seconds: flashsale.DefaultSeconds}
@@ -109,7 +109,7 @@ func (s *Server) flashSaleStatus(c *fiber.Ctx) error {
 	if s.cfg.FlashSales == nil {
 		return errNoFlashSales()
 	}
-	id, err := pathID(c.Params("id"), pathIDPattern, "flash sale")
+	id, err := pathID(c.Params("id"), actors.ValidLookupID, "flash sale")
 	if err != nil {
 		return err
 	}

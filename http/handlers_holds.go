@@ -11,7 +11,7 @@ import (
 // createHold answers POST /api/v1/events/{event_id}/holds.
 func (s *Server) createHold(c *fiber.Ctx) error {
 	p := principalOf(c)
-	eventID, err := pathID(c.Params("event_id"), pathIDPattern, "event")
+	eventID, err := pathID(c.Params("event_id"), actors.ValidLookupID, "event")
 	if err != nil {
 		return err
 	}
@@ -20,24 +20,14 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.decode.decodeHoldRequest(body)
+	req, err := s.decode.decodeHoldRequest(body, eventID, p.UserID)
 	if err := joinValidation(keyErr, err); err != nil {
 		return err
 	}
-	req := actors.HoldRequest{
-		EventID:        eventID,
-		SectionID:      b.SectionID,
-		UserID:         p.UserID,
-		Seats:          b.Seats,
-		Accessible:     b.Accessible,
-		IdempotencyKey: key,
-	}
-	if b.Quantity != nil {
-		req.Quantity = *b.Quantity
-	}
+	req.IdempotencyKey = key
 	h, err := s.cfg.Reservations.Hold(c.UserContext(), req)
 	if err != nil {
-		return fmt.Errorf("hold in %s/%s: %w", eventID, b.SectionID, err)
+		return fmt.Errorf("hold in %s/%s: %w", eventID, req.SectionID, err)
 	}
 	return c.Status(fiber.StatusCreated).JSON(toHoldJSON(h))
 }
@@ -45,7 +35,7 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 // getHold answers GET /api/v1/holds/{hold_id}: the owner's (or an admin's) view.
 func (s *Server) getHold(c *fiber.Ctx) error {
 	p := principalOf(c)
-	id, err := pathID(c.Params("hold_id"), pathIDPattern, "hold")
+	id, err := pathID(c.Params("hold_id"), actors.ValidLookupID, "hold")
 	if err != nil {
 		return err
 	}
@@ -62,7 +52,7 @@ func (s *Server) getHold(c *fiber.Ctx) error {
 // releaseHold answers DELETE /api/v1/holds/{hold_id}.
 func (s *Server) releaseHold(c *fiber.Ctx) error {
 	p := principalOf(c)
-	id, err := pathID(c.Params("hold_id"), pathIDPattern, "hold")
+	id, err := pathID(c.Params("hold_id"), actors.ValidLookupID, "hold")
 	if err != nil {
 		return err
 	}
@@ -79,7 +69,7 @@ func (s *Server) releaseHold(c *fiber.Ctx) error {
 // extendHold answers POST /api/v1/holds/{hold_id}/extend.
 func (s *Server) extendHold(c *fiber.Ctx) error {
 	p := principalOf(c)
-	id, err := pathID(c.Params("hold_id"), pathIDPattern, "hold")
+	id, err := pathID(c.Params("hold_id"), actors.ValidLookupID, "hold")
 	if err != nil {
 		return err
 	}
@@ -93,7 +83,7 @@ func (s *Server) extendHold(c *fiber.Ctx) error {
 // confirmHold answers POST /api/v1/holds/{hold_id}/confirm.
 func (s *Server) confirmHold(c *fiber.Ctx) error {
 	p := principalOf(c)
-	id, err := pathID(c.Params("hold_id"), pathIDPattern, "hold")
+	id, err := pathID(c.Params("hold_id"), actors.ValidLookupID, "hold")
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 // getOrder answers GET /api/v1/orders/{order_id}: the owner's (or an admin's) view.
 func (s *Server) getOrder(c *fiber.Ctx) error {
 	p := principalOf(c)
-	id, err := pathID(c.Params("order_id"), pathIDPattern, "order")
+	id, err := pathID(c.Params("order_id"), actors.ValidLookupID, "order")
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Server) myOrders(c *fiber.Ctx) error {
 // cancelOrder answers POST /api/v1/orders/{order_id}/cancel.
 func (s *Server) cancelOrder(c *fiber.Ctx) error {
 	p := principalOf(c)
-	id, err := pathID(c.Params("order_id"), pathIDPattern, "order")
+	id, err := pathID(c.Params("order_id"), actors.ValidLookupID, "order")
 	if err != nil {
 		return err
 	}

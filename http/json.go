@@ -122,7 +122,7 @@ type readyJSON struct {
 func toEventJSON(ev actors.Event) eventJSON {
 	status := ev.Status
 	if status == "" {
-		status = "on_sale"
+		status = actors.EventOnSale
 	}
 	out := eventJSON{
 		ID:                ev.ID,

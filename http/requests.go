@@ -2,17 +2,17 @@ package http
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// The request bodies of API.md. Pointers tell a missing number from a zero one.
+// The request bodies of API.md. Pointers tell a missing number from a zero one. The
+// rules a value must follow live in actors (HoldRequest.Validate, NormalizeEvent);
+// decoding here only turns JSON into those values and says which fields were missing.
 
 type holdBody struct {
-	SectionID  string   `json:"section_id" validate:"required,section_id"`
+	SectionID  string   `json:"section_id"`
 	Seats      []string `json:"seats"`
 	Quantity   *int     `json:"quantity"`
 	Accessible bool     `json:"accessible"`
@@ -27,76 +27,61 @@ type tokenBody struct {
 }
 
 type createEventBody struct {
-	Name              string        `json:"name" validate:"required,max=200,plain_text"`
-	Venue             string        `json:"venue" validate:"required,max=200,plain_text"`
-	StartsAt          string        `json:"starts_at" validate:"required,rfc3339"`
-	Currency          string        `json:"currency" validate:"required,currency_code"`
-	MaxTicketsPerUser *int          `json:"max_tickets_per_user" validate:"omitempty,min=1,max=100"`
-	Sections          []sectionBody `json:"sections" validate:"required,min=1,max=50,dive"`
+	Name              string        `json:"name"`
+	Venue             string        `json:"venue"`
+	StartsAt          string        `json:"starts_at"`
+	Currency          string        `json:"currency"`
+	MaxTicketsPerUser *int          `json:"max_tickets_per_user"`
+	Sections          []sectionBody `json:"sections"`
 }
 
 type sectionBody struct {
-	ID         string    `json:"id" validate:"required,section_id"`
-	Name       string    `json:"name" validate:"omitempty,max=100,plain_text"`
-	Kind       string    `json:"kind" validate:"required,oneof=reserved general_admission"`
-	PriceCents *int64    `json:"price_cents" validate:"required,min=0"`
-	Capacity   *int      `json:"capacity" validate:"omitempty,min=1,max=100000"`
-	Rows       []rowBody `json:"rows" validate:"omitempty,max=200,dive"`
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Kind       string    `json:"kind"`
+	PriceCents *int64    `json:"price_cents"`
+	Capacity   *int      `json:"capacity"`
+	Rows       []rowBody `json:"rows"`
 	Accessible []string  `json:"accessible"`
 }
 
 type rowBody struct {
-	Label string `json:"label" validate:"required,row_label"`
-	Seats int    `json:"seats" validate:"min=1,max=500"`
+	Label string `json:"label"`
+	Seats int    `json:"seats"`
 }
 
-// decodeHoldRequest decodes and validates the body of POST …/holds: a section and
-// exactly one of seats (1..20 distinct seat ids) or quantity (1..20).
-func (d *decoder) decodeHoldRequest(body []byte) (holdBody, error) {
+// decodeHoldRequest decodes the body of POST …/holds into the hold request of userID
+// in eventID, and validates it: exactly one of seats or quantity must be given, and
+// the request must pass actors.HoldRequest.Validate.
+func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string) (actors.HoldRequest, error) {
 	var b holdBody
 	if err := decodeJSON(body, &b); err != nil {
-		return holdBody{}, err
+		return actors.HoldRequest{}, err
 	}
-	fields := d.structFields(b)
-	switch {
-	case b.Seats != nil && b.Quantity != nil:
-		fields.add("seats", "give seats or quantity, not both")
-		fields.add("quantity", "give seats or quantity, not both")
-	case b.Seats == nil && b.Quantity == nil:
-		fields.add("seats", "give seats or quantity")
-		fields.add("quantity", "give seats or quantity")
-	case b.Seats != nil:
-		checkSeatList(fields, b.Seats)
-		if b.Accessible {
-			fields.add("accessible", "applies only to quantity requests")
+	problems := map[string]string{}
+	if b.Seats == nil && b.Quantity == nil {
+		problems["seats"] = "give seats or quantity"
+		problems["quantity"] = "give seats or quantity"
+	}
+	r := actors.HoldRequest{
+		EventID:    eventID,
+		SectionID:  b.SectionID,
+		UserID:     userID,
+		Seats:      b.Seats,
+		Accessible: b.Accessible,
+	}
+	if b.Quantity != nil {
+		r.Quantity = *b.Quantity
+		if r.Quantity == 0 && b.Seats != nil {
+			// Zero means "not given" to the domain; here it was given.
+			problems["seats"] = "give seats or quantity, not both"
+			problems["quantity"] = "give seats or quantity, not both"
 		}
-	default:
-		if q := *b.Quantity; q < 1 || q > actors.MaxSeatsPerHold {
-			fields.add("quantity", fmt.Sprintf("must be between 1 and %d", actors.MaxSeatsPerHold))
-		}
 	}
-	if err := fields.err(); err != nil {
-		return holdBody{}, err
+	if err := mergeProblems(problems, r.Validate()); err != nil {
+		return actors.HoldRequest{}, err
 	}
-	return b, nil
-}
-
-func checkSeatList(fields fieldProblems, seats []string) {
-	if len(seats) < 1 || len(seats) > actors.MaxSeatsPerHold {
-		fields.add("seats", fmt.Sprintf("must list 1 to %d seats", actors.MaxSeatsPerHold))
-		return
-	}
-	seen := make(map[string]bool, len(seats))
-	for i, id := range seats {
-		field := fmt.Sprintf("seats[%d]", i)
-		switch {
-		case !seatIDPattern.MatchString(id):
-			fields.add(field, "must be a seat id like A-12")
-		case seen[id]:
-			fields.add(field, "duplicate seat "+id)
-		}
-		seen[id] = true
-	}
+	return r, nil
 }
 
 // decodeConfirm decodes and validates the body of POST /holds/{id}/confirm.
@@ -123,123 +108,74 @@ func (d *decoder) decodeToken(body []byte) (tokenBody, error) {
 	return b, nil
 }
 
-// decodeCreateEvent decodes and validates the body of POST /events and returns the
-// event to create (no id yet, status on_sale, counts all available).
+// decodeCreateEvent decodes the body of POST /events and returns the event to create
+// (no id yet), normalized and checked by actors.NormalizeEvent. Only what JSON alone can
+// tell is checked here: that starts_at is a time and that numbers which must be given
+// (a price, a ticket limit that is sent) are.
 func (d *decoder) decodeCreateEvent(body []byte) (actors.Event, error) {
 	var b createEventBody
 	if err := decodeJSON(body, &b); err != nil {
 		return actors.Event{}, err
 	}
-	fields := d.structFields(b)
-	ids := make(map[string]bool, len(b.Sections))
-	for i, s := range b.Sections {
-		prefix := fmt.Sprintf("sections[%d]", i)
-		if ids[s.ID] {
-			fields.add(prefix+".id", "duplicate section id "+s.ID)
-		}
-		ids[s.ID] = true
-		switch actors.SectionKind(s.Kind) {
-		case actors.KindReserved:
-			checkReservedSection(fields, prefix, s)
-		case actors.KindGeneralAdmission:
-			if s.Capacity == nil {
-				fields.add(prefix+".capacity", "is required for general_admission sections")
-			}
-			if len(s.Rows) > 0 {
-				fields.add(prefix+".rows", "only reserved sections have rows")
-			}
-			if len(s.Accessible) > 0 {
-				fields.add(prefix+".accessible", "only reserved sections have accessible seats")
-			}
-		}
-	}
-	if err := fields.err(); err != nil {
-		return actors.Event{}, err
-	}
-	return b.event(), nil
-}
-
-func checkReservedSection(fields fieldProblems, prefix string, s sectionBody) {
-	if len(s.Rows) == 0 {
-		fields.add(prefix+".rows", "is required for reserved sections")
-		return
-	}
-	seatsIn := make(map[string]int, len(s.Rows))
-	total := 0
-	for j, r := range s.Rows {
-		if _, dup := seatsIn[r.Label]; dup {
-			fields.add(fmt.Sprintf("%s.rows[%d].label", prefix, j), "duplicate row label "+r.Label)
-		}
-		seatsIn[r.Label] = r.Seats
-		total += r.Seats
-	}
-	if s.Capacity != nil && *s.Capacity != total {
-		fields.add(prefix+".capacity", fmt.Sprintf("must equal the number of seats (%d) or be left out", total))
-	}
-	seen := make(map[string]bool, len(s.Accessible))
-	for k, id := range s.Accessible {
-		field := fmt.Sprintf("%s.accessible[%d]", prefix, k)
-		switch {
-		case !seatExists(seatsIn, id):
-			fields.add(field, "no seat "+strconv.Quote(id)+" in this section")
-		case seen[id]:
-			fields.add(field, "duplicate seat "+id)
-		}
-		seen[id] = true
-	}
-}
-
-// seatExists reports whether id names a seat "<row>-<number>" of the rows given.
-func seatExists(seatsIn map[string]int, id string) bool {
-	if !seatIDPattern.MatchString(id) {
-		return false
-	}
-	label, num, _ := strings.Cut(id, "-")
-	n, err := strconv.Atoi(num)
-	if err != nil {
-		return false
-	}
-	seats, ok := seatsIn[label]
-	return ok && n >= 1 && n <= seats
-}
-
-// event converts a validated body.
-func (b createEventBody) event() actors.Event {
-	startsAt, _ := time.Parse(time.RFC3339, b.StartsAt) // validated
-	limit := actors.DefaultMaxTicketsPerUser
-	if b.MaxTicketsPerUser != nil {
-		limit = *b.MaxTicketsPerUser
-	}
+	problems := map[string]string{}
 	ev := actors.Event{
-		Name:              strings.TrimSpace(b.Name),
-		Venue:             strings.TrimSpace(b.Venue),
-		StartsAt:          startsAt.UTC(),
-		Currency:          b.Currency,
-		Status:            "on_sale",
-		MaxTicketsPerUser: limit,
-		Sections:          make([]actors.Section, 0, len(b.Sections)),
+		Name:     b.Name,
+		Venue:    b.Venue,
+		Currency: b.Currency,
+		Sections: make([]actors.Section, 0, len(b.Sections)),
 	}
-	for _, s := range b.Sections {
-		sec := actors.Section{
-			ID:         s.ID,
-			Name:       strings.TrimSpace(s.Name),
-			Kind:       actors.SectionKind(s.Kind),
-			PriceCents: *s.PriceCents,
+	if b.StartsAt != "" {
+		t, err := time.Parse(time.RFC3339, b.StartsAt)
+		if err != nil {
+			problems["starts_at"] = "must be an RFC 3339 time like 2026-12-31T20:00:00Z"
 		}
-		if sec.Name == "" {
-			sec.Name = s.ID
+		ev.StartsAt = t
+	}
+	if b.MaxTicketsPerUser != nil {
+		// Zero would mean "the default" to the domain; a client that sends it meant zero.
+		if ev.MaxTicketsPerUser = *b.MaxTicketsPerUser; ev.MaxTicketsPerUser == 0 {
+			problems["max_tickets_per_user"] = actors.TicketLimitRule
 		}
-		if sec.Kind == actors.KindGeneralAdmission {
-			sec.Capacity = *s.Capacity
+	}
+	for i, s := range b.Sections {
+		sec := actors.Section{ID: s.ID, Name: s.Name, Kind: actors.SectionKind(s.Kind), Accessible: s.Accessible}
+		if s.PriceCents == nil {
+			problems[fmt.Sprintf("sections[%d].price_cents", i)] = "is required"
 		} else {
-			for _, r := range s.Rows {
-				sec.Rows = append(sec.Rows, actors.RowSpec{Label: r.Label, Seats: r.Seats})
-				sec.Capacity += r.Seats
-			}
-			sec.Accessible = append([]string(nil), s.Accessible...)
+			sec.PriceCents = *s.PriceCents
 		}
-		sec.Available = sec.Capacity
+		if s.Capacity != nil {
+			sec.Capacity = *s.Capacity
+		}
+		for _, r := range s.Rows {
+			sec.Rows = append(sec.Rows, actors.RowSpec{Label: r.Label, Seats: r.Seats})
+		}
 		ev.Sections = append(ev.Sections, sec)
 	}
-	return ev
+	ev, err := actors.NormalizeEvent(ev)
+	if err := mergeProblems(problems, err); err != nil {
+		return actors.Event{}, err
+	}
+	return ev, nil
+}
+
+// mergeProblems adds the fields of a domain VALIDATION_FAILED error to the problems the
+// decoder found itself (which win) and returns the whole as one error, or nil when there
+// is none. Any other error is returned as it is.
+func mergeProblems(problems map[string]string, err error) error {
+	if err != nil {
+		e, ok := actors.AsError(err)
+		if !ok || e.Code != actors.CodeValidation {
+			return err
+		}
+		for field, problem := range e.Fields {
+			if _, ok := problems[field]; !ok {
+				problems[field] = problem
+			}
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return actors.InvalidFields(problems)
 }

@@ -5,15 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
-
-// EventStatusOnSale is the status of every event the store creates.
-const EventStatusOnSale = "on_sale"
 
 const (
 	createEventSQL = `
@@ -58,9 +54,12 @@ func (s *Store) CreateEvent(ctx context.Context, ev actors.Event) (actors.Event,
 
 // createEvent does CreateEvent's work inside tx.
 func createEvent(ctx context.Context, tx pgx.Tx, ev actors.Event) (actors.Event, error) {
-	ev, err := normalizeEvent(ev)
+	ev, err := actors.NormalizeEvent(ev)
 	if err != nil {
 		return actors.Event{}, fmt.Errorf("create event: %w", err)
+	}
+	if ev.ID == "" {
+		ev.ID = newEventID()
 	}
 	op := fmt.Sprintf("create event %q", ev.ID)
 	tag, err := tx.Exec(ctx, createEventSQL, ev.ID, ev.Name, ev.Venue, ev.StartsAt, ev.Currency, ev.Status, ev.MaxTicketsPerUser)
@@ -110,7 +109,7 @@ func (c *seatColumns) add(sec actors.Section) {
 	}
 	for ri, row := range sec.Rows {
 		for n := 1; n <= row.Seats; n++ {
-			id := seatID(row.Label, n)
+			id := actors.SeatID(row.Label, n)
 			c.sections = append(c.sections, sec.ID)
 			c.ids = append(c.ids, id)
 			c.rows = append(c.rows, row.Label)
@@ -119,134 +118,6 @@ func (c *seatColumns) add(sec actors.Section) {
 			c.accessible = append(c.accessible, acc[id])
 		}
 	}
-}
-
-// seatID names a reserved seat as API.md does.
-func seatID(rowLabel string, number int) string {
-	return rowLabel + "-" + strconv.Itoa(number)
-}
-
-// Limits on what an event may describe.
-const (
-	maxEventIDLength   = 64
-	maxSectionIDLength = 32
-	maxSeatsPerRow     = 1000
-)
-
-// normalizeEvent fills the defaults of ev and checks it, naming every invalid field.
-func normalizeEvent(ev actors.Event) (actors.Event, error) {
-	bad := map[string]string{}
-	if ev.ID == "" {
-		ev.ID = newEventID()
-	} else if !validID(ev.ID, maxEventIDLength) {
-		bad["id"] = fmt.Sprintf("must be 1 to %d letters, digits, '_' or '-'", maxEventIDLength)
-	}
-	if ev.Name == "" {
-		bad["name"] = "required"
-	}
-	if ev.Currency == "" {
-		bad["currency"] = "required"
-	}
-	if ev.StartsAt.IsZero() {
-		bad["starts_at"] = "required"
-	}
-	ev.StartsAt = ev.StartsAt.UTC()
-	switch {
-	case ev.MaxTicketsPerUser == 0:
-		ev.MaxTicketsPerUser = actors.DefaultMaxTicketsPerUser
-	case ev.MaxTicketsPerUser < 0:
-		bad["max_tickets_per_user"] = "must be positive"
-	}
-	ev.Status = EventStatusOnSale
-	if len(ev.Sections) == 0 {
-		bad["sections"] = "at least one section is required"
-	}
-	sections := make([]actors.Section, len(ev.Sections))
-	seen := map[string]bool{}
-	for i, sec := range ev.Sections {
-		field := fmt.Sprintf("sections[%d]", i)
-		if !validID(sec.ID, maxSectionIDLength) {
-			bad[field+".id"] = fmt.Sprintf("must be 1 to %d letters, digits, '_' or '-'", maxSectionIDLength)
-		} else if seen[sec.ID] {
-			bad[field+".id"] = "duplicate section id"
-		}
-		seen[sec.ID] = true
-		if sec.Name == "" {
-			sec.Name = sec.ID
-		}
-		if sec.PriceCents < 0 {
-			bad[field+".price_cents"] = "must not be negative"
-		}
-		switch sec.Kind {
-		case actors.KindReserved:
-			sec.Capacity = checkRows(sec, field, bad)
-		case actors.KindGeneralAdmission:
-			if sec.Capacity <= 0 {
-				bad[field+".capacity"] = "must be positive"
-			}
-			if len(sec.Rows) > 0 || len(sec.Accessible) > 0 {
-				bad[field+".rows"] = "general admission sections have no rows"
-			}
-		default:
-			bad[field+".kind"] = "must be reserved or general_admission"
-		}
-		sec.Available, sec.Held, sec.Sold = sec.Capacity, 0, 0
-		sections[i] = sec
-	}
-	ev.Sections = sections
-	if len(bad) > 0 {
-		return actors.Event{}, actors.InvalidFields(bad)
-	}
-	return ev, nil
-}
-
-// checkRows checks a reserved section's rows and accessible seats into bad and returns
-// its number of seats.
-func checkRows(sec actors.Section, field string, bad map[string]string) int {
-	if len(sec.Rows) == 0 {
-		bad[field+".rows"] = "a reserved section needs rows"
-	}
-	seats := map[string]bool{}
-	total := 0
-	labels := map[string]bool{}
-	for j, row := range sec.Rows {
-		rf := fmt.Sprintf("%s.rows[%d]", field, j)
-		switch {
-		case row.Label == "":
-			bad[rf+".label"] = "required"
-		case labels[row.Label]:
-			bad[rf+".label"] = "duplicate row label"
-		}
-		labels[row.Label] = true
-		if row.Seats <= 0 || row.Seats > maxSeatsPerRow {
-			bad[rf+".seats"] = fmt.Sprintf("must be 1 to %d", maxSeatsPerRow)
-			continue
-		}
-		total += row.Seats
-		for n := 1; n <= row.Seats; n++ {
-			seats[seatID(row.Label, n)] = true
-		}
-	}
-	for j, id := range sec.Accessible {
-		if !seats[id] {
-			bad[fmt.Sprintf("%s.accessible[%d]", field, j)] = fmt.Sprintf("no seat %q in this section", id)
-		}
-	}
-	return total
-}
-
-// validID reports whether s is 1 to maxLen characters of [A-Za-z0-9_-].
-func validID(s string, maxLen int) bool {
-	if s == "" || len(s) > maxLen {
-		return false
-	}
-	for _, r := range s {
-		ok := r == '_' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // newEventID returns "ev_" and 12 random lowercase hex digits.

@@ -27,7 +27,7 @@ func TestStoreCreateEvent(t *testing.T) {
 	ev, err := s.CreateEvent(ctx, actors.Event{
 		Name: "Generated", Venue: "Hall", Currency: "USD", StartsAt: starts,
 		Sections: []actors.Section{
-			{ID: "R", Name: "Reserved", Kind: actors.KindReserved, PriceCents: 100, Capacity: 999,
+			{ID: "R", Name: "Reserved", Kind: actors.KindReserved, PriceCents: 100,
 				Rows: []actors.RowSpec{{Label: "A", Seats: 3}, {Label: "B", Seats: 5}}, Accessible: []string{"B-5"}},
 			{ID: "G", Name: "Standing", Kind: actors.KindGeneralAdmission, PriceCents: 50, Capacity: 7},
 		},
@@ -71,7 +71,7 @@ func TestStoreCreateEvent(t *testing.T) {
 		t.Errorf("seat map %+v", m)
 	}
 
-	_, err = s.CreateEvent(ctx, actors.Event{ID: ev.ID, Name: "Again", Currency: "USD", StartsAt: starts,
+	_, err = s.CreateEvent(ctx, actors.Event{ID: ev.ID, Name: "Again", Venue: "Hall", Currency: "USD", StartsAt: starts,
 		Sections: []actors.Section{{ID: "G", Kind: actors.KindGeneralAdmission, Capacity: 1}}})
 	var de *actors.Error
 	if !errors.Is(err, actors.ErrValidation) || !errors.As(err, &de) || de.Fields["id"] != "already exists" {
@@ -86,7 +86,7 @@ func TestStoreCreateEventRejectsInvalid(t *testing.T) {
 	s, pool := storeNew(t)
 	good := func() actors.Event {
 		return actors.Event{
-			ID: storeEventID(t), Name: "E", Currency: "USD", StartsAt: time.Now(),
+			ID: storeEventID(t), Name: "E", Venue: "V", Currency: "USD", StartsAt: time.Now(),
 			Sections: []actors.Section{
 				{ID: "R", Kind: actors.KindReserved, Rows: []actors.RowSpec{{Label: "A", Seats: 2}}},
 				{ID: "G", Kind: actors.KindGeneralAdmission, Capacity: 5},
@@ -142,7 +142,7 @@ func TestStoreListEvents(t *testing.T) {
 	s, _ := storeNew(t)
 	ctx := storeCtx(t)
 	mk := func(starts time.Time) actors.Event {
-		ev, err := s.CreateEvent(ctx, actors.Event{ID: storeEventID(t), Name: "L", Currency: "USD", StartsAt: starts,
+		ev, err := s.CreateEvent(ctx, actors.Event{ID: storeEventID(t), Name: "L", Venue: "V", Currency: "USD", StartsAt: starts,
 			Sections: []actors.Section{{ID: "G", Kind: actors.KindGeneralAdmission, Capacity: 3}}})
 		if err != nil {
 			t.Fatal(err)

@@ -78,17 +78,7 @@ func demoEvent(startsAt time.Time) actors.Event {
 func demoRows(n, seats int) []actors.RowSpec {
 	rows := make([]actors.RowSpec, n)
 	for i := range rows {
-		rows[i] = actors.RowSpec{Label: rowLabel(i), Seats: seats}
+		rows[i] = actors.RowSpec{Label: actors.RowLabel(i), Seats: seats}
 	}
 	return rows
-}
-
-// rowLabel names the row at index i (from 0) the way venues do: A … Z, then AA, AB, …,
-// AZ, BA, … ZZ, AAA.
-func rowLabel(i int) string {
-	var b []byte
-	for n := i + 1; n > 0; n = (n - 1) / 26 {
-		b = append([]byte{byte('A' + (n-1)%26)}, b...)
-	}
-	return string(b)
 }

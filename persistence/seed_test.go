@@ -151,11 +151,3 @@ func TestStoreSeedDemoConcurrent(t *testing.T) {
 		t.Errorf("events after concurrent seeds: %d, %v", len(events), err)
 	}
 }
-
-func TestStoreRowLabel(t *testing.T) {
-	for i, want := range map[int]string{0: "A", 1: "B", 25: "Z", 26: "AA", 27: "AB", 39: "AN", 51: "AZ", 52: "BA", 701: "ZZ", 702: "AAA"} {
-		if got := rowLabel(i); got != want {
-			t.Errorf("rowLabel(%d) = %q, want %q", i, got, want)
-		}
-	}
-}

@@ -23,7 +23,7 @@ func BenchmarkStoreCommit(b *testing.B) {
 	ctx := context.Background()
 	rows := make([]actors.RowSpec, 40)
 	for i := range rows {
-		rows[i] = actors.RowSpec{Label: fmt.Sprintf("R%d", i+1), Seats: 50}
+		rows[i] = actors.RowSpec{Label: actors.RowLabel(i), Seats: 50}
 	}
 	ev, err := s.CreateEvent(ctx, actors.Event{ID: fmt.Sprintf("bench%d", time.Now().UnixNano()), Name: "Bench", Venue: "Hall",
 		Currency: "USD", StartsAt: time.Now().Add(time.Hour),

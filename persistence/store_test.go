@@ -37,7 +37,7 @@ func storeNew(t *testing.T) (*Store, *pgxpool.Pool) {
 func storeEventID(t *testing.T) string {
 	t.Helper()
 	name := strings.Map(func(r rune) rune {
-		if validID(string(r), 1) {
+		if actors.ValidSectionID(string(r)) {
 			return r
 		}
 		return '_'
@@ -530,7 +530,7 @@ func TestStoreCommitLargeBatch(t *testing.T) {
 	s, pool := storeNew(t)
 	rows := make([]actors.RowSpec, 20)
 	for i := range rows {
-		rows[i] = actors.RowSpec{Label: rowLabel(i), Seats: 20}
+		rows[i] = actors.RowSpec{Label: actors.RowLabel(i), Seats: 20}
 	}
 	ev, err := s.CreateEvent(storeCtx(t), actors.Event{
 		ID: storeEventID(t), Name: "Big", Venue: "Hall", Currency: "EUR", StartsAt: time.Now(),

@@ -57,7 +57,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int) {
 	defer func() { _ = srv.shutdown() }()
 	rows := make([]actors.RowSpec, 40)
 	for i := range rows {
-		rows[i] = actors.RowSpec{Label: fmt.Sprintf("R%d", i+1), Seats: 50}
+		rows[i] = actors.RowSpec{Label: actors.RowLabel(i), Seats: 50}
 	}
 	ev, err := srv.store.CreateEvent(ctx, actors.Event{Name: "Hot", Venue: "Arena", StartsAt: time.Now().Add(time.Hour), Currency: "USD",
 		Sections: []actors.Section{{ID: "hot", Name: "Hot", Kind: actors.KindReserved, PriceCents: 100, Rows: rows}}})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -20,10 +19,6 @@ import (
 // DefaultSnapshotTimeout bounds how long a subscriber waits for its snapshot, and one
 // read of an event's seat maps.
 const DefaultSnapshotTimeout = 10 * time.Second
-
-// eventIDPattern is the rule of event ids in paths (API.md), the same one the REST
-// routes apply.
-var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,128}$`)
 
 // localsEventSections is the Fiber local that hands the event's sections from the
 // upgrade request to the websocket session.
@@ -145,7 +140,7 @@ func (f *EventFeed) Handler() fiber.Handler {
 // that cannot name an event is NOT_FOUND without asking the catalog.
 func eventIDParam(c *fiber.Ctx) (string, error) {
 	raw := c.Params("event_id")
-	if !eventIDPattern.MatchString(raw) {
+	if !actors.ValidLookupID(raw) {
 		return "", &actors.Error{Code: actors.CodeNotFound, Message: "event not found"}
 	}
 	return strings.Clone(raw), nil

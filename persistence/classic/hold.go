@@ -28,10 +28,10 @@ func (s *Lock) Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, err
 }
 
 func (s *Lock) hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error) {
-	seats, err := validateHold(r)
-	if err != nil {
+	if err := r.Validate(); err != nil {
 		return actors.Hold{}, err
 	}
+	seats := slices.Clone(r.Seats)
 	if r.IdempotencyKey != "" {
 		if h, ok, err := replayHold(ctx, s.pool, r.UserID, r.IdempotencyKey, r.Hash()); ok || err != nil {
 			return h, err
@@ -44,7 +44,7 @@ func (s *Lock) hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, err
 	var h actors.Hold
 	switch {
 	case sec.kind == actors.KindGeneralAdmission && len(seats) > 0:
-		return actors.Hold{}, actors.Invalid("seats", "a general-admission section takes a quantity, not seats")
+		return actors.Hold{}, actors.ErrSeatsInGeneralAdmission
 	case sec.kind == actors.KindGeneralAdmission:
 		h, err = s.holdQuantity(ctx, sec, r)
 	case len(seats) > 0:
@@ -59,36 +59,6 @@ func (s *Lock) hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, err
 		return actors.Hold{}, actors.Unavailable("idempotency key in use by a concurrent request; retry")
 	}
 	return h, err
-}
-
-// validateHold checks a hold request's shape and returns its seats, deduplicated in
-// request order.
-func validateHold(r actors.HoldRequest) ([]string, error) {
-	switch {
-	case r.UserID == "":
-		return nil, actors.Invalid("user_id", "required")
-	case r.SectionID == "":
-		return nil, actors.Invalid("section_id", "required")
-	case len(r.Seats) > 0 && r.Quantity != 0:
-		return nil, actors.Invalid("seats", "give seats or a quantity, not both")
-	case len(r.Seats) == 0 && r.Quantity == 0:
-		return nil, actors.Invalid("quantity", "give seats or a quantity")
-	case len(r.Seats) > actors.MaxSeatsPerHold:
-		return nil, actors.Invalid("seats", fmt.Sprintf("at most %d seats per hold", actors.MaxSeatsPerHold))
-	case r.Quantity < 0 || r.Quantity > actors.MaxSeatsPerHold:
-		return nil, actors.Invalid("quantity", fmt.Sprintf("must be 1 to %d", actors.MaxSeatsPerHold))
-	}
-	seen := make(map[string]bool, len(r.Seats))
-	for _, id := range r.Seats {
-		if _, _, err := actors.ParseSeatID(id); err != nil {
-			return nil, actors.Invalid("seats", err.Error())
-		}
-		if seen[id] {
-			return nil, actors.Invalid("seats", "seat "+id+" requested twice")
-		}
-		seen[id] = true
-	}
-	return slices.Clone(r.Seats), nil
 }
 
 // holdBest chooses seats with actors.BestAvailable and claims them. A chosen seat that

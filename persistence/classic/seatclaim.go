@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,7 +55,7 @@ func (s *Lock) claimSeats(ctx context.Context, sec sectionMeta, r actors.HoldReq
 			}
 		}
 		if len(unknown) > 0 {
-			return actors.Invalid("seats", "unknown seat "+strings.Join(unknown, ", "))
+			return actors.UnknownSeats(unknown...)
 		}
 		if len(busy) > 0 {
 			return actors.SeatsUnavailable(busy)
