@@ -13,7 +13,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// Defaults applied by Config.WithDefaults.
+// Defaults of the Config fields left unset.
 const (
 	DefaultClusterName    = "ticketblitz"
 	DefaultBind           = "127.0.0.1:7946"
@@ -59,8 +59,8 @@ type Config struct {
 	Tracer actors.Tracer
 }
 
-// WithDefaults returns a copy of c with every unset optional field filled in.
-func (c Config) WithDefaults() Config {
+// withDefaults returns a copy of c with every unset optional field filled in.
+func (c Config) withDefaults() Config {
 	if c.ClusterName == "" {
 		c.ClusterName = DefaultClusterName
 	}
@@ -88,7 +88,7 @@ func (c Config) WithDefaults() Config {
 
 // Validate reports every problem of c with its defaults applied.
 func (c Config) Validate() error {
-	c = c.WithDefaults()
+	c = c.withDefaults()
 	var errs []error
 	if len(c.ClusterName) > 255 {
 		errs = append(errs, errors.New("cluster name: longer than 255 bytes"))

@@ -114,7 +114,7 @@ type Provider struct {
 // NewProvider returns a provider for cfg. It does nothing until protoactor calls
 // StartMember.
 func NewProvider(cfg Config) (*Provider, error) {
-	cfg = cfg.WithDefaults()
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

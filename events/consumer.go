@@ -49,6 +49,23 @@ type Notifications struct {
 	closed  error
 }
 
+// withDefaults returns a copy of c with every unset optional field filled in.
+func (c ConsumerConfig) withDefaults() ConsumerConfig {
+	if c.GroupID == "" {
+		c.GroupID = DefaultNotificationsGroup
+	}
+	if len(c.Topics) == 0 {
+		c.Topics = append([]string(nil), actors.DomainTopics...)
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}
+
 // NewNotifications connects the consumer group client; call Run to consume.
 func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
 	if len(cfg.Brokers) == 0 {
@@ -57,18 +74,7 @@ func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
 	if cfg.Sink == nil {
 		return nil, errors.New("notifications consumer: no sink")
 	}
-	if cfg.GroupID == "" {
-		cfg.GroupID = DefaultNotificationsGroup
-	}
-	if len(cfg.Topics) == 0 {
-		cfg.Topics = append([]string(nil), actors.DomainTopics...)
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
+	cfg = cfg.withDefaults()
 	group, err := sarama.NewConsumerGroup(cfg.Brokers, cfg.GroupID, consumerConfig(cfg.ClientID))
 	if err != nil {
 		return nil, fmt.Errorf("connect consumer group %q to %v: %w", cfg.GroupID, cfg.Brokers, err)

@@ -58,6 +58,21 @@ type LiveFeed struct {
 	closed  error
 }
 
+// withDefaults returns a copy of c with every unset optional field filled in; an
+// unset GroupID becomes a new random one.
+func (c LiveFeedConfig) withDefaults() LiveFeedConfig {
+	if c.GroupID == "" {
+		c.GroupID = LiveFeedGroupPrefix + c.Node + "-" + actors.NewID("")
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}
+
 // NewLiveFeed connects the consumer group client; call Run to consume.
 func NewLiveFeed(cfg LiveFeedConfig) (*LiveFeed, error) {
 	var problems []error
@@ -73,15 +88,7 @@ func NewLiveFeed(cfg LiveFeedConfig) (*LiveFeed, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, fmt.Errorf("live feed: %w", err)
 	}
-	if cfg.GroupID == "" {
-		cfg.GroupID = LiveFeedGroupPrefix + cfg.Node + "-" + actors.NewID("")
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
+	cfg = cfg.withDefaults()
 	group, err := sarama.NewConsumerGroup(cfg.Brokers, cfg.GroupID, liveFeedConfig(cfg.Node))
 	if err != nil {
 		return nil, fmt.Errorf("connect live feed %q to %v: %w", cfg.GroupID, cfg.Brokers, err)

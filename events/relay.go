@@ -87,32 +87,38 @@ type Relay struct {
 	wake    chan struct{}
 }
 
+// withDefaults returns a copy of c with every unset optional field filled in.
+func (c RelayConfig) withDefaults() RelayConfig {
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.Tracer == nil {
+		c.Tracer = actors.NopTracer{}
+	}
+	if c.Clock == nil {
+		c.Clock = actors.SystemClock{}
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.LockRetry <= 0 {
+		c.LockRetry = DefaultLockRetry
+	}
+	if c.LockRenew <= 0 {
+		c.LockRenew = DefaultLockRenew
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	return c
+}
+
 // NewRelay returns a relay; call Run to start it.
 func NewRelay(cfg RelayConfig) *Relay {
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
-	if cfg.Tracer == nil {
-		cfg.Tracer = actors.NopTracer{}
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = actors.SystemClock{}
-	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = DefaultPollInterval
-	}
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = DefaultBatchSize
-	}
-	if cfg.LockRetry <= 0 {
-		cfg.LockRetry = DefaultLockRetry
-	}
-	if cfg.LockRenew <= 0 {
-		cfg.LockRenew = DefaultLockRenew
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
-	}
+	cfg = cfg.withDefaults()
 	log := cfg.Logger.Named("relay")
 	metrics, err := newRelayMetrics(cfg.Registerer)
 	if err != nil {
