@@ -52,8 +52,9 @@ type Config struct {
 	Kinds []*protocluster.Kind
 	// RequestTimeout bounds one cluster.Request. Default 5 s.
 	RequestTimeout time.Duration
-	// Logger receives the package's logs and, at warning level and above, protoactor's and
-	// memberlist's. Default: no logs.
+	// Logger receives the package's logs under the name the caller gave it and, at
+	// warning level and above, protoactor's and memberlist's through child loggers of
+	// those names. Default: no logs.
 	Logger *zap.Logger
 	// Tracer receives "member" traces (join, leave, suspect, alive). Default: none.
 	Tracer actors.Tracer

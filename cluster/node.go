@@ -95,7 +95,7 @@ func newNode(cfg Config) (*Node, error) {
 	clusterCfg.HeartbeatExpiration = gossipOff
 	return &Node{
 		name:     cfg.NodeName,
-		log:      cfg.Logger.Named("cluster"),
+		log:      cfg.Logger,
 		system:   system,
 		cluster:  protocluster.New(system, clusterCfg),
 		provider: provider,

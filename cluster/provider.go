@@ -120,7 +120,7 @@ func NewProvider(cfg Config) (*Provider, error) {
 	}
 	p := &Provider{
 		cfg:      cfg,
-		log:      cfg.Logger.Named("cluster"),
+		log:      cfg.Logger,
 		tracer:   cfg.Tracer,
 		wake:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),

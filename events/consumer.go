@@ -28,7 +28,7 @@ type ConsumerConfig struct {
 	ClientID string
 	// Sink records each envelope.
 	Sink NotificationSink
-	// Logger; nil means no logging.
+	// Logger is used under the name the caller gave it; nil means no logging.
 	Logger *zap.Logger
 	// Topics to consume; actors.DomainTopics when empty.
 	Topics []string
@@ -79,7 +79,7 @@ func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect consumer group %q to %v: %w", cfg.GroupID, cfg.Brokers, err)
 	}
-	return &Notifications{cfg: cfg, log: cfg.Logger.Named("notifications"), group: group}, nil
+	return &Notifications{cfg: cfg, log: cfg.Logger, group: group}, nil
 }
 
 func consumerConfig(clientID string) *sarama.Config {

@@ -32,7 +32,7 @@ type LiveFeedConfig struct {
 	// It is called from one goroutine per partition and must not block: the websocket
 	// hub fans the delta out without waiting for any client.
 	Handler func(eventID, sectionID string, ch actors.SectionChanged)
-	// Logger; nil means no logging.
+	// Logger is used under the name the caller gave it; nil means no logging.
 	Logger *zap.Logger
 	// GroupID overrides the consumer group; by default LiveFeedGroupPrefix, the node
 	// name and a random suffix, new for every feed.
@@ -95,7 +95,7 @@ func NewLiveFeed(cfg LiveFeedConfig) (*LiveFeed, error) {
 	}
 	return &LiveFeed{
 		cfg:   cfg,
-		log:   cfg.Logger.Named("livefeed").With(zap.String("group", cfg.GroupID)),
+		log:   cfg.Logger.With(zap.String("group", cfg.GroupID)),
 		group: group,
 		ready: make(chan struct{}),
 	}, nil

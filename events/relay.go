@@ -31,7 +31,7 @@ type RelayConfig struct {
 	Outbox Outbox
 	// Producer publishes; build it with NewProducer.
 	Producer sarama.SyncProducer
-	// Logger; nil means no logging.
+	// Logger is used under the name the caller gave it; nil means no logging.
 	Logger *zap.Logger
 	// Tracer receives a "kafka" trace per published record; nil means none.
 	Tracer actors.Tracer
@@ -119,13 +119,12 @@ func (c RelayConfig) withDefaults() RelayConfig {
 // NewRelay returns a relay; call Run to start it.
 func NewRelay(cfg RelayConfig) *Relay {
 	cfg = cfg.withDefaults()
-	log := cfg.Logger.Named("relay")
 	metrics, err := newRelayMetrics(cfg.Registerer)
 	if err != nil {
-		log.Warn("relay metrics not registered", zap.Error(err))
+		cfg.Logger.Warn("relay metrics not registered", zap.Error(err))
 		metrics, _ = newRelayMetrics(nil)
 	}
-	return &Relay{cfg: cfg, log: log, metrics: metrics, wake: make(chan struct{}, 1)}
+	return &Relay{cfg: cfg, log: cfg.Logger, metrics: metrics, wake: make(chan struct{}, 1)}
 }
 
 // Wake tells the relay that new records were committed, so an idle relay looks at the
