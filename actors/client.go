@@ -13,23 +13,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// ClientConfig tunes Client's retries. The zero value works.
-type ClientConfig struct {
-	// AttemptTimeout bounds one request to the section actor (default 5s).
-	AttemptTimeout time.Duration
-	// Attempts is how many times a retryable failure is tried (default 6).
-	Attempts int
-	// BaseBackoff is the first retry's wait; it doubles up to MaxBackoff, with jitter
-	// (defaults 25ms and 1s).
-	BaseBackoff time.Duration
-	MaxBackoff  time.Duration
-	// LocateCache is how many hold and order locations (section and owner) the client
-	// remembers, so that release, extend, confirm and cancel of what this node created
-	// skip a database lookup (default 100,000; a location never changes).
-	LocateCache int
-	Logger      *zap.Logger
-}
-
 // Client is the small API the rest of TicketBlitz uses to reach section actors, on
 // whichever node they live. It retries what may be retried (the section is moving, a
 // batch was fenced, a request timed out with unknown outcome) with backoff and the same
@@ -54,24 +37,7 @@ func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Clien
 	if c == nil || dir == nil {
 		return nil, errors.New("actors client: cluster and directory are required")
 	}
-	if cfg.AttemptTimeout <= 0 {
-		cfg.AttemptTimeout = 5 * time.Second
-	}
-	if cfg.Attempts <= 0 {
-		cfg.Attempts = 6
-	}
-	if cfg.BaseBackoff <= 0 {
-		cfg.BaseBackoff = 25 * time.Millisecond
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = time.Second
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
-	if cfg.LocateCache <= 0 {
-		cfg.LocateCache = 100_000
-	}
+	cfg = cfg.withDefaults()
 	located, err := lru.New[string, location](cfg.LocateCache)
 	if err != nil {
 		return nil, err

@@ -26,11 +26,10 @@ type leaseKeeper struct {
 	owner string
 	stop  chan struct{}
 	done  chan struct{}
-	// prevRenewal is set when this activation took the lease over from an owner who did
-	// not hand it over (acquire found it held and waited for it to run out, rather than
-	// for its owner to release it): the
-	// estimated time of that owner's last renewal. A renewal sets the lease's TTL to the
-	// full LeaseTTL, so it happened LeaseTTL - remaining before the lease was first seen.
+	// prevRenewal is the estimated time of the previous owner's last renewal. It is set
+	// only when that owner did not hand the lease over: acquire found it held and it ran
+	// out instead of being released. A renewal sets the lease's TTL to the full
+	// LeaseTTL, so it happened LeaseTTL - remaining before the lease was first seen.
 	prevRenewal time.Time
 }
 

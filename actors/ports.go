@@ -66,11 +66,6 @@ type Batch struct {
 	Outbox  []OutboxMessage
 }
 
-// Empty reports whether the batch writes nothing but the version bump.
-func (b *Batch) Empty() bool {
-	return len(b.Seats) == 0 && len(b.Holds) == 0 && len(b.Orders) == 0 && len(b.Keys) == 0 && len(b.Outbox) == 0
-}
-
 // SeatChange is the new state of one seat.
 type SeatChange struct {
 	ID      string

@@ -35,13 +35,13 @@ func newHarness(t *testing.T, store *fakeStore, opts ...func(*harness, *SectionC
 	for _, opt := range opts {
 		opt(h, &cfg)
 	}
-	c, err := cfg.withDefaults()
-	if err != nil {
+	if err := cfg.validate(); err != nil {
 		t.Fatal(err)
 	}
+	c := cfg.withDefaults()
 	reg := newMailboxRegistry()
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &sectionActor{cfg: c, mailboxes: reg, log: c.Logger}
+		return &sectionActor{cfg: &c, mailboxes: reg, log: c.Logger}
 	}, actor.WithMailbox(reg.producer()))
 	h.pid = sys.Root.Spawn(props)
 	sys.Root.Send(h.pid, &protocluster.ClusterInit{Identity: &protocluster.ClusterIdentity{Identity: "ev/S", Kind: SectionKindName}})

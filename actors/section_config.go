@@ -36,28 +36,33 @@ type SectionConfig struct {
 	OnCommit func(key SectionKey, version int64)
 }
 
-func (c *SectionConfig) withDefaults() (*SectionConfig, error) {
+// validate reports the missing required fields.
+func (c SectionConfig) validate() error {
 	if c.Store == nil || c.Payments == nil || c.Logger == nil {
-		return nil, errors.New("section config: Store, Payments and Logger are required")
+		return errors.New("section config: Store, Payments and Logger are required")
 	}
-	n := *c
-	if n.Tracer == nil {
-		n.Tracer = NopTracer{}
+	return nil
+}
+
+// withDefaults returns a copy of c with every unset optional field filled in.
+func (c SectionConfig) withDefaults() SectionConfig {
+	if c.Tracer == nil {
+		c.Tracer = NopTracer{}
 	}
-	if n.Clock == nil {
-		n.Clock = SystemClock{}
+	if c.Clock == nil {
+		c.Clock = SystemClock{}
 	}
-	if n.HoldTTL <= 0 {
-		n.HoldTTL = 10 * time.Minute
+	if c.HoldTTL <= 0 {
+		c.HoldTTL = 10 * time.Minute
 	}
-	if n.PassivateAfter <= 0 {
-		n.PassivateAfter = 2 * time.Minute
+	if c.PassivateAfter <= 0 {
+		c.PassivateAfter = 2 * time.Minute
 	}
-	if n.LeaseTTL <= 0 {
-		n.LeaseTTL = 3 * time.Second
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 3 * time.Second
 	}
-	if n.CommitTimeout <= 0 {
-		n.CommitTimeout = 5 * time.Second
+	if c.CommitTimeout <= 0 {
+		c.CommitTimeout = 5 * time.Second
 	}
-	return &n, nil
+	return c
 }

@@ -7,13 +7,13 @@ import (
 
 // NewSectionKind returns the cluster kind "section": one virtual actor per event section.
 func NewSectionKind(cfg SectionConfig) (*protocluster.Kind, error) {
-	c, err := cfg.withDefaults()
-	if err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	c := cfg.withDefaults()
 	reg := newMailboxRegistry()
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &sectionActor{cfg: c, mailboxes: reg, log: c.Logger}
+		return &sectionActor{cfg: &c, mailboxes: reg, log: c.Logger}
 	}, actor.WithMailbox(reg.producer()))
 	return protocluster.NewKind(SectionKindName, props), nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// Defaults applied by Config.WithDefaults.
+// Defaults of the Config fields left unset.
 const (
 	DefaultClusterName    = "ticketblitz"
 	DefaultBind           = "127.0.0.1:7946"
@@ -52,15 +52,16 @@ type Config struct {
 	Kinds []*protocluster.Kind
 	// RequestTimeout bounds one cluster.Request. Default 5 s.
 	RequestTimeout time.Duration
-	// Logger receives the package's logs and, at warning level and above, protoactor's and
-	// memberlist's. Default: no logs.
+	// Logger receives the package's logs under the name the caller gave it and, at
+	// warning level and above, protoactor's and memberlist's through child loggers of
+	// those names. Default: no logs.
 	Logger *zap.Logger
 	// Tracer receives "member" traces (join, leave, suspect, alive). Default: none.
 	Tracer actors.Tracer
 }
 
-// WithDefaults returns a copy of c with every unset optional field filled in.
-func (c Config) WithDefaults() Config {
+// withDefaults returns a copy of c with every unset optional field filled in.
+func (c Config) withDefaults() Config {
 	if c.ClusterName == "" {
 		c.ClusterName = DefaultClusterName
 	}
@@ -88,7 +89,7 @@ func (c Config) WithDefaults() Config {
 
 // Validate reports every problem of c with its defaults applied.
 func (c Config) Validate() error {
-	c = c.WithDefaults()
+	c = c.withDefaults()
 	var errs []error
 	if len(c.ClusterName) > 255 {
 		errs = append(errs, errors.New("cluster name: longer than 255 bytes"))

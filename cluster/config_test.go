@@ -10,12 +10,12 @@ import (
 )
 
 func TestConfigDefaults(t *testing.T) {
-	c := Config{Bind: "10.0.0.5:7000"}.WithDefaults()
+	c := Config{Bind: "10.0.0.5:7000"}.withDefaults()
 	if c.ClusterName != DefaultClusterName || c.RemoteHost != "10.0.0.5" || c.RequestTimeout != DefaultRequestTimeout ||
 		c.Logger == nil || c.Tracer == nil {
 		t.Errorf("defaults not applied: %+v", c)
 	}
-	if z := (Config{}).WithDefaults(); z.Bind != DefaultBind || z.RemoteHost != "127.0.0.1" {
+	if z := (Config{}).withDefaults(); z.Bind != DefaultBind || z.RemoteHost != "127.0.0.1" {
 		t.Errorf("zero value: bind %q remote host %q", z.Bind, z.RemoteHost)
 	}
 	if err := (Config{}).Validate(); err != nil {

@@ -61,7 +61,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 
 // newNode builds everything without starting anything.
 func newNode(cfg Config) (*Node, error) {
-	cfg = cfg.WithDefaults()
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func newNode(cfg Config) (*Node, error) {
 	clusterCfg.HeartbeatExpiration = gossipOff
 	return &Node{
 		name:     cfg.NodeName,
-		log:      cfg.Logger.Named("cluster"),
+		log:      cfg.Logger,
 		system:   system,
 		cluster:  protocluster.New(system, clusterCfg),
 		provider: provider,

@@ -114,13 +114,13 @@ type Provider struct {
 // NewProvider returns a provider for cfg. It does nothing until protoactor calls
 // StartMember.
 func NewProvider(cfg Config) (*Provider, error) {
-	cfg = cfg.WithDefaults()
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	p := &Provider{
 		cfg:      cfg,
-		log:      cfg.Logger.Named("cluster"),
+		log:      cfg.Logger,
 		tracer:   cfg.Tracer,
 		wake:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),

@@ -28,7 +28,7 @@ type ConsumerConfig struct {
 	ClientID string
 	// Sink records each envelope.
 	Sink NotificationSink
-	// Logger; nil means no logging.
+	// Logger is used under the name the caller gave it; nil means no logging.
 	Logger *zap.Logger
 	// Topics to consume; actors.DomainTopics when empty.
 	Topics []string
@@ -49,6 +49,23 @@ type Notifications struct {
 	closed  error
 }
 
+// withDefaults returns a copy of c with every unset optional field filled in.
+func (c ConsumerConfig) withDefaults() ConsumerConfig {
+	if c.GroupID == "" {
+		c.GroupID = DefaultNotificationsGroup
+	}
+	if len(c.Topics) == 0 {
+		c.Topics = append([]string(nil), actors.DomainTopics...)
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}
+
 // NewNotifications connects the consumer group client; call Run to consume.
 func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
 	if len(cfg.Brokers) == 0 {
@@ -57,23 +74,12 @@ func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
 	if cfg.Sink == nil {
 		return nil, errors.New("notifications consumer: no sink")
 	}
-	if cfg.GroupID == "" {
-		cfg.GroupID = DefaultNotificationsGroup
-	}
-	if len(cfg.Topics) == 0 {
-		cfg.Topics = append([]string(nil), actors.DomainTopics...)
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
+	cfg = cfg.withDefaults()
 	group, err := sarama.NewConsumerGroup(cfg.Brokers, cfg.GroupID, consumerConfig(cfg.ClientID))
 	if err != nil {
 		return nil, fmt.Errorf("connect consumer group %q to %v: %w", cfg.GroupID, cfg.Brokers, err)
 	}
-	return &Notifications{cfg: cfg, log: cfg.Logger.Named("notifications"), group: group}, nil
+	return &Notifications{cfg: cfg, log: cfg.Logger, group: group}, nil
 }
 
 func consumerConfig(clientID string) *sarama.Config {

@@ -32,7 +32,7 @@ type LiveFeedConfig struct {
 	// It is called from one goroutine per partition and must not block: the websocket
 	// hub fans the delta out without waiting for any client.
 	Handler func(eventID, sectionID string, ch actors.SectionChanged)
-	// Logger; nil means no logging.
+	// Logger is used under the name the caller gave it; nil means no logging.
 	Logger *zap.Logger
 	// GroupID overrides the consumer group; by default LiveFeedGroupPrefix, the node
 	// name and a random suffix, new for every feed.
@@ -58,6 +58,21 @@ type LiveFeed struct {
 	closed  error
 }
 
+// withDefaults returns a copy of c with every unset optional field filled in; an
+// unset GroupID becomes a new random one.
+func (c LiveFeedConfig) withDefaults() LiveFeedConfig {
+	if c.GroupID == "" {
+		c.GroupID = LiveFeedGroupPrefix + c.Node + "-" + actors.NewID("")
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}
+
 // NewLiveFeed connects the consumer group client; call Run to consume.
 func NewLiveFeed(cfg LiveFeedConfig) (*LiveFeed, error) {
 	var problems []error
@@ -73,22 +88,14 @@ func NewLiveFeed(cfg LiveFeedConfig) (*LiveFeed, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, fmt.Errorf("live feed: %w", err)
 	}
-	if cfg.GroupID == "" {
-		cfg.GroupID = LiveFeedGroupPrefix + cfg.Node + "-" + actors.NewID("")
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
+	cfg = cfg.withDefaults()
 	group, err := sarama.NewConsumerGroup(cfg.Brokers, cfg.GroupID, liveFeedConfig(cfg.Node))
 	if err != nil {
 		return nil, fmt.Errorf("connect live feed %q to %v: %w", cfg.GroupID, cfg.Brokers, err)
 	}
 	return &LiveFeed{
 		cfg:   cfg,
-		log:   cfg.Logger.Named("livefeed").With(zap.String("group", cfg.GroupID)),
+		log:   cfg.Logger.With(zap.String("group", cfg.GroupID)),
 		group: group,
 		ready: make(chan struct{}),
 	}, nil

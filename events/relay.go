@@ -31,7 +31,7 @@ type RelayConfig struct {
 	Outbox Outbox
 	// Producer publishes; build it with NewProducer.
 	Producer sarama.SyncProducer
-	// Logger; nil means no logging.
+	// Logger is used under the name the caller gave it; nil means no logging.
 	Logger *zap.Logger
 	// Tracer receives a "kafka" trace per published record; nil means none.
 	Tracer actors.Tracer
@@ -87,39 +87,44 @@ type Relay struct {
 	wake    chan struct{}
 }
 
+// withDefaults returns a copy of c with every unset optional field filled in.
+func (c RelayConfig) withDefaults() RelayConfig {
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.Tracer == nil {
+		c.Tracer = actors.NopTracer{}
+	}
+	if c.Clock == nil {
+		c.Clock = actors.SystemClock{}
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.LockRetry <= 0 {
+		c.LockRetry = DefaultLockRetry
+	}
+	if c.LockRenew <= 0 {
+		c.LockRenew = DefaultLockRenew
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	return c
+}
+
 // NewRelay returns a relay; call Run to start it.
 func NewRelay(cfg RelayConfig) *Relay {
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
-	if cfg.Tracer == nil {
-		cfg.Tracer = actors.NopTracer{}
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = actors.SystemClock{}
-	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = DefaultPollInterval
-	}
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = DefaultBatchSize
-	}
-	if cfg.LockRetry <= 0 {
-		cfg.LockRetry = DefaultLockRetry
-	}
-	if cfg.LockRenew <= 0 {
-		cfg.LockRenew = DefaultLockRenew
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
-	}
-	log := cfg.Logger.Named("relay")
+	cfg = cfg.withDefaults()
 	metrics, err := newRelayMetrics(cfg.Registerer)
 	if err != nil {
-		log.Warn("relay metrics not registered", zap.Error(err))
+		cfg.Logger.Warn("relay metrics not registered", zap.Error(err))
 		metrics, _ = newRelayMetrics(nil)
 	}
-	return &Relay{cfg: cfg, log: log, metrics: metrics, wake: make(chan struct{}, 1)}
+	return &Relay{cfg: cfg, log: cfg.Logger, metrics: metrics, wake: make(chan struct{}, 1)}
 }
 
 // Wake tells the relay that new records were committed, so an idle relay looks at the

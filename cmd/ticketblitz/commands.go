@@ -40,8 +40,12 @@ func token(args []string, getenv func(string) string, stdout io.Writer) error {
 	user := fs.String("user", "", "user id (the token's sub)")
 	role := fs.String("role", "fan", "fan or admin")
 	ttl := fs.Duration("ttl", time.Hour, "lifetime")
-	secret := fs.String("jwt-secret", "", "HS256 secret (default TICKETBLITZ_JWT_SECRET, else the development secret)")
+	var secret string
+	declareJWTSecret(fs, &secret)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := fillFromEnv(fs, getenv, jwtSecretFlag); err != nil {
 		return err
 	}
 	if *user == "" {
@@ -50,13 +54,10 @@ func token(args []string, getenv func(string) string, stdout io.Writer) error {
 	if *role != "fan" && *role != "admin" {
 		return fmt.Errorf("token: role %q: want fan or admin", *role)
 	}
-	if *secret == "" {
-		*secret = getenv("TICKETBLITZ_JWT_SECRET")
+	if secret == "" {
+		secret = devJWTSecret
 	}
-	if *secret == "" {
-		*secret = devJWTSecret
-	}
-	tok, exp, err := tbhttp.IssueToken([]byte(*secret), *user, *role, *ttl, time.Now())
+	tok, exp, err := tbhttp.IssueToken([]byte(secret), *user, *role, *ttl, time.Now())
 	if err != nil {
 		return err
 	}
@@ -87,17 +88,21 @@ func broker(ctx context.Context, args []string, _ func(string) string, stdout io
 // clusterCommand implements "ticketblitz cluster status": it asks a node's HTTP API.
 func clusterCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "status" {
-		return errors.New("usage: ticketblitz cluster status [--url http://127.0.0.1:8080] [--token JWT]")
+		return errors.New("usage: ticketblitz cluster status [--url http://127.0.0.1:8080] [--token JWT | --jwt-secret SECRET]")
 	}
 	fs := flag.NewFlagSet("cluster status", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	base := fs.String("url", "http://127.0.0.1:8080", "a node's base URL")
 	tok := fs.String("token", "", "an admin JWT (default: one minted with the configured secret)")
+	var secret string
+	declareJWTSecret(fs, &secret)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	if err := fillFromEnv(fs, getenv, jwtSecretFlag); err != nil {
+		return err
+	}
 	if *tok == "" {
-		secret := getenv("TICKETBLITZ_JWT_SECRET")
 		if secret == "" {
 			secret = devJWTSecret
 		}

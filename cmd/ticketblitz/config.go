@@ -5,9 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -16,8 +14,9 @@ import (
 // serve logs a loud warning while it is in use.
 const devJWTSecret = "ticketblitz-dev-secret-do-not-use-in-production"
 
-// config is every setting of the server. Each flag falls back to an environment
-// variable (API.md's table), then to its default.
+// config is every setting of the server. declare binds each field to its flag; each
+// flag falls back to its environment variable (envName: API.md's table and the
+// README's), then to its default.
 type config struct {
 	HTTPAddr         string
 	PostgresURL      string
@@ -44,114 +43,56 @@ type config struct {
 	PprofAddr        string
 }
 
-// flagEnv pairs a flag with its environment variable.
-type flagEnv struct {
-	flag, env string
+// declare binds every field of c to its flag on fs and sets it to its default. It is
+// the one definition of the server's settings: parsing, the environment fallback, the
+// logged configuration and settings' listing all walk the flags it declares.
+func (c *config) declare(fs *flag.FlagSet) {
+	fs.StringVar(&c.HTTPAddr, "http-addr", ":8080", "HTTP, websockets, web page and metrics address")
+	urlVar(fs, &c.PostgresURL, "postgres-url", "postgres://postgres@127.0.0.1:5432/ticketblitz?sslmode=disable", "PostgreSQL `URL`; the database is created if missing and migrated on start")
+	fs.IntVar(&c.PostgresPool, "postgres-pool", 32, "most PostgreSQL connections this node opens")
+	urlVar(fs, &c.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis `URL`")
+	listVar(fs, &c.KafkaBrokers, "kafka-brokers", nil, "comma-separated Kafka `brokers`; empty runs an in-process Kafka-protocol broker")
+	fs.StringVar(&c.NodeName, "node-name", "", "this node's name (default hostname + HTTP port)")
+	fs.StringVar(&c.ClusterBind, "cluster-bind", "127.0.0.1:7946", "memberlist gossip address")
+	listVar(fs, &c.ClusterJoin, "cluster-join", nil, "comma-separated seed `nodes` to join; empty starts a new cluster")
+	fs.StringVar(&c.ClusterAdvertise, "cluster-advertise", "", "ip:port other nodes reach this node's gossip and actors at, when cluster-bind is 0.0.0.0 or behind NAT")
+	secretVar(fs, &c.ClusterKey, "cluster-key", "optional gossip encryption `key`, base64 of 16, 24 or 32 bytes")
+	fs.StringVar(&c.RemoteAddr, "remote-addr", "", "actor remoting address host:port (default: the cluster bind host, a free port)")
+	declareJWTSecret(fs, &c.JWTSecret)
+	fs.BoolVar(&c.DevTokens, "dev-tokens", true, "enable POST /api/v1/auth/token for fans")
+	fs.DurationVar(&c.HoldTTL, "hold-ttl", 10*time.Minute, "how long a hold lives before it expires")
+	fs.StringVar(&c.RateLimit, "rate-limit", "100/min", "requests per user, shared by all nodes")
+	fs.StringVar(&c.Strategy, "strategy", "actor", "actor, or lock (the classic design, for comparison)")
+	fs.BoolVar(&c.SeedDemo, "seed-demo", true, "create a demo event when there is none")
+	fs.DurationVar(&c.PassivateAfter, "passivate-after", 2*time.Minute, "stop idle sections after this long")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "console", "console or json")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long a shutdown may drain")
+	fs.DurationVar(&c.DrainDelay, "drain-delay", time.Second, "after POST /api/v1/cluster/drain, how long the node keeps serving with readyz at 503 before it shuts down")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's pprof profiles on this address (default: off)")
 }
 
-// configVars lists every flag and its variable.
-func configVars() []flagEnv {
-	return []flagEnv{
-		{"http-addr", "TICKETBLITZ_HTTP_ADDR"},
-		{"postgres-url", "TICKETBLITZ_POSTGRES_URL"},
-		{"postgres-pool", "TICKETBLITZ_POSTGRES_POOL"},
-		{"redis-url", "TICKETBLITZ_REDIS_URL"},
-		{"kafka-brokers", "TICKETBLITZ_KAFKA_BROKERS"},
-		{"node-name", "TICKETBLITZ_NODE_NAME"},
-		{"cluster-bind", "TICKETBLITZ_CLUSTER_BIND"},
-		{"cluster-join", "TICKETBLITZ_CLUSTER_JOIN"},
-		{"cluster-advertise", "TICKETBLITZ_CLUSTER_ADVERTISE"},
-		{"cluster-key", "TICKETBLITZ_CLUSTER_KEY"},
-		{"remote-addr", "TICKETBLITZ_REMOTE_ADDR"},
-		{"jwt-secret", "TICKETBLITZ_JWT_SECRET"},
-		{"dev-tokens", "TICKETBLITZ_DEV_TOKENS"},
-		{"hold-ttl", "TICKETBLITZ_HOLD_TTL"},
-		{"rate-limit", "TICKETBLITZ_RATE_LIMIT"},
-		{"strategy", "TICKETBLITZ_STRATEGY"},
-		{"seed-demo", "TICKETBLITZ_SEED_DEMO"},
-		{"passivate-after", "TICKETBLITZ_PASSIVATE_AFTER"},
-		{"log-level", "TICKETBLITZ_LOG_LEVEL"},
-		{"log-format", "TICKETBLITZ_LOG_FORMAT"},
-		{"shutdown-grace", "TICKETBLITZ_SHUTDOWN_GRACE"},
-		{"drain-delay", "TICKETBLITZ_DRAIN_DELAY"},
-		{"pprof-addr", "TICKETBLITZ_PPROF_ADDR"},
-	}
+// jwtSecretFlag is the flag, shared by serve, token and cluster status, that holds the
+// secret signing tokens.
+const jwtSecretFlag = "jwt-secret"
+
+// declareJWTSecret binds p to --jwt-secret on fs.
+func declareJWTSecret(fs *flag.FlagSet, p *string) {
+	secretVar(fs, p, jwtSecretFlag, "HS256 `secret` signing tokens (default: a public development secret, which serve warns about)")
 }
 
-// registerConfigFlags declares the server's flags on fs.
-func registerConfigFlags(fs *flag.FlagSet) {
-	fs.String("http-addr", ":8080", "HTTP, websockets, web page and metrics address")
-	fs.String("postgres-url", "postgres://postgres@127.0.0.1:5432/ticketblitz?sslmode=disable", "PostgreSQL URL; the database is created if missing and migrated on start")
-	fs.Int("postgres-pool", 32, "most PostgreSQL connections this node opens")
-	fs.String("redis-url", "redis://127.0.0.1:6379/0", "Redis URL")
-	fs.String("kafka-brokers", "", "comma-separated Kafka brokers; empty runs an in-process Kafka-protocol broker")
-	fs.String("node-name", "", "this node's name (default hostname + HTTP port)")
-	fs.String("cluster-bind", "127.0.0.1:7946", "memberlist gossip address")
-	fs.String("cluster-join", "", "comma-separated seed nodes to join; empty starts a new cluster")
-	fs.String("cluster-advertise", "", "ip:port other nodes reach this node's gossip and actors at, when cluster-bind is 0.0.0.0 or behind NAT")
-	fs.String("cluster-key", "", "optional gossip encryption key, base64 of 16, 24 or 32 bytes")
-	fs.String("remote-addr", "", "actor remoting address host:port (default: the cluster bind host, a free port)")
-	fs.String("jwt-secret", "", "HS256 secret for tokens (default: a public development secret, with a warning)")
-	fs.Bool("dev-tokens", true, "enable POST /api/v1/auth/token for fans")
-	fs.Duration("hold-ttl", 10*time.Minute, "how long a hold lives before it expires")
-	fs.String("rate-limit", "100/min", "requests per user, shared by all nodes")
-	fs.String("strategy", "actor", "actor, or lock (the classic design, for comparison)")
-	fs.Bool("seed-demo", true, "create a demo event when there is none")
-	fs.Duration("passivate-after", 2*time.Minute, "stop idle sections after this long")
-	fs.String("log-level", "info", "debug, info, warn or error")
-	fs.String("log-format", "console", "console or json")
-	fs.Duration("shutdown-grace", 15*time.Second, "how long a shutdown may drain")
-	fs.Duration("drain-delay", time.Second, "after POST /api/v1/cluster/drain, how long the node keeps serving with readyz at 503 before it shuts down")
-	fs.String("pprof-addr", "", "serve Go's pprof profiles on this address (default: off)")
-}
-
-// parseConfig parses args; flags not given fall back to getenv, then to defaults.
+// parseConfig declares the server's flags on fs, which must hold no others, and parses
+// args; flags not given fall back to their variables read through getenv, then to their
+// defaults.
 func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (config, error) {
-	registerConfigFlags(fs)
+	var c config
+	c.declare(fs)
+	fs.Usage = func() { printSettings(fs) }
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for _, v := range configVars() {
-		if set[v.flag] {
-			continue
-		}
-		if val := getenv(v.env); val != "" {
-			if err := fs.Set(v.flag, val); err != nil {
-				return config{}, fmt.Errorf("%s: %w", v.env, err)
-			}
-		}
-	}
-	get := func(name string) string { return fs.Lookup(name).Value.String() }
-	dur := func(name string) time.Duration {
-		return fs.Lookup(name).Value.(flag.Getter).Get().(time.Duration)
-	}
-	boolean := func(name string) bool { return fs.Lookup(name).Value.(flag.Getter).Get().(bool) }
-	c := config{
-		HTTPAddr:         get("http-addr"),
-		PostgresURL:      get("postgres-url"),
-		PostgresPool:     fs.Lookup("postgres-pool").Value.(flag.Getter).Get().(int),
-		RedisURL:         get("redis-url"),
-		KafkaBrokers:     splitList(get("kafka-brokers")),
-		NodeName:         get("node-name"),
-		ClusterBind:      get("cluster-bind"),
-		ClusterJoin:      splitList(get("cluster-join")),
-		ClusterAdvertise: get("cluster-advertise"),
-		ClusterKey:       get("cluster-key"),
-		RemoteAddr:       get("remote-addr"),
-		JWTSecret:        get("jwt-secret"),
-		DevTokens:        boolean("dev-tokens"),
-		HoldTTL:          dur("hold-ttl"),
-		RateLimit:        get("rate-limit"),
-		Strategy:         get("strategy"),
-		SeedDemo:         boolean("seed-demo"),
-		PassivateAfter:   dur("passivate-after"),
-		LogLevel:         get("log-level"),
-		LogFormat:        get("log-format"),
-		ShutdownGrace:    dur("shutdown-grace"),
-		DrainDelay:       dur("drain-delay"),
-		PprofAddr:        get("pprof-addr"),
+	if err := fillFromEnv(fs, getenv, flagNames(fs)...); err != nil {
+		return config{}, err
 	}
 	if c.NodeName == "" {
 		host, _ := os.Hostname()
@@ -187,41 +128,16 @@ func (c config) validate() error {
 	return errors.Join(errs...)
 }
 
-// redacted returns the configuration as log fields, with secrets hidden.
+// redacted returns the configuration as log fields, one per flag with "-" turned into
+// "_" (http_addr), with secrets hidden and URLs' passwords masked.
 func (c config) redacted() map[string]string {
-	secret := func(s string) string {
-		if s == "" {
-			return "(unset)"
-		}
-		return "(set, hidden)"
-	}
-	return map[string]string{
-		"http_addr": c.HTTPAddr, "postgres_url": redactURL(c.PostgresURL), "postgres_pool": strconv.Itoa(c.PostgresPool), "redis_url": redactURL(c.RedisURL),
-		"kafka_brokers": strings.Join(c.KafkaBrokers, ","), "node_name": c.NodeName,
-		"cluster_bind": c.ClusterBind, "cluster_join": strings.Join(c.ClusterJoin, ","), "cluster_advertise": c.ClusterAdvertise,
-		"cluster_key": secret(c.ClusterKey), "remote_addr": c.RemoteAddr, "jwt_secret": secret(c.JWTSecret),
-		"dev_tokens": strconv.FormatBool(c.DevTokens), "hold_ttl": c.HoldTTL.String(), "rate_limit": c.RateLimit,
-		"strategy": c.Strategy, "seed_demo": strconv.FormatBool(c.SeedDemo),
-		"passivate_after": c.PassivateAfter.String(), "log_level": c.LogLevel, "pprof_addr": c.PprofAddr,
-		"shutdown_grace": c.ShutdownGrace.String(), "drain_delay": c.DrainDelay.String(),
-	}
-}
-
-// redactURL hides a URL's password.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable)"
-	}
-	return u.Redacted()
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
+	var shown config
+	fs := flag.NewFlagSet("redacted", flag.ContinueOnError)
+	shown.declare(fs)
+	shown = c // the flags read shown's fields, which now hold c's values
+	out := make(map[string]string)
+	fs.VisitAll(func(f *flag.Flag) {
+		out[strings.ReplaceAll(f.Name, "-", "_")] = loggedValue(f.Value)
+	})
 	return out
 }

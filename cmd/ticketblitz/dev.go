@@ -58,13 +58,13 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout 
 	for i := 0; i < *nodes; i++ {
 		name := fmt.Sprintf("node%d", i+1)
 		env := append(os.Environ(),
-			"TICKETBLITZ_NODE_NAME="+name,
-			"TICKETBLITZ_HTTP_ADDR="+net.JoinHostPort("127.0.0.1", strconv.Itoa(*httpPort+i)),
-			"TICKETBLITZ_CLUSTER_BIND="+net.JoinHostPort("127.0.0.1", strconv.Itoa(*gossipPort+i)),
-			"TICKETBLITZ_KAFKA_BROKERS="+b.Addrs()[0],
+			envName("node-name")+"="+name,
+			envName("http-addr")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(*httpPort+i)),
+			envName("cluster-bind")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(*gossipPort+i)),
+			envName("kafka-brokers")+"="+b.Addrs()[0],
 		)
 		if i > 0 {
-			env = append(env, "TICKETBLITZ_CLUSTER_JOIN="+seed)
+			env = append(env, envName("cluster-join")+"="+seed)
 		}
 		cmd := exec.Command(exe, "serve")
 		cmd.Env = env

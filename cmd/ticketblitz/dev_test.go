@@ -15,25 +15,6 @@ import (
 	tbhttp "github.com/ticketblitz/ticketblitz/http"
 )
 
-// freePorts returns n distinct free TCP ports on loopback.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var ports []int
-	var lns []net.Listener
-	for len(ports) < n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	for _, ln := range lns {
-		ln.Close()
-	}
-	return ports
-}
-
 // devCluster is "ticketblitz dev --nodes 2" running as a child process.
 type devCluster struct {
 	t        *testing.T

@@ -108,7 +108,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.closed = append(s.closed, pool.Close)
-	store := persistence.NewStore(pool, log)
+	store := persistence.NewStore(pool, log.Named("store"))
 	s.store = store
 	if cfg.SeedDemo {
 		created, err := store.SeedDemo(ctx)

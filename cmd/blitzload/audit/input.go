@@ -82,6 +82,7 @@ type Options struct {
 	MaxListed int
 }
 
+// withDefaults returns a copy of o with every unset field filled in.
 func (o Options) withDefaults() Options {
 	if o.ClockSkew == 0 {
 		o.ClockSkew = 2 * time.Second

@@ -95,6 +95,7 @@ type Config struct {
 	Progress io.Writer
 }
 
+// withDefaults returns a copy of c with every unset field filled in.
 func (c Config) withDefaults() Config {
 	def := func(v *int, d int) {
 		if *v <= 0 {

@@ -24,6 +24,7 @@ type Options struct {
 	Workers int
 }
 
+// withDefaults returns a copy of o with every unset field filled in.
 func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout

@@ -1,0 +1,47 @@
+package actors
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// ClientConfig tunes Client's retries. The zero value works.
+type ClientConfig struct {
+	// AttemptTimeout bounds one request to the section actor (default 5s).
+	AttemptTimeout time.Duration
+	// Attempts is how many times a retryable failure is tried (default 6).
+	Attempts int
+	// BaseBackoff is the first retry's wait; it doubles up to MaxBackoff, with jitter
+	// (defaults 25ms and 1s).
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	// LocateCache is how many hold and order locations (section and owner) the client
+	// remembers, so that release, extend, confirm and cancel of what this node created
+	// skip a database lookup (default 100,000; a location never changes).
+	LocateCache int
+	Logger      *zap.Logger
+}
+
+// withDefaults returns a copy of c with every unset field filled in.
+func (c ClientConfig) withDefaults() ClientConfig {
+	if c.AttemptTimeout <= 0 {
+		c.AttemptTimeout = 5 * time.Second
+	}
+	if c.Attempts <= 0 {
+		c.Attempts = 6
+	}
+	if c.BaseBackoff <= 0 {
+		c.BaseBackoff = 25 * time.Millisecond
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.LocateCache <= 0 {
+		c.LocateCache = 100_000
+	}
+	return c
+}
