@@ -98,7 +98,8 @@ func (c *Config) validate() error {
 	return errors.Join(problems...)
 }
 
-func (c *Config) applyDefaults() {
+// withDefaults returns c with every zero optional field set to its default.
+func (c Config) withDefaults() Config {
 	if c.TokenTTL == 0 {
 		c.TokenTTL = DefaultTokenTTL
 	}
@@ -114,6 +115,7 @@ func (c *Config) applyDefaults() {
 	if c.Registry == nil {
 		c.Registry = prometheus.NewRegistry()
 	}
+	return c
 }
 
 // Server is the HTTP API of one node.
@@ -133,7 +135,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("http config: %w", err)
 	}
-	cfg.applyDefaults()
+	cfg = cfg.withDefaults()
 	dec, err := newDecoder()
 	if err != nil {
 		return nil, fmt.Errorf("http decoder: %w", err)

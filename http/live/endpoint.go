@@ -56,7 +56,8 @@ type EndpointConfig struct {
 	CloseGrace time.Duration
 }
 
-func (c *EndpointConfig) applyDefaults() {
+// withDefaults returns c with every zero field set to its default.
+func (c EndpointConfig) withDefaults() EndpointConfig {
 	if c.MaxConnections == 0 {
 		c.MaxConnections = DefaultMaxConnections
 	}
@@ -75,9 +76,10 @@ func (c *EndpointConfig) applyDefaults() {
 	if c.CloseGrace == 0 {
 		c.CloseGrace = DefaultCloseGrace
 	}
+	return c
 }
 
-// validate checks a config after applyDefaults.
+// validate checks a config after withDefaults.
 func (c *EndpointConfig) validate() error {
 	var problems []error
 	if c.MaxConnections < 0 {

@@ -77,7 +77,7 @@ func NewEventFeed(cfg EventFeedConfig) (*EventFeed, error) {
 	if cfg.SnapshotTimeout < 0 {
 		problems = append(problems, fmt.Errorf("snapshot timeout %s is negative", cfg.SnapshotTimeout))
 	}
-	cfg.Endpoint.applyDefaults()
+	cfg.Endpoint = cfg.Endpoint.withDefaults()
 	if err := cfg.Endpoint.validate(); err != nil {
 		problems = append(problems, err)
 	}

@@ -218,8 +218,7 @@ func TestHubReadsAgainWhenVersionsDuringTheReadDoNotFollowOn(t *testing.T) {
 		return []actors.SeatMap{m}, nil
 	}
 	h := newEventHub("e1", []actors.Section{{ID: "A", Kind: actors.KindReserved}}, read)
-	cfg := EndpointConfig{}
-	cfg.applyDefaults()
+	cfg := EndpointConfig{}.withDefaults()
 	c := &conn{cfg: &cfg, stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 
 	type joined struct {

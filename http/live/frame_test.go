@@ -84,8 +84,7 @@ func TestWriteFramesKeepsOrder(t *testing.T) {
 	}
 	defer server.Close()
 
-	cfg := EndpointConfig{}
-	cfg.applyDefaults()
+	cfg := EndpointConfig{}.withDefaults()
 	c := &conn{raw: server, cfg: &cfg}
 	var bufs net.Buffers
 	const batches, perBatch = 20, 50

@@ -143,7 +143,7 @@ func NewTraceHub(cfg TraceHubConfig) (*TraceHub, error) {
 	if cfg.Endpoint.SendBuffer == 0 {
 		cfg.Endpoint.SendBuffer = DefaultVisualizerSendBuffer
 	}
-	cfg.Endpoint.applyDefaults()
+	cfg.Endpoint = cfg.Endpoint.withDefaults()
 	if err := cfg.Endpoint.validate(); err != nil {
 		problems = append(problems, err)
 	}
