@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ type config struct {
 	PostgresURL      string
 	PostgresPool     int
 	RedisURL         string
+	RedisPrefix      string
 	KafkaBrokers     []string
 	NodeName         string
 	ClusterBind      string
@@ -51,6 +53,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	urlVar(fs, &c.PostgresURL, "postgres-url", "postgres://postgres@127.0.0.1:5432/ticketblitz?sslmode=disable", "PostgreSQL `URL`; the database is created if missing and migrated on start")
 	fs.IntVar(&c.PostgresPool, "postgres-pool", 32, "most PostgreSQL connections this node opens")
 	urlVar(fs, &c.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis `URL`")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", "", "starts every Redis key the cluster writes (default tb:<database name>:, so clusters on different databases never share leases or rate limits)")
 	listVar(fs, &c.KafkaBrokers, "kafka-brokers", nil, "comma-separated Kafka `brokers`; empty runs an in-process Kafka-protocol broker")
 	fs.StringVar(&c.NodeName, "node-name", "", "this node's name (default hostname + HTTP port)")
 	fs.StringVar(&c.ClusterBind, "cluster-bind", "127.0.0.1:7946", "memberlist gossip address")
@@ -94,12 +97,25 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (c
 	if err := fillFromEnv(fs, getenv, flagNames(fs)...); err != nil {
 		return config{}, err
 	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = defaultRedisPrefix(c.PostgresURL)
+	}
 	if c.NodeName == "" {
 		host, _ := os.Hostname()
 		_, port, _ := net.SplitHostPort(c.HTTPAddr)
 		c.NodeName = host + "-" + port
 	}
 	return c, c.validate()
+}
+
+// defaultRedisPrefix is "tb:<database name>:" for the database postgresURL names, or
+// "tb:" when it names none.
+func defaultRedisPrefix(postgresURL string) string {
+	u, err := url.Parse(postgresURL)
+	if db := strings.TrimPrefix(u.Path, "/"); err == nil && db != "" {
+		return "tb:" + db + ":"
+	}
+	return "tb:"
 }
 
 func (c config) validate() error {

@@ -94,6 +94,7 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_SHUTDOWN_GRACE":    "5s",
 	"TICKETBLITZ_DRAIN_DELAY":       "3s",
 	"TICKETBLITZ_PPROF_ADDR":        "127.0.0.1:6060",
+	"TICKETBLITZ_REDIS_PREFIX":      "shop1:",
 }
 
 func TestConfigAcceptsEveryDocumentedVariable(t *testing.T) {
@@ -270,5 +271,25 @@ func TestConfigUsageNamesVariables(t *testing.T) {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("usage does not mention %s:\n%s", name, out.String())
 		}
+	}
+}
+
+func TestRedisPrefixDefaultsToTheDatabase(t *testing.T) {
+	for url, want := range map[string]string{
+		"postgres://postgres@127.0.0.1:5432/ticketblitz?sslmode=disable": "tb:ticketblitz:",
+		"postgres://u:p@db.example:5432/sale_2?sslmode=require":          "tb:sale_2:",
+		"postgres://postgres@127.0.0.1:5432":                             "tb:",
+	} {
+		c, err := parseTestConfig(nil, map[string]string{"TICKETBLITZ_POSTGRES_URL": url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.RedisPrefix != want {
+			t.Errorf("prefix for %s = %q, want %q", url, c.RedisPrefix, want)
+		}
+	}
+	c, err := parseTestConfig([]string{"--redis-prefix", "x:"}, nil)
+	if err != nil || c.RedisPrefix != "x:" {
+		t.Errorf("--redis-prefix x: gave %q, %v", c.RedisPrefix, err)
 	}
 }

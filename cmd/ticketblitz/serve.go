@@ -28,9 +28,6 @@ import (
 	"github.com/ticketblitz/ticketblitz/persistence/classic"
 )
 
-// redisPrefix namespaces every Redis key TicketBlitz writes.
-const redisPrefix = "tb:"
-
 // serve runs the server until ctx ends, then shuts down in reverse order under the
 // configured grace period: stop intake and drain requests (their batches commit first),
 // leave the cluster, stop the relay and consumers, close the pools.
@@ -130,7 +127,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		log.Warn("redis is not answering; leases and rate limits wait for it (readyz reports it)", zap.Error(err))
 	}
-	limiter, err := persistence.NewRateLimiter(rdb, redisPrefix, cfg.RateLimit)
+	limiter, err := persistence.NewRateLimiter(rdb, cfg.RedisPrefix, cfg.RateLimit)
 	if err != nil {
 		return nil, fmt.Errorf("rate limit: %w", err)
 	}
@@ -182,7 +179,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	switch cfg.Strategy {
 	case "lock":
 		ls, err := classic.NewLock(classic.LockConfig{
-			Pool: pool, Redis: rdb, Prefix: redisPrefix, HoldTTL: cfg.HoldTTL,
+			Pool: pool, Redis: rdb, Prefix: cfg.RedisPrefix, HoldTTL: cfg.HoldTTL,
 			Payments: actors.SimulatedPayments{}, Logger: log.Named("lock"),
 		})
 		if err != nil {
@@ -197,7 +194,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		}
 		kind, err := actors.NewSectionKind(actors.SectionConfig{
 			Store: store, Payments: actors.SimulatedPayments{}, Logger: log.Named("section"),
-			Leases: persistence.NewLeases(rdb, redisPrefix), Tracer: tracer, Metrics: metrics,
+			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
 			OnCommit: func(actors.SectionKey, int64) { s.relay.wake() },
 		})

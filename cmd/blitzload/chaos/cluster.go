@@ -229,13 +229,17 @@ func (c *cluster) checkReady(ctx context.Context) {
 	c.mu.Unlock()
 }
 
+// redisPrefix starts the Redis keys of this run's nodes: their database's name, so that
+// runs side by side never share leases or rate limits.
+func (c *cluster) redisPrefix() string { return "tb:" + c.db + ":" }
+
 // leaseOwners reads which node holds each section's Redis lease: the section actors'
 // lease value is "<node name>/<activation id>". It is how the harness learns where a
 // section lives, to name the sections a fault moves; the audit never uses it.
 func (c *cluster) leaseOwners(ctx context.Context, eventID string, sections []string) map[string]string {
 	out := make(map[string]string, len(sections))
 	for _, s := range sections {
-		v, err := c.rdb.Get(ctx, "tb:lease:section:"+eventID+"/"+s).Result()
+		v, err := c.rdb.Get(ctx, c.redisPrefix()+"lease:section:"+eventID+"/"+s).Result()
 		if err != nil {
 			continue
 		}

@@ -120,6 +120,7 @@ func (c *cluster) start(ctx context.Context, n *node, join []string) error {
 			"TICKETBLITZ_KAFKA_BROKERS=" + c.broker.addr,
 			"TICKETBLITZ_LOG_LEVEL=info",
 			"TICKETBLITZ_LOG_FORMAT=json",
+			"TICKETBLITZ_REDIS_PREFIX=" + c.redisPrefix(),
 		},
 	})
 	if err != nil {
