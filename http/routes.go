@@ -1,8 +1,8 @@
 package http
 
 // routes registers every route of API.md. It is the one place that says which routes
-// exist and who may call them: reads of events and seat maps, the operational probes
-// and the websockets are public; holds, orders and "me" need a token (authenticate,
+// exist and who may call them: reads of events and seat maps, the operational probes,
+// the OpenAPI document and the websockets are public; holds, orders and "me" need a token (authenticate,
 // then the per-user rateLimit); creating events, the cluster routes and the flash-sale
 // control need an admin.
 func (s *Server) routes() {
@@ -12,6 +12,7 @@ func (s *Server) routes() {
 	app.Get("/metrics", s.metricsHandler())
 
 	api := app.Group("/api/v1")
+	api.Get("/openapi.json", s.openAPIDocument)
 	api.Post("/auth/token", s.issueDevToken)
 
 	api.Get("/events", s.listEvents)

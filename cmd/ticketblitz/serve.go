@@ -257,7 +257,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.flash = flash
-	hs, err := tbhttp.New(tbhttp.Config{
+	hs, err := newHTTPServer(tbhttp.Config{
 		Reservations: reservations, Catalog: store, RateLimiter: limiter, Cluster: clusterInfo,
 		Live: tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler()}, FlashSales: flash,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
@@ -266,7 +266,6 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	if err != nil {
 		return nil, err
 	}
-	hs.Mount(mountWebUI)
 	s.http = hs
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
