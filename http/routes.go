@@ -1,10 +1,11 @@
 package http
 
-// routes registers every route of API.md. It is the one place that says which routes
-// exist and who may call them: reads of events and seat maps, the operational probes,
-// the OpenAPI document and the websockets are public; holds, orders and "me" need a token (authenticate,
-// then the per-user rateLimit); creating events, the cluster routes and the flash-sale
-// control need an admin.
+// routes registers every route of the API (docs/openapi.yaml documents each one, and a
+// test holds the two together). It is the one place that says which routes exist and
+// who may call them: reads of events and seat maps, the operational probes, the OpenAPI
+// document and the websockets are public; holds, orders and "me" need a token
+// (authenticate, then the per-user rateLimit); creating events, the cluster routes and
+// the flash-sale control need an admin.
 func (s *Server) routes() {
 	app := s.app
 	app.Get("/healthz", s.healthz)
