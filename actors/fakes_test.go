@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -185,6 +186,17 @@ func (r *recordingTracer) count(typ, outcome string) int {
 		}
 	}
 	return n
+}
+
+// wantCount is a check for testenv.Eventually: it passes once exactly n traces of type
+// typ were recorded.
+func (r *recordingTracer) wantCount(typ string, n int) func() error {
+	return func() error {
+		if got := r.count(typ, ""); got != n {
+			return fmt.Errorf("%d %s traces, want %d", got, typ, n)
+		}
+		return nil
+	}
 }
 
 // fakeLeases keeps leases in memory on the fake clock. A lease held by another owner

@@ -12,6 +12,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	protocluster "github.com/asynkron/protoactor-go/cluster"
 	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 type harness struct {
@@ -135,7 +137,7 @@ func TestGroupCommitBatchesWhileOneIsInFlight(t *testing.T) {
 	h := newHarness(t, store)
 	first := h.future(&HoldCommand{UserId: "u0", Seats: []string{"A-1"}})
 	// Wait until the first batch is in flight, then queue more decisions behind it.
-	waitFor(t, func() bool { return h.tracer.count(TraceActivation, "") == 1 })
+	testenv.Eventually(t, 5*time.Second, h.tracer.wantCount(TraceActivation, 1))
 	var fs []*actor.Future
 	for i := 2; i <= 6; i++ {
 		fs = append(fs, h.future(&HoldCommand{UserId: fmt.Sprintf("u%d", i), Seats: []string{SeatID("A", i)}}))
@@ -166,7 +168,7 @@ func TestFailedBatchUndoesEverything(t *testing.T) {
 	store.gate = make(chan error)
 	h := newHarness(t, store)
 	f1 := h.future(&HoldCommand{UserId: "a", Seats: []string{"A-1"}})
-	waitFor(t, func() bool { return h.tracer.count(TraceActivation, "") == 1 })
+	testenv.Eventually(t, 5*time.Second, h.tracer.wantCount(TraceActivation, 1))
 	f2 := h.future(&HoldCommand{UserId: "b", Seats: []string{"A-2"}}) // decided on top of f1
 	f3 := h.future(&HoldCommand{UserId: "c", Seats: []string{"A-1"}}) // refused because of f1
 	time.Sleep(20 * time.Millisecond)
@@ -219,8 +221,11 @@ func TestHoldExpiresOnTimer(t *testing.T) {
 		t.Fatal("expired early")
 	}
 	h.clock.Advance(time.Minute)
-	waitFor(t, func() bool {
-		return store.seat("A-1").Status == SeatAvailable && store.seat("A-2").Status == SeatAvailable
+	testenv.Eventually(t, 5*time.Second, func() error {
+		if a1, a2 := store.seat("A-1").Status, store.seat("A-2").Status; a1 != SeatAvailable || a2 != SeatAvailable {
+			return fmt.Errorf("after expiry A-1 is %q and A-2 is %q, want both %q", a1, a2, SeatAvailable)
+		}
+		return nil
 	})
 	last := store.committed()[len(store.committed())-1]
 	if len(last.Holds) != 1 || last.Holds[0].Status != HoldExpired || len(last.Outbox) != 2 {
@@ -320,17 +325,6 @@ func TestBestAvailableThroughActor(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // sectionChanged decodes the batch's SectionChanged delta, which must be its last record.
 func sectionChanged(t *testing.T, b *Batch) SectionChanged {
 	t.Helper()
@@ -357,7 +351,7 @@ func TestIdleSectionPassivatesOnlyWithoutActiveHolds(t *testing.T) {
 	h.clock.Advance(time.Minute)
 	h.clock.Advance(time.Minute)
 	h.clock.Advance(time.Minute)
-	waitFor(t, func() bool { return h.tracer.count(TracePassivation, "") == 1 })
+	testenv.Eventually(t, 5*time.Second, h.tracer.wantCount(TracePassivation, 1))
 	if _, err := h.sys.Root.RequestFuture(h.pid, &StatusQuery{}, 200*time.Millisecond).Result(); err == nil {
 		t.Fatal("a passivated section still answers")
 	}
