@@ -176,11 +176,12 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	}
 	var reservations tbhttp.Reservations
 	var clusterInfo tbhttp.ClusterInfo
+	payments := actors.SimulatedPayments{Latency: cfg.PaymentLatency}
 	switch cfg.Strategy {
 	case "lock":
 		ls, err := classic.NewLock(classic.LockConfig{
 			Pool: pool, Redis: rdb, Prefix: cfg.RedisPrefix, HoldTTL: cfg.HoldTTL,
-			Payments: actors.SimulatedPayments{}, Logger: log.Named("lock"),
+			Payments: payments, Logger: log.Named("lock"),
 		})
 		if err != nil {
 			return nil, err
@@ -192,11 +193,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		if err != nil {
 			return nil, err
 		}
+		clientCfg := actors.ClientConfig{Logger: log.Named("client")}
 		kind, err := actors.NewSectionKind(actors.SectionConfig{
-			Store: store, Payments: actors.SimulatedPayments{}, Logger: log.Named("section"),
+			Store: store, Payments: payments, Logger: log.Named("section"),
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
-			OnCommit: func(actors.SectionKey, int64) { s.relay.wake() },
+			RetryHorizon: clientCfg.RetryHorizon(),
+			OnCommit:     func(actors.SectionKey, int64) { s.relay.wake() },
 		})
 		if err != nil {
 			return nil, err
@@ -234,7 +237,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 				return nil
 			}
 		})
-		client, err := actors.NewClient(node.Cluster(), store, actors.ClientConfig{Logger: log.Named("client")})
+		client, err := actors.NewClient(node.Cluster(), store, clientCfg)
 		if err != nil {
 			return nil, err
 		}
