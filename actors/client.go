@@ -42,7 +42,7 @@ func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Clien
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c)}, nil
+	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c, cfg.Logger)}, nil
 }
 
 // Close stops watching the cluster's topology.
@@ -213,8 +213,12 @@ func (c *Client) replay(ctx context.Context, userID, key string, hash []byte) (*
 
 // request sends msg to the section's actor and retries retryable failures with
 // exponential backoff and jitter until an answer, the attempts run out, or ctx ends.
-func (c *Client) request(ctx context.Context, key SectionKey, msg any) (*Reply, error) {
+func (c *Client) request(ctx context.Context, key SectionKey, msg any) (_ *Reply, err error) {
 	identity := key.Identity()
+	// retriedAfter is the membership change that first cut an attempt short; it is told
+	// how the request ended, for its one log line.
+	var retriedAfter *topologyChange
+	defer func() { retriedAfter.settle(err) }()
 	backoff := c.cfg.BaseBackoff
 	var last error
 	for attempt := 1; ; attempt++ {
@@ -227,7 +231,11 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any) (*Reply, 
 		if timeout <= 0 {
 			break
 		}
-		res, err := c.attempt(identity, msg, timeout)
+		res, cut, err := c.attempt(identity, msg, timeout)
+		if cut != nil && retriedAfter == nil {
+			retriedAfter = cut
+			cut.retry()
+		}
 		if err == nil {
 			rep, ok := res.(*Reply)
 			if !ok {
@@ -265,8 +273,9 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any) (*Reply, 
 // if it lived elsewhere after all, the actor answers the retry from its first answer.
 var errTopologyChanged = Unavailable("the cluster topology changed while the request waited; retrying")
 
-// attempt sends one request, giving up early when the topology changes meanwhile. An abandoned request ends by itself at its timeout.
-func (c *Client) attempt(identity string, msg any, timeout time.Duration) (any, error) {
+// attempt sends one request, giving up early when the topology changes meanwhile; cut is
+// then the change. An abandoned request ends by itself at its timeout.
+func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res any, cut *topologyChange, err error) {
 	left := c.left.next()
 	type answer struct {
 		res any
@@ -281,8 +290,8 @@ func (c *Client) attempt(identity string, msg any, timeout time.Duration) (any, 
 	}()
 	select {
 	case a := <-done:
-		return a.res, a.err
-	case <-left:
-		return nil, errTopologyChanged
+		return a.res, nil, a.err
+	case <-left.ch:
+		return nil, left.cause, errTopologyChanged
 	}
 }
