@@ -42,7 +42,7 @@ func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Clien
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c)}, nil
+	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c, cfg.Logger)}, nil
 }
 
 // Close stops watching the cluster's topology.
@@ -293,8 +293,12 @@ type storedAnswer struct {
 // Every retry first looks its idempotency key up in the store: an earlier attempt may
 // have committed in an activation that is gone (fenced, stopped on an unknown commit
 // outcome, on a node that left), and the store is where its answer is sure to be.
-func (c *Client) request(ctx context.Context, key SectionKey, msg any, idem storedAnswer) (*Reply, error) {
+func (c *Client) request(ctx context.Context, key SectionKey, msg any, idem storedAnswer) (_ *Reply, err error) {
 	identity := key.Identity()
+	// retriedAfter is the membership change that first cut an attempt short; it is told
+	// how the request ended, for its one log line.
+	var retriedAfter *topologyChange
+	defer func() { retriedAfter.settle(err) }()
 	backoff := c.cfg.BaseBackoff
 	var last error
 	for attempt := 1; ; attempt++ {
@@ -318,7 +322,11 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any, idem stor
 				c.cfg.Logger.Debug("idempotency lookup before a retry failed", zap.String("section", identity), zap.Error(err))
 			}
 		}
-		res, err := c.attempt(identity, msg, timeout)
+		res, cut, err := c.attempt(identity, msg, timeout)
+		if cut != nil && retriedAfter == nil {
+			retriedAfter = cut
+			cut.retry()
+		}
 		if err == nil {
 			rep, ok := res.(*Reply)
 			if !ok {
@@ -356,8 +364,9 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any, idem stor
 // if it lived elsewhere after all, the actor answers the retry from its first answer.
 var errTopologyChanged = Unavailable("the cluster topology changed while the request waited; retrying")
 
-// attempt sends one request, giving up early when the topology changes meanwhile. An abandoned request ends by itself at its timeout.
-func (c *Client) attempt(identity string, msg any, timeout time.Duration) (any, error) {
+// attempt sends one request, giving up early when the topology changes meanwhile; cut is
+// then the change. An abandoned request ends by itself at its timeout.
+func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res any, cut *topologyChange, err error) {
 	left := c.left.next()
 	type answer struct {
 		res any
@@ -372,8 +381,8 @@ func (c *Client) attempt(identity string, msg any, timeout time.Duration) (any, 
 	}()
 	select {
 	case a := <-done:
-		return a.res, a.err
-	case <-left:
-		return nil, errTopologyChanged
+		return a.res, nil, a.err
+	case <-left.ch:
+		return nil, left.cause, errTopologyChanged
 	}
 }
