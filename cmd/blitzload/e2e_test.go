@@ -14,15 +14,15 @@ import (
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/report"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // TestFlashAndHotAgainstTheRealServer builds the server, runs it on a free port with a
 // fresh database, runs a small flash sale and a short hot run through the command
 // line, and requires both audits to pass with something actually checked.
 func TestFlashAndHotAgainstTheRealServer(t *testing.T) {
-	pgBase := serverproc.EnvOr("TICKETBLITZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
-	redisURL := serverproc.EnvOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0")
-	serverproc.RequireServices(t, pgBase, redisURL)
+	pgBase, redisURL := testenv.PostgresURL(), testenv.RedisURL()
+	testenv.Require(t, testenv.Services{PostgresURL: pgBase, RedisURL: redisURL})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // TestClientRace runs a node in this process and has 5,000 goroutines claim random
 // seats of a 100-seat section through actors.Client: every seat is held at most once,
 // and the held count in the store equals the seats the winners were given.
 func TestClientRace(t *testing.T) {
-	requireServices(t)
+	testenv.Require(t, testenv.Both())
 	db := fmt.Sprintf("tb_e2e_%d_%d", os.Getpid(), dbCounter.Add(1))
 	t.Cleanup(func() { dropTestDB(db) })
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
