@@ -37,6 +37,9 @@ type Config struct {
 	// FlashSales serves /api/v1/admin/flash-sale; nil makes those routes answer 404
 	// NOT_FOUND to admins (others are refused first, as on every admin route).
 	FlashSales FlashSales
+	// WaitingRooms serves the waiting-room routes and checks the queue pass of every
+	// hold; nil makes those routes answer 404 NOT_FOUND and lets holds through.
+	WaitingRooms WaitingRooms
 	// JWTSecret signs and checks HS256 bearer tokens.
 	JWTSecret []byte
 	// DevTokens enables POST /api/v1/auth/token, which mints fan tokens for anybody.
