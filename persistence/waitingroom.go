@@ -231,6 +231,30 @@ func (w *WaitingRooms) Ticket(ctx context.Context, ticketID string) (waitingroom
 	return decodeRecord(ticketID, raw)
 }
 
+// Tickets returns the records of the tickets that exist among ids, with one HMGET.
+func (w *WaitingRooms) Tickets(ctx context.Context, ids []string) ([]waitingroom.TicketRecord, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	raws, err := w.rdb.HMGet(ctx, w.ticketsKey(), ids...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read %d tickets: %w", len(ids), err)
+	}
+	out := make([]waitingroom.TicketRecord, 0, len(ids))
+	for i, raw := range raws {
+		s, ok := raw.(string)
+		if !ok {
+			continue
+		}
+		rec, err := decodeRecord(ids[i], s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
 // Admit runs one admission step of the controller holding fence's lease.
 func (w *WaitingRooms) Admit(ctx context.Context, eventID string, fence waitingroom.Fence, n int64, now time.Time, st waitingroom.Status) (waitingroom.AdmitResult, error) {
 	raw, err := json.Marshal(statusJSON{

@@ -138,6 +138,18 @@ func (m *memStore) Ticket(_ context.Context, id string) (TicketRecord, error) {
 	return rec, nil
 }
 
+func (m *memStore) Tickets(_ context.Context, ids []string) ([]TicketRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []TicketRecord
+	for _, id := range ids {
+		if rec, ok := m.tickets[id]; ok {
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
 func (m *memStore) Admit(_ context.Context, eventID string, _ Fence, n int64, now time.Time, st Status) (AdmitResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -27,6 +27,8 @@ type QueueStore interface {
 	Join(ctx context.Context, eventID, userID, newID string, now time.Time) (rec TicketRecord, created bool, q QueueState, err error)
 	// Ticket returns a ticket's record.
 	Ticket(ctx context.Context, ticketID string) (TicketRecord, error)
+	// Tickets returns the records of the tickets that exist among ids, in one round trip.
+	Tickets(ctx context.Context, ids []string) ([]TicketRecord, error)
 	// Admit raises the event's watermark by up to n positions (never past the
 	// admittable ones) at now, closes a random room's entry window once it is due, and
 	// records status, all only while fence holds the controller's lease. It returns the

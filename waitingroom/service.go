@@ -137,6 +137,15 @@ func (s *Service) TicketRecord(ctx context.Context, ticketID string) (TicketReco
 	return rec, nil
 }
 
+// TicketRecords returns the records of the tickets that exist among ids.
+func (s *Service) TicketRecords(ctx context.Context, ids []string) ([]TicketRecord, error) {
+	recs, err := s.cfg.Store.Tickets(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read %d tickets: %w", len(ids), err)
+	}
+	return recs, nil
+}
+
 // QueueState returns an event's queue with at most maxAdmissions of the admissions
 // above a position (all for a negative max): what tickets are computed from.
 func (s *Service) QueueState(ctx context.Context, eventID string, above int64, maxAdmissions int) (QueueState, error) {
