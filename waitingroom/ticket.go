@@ -67,7 +67,8 @@ func render(rec TicketRecord, q *QueueState, now time.Time, passes *Passes) Tick
 			t.Status = TicketExpired
 			return t
 		}
-		t.PassExpiresAt = at.Add(PassTTL)
+		// Passes carry their expiry to the second; the ticket says the same.
+		t.PassExpiresAt = at.Add(PassTTL).Truncate(time.Second)
 		if !now.Before(t.PassExpiresAt) {
 			t.Status = TicketExpired
 			return t

@@ -26,6 +26,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/http/live"
 	"github.com/ticketblitz/ticketblitz/persistence"
 	"github.com/ticketblitz/ticketblitz/persistence/classic"
+	"github.com/ticketblitz/ticketblitz/waitingroom"
 )
 
 // serve runs the server until ctx ends, then shuts down in reverse order under the
@@ -72,6 +73,7 @@ type server struct {
 	relay    relayHandle
 	// The live layer: websockets and the flash-sale control, closed on shutdown.
 	feed   *live.EventFeed
+	queue  *live.QueueFeed
 	traces *live.TraceHub
 	flash  *flashsale.Sales
 	// store and reservations are kept for in-process tests.
@@ -170,6 +172,11 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: feed.Publish, Logger: log.Named("livefeed")})
 	})
 
+	rooms, err := startWaitingRooms(ctx, s, bgCtx, rdb, tracer, reg)
+	if err != nil {
+		return nil, err
+	}
+
 	ready := map[string]func(context.Context) error{
 		"postgres": store.Ping,
 		"redis":    func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
@@ -201,6 +208,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		if err != nil {
 			return nil, err
 		}
+		signals, err := waitingroom.NewPublisher(waitingroom.PublisherConfig{
+			Sections: metrics, Sink: rooms.store, Rooms: rooms.service.EnabledRooms, Node: cfg.NodeName, Logger: log.Named("waitingroom"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.bg.Go(func() error { return signals.Run(bgCtx) })
 		members, err := newMemberCounter(tracer, reg)
 		if err != nil {
 			return nil, err
@@ -259,7 +273,8 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	s.flash = flash
 	hs, err := tbhttp.New(tbhttp.Config{
 		Reservations: reservations, Catalog: store, RateLimiter: limiter, Cluster: clusterInfo,
-		Live: tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler()}, FlashSales: flash,
+		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
+		FlashSales: flash, WaitingRooms: rooms.service,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
 		Ready: ready, Registry: reg, Logger: log.Named("http"),
 	})
@@ -347,6 +362,11 @@ func (s *server) shutdown() error {
 	// Websockets are hijacked connections: the HTTP shutdown does not wait for them.
 	if s.feed != nil {
 		if err := s.feed.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.queue != nil {
+		if err := s.queue.Close(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
