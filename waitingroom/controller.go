@@ -205,17 +205,20 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	st := Status{At: now}
 	var n int64
+	if q.Settings.open(now) {
+		// Read even at a fixed rate: the status shows the headroom the rate leaves.
+		signals, err := c.cfg.Headroom.Signals(ctx, id)
+		if err != nil {
+			return fmt.Errorf("read the headroom: %w", err)
+		}
+		st.Headroom = Aggregate(signals, now)
+	}
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
 	case !q.Settings.open(now):
 		st.AdmittingPerS, st.Change = rc.rate.rate, ChangeHold
 	default:
-		signals, err := c.cfg.Headroom.Signals(ctx, id)
-		if err != nil {
-			return fmt.Errorf("read the headroom: %w", err)
-		}
-		st.Headroom = Aggregate(signals, now)
 		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0, now)
 	}
 	if q.Settings.open(now) {
