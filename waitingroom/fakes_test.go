@@ -210,8 +210,10 @@ type openLeases struct{}
 func (openLeases) Acquire(context.Context, string, string, time.Duration) (bool, time.Duration, error) {
 	return true, 0, nil
 }
-func (openLeases) Renew(context.Context, string, string, time.Duration) (bool, error) { return true, nil }
-func (openLeases) Release(context.Context, string, string) error                     { return nil }
+func (openLeases) Renew(context.Context, string, string, time.Duration) (bool, error) {
+	return true, nil
+}
+func (openLeases) Release(context.Context, string, string) error { return nil }
 
 func newTestService(t *testing.T, store QueueStore, clock Clock) *Service {
 	t.Helper()

@@ -1,6 +1,7 @@
 package waitingroom
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -88,5 +89,43 @@ func TestCheckPassFollowsTheRoomsCache(t *testing.T) {
 	}
 	if got := s.EnabledRooms(); len(got) != 0 {
 		t.Fatalf("enabled rooms %v, want none", got)
+	}
+}
+
+// staleRooms answers Rooms with what the store held before during runs.
+type staleRooms struct {
+	*memStore
+	during func()
+}
+
+func (s *staleRooms) Rooms(ctx context.Context) ([]QueueState, error) {
+	rooms, err := s.memStore.Rooms(ctx)
+	if s.during != nil {
+		s.during()
+	}
+	return rooms, err
+}
+
+func TestARefreshReadBeforeALocalChangeIsDropped(t *testing.T) {
+	store := &staleRooms{memStore: newMemStore()}
+	s := newTestService(t, store, newFakeClock())
+	ctx := context.Background()
+	store.during = func() {
+		if _, err := s.SetRoom(ctx, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckPass("ev1", "alice", ""); !errors.Is(err, actors.ErrQueueRequired) {
+		t.Fatalf("a refresh read before the room opened on this node undid it: %v", err)
+	}
+	store.during = nil
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.EnabledRooms(); len(got) != 1 || got[0] != "ev1" {
+		t.Fatalf("enabled rooms after a clean refresh: %v", got)
 	}
 }

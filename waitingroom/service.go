@@ -48,6 +48,7 @@ type Service struct {
 
 	mu      sync.RWMutex
 	enabled map[string]bool
+	changes int // this node's own room changes, so that a refresh read before one is dropped
 	failing bool
 }
 
@@ -80,6 +81,7 @@ func (s *Service) SetRoom(ctx context.Context, set Settings) (Room, error) {
 	}
 	s.mu.Lock()
 	s.enabled[set.EventID] = set.Enabled
+	s.changes++
 	s.mu.Unlock()
 	return s.Room(ctx, set.EventID)
 }
@@ -217,6 +219,9 @@ func (s *Service) Run(ctx context.Context) error {
 
 // Refresh reads which rooms are enabled now, and traces each enabled room's queue.
 func (s *Service) Refresh(ctx context.Context) error {
+	s.mu.RLock()
+	changes := s.changes
+	s.mu.RUnlock()
 	rooms, err := s.cfg.Store.Rooms(ctx)
 	if err != nil {
 		return fmt.Errorf("read the waiting rooms: %w", err)
@@ -231,7 +236,11 @@ func (s *Service) Refresh(ctx context.Context) error {
 		}
 	}
 	s.mu.Lock()
-	s.enabled = enabled
+	if s.changes == changes {
+		// Otherwise this node changed a room while the rooms were read: what was read may
+		// predate it, and the next refresh reads both.
+		s.enabled = enabled
+	}
 	s.mu.Unlock()
 	return nil
 }
