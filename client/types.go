@@ -193,7 +193,8 @@ type Health struct {
 type Readiness struct {
 	// Status is "ready".
 	Status string `json:"status"`
-	// Checks holds each readiness check ("postgres", "redis", "cluster") with "ok".
+	// Checks holds each readiness check ("postgres", "redis", "cluster") with "ok", or
+	// "degraded: " and its error for one the node serves without (Redis).
 	Checks map[string]string `json:"checks"`
 }
 

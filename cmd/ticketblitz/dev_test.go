@@ -170,7 +170,9 @@ func sectionCounts(t *testing.T, admin *api) (map[string]int, map[string]string)
 const clusterPoll = 100 * time.Millisecond
 
 // crossNodeFlow sends hold, extend, confirm (declined, then approved), cancel, and hold
-// then release for one section through one node's API.
+// then release for one section through one node's API; and a release and a second cancel
+// of what is finished, which the section answers "not in this section" and the Client
+// from the store.
 func crossNodeFlow(t *testing.T, base, section, user string) {
 	t.Helper()
 	tok, _, err := tbhttp.IssueToken([]byte(devJWTSecret), user, "fan", time.Hour, time.Now())
@@ -189,6 +191,8 @@ func crossNodeFlow(t *testing.T, base, section, user string) {
 	o := a.do("POST", "/api/v1/holds/"+id+"/confirm", map[string]any{"payment_token": "tok_ok"})
 	want(t, o, 201, "")
 	want(t, a.do("POST", "/api/v1/orders/"+o.str("id")+"/cancel", nil), 200, "")
+	want(t, a.do("DELETE", "/api/v1/holds/"+id, nil), 409, "HOLD_NOT_ACTIVE")
+	want(t, a.do("POST", "/api/v1/orders/"+o.str("id")+"/cancel", nil), 409, "HOLD_NOT_ACTIVE")
 	want(t, a.do("DELETE", "/api/v1/holds/"+hold(), nil), 200, "")
 }
 
