@@ -43,8 +43,9 @@ const admissionsKept = waitingroom.PassTTL + time.Minute
 func (w *WaitingRooms) roomsKey() string   { return w.prefix + "wr:rooms" }
 func (w *WaitingRooms) ticketsKey() string { return w.prefix + "wr:tickets" }
 
-// eventKey names one of an event's keys. Event ids hold no ':'-free suffix of another
-// event's key: the last segment is always one of the fixed names.
+// eventKey names one of an event's keys. Event ids may hold ':', but two events' keys
+// never meet: a key's last segment is one of the fixed names, which hold none, so the
+// rest of the key is the event id.
 func (w *WaitingRooms) eventKey(eventID, name string) string {
 	return w.prefix + "wr:ev:" + eventID + ":" + name
 }

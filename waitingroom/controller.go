@@ -57,6 +57,7 @@ type Controller struct {
 	leader    bool
 	renewedAt time.Time
 	rooms     map[string]*roomControl
+	failing   bool // the last step failed: the failure was logged once
 }
 
 // roomControl is the controller's memory of one room.
@@ -89,7 +90,8 @@ func NewController(cfg ControllerConfig) (*Controller, error) {
 	return &Controller{cfg: cfg, owner: actors.NewID(cfg.Node + "/wr_"), rooms: make(map[string]*roomControl)}, nil
 }
 
-// Run admits until ctx ends, then hands the lease back.
+// Run admits until ctx ends, then hands the lease back. A failing step (Redis away) is
+// logged when the failures start and when they end, not at every step.
 func (c *Controller) Run(ctx context.Context) error {
 	t := time.NewTicker(c.cfg.Tick)
 	defer t.Stop()
@@ -100,8 +102,14 @@ func (c *Controller) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		if err := c.Step(ctx); err != nil && ctx.Err() == nil {
-			c.cfg.Logger.Warn("admission step failed", zap.Error(err))
+		err := c.Step(ctx)
+		switch {
+		case err != nil && !c.failing && ctx.Err() == nil:
+			c.failing = true
+			c.cfg.Logger.Warn("admission steps failing; nobody is admitted until they succeed", zap.Error(err))
+		case err == nil && c.failing:
+			c.failing = false
+			c.cfg.Logger.Info("admission steps succeed again")
 		}
 	}
 }
