@@ -27,6 +27,7 @@ func TestErrorTable(t *testing.T) {
 		{actors.ErrUnauthenticated, 401, "", map[string]any{}},
 		{actors.ErrPaymentDeclined, 402, "", map[string]any{}},
 		{actors.ErrForbidden, 403, "", map[string]any{}},
+		{actors.ErrQueueRequired, 403, "", map[string]any{}},
 		{actors.ErrNotFound, 404, "", map[string]any{}},
 		{actors.SeatsUnavailable([]string{"A-3", "A-4"}), 409, "", map[string]any{"seats": []any{"A-3", "A-4"}}},
 		{actors.ErrSeatUnavailable, 409, "", map[string]any{"seats": []any{}}},
@@ -67,7 +68,7 @@ func TestStatusTableCoversEveryCode(t *testing.T) {
 		actors.CodeValidation, actors.CodeUnauthenticated, actors.CodePaymentDeclined, actors.CodeForbidden,
 		actors.CodeNotFound, actors.CodeSeatUnavailable, actors.CodeSoldOut, actors.CodeHoldNotActive,
 		actors.CodeIdempotencyConflict, actors.CodeHoldExpired, actors.CodeLimitExceeded, actors.CodeRateLimited,
-		actors.CodeUnavailable,
+		actors.CodeUnavailable, actors.CodeQueueRequired,
 	}
 	for _, c := range codes {
 		if _, known := statusOf(c); !known {

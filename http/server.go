@@ -41,6 +41,9 @@ type Config struct {
 	// as it is on GET /api/v1/openapi.json; nil makes that route answer 404 NOT_FOUND.
 	// The server never modifies it.
 	OpenAPI []byte
+	// WaitingRooms serves the waiting-room routes and checks the queue pass of every
+	// hold; nil makes those routes answer 404 NOT_FOUND and lets holds through.
+	WaitingRooms WaitingRooms
 	// JWTSecret signs and checks HS256 bearer tokens.
 	JWTSecret []byte
 	// DevTokens enables POST /api/v1/auth/token, which mints fan tokens for anybody.
