@@ -52,10 +52,9 @@ type sectionActor struct {
 // The actor's messages to itself. They never leave the node, so they need not be protobuf.
 type (
 	batchDone struct {
-		err      error
-		version  int64
-		took     time.Duration
-		attempts int
+		err     error
+		version int64
+		took    time.Duration
 	}
 	expireTick struct{}
 	idleTick   struct{}
