@@ -1,106 +1,171 @@
 package classic
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/redis/go-redis/v9"
+	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// Defaults of LockConfig.
-const (
-	DefaultHoldTTL     = 10 * time.Minute
-	DefaultSeatLockTTL = 30 * time.Second
-)
-
-// LockConfig configures a Lock. Pool, Redis and Payments are required; the zero value
-// of every other field selects its default.
-type LockConfig struct {
-	Pool  *pgxpool.Pool
-	Redis *redis.Client
-	// Prefix starts every Redis key the strategy writes.
-	Prefix string
-	// HoldTTL is how long a hold lives; an extension never takes a hold past 3 × HoldTTL
-	// after its creation. Default DefaultHoldTTL.
-	HoldTTL time.Duration
-	// SeatLockTTL bounds how long a crashed request can keep a seat's Redis lock.
-	// Default DefaultSeatLockTTL.
-	SeatLockTTL time.Duration
-	Payments    actors.Payments
-	// Logger defaults to zap.NewNop().
-	Logger *zap.Logger
-	// Now stamps event envelopes; hold times always come from the database's clock.
-	// Default time.Now.
-	Now func() time.Time
-}
-
-// Lock is the classic reservation design (TICKETBLITZ_STRATEGY=lock): every request
-// takes a Redis lock per seat, then in one Postgres transaction locks the seat rows FOR
-// UPDATE and writes with a version check on the section. It is kept beside the actor
-// strategy so the two can be measured and taught side by side.
+// Lock is the Redis-lock reservation design (TICKETBLITZ_STRATEGY=lock), as a strong
+// team builds it: a request takes a Redis lock per seat, all of its seats in one script
+// (all or none), then one Postgres transaction reads the seats' versions, writes them
+// with a version check (UPDATE … AND version = read), writes the hold and stages its
+// outbox records, and commits; one more script frees the locks. It locks seat rows only:
+// holds of different seats of one section never wait for each other. Best available
+// reads the committed seats, ranks candidate blocks, and one script takes the first
+// candidate whose seats are all free in Redis. Release, extend, confirm, cancel, general
+// admission, expiry and the sequencer are the engine's, shared with PG.
 //
-// Lock order, to keep transactions free of deadlocks: the user's advisory lock (holds
-// only), then hold or order rows by id, then seat rows by id, then the section row.
-// General-admission holds take the section row right after the advisory lock; they
-// touch no seat rows.
+// Where it spends its time: per hold, two Redis round trips (lock, unlock) and three
+// Postgres ones (begin with the reads, the writes, the commit with its WAL flush), plus
+// one seat read for best available; the sequencer numbers versions in the background,
+// one short transaction per section for every commit that happened meanwhile.
 type Lock struct {
-	pool     *pgxpool.Pool
-	locks    *seatLocks
-	holdTTL  time.Duration
-	payments actors.Payments
-	log      *zap.Logger
-	now      func() time.Time
+	*engine
+	locks *seatLocks
 }
 
 // NewLock checks cfg, fills in its defaults and returns the strategy.
 func NewLock(cfg LockConfig) (*Lock, error) {
 	switch {
-	case cfg.Pool == nil:
-		return nil, errors.New("lock strategy: postgres pool is required")
 	case cfg.Redis == nil:
 		return nil, errors.New("lock strategy: redis client is required")
-	case cfg.Payments == nil:
-		return nil, errors.New("lock strategy: payments are required")
-	case cfg.HoldTTL < 0:
-		return nil, fmt.Errorf("lock strategy: negative hold ttl %v", cfg.HoldTTL)
 	case cfg.SeatLockTTL < 0:
 		return nil, fmt.Errorf("lock strategy: negative seat lock ttl %v", cfg.SeatLockTTL)
 	}
-	if cfg.HoldTTL == 0 {
-		cfg.HoldTTL = DefaultHoldTTL
+	cfg = cfg.withDefaults()
+	e, err := newEngine(engineConfig{
+		name: "lock strategy", pool: cfg.Pool, holdTTL: cfg.HoldTTL, payments: cfg.Payments, log: cfg.Logger,
+		now: cfg.Now, candidates: cfg.Candidates, onOutbox: cfg.OnOutbox,
+	})
+	if err != nil {
+		return nil, err
 	}
-	if cfg.SeatLockTTL == 0 {
-		cfg.SeatLockTTL = DefaultSeatLockTTL
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	return &Lock{
-		pool:     cfg.Pool,
-		locks:    newSeatLocks(cfg.Redis, cfg.Prefix, cfg.SeatLockTTL),
-		holdTTL:  cfg.HoldTTL,
-		payments: cfg.Payments,
-		log:      cfg.Logger,
-		now:      cfg.Now,
-	}, nil
+	return &Lock{engine: e, locks: newSeatLocks(cfg.Redis, cfg.Prefix, cfg.SeatLockTTL)}, nil
 }
 
-// fail returns domain errors as they are and turns anything else (driver, Redis,
-// context) into a retryable UNAVAILABLE that still wraps the cause for the log.
-func fail(op string, err error) error {
-	if err == nil {
+// Hold places a hold: exactly the requested seats, the best available seats of a
+// reserved section, or a general-admission quantity. With an idempotency key, a retry
+// of the same request returns the first hold.
+func (l *Lock) Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error) {
+	return l.hold(ctx, r, l)
+}
+
+// unlockTimeout bounds freeing seat locks after a request, even a cancelled one.
+const unlockTimeout = 5 * time.Second
+
+// unlock frees the seat locks token holds, whatever became of ctx.
+func (l *Lock) unlock(ctx context.Context, key actors.SectionKey, seats []string, token string) {
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
+	defer cancel()
+	if err := l.locks.release(uctx, key, seats, token); err != nil {
+		l.log.Warn("free seat locks", zap.String("section", key.Identity()), zap.String("hold", token), zap.Error(err))
+	}
+}
+
+// claimSeats holds exactly the requested seats: their Redis locks, then the
+// version-checked transaction.
+func (l *Lock) claimSeats(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
+	c := newClaim(sec, r, r.Seats)
+	taken, err := l.locks.acquire(ctx, sec.key, c.ordered, c.holdID)
+	if err != nil {
+		return actors.Hold{}, err
+	}
+	if len(taken) > 0 {
+		if r.IdempotencyKey != "" { // a retry whose first attempt holds the locks still
+			if s, err := lookupReply(ctx, l.pool, r.UserID, r.IdempotencyKey); err != nil || s.found {
+				if err != nil {
+					return actors.Hold{}, err
+				}
+				return s.hold(r.Hash())
+			}
+		}
+		return actors.Hold{}, actors.SeatsUnavailable(taken)
+	}
+	defer l.unlock(ctx, sec.key, c.ordered, c.holdID)
+	return l.claimTx(ctx, l.pool, c, false, func(busy []string) error { return actors.SeatsUnavailable(busy) })
+}
+
+// bestAttempts bounds how often best available reads the section again after every
+// candidate was contended or its choice had been taken since the read.
+const bestAttempts = 8
+
+// errStaleChoice means the seats best available chose were taken by a transaction that
+// committed after the read the choice was made from.
+var errStaleChoice = errors.New("best-available choice taken since it was read")
+
+// claimBest holds the best available seats: it reads the committed seats, ranks
+// candidate blocks, takes the Redis locks of the first candidate whose seats are all
+// free there, and claims them. The read and the claim use one connection, so that the
+// time between them is a Redis round trip, not a wait for the pool.
+func (l *Lock) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
+	layout, err := l.sections.layout(ctx, sec.key)
+	if err != nil {
+		return actors.Hold{}, err
+	}
+	conn, err := l.pool.Acquire(ctx)
+	if err != nil {
+		return actors.Hold{}, fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+	for attempt := range bestAttempts {
+		if attempt > 0 {
+			if err := pause(ctx, attempt); err != nil {
+				return actors.Hold{}, err
+			}
+		}
+		var stored storedReply
+		var taken []string
+		b := &pgx.Batch{}
+		if r.IdempotencyKey != "" {
+			queueReplay(b, r.UserID, r.IdempotencyKey, &stored)
+		}
+		queueTakenSeats(b, sec.key, &taken)
+		if err := conn.SendBatch(ctx, b).Close(); err != nil {
+			return actors.Hold{}, err
+		}
+		if stored.found {
+			return stored.hold(r.Hash())
+		}
+		candidates := actors.BestAvailableCandidates(layout.withTaken(taken), r.Quantity, r.Accessible, l.candidates)
+		if candidates == nil {
+			return actors.Hold{}, actors.ErrSoldOut
+		}
+		holdID := actors.NewID("h_")
+		i, err := l.locks.acquireFirst(ctx, sec.key, candidates, holdID)
+		if err != nil {
+			return actors.Hold{}, err
+		}
+		if i < 0 {
+			continue
+		}
+		c := newClaim(sec, r, candidates[i])
+		c.holdID = holdID
+		h, err := l.claimTx(ctx, conn, c, false, func([]string) error { return errStaleChoice })
+		l.unlock(ctx, sec.key, c.ordered, c.holdID)
+		if errors.Is(err, errStaleChoice) {
+			continue
+		}
+		return h, err
+	}
+	return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
+}
+
+// pause waits a little before another best-available attempt, so that the claims it
+// lost to can commit and show in the next read.
+func pause(ctx context.Context, attempt int) error {
+	d := time.Duration(500+rand.IntN(attempt*1000)) * time.Microsecond
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
 		return nil
 	}
-	if _, ok := actors.AsError(err); ok {
-		return err
-	}
-	return fmt.Errorf("lock strategy: %s: %w: %w", op, actors.Unavailable("store unavailable"), err)
 }

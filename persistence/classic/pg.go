@@ -1,0 +1,183 @@
+package classic
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// PG is the PostgreSQL-only reservation design (TICKETBLITZ_STRATEGY=pg), the one many
+// ticketing systems run (alf.io, for one): no Redis. Explicit seats lock their rows
+// (SELECT … FOR UPDATE, in id order), are checked and updated in the same transaction;
+// best available ranks candidate blocks from the committed seats and locks, in one
+// statement, the free seats of the candidates in preference order with FOR UPDATE SKIP
+// LOCKED, taking the first candidate it locked whole: concurrent requests step around
+// each other's seats instead of waiting for them. Release, extend, confirm, cancel,
+// general admission, expiry and the sequencer are the engine's, shared with Lock.
+//
+// Where it spends its time: per hold, three Postgres round trips (begin with the user's
+// lock, the count and the seat locks; the writes; the commit with its WAL flush), plus
+// one seat read for best available; contended seats cost a wait on their row lock
+// (explicit) or nothing (best available skips them).
+type PG struct {
+	*engine
+}
+
+// NewPG checks cfg, fills in its defaults and returns the strategy.
+func NewPG(cfg PGConfig) (*PG, error) {
+	cfg = cfg.withDefaults()
+	e, err := newEngine(engineConfig{
+		name: "pg strategy", pool: cfg.Pool, holdTTL: cfg.HoldTTL, payments: cfg.Payments, log: cfg.Logger,
+		now: cfg.Now, candidates: cfg.Candidates, onOutbox: cfg.OnOutbox,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PG{engine: e}, nil
+}
+
+// Hold places a hold: exactly the requested seats, the best available seats of a
+// reserved section, or a general-admission quantity. With an idempotency key, a retry
+// of the same request returns the first hold.
+func (p *PG) Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error) {
+	return p.hold(ctx, r, p)
+}
+
+// claimSeats holds exactly the requested seats under their row locks.
+func (p *PG) claimSeats(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
+	return p.claimTx(ctx, p.pool, newClaim(sec, r, r.Seats), true, func(busy []string) error { return actors.SeatsUnavailable(busy) })
+}
+
+// skipLockedSQL locks up to $4 free seats among $3, in the order of $3, skipping those
+// another transaction has locked.
+const skipLockedSQL = `
+SELECT id FROM seats
+WHERE event_id = $1 AND section_id = $2 AND id = ANY($3) AND status = 'available'
+ORDER BY array_position($3, id)
+LIMIT $4
+FOR UPDATE SKIP LOCKED`
+
+// claimBest holds the best available seats: it reads the committed seats, ranks
+// candidate blocks, and in one transaction locks the candidates' free seats in
+// preference order with SKIP LOCKED and claims the first candidate it locked whole.
+func (p *PG) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
+	layout, err := p.sections.layout(ctx, sec.key)
+	if err != nil {
+		return actors.Hold{}, err
+	}
+	for attempt := range bestAttempts {
+		if attempt > 0 {
+			if err := pause(ctx, attempt); err != nil {
+				return actors.Hold{}, err
+			}
+		}
+		var taken []string
+		b := &pgx.Batch{}
+		queueTakenSeats(b, sec.key, &taken)
+		if err := p.pool.SendBatch(ctx, b).Close(); err != nil {
+			return actors.Hold{}, err
+		}
+		candidates := actors.BestAvailableCandidates(layout.withTaken(taken), r.Quantity, r.Accessible, p.candidates)
+		if candidates == nil {
+			return actors.Hold{}, actors.ErrSoldOut
+		}
+		h, err := p.lockBest(ctx, sec, r, candidates)
+		if errors.Is(err, errStaleChoice) {
+			continue
+		}
+		return h, err
+	}
+	return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
+}
+
+// lockBest is claimBest's transaction; errStaleChoice when no candidate could be locked
+// whole.
+func (p *PG) lockBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest, candidates [][]string) (actors.Hold, error) {
+	var flat []string
+	seen := map[string]bool{}
+	for _, c := range candidates {
+		for _, id := range c {
+			if !seen[id] {
+				seen[id] = true
+				flat = append(flat, id)
+			}
+		}
+	}
+	// One seat: exactly the best one free. A party: a few more, so that the locked
+	// seats likely hold a whole candidate even when some are taken; the extra locks
+	// last until the commit, and others skip them meanwhile.
+	limit := min(len(flat), 4*r.Quantity)
+	if r.Quantity == 1 {
+		limit = 1
+	}
+	var (
+		stored storedReply
+		u      userTickets
+		locked []string
+		hold   actors.Hold
+		j      *journal
+	)
+	err := runTx(ctx, p.pool, func(b *pgx.Batch) {
+		if r.IdempotencyKey != "" {
+			queueReplay(b, r.UserID, r.IdempotencyKey, &stored)
+		}
+		queueUserTickets(b, sec.key.EventID, r.UserID, &u)
+		b.Queue(skipLockedSQL, sec.key.EventID, sec.key.SectionID, flat, limit).Query(func(rows pgx.Rows) error {
+			var err error
+			locked, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		})
+	}, func(tx pgx.Tx) error {
+		if stored.found {
+			return errReplayed
+		}
+		have := map[string]bool{}
+		for _, id := range locked {
+			have[id] = true
+		}
+		var chosen []string
+		for _, c := range candidates {
+			if allIn(c, have) {
+				chosen = c
+				break
+			}
+		}
+		if chosen == nil {
+			return errStaleChoice
+		}
+		if err := u.check(sec, len(chosen)); err != nil {
+			return err
+		}
+		c := newClaim(sec, r, chosen)
+		b := &pgx.Batch{}
+		b.Queue(holdSeatsSQL, sec.key.EventID, sec.key.SectionID, c.ordered, c.holdID).
+			Exec(expectRows(fmt.Sprintf("hold seats of %s", sec.key), len(c.ordered)))
+		var err error
+		if hold, j, err = p.queueHold(b, c, u.now); err != nil {
+			return err
+		}
+		return send(ctx, tx, b)
+	})
+	if errors.Is(err, errReplayed) {
+		return stored.hold(r.Hash())
+	}
+	if err != nil {
+		return actors.Hold{}, err
+	}
+	p.committed(j)
+	return hold, nil
+}
+
+// allIn reports whether every seat is in set.
+func allIn(seats []string, set map[string]bool) bool {
+	for _, id := range seats {
+		if !set[id] {
+			return false
+		}
+	}
+	return true
+}
