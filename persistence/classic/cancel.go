@@ -40,8 +40,9 @@ func (e *engine) Cancel(ctx context.Context, orderID, userID string, admin bool)
 		if len(ordered) > 0 {
 			queueSeats(b, key, ordered, true, map[string]seatRow{})
 			b.Queue(`
-				UPDATE seats SET status = 'available', hold_id = NULL, order_id = NULL, version = version + 1
-				WHERE event_id = $1 AND section_id = $2 AND id = ANY($3) AND order_id = $4 AND status = 'sold'`,
+				UPDATE seats AS s SET status = 'available', hold_id = NULL, order_id = NULL, version = s.version + 1
+				FROM `+seatKeys+`
+				WHERE `+seatKeyJoin+` AND s.order_id = $4 AND s.status = 'sold'`,
 				key.EventID, key.SectionID, ordered, o.ID).
 				Exec(expectRows(fmt.Sprintf("free seats of %s sold to %s", key, o.ID), len(ordered)))
 			b.Queue(`UPDATE tickets SET status = 'cancelled' WHERE order_id = $1 AND status = 'sold'`, o.ID)

@@ -29,13 +29,14 @@ func newClaim(sec sectionMeta, r actors.HoldRequest, seats []string) claim {
 // The seat updates of a claim: plain under row locks (PG), or version-checked (Lock).
 const (
 	holdSeatsSQL = `
-UPDATE seats SET status = 'held', hold_id = $4, version = version + 1
-WHERE event_id = $1 AND section_id = $2 AND id = ANY($3) AND status = 'available'`
+UPDATE seats AS s SET status = 'held', hold_id = $4, version = s.version + 1
+FROM ` + seatKeys + `
+WHERE ` + seatKeyJoin + ` AND s.status = 'available'`
 
 	holdSeatsIfVersionSQL = `
 UPDATE seats AS s SET status = 'held', hold_id = $4, version = s.version + 1
-FROM unnest($3::text[], $5::bigint[]) AS c(id, version)
-WHERE s.event_id = $1 AND s.section_id = $2 AND s.id = c.id AND s.version = c.version AND s.status = 'available'`
+FROM (SELECT $1::text AS event_id, $2::text AS section_id, unnest($3::text[]) AS id, unnest($5::bigint[]) AS version) AS k
+WHERE ` + seatKeyJoin + ` AND s.version = k.version AND s.status = 'available'`
 )
 
 // claimTx writes c in one transaction on db. It first reads, in the round trip that

@@ -118,8 +118,9 @@ func (e *engine) sell(ctx context.Context, tx pgx.Tx, sec sectionMeta, h actors.
 	if len(ordered) > 0 {
 		queueSeats(b, key, ordered, true, map[string]seatRow{})
 		b.Queue(`
-			UPDATE seats SET status = 'sold', order_id = $5, version = version + 1
-			WHERE event_id = $1 AND section_id = $2 AND id = ANY($3) AND hold_id = $4 AND status = 'held'`,
+			UPDATE seats AS s SET status = 'sold', order_id = $5, version = s.version + 1
+			FROM `+seatKeys+`
+			WHERE `+seatKeyJoin+` AND s.hold_id = $4 AND s.status = 'held'`,
 			key.EventID, key.SectionID, ordered, h.ID, o.ID).
 			Exec(expectRows(fmt.Sprintf("sell seats of %s held by %s", key, h.ID), len(ordered)))
 		b.Queue(`

@@ -53,13 +53,17 @@ func (p *PG) claimSeats(ctx context.Context, sec sectionMeta, r actors.HoldReque
 }
 
 // skipLockedSQL locks up to $4 free seats among $3, in the order of $3, skipping those
-// another transaction has locked.
+// another transaction has locked. Rows are locked as the limit pulls them, so no more
+// than $4 are (see seatKeys for the join).
 const skipLockedSQL = `
-SELECT id FROM seats
-WHERE event_id = $1 AND section_id = $2 AND id = ANY($3) AND status = 'available'
-ORDER BY array_position($3, id)
+SELECT s.id
+FROM (SELECT $1::text AS event_id, $2::text AS section_id, unnest($3::text[]) AS id,
+	generate_series(1, cardinality($3::text[])) AS n) AS k
+JOIN seats AS s ON ` + seatKeyJoin + `
+WHERE s.status = 'available'
+ORDER BY k.n
 LIMIT $4
-FOR UPDATE SKIP LOCKED`
+FOR UPDATE OF s SKIP LOCKED`
 
 // claimBest holds the best available seats: it reads the committed seats, ranks
 // candidate blocks, and in one transaction locks the candidates' free seats in

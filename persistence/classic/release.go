@@ -52,8 +52,9 @@ func (e *engine) Release(ctx context.Context, holdID, userID string) (actors.Hol
 
 // The statements that free a hold's seats, after their rows are locked in order.
 const freeSeatsSQL = `
-UPDATE seats SET status = 'available', hold_id = NULL, version = version + 1
-WHERE event_id = $1 AND section_id = $2 AND id = ANY($3) AND hold_id = ANY($4) AND status = 'held'`
+UPDATE seats AS s SET status = 'available', hold_id = NULL, version = s.version + 1
+FROM ` + seatKeys + `
+WHERE ` + seatKeyJoin + ` AND s.hold_id = ANY($4) AND s.status = 'held'`
 
 // freeHolds ends held holds of one section (released or expired), whose rows the caller
 // has locked: their seats become available, each hold gets a SeatReleased with reason,

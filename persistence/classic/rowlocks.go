@@ -24,15 +24,27 @@ type seatRow struct {
 	version int64
 }
 
+// seatKeys names the seats of $1 (event), $2 (section) and $3 (ids) as a join source k;
+// every statement that reads or writes given seats joins seats on it (seatKeyJoin).
+// The set-returning function in its select list keeps the planner from pulling it up,
+// so each seat is one lookup by the whole primary key whatever the statistics say.
+// Written as "event_id = $1 AND section_id = $2 AND id = ANY($3)", a fresh event (not
+// analyzed yet, or not among the most common values) is estimated at one seat per
+// section, and the plan reads the whole section in every statement.
+const (
+	seatKeys    = `(SELECT $1::text AS event_id, $2::text AS section_id, unnest($3::text[]) AS id) AS k`
+	seatKeyJoin = `s.event_id = k.event_id AND s.section_id = k.section_id AND s.id = k.id`
+)
+
 // The seat reads: plain (the lock strategy checks versions instead) or locking, in
 // byte order of the ids, the order every transaction of the package locks seats in.
 const (
 	seatStatesSQL = `
-SELECT id, status, COALESCE(hold_id, ''), COALESCE(order_id, ''), version
-FROM seats WHERE event_id = $1 AND section_id = $2 AND id = ANY($3)`
+SELECT s.id, s.status, COALESCE(s.hold_id, ''), COALESCE(s.order_id, ''), s.version
+FROM ` + seatKeys + ` JOIN seats AS s ON ` + seatKeyJoin
 
 	seatRowLocksSQL = seatStatesSQL + `
-ORDER BY id COLLATE "C" FOR UPDATE`
+ORDER BY s.id COLLATE "C" FOR UPDATE OF s`
 )
 
 // queueSeats queues a read of the named seats on b, locking them FOR UPDATE when lock is

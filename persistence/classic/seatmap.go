@@ -101,9 +101,12 @@ func (s *Sequencer) SeatMap(ctx context.Context, eventID, sectionID string) (act
 			if !r.found {
 				return nil
 			}
+			b := &pgx.Batch{}
 			var err error
-			r.sec, err = writeSequence(ctx, tx, r.sec, r.staged)
-			return err
+			if r.sec, err = queueSequence(b, r.sec, r.staged); err != nil {
+				return err
+			}
+			return send(ctx, tx, b)
 		})
 		if err != nil {
 			return actors.SeatMap{}, fmt.Errorf("%s: %w", op, err)

@@ -128,16 +128,17 @@ func (s *Sequencer) Run(ctx context.Context) error {
 			}
 			keys = append(keys, staged...)
 		}
-		slices.SortFunc(keys, func(a, b actors.SectionKey) int { return strings.Compare(a.Identity(), b.Identity()) })
-		keys = slices.Compact(keys)
 		failed := false
-		for _, key := range keys {
-			if err := s.Sequence(ctx, key); err != nil {
-				if ctx.Err() != nil {
-					return nil
+		if len(keys) > 0 && s.Sequence(ctx, keys...) != nil {
+			// One by one, so that a section that keeps failing holds up no other.
+			for _, key := range keys {
+				if err := s.Sequence(ctx, key); err != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					failed = true
+					s.cfg.Logger.Warn("sequence staged outbox records", zap.String("section", key.Identity()), zap.Error(err))
 				}
-				failed = true
-				s.cfg.Logger.Warn("sequence staged outbox records", zap.String("section", key.Identity()), zap.Error(err))
 			}
 		}
 		if failed { // the poll finds them again; do not spin on a failing database
@@ -174,7 +175,7 @@ func (s *Sequencer) takePending() []actors.SectionKey {
 
 // stagedSections lists the sections that have staged records.
 func (s *Sequencer) stagedSections(ctx context.Context) ([]actors.SectionKey, error) {
-	rows, err := s.cfg.Pool.Query(ctx, `SELECT DISTINCT key FROM outbox_staged`)
+	rows, err := s.cfg.Pool.Query(ctx, stagedSectionsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("read staged sections: %w", err)
 	}
@@ -211,47 +212,79 @@ WHERE key = $1 AND id > $2 AND txid::text = ANY($3) ORDER BY id`
 UPDATE sections SET version = $3, held = $4, sold = $5 WHERE event_id = $1 AND id = $2`
 
 	stagedDeleteSQL = `DELETE FROM outbox_staged WHERE id = ANY($1)`
+
+	// stagedSectionsSQL lists the distinct keys of outbox_staged by skipping through its
+	// (key, id) index, one probe per key: a plain DISTINCT would read every row the
+	// table ever had that vacuum has not reclaimed yet.
+	stagedSectionsSQL = `
+WITH RECURSIVE keys AS (
+	(SELECT key FROM outbox_staged ORDER BY key LIMIT 1)
+	UNION ALL
+	SELECT (SELECT o.key FROM outbox_staged AS o WHERE o.key > keys.key ORDER BY o.key LIMIT 1)
+	FROM keys WHERE keys.key IS NOT NULL
+)
+SELECT key FROM keys WHERE key IS NOT NULL`
 )
 
-// Sequence moves the section's committed staged records into the outbox now (see
-// Sequencer). It returns nil when there were none.
-func (s *Sequencer) Sequence(ctx context.Context, key actors.SectionKey) error {
-	var (
-		sec    sectionCounters
-		found  bool
-		staged []stagedRecord
-	)
+// Sequence moves the committed staged records of the sections into the outbox now (see
+// Sequencer), in one transaction: it locks their rows in key order, the order every
+// sequencer takes them in, so that two sequencers never deadlock. It returns nil when
+// there was nothing staged.
+func (s *Sequencer) Sequence(ctx context.Context, keys ...actors.SectionKey) error {
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, func(a, b actors.SectionKey) int { return strings.Compare(a.Identity(), b.Identity()) })
+	keys = slices.Compact(keys)
+	reads := make([]sectionRead, len(keys))
+	moved := false
 	err := runTx(ctx, s.cfg.Pool, func(b *pgx.Batch) {
-		found, staged = false, nil
-		queueLockSection(b, key, &sec, &found)
-		// Sent behind the lock: the server binds it, taking its snapshot, only once the
-		// lock is held, so it sees every transaction committed before.
-		b.Queue(stagedSQL, key.Identity(), s.cfg.Batch).Query(func(rows pgx.Rows) error {
-			var err error
-			staged, err = collectStaged(rows)
-			return err
-		})
-	}, func(tx pgx.Tx) error {
-		if !found || len(staged) == 0 {
-			return nil
-		}
-		if len(staged) == s.cfg.Batch {
-			rest, err := readRest(ctx, tx, key, staged)
-			if err != nil {
+		for i, key := range keys {
+			r := &reads[i]
+			queueLockSection(b, key, &r.sec, &r.found)
+			// Sent behind the lock: the server binds it, taking its snapshot, only once
+			// the lock is held, so it sees every transaction committed before.
+			r.staged = nil
+			b.Queue(stagedSQL, key.Identity(), s.cfg.Batch).Query(func(rows pgx.Rows) error {
+				var err error
+				r.staged, err = collectStaged(rows)
 				return err
-			}
-			staged = append(staged, rest...)
+			})
 		}
-		_, err := writeSequence(ctx, tx, sec, staged)
-		return err
+	}, func(tx pgx.Tx) error {
+		moved = false
+		b := &pgx.Batch{}
+		for i, key := range keys {
+			r := &reads[i]
+			if !r.found || len(r.staged) == 0 {
+				continue
+			}
+			if len(r.staged) == s.cfg.Batch {
+				rest, err := readRest(ctx, tx, key, r.staged)
+				if err != nil {
+					return err
+				}
+				r.staged = append(r.staged, rest...)
+			}
+			if _, err := queueSequence(b, r.sec, r.staged); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			moved = true
+		}
+		return send(ctx, tx, b)
 	})
 	if err != nil {
-		return fmt.Errorf("sequence %s: %w", key, err)
+		return fmt.Errorf("sequence %d sections: %w", len(keys), err)
 	}
-	if found && len(staged) > 0 {
+	if moved {
 		s.cfg.OnOutbox()
 	}
 	return nil
+}
+
+// sectionRead is a section row locked by the sequencer and its staged records.
+type sectionRead struct {
+	sec    sectionCounters
+	found  bool
+	staged []stagedRecord
 }
 
 // queueLockSection queues the lock of the section row on b; the row arrives in *sec,
@@ -298,10 +331,10 @@ func collectStaged(rows pgx.Rows) ([]stagedRecord, error) {
 	return staged, nil
 }
 
-// writeSequence numbers staged (read under the section row's lock held by tx) and
-// writes the result: the section row, the outbox records, the staging deletes. It
-// returns the section row as written.
-func writeSequence(ctx context.Context, tx pgx.Tx, sec sectionCounters, staged []stagedRecord) (sectionCounters, error) {
+// queueSequence numbers staged (read under the section row's lock) and queues the
+// result on b: the section row, the outbox records, the staging deletes. It returns the
+// section row as it will be.
+func queueSequence(b *pgx.Batch, sec sectionCounters, staged []stagedRecord) (sectionCounters, error) {
 	if len(staged) == 0 {
 		return sec, nil
 	}
@@ -311,11 +344,10 @@ func writeSequence(ctx context.Context, tx pgx.Tx, sec sectionCounters, staged [
 	if err != nil {
 		return sec, err
 	}
-	b := &pgx.Batch{}
 	if plan.after != sec {
 		b.Queue(sectionSequencedSQL, sec.eventID, sec.section, plan.after.version, plan.after.held, plan.after.sold)
 	}
 	persistence.QueueOutbox(b, plan.msgs)
 	b.Queue(stagedDeleteSQL, plan.ids).Exec(expectRows("delete staged records", len(plan.ids)))
-	return plan.after, send(ctx, tx, b)
+	return plan.after, nil
 }
