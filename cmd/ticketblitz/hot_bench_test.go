@@ -86,7 +86,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int) {
 				if mode == "best" {
 					req.Quantity = 1
 				} else {
-					req.Seats = []string{actors.SeatID(fmt.Sprintf("R%d", 1+rng.IntN(40)), 1+rng.IntN(50))}
+					req.Seats = []string{actors.SeatID(actors.RowLabel(rng.IntN(40)), 1+rng.IntN(50))}
 				}
 				t0 := time.Now()
 				h, err := srv.reservations.Hold(ctx, req)

@@ -26,6 +26,7 @@ type engine struct {
 	candidates int
 	onOutbox   func()
 	sections   *sections
+	seatReads  *seatReads
 	seq        *Sequencer
 }
 
@@ -57,9 +58,10 @@ func newEngine(c engineConfig) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	sections := newSections(c.pool)
 	return &engine{
 		name: c.name, pool: c.pool, holdTTL: c.holdTTL, payments: c.payments, log: c.log, now: c.now,
-		candidates: c.candidates, onOutbox: c.onOutbox, sections: newSections(c.pool), seq: seq,
+		candidates: c.candidates, onOutbox: c.onOutbox, sections: sections, seatReads: newSeatReads(sections, c.pool), seq: seq,
 	}, nil
 }
 

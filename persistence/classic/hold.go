@@ -47,3 +47,18 @@ func (e *engine) holdOnce(ctx context.Context, r actors.HoldRequest, c seatClaim
 		return c.claimBest(ctx, sec, r)
 	}
 }
+
+// soldOut answers a best-available request that found too few seats free: SOLD_OUT,
+// unless the request is a retry whose first attempt holds seats already.
+func (e *engine) soldOut(ctx context.Context, r actors.HoldRequest) (actors.Hold, error) {
+	if r.IdempotencyKey != "" {
+		s, err := lookupReply(ctx, e.pool, r.UserID, r.IdempotencyKey)
+		if err != nil {
+			return actors.Hold{}, err
+		}
+		if s.found {
+			return s.hold(r.Hash())
+		}
+	}
+	return actors.Hold{}, actors.ErrSoldOut
+}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
 	"github.com/ticketblitz/ticketblitz/actors"
@@ -101,42 +101,28 @@ const bestAttempts = 8
 // committed after the read the choice was made from.
 var errStaleChoice = errors.New("best-available choice taken since it was read")
 
-// claimBest holds the best available seats: it reads the committed seats, ranks
-// candidate blocks, takes the Redis locks of the first candidate whose seats are all
-// free there, and claims them. The read and the claim use one connection, so that the
-// time between them is a Redis round trip, not a wait for the pool.
+// claimBest holds the best available seats: it ranks candidate blocks from the
+// committed seats (a read shared with the concurrent best-available requests of the
+// section), takes in one script the Redis locks of the first candidate whose seats are
+// all free there, and claims them. A choice found taken meanwhile (committed since the
+// read) is left out of the next script; the section is read again only when every
+// candidate is out.
 func (l *Lock) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
-	layout, err := l.sections.layout(ctx, sec.key)
-	if err != nil {
-		return actors.Hold{}, err
-	}
-	conn, err := l.pool.Acquire(ctx)
-	if err != nil {
-		return actors.Hold{}, fmt.Errorf("acquire connection: %w", err)
-	}
-	defer conn.Release()
+	var candidates [][]string
 	for attempt := range bestAttempts {
-		if attempt > 0 {
-			if err := pause(ctx, attempt); err != nil {
+		if len(candidates) == 0 {
+			if attempt > 0 { // every candidate was contended: let their claims commit
+				if err := pause(ctx, attempt); err != nil {
+					return actors.Hold{}, err
+				}
+			}
+			seats, err := l.seatReads.read(ctx, sec.key)
+			if err != nil {
 				return actors.Hold{}, err
 			}
-		}
-		var stored storedReply
-		var taken []string
-		b := &pgx.Batch{}
-		if r.IdempotencyKey != "" {
-			queueReplay(b, r.UserID, r.IdempotencyKey, &stored)
-		}
-		queueTakenSeats(b, sec.key, &taken)
-		if err := conn.SendBatch(ctx, b).Close(); err != nil {
-			return actors.Hold{}, err
-		}
-		if stored.found {
-			return stored.hold(r.Hash())
-		}
-		candidates := actors.BestAvailableCandidates(layout.withTaken(taken), r.Quantity, r.Accessible, l.candidates)
-		if candidates == nil {
-			return actors.Hold{}, actors.ErrSoldOut
+			if candidates = actors.BestAvailableCandidates(seats, r.Quantity, r.Accessible, l.candidates); candidates == nil {
+				return l.soldOut(ctx, r)
+			}
 		}
 		holdID := actors.NewID("h_")
 		i, err := l.locks.acquireFirst(ctx, sec.key, candidates, holdID)
@@ -144,18 +130,32 @@ func (l *Lock) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequ
 			return actors.Hold{}, err
 		}
 		if i < 0 {
+			candidates = nil
 			continue
 		}
 		c := newClaim(sec, r, candidates[i])
 		c.holdID = holdID
-		h, err := l.claimTx(ctx, conn, c, false, func([]string) error { return errStaleChoice })
+		var busy []string
+		h, err := l.claimTx(ctx, l.pool, c, false, func(taken []string) error { busy = taken; return errStaleChoice })
 		l.unlock(ctx, sec.key, c.ordered, c.holdID)
 		if errors.Is(err, errStaleChoice) {
+			candidates = without(candidates[i+1:], busy)
 			continue
 		}
 		return h, err
 	}
 	return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
+}
+
+// without returns the candidates that use none of seats.
+func without(candidates [][]string, seats []string) [][]string {
+	out := make([][]string, 0, len(candidates))
+	for _, c := range candidates {
+		if !slices.ContainsFunc(c, func(id string) bool { return slices.Contains(seats, id) }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // pause waits a little before another best-available attempt, so that the claims it

@@ -65,29 +65,25 @@ ORDER BY k.n
 LIMIT $4
 FOR UPDATE OF s SKIP LOCKED`
 
-// claimBest holds the best available seats: it reads the committed seats, ranks
-// candidate blocks, and in one transaction locks the candidates' free seats in
-// preference order with SKIP LOCKED and claims the first candidate it locked whole.
+// claimBest holds the best available seats. It ranks candidate blocks from the
+// committed seats (a read shared with the concurrent best-available requests of the
+// section); then one transaction, in the round trip that begins it, locks the
+// candidates' free seats in preference order with SKIP LOCKED, and claims the first
+// candidate it locked whole.
 func (p *PG) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
-	layout, err := p.sections.layout(ctx, sec.key)
-	if err != nil {
-		return actors.Hold{}, err
-	}
 	for attempt := range bestAttempts {
 		if attempt > 0 {
 			if err := pause(ctx, attempt); err != nil {
 				return actors.Hold{}, err
 			}
 		}
-		var taken []string
-		b := &pgx.Batch{}
-		queueTakenSeats(b, sec.key, &taken)
-		if err := p.pool.SendBatch(ctx, b).Close(); err != nil {
+		seats, err := p.seatReads.read(ctx, sec.key)
+		if err != nil {
 			return actors.Hold{}, err
 		}
-		candidates := actors.BestAvailableCandidates(layout.withTaken(taken), r.Quantity, r.Accessible, p.candidates)
+		candidates := actors.BestAvailableCandidates(seats, r.Quantity, r.Accessible, p.candidates)
 		if candidates == nil {
-			return actors.Hold{}, actors.ErrSoldOut
+			return p.soldOut(ctx, r)
 		}
 		h, err := p.lockBest(ctx, sec, r, candidates)
 		if errors.Is(err, errStaleChoice) {
@@ -98,26 +94,9 @@ func (p *PG) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldReques
 	return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
 }
 
-// lockBest is claimBest's transaction; errStaleChoice when no candidate could be locked
+// lockBest is one try of claimBest; errStaleChoice when no candidate could be locked
 // whole.
 func (p *PG) lockBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest, candidates [][]string) (actors.Hold, error) {
-	var flat []string
-	seen := map[string]bool{}
-	for _, c := range candidates {
-		for _, id := range c {
-			if !seen[id] {
-				seen[id] = true
-				flat = append(flat, id)
-			}
-		}
-	}
-	// One seat: exactly the best one free. A party: a few more, so that the locked
-	// seats likely hold a whole candidate even when some are taken; the extra locks
-	// last until the commit, and others skip them meanwhile.
-	limit := min(len(flat), 4*r.Quantity)
-	if r.Quantity == 1 {
-		limit = 1
-	}
 	var (
 		stored storedReply
 		u      userTickets
@@ -125,6 +104,7 @@ func (p *PG) lockBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest
 		hold   actors.Hold
 		j      *journal
 	)
+	flat, limit := lockList(candidates, r.Quantity)
 	err := runTx(ctx, p.pool, func(b *pgx.Batch) {
 		if r.IdempotencyKey != "" {
 			queueReplay(b, r.UserID, r.IdempotencyKey, &stored)
@@ -132,24 +112,16 @@ func (p *PG) lockBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest
 		queueUserTickets(b, sec.key.EventID, r.UserID, &u)
 		b.Queue(skipLockedSQL, sec.key.EventID, sec.key.SectionID, flat, limit).Query(func(rows pgx.Rows) error {
 			var err error
-			locked, err = pgx.CollectRows(rows, pgx.RowTo[string])
-			return err
+			if locked, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+				return fmt.Errorf("lock best seats of %s: %w", sec.key, err)
+			}
+			return nil
 		})
 	}, func(tx pgx.Tx) error {
 		if stored.found {
 			return errReplayed
 		}
-		have := map[string]bool{}
-		for _, id := range locked {
-			have[id] = true
-		}
-		var chosen []string
-		for _, c := range candidates {
-			if allIn(c, have) {
-				chosen = c
-				break
-			}
-		}
+		chosen := firstWhole(candidates, locked)
 		if chosen == nil {
 			return errStaleChoice
 		}
@@ -174,6 +146,40 @@ func (p *PG) lockBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest
 	}
 	p.committed(j)
 	return hold, nil
+}
+
+// lockList is what skipLockedSQL is given for candidates: their seats in preference
+// order, each once, and how many of them to lock. One seat: exactly the best one free.
+// A party: a few more, so that the locked seats likely hold a whole candidate even when
+// some are taken; the extra locks last until the commit, and others skip them meanwhile.
+func lockList(candidates [][]string, qty int) (flat []string, limit int) {
+	seen := map[string]bool{}
+	for _, c := range candidates {
+		for _, id := range c {
+			if !seen[id] {
+				seen[id] = true
+				flat = append(flat, id)
+			}
+		}
+	}
+	if qty == 1 {
+		return flat, 1
+	}
+	return flat, min(len(flat), 4*qty)
+}
+
+// firstWhole returns the first candidate all of whose seats are locked, or nil.
+func firstWhole(candidates [][]string, locked []string) []string {
+	have := make(map[string]bool, len(locked))
+	for _, id := range locked {
+		have[id] = true
+	}
+	for _, c := range candidates {
+		if allIn(c, have) {
+			return c
+		}
+	}
+	return nil
 }
 
 // allIn reports whether every seat is in set.
