@@ -61,7 +61,7 @@ func newEngine(c engineConfig) (*engine, error) {
 	sections := newSections(c.pool)
 	return &engine{
 		name: c.name, pool: c.pool, holdTTL: c.holdTTL, payments: c.payments, log: c.log, now: c.now,
-		candidates: c.candidates, onOutbox: c.onOutbox, sections: sections, seatReads: newSeatReads(sections, c.pool), seq: seq,
+		candidates: c.candidates, onOutbox: c.onOutbox, sections: sections, seatReads: newSeatReads(sections), seq: seq,
 	}, nil
 }
 

@@ -48,11 +48,12 @@ func (e *engine) holdOnce(ctx context.Context, r actors.HoldRequest, c seatClaim
 	}
 }
 
-// soldOut answers a best-available request that found too few seats free: SOLD_OUT,
-// unless the request is a retry whose first attempt holds seats already.
-func (e *engine) soldOut(ctx context.Context, r actors.HoldRequest) (actors.Hold, error) {
+// bestSoldOut answers a best-available request that found too few seats free: SOLD_OUT,
+// unless the request is a retry whose first attempt holds seats already (looked up on
+// conn, the connection the request holds).
+func bestSoldOut(ctx context.Context, conn batchSender, r actors.HoldRequest) (actors.Hold, error) {
 	if r.IdempotencyKey != "" {
-		s, err := lookupReply(ctx, e.pool, r.UserID, r.IdempotencyKey)
+		s, err := lookupReply(ctx, conn, r.UserID, r.IdempotencyKey)
 		if err != nil {
 			return actors.Hold{}, err
 		}

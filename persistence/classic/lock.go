@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
 	"github.com/ticketblitz/ticketblitz/actors"
@@ -104,10 +105,21 @@ var errStaleChoice = errors.New("best-available choice taken since it was read")
 // claimBest holds the best available seats: it ranks candidate blocks from the
 // committed seats (a read shared with the concurrent best-available requests of the
 // section), takes in one script the Redis locks of the first candidate whose seats are
-// all free there, and claims them. A choice found taken meanwhile (committed since the
-// read) is left out of the next script; the section is read again only when every
-// candidate is out.
+// all free there, and claims them. When the choice was taken meanwhile (committed since
+// the read), the remaining candidates are checked again by key and the next script
+// walks those still free; the section is read again only when every candidate is out. It takes its connection first and keeps it, so that the read it
+// ranks from is no older than the wait for the pool.
 func (l *Lock) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
+	// The layout is read once, on the pool: never while holding a connection that
+	// the requests waiting for this read may be holding too.
+	if _, err := l.sections.layout(ctx, sec.key); err != nil {
+		return actors.Hold{}, err
+	}
+	conn, err := l.pool.Acquire(ctx)
+	if err != nil {
+		return actors.Hold{}, fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
 	var candidates [][]string
 	for attempt := range bestAttempts {
 		if len(candidates) == 0 {
@@ -116,12 +128,12 @@ func (l *Lock) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequ
 					return actors.Hold{}, err
 				}
 			}
-			seats, err := l.seatReads.read(ctx, sec.key)
+			seats, err := l.seatReads.read(ctx, sec.key, conn)
 			if err != nil {
 				return actors.Hold{}, err
 			}
 			if candidates = actors.BestAvailableCandidates(seats, r.Quantity, r.Accessible, l.candidates); candidates == nil {
-				return l.soldOut(ctx, r)
+				return bestSoldOut(ctx, conn, r)
 			}
 		}
 		holdID := actors.NewID("h_")
@@ -135,11 +147,15 @@ func (l *Lock) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequ
 		}
 		c := newClaim(sec, r, candidates[i])
 		c.holdID = holdID
-		var busy []string
-		h, err := l.claimTx(ctx, l.pool, c, false, func(taken []string) error { busy = taken; return errStaleChoice })
+		h, err := l.claimTx(ctx, conn, c, false, func([]string) error { return errStaleChoice })
 		l.unlock(ctx, sec.key, c.ordered, c.holdID)
 		if errors.Is(err, errStaleChoice) {
-			candidates = without(candidates[i+1:], busy)
+			// The read is stale where it matters most: the best seats are the ones
+			// claimed (and released) most often. Read the rest of the candidates
+			// again, by key, and keep those still free.
+			if candidates, err = stillFree(ctx, conn, sec.key, candidates[i+1:]); err != nil {
+				return actors.Hold{}, err
+			}
 			continue
 		}
 		return h, err
@@ -147,15 +163,28 @@ func (l *Lock) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequ
 	return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
 }
 
-// without returns the candidates that use none of seats.
-func without(candidates [][]string, seats []string) [][]string {
+// stillFree returns the candidates all of whose seats are available now.
+func stillFree(ctx context.Context, db batchSender, key actors.SectionKey, candidates [][]string) ([][]string, error) {
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	var ids []string
+	for _, c := range candidates {
+		ids = append(ids, c...)
+	}
+	found := map[string]seatRow{}
+	b := &pgx.Batch{}
+	queueSeats(b, key, slices.Compact(slices.Sorted(slices.Values(ids))), false, found)
+	if err := db.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
 	out := make([][]string, 0, len(candidates))
 	for _, c := range candidates {
-		if !slices.ContainsFunc(c, func(id string) bool { return slices.Contains(seats, id) }) {
+		if !slices.ContainsFunc(c, func(id string) bool { return found[id].status != actors.SeatAvailable }) {
 			out = append(out, c)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // pause waits a little before another best-available attempt, so that the claims it

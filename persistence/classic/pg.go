@@ -69,23 +69,34 @@ FOR UPDATE OF s SKIP LOCKED`
 // committed seats (a read shared with the concurrent best-available requests of the
 // section); then one transaction, in the round trip that begins it, locks the
 // candidates' free seats in preference order with SKIP LOCKED, and claims the first
-// candidate it locked whole.
+// candidate it locked whole. It takes its connection first and keeps it, so that the
+// read it ranks from is no older than the wait for the pool.
 func (p *PG) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
+	// The layout is read once, on the pool: never while holding a connection that
+	// the requests waiting for this read may be holding too.
+	if _, err := p.sections.layout(ctx, sec.key); err != nil {
+		return actors.Hold{}, err
+	}
+	conn, err := p.pool.Acquire(ctx)
+	if err != nil {
+		return actors.Hold{}, fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
 	for attempt := range bestAttempts {
 		if attempt > 0 {
 			if err := pause(ctx, attempt); err != nil {
 				return actors.Hold{}, err
 			}
 		}
-		seats, err := p.seatReads.read(ctx, sec.key)
+		seats, err := p.seatReads.read(ctx, sec.key, conn)
 		if err != nil {
 			return actors.Hold{}, err
 		}
 		candidates := actors.BestAvailableCandidates(seats, r.Quantity, r.Accessible, p.candidates)
 		if candidates == nil {
-			return p.soldOut(ctx, r)
+			return bestSoldOut(ctx, conn, r)
 		}
-		h, err := p.lockBest(ctx, sec, r, candidates)
+		h, err := p.lockBest(ctx, conn, sec, r, candidates)
 		if errors.Is(err, errStaleChoice) {
 			continue
 		}
@@ -96,7 +107,7 @@ func (p *PG) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldReques
 
 // lockBest is one try of claimBest; errStaleChoice when no candidate could be locked
 // whole.
-func (p *PG) lockBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest, candidates [][]string) (actors.Hold, error) {
+func (p *PG) lockBest(ctx context.Context, db batchSender, sec sectionMeta, r actors.HoldRequest, candidates [][]string) (actors.Hold, error) {
 	var (
 		stored storedReply
 		u      userTickets
@@ -105,7 +116,7 @@ func (p *PG) lockBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest
 		j      *journal
 	)
 	flat, limit := lockList(candidates, r.Quantity)
-	err := runTx(ctx, p.pool, func(b *pgx.Batch) {
+	err := runTx(ctx, db, func(b *pgx.Batch) {
 		if r.IdempotencyKey != "" {
 			queueReplay(b, r.UserID, r.IdempotencyKey, &stored)
 		}

@@ -70,7 +70,8 @@ func queueSeats(b *pgx.Batch, key actors.SectionKey, seats []string, lock bool, 
 	})
 }
 
-// lockedHold is a hold row read FOR UPDATE, with the database clock.
+// lockedHold is a hold row locked (FOR NO KEY UPDATE: an order that references it does
+// not wait), with the database clock.
 type lockedHold struct {
 	found bool
 	hold  actors.Hold
@@ -81,7 +82,7 @@ type lockedHold struct {
 // queueHoldForUpdate queues the lock of a hold row on b; it arrives in *l.
 func queueHoldForUpdate(b *pgx.Batch, holdID string, l *lockedHold) {
 	*l = lockedHold{}
-	b.Queue(`SELECT `+persistence.HoldColumns+`, expires_at <= now(), now() FROM holds WHERE id = $1 FOR UPDATE`, holdID).
+	b.Queue(`SELECT `+persistence.HoldColumns+`, expires_at <= now(), now() FROM holds WHERE id = $1 FOR NO KEY UPDATE`, holdID).
 		QueryRow(func(row pgx.Row) error {
 			h, err := persistence.ScanHold(row, &l.past, &l.now)
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -114,7 +115,7 @@ func (l lockedHold) usable(userID string) (past bool, err error) {
 	}
 }
 
-// lockedOrder is an order row read FOR UPDATE, with the database clock.
+// lockedOrder is an order row locked FOR NO KEY UPDATE, with the database clock.
 type lockedOrder struct {
 	found bool
 	order actors.Order
@@ -124,7 +125,7 @@ type lockedOrder struct {
 // queueOrderForUpdate queues the lock of an order row on b; it arrives in *l.
 func queueOrderForUpdate(b *pgx.Batch, orderID string, l *lockedOrder) {
 	*l = lockedOrder{}
-	b.Queue(`SELECT `+persistence.OrderColumns+`, now() FROM orders WHERE id = $1 FOR UPDATE`, orderID).
+	b.Queue(`SELECT `+persistence.OrderColumns+`, now() FROM orders WHERE id = $1 FOR NO KEY UPDATE`, orderID).
 		QueryRow(func(row pgx.Row) error {
 			o, err := persistence.ScanOrder(row, &l.now)
 			if errors.Is(err, pgx.ErrNoRows) {

@@ -27,7 +27,6 @@ const seatReadShare = 32
 // are shared and must not be modified.
 type seatReads struct {
 	sections *sections
-	db       batchSender
 	mu       sync.Mutex
 	keys     map[actors.SectionKey]*seatReadQueue
 }
@@ -47,13 +46,15 @@ type seatReader struct {
 	err        error
 }
 
-func newSeatReads(s *sections, db batchSender) *seatReads {
-	return &seatReads{sections: s, db: db, keys: map[actors.SectionKey]*seatReadQueue{}}
+func newSeatReads(s *sections) *seatReads {
+	return &seatReads{sections: s, keys: map[actors.SectionKey]*seatReadQueue{}}
 }
 
 // read returns the section's committed seats, in row and number order, as read after
 // the call began: layout from the cache, statuses (free or taken) from the database.
-func (r *seatReads) read(ctx context.Context, key actors.SectionKey) ([]actors.Seat, error) {
+// When it is this call's turn to read for everyone queued, it reads on conn, the
+// connection the caller holds for the transaction that follows.
+func (r *seatReads) read(ctx context.Context, key actors.SectionKey, conn batchSender) ([]actors.Seat, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -72,10 +73,10 @@ func (r *seatReads) read(ctx context.Context, key actors.SectionKey) ([]actors.S
 	r.mu.Unlock()
 	select {
 	case <-w.lead:
-		r.run(ctx, key, q)
+		r.run(ctx, key, q, conn)
 	case <-w.done:
 	case <-ctx.Done():
-		r.abandon(key, q, w)
+		r.abandon(key, q, w, conn)
 		return nil, ctx.Err()
 	}
 	select {
@@ -87,8 +88,8 @@ func (r *seatReads) read(ctx context.Context, key actors.SectionKey) ([]actors.S
 }
 
 // abandon takes a request that gave up out of the queue; if it had just been made the
-// one to run the next read, it runs it on its way out.
-func (r *seatReads) abandon(key actors.SectionKey, q *seatReadQueue, w *seatReader) {
+// one to run the next read, it runs it on its way out, on its connection.
+func (r *seatReads) abandon(key actors.SectionKey, q *seatReadQueue, w *seatReader, conn batchSender) {
 	r.mu.Lock()
 	for i, p := range q.pending {
 		if p == w {
@@ -99,14 +100,14 @@ func (r *seatReads) abandon(key actors.SectionKey, q *seatReadQueue, w *seatRead
 	r.mu.Unlock()
 	select {
 	case <-w.lead:
-		r.run(context.Background(), key, q)
+		r.run(context.Background(), key, q, conn)
 	default:
 	}
 }
 
 // run reads the section once for everyone queued, then hands the next read to the first
 // request queued meanwhile, or marks the section idle.
-func (r *seatReads) run(ctx context.Context, key actors.SectionKey, q *seatReadQueue) {
+func (r *seatReads) run(ctx context.Context, key actors.SectionKey, q *seatReadQueue, db batchSender) {
 	r.mu.Lock()
 	n := min(len(q.pending), seatReadShare)
 	batch := append([]*seatReader(nil), q.pending[:n]...)
@@ -114,7 +115,7 @@ func (r *seatReads) run(ctx context.Context, key actors.SectionKey, q *seatReadQ
 	r.mu.Unlock()
 	if len(batch) > 0 {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), seatReadTimeout)
-		seats, err := r.load(rctx, key)
+		seats, err := r.load(rctx, key, db)
 		cancel()
 		for _, w := range batch {
 			w.seats, w.err = seats, err
@@ -133,7 +134,7 @@ func (r *seatReads) run(ctx context.Context, key actors.SectionKey, q *seatReadQ
 
 // load reads which of the section's seats are taken and lays them over the cached
 // layout.
-func (r *seatReads) load(ctx context.Context, key actors.SectionKey) ([]actors.Seat, error) {
+func (r *seatReads) load(ctx context.Context, key actors.SectionKey, db batchSender) ([]actors.Seat, error) {
 	layout, err := r.sections.layout(ctx, key)
 	if err != nil {
 		return nil, err
@@ -141,7 +142,7 @@ func (r *seatReads) load(ctx context.Context, key actors.SectionKey) ([]actors.S
 	var taken []string
 	b := &pgx.Batch{}
 	queueTakenSeats(b, key, &taken)
-	if err := r.db.SendBatch(ctx, b).Close(); err != nil {
+	if err := db.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}
 	return layout.withTaken(taken), nil

@@ -62,7 +62,8 @@ func (c SequencerConfig) withDefaults() SequencerConfig {
 // records (outbox_staged) instead of numbering them. The sequencer moves staged records
 // into the outbox, per section, under the section row's lock:
 //
-//  1. lock the section row FOR UPDATE;
+//  1. lock the section row (FOR NO KEY UPDATE: the holds that reference it, whose
+//     foreign key takes KEY SHARE on it, do not wait);
 //  2. read its staged records in id order, in a statement that starts after the lock is
 //     taken (a fresh snapshot under READ COMMITTED);
 //  3. group them by transaction (txid), groups ordered by their smallest id;
@@ -197,7 +198,7 @@ func (s *Sequencer) stagedSections(ctx context.Context) ([]actors.SectionKey, er
 const (
 	lockSectionSQL = `
 SELECT kind, capacity, held, sold, version FROM sections
-WHERE event_id = $1 AND id = $2 FOR UPDATE`
+WHERE event_id = $1 AND id = $2 FOR NO KEY UPDATE`
 
 	stagedSQL = `
 SELECT id, txid::text, topic, key, payload, held_delta, sold_delta FROM outbox_staged
