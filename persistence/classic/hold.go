@@ -3,6 +3,8 @@ package classic
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
@@ -62,4 +64,51 @@ func bestSoldOut(ctx context.Context, conn batchSender, r actors.HoldRequest) (a
 		}
 	}
 	return actors.Hold{}, actors.ErrSoldOut
+}
+
+// bestPatience is how long best available keeps trying while every candidate is being
+// claimed by someone else. Those claims end (commit or fail) within a transaction's
+// time; answering SOLD_OUT before would be wrong if they fail, and answering
+// UNAVAILABLE at once would send the fan back for nothing.
+const bestPatience = 2 * time.Second
+
+// The errors of one best-available try that bestRetry tries again after.
+var (
+	// errStaleChoice means the seats chosen were taken by a transaction that committed
+	// after the read the choice was made from: read again now.
+	errStaleChoice = errors.New("best-available choice taken since it was read")
+	// errContended means every candidate is being claimed by another request: wait for
+	// those claims to end, then read again.
+	errContended = errors.New("every best-available candidate is being claimed")
+)
+
+// bestRetry runs once, one best-available try, until it returns something else than
+// errStaleChoice or errContended (then with an exponential, jittered backoff from 1 ms
+// up to 64 ms), for at most bestPatience; then the answer is a retryable UNAVAILABLE.
+// It reads the section's layout first, on the pool: never while holding a connection
+// that the requests waiting for one read may be holding too.
+func bestRetry(ctx context.Context, s *sections, sec sectionMeta, once func() (actors.Hold, error)) (actors.Hold, error) {
+	if _, err := s.layout(ctx, sec.key); err != nil {
+		return actors.Hold{}, err
+	}
+	began := time.Now()
+	backoff := time.Millisecond
+	for {
+		h, err := once()
+		if !errors.Is(err, errStaleChoice) && !errors.Is(err, errContended) {
+			return h, err
+		}
+		if time.Since(began) > bestPatience {
+			return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
+		}
+		if errors.Is(err, errContended) {
+			d := backoff/2 + time.Duration(rand.Int64N(int64(backoff)))
+			backoff = min(2*backoff, 64*time.Millisecond)
+			select {
+			case <-ctx.Done():
+				return actors.Hold{}, ctx.Err()
+			case <-time.After(d):
+			}
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -94,73 +93,57 @@ func (l *Lock) claimSeats(ctx context.Context, sec sectionMeta, r actors.HoldReq
 	return l.claimTx(ctx, l.pool, c, false, func(busy []string) error { return actors.SeatsUnavailable(busy) })
 }
 
-// bestAttempts bounds how often best available reads the section again after every
-// candidate was contended or its choice had been taken since the read.
-const bestAttempts = 8
-
-// errStaleChoice means the seats best available chose were taken by a transaction that
-// committed after the read the choice was made from.
-var errStaleChoice = errors.New("best-available choice taken since it was read")
-
 // claimBest holds the best available seats: it ranks candidate blocks from the
 // committed seats (a read shared with the concurrent best-available requests of the
 // section), takes in one script the Redis locks of the first candidate whose seats are
 // all free there, and claims them. When the choice was taken meanwhile (committed since
 // the read), the remaining candidates are checked again by key and the next script
-// walks those still free; the section is read again only when every candidate is out. It takes its connection first and keeps it, so that the read it
-// ranks from is no older than the wait for the pool.
+// walks those still free. When every candidate is being claimed by others, it waits for
+// their claims to end and reads again (see bestRetry).
 func (l *Lock) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
-	// The layout is read once, on the pool: never while holding a connection that
-	// the requests waiting for this read may be holding too.
-	if _, err := l.sections.layout(ctx, sec.key); err != nil {
-		return actors.Hold{}, err
-	}
+	return bestRetry(ctx, l.sections, sec, func() (actors.Hold, error) { return l.bestOnce(ctx, sec, r) })
+}
+
+// bestOnce is one read and the claims that follow it. It takes its connection first and
+// keeps it, so that the read it ranks from is no older than the wait for the pool.
+func (l *Lock) bestOnce(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
 	conn, err := l.pool.Acquire(ctx)
 	if err != nil {
 		return actors.Hold{}, fmt.Errorf("acquire connection: %w", err)
 	}
 	defer conn.Release()
-	var candidates [][]string
-	for attempt := range bestAttempts {
-		if len(candidates) == 0 {
-			if attempt > 0 { // every candidate was contended: let their claims commit
-				if err := pause(ctx, attempt); err != nil {
-					return actors.Hold{}, err
-				}
-			}
-			seats, err := l.seatReads.read(ctx, sec.key, conn)
-			if err != nil {
-				return actors.Hold{}, err
-			}
-			if candidates = actors.BestAvailableCandidates(seats, r.Quantity, r.Accessible, l.candidates); candidates == nil {
-				return bestSoldOut(ctx, conn, r)
-			}
-		}
+	seats, err := l.seatReads.read(ctx, sec.key, conn)
+	if err != nil {
+		return actors.Hold{}, err
+	}
+	candidates := actors.BestAvailableCandidates(seats, r.Quantity, r.Accessible, l.candidates)
+	if candidates == nil {
+		return bestSoldOut(ctx, conn, r)
+	}
+	for len(candidates) > 0 {
 		holdID := actors.NewID("h_")
 		i, err := l.locks.acquireFirst(ctx, sec.key, candidates, holdID)
 		if err != nil {
 			return actors.Hold{}, err
 		}
 		if i < 0 {
-			candidates = nil
-			continue
+			return actors.Hold{}, errContended
 		}
 		c := newClaim(sec, r, candidates[i])
 		c.holdID = holdID
 		h, err := l.claimTx(ctx, conn, c, false, func([]string) error { return errStaleChoice })
 		l.unlock(ctx, sec.key, c.ordered, c.holdID)
-		if errors.Is(err, errStaleChoice) {
-			// The read is stale where it matters most: the best seats are the ones
-			// claimed (and released) most often. Read the rest of the candidates
-			// again, by key, and keep those still free.
-			if candidates, err = stillFree(ctx, conn, sec.key, candidates[i+1:]); err != nil {
-				return actors.Hold{}, err
-			}
-			continue
+		if !errors.Is(err, errStaleChoice) {
+			return h, err
 		}
-		return h, err
+		// The read is stale where it matters most: the best seats are the ones
+		// claimed (and released) most often. Read the rest of the candidates again,
+		// by key, and keep those still free.
+		if candidates, err = stillFree(ctx, conn, sec.key, candidates[i+1:]); err != nil {
+			return actors.Hold{}, err
+		}
 	}
-	return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
+	return actors.Hold{}, errStaleChoice
 }
 
 // stillFree returns the candidates all of whose seats are available now.
@@ -185,16 +168,4 @@ func stillFree(ctx context.Context, db batchSender, key actors.SectionKey, candi
 		}
 	}
 	return out, nil
-}
-
-// pause waits a little before another best-available attempt, so that the claims it
-// lost to can commit and show in the next read.
-func pause(ctx context.Context, attempt int) error {
-	d := time.Duration(500+rand.IntN(attempt*1000)) * time.Microsecond
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
 }

@@ -69,40 +69,34 @@ FOR UPDATE OF s SKIP LOCKED`
 // committed seats (a read shared with the concurrent best-available requests of the
 // section); then one transaction, in the round trip that begins it, locks the
 // candidates' free seats in preference order with SKIP LOCKED, and claims the first
-// candidate it locked whole. It takes its connection first and keeps it, so that the
-// read it ranks from is no older than the wait for the pool.
+// candidate it locked whole. When it locked none whole (every candidate taken since the
+// read, or being claimed), it reads again (see bestRetry).
 func (p *PG) claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
-	// The layout is read once, on the pool: never while holding a connection that
-	// the requests waiting for this read may be holding too.
-	if _, err := p.sections.layout(ctx, sec.key); err != nil {
-		return actors.Hold{}, err
-	}
+	return bestRetry(ctx, p.sections, sec, func() (actors.Hold, error) { return p.bestOnce(ctx, sec, r) })
+}
+
+// bestOnce is one read and the transaction that follows it. It takes its connection
+// first and keeps it, so that the read it ranks from is no older than the wait for the
+// pool.
+func (p *PG) bestOnce(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
 	conn, err := p.pool.Acquire(ctx)
 	if err != nil {
 		return actors.Hold{}, fmt.Errorf("acquire connection: %w", err)
 	}
 	defer conn.Release()
-	for attempt := range bestAttempts {
-		if attempt > 0 {
-			if err := pause(ctx, attempt); err != nil {
-				return actors.Hold{}, err
-			}
-		}
-		seats, err := p.seatReads.read(ctx, sec.key, conn)
-		if err != nil {
-			return actors.Hold{}, err
-		}
-		candidates := actors.BestAvailableCandidates(seats, r.Quantity, r.Accessible, p.candidates)
-		if candidates == nil {
-			return bestSoldOut(ctx, conn, r)
-		}
-		h, err := p.lockBest(ctx, conn, sec, r, candidates)
-		if errors.Is(err, errStaleChoice) {
-			continue
-		}
-		return h, err
+	seats, err := p.seatReads.read(ctx, sec.key, conn)
+	if err != nil {
+		return actors.Hold{}, err
 	}
-	return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
+	candidates := actors.BestAvailableCandidates(seats, r.Quantity, r.Accessible, p.candidates)
+	if candidates == nil {
+		return bestSoldOut(ctx, conn, r)
+	}
+	h, err := p.lockBest(ctx, conn, sec, r, candidates)
+	if errors.Is(err, errStaleChoice) {
+		return actors.Hold{}, errContended
+	}
+	return h, err
 }
 
 // lockBest is one try of claimBest; errStaleChoice when no candidate could be locked

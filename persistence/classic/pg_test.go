@@ -10,8 +10,8 @@ import (
 )
 
 // TestPGBestAvailableSkipsLockedSeats: best available steps around seats another
-// transaction has locked, without waiting for it; when every free seat is locked, the
-// answer is a retryable UNAVAILABLE, never SOLD_OUT.
+// transaction has locked, without waiting for it; when every free seat stays locked,
+// the answer is, after bestPatience, a retryable UNAVAILABLE, never SOLD_OUT.
 func TestPGBestAvailableSkipsLockedSeats(t *testing.T) {
 	pool := testPool(t)
 	f := newFixture(t, pool, 8, 1, 10)
@@ -26,6 +26,10 @@ func TestPGBestAvailableSkipsLockedSeats(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = other.Rollback(context.Background()) }()
+	// Best available waits up to bestPatience for contended seats; stay open meanwhile.
+	if _, err := other.Exec(ctx, `SET LOCAL idle_in_transaction_session_timeout = 0`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := other.Exec(ctx, `SELECT id FROM seats WHERE event_id = $1 AND section_id = 'A' AND id = ANY($2) FOR UPDATE`,
 		f.eventID, []string{"A-5", "A-6"}); err != nil {
 		t.Fatal(err)
