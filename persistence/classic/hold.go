@@ -66,11 +66,16 @@ func bestSoldOut(ctx context.Context, conn batchSender, r actors.HoldRequest) (a
 	return actors.Hold{}, actors.ErrSoldOut
 }
 
-// bestPatience is how long best available keeps trying while every candidate is being
-// claimed by someone else. Those claims end (commit or fail) within a transaction's
-// time; answering SOLD_OUT before would be wrong if they fail, and answering
-// UNAVAILABLE at once would send the fan back for nothing.
-const bestPatience = 2 * time.Second
+// How long best available keeps trying while every candidate is being claimed by
+// someone else. Those claims end (commit or fail) within a transaction's time, and
+// each one that commits shows in the next read; answering SOLD_OUT before they end
+// would be wrong if they fail, and UNAVAILABLE sends the fan back for nothing. So it
+// tries on as long as the section keeps changing, and gives up (UNAVAILABLE) after
+// bestStall without a change, or bestPatience in all.
+const (
+	bestStall    = 2 * time.Second
+	bestPatience = 10 * time.Second
+)
 
 // The errors of one best-available try that bestRetry tries again after.
 var (
@@ -82,9 +87,27 @@ var (
 	errContended = errors.New("every best-available candidate is being claimed")
 )
 
+// contended is errContended with the number of seats the read found taken, by which
+// bestRetry tells a section that moves from one that is stuck.
+type contended struct{ taken int }
+
+func (c contended) Error() string { return errContended.Error() }
+func (c contended) Unwrap() error { return errContended }
+
+// takenCount is how many of seats are not available.
+func takenCount(seats []actors.Seat) int {
+	n := 0
+	for i := range seats {
+		if seats[i].Status != actors.SeatAvailable {
+			n++
+		}
+	}
+	return n
+}
+
 // bestRetry runs once, one best-available try, until it returns something else than
 // errStaleChoice or errContended (then with an exponential, jittered backoff from 1 ms
-// up to 64 ms), for at most bestPatience; then the answer is a retryable UNAVAILABLE.
+// up to 64 ms), within the patience above; then the answer is a retryable UNAVAILABLE.
 // It reads the section's layout first, on the pool: never while holding a connection
 // that the requests waiting for one read may be holding too.
 func bestRetry(ctx context.Context, s *sections, sec sectionMeta, once func() (actors.Hold, error)) (actors.Hold, error) {
@@ -92,13 +115,19 @@ func bestRetry(ctx context.Context, s *sections, sec sectionMeta, once func() (a
 		return actors.Hold{}, err
 	}
 	began := time.Now()
+	changed, taken := began, -1
 	backoff := time.Millisecond
 	for {
 		h, err := once()
 		if !errors.Is(err, errStaleChoice) && !errors.Is(err, errContended) {
 			return h, err
 		}
-		if time.Since(began) > bestPatience {
+		now := time.Now()
+		var c contended
+		if errors.As(err, &c) && c.taken != taken {
+			changed, taken = now, c.taken
+		}
+		if now.Sub(changed) > bestStall || now.Sub(began) > bestPatience {
 			return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
 		}
 		if errors.Is(err, errContended) {

@@ -127,7 +127,7 @@ func (l *Lock) bestOnce(ctx context.Context, sec sectionMeta, r actors.HoldReque
 			return actors.Hold{}, err
 		}
 		if i < 0 {
-			return actors.Hold{}, errContended
+			return actors.Hold{}, contended{takenCount(seats)}
 		}
 		c := newClaim(sec, r, candidates[i])
 		c.holdID = holdID

@@ -94,7 +94,7 @@ func (p *PG) bestOnce(ctx context.Context, sec sectionMeta, r actors.HoldRequest
 	}
 	h, err := p.lockBest(ctx, conn, sec, r, candidates)
 	if errors.Is(err, errStaleChoice) {
-		return actors.Hold{}, errContended
+		return actors.Hold{}, contended{takenCount(seats)}
 	}
 	return h, err
 }
