@@ -38,8 +38,8 @@ var mayImport = map[string][]string{
 	"deploy":              {},
 	"cmd/ticketblitz":     {"..."},
 	// The load, chaos and audit client speaks only the public API: its own packages,
-	// the public Go client and the shared test environment.
-	"cmd/blitzload/...": {"cmd/blitzload/...", "client", "internal/testenv"},
+	// and the public Go client.
+	"cmd/blitzload/...": {"cmd/blitzload/...", "client"},
 }
 
 func TestDependencyRule(t *testing.T) {

@@ -42,7 +42,7 @@ func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Clien
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c)}, nil
+	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c, cfg.Logger)}, nil
 }
 
 // Close stops watching the cluster's topology.
@@ -74,7 +74,7 @@ func (c *Client) Hold(ctx context.Context, r HoldRequest) (Hold, error) {
 		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, TicketsElsewhere: int32(elsewhere),
 	}
 	key := SectionKey{r.EventID, r.SectionID}
-	rep, err := c.request(ctx, key, cmd)
+	rep, err := c.request(ctx, key, cmd, storedAnswer{user: r.UserID, key: r.IdempotencyKey, hash: hash})
 	if err != nil {
 		return Hold{}, err
 	}
@@ -89,7 +89,12 @@ func (c *Client) Release(ctx context.Context, holdID, userID string) (Hold, erro
 	if err != nil {
 		return Hold{}, err
 	}
-	rep, err := c.request(ctx, key, &ReleaseCommand{HoldId: holdID, UserId: userID, IdempotencyKey: NewID("auto_")})
+	idem := NewID("auto_")
+	rep, err := c.request(ctx, key, &ReleaseCommand{HoldId: holdID, UserId: userID, IdempotencyKey: idem},
+		storedAnswer{user: userID, key: idem, hash: releaseHash(holdID)})
+	if errors.Is(err, errNotInSection) {
+		err = c.finishedHold(ctx, holdID, userID)
+	}
 	if err != nil {
 		return Hold{}, err
 	}
@@ -102,14 +107,21 @@ func (c *Client) Extend(ctx context.Context, holdID, userID string) (Hold, error
 	if err != nil {
 		return Hold{}, err
 	}
-	rep, err := c.request(ctx, key, &ExtendCommand{HoldId: holdID, UserId: userID, IdempotencyKey: NewID("auto_")})
+	idem := NewID("auto_")
+	rep, err := c.request(ctx, key, &ExtendCommand{HoldId: holdID, UserId: userID, IdempotencyKey: idem},
+		storedAnswer{user: userID, key: idem, hash: extendHash(holdID)})
+	if errors.Is(err, errNotInSection) {
+		err = c.finishedHold(ctx, holdID, userID)
+	}
 	if err != nil {
 		return Hold{}, err
 	}
 	return HoldFromMsg(rep.GetHold()), nil
 }
 
-// Confirm pays for a hold and turns it into an order.
+// Confirm pays for a hold and turns it into an order. The payment runs by ctx's deadline
+// (or, without one, for at most the retry horizon); a retry that finds it still running
+// waits for it.
 func (c *Client) Confirm(ctx context.Context, r ConfirmRequest) (Order, error) {
 	hash := r.Hash()
 	if r.IdempotencyKey != "" {
@@ -126,10 +138,17 @@ func (c *Client) Confirm(ctx context.Context, r ConfirmRequest) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
+	deadline := time.Now().Add(c.cfg.RetryHorizon())
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
 	rep, err := c.request(ctx, key, &ConfirmCommand{
 		HoldId: r.HoldID, UserId: r.UserID, PaymentToken: r.PaymentToken,
-		IdempotencyKey: r.IdempotencyKey, RequestHash: hash,
-	})
+		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, DeadlineUnixMicro: deadline.UnixMicro(),
+	}, storedAnswer{user: r.UserID, key: r.IdempotencyKey, hash: hash})
+	if errors.Is(err, errNotInSection) {
+		err = c.finishedHold(ctx, r.HoldID, r.UserID)
+	}
 	if err != nil {
 		return Order{}, err
 	}
@@ -149,7 +168,12 @@ func (c *Client) Cancel(ctx context.Context, orderID, userID string, admin bool)
 	if loc.owner != userID && !admin {
 		return Order{}, ErrForbidden
 	}
-	rep, err := c.request(ctx, key, &CancelCommand{OrderId: orderID, UserId: userID, Admin: admin, IdempotencyKey: NewID("auto_")})
+	idem := NewID("auto_")
+	rep, err := c.request(ctx, key, &CancelCommand{OrderId: orderID, UserId: userID, Admin: admin, IdempotencyKey: idem},
+		storedAnswer{user: userID, key: idem, hash: cancelHash(orderID)})
+	if errors.Is(err, errNotInSection) {
+		err = c.finishedOrder(ctx, orderID, userID, admin)
+	}
 	if err != nil {
 		return Order{}, err
 	}
@@ -195,6 +219,52 @@ func (c *Client) locate(ctx context.Context, id string, lookup func(context.Cont
 	return loc, nil
 }
 
+// finishedHold answers a command about a hold its section no longer holds in memory,
+// from the hold as committed.
+func (c *Client) finishedHold(ctx context.Context, holdID, userID string) error {
+	h, err := c.dir.GetHold(ctx, holdID)
+	if err != nil {
+		return err
+	}
+	return finishedHoldErr(h, userID)
+}
+
+// finishedHoldErr is the refusal of a command by userID about h, a hold its section no
+// longer holds in memory.
+func finishedHoldErr(h Hold, userID string) error {
+	switch {
+	case h.UserID != userID:
+		return ErrForbidden
+	case h.Status == HoldExpired:
+		return ErrHoldExpired
+	case h.Status == HoldReleased || h.Status == HoldConfirmed:
+		return ErrHoldNotActive
+	}
+	return Unavailable("the hold's section has not caught up with it; retry")
+}
+
+// finishedOrder answers a command about an order its section no longer holds in memory,
+// from the order as committed.
+func (c *Client) finishedOrder(ctx context.Context, orderID, userID string, admin bool) error {
+	o, err := c.dir.GetOrder(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	return finishedOrderErr(o, userID, admin)
+}
+
+// finishedOrderErr is the refusal of a cancel by userID of o, an order its section no
+// longer holds in memory.
+func finishedOrderErr(o Order, userID string, admin bool) error {
+	switch {
+	case o.UserID != userID && !admin:
+		return ErrForbidden
+	case o.Status == OrderCancelled:
+		return ErrOrderCancelled
+	}
+	return Unavailable("the order's section has not caught up with it; retry")
+}
+
 // replay returns the stored first answer to (user, key), from any section.
 func (c *Client) replay(ctx context.Context, userID, key string, hash []byte) (*Reply, bool, error) {
 	rec, ok, err := c.dir.Idempotent(ctx, userID, key)
@@ -211,10 +281,24 @@ func (c *Client) replay(ctx context.Context, userID, key string, hash []byte) (*
 	return rep, true, rep.Err()
 }
 
+// storedAnswer names the idempotency key a command carries, and the hash its first
+// answer is stored with.
+type storedAnswer struct {
+	user, key string
+	hash      []byte
+}
+
 // request sends msg to the section's actor and retries retryable failures with
 // exponential backoff and jitter until an answer, the attempts run out, or ctx ends.
-func (c *Client) request(ctx context.Context, key SectionKey, msg any) (*Reply, error) {
+// Every retry first looks its idempotency key up in the store: an earlier attempt may
+// have committed in an activation that is gone (fenced, stopped on an unknown commit
+// outcome, on a node that left), and the store is where its answer is sure to be.
+func (c *Client) request(ctx context.Context, key SectionKey, msg any, idem storedAnswer) (_ *Reply, err error) {
 	identity := key.Identity()
+	// retriedAfter is the membership change that first cut an attempt short; it is told
+	// how the request ended, for its one log line.
+	var retriedAfter *topologyChange
+	defer func() { retriedAfter.settle(err) }()
 	backoff := c.cfg.BaseBackoff
 	var last error
 	for attempt := 1; ; attempt++ {
@@ -227,7 +311,22 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any) (*Reply, 
 		if timeout <= 0 {
 			break
 		}
-		res, err := c.attempt(identity, msg, timeout)
+		if attempt > 1 {
+			rep, ok, err := c.replay(ctx, idem.user, idem.key, idem.hash)
+			switch {
+			case ok:
+				return rep, err
+			case errors.Is(err, ErrIdempotencyConflict):
+				return nil, err
+			case err != nil: // the store is not answering: the section may still know the key
+				c.cfg.Logger.Debug("idempotency lookup before a retry failed", zap.String("section", identity), zap.Error(err))
+			}
+		}
+		res, cut, err := c.attempt(identity, msg, timeout)
+		if cut != nil && retriedAfter == nil {
+			retriedAfter = cut
+			cut.retry()
+		}
 		if err == nil {
 			rep, ok := res.(*Reply)
 			if !ok {
@@ -265,8 +364,9 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any) (*Reply, 
 // if it lived elsewhere after all, the actor answers the retry from its first answer.
 var errTopologyChanged = Unavailable("the cluster topology changed while the request waited; retrying")
 
-// attempt sends one request, giving up early when the topology changes meanwhile. An abandoned request ends by itself at its timeout.
-func (c *Client) attempt(identity string, msg any, timeout time.Duration) (any, error) {
+// attempt sends one request, giving up early when the topology changes meanwhile; cut is
+// then the change. An abandoned request ends by itself at its timeout.
+func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res any, cut *topologyChange, err error) {
 	left := c.left.next()
 	type answer struct {
 		res any
@@ -281,8 +381,8 @@ func (c *Client) attempt(identity string, msg any, timeout time.Duration) (any, 
 	}()
 	select {
 	case a := <-done:
-		return a.res, a.err
-	case <-left:
-		return nil, errTopologyChanged
+		return a.res, nil, a.err
+	case <-left.ch:
+		return nil, left.cause, errTopologyChanged
 	}
 }

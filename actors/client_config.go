@@ -45,3 +45,11 @@ func (c ClientConfig) withDefaults() ClientConfig {
 	}
 	return c
 }
+
+// RetryHorizon is the longest a Client keeps trying one request: every attempt's full
+// timeout plus the longest wait before each retry. A retry can need the first answer to
+// its idempotency key for that long after the key was first sent.
+func (c ClientConfig) RetryHorizon() time.Duration {
+	c = c.withDefaults()
+	return time.Duration(c.Attempts)*c.AttemptTimeout + time.Duration(c.Attempts-1)*c.MaxBackoff
+}

@@ -14,6 +14,16 @@ type decision struct {
 	keys     []IdempotencyRecord
 	events   []pendingEvent
 	counters bool // general-admission counters changed
+
+	// paid is the approved payment a confirm carries: given back if it is undone.
+	paid *paidConfirm
+}
+
+// paidConfirm is a charge and the hold and order it paid for.
+type paidConfirm struct {
+	holdID  string
+	orderID string
+	charge  PaymentRecord
 }
 
 // pendingEvent is an outbox event whose section version is known only when its batch

@@ -91,11 +91,32 @@ var (
 	ErrLimitExceeded       = &Error{Code: CodeLimitExceeded, Message: "per-user ticket limit for this event exceeded"}
 	ErrRateLimited         = &Error{Code: CodeRateLimited, Message: "too many requests"}
 	ErrUnavailable         = &Error{Code: CodeUnavailable, Message: "temporarily unavailable; retry"}
+	// ErrOrderCancelled refuses to cancel an order twice (HOLD_NOT_ACTIVE).
+	ErrOrderCancelled = &Error{Code: CodeHoldNotActive, Message: "the order is already cancelled"}
 )
 
 // ErrFenced means a newer activation of the section owns it now; the batch changed
 // nothing. Callers see it as ErrUnavailable (retryable).
 var ErrFenced = errors.New("fenced: a newer activation owns the section")
+
+// ErrRolledBack means a batch certainly did not commit: it failed before its COMMIT was
+// sent (a statement failed, the connection broke, the time ran out) or the database
+// answered the COMMIT with a rollback. Memory may be undone and the section carries on.
+var ErrRolledBack = errors.New("batch rolled back: nothing was written")
+
+// ErrCommitUnknown means a batch's COMMIT was sent and no answer came back (a timeout, a
+// lost connection, a server error during the commit): the batch may or may not have
+// committed. A section that sees it, or any commit error that is neither ErrFenced nor
+// ErrRolledBack, stops, so that the next activation loads the truth.
+var ErrCommitUnknown = errors.New("batch outcome unknown: the commit was sent but not answered")
+
+// codeNotInSection answers a command about a hold or order its section does not hold in
+// memory: finished (and committed) before, or never there. It never leaves actors: Client
+// answers such a command from the store.
+const codeNotInSection Code = "NOT_IN_SECTION"
+
+// errNotInSection is the section's answer about a hold or order it does not have.
+var errNotInSection = &Error{Code: codeNotInSection, Message: "not live in its section"}
 
 // SeatsUnavailable returns a SEAT_UNAVAILABLE error naming the seats.
 func SeatsUnavailable(seats []string) *Error {

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -71,21 +72,30 @@ func (c *fakeClock) Advance(d time.Duration) {
 	}
 }
 
-// fakeStore keeps one section in memory and applies batches with the real fence rule.
-// gate, when set, makes Commit wait until a value arrives (nil: commit, error: fail).
+// fakeStore keeps one section in memory and applies batches with the real fence rule: the
+// seats in snap, and the holds, orders and idempotency records every batch wrote.
+// Activation loads what the real store does: live holds, confirmed orders, every record.
+// gate, when set, makes Commit wait until a value arrives (nil: commit, error: fail);
+// failAll fails every Commit; afterCommit, when set, is what Commit returns after it
+// wrote the batch (a commit whose answer was lost).
 type fakeStore struct {
-	mu      sync.Mutex
-	snap    Snapshot
-	batches []*Batch
-	gate    chan error
-	failAll error
+	mu          sync.Mutex
+	snap        Snapshot
+	batches     []*Batch
+	holds       map[string]Hold
+	orders      map[string]Order
+	keys        map[idemKey]IdempotencyRecord
+	gate        chan error
+	failAll     error
+	afterCommit error
+	activations int
 }
 
 func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
 	s := &fakeStore{snap: Snapshot{
 		Key: SectionKey{"ev", "S"}, Name: "S", Kind: kind, PriceCents: 1000, Capacity: capacity,
 		Currency: "USD", MaxTicketsPerUser: 8,
-	}}
+	}, holds: map[string]Hold{}, orders: map[string]Order{}, keys: map[idemKey]IdempotencyRecord{}}
 	for r, row := range rows {
 		for n := 1; n <= row.Seats; n++ {
 			s.snap.Seats = append(s.snap.Seats, Seat{ID: SeatID(row.Label, n), Row: row.Label, RowIndex: r, Number: n, Status: SeatAvailable})
@@ -97,15 +107,30 @@ func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
 	return s
 }
 
-func (s *fakeStore) Activate(_ context.Context, key SectionKey) (*Snapshot, error) {
+func (s *fakeStore) Activate(_ context.Context, key SectionKey, _ time.Duration) (*Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if key != s.snap.Key {
 		return nil, ErrNotFound
 	}
 	s.snap.Epoch++
+	s.activations++
 	c := s.snap
 	c.Seats = append([]Seat(nil), s.snap.Seats...)
+	c.Holds = append([]Hold(nil), s.snap.Holds...)
+	for _, h := range s.holds {
+		if h.Status == HoldHeld {
+			c.Holds = append(c.Holds, h)
+		}
+	}
+	for _, o := range s.orders {
+		if o.Status == OrderConfirmed {
+			c.Orders = append(c.Orders, o)
+		}
+	}
+	for _, r := range s.keys {
+		c.Idempotency = append(c.Idempotency, r)
+	}
 	c.DBNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	return &c, nil
 }
@@ -142,8 +167,81 @@ func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {
 		st := &s.snap.Seats[idx[c.ID]]
 		st.Status, st.HoldID, st.OrderID = c.Status, c.HoldID, c.OrderID
 	}
+	for _, h := range b.Holds {
+		s.holds[h.ID] = h
+	}
+	for _, o := range b.Orders {
+		s.orders[o.ID] = o
+	}
+	for _, r := range b.Keys {
+		if _, ok := s.keys[idemKey{r.UserID, r.Key}]; !ok {
+			s.keys[idemKey{r.UserID, r.Key}] = r
+		}
+	}
 	s.batches = append(s.batches, b)
-	return nil
+	return s.afterCommit
+}
+
+func (s *fakeStore) OrderOfHold(_ context.Context, _ SectionKey, holdID string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.holds[holdID]; h.Status == HoldConfirmed {
+		return h.OrderID, nil
+	}
+	return "", nil
+}
+
+// The fake store is the Client's directory too.
+
+func (s *fakeStore) LocateHold(_ context.Context, id string) (SectionKey, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.holds[id]
+	if !ok {
+		return SectionKey{}, "", ErrNotFound
+	}
+	return SectionKey{h.EventID, h.SectionID}, h.UserID, nil
+}
+
+func (s *fakeStore) LocateOrder(_ context.Context, id string) (SectionKey, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return SectionKey{}, "", ErrNotFound
+	}
+	return SectionKey{o.EventID, o.SectionID}, o.UserID, nil
+}
+
+func (s *fakeStore) TicketsElsewhere(context.Context, string, string, string) (int, error) {
+	return 0, nil
+}
+
+func (s *fakeStore) Idempotent(_ context.Context, userID, key string) (IdempotencyRecord, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.keys[idemKey{userID, key}]
+	return r, ok, nil
+}
+
+func (s *fakeStore) GetHold(_ context.Context, id string) (Hold, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.holds[id]
+	if !ok {
+		return Hold{}, ErrNotFound
+	}
+	return h, nil
+}
+
+func (s *fakeStore) GetOrder(_ context.Context, id string) (Order, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return Order{}, ErrNotFound
+	}
+	return o, nil
 }
 
 func (s *fakeStore) committed() []*Batch {
@@ -163,7 +261,19 @@ func (s *fakeStore) seat(id string) Seat {
 	return Seat{}
 }
 
-// fakePayments declines DeclinedToken like the simulated step.
+// holdCount counts the store's holds in status st.
+func (s *fakeStore) holdCount(st HoldStatus) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, h := range s.holds {
+		if h.Status == st {
+			n++
+		}
+	}
+	return n
+}
+
 type recordingTracer struct {
 	mu     sync.Mutex
 	traces []Trace
@@ -185,6 +295,17 @@ func (r *recordingTracer) count(typ, outcome string) int {
 		}
 	}
 	return n
+}
+
+// wantCount is a check for testenv.Eventually: it passes once exactly n traces of type
+// typ were recorded.
+func (r *recordingTracer) wantCount(typ string, n int) func() error {
+	return func() error {
+		if got := r.count(typ, ""); got != n {
+			return fmt.Errorf("%d %s traces, want %d", got, typ, n)
+		}
+		return nil
+	}
 }
 
 // fakeLeases keeps leases in memory on the fake clock. A lease held by another owner

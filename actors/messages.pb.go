@@ -40,6 +40,10 @@ const (
 	ErrorCode_ERROR_CODE_UNAVAILABLE          ErrorCode = 11
 	ErrorCode_ERROR_CODE_UNAUTHENTICATED      ErrorCode = 12
 	ErrorCode_ERROR_CODE_RATE_LIMITED         ErrorCode = 13
+	// The section holds in memory only what is live: a hold or order it does not have
+	// finished before (or never existed). actors.Client answers it from the store; it is
+	// never a final answer.
+	ErrorCode_ERROR_CODE_NOT_IN_SECTION ErrorCode = 14
 )
 
 // Enum value maps for ErrorCode.
@@ -59,6 +63,7 @@ var (
 		11: "ERROR_CODE_UNAVAILABLE",
 		12: "ERROR_CODE_UNAUTHENTICATED",
 		13: "ERROR_CODE_RATE_LIMITED",
+		14: "ERROR_CODE_NOT_IN_SECTION",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_NONE":                 0,
@@ -75,6 +80,7 @@ var (
 		"ERROR_CODE_UNAVAILABLE":          11,
 		"ERROR_CODE_UNAUTHENTICATED":      12,
 		"ERROR_CODE_RATE_LIMITED":         13,
+		"ERROR_CODE_NOT_IN_SECTION":       14,
 	}
 )
 
@@ -327,8 +333,11 @@ type ConfirmCommand struct {
 	PaymentToken   string                 `protobuf:"bytes,3,opt,name=payment_token,json=paymentToken,proto3" json:"payment_token,omitempty"`
 	IdempotencyKey string                 `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	RequestHash    []byte                 `protobuf:"bytes,5,opt,name=request_hash,json=requestHash,proto3" json:"request_hash,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The caller's deadline, in microseconds since the Unix epoch (0: none): the payment
+	// the confirm starts ends by then.
+	DeadlineUnixMicro int64 `protobuf:"varint,6,opt,name=deadline_unix_micro,json=deadlineUnixMicro,proto3" json:"deadline_unix_micro,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *ConfirmCommand) Reset() {
@@ -394,6 +403,13 @@ func (x *ConfirmCommand) GetRequestHash() []byte {
 		return x.RequestHash
 	}
 	return nil
+}
+
+func (x *ConfirmCommand) GetDeadlineUnixMicro() int64 {
+	if x != nil {
+		return x.DeadlineUnixMicro
+	}
+	return 0
 }
 
 type CancelCommand struct {
@@ -948,13 +964,14 @@ const file_messages_proto_rawDesc = "" +
 	"\rExtendCommand\x12\x17\n" +
 	"\ahold_id\x18\x01 \x01(\tR\x06holdId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12'\n" +
-	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"\xb3\x01\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"\xe3\x01\n" +
 	"\x0eConfirmCommand\x12\x17\n" +
 	"\ahold_id\x18\x01 \x01(\tR\x06holdId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12#\n" +
 	"\rpayment_token\x18\x03 \x01(\tR\fpaymentToken\x12'\n" +
 	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\x12!\n" +
-	"\frequest_hash\x18\x05 \x01(\fR\vrequestHash\"\x82\x01\n" +
+	"\frequest_hash\x18\x05 \x01(\fR\vrequestHash\x12.\n" +
+	"\x13deadline_unix_micro\x18\x06 \x01(\x03R\x11deadlineUnixMicro\"\x82\x01\n" +
 	"\rCancelCommand\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x14\n" +
@@ -1007,7 +1024,7 @@ const file_messages_proto_rawDesc = "" +
 	"\x05order\x18\x06 \x01(\v2\x1c.ticketblitz.actors.OrderMsgR\x05order\x1a9\n" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\xa4\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\xc3\x03\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x19\n" +
 	"\x15ERROR_CODE_VALIDATION\x10\x01\x12\x1f\n" +
@@ -1023,7 +1040,8 @@ const file_messages_proto_rawDesc = "" +
 	"\x12\x1a\n" +
 	"\x16ERROR_CODE_UNAVAILABLE\x10\v\x12\x1e\n" +
 	"\x1aERROR_CODE_UNAUTHENTICATED\x10\f\x12\x1b\n" +
-	"\x17ERROR_CODE_RATE_LIMITED\x10\rB+Z)github.com/ticketblitz/ticketblitz/actorsb\x06proto3"
+	"\x17ERROR_CODE_RATE_LIMITED\x10\r\x12\x1d\n" +
+	"\x19ERROR_CODE_NOT_IN_SECTION\x10\x0eB+Z)github.com/ticketblitz/ticketblitz/actorsb\x06proto3"
 
 var (
 	file_messages_proto_rawDescOnce sync.Once

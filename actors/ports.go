@@ -9,12 +9,22 @@ import (
 // atomic and fenced: it applies the whole batch or nothing, and only when the section's
 // (epoch, version) in the store still equals the batch's.
 type Store interface {
-	// Activate bumps the section's epoch and loads its state, in one transaction.
-	// It returns an error wrapping ErrNotFound when the section does not exist.
-	Activate(ctx context.Context, key SectionKey) (*Snapshot, error)
-	// Commit writes one batch. It returns ErrFenced (wrapped or not) when the section's
-	// epoch or version no longer match: another activation took over, nothing was written.
+	// Activate bumps the section's epoch and loads what its decisions need now, in one
+	// transaction: the seats, the live holds, the confirmed orders and the idempotency
+	// records younger than keysWithin (see Snapshot). Its cost follows what is live, never
+	// the section's history. It returns an error wrapping ErrNotFound when the section
+	// does not exist.
+	Activate(ctx context.Context, key SectionKey, keysWithin time.Duration) (*Snapshot, error)
+	// Commit writes one batch. Its error says what happened to the batch: ErrFenced
+	// (wrapped or not) when the section's epoch or version no longer match (another
+	// activation took over, nothing was written); one wrapping ErrRolledBack when the
+	// batch certainly did not commit; anything else, ErrCommitUnknown when the store
+	// knows it, when the batch may have committed.
 	Commit(ctx context.Context, b *Batch) error
+	// OrderOfHold returns the id of the order the hold was confirmed with ("" when it
+	// was not), as committed once every write of the section in flight has ended: it
+	// settles a payment whose confirm batch ended with an unknown outcome.
+	OrderOfHold(ctx context.Context, key SectionKey, holdID string) (string, error)
 }
 
 // Directory answers the few questions actors.Client must ask before it can route a
@@ -29,6 +39,11 @@ type Directory interface {
 	TicketsElsewhere(ctx context.Context, eventID, sectionID, userID string) (int, error)
 	// Idempotent returns the stored record of (user, key), or ok false.
 	Idempotent(ctx context.Context, userID, key string) (rec IdempotencyRecord, ok bool, err error)
+	// GetHold returns a hold as committed, or an error wrapping ErrNotFound: Client
+	// answers from it a command about a hold its section no longer holds in memory.
+	GetHold(ctx context.Context, id string) (Hold, error)
+	// GetOrder returns an order as committed, or an error wrapping ErrNotFound.
+	GetOrder(ctx context.Context, id string) (Order, error)
 }
 
 // Snapshot is a section's state as an activation loads it.
@@ -45,9 +60,15 @@ type Snapshot struct {
 	Seats             []Seat // reserved sections, ordered by row then number
 	Held              int    // general admission counters
 	Sold              int
-	Holds             []Hold  // holds in status held or expired
-	Orders            []Order // confirmed orders
-	Idempotency       []IdempotencyRecord
+	// Holds are the live holds: status held, including those past their expiry that no
+	// decision has expired yet. Finished holds stay in the store.
+	Holds []Hold
+	// Orders are the confirmed orders (at most one per sold seat or place): a cancel
+	// decides on them, and they count against the per-user limit.
+	Orders []Order
+	// Idempotency holds the records younger than the activation's keysWithin, oldest
+	// first: what a retry still in flight may need. Older ones are looked up in the store.
+	Idempotency []IdempotencyRecord
 	// DBNow is the database's clock at activation; expiry is computed on it.
 	DBNow time.Time
 }
@@ -82,6 +103,9 @@ type IdempotencyRecord struct {
 	SectionID   string
 	RequestHash []byte
 	Response    []byte // an encoded Reply
+	// CreatedAt is when the record was written (database time); zero in a Batch, where
+	// the store sets it.
+	CreatedAt time.Time
 }
 
 // OutboxMessage is one Kafka record to publish after the batch commits.
@@ -105,11 +129,16 @@ type Leases interface {
 	Release(ctx context.Context, name, owner string) error
 }
 
-// Payments is the payment step of a confirm.
+// Payments is the payment step of a confirm. The section actor calls it off its
+// mailbox, on a goroutine of its own, so a slow provider delays only the confirm that
+// waits for it.
 type Payments interface {
-	// Charge authorizes amount for token. It returns ErrPaymentDeclined when the card
-	// is declined. It must be fast: the section actor calls it inline.
+	// Charge authorizes amount for token, by ctx's deadline. It returns ErrPaymentDeclined
+	// when the card is declined.
 	Charge(ctx context.Context, token string, amountCents int64, currency string) error
+	// Refund gives back a charge Charge approved for the same token, amount and currency,
+	// when the confirm it paid for did not happen (its batch failed, its hold changed).
+	Refund(ctx context.Context, token string, amountCents int64, currency string) error
 }
 
 // Tracer receives the visualizer's traces. Trace must never block.

@@ -20,6 +20,7 @@ var codeToProto = map[Code]ErrorCode{
 	CodeUnavailable:         ErrorCode_ERROR_CODE_UNAVAILABLE,
 	CodeUnauthenticated:     ErrorCode_ERROR_CODE_UNAUTHENTICATED,
 	CodeRateLimited:         ErrorCode_ERROR_CODE_RATE_LIMITED,
+	codeNotInSection:        ErrorCode_ERROR_CODE_NOT_IN_SECTION,
 }
 
 // ErrorReply encodes err as a Reply. Errors that are not domain errors become

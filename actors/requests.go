@@ -42,6 +42,13 @@ func (r ConfirmRequest) Hash() []byte {
 	return hashParts("confirm", r.HoldID, r.PaymentToken)
 }
 
+// The hashes of the commands that carry a hold or order id only: the section stores
+// their answers under the Client's idempotency key with these, and the Client compares
+// them when it finds such an answer in the store.
+func releaseHash(holdID string) []byte { return hashParts("release", holdID) }
+func extendHash(holdID string) []byte  { return hashParts("extend", holdID) }
+func cancelHash(orderID string) []byte { return hashParts("cancel", orderID) }
+
 func hashParts(parts ...string) []byte {
 	h := sha256.New()
 	var n [8]byte

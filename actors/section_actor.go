@@ -30,8 +30,13 @@ type sectionActor struct {
 	// written now. In memory, state = committed + inflight + pending.
 	pending  []*decision
 	inflight []*decision
+	written  *Batch // what the in-flight batch writes
 	// inflightDone receives the in-flight batch's result, for onStopping.
 	inflightDone <-chan error
+
+	// paying are the payments in flight, by hold and by the confirm's idempotency key.
+	paying     map[string]*payment
+	payingKeys map[idemKey]*payment
 
 	expiryTimer Timer
 	nextExpiry  time.Time
@@ -62,19 +67,21 @@ func (a *sectionActor) Receive(ctx actor.Context) {
 	case *protocluster.ClusterInit:
 		a.activate(ctx, m.Identity.GetIdentity())
 	case *HoldCommand:
-		a.handle(ctx, func() *decision { return a.decideHold(m) })
+		a.decideNow(a.replyTo(ctx), func() *decision { return a.decideHold(m) })
 	case *ReleaseCommand:
-		a.handle(ctx, func() *decision { return a.decideRelease(m) })
+		a.onHoldCommand(a.replyTo(ctx), m.GetHoldId(), func() *decision { return a.decideRelease(m) })
 	case *ExtendCommand:
-		a.handle(ctx, func() *decision { return a.decideExtend(m) })
+		a.onHoldCommand(a.replyTo(ctx), m.GetHoldId(), func() *decision { return a.decideExtend(m) })
 	case *ConfirmCommand:
-		a.handle(ctx, func() *decision { return a.decideConfirm(context.Background(), m) })
+		a.onConfirm(a.replyTo(ctx), m)
 	case *CancelCommand:
-		a.handle(ctx, func() *decision { return a.decideCancel(m) })
+		a.decideNow(a.replyTo(ctx), func() *decision { return a.decideCancel(m) })
 	case *StatusQuery:
 		ctx.Respond(a.status())
 	case *batchDone:
 		a.onBatchDone(ctx, m)
+	case *paymentDone:
+		a.onPaymentDone(m)
 	case *expireTick:
 		a.onExpireTick()
 	case *idleTick:
@@ -103,7 +110,7 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 		a.lease.acquire()
 	}
 	actx, cancel := context.WithTimeout(context.Background(), a.cfg.CommitTimeout)
-	snap, err := a.cfg.Store.Activate(actx, a.key)
+	snap, err := a.cfg.Store.Activate(actx, a.key, a.cfg.keyWindow())
 	cancel()
 	if err != nil {
 		// Leave st nil: every message is answered with this error until the stop.
@@ -112,9 +119,10 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 		return
 	}
 	a.st = newSectionState(snap, a.cfg.Clock.Now())
+	a.paying, a.payingKeys = make(map[string]*payment), make(map[idemKey]*payment)
 	a.activated = true
 	a.lastActive = a.cfg.Clock.Now()
-	a.rescheduleExpiry()
+	a.armExpiry()
 	a.scheduleIdle()
 	a.cfg.Metrics.activated()
 	tr := Trace{Type: TraceActivation, At: time.Now(), Node: a.cfg.NodeName, Actor: identity,
@@ -140,25 +148,55 @@ func (a *sectionActor) rejectAll(ctx actor.Context, err error) {
 	a.idleTimer = a.cfg.Clock.AfterFunc(time.Second, func() { a.root.Send(a.self, &idleTick{}) })
 }
 
-// handle makes one decision and queues it for commit and answer.
-func (a *sectionActor) handle(ctx actor.Context, decide func() *decision) {
+// replyTo returns how to answer the current message's sender (nil when there is none).
+func (a *sectionActor) replyTo(ctx actor.Context) func(*Reply) {
 	sender := ctx.Sender()
+	if sender == nil {
+		return nil
+	}
+	root := a.root
+	if root == nil {
+		root = ctx.ActorSystem().Root
+	}
+	return func(r *Reply) { root.Send(sender, r) }
+}
+
+// onHoldCommand decides a release or extend now, or once the payment of its hold ended.
+func (a *sectionActor) onHoldCommand(answer func(*Reply), holdID string, decide func() *decision) {
+	if a.park(holdID, answer, func() { a.onHoldCommand(answer, holdID, decide) }) {
+		return
+	}
+	a.decideNow(answer, decide)
+}
+
+// onConfirm joins the payment of a confirm already paying under the same idempotency
+// key, waits for the payment of another confirm of the hold, or decides the confirm.
+func (a *sectionActor) onConfirm(answer func(*Reply), m *ConfirmCommand) {
+	if a.joinPayment(m, answer) {
+		a.traceMailbox()
+		return
+	}
+	if a.park(m.GetHoldId(), answer, func() { a.onConfirm(answer, m) }) {
+		return
+	}
+	a.decideNow(answer, func() *decision { return a.decideConfirm(m, answer) })
+}
+
+// decideNow makes one decision and queues it for commit and answer. decide returns nil
+// when the answer is left to something still running (a payment).
+func (a *sectionActor) decideNow(answer func(*Reply), decide func() *decision) {
+	defer a.traceMailbox()
 	var d *decision
 	if a.st == nil {
 		d = (&decision{op: "rejected"}).fail(a.unavailableErr())
 	} else {
-		d = decide()
 		a.lastActive = a.cfg.Clock.Now()
-	}
-	if sender != nil {
-		root := a.root
-		if root == nil {
-			root = ctx.ActorSystem().Root
+		if d = decide(); d == nil {
+			return
 		}
-		d.answer = func(r *Reply) { root.Send(sender, r) }
 	}
+	d.answer = answer
 	a.enqueue(d)
-	a.traceMailbox()
 }
 
 func (a *sectionActor) unavailableErr() error {
@@ -226,11 +264,24 @@ func (a *sectionActor) onStopping(ctx actor.Context) {
 	if a.idleTimer != nil {
 		a.idleTimer.Stop()
 	}
-	a.awaitInflight()
-	for _, d := range append(a.inflight, a.pending...) {
-		a.answer(d, ErrorReply(Unavailable("section stopped; retry")))
+	uncertain := a.awaitInflight()
+	stopped := ErrorReply(Unavailable("section stopped; retry"))
+	written := len(a.inflight)
+	for i, d := range append(a.inflight, a.pending...) {
+		if p := d.paid; p != nil { // a confirm not written, or written with an unknown outcome
+			if uncertain && i < written {
+				a.settle(p.holdID, p.orderID, p.charge)
+			} else {
+				a.refund(p.holdID, p.charge, "the section stopped before its confirm was written")
+			}
+		}
+		a.answer(d, stopped)
 	}
 	a.inflight, a.pending = nil, nil
+	for _, p := range a.paying {
+		a.dropPayment(p, stopped)
+	}
+	a.paying, a.payingKeys = nil, nil
 	if a.lease != nil {
 		a.lease.release()
 	}
@@ -245,23 +296,26 @@ func (a *sectionActor) onStopping(ctx actor.Context) {
 // awaitInflight waits, when the actor stops with a batch being written, for that write to
 // end (at most CommitTimeout), and answers the batch's callers if it committed. Answering
 // them "retry" while the batch may still commit would make a retried release or cancel
-// find its work done already and fail.
-func (a *sectionActor) awaitInflight() {
+// find its work done already and fail. It reports whether a batch is left whose outcome
+// is unknown.
+func (a *sectionActor) awaitInflight() (uncertain bool) {
 	if a.inflight == nil || a.inflightDone == nil {
-		return
+		return false
 	}
 	t := time.NewTimer(a.cfg.CommitTimeout)
 	defer t.Stop()
 	select {
 	case err := <-a.inflightDone:
 		if err != nil {
-			return
+			return !errors.Is(err, ErrFenced) && !errors.Is(err, ErrRolledBack)
 		}
 		for _, d := range a.inflight {
 			a.answer(d, nil)
 		}
 		a.inflight = nil
+		return false
 	case <-t.C:
+		return true
 	}
 }
 

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	protocluster "github.com/asynkron/protoactor-go/cluster"
 	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 type harness struct {
@@ -41,7 +44,7 @@ func newHarness(t *testing.T, store *fakeStore, opts ...func(*harness, *SectionC
 	c := cfg.withDefaults()
 	reg := newMailboxRegistry()
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &sectionActor{cfg: &c, mailboxes: reg, log: c.Logger}
+		return inspectable{&sectionActor{cfg: &c, mailboxes: reg, log: c.Logger}}
 	}, actor.WithMailbox(reg.producer()))
 	h.pid = sys.Root.Spawn(props)
 	sys.Root.Send(h.pid, &protocluster.ClusterInit{Identity: &protocluster.ClusterIdentity{Identity: "ev/S", Kind: SectionKindName}})
@@ -49,13 +52,69 @@ func newHarness(t *testing.T, store *fakeStore, opts ...func(*harness, *SectionC
 	return h
 }
 
+// inspectable lets a test look at the actor's state from its own goroutine.
+type inspectable struct{ *sectionActor }
+
+// inspectMsg runs f on the actor's goroutine.
+type inspectMsg struct{ f func(*sectionActor) }
+
+func (i inspectable) Receive(ctx actor.Context) {
+	if m, ok := ctx.Message().(*inspectMsg); ok {
+		m.f(i.sectionActor)
+		ctx.Respond(true)
+		return
+	}
+	i.sectionActor.Receive(ctx)
+}
+
+// inspect runs f on the actor's goroutine, between two messages.
+func (h *harness) inspect(f func(*sectionActor)) {
+	h.t.Helper()
+	if _, err := h.sys.Root.RequestFuture(h.pid, &inspectMsg{f: f}, 5*time.Second).Result(); err != nil {
+		h.t.Fatalf("inspect: %v", err)
+	}
+}
+
 func (h *harness) future(msg any) *actor.Future {
 	return h.sys.Root.RequestFuture(h.pid, msg, 5*time.Second)
 }
 
+// ask sends msg and returns the answer a Client would give: a section's "not in
+// section" is answered from the store, as Client does.
 func (h *harness) ask(msg any) *Reply {
 	h.t.Helper()
+	return h.resolve(msg, h.wait(h.future(msg)))
+}
+
+// askSection sends msg and returns the section's own answer.
+func (h *harness) askSection(msg any) *Reply {
+	h.t.Helper()
 	return h.wait(h.future(msg))
+}
+
+// resolve answers r, the section's answer to msg, from the store when the section does
+// not have the hold or order msg is about.
+func (h *harness) resolve(msg any, r *Reply) *Reply {
+	if !errors.Is(r.Err(), errNotInSection) {
+		return r
+	}
+	ctx := context.Background()
+	var err error
+	switch m := msg.(type) {
+	case *CancelCommand:
+		var o Order
+		if o, err = h.store.GetOrder(ctx, m.GetOrderId()); err == nil {
+			err = finishedOrderErr(o, m.GetUserId(), m.GetAdmin())
+		}
+	case interface{ GetHoldId() string }:
+		var hold Hold
+		if hold, err = h.store.GetHold(ctx, m.GetHoldId()); err == nil {
+			err = finishedHoldErr(hold, msg.(interface{ GetUserId() string }).GetUserId())
+		}
+	default:
+		h.t.Fatalf("%T answered %v", msg, r.Err())
+	}
+	return ErrorReply(err)
 }
 
 func (h *harness) wait(f *actor.Future) *Reply {
@@ -135,7 +194,7 @@ func TestGroupCommitBatchesWhileOneIsInFlight(t *testing.T) {
 	h := newHarness(t, store)
 	first := h.future(&HoldCommand{UserId: "u0", Seats: []string{"A-1"}})
 	// Wait until the first batch is in flight, then queue more decisions behind it.
-	waitFor(t, func() bool { return h.tracer.count(TraceActivation, "") == 1 })
+	testenv.Eventually(t, 5*time.Second, h.tracer.wantCount(TraceActivation, 1))
 	var fs []*actor.Future
 	for i := 2; i <= 6; i++ {
 		fs = append(fs, h.future(&HoldCommand{UserId: fmt.Sprintf("u%d", i), Seats: []string{SeatID("A", i)}}))
@@ -166,11 +225,11 @@ func TestFailedBatchUndoesEverything(t *testing.T) {
 	store.gate = make(chan error)
 	h := newHarness(t, store)
 	f1 := h.future(&HoldCommand{UserId: "a", Seats: []string{"A-1"}})
-	waitFor(t, func() bool { return h.tracer.count(TraceActivation, "") == 1 })
+	testenv.Eventually(t, 5*time.Second, h.tracer.wantCount(TraceActivation, 1))
 	f2 := h.future(&HoldCommand{UserId: "b", Seats: []string{"A-2"}}) // decided on top of f1
 	f3 := h.future(&HoldCommand{UserId: "c", Seats: []string{"A-1"}}) // refused because of f1
 	time.Sleep(20 * time.Millisecond)
-	store.gate <- errors.New("disk on fire")
+	store.gate <- fmt.Errorf("disk on fire: %w", ErrRolledBack)
 	wantCode(t, h.wait(f1), ErrUnavailable)
 	wantCode(t, h.wait(f2), ErrUnavailable)
 	wantCode(t, h.wait(f3), ErrUnavailable)
@@ -193,7 +252,7 @@ func TestFencedActivationStopsAndAnswersRetryable(t *testing.T) {
 	h := newHarness(t, store)
 	wantCode(t, h.hold("a", "A-1"), nil)
 	// A second activation elsewhere bumps the epoch.
-	if _, err := store.Activate(t.Context(), SectionKey{"ev", "S"}); err != nil {
+	if _, err := store.Activate(t.Context(), SectionKey{"ev", "S"}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, h.hold("b", "A-2"), ErrUnavailable)
@@ -219,8 +278,11 @@ func TestHoldExpiresOnTimer(t *testing.T) {
 		t.Fatal("expired early")
 	}
 	h.clock.Advance(time.Minute)
-	waitFor(t, func() bool {
-		return store.seat("A-1").Status == SeatAvailable && store.seat("A-2").Status == SeatAvailable
+	testenv.Eventually(t, 5*time.Second, func() error {
+		if a1, a2 := store.seat("A-1").Status, store.seat("A-2").Status; a1 != SeatAvailable || a2 != SeatAvailable {
+			return fmt.Errorf("after expiry A-1 is %q and A-2 is %q, want both %q", a1, a2, SeatAvailable)
+		}
+		return nil
 	})
 	last := store.committed()[len(store.committed())-1]
 	if len(last.Holds) != 1 || last.Holds[0].Status != HoldExpired || len(last.Outbox) != 2 {
@@ -320,17 +382,6 @@ func TestBestAvailableThroughActor(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // sectionChanged decodes the batch's SectionChanged delta, which must be its last record.
 func sectionChanged(t *testing.T, b *Batch) SectionChanged {
 	t.Helper()
@@ -357,7 +408,7 @@ func TestIdleSectionPassivatesOnlyWithoutActiveHolds(t *testing.T) {
 	h.clock.Advance(time.Minute)
 	h.clock.Advance(time.Minute)
 	h.clock.Advance(time.Minute)
-	waitFor(t, func() bool { return h.tracer.count(TracePassivation, "") == 1 })
+	testenv.Eventually(t, 5*time.Second, h.tracer.wantCount(TracePassivation, 1))
 	if _, err := h.sys.Root.RequestFuture(h.pid, &StatusQuery{}, 200*time.Millisecond).Result(); err == nil {
 		t.Fatal("a passivated section still answers")
 	}
@@ -383,17 +434,20 @@ func TestRetryAfterTimeoutReplaysTheCommittedHold(t *testing.T) {
 	}
 }
 
-// TestHoldExpiredBeforeActivation: a hold that expired under an earlier activation is
-// still answered HOLD_EXPIRED (the snapshot carries expired holds), not HOLD_NOT_ACTIVE.
+// TestHoldExpiredBeforeActivation: a hold that expired under an earlier activation is not
+// loaded (only live holds are), and is still answered HOLD_EXPIRED from the store, not
+// HOLD_NOT_ACTIVE; a hold that never existed is NOT_FOUND.
 func TestHoldExpiredBeforeActivation(t *testing.T) {
 	store := reserved(1, 10)
 	past := time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
-	store.snap.Holds = []Hold{{ID: "h_old", EventID: "ev", SectionID: "S", UserID: "a", Seats: []string{"A-1"}, Quantity: 1,
-		Status: HoldExpired, ExpiresAt: past, CreatedAt: past.Add(-10 * time.Minute), UpdatedAt: past}}
+	store.holds["h_old"] = Hold{ID: "h_old", EventID: "ev", SectionID: "S", UserID: "a", Seats: []string{"A-1"}, Quantity: 1,
+		Status: HoldExpired, ExpiresAt: past, CreatedAt: past.Add(-10 * time.Minute), UpdatedAt: past}
 	h := newHarness(t, store)
+	wantCode(t, h.askSection(&ConfirmCommand{HoldId: "h_old", UserId: "a", PaymentToken: "tok_ok"}), errNotInSection)
 	wantCode(t, h.ask(&ConfirmCommand{HoldId: "h_old", UserId: "a", PaymentToken: "tok_ok"}), ErrHoldExpired)
 	wantCode(t, h.ask(&ReleaseCommand{HoldId: "h_old", UserId: "a"}), ErrHoldExpired)
-	wantCode(t, h.ask(&ReleaseCommand{HoldId: "h_gone", UserId: "a"}), ErrHoldNotActive)
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: "h_old", UserId: "b"}), ErrForbidden)
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: "h_gone", UserId: "a"}), ErrNotFound)
 }
 
 // A section that stops (handed over, passivated, shut down) while a batch is being

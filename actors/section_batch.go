@@ -21,7 +21,7 @@ func (a *sectionActor) flush() {
 	b, err := a.buildBatch(ds)
 	if err != nil {
 		a.log.Error("cannot encode batch", zap.Error(err))
-		a.fail(ds, err)
+		a.undo(ds, errPersist, false)
 		return
 	}
 	if b == nil { // refusals and replays only: nothing to write, nothing uncommitted before them
@@ -30,7 +30,7 @@ func (a *sectionActor) flush() {
 		}
 		return
 	}
-	a.inflight = ds
+	a.inflight, a.written = ds, b
 	done := make(chan error, 1)
 	a.inflightDone = done
 	store, timeout, self, root := a.cfg.Store, a.cfg.CommitTimeout, a.self, a.root
@@ -105,15 +105,27 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 	return b, nil
 }
 
-// onBatchDone answers the batch's callers, in decision order, once it committed; or
-// undoes it (and everything decided on top of it) when it failed.
+// The answers of decisions undone because their batch failed, by cause.
+var (
+	errPersist      = Unavailable("could not persist the decision; retry")
+	errMoved        = Unavailable("section moved; retry")
+	errUnknownWrite = Unavailable("the outcome of the write is unknown; retry")
+)
+
+// onBatchDone answers the batch's callers, in decision order, once it committed, and
+// forgets what it finished; or undoes it (and everything decided on top of it) when it
+// failed. A batch that certainly did not commit leaves the section carrying on; a fenced
+// one, or one whose outcome is unknown, stops the section: memory can no longer be
+// trusted, and the next activation loads the truth (a retry with the same idempotency
+// key then finds the committed answer, if there is one).
 func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
-	ds := a.inflight
-	a.inflight, a.inflightDone = nil, nil
+	ds, written := a.inflight, a.written
+	a.inflight, a.inflightDone, a.written = nil, nil, nil
 	outcome := "commit"
 	switch {
 	case m.err == nil:
 		a.st.version = m.version
+		a.st.settle(written, a.now(), a.cfg.keyWindow())
 		for _, d := range ds {
 			a.answer(d, nil)
 		}
@@ -123,13 +135,20 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	case errors.Is(m.err, ErrFenced):
 		outcome = "fenced"
 		a.log.Warn("batch fenced: a newer activation owns the section; stopping", zap.Int64("epoch", a.st.epoch))
-		a.fail(ds, m.err)
+		a.undo(ds, errMoved, false)
 		a.st = nil
 		ctx.Stop(ctx.Self())
-	default:
+	case errors.Is(m.err, ErrRolledBack):
 		outcome = "rollback"
 		a.log.Warn("batch failed; undone", zap.Error(m.err), zap.Int("decisions", len(ds)))
-		a.fail(ds, m.err)
+		a.undo(ds, errPersist, false)
+	default:
+		outcome = "rollback"
+		a.log.Error("batch outcome unknown: it may have committed; stopping so that the next activation loads the truth",
+			zap.Error(m.err), zap.Int("decisions", len(ds)), zap.Int64("epoch", a.st.epoch), zap.Int64("version", a.st.version))
+		a.undo(ds, errUnknownWrite, true)
+		a.st = nil
+		ctx.Stop(ctx.Self())
 	}
 	a.cfg.Metrics.batch(outcome, len(ds), m.took)
 	a.cfg.Tracer.Trace(Trace{Type: TraceBatch, At: time.Now(), Node: a.cfg.NodeName, Actor: a.key.Identity(),
@@ -139,22 +158,28 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	}
 }
 
-// fail undoes ds and every pending decision (they were decided on top of ds), newest
-// first, and answers all of them with a retryable error.
-func (a *sectionActor) fail(ds []*decision, cause error) {
+// undo undoes ds and every pending decision (they were decided on top of ds), newest
+// first, and answers all of them with cause (retryable). The charges they carry are given
+// back: refunded, or, for those of ds when their batch may have committed, settled
+// against the store.
+func (a *sectionActor) undo(ds []*decision, cause *Error, mayHaveCommitted bool) {
 	all := append(ds, a.pending...)
 	a.pending = nil
 	for i := len(all) - 1; i >= 0; i-- {
 		all[i].rollback()
 	}
-	reply := ErrorReply(Unavailable("could not persist the decision; retry"))
-	if errors.Is(cause, ErrFenced) {
-		reply = ErrorReply(Unavailable("section moved; retry"))
-	}
-	for _, d := range all {
+	reply := ErrorReply(cause)
+	for i, d := range all {
+		if p := d.paid; p != nil {
+			if mayHaveCommitted && i < len(ds) {
+				a.settle(p.holdID, p.orderID, p.charge)
+			} else {
+				a.refund(p.holdID, p.charge, "the batch of its confirm failed")
+			}
+		}
 		a.answer(d, reply)
 	}
 	if a.st != nil {
-		a.rescheduleExpiry()
+		a.armExpiry()
 	}
 }

@@ -31,6 +31,12 @@ type SectionConfig struct {
 	LeaseTTL time.Duration
 	// CommitTimeout bounds one batch write (default 5s).
 	CommitTimeout time.Duration
+	// RetryHorizon is the longest a Client keeps retrying one request
+	// (ClientConfig.RetryHorizon of the Clients that call the section; default that of
+	// the zero ClientConfig). The section keeps idempotency answers in memory, and loads
+	// them at activation, for keyWindowMargin times as long; older ones are looked up in
+	// the store. It also bounds a payment whose confirm carries no deadline.
+	RetryHorizon time.Duration
 	// OnCommit, when set, is called after every committed batch with the section's new
 	// version; it must not block.
 	OnCommit func(key SectionKey, version int64)
@@ -64,5 +70,15 @@ func (c SectionConfig) withDefaults() SectionConfig {
 	if c.CommitTimeout <= 0 {
 		c.CommitTimeout = 5 * time.Second
 	}
+	if c.RetryHorizon <= 0 {
+		c.RetryHorizon = ClientConfig{}.RetryHorizon()
+	}
 	return c
 }
+
+// keyWindowMargin is how many retry horizons an idempotency answer stays in a section's
+// memory: a margin for clocks, queues and a retry that starts as the horizon ends.
+const keyWindowMargin = 2
+
+// keyWindow is how long the section keeps an idempotency answer in memory.
+func (c SectionConfig) keyWindow() time.Duration { return keyWindowMargin * c.RetryHorizon }

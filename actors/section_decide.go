@@ -1,9 +1,6 @@
 package actors
 
-import (
-	"bytes"
-	"context"
-)
+import "bytes"
 
 // The decisions of a section, one per command. Each runs on the actor's goroutine
 // against in-memory state that includes every decision not yet committed.
@@ -14,6 +11,9 @@ func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
 	if s.replay(d, k, cmd.GetRequestHash()) {
 		return d
+	}
+	if k.key != "" && a.payingKeys[k] != nil { // the key's first request is a confirm being paid
+		return d.fail(ErrIdempotencyConflict)
 	}
 	qty, err := s.validateHold(cmd)
 	if err != nil {
@@ -127,12 +127,14 @@ func (s *sectionState) validateHold(cmd *HoldCommand) (int, error) {
 }
 
 // activeHold returns the user's active hold or the error a client must see. A hold
-// past its expiry is expired here and now (the decision d carries that change).
+// past its expiry is expired here and now (the decision d carries that change). A hold
+// the section does not have finished in a committed batch, or never existed: the answer
+// errNotInSection sends the client to the store, so no history is kept in memory.
 func (a *sectionActor) activeHold(d *decision, holdID, userID string) (*Hold, error) {
 	h, ok := a.st.holds[holdID]
 	switch {
 	case !ok:
-		return nil, ErrHoldNotActive // finished before this activation
+		return nil, errNotInSection
 	case h.UserID != userID:
 		return nil, ErrForbidden
 	case h.Status == HoldExpired:
@@ -148,7 +150,7 @@ func (a *sectionActor) activeHold(d *decision, holdID, userID string) (*Hold, er
 
 func (a *sectionActor) decideRelease(cmd *ReleaseCommand) *decision {
 	d := &decision{op: "release"}
-	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, hashParts("release", cmd.GetHoldId())
+	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, releaseHash(cmd.GetHoldId())
 	if a.st.replay(d, k, hash) {
 		return d
 	}
@@ -183,7 +185,7 @@ func (a *sectionActor) finishHold(d *decision, h *Hold, status HoldStatus, reaso
 
 func (a *sectionActor) decideExtend(cmd *ExtendCommand) *decision {
 	d := &decision{op: "extend"}
-	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, hashParts("extend", cmd.GetHoldId())
+	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, extendHash(cmd.GetHoldId())
 	if a.st.replay(d, k, hash) {
 		return d
 	}
@@ -208,7 +210,10 @@ func (a *sectionActor) decideExtend(cmd *ExtendCommand) *decision {
 	return d
 }
 
-func (a *sectionActor) decideConfirm(ctx context.Context, cmd *ConfirmCommand) *decision {
+// decideConfirm checks the hold and starts its payment, off the mailbox: the hold is
+// "paying" until the outcome comes back (onPaymentDone), and answer waits for it. It
+// returns nil then, or the decision that refuses or replays the confirm at once.
+func (a *sectionActor) decideConfirm(cmd *ConfirmCommand, answer func(*Reply)) *decision {
 	s := a.st
 	d := &decision{op: "confirm"}
 	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
@@ -219,18 +224,17 @@ func (a *sectionActor) decideConfirm(ctx context.Context, cmd *ConfirmCommand) *
 	if err != nil {
 		return d.fail(err)
 	}
-	total := s.priceCents * int64(h.Quantity)
-	payment := PaymentProcessed{HoldID: h.ID, UserID: h.UserID, AmountCents: total, Currency: s.currency, Status: "declined"}
-	if err := a.cfg.Payments.Charge(ctx, cmd.GetPaymentToken(), total, s.currency); err != nil {
-		if e, ok := AsError(err); ok && e.Code == CodePaymentDeclined {
-			d.emit(TypePaymentProcessed, func(int64) any { return payment })
-		}
-		return d.fail(err)
-	}
+	a.startPayment(h, k, cmd, answer)
+	return nil
+}
+
+// confirmHold sells the hold's seats to a new order, once its payment p was approved.
+func (a *sectionActor) confirmHold(d *decision, h *Hold, p *payment) {
+	s := a.st
 	now := a.now()
 	o := &Order{
 		ID: NewID("o_"), HoldID: h.ID, EventID: s.key.EventID, SectionID: s.key.SectionID, UserID: h.UserID,
-		Seats: h.Seats, Quantity: h.Quantity, Status: OrderConfirmed, TotalCents: total, Currency: s.currency,
+		Seats: h.Seats, Quantity: h.Quantity, Status: OrderConfirmed, TotalCents: p.charge.AmountCents, Currency: p.charge.Currency,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	for _, id := range h.Seats {
@@ -244,34 +248,35 @@ func (a *sectionActor) decideConfirm(ctx context.Context, cmd *ConfirmCommand) *
 	s.putHold(d, &n)
 	s.putOrder(d, o)
 	d.reply = OrderReply(*o)
-	if k.key != "" {
-		s.putKey(d, k, cmd.GetRequestHash(), d.reply)
+	if p.key.key != "" {
+		s.putKey(d, p.key, p.hash, d.reply)
 	}
-	payment.Status, payment.OrderID = "approved", o.ID
+	d.paid = &paidConfirm{holdID: h.ID, orderID: o.ID, charge: p.charge}
+	payment := PaymentProcessed{HoldID: h.ID, UserID: h.UserID, AmountCents: p.charge.AmountCents, Currency: p.charge.Currency,
+		Status: "approved", OrderID: o.ID}
 	order := *o
 	d.emit(TypePaymentProcessed, func(int64) any { return payment })
 	d.emit(TypeBookingCreated, func(v int64) any {
 		return BookingCreated{OrderID: order.ID, HoldID: order.HoldID, UserID: order.UserID, Seats: order.Seats,
 			Quantity: order.Quantity, TotalCents: order.TotalCents, Currency: order.Currency, SectionVersion: v}
 	})
-	return d
 }
 
 func (a *sectionActor) decideCancel(cmd *CancelCommand) *decision {
 	s := a.st
 	d := &decision{op: "cancel"}
-	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, hashParts("cancel", cmd.GetOrderId())
+	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, cancelHash(cmd.GetOrderId())
 	if s.replay(d, k, hash) {
 		return d
 	}
 	o, ok := s.orders[cmd.GetOrderId()]
 	switch {
 	case !ok:
-		return d.fail(ErrNotFound)
+		return d.fail(errNotInSection) // cancelled in a committed batch, or never here
 	case o.UserID != cmd.GetUserId() && !cmd.GetAdmin():
 		return d.fail(ErrForbidden)
 	case o.Status != OrderConfirmed:
-		return d.fail(&Error{Code: CodeHoldNotActive, Message: "the order is already cancelled"})
+		return d.fail(ErrOrderCancelled)
 	}
 	for _, id := range o.Seats {
 		s.setSeat(d, s.seatIdx[id], SeatAvailable, "", "")
@@ -294,16 +299,21 @@ func (a *sectionActor) decideCancel(cmd *CancelCommand) *decision {
 	return d
 }
 
-// decideExpiries expires every active hold whose time has come.
+// decideExpiries expires every active hold whose time has come, in expiry order. A hold
+// being paid for is left to the payment's outcome (onPaymentDone queues it again).
 func (a *sectionActor) decideExpiries() *decision {
 	d := &decision{op: "expire"}
 	now := a.now()
-	for _, h := range a.st.holds {
-		if h.Status == HoldHeld && !now.Before(h.ExpiresAt) {
-			a.finishHold(d, h, HoldExpired, ReasonExpired)
+	for {
+		e, ok := a.st.expiries.popDue(now)
+		if !ok {
+			return d
 		}
+		if !a.st.expiryLive(e) || a.paying[e.holdID] != nil {
+			continue
+		}
+		a.finishHold(d, a.st.holds[e.holdID], HoldExpired, ReasonExpired)
 	}
-	return d
 }
 
 // MaxHoldLifetimes caps extensions: a hold lives at most this many hold TTLs in total.

@@ -22,11 +22,18 @@ type sectionState struct {
 	held    int // seats or places held (both kinds)
 	sold    int
 
-	holds       map[string]*Hold // every hold this activation knows, active or not
+	// holds are the live holds, and finished ones until the batch that finished them
+	// has committed; then they live only in the store.
+	holds       map[string]*Hold
 	activeHolds int
+	expiries    expiryQueue
+	// orders are the confirmed orders, and cancelled ones until their batch committed.
 	orders      map[string]*Order
-	userTickets map[string]int // held + sold tickets per user in this section
-	keys        map[idemKey]*idemEntry
+	userTickets map[string]int // held + sold tickets per user in this section; no zeros
+	// keys are the first answers to idempotency keys given within the key window; older
+	// ones live only in the store, where Client looks them up before it asks the section.
+	keys    map[idemKey]*idemEntry
+	keyAges keyQueue
 
 	// skew is database time minus local time, measured at activation.
 	skew time.Duration
@@ -39,6 +46,38 @@ type idemKey struct{ user, key string }
 type idemEntry struct {
 	hash  []byte
 	reply *Reply
+}
+
+// keyAge is when a committed idempotency answer was given, to forget it after the window.
+type keyAge struct {
+	k  idemKey
+	e  *idemEntry
+	at time.Time
+}
+
+// keyQueue holds keyAges oldest first.
+type keyQueue struct {
+	items []keyAge
+	head  int
+}
+
+func (q *keyQueue) push(a keyAge) { q.items = append(q.items, a) }
+
+func (q *keyQueue) len() int { return len(q.items) - q.head }
+
+// popOlder removes and returns the oldest item when it is older than before.
+func (q *keyQueue) popOlder(before time.Time) (keyAge, bool) {
+	if q.head == len(q.items) || !q.items[q.head].at.Before(before) {
+		return keyAge{}, false
+	}
+	a := q.items[q.head]
+	q.items[q.head] = keyAge{}
+	q.head++
+	if q.head > len(q.items)/2 { // reuse the space of what was popped
+		q.items = append(q.items[:0], q.items[q.head:]...)
+		q.head = 0
+	}
+	return a, true
 }
 
 func newSectionState(snap *Snapshot, localNow time.Time) *sectionState {
@@ -73,27 +112,90 @@ func newSectionState(snap *Snapshot, localNow time.Time) *sectionState {
 	}
 	for i := range snap.Holds {
 		h := snap.Holds[i]
-		s.holds[h.ID] = &h
-		if h.Status == HoldHeld {
-			s.activeHolds++
-			s.userTickets[h.UserID] += h.Quantity
+		if h.Status != HoldHeld {
+			continue // finished: the store answers for it
 		}
+		s.holds[h.ID] = &h
+		s.activeHolds++
+		s.userTickets[h.UserID] += h.Quantity
+		s.expiries.push(h.ExpiresAt, h.ID)
 	}
 	for i := range snap.Orders {
 		o := snap.Orders[i]
-		s.orders[o.ID] = &o
-		if o.Status == OrderConfirmed {
-			s.userTickets[o.UserID] += o.Quantity
+		if o.Status != OrderConfirmed {
+			continue
 		}
+		s.orders[o.ID] = &o
+		s.userTickets[o.UserID] += o.Quantity
 	}
 	for _, rec := range snap.Idempotency {
 		reply, err := DecodeReply(rec.Response)
 		if err != nil {
 			continue // unreadable records are ignored; the key then acts as new
 		}
-		s.keys[idemKey{rec.UserID, rec.Key}] = &idemEntry{hash: rec.RequestHash, reply: reply}
+		k, e := idemKey{rec.UserID, rec.Key}, &idemEntry{hash: rec.RequestHash, reply: reply}
+		s.keys[k] = e
+		at := rec.CreatedAt
+		if at.IsZero() {
+			at = snap.DBNow
+		}
+		s.keyAges.push(keyAge{k: k, e: e, at: at})
 	}
 	return s
+}
+
+// settle forgets what a committed batch finished: holds it released, expired or
+// confirmed and orders it cancelled (nothing decides on them again, and no undo can need
+// them: a batch that commits is never undone), and starts the window of the answers it
+// stored. Then it forgets the answers older than the window.
+func (s *sectionState) settle(written *Batch, now time.Time, window time.Duration) {
+	for _, h := range written.Holds {
+		if cur, ok := s.holds[h.ID]; ok && h.Status != HoldHeld && cur.Status == h.Status {
+			delete(s.holds, h.ID)
+		}
+	}
+	for _, o := range written.Orders {
+		if cur, ok := s.orders[o.ID]; ok && o.Status == OrderCancelled && cur.Status == o.Status {
+			delete(s.orders, o.ID)
+		}
+	}
+	for _, r := range written.Keys {
+		k := idemKey{r.UserID, r.Key}
+		if e, ok := s.keys[k]; ok {
+			s.keyAges.push(keyAge{k: k, e: e, at: now})
+		}
+	}
+	s.forgetKeys(now, window)
+}
+
+// forgetKeys drops the idempotency answers given more than window before now.
+func (s *sectionState) forgetKeys(now time.Time, window time.Duration) {
+	for {
+		a, ok := s.keyAges.popOlder(now.Add(-window))
+		if !ok {
+			return
+		}
+		if s.keys[a.k] == a.e {
+			delete(s.keys, a.k)
+		}
+	}
+}
+
+// expiryLive reports whether e is the current expiry of a hold still held.
+func (s *sectionState) expiryLive(e expiryEntry) bool {
+	h, ok := s.holds[e.holdID]
+	return ok && h.Status == HoldHeld && h.ExpiresAt.Equal(e.at)
+}
+
+// liveExpiries lists the expiry of every hold still held, for a rebuild of the queue.
+func (s *sectionState) liveExpiries() []expiryEntry {
+	out := make([]expiryEntry, 0, s.activeHolds)
+	for _, h := range s.holds {
+		if h.Status == HoldHeld {
+			out = append(out, expiryEntry{at: h.ExpiresAt, holdID: h.ID})
+		}
+	}
+	return out
 }
 
 // available is the number of free seats or places.
@@ -130,22 +232,36 @@ func (s *sectionState) addPlaces(d *decision, held, sold int) {
 	d.undo = append(d.undo, func() { s.held -= held; s.sold -= sold })
 }
 
-// putHold stores a new or changed hold (h is a fresh copy) and records the undo.
+// putHold stores a new or changed hold (h is a fresh copy) and records the undo. A hold
+// that is held with a new expiry gets its entry in the expiry queue, and so does one an
+// undo makes held again (an entry it had may have been passed over meanwhile).
 func (s *sectionState) putHold(d *decision, h *Hold) {
 	prev, existed := s.holds[h.ID]
 	wasActive := existed && prev.Status == HoldHeld
 	isActive := h.Status == HoldHeld
 	s.holds[h.ID] = h
 	s.activeHolds += boolInt(isActive) - boolInt(wasActive)
+	if isActive && (!wasActive || !prev.ExpiresAt.Equal(h.ExpiresAt)) {
+		s.pushExpiry(h)
+	}
 	d.holds = append(d.holds, h.ID)
 	d.undo = append(d.undo, func() {
 		s.activeHolds += boolInt(wasActive) - boolInt(isActive)
 		if existed {
 			s.holds[h.ID] = prev
+			if wasActive {
+				s.pushExpiry(prev)
+			}
 		} else {
 			delete(s.holds, h.ID)
 		}
 	})
+}
+
+// pushExpiry queues h's expiry, keeping the queue proportional to the live holds.
+func (s *sectionState) pushExpiry(h *Hold) {
+	s.expiries.push(h.ExpiresAt, h.ID)
+	s.expiries.compact(s.activeHolds, s.liveExpiries)
 }
 
 // putOrder stores a new or changed order and records the undo.
@@ -164,8 +280,17 @@ func (s *sectionState) putOrder(d *decision, o *Order) {
 
 // addTickets moves a user's ticket count in this section.
 func (s *sectionState) addTickets(d *decision, user string, n int) {
-	s.userTickets[user] += n
-	d.undo = append(d.undo, func() { s.userTickets[user] -= n })
+	s.moveTickets(user, n)
+	d.undo = append(d.undo, func() { s.moveTickets(user, -n) })
+}
+
+// moveTickets adds n to a user's count, forgetting users who have none.
+func (s *sectionState) moveTickets(user string, n int) {
+	if t := s.userTickets[user] + n; t != 0 {
+		s.userTickets[user] = t
+	} else {
+		delete(s.userTickets, user)
+	}
 }
 
 // rememberKey remembers a successful decision's answer under its idempotency key, when

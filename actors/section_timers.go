@@ -23,20 +23,10 @@ func (a *sectionActor) scheduleExpiry(at time.Time) {
 	a.expiryTimer = a.cfg.Clock.AfterFunc(wait, func() { root.Send(self, &expireTick{}) })
 }
 
-// rescheduleExpiry points the expiry timer at the earliest active hold.
-func (a *sectionActor) rescheduleExpiry() {
-	if a.expiryTimer != nil {
-		a.expiryTimer.Stop()
-		a.expiryTimer = nil
-	}
-	var earliest time.Time
-	for _, h := range a.st.holds {
-		if h.Status == HoldHeld && (earliest.IsZero() || h.ExpiresAt.Before(earliest)) {
-			earliest = h.ExpiresAt
-		}
-	}
-	if !earliest.IsZero() {
-		a.scheduleExpiry(earliest)
+// armExpiry makes sure the expiry timer fires no later than the earliest live expiry.
+func (a *sectionActor) armExpiry() {
+	if e, ok := a.st.expiries.peek(a.st.expiryLive); ok {
+		a.scheduleExpiry(e.at)
 	}
 }
 
@@ -49,7 +39,7 @@ func (a *sectionActor) onExpireTick() {
 	if d.writes() {
 		a.enqueue(d)
 	}
-	a.rescheduleExpiry()
+	a.armExpiry()
 }
 
 func (a *sectionActor) scheduleIdle() {
@@ -58,15 +48,18 @@ func (a *sectionActor) scheduleIdle() {
 }
 
 // onIdleTick passivates a section that has been idle long enough and holds nothing that
-// a timer must still expire; a failed activation stops here too.
+// a timer must still expire or a payment must still decide; a failed activation stops
+// here too. It also forgets idempotency answers older than the key window, which
+// commits do too, for a section gone quiet.
 func (a *sectionActor) onIdleTick(ctx actor.Context) {
 	a.idleTimer = nil
 	if a.st == nil {
 		ctx.Stop(ctx.Self())
 		return
 	}
+	a.st.forgetKeys(a.now(), a.cfg.keyWindow())
 	idle := a.cfg.Clock.Now().Sub(a.lastActive)
-	if idle >= a.cfg.PassivateAfter && a.st.activeHolds == 0 && len(a.pending) == 0 && a.inflight == nil {
+	if idle >= a.cfg.PassivateAfter && a.st.activeHolds == 0 && len(a.pending) == 0 && a.inflight == nil && len(a.paying) == 0 {
 		a.log.Debug("passivating")
 		ctx.Stop(ctx.Self())
 		return

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // runChild runs a node in this process for the parent test: it joins, waits until it
@@ -24,13 +26,16 @@ func runChild() int {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 2
 	}
-	for countIn(n.Members()) < 2 {
-		if ctx.Err() != nil {
-			fmt.Fprintf(os.Stderr, "child: never saw two members: %+v\n", n.Members())
-			n.Crash()
-			return 3
+	deadline, _ := ctx.Deadline()
+	if err := testenv.Try(time.Until(deadline), func() error {
+		if ms := n.Members(); countIn(ms) < 2 {
+			return fmt.Errorf("never saw two members in its topology: %s", describeMembers(ms))
 		}
-		time.Sleep(20 * time.Millisecond)
+		return nil
+	}); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		n.Crash()
+		return 3
 	}
 	fmt.Printf("READY %s\n", n.MemberID())
 	eof := make(chan struct{})

@@ -26,6 +26,12 @@
 // memberlist's failure detection and read the block list without its lock while topology
 // updates wrote it, a data race inside a single node.
 //
+// Logs: a member lost is logged once (warning), a member joined or left once (info). The
+// libraries' errors that a lost member causes on every survivor (requests that waited on
+// it, reconnect attempts) are logged at debug level and counted; the worker logs one
+// warning with the counts once the burst is over (see failover_noise.go). What protoactor
+// or memberlist log at error level otherwise still reaches the log as an error.
+//
 // protoactor at the pinned version has further data races (disthash ring swap, grpc
 // logger, futures, and the block list read by gRPC's endpoint reader when a peer
 // connects); tests that run several nodes run each in its own process.

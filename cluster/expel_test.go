@@ -2,9 +2,12 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // A node paused long enough to be declared dead is blocked by protoactor for good; when it
@@ -23,16 +26,22 @@ func TestPausedNodeIsExpelled(t *testing.T) {
 
 	child := startChild(t, "node-4", n1.JoinAddress())
 	waitChildReady(ctx, t, child)
-	waitUntil(t, 10*time.Second, "node-1 places on node-4", func() bool {
-		m, ok := member(n1.Members(), "node-4")
-		return ok && m.InTopology
+	testenv.Eventually(t, 10*time.Second, func() error {
+		ms := n1.Members()
+		if m, ok := member(ms, "node-4"); !ok || !m.InTopology {
+			return fmt.Errorf("node-1 does not place on node-4; it sees %s", describeMembers(ms))
+		}
+		return nil
 	})
 
 	child.signal(t, syscall.SIGSTOP)
 	paused := time.Now()
-	waitUntil(t, 15*time.Second, "node-1 declares the paused node-4 dead", func() bool {
-		m, ok := member(n1.Members(), "node-4")
-		return ok && m.Status == StatusDead && !m.InTopology
+	testenv.Eventually(t, 15*time.Second, func() error {
+		ms := n1.Members()
+		if m, ok := member(ms, "node-4"); !ok || m.Status != StatusDead || m.InTopology {
+			return fmt.Errorf("node-1 has not declared the paused node-4 dead and dropped it; it sees %s", describeMembers(ms))
+		}
+		return nil
 	})
 	t.Logf("node-4 declared dead %v into its pause", time.Since(paused).Round(time.Millisecond))
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -13,16 +14,19 @@ import (
 // logs every activation, gossip round and topology change.
 const libraryLogLevel = slog.LevelWarn
 
-// zapHandler is a slog.Handler writing to zap; protoactor logs through slog.
+// zapHandler is a slog.Handler writing to zap; protoactor logs through slog. Records
+// that are failover noise (protoactorNoise) are counted in noise and written at debug
+// level, whatever their own.
 type zapHandler struct {
 	log    *zap.Logger
 	min    slog.Level
+	noise  *noiseTally
 	fields []zap.Field
 	prefix string // open groups, "a.b."
 }
 
-func newZapHandler(log *zap.Logger, min slog.Level) *zapHandler {
-	return &zapHandler{log: log, min: min}
+func newZapHandler(log *zap.Logger, min slog.Level, noise *noiseTally) *zapHandler {
+	return &zapHandler{log: log, min: min, noise: noise}
 }
 
 // Enabled implements slog.Handler.
@@ -32,7 +36,12 @@ func (h *zapHandler) Enabled(_ context.Context, l slog.Level) bool {
 
 // Handle implements slog.Handler.
 func (h *zapHandler) Handle(_ context.Context, r slog.Record) error {
-	ce := h.log.Check(zapLevel(r.Level), r.Message)
+	level := zapLevel(r.Level)
+	if h.noise != nil && protoactorNoise(r.Message) {
+		h.noise.add("protoactor", r.Message, peerOf(r), time.Now())
+		level = zapcore.DebugLevel
+	}
+	ce := h.log.Check(level, r.Message)
 	if ce == nil {
 		return nil
 	}
@@ -64,6 +73,19 @@ func (h *zapHandler) WithGroup(name string) slog.Handler {
 	c := *h
 	c.prefix = h.prefix + name + "."
 	return &c
+}
+
+// peerOf returns the remote address a protoactor record names, if any.
+func peerOf(r slog.Record) string {
+	var peer string
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "address" {
+			peer = a.Value.Resolve().String()
+			return false
+		}
+		return true
+	})
+	return peer
 }
 
 func appendAttr(fields []zap.Field, prefix string, a slog.Attr) []zap.Field {
@@ -110,8 +132,12 @@ func zapLevel(l slog.Level) zapcore.Level {
 }
 
 // memberlistLog is the io.Writer behind memberlist's *log.Logger; it turns memberlist's
-// "[LEVEL] memberlist: ..." lines into zap entries.
-type memberlistLog struct{ log *zap.Logger }
+// "[LEVEL] memberlist: ..." lines into zap entries. Lines that are failover noise
+// (memberlistNoise) are counted in noise and written at debug level.
+type memberlistLog struct {
+	log   *zap.Logger
+	noise *noiseTally
+}
 
 // Write implements io.Writer.
 func (w memberlistLog) Write(b []byte) (int, error) {
@@ -125,6 +151,10 @@ func (w memberlistLog) Write(b []byte) (int, error) {
 			level, msg = l, rest
 			break
 		}
+	}
+	if kind, noise := memberlistNoise(msg); noise && w.noise != nil {
+		w.noise.add("memberlist", kind, "", time.Now())
+		level = zapcore.DebugLevel
 	}
 	if ce := w.log.Check(level, msg); ce != nil {
 		ce.Write()

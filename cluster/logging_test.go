@@ -5,6 +5,7 @@ import (
 	"log"
 	"log/slog"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -13,7 +14,7 @@ import (
 
 func TestZapHandler(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	l := slog.New(newZapHandler(zap.New(core), slog.LevelWarn)).With("system", "s1").WithGroup("g")
+	l := slog.New(newZapHandler(zap.New(core), slog.LevelWarn, nil)).With("system", "s1").WithGroup("g")
 	l.Info("chatty")
 	l.Warn("lost connection", "address", "127.0.0.1:1", "retries", 3, "error", errors.New("reset"),
 		slog.Group("member", "id", "m1"))
@@ -57,4 +58,81 @@ func TestMemberlistLog(t *testing.T) {
 	if entries[1].Level != zapcore.ErrorLevel || entries[2].Level != zapcore.InfoLevel || entries[2].Message != "no level" {
 		t.Errorf("entries %+v", entries)
 	}
+}
+
+func TestFailoverNoiseIsCountedNotLogged(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	p, err := NewProvider(Config{Logger: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := slog.New(newZapHandler(zap.New(core).Named("protoactor"), slog.LevelWarn, p.noise)).With("system", "s1")
+	ml := log.New(memberlistLog{log: zap.New(core).Named("memberlist"), noise: p.noise}, "", 0)
+
+	began := time.Now()
+	for range 3 {
+		lib.Error("cluster.RequestFuture failed", "error", errors.New("future: timeout"), "pid", "x")
+	}
+	lib.Error("EndpointWriter failed to connect", "address", "127.0.0.1:9", "error", errors.New("refused"), "retry", 0)
+	lib.Warn("Request retried but failed", "identity", "e/A")
+	ml.Printf("[ERR] memberlist: Failed fallback TCP ping: dial tcp 127.0.0.1:9: connection refused")
+	ml.Printf("[ERR] memberlist: Failed to send gossip to 127.0.0.1:9: write udp: use of closed network connection")
+	// Not noise: these need a human.
+	lib.Error("EndpointWriter failed to serialize message", "address", "127.0.0.1:9")
+	ml.Printf("[ERR] memberlist: discarding packet with unacceptable label \"other\": from=127.0.0.1:9")
+
+	var errs, debug int
+	for _, e := range logs.All() {
+		switch e.Level {
+		case zapcore.ErrorLevel:
+			errs++
+		case zapcore.DebugLevel:
+			debug++
+		}
+	}
+	if errs != 2 || debug != 7 {
+		t.Fatalf("%d errors and %d debug entries, want 2 (the real errors) and 7 (the noise): %+v", errs, debug, logs.All())
+	}
+
+	// No summary while the burst goes on; one once it has been quiet.
+	p.reportNoise(began.Add(noiseQuiet / 2))
+	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 0 {
+		t.Fatalf("%d summaries while the noise goes on", n)
+	}
+	p.reportNoise(time.Now().Add(noiseQuiet))
+	p.reportNoise(time.Now().Add(2 * noiseQuiet))
+	sums := logs.FilterLevelExact(zapcore.WarnLevel).All()
+	if len(sums) != 1 {
+		t.Fatalf("%d summaries, want 1: %+v", len(sums), sums)
+	}
+	f := sums[0].ContextMap()
+	if f["failures"] != int64(7) {
+		t.Errorf("failures = %v, want 7; %v", f["failures"], f)
+	}
+	by, _ := f["by_message"].(map[string]int)
+	if by["protoactor: cluster.RequestFuture failed"] != 3 || by["memberlist: Failed fallback TCP ping"] != 1 {
+		t.Errorf("by_message = %v", f["by_message"])
+	}
+	if peers, _ := f["peers"].([]any); len(peers) != 1 || peers[0] != "127.0.0.1:9" {
+		t.Errorf("peers = %#v", f["peers"])
+	}
+}
+
+func TestFailoverNoiseSummaryOfAnEndlessBurst(t *testing.T) {
+	tally := newNoiseTally()
+	start := time.Now()
+	for i := range 40 {
+		now := start.Add(time.Duration(i) * time.Second)
+		tally.add("protoactor", "EndpointWriter failed to connect", "127.0.0.1:9", now)
+		if s, ok := tally.take(now, noiseQuiet, noiseMaxSpan); ok {
+			if got := now.Sub(start); got < noiseMaxSpan {
+				t.Fatalf("summary after %v, within the quiet period of a burst that goes on", got)
+			}
+			if s.total() != 31 {
+				t.Fatalf("summary of %d records, want 31", s.total())
+			}
+			return
+		}
+	}
+	t.Fatal("a burst that never stops was never summarised")
 }

@@ -129,17 +129,18 @@ func (r *recordingTracer) find(action, member string) (actors.Trace, bool) {
 	return actors.Trace{}, false
 }
 
-// waitUntil polls cond every 20 ms until it holds or timeout passes.
-func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > timeout {
-			t.Fatalf("%s: not true after %v", what, timeout)
+// describeMembers lists members as a node sees them, for the message of a check that
+// is still failing.
+func describeMembers(members []MemberInfo) string {
+	parts := make([]string, 0, len(members))
+	for _, m := range members {
+		where := "out of the topology"
+		if m.InTopology {
+			where = "in the topology"
 		}
-		time.Sleep(20 * time.Millisecond)
+		parts = append(parts, fmt.Sprintf("%s (id %q) %s, %s, %d sections", m.Name, m.ID, m.Status, where, m.Sections))
 	}
-	return time.Since(start)
+	return "[" + strings.Join(parts, "; ") + "]"
 }
 
 func member(members []MemberInfo, name string) (MemberInfo, bool) {

@@ -65,17 +65,17 @@ func newNode(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	libLog := cfg.Logger.Named("protoactor")
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(s *actor.ActorSystem) *slog.Logger {
-		return slog.New(newZapHandler(libLog, libraryLogLevel)).With(slog.String("system", s.ID))
-	}))
-	if cfg.NodeName == "" {
-		cfg.NodeName = system.ID
-	}
 	provider, err := NewProvider(cfg)
 	if err != nil {
-		system.Shutdown()
 		return nil, err
+	}
+	libLog := cfg.Logger.Named("protoactor")
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(s *actor.ActorSystem) *slog.Logger {
+		return slog.New(newZapHandler(libLog, libraryLogLevel, provider.noise)).With(slog.String("system", s.ID))
+	}))
+	if cfg.NodeName == "" {
+		// The provider names itself after the member id it gets at StartMember.
+		cfg.NodeName = system.ID
 	}
 	var remoteOpts []remote.ConfigOption
 	if ip := net.ParseIP(cfg.RemoteHost); ip != nil && ip.IsUnspecified() {

@@ -70,6 +70,9 @@ type Provider struct {
 	cfg    Config
 	log    *zap.Logger
 	tracer actors.Tracer
+	// noise counts the libraries' failover noise (see failover_noise.go); the worker
+	// summarises it.
+	noise *noiseTally
 
 	// Set by StartMember (under mu) before any goroutine starts; read-only afterwards.
 	name        string
@@ -122,6 +125,7 @@ func NewProvider(cfg Config) (*Provider, error) {
 		cfg:      cfg,
 		log:      cfg.Logger,
 		tracer:   cfg.Tracer,
+		noise:    newNoiseTally(),
 		wake:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		joined:   make(chan struct{}),
@@ -382,6 +386,6 @@ func (p *Provider) memberlistConfig() (*memberlist.Config, error) {
 	conf.DeadNodeReclaimTime = deadNodeReclaim
 	h := hooks{p: p}
 	conf.Delegate, conf.Events, conf.Ping = h, h, h
-	conf.Logger = log.New(memberlistLog{log: p.cfg.Logger.Named("memberlist")}, "", 0)
+	conf.Logger = log.New(memberlistLog{log: p.cfg.Logger.Named("memberlist"), noise: p.noise}, "", 0)
 	return conf, nil
 }

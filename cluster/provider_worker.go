@@ -51,6 +51,7 @@ func (p *Provider) runWorker() {
 		prev = now
 		p.sync(now, &last)
 		p.refreshCount(now, &count)
+		p.reportNoise(now)
 	}
 }
 
@@ -200,12 +201,15 @@ func (p *Provider) report(now time.Time, events []memberEvent, dropped int, v vi
 			p.log.Info("member joined", zap.String("node", p.name), zap.String("member", e.name))
 			p.trace(now, ActionJoin, e.name, "")
 		case eventLeave:
-			outcome := string(StatusDead)
+			// memberlist calls NotifyLeave once per departure, so each is logged once.
 			if e.left {
-				outcome = string(StatusLeft)
+				p.log.Info("member left", zap.String("node", p.name), zap.String("member", e.name), zap.String("outcome", string(StatusLeft)))
+				p.trace(now, ActionLeave, e.name, string(StatusLeft))
+				continue
 			}
-			p.log.Info("member went", zap.String("node", p.name), zap.String("member", e.name), zap.String("outcome", outcome))
-			p.trace(now, ActionLeave, e.name, outcome)
+			p.log.Warn("member lost: declared dead by failure detection; its sections move to the others",
+				zap.String("node", p.name), zap.String("member", e.name), zap.String("outcome", string(StatusDead)))
+			p.trace(now, ActionLeave, e.name, string(StatusDead))
 		case eventUpdate:
 			if e.countOnly {
 				p.log.Debug("member announced its section count", zap.String("node", p.name), zap.String("member", e.name), zap.Int("sections", e.sections))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // Two nodes in two processes: protobuf requests and replies cross between them, disthash
@@ -28,9 +30,12 @@ func TestTwoProcesses(t *testing.T) {
 
 	child := startChild(t, "node-2", n1.JoinAddress())
 	childID := waitChildReady(ctx, t, child)
-	waitUntil(t, 10*time.Second, "node-1 places on both nodes", func() bool {
-		m, ok := member(n1.Members(), "node-2")
-		return ok && m.ID == childID && m.InTopology && countIn(n1.Members()) == 2
+	testenv.Eventually(t, 10*time.Second, func() error {
+		ms := n1.Members()
+		if m, ok := member(ms, "node-2"); !ok || m.ID != childID || !m.InTopology || countIn(ms) != 2 {
+			return fmt.Errorf("node-1 does not place on itself and node-2 (id %q) alone; it sees %s", childID, describeMembers(ms))
+		}
+		return nil
 	})
 
 	// Many identities: disthash puts some on each node, so requests and replies cross.
@@ -52,10 +57,14 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	// Each node announces its count of activations; node-1 reads node-2's from its
 	// metadata and its own live.
-	waitUntil(t, 5*time.Second, "node-1 sees both nodes' section counts", func() bool {
-		other, ok1 := member(n1.Members(), "node-2")
-		self, ok2 := member(n1.Members(), "node-1")
-		return ok1 && ok2 && other.Sections == perNode["node-2"] && self.Sections == perNode["node-1"]
+	testenv.Eventually(t, 5*time.Second, func() error {
+		ms := n1.Members()
+		other, ok1 := member(ms, "node-2")
+		self, ok2 := member(ms, "node-1")
+		if !ok1 || !ok2 || other.Sections != perNode["node-2"] || self.Sections != perNode["node-1"] {
+			return fmt.Errorf("node-1 sees %s, want %d sections on node-1 and %d on node-2", describeMembers(ms), perNode["node-1"], perNode["node-2"])
+		}
+		return nil
 	})
 	// Asked again, every identity answers from the same activation's node.
 	for id, host := range placed {
@@ -70,9 +79,12 @@ func TestTwoProcesses(t *testing.T) {
 
 	killed := time.Now()
 	child.kill(t)
-	waitUntil(t, 15*time.Second, "node-1 drops node-2 from its topology", func() bool {
-		m, ok := member(n1.Members(), "node-2")
-		return ok && !m.InTopology && m.Status == StatusDead
+	testenv.Eventually(t, 15*time.Second, func() error {
+		ms := n1.Members()
+		if m, ok := member(ms, "node-2"); !ok || m.InTopology || m.Status != StatusDead {
+			return fmt.Errorf("node-1 has not declared the killed node-2 dead and dropped it; it sees %s", describeMembers(ms))
+		}
+		return nil
 	})
 	t.Logf("node-2 left node-1's topology %v after kill -9", time.Since(killed).Round(time.Millisecond))
 	if _, ok := tracer.find(ActionLeave, "node-2"); !ok {
@@ -94,9 +106,12 @@ func TestTwoProcesses(t *testing.T) {
 	// A new node joins; then it leaves gracefully, and node-1 takes its identities back.
 	child3 := startChild(t, "node-3", n1.JoinAddress())
 	waitChildReady(ctx, t, child3)
-	waitUntil(t, 10*time.Second, "node-1 places on node-3", func() bool {
-		m, ok := member(n1.Members(), "node-3")
-		return ok && m.InTopology && countIn(n1.Members()) == 2
+	testenv.Eventually(t, 10*time.Second, func() error {
+		ms := n1.Members()
+		if m, ok := member(ms, "node-3"); !ok || !m.InTopology || countIn(ms) != 2 {
+			return fmt.Errorf("node-1 does not place on itself and node-3 alone; it sees %s", describeMembers(ms))
+		}
+		return nil
 	})
 	// Fresh identities: ones active on node-1 that now belong to node-3 are stopped by
 	// node-1's rebalance, and protoactor silently drops requests that reach an activation
@@ -123,9 +138,12 @@ func TestTwoProcesses(t *testing.T) {
 			t.Logf("node-1 members: %+v\nnode-3 stderr:\n%s", n1.Members(), child3.stderr.String())
 		}
 	}()
-	waitUntil(t, 10*time.Second, "node-1 drops node-3 after its leave", func() bool {
-		m, ok := member(n1.Members(), "node-3")
-		return ok && !m.InTopology && m.Status == StatusLeft
+	testenv.Eventually(t, 10*time.Second, func() error {
+		ms := n1.Members()
+		if m, ok := member(ms, "node-3"); !ok || m.InTopology || m.Status != StatusLeft {
+			return fmt.Errorf("node-1 has not marked node-3 left and dropped it; it sees %s", describeMembers(ms))
+		}
+		return nil
 	})
 	t.Logf("node-3 left node-1's topology %v after it began leaving", time.Since(left).Round(time.Millisecond))
 	select {

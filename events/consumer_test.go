@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // memSink is an in-memory NotificationSink that counts how often each envelope was
@@ -52,6 +53,17 @@ func (s *memSink) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.got)
+}
+
+// wantRecorded is a check for testenv.Eventually: it passes once the sink holds exactly
+// n distinct envelopes.
+func (s *memSink) wantRecorded(n int) func() error {
+	return func() error {
+		if got := s.count(); got != n {
+			return fmt.Errorf("sink recorded %d envelopes, want %d", got, n)
+		}
+		return nil
+	}
 }
 
 // produceEnvelopes sends n envelopes over every topic and returns their ids and types.
@@ -100,12 +112,12 @@ func TestNotificationsRecordEachEnvelopeOnce(t *testing.T) {
 	sink := newMemSink(3)
 	n := newTestNotifications(t, b.Addrs(), sink)
 	stop := runInBackground(t, n.Run)
-	waitFor(t, 30*time.Second, "the first envelopes to be recorded", func() bool { return sink.count() == len(want) })
+	testenv.Eventually(t, 30*time.Second, sink.wantRecorded(len(want)))
 
 	for id, typ := range produceEnvelopes(t, p, "b", 10) {
 		want[id] = typ
 	}
-	waitFor(t, 30*time.Second, "later envelopes to be recorded", func() bool { return sink.count() == len(want) })
+	testenv.Eventually(t, 30*time.Second, sink.wantRecorded(len(want)))
 	stop()
 
 	sink.mu.Lock()
@@ -134,13 +146,18 @@ func TestNotificationsResumeAfterCommittedOffsets(t *testing.T) {
 	first := produceEnvelopes(t, p, "a", 15)
 	sink1 := newMemSink(0)
 	stop1 := runInBackground(t, newTestNotifications(t, b.Addrs(), sink1).Run)
-	waitFor(t, 30*time.Second, "the first consumer to record everything", func() bool { return sink1.count() == len(first) })
+	testenv.Eventually(t, 30*time.Second, sink1.wantRecorded(len(first)))
 	stop1()
 
 	later := produceEnvelopes(t, p, "b", 10)
 	sink2 := newMemSink(0)
 	stop2 := runInBackground(t, newTestNotifications(t, b.Addrs(), sink2).Run)
-	waitFor(t, 30*time.Second, "the second consumer to record the later envelopes", func() bool { return sink2.count() >= len(later) })
+	testenv.Eventually(t, 30*time.Second, func() error {
+		if n := sink2.count(); n < len(later) {
+			return fmt.Errorf("the second consumer recorded %d envelopes, want at least the %d later ones", n, len(later))
+		}
+		return nil
+	})
 	stop2()
 	sink2.mu.Lock()
 	defer sink2.mu.Unlock()

@@ -123,6 +123,17 @@ func (o *memOutbox) counts() (total, published int) {
 	return len(o.recs), published
 }
 
+// wantPublished is a check for testenv.Eventually: it passes once exactly n records are
+// marked published.
+func (o *memOutbox) wantPublished(n int) func() error {
+	return func() error {
+		if total, published := o.counts(); published != n {
+			return fmt.Errorf("published %d of %d outbox records, want %d", published, total, n)
+		}
+		return nil
+	}
+}
+
 func (o *memOutbox) check(t testing.TB) {
 	t.Helper()
 	o.mu.Lock()
@@ -231,18 +242,6 @@ func runInBackground(t testing.TB, fn func(context.Context) error) (stop func())
 	}
 	t.Cleanup(stop)
 	return stop
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // storedRecords returns how many records the broker holds across every topic.

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // deltaLog records what a live feed delivered, per section.
@@ -111,7 +112,12 @@ func TestLiveFeedEveryNodeReceivesEveryDelta(t *testing.T) {
 	}
 	want := versions * len(sections)
 	for i, l := range logs {
-		waitFor(t, 30*time.Second, fmt.Sprintf("node %d to receive every delta", i+1), func() bool { return l.total() >= want })
+		testenv.Eventually(t, 30*time.Second, func() error {
+			if n := l.total(); n < want {
+				return fmt.Errorf("node %d received %d of %d deltas", i+1, n, want)
+			}
+			return nil
+		})
 	}
 	for i, l := range logs {
 		if n := l.total(); n != want {

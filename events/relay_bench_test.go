@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // BenchmarkRelay measures how fast the relay drains an outbox into the in-process
@@ -24,7 +25,7 @@ func BenchmarkRelay(b *testing.B) {
 			r := NewRelay(RelayConfig{Outbox: o, Producer: testProducer(b, br.Addrs())})
 			b.ResetTimer()
 			stop := runInBackground(b, r.Run)
-			waitFor(b, 10*time.Minute, "the outbox to drain", func() bool { _, p := o.counts(); return p == b.N })
+			testenv.Eventually(b, 10*time.Minute, o.wantPublished(b.N))
 			b.StopTimer()
 			stop()
 		})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.uber.org/zap/zaptest"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // noMarkOutbox publishes but can never mark: a relay on it is one that dies between the
@@ -29,7 +31,12 @@ func TestRelayTakingOverDoesNotRepublish(t *testing.T) {
 
 	first := NewRelay(RelayConfig{Outbox: noMarkOutbox{o}, Producer: spy, Logger: zaptest.NewLogger(t), BatchSize: 64})
 	stop := runInBackground(t, first.Run)
-	waitFor(t, 15*time.Second, "the first relay to publish a batch", func() bool { sends, _ := spy.stats(); return sends >= 1 })
+	testenv.Eventually(t, 15*time.Second, func() error {
+		if sends, _ := spy.stats(); sends < 1 {
+			return errors.New("the first relay has not sent a batch yet")
+		}
+		return nil
+	})
 	stop()
 	if _, published := o.counts(); published != 0 {
 		t.Fatalf("%d records marked by a relay that cannot mark", published)
@@ -45,6 +52,6 @@ func TestRelayTakingOverDoesNotRepublish(t *testing.T) {
 	defer tail.Close()
 	second := NewRelay(RelayConfig{Outbox: o, Producer: spy, Logger: zaptest.NewLogger(t), BatchSize: 64, Tail: tail})
 	runInBackground(t, second.Run)
-	waitFor(t, 15*time.Second, "every record to be marked", func() bool { _, p := o.counts(); return p == 100 })
+	testenv.Eventually(t, 15*time.Second, o.wantPublished(100))
 	checkStream(t, b, o)
 }

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // sections is the test's set of keys; records cycle through them and through topics.
@@ -55,10 +57,10 @@ func TestRelayPublishesEveryRecordOnceInOrder(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	r := NewRelay(RelayConfig{Outbox: o, Producer: spy, Logger: zaptest.NewLogger(t), Tracer: traces, Registerer: reg, BatchSize: 64})
 	runInBackground(t, r.Run)
-	waitFor(t, 15*time.Second, "the first records to be published", func() bool { _, p := o.counts(); return p == 200 })
+	testenv.Eventually(t, 15*time.Second, o.wantPublished(200))
 	addRecords(t, o, seq, 50)
 	r.Wake()
-	waitFor(t, 15*time.Second, "every record to be published", func() bool { _, p := o.counts(); return p == 250 })
+	testenv.Eventually(t, 15*time.Second, o.wantPublished(250))
 	checkStream(t, b, o)
 	o.check(t)
 	if got := traces.n.Load(); got != 250 {
@@ -70,8 +72,11 @@ func TestRelayPublishesEveryRecordOnceInOrder(t *testing.T) {
 	if got := metricValue(t, reg, "ticketblitz_outbox_publish_errors_total"); got != 0 {
 		t.Errorf("publish_errors_total = %v, want 0", got)
 	}
-	waitFor(t, 5*time.Second, "the lag gauge to drop to zero", func() bool {
-		return metricValue(t, reg, "ticketblitz_outbox_lag_records") == 0
+	testenv.Eventually(t, 5*time.Second, func() error {
+		if lag := metricValue(t, reg, "ticketblitz_outbox_lag_records"); lag != 0 {
+			return fmt.Errorf("outbox lag gauge at %v records, want 0", lag)
+		}
+		return nil
 	})
 }
 
@@ -100,10 +105,15 @@ func TestRelayWakeCutsThePollInterval(t *testing.T) {
 	o := newMemOutbox(spy.isAcked)
 	r := NewRelay(RelayConfig{Outbox: o, Producer: spy, PollInterval: time.Hour})
 	runInBackground(t, r.Run)
-	waitFor(t, 5*time.Second, "the relay to look at the empty outbox", func() bool { n, _ := spy.stats(); return n == 0 && o.isLocked() })
+	testenv.Eventually(t, 5*time.Second, func() error {
+		if n, _ := spy.stats(); n != 0 || !o.isLocked() {
+			return fmt.Errorf("relay sent %d times and holds the outbox lock: %v; want no send and the lock held", n, o.isLocked())
+		}
+		return nil
+	})
 	addRecords(t, o, map[string]int64{}, 5)
 	r.Wake()
-	waitFor(t, 10*time.Second, "the woken relay to publish", func() bool { _, p := o.counts(); return p == 5 })
+	testenv.Eventually(t, 10*time.Second, o.wantPublished(5))
 	checkStream(t, b, o)
 	o.check(t)
 }
@@ -127,7 +137,7 @@ func TestRelayKeepsOrderWhenProduceFlaps(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	r := NewRelay(RelayConfig{Outbox: o, Producer: spy, Logger: zaptest.NewLogger(t), Registerer: reg, BatchSize: 50, MaxBackoff: 20 * time.Millisecond})
 	runInBackground(t, r.Run)
-	waitFor(t, 20*time.Second, "records to be published through the failures", func() bool { _, p := o.counts(); return p == 120 })
+	testenv.Eventually(t, 20*time.Second, o.wantPublished(120))
 	fault.Remove()
 	if fault.Hits() == 0 {
 		t.Fatal("no produce request was failed; the test proved nothing")
@@ -157,12 +167,17 @@ func TestRelaySurvivesBrokerRestart(t *testing.T) {
 	addRecords(t, o, seq, 40)
 	r := NewRelay(RelayConfig{Outbox: o, Producer: spy, Logger: zaptest.NewLogger(t), PollInterval: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
 	runInBackground(t, r.Run)
-	waitFor(t, 15*time.Second, "the first records to be published", func() bool { _, p := o.counts(); return p == 40 })
+	testenv.Eventually(t, 15*time.Second, o.wantPublished(40))
 
 	b1.Close()
 	addRecords(t, o, seq, 20)
 	r.Wake()
-	waitFor(t, 15*time.Second, "the relay to fail against the stopped broker", func() bool { _, f := spy.stats(); return f > 0 })
+	testenv.Eventually(t, 15*time.Second, func() error {
+		if sends, failures := spy.stats(); failures == 0 {
+			return fmt.Errorf("%d sends to the stopped broker and none failed", sends)
+		}
+		return nil
+	})
 	addRecords(t, o, seq, 20)
 	if _, p := o.counts(); p != 40 {
 		t.Fatalf("%d records marked published while the broker was down, want 40", p)
@@ -170,7 +185,7 @@ func TestRelaySurvivesBrokerRestart(t *testing.T) {
 
 	b2 := testBroker(t, BrokerConfig{Addr: addr, DataDir: dir})
 	addRecords(t, o, seq, 20)
-	waitFor(t, 20*time.Second, "every record to be published after the restart", func() bool { _, p := o.counts(); return p == 100 })
+	testenv.Eventually(t, 20*time.Second, o.wantPublished(100))
 	checkStream(t, b2, o)
 	o.check(t)
 }
@@ -186,14 +201,14 @@ func TestRelayLockLetsOneNodePublish(t *testing.T) {
 	relayA := NewRelay(RelayConfig{Outbox: o, Producer: spyA, Registerer: reg, PollInterval: 10 * time.Millisecond, LockRetry: 20 * time.Millisecond})
 	relayB := NewRelay(RelayConfig{Outbox: o, Producer: spyB, Registerer: reg, PollInterval: 10 * time.Millisecond, LockRetry: 20 * time.Millisecond})
 	stopA := runInBackground(t, relayA.Run)
-	waitFor(t, 15*time.Second, "relay A to publish", func() bool { _, p := o.counts(); return p == 60 })
+	testenv.Eventually(t, 15*time.Second, o.wantPublished(60))
 	stopB := runInBackground(t, relayB.Run)
 	for i := 0; i < 5; i++ {
 		addRecords(t, o, seq, 10)
 		relayA.Wake()
 		relayB.Wake()
 		want := 70 + 10*i
-		waitFor(t, 15*time.Second, "new records to be published", func() bool { _, p := o.counts(); return p == want })
+		testenv.Eventually(t, 15*time.Second, o.wantPublished(want))
 	}
 	if sends, _ := spyB.stats(); sends != 0 {
 		t.Fatalf("relay B sent %d times while relay A held the lock", sends)
@@ -201,7 +216,7 @@ func TestRelayLockLetsOneNodePublish(t *testing.T) {
 
 	stopA()
 	addRecords(t, o, seq, 10)
-	waitFor(t, 15*time.Second, "relay B to take over", func() bool { _, p := o.counts(); return p == 120 })
+	testenv.Eventually(t, 15*time.Second, o.wantPublished(120))
 	if sends, _ := spyB.stats(); sends == 0 {
 		t.Fatal("relay B never sent")
 	}

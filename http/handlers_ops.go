@@ -23,15 +23,28 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(statusJSON{Status: "ok"})
 }
 
-// readyz answers GET /readyz: 200 when every named check passes, otherwise 503
-// UNAVAILABLE whose details.checks names each check's result.
+// readyz answers GET /readyz: 200 when every required check passes, otherwise 503
+// UNAVAILABLE whose details.checks names each check's result. A failing degradable check
+// reads "degraded: <error>" and leaves the node ready.
 func (s *Server) readyz(c *fiber.Ctx) error {
-	results := runChecks(c.UserContext(), s.cfg.Ready)
+	checks := make(map[string]func(context.Context) error, len(s.cfg.Ready)+len(s.cfg.Degradable))
+	for name, check := range s.cfg.Ready {
+		checks[name] = check
+	}
+	for name, check := range s.cfg.Degradable {
+		checks[name] = check
+	}
+	results := runChecks(c.UserContext(), checks)
 	var failing []string
 	for name, result := range results {
-		if result != "ok" {
-			failing = append(failing, name)
+		if result == "ok" {
+			continue
 		}
+		if _, degradable := s.cfg.Degradable[name]; degradable {
+			results[name] = "degraded: " + result
+			continue
+		}
+		failing = append(failing, name)
 	}
 	if len(failing) == 0 {
 		return c.JSON(readyJSON{Status: "ready", Checks: results})

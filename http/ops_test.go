@@ -65,6 +65,44 @@ func TestReadyz(t *testing.T) {
 	none.do(t, "GET", "/readyz", "", nil).expectStatus(t, 200)
 }
 
+// TestReadyzDegraded: a failing degradable check is reported as degraded and the node
+// stays ready; a failing required check still makes it unready, with the degraded one
+// reported beside it.
+func TestReadyzDegraded(t *testing.T) {
+	var redisErr, postgresErr error
+	e := newEnv(t, func(c *Config) {
+		c.Ready = map[string]func(context.Context) error{
+			"postgres": func(context.Context) error { return postgresErr },
+		}
+		c.Degradable = map[string]func(context.Context) error{
+			"redis": func(context.Context) error { return redisErr },
+		}
+	})
+	r := e.do(t, "GET", "/readyz", "", nil)
+	r.expectStatus(t, 200)
+	if r.raw != `{"status":"ready","checks":{"postgres":"ok","redis":"ok"}}` {
+		t.Errorf("ready = %s", r.raw)
+	}
+
+	redisErr = errors.New("redis unavailable: calls fail fast until it answers again")
+	r = e.do(t, "GET", "/readyz", "", nil)
+	r.expectStatus(t, 200)
+	if r.raw != `{"status":"ready","checks":{"postgres":"ok","redis":"degraded: redis unavailable: calls fail fast until it answers again"}}` {
+		t.Errorf("ready with redis down = %s", r.raw)
+	}
+
+	postgresErr = errors.New("connection refused")
+	r = e.do(t, "GET", "/readyz", "", nil)
+	d := r.expectError(t, 503, "UNAVAILABLE")
+	if !reflect.DeepEqual(d["failing"], []any{"postgres"}) {
+		t.Errorf("failing = %v", d["failing"])
+	}
+	checks := d["checks"].(map[string]any)
+	if checks["postgres"] != "connection refused" || !strings.HasPrefix(checks["redis"].(string), "degraded: ") {
+		t.Errorf("checks = %v", checks)
+	}
+}
+
 func TestMetrics(t *testing.T) {
 	e := newEnv(t)
 	e.do(t, "GET", "/api/v1/events/e1", "", nil).expectStatus(t, 200)

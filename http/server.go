@@ -48,6 +48,11 @@ type Config struct {
 	HoldTTL time.Duration
 	// Ready holds the named checks of /readyz; each must pass for the node to be ready.
 	Ready map[string]func(context.Context) error
+	// Degradable holds the named checks of /readyz of what the node can serve without
+	// (Redis, whose leases and rate limits are an optimisation): a failing one is
+	// reported as "degraded: <error>" and the node stays ready. A name is in Ready or
+	// Degradable, not both.
+	Degradable map[string]func(context.Context) error
 	// Registry receives the HTTP metrics and is served on /metrics; nil means a
 	// registry of the server's own.
 	Registry *prometheus.Registry
@@ -87,12 +92,19 @@ func (c *Config) validate() error {
 	if c.RequestTimeout < 0 {
 		problems = append(problems, fmt.Errorf("request timeout %s is negative", c.RequestTimeout))
 	}
-	for name, check := range c.Ready {
-		if name == "" {
-			problems = append(problems, errors.New("a readiness check has no name"))
+	for _, checks := range []map[string]func(context.Context) error{c.Ready, c.Degradable} {
+		for name, check := range checks {
+			if name == "" {
+				problems = append(problems, errors.New("a readiness check has no name"))
+			}
+			if check == nil {
+				problems = append(problems, fmt.Errorf("readiness check %q is nil", name))
+			}
 		}
-		if check == nil {
-			problems = append(problems, fmt.Errorf("readiness check %q is nil", name))
+	}
+	for name := range c.Degradable {
+		if _, both := c.Ready[name]; both {
+			problems = append(problems, fmt.Errorf("readiness check %q is both required and degradable", name))
 		}
 	}
 	return errors.Join(problems...)

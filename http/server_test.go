@@ -31,6 +31,12 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"negative body limit", func(c *Config) { c.BodyLimit = -1 }, "body limit"},
 		{"negative timeout", func(c *Config) { c.RequestTimeout = -1 }, "request timeout"},
 		{"nil check", func(c *Config) { c.Ready = map[string]func(context.Context) error{"db": nil} }, `readiness check "db" is nil`},
+		{"nil degradable check", func(c *Config) { c.Degradable = map[string]func(context.Context) error{"redis": nil} }, `readiness check "redis" is nil`},
+		{"check both required and degradable", func(c *Config) {
+			ok := func(context.Context) error { return nil }
+			c.Ready = map[string]func(context.Context) error{"redis": ok}
+			c.Degradable = map[string]func(context.Context) error{"redis": ok}
+		}, `readiness check "redis" is both required and degradable`},
 	}
 	for _, tt := range tests {
 		cfg := valid()

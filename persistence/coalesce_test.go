@@ -3,9 +3,12 @@ package persistence
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // While one batch is in flight the others queue; they go out together in the next
@@ -39,7 +42,14 @@ func TestCoalescerBatchesWhileBusy(t *testing.T) {
 	}
 	wg.Add(1)
 	go check(0)
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(sizes) == 1 })
+	testenv.Eventually(t, 5*time.Second, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(sizes) != 1 {
+			return fmt.Errorf("%d batches started, want the first one in flight", len(sizes))
+		}
+		return nil
+	})
 	for q := 1; q <= 10; q++ {
 		wg.Add(1)
 		go check(q)
@@ -47,7 +57,14 @@ func TestCoalescerBatchesWhileBusy(t *testing.T) {
 	gone, give := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { _, err := c.do(gone, 99); done <- err }()
-	waitFor(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.pending) == 11 })
+	testenv.Eventually(t, 5*time.Second, func() error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if len(c.pending) != 11 {
+			return fmt.Errorf("%d callers queued behind the busy batch, want 11", len(c.pending))
+		}
+		return nil
+	})
 	give()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("abandoned caller: %v", err)
@@ -82,15 +99,4 @@ func TestCoalescerFailsTheBatch(t *testing.T) {
 	if _, err := c.do(context.Background(), 2); err != nil {
 		t.Fatalf("after a failure: %v", err)
 	}
-}
-
-// waitFor polls cond until it holds or a few seconds pass.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatal("condition not reached")
 }

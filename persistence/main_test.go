@@ -10,36 +10,32 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // The package's tests share one fresh database, created and migrated in TestMain and
-// dropped afterwards, and one Redis connection with a key prefix per test.
+// dropped afterwards, and Redis with a key prefix per test. TestMain checks each service
+// once; a test that needs one that is missing skips (or fails, with
+// TICKETBLITZ_REQUIRE_SERVICES=1) through testenv.Unavailable.
 
 var (
-	testDSN       string
 	testPoolValue *pgxpool.Pool
-	testRedisURL  = envOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0")
-	servicesError error
+	postgresError error
+	redisError    error
 )
-
-func envOr(k, d string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return d
-}
 
 func TestMain(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	base := envOr("TICKETBLITZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	base := testenv.PostgresURL()
 	name := fmt.Sprintf("tb_test_persistence_%d", os.Getpid())
-	testDSN = replaceDB(base, name)
-	pool, err := Open(ctx, testDSN, 16)
+	pool, err := Open(ctx, replaceDB(base, name), 16)
+	cancel()
 	if err != nil {
-		servicesError = err
+		postgresError = fmt.Errorf("postgres: %w", err)
 	}
 	testPoolValue = pool
-	cancel()
+	redisError = testenv.Services{RedisURL: testenv.RedisURL()}.Check()
 	code := m.Run()
 	if pool != nil {
 		pool.Close()
@@ -67,41 +63,24 @@ func dropDatabase(base, name string) {
 	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 }
 
-// needServices skips the test when PostgreSQL or Redis is missing, or fails it when
-// TICKETBLITZ_REQUIRE_SERVICES=1.
-func needServices(t testing.TB) {
-	t.Helper()
-	if servicesError == nil {
-		return
-	}
-	if os.Getenv("TICKETBLITZ_REQUIRE_SERVICES") == "1" {
-		t.Fatalf("postgres unavailable: %v", servicesError)
-	}
-	t.Skipf("postgres unavailable: %v", servicesError)
-}
-
-// testPool returns the package's database pool.
+// testPool returns the package's database pool, or skips the test (fails it with
+// TICKETBLITZ_REQUIRE_SERVICES=1) when PostgreSQL is missing.
 func testPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	needServices(t)
+	testenv.Unavailable(t, postgresError)
 	return testPoolValue
 }
 
-// testRedis returns a Redis client and a key prefix unique to the test.
+// testRedis returns a Redis client and a key prefix unique to the test, or skips the
+// test (fails it with TICKETBLITZ_REQUIRE_SERVICES=1) when Redis is missing.
 func testRedis(t testing.TB) (*redis.Client, string) {
 	t.Helper()
-	opts, err := redis.ParseURL(testRedisURL)
+	testenv.Unavailable(t, redisError)
+	opts, err := redis.ParseURL(testenv.RedisURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := redis.NewClient(opts)
-	if err := c.Ping(context.Background()).Err(); err != nil {
-		c.Close()
-		if os.Getenv("TICKETBLITZ_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("redis unavailable: %v", err)
-		}
-		t.Skipf("redis unavailable: %v", err)
-	}
 	t.Cleanup(func() { c.Close() })
 	return c, fmt.Sprintf("tbtest:%s:%d:", t.Name(), time.Now().UnixNano())
 }

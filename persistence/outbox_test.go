@@ -1,15 +1,17 @@
 package persistence
 
 import (
-	"github.com/ticketblitz/ticketblitz/actors"
-
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // outboxTestPool returns a pool whose search_path is a fresh schema holding its own
@@ -169,21 +171,17 @@ func TestOutboxLockSurvivesAKilledSession(t *testing.T) {
 		  AND ((classid::bigint << 32) | objid::bigint) = $1`, OutboxRelayLockKey).Scan(&killed); err != nil || !killed {
 		t.Fatalf("terminate the lock holder: %v, %v", killed, err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testenv.Eventually(t, 5*time.Second, func() error {
 		unlock2, ok, err := o.Lock(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok {
-			unlock2()
-			break
+		if !ok {
+			return errors.New("the lock is still taken after its holder's session was terminated")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the lock was not freed when its session ended")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		unlock2()
+		return nil
+	})
 	unlock()
 	if got := pool.Stat().AcquiredConns(); got != 0 {
 		t.Errorf("%d connections still acquired", got)

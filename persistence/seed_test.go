@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // storeFreshStore returns a Store on a new, empty, migrated database of its own, dropped
@@ -22,7 +24,7 @@ func storeFreshStore(t *testing.T) *Store {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	name := fmt.Sprintf("tb_test_seed_%d_%s", os.Getpid(), hex.EncodeToString(b[:]))
-	base := envOr("TICKETBLITZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	base := testenv.PostgresURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, err := Open(ctx, replaceDB(base, name), 8)

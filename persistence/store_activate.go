@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,7 +13,12 @@ import (
 
 // The statements of an activation. The epoch bump comes first: it takes the section
 // row's lock, so a batch of the previous activation still in flight either committed
-// before the loads below (and they see it) or is fenced out.
+// before the loads below (and they see it) or is fenced out. Each load reads only what is
+// live, through a partial or time-ordered index, so an activation costs the same after a
+// day on sale as after a minute: the seats, the held holds (holds_active), the confirmed
+// orders (orders_section, at most one per sold seat) and the idempotency records younger
+// than the window (idempotency_keys_section). Finished holds, cancelled orders and older
+// records stay in the store, where the section's Client looks them up.
 const (
 	activateBumpSQL = `
 UPDATE sections AS s SET epoch = s.epoch + 1
@@ -27,24 +33,26 @@ FROM seats WHERE event_id = $1 AND section_id = $2
 ORDER BY row_index, number`
 
 	activateHoldsSQL = `SELECT ` + HoldColumns + `
-FROM holds WHERE event_id = $1 AND section_id = $2 AND status IN ('held', 'expired')
+FROM holds WHERE event_id = $1 AND section_id = $2 AND status = 'held'
 ORDER BY created_at, id`
 
 	activateOrdersSQL = `SELECT ` + OrderColumns + `
 FROM orders WHERE event_id = $1 AND section_id = $2 AND status = 'confirmed'
 ORDER BY created_at, id`
 
+	// $3 is the window in microseconds.
 	activateKeysSQL = `
-SELECT user_id, key, event_id, section_id, request_hash, response
+SELECT user_id, key, event_id, section_id, request_hash, response, created_at
 FROM idempotency_keys
-WHERE event_id = $1 AND section_id = $2 AND created_at > now() - interval '24 hours'
+WHERE event_id = $1 AND section_id = $2 AND created_at > now() - $3::bigint * interval '1 microsecond'
 ORDER BY created_at`
 )
 
-// Activate bumps the section's epoch and loads its state, in one transaction and one
-// round trip for the statements (plus the commit). It returns an error wrapping
-// actors.ErrNotFound when the section does not exist.
-func (s *Store) Activate(ctx context.Context, key actors.SectionKey) (*actors.Snapshot, error) {
+// Activate bumps the section's epoch and loads what its decisions need now (see
+// actors.Snapshot), with the idempotency records younger than keysWithin, in one
+// transaction and one round trip for the statements (plus the commit). It returns an
+// error wrapping actors.ErrNotFound when the section does not exist.
+func (s *Store) Activate(ctx context.Context, key actors.SectionKey, keysWithin time.Duration) (*actors.Snapshot, error) {
 	op := "activate section " + key.Identity()
 	snap := &actors.Snapshot{Key: key}
 	found := false
@@ -98,12 +106,13 @@ func (s *Store) Activate(ctx context.Context, key actors.SectionKey) (*actors.Sn
 		}
 		return rows.Err()
 	})
-	b.Queue(activateKeysSQL, key.EventID, key.SectionID).Query(func(rows pgx.Rows) error {
+	b.Queue(activateKeysSQL, key.EventID, key.SectionID, keysWithin.Microseconds()).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var r actors.IdempotencyRecord
-			if err := rows.Scan(&r.UserID, &r.Key, &r.EventID, &r.SectionID, &r.RequestHash, &r.Response); err != nil {
+			if err := rows.Scan(&r.UserID, &r.Key, &r.EventID, &r.SectionID, &r.RequestHash, &r.Response, &r.CreatedAt); err != nil {
 				return err
 			}
+			r.CreatedAt = r.CreatedAt.UTC()
 			snap.Idempotency = append(snap.Idempotency, r)
 		}
 		return rows.Err()

@@ -32,7 +32,7 @@ func BenchmarkStoreCommit(b *testing.B) {
 		b.Fatal(err)
 	}
 	key := actors.SectionKey{EventID: ev.ID, SectionID: "hot"}
-	snap, err := s.Activate(ctx, key)
+	snap, err := s.Activate(ctx, key, storeKeyWindow)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package persistence
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -75,27 +76,46 @@ ON CONFLICT (user_id, key) DO NOTHING`
 )
 
 // Commit writes one batch in one transaction: the begin, the fence and every write go to
-// the server in one round trip, the commit in a second (once the connection has prepared
-// the statements). It returns an error wrapping
-// actors.ErrFenced when the section's epoch or version moved on (nothing is written),
-// one wrapping ErrDoubleSale when an order would sell a sold seat, and other errors
-// with context; on any error nothing of the batch is written.
+// the server in one round trip, the COMMIT in a second (once the connection has prepared
+// the statements). Its error says what became of the batch:
+//   - wrapping actors.ErrFenced: the section's epoch or version moved on; nothing was
+//     written;
+//   - wrapping actors.ErrRolledBack: the batch certainly did not commit, because it failed
+//     before the COMMIT was sent (a statement failed, such as one wrapping ErrDoubleSale
+//     when an order would sell a sold seat; the connection broke; ctx ended) or the server
+//     answered the COMMIT with a rollback;
+//   - wrapping actors.ErrCommitUnknown: the COMMIT was sent and no answer says how it
+//     ended (ctx ended, the connection was lost, the server failed during the commit):
+//     the batch may have committed.
 func (s *Store) Commit(ctx context.Context, b *actors.Batch) error {
 	op := fmt.Sprintf("commit batch on %s at epoch %d version %d", b.Key.Identity(), b.Epoch, b.Version)
 	pb, err := commitBatch(b)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return fmt.Errorf("%s: %w: %w", op, actors.ErrRolledBack, err)
 	}
 	br := s.pool.SendBatch(ctx, pb)
 	tx := br.Tx()
 	defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit; releases the connection otherwise
 	if err := br.Close(); err != nil {
-		return classify(op, err)
+		if errors.Is(err, actors.ErrFenced) {
+			return classify(op, err)
+		}
+		return fmt.Errorf("%w: %w", actors.ErrRolledBack, classify(op, err))
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return classify(op+": commit", err)
+		return commitOutcome(op+": commit", err)
 	}
 	return nil
+}
+
+// commitOutcome classifies an error of the COMMIT itself: a rollback the server answered,
+// or an error raised before anything was sent, left the batch unwritten; anything else
+// leaves its outcome unknown.
+func commitOutcome(op string, err error) error {
+	if errors.Is(err, pgx.ErrTxCommitRollback) || pgconn.SafeToRetry(err) {
+		return fmt.Errorf("%w: %w", actors.ErrRolledBack, classify(op, err))
+	}
+	return fmt.Errorf("%w: %w", actors.ErrCommitUnknown, classify(op, err))
 }
 
 // commitBatch builds the statements that write b, with callbacks that fail the batch

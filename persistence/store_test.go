@@ -69,10 +69,14 @@ func storeFixtureEvent(t *testing.T, s *Store) actors.Event {
 	return ev
 }
 
+// storeKeyWindow is the idempotency window the tests activate with: twice the retry
+// horizon of the default Client, as the section actor's default is.
+var storeKeyWindow = 2 * actors.ClientConfig{}.RetryHorizon()
+
 // storeActivate activates key and fails the test on error.
 func storeActivate(t *testing.T, s *Store, key actors.SectionKey) *actors.Snapshot {
 	t.Helper()
-	snap, err := s.Activate(storeCtx(t), key)
+	snap, err := s.Activate(storeCtx(t), key, storeKeyWindow)
 	if err != nil {
 		t.Fatalf("activate %s: %v", key, err)
 	}
@@ -182,7 +186,7 @@ func TestStoreActivateMissingSectionIsNotFound(t *testing.T) {
 	s, _ := storeNew(t)
 	ev := storeFixtureEvent(t, s)
 	for _, key := range []actors.SectionKey{{EventID: ev.ID, SectionID: "nope"}, {EventID: ev.ID + "-nope", SectionID: "A"}} {
-		if _, err := s.Activate(storeCtx(t), key); !errors.Is(err, actors.ErrNotFound) {
+		if _, err := s.Activate(storeCtx(t), key, storeKeyWindow); !errors.Is(err, actors.ErrNotFound) {
 			t.Errorf("activate %s: want ErrNotFound, got %v", key, err)
 		}
 	}
@@ -346,6 +350,8 @@ func TestStoreCommitFailureLeavesNothing(t *testing.T) {
 				t.Fatalf("want %v, got %v", tc.want, err)
 			case tc.want == nil && (errors.Is(err, actors.ErrFenced) || errors.Is(err, ErrDoubleSale)):
 				t.Fatalf("misclassified: %v", err)
+			case !errors.Is(err, actors.ErrRolledBack) || errors.Is(err, actors.ErrCommitUnknown):
+				t.Fatalf("a statement failed before the COMMIT, yet the outcome is not a rollback: %v", err)
 			}
 			t.Logf("error: %v", err)
 

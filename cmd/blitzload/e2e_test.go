@@ -14,6 +14,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/report"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // TestFlashAndHotAgainstTheRealServer builds the server, runs it on a free port with a
@@ -116,9 +117,8 @@ func TestClassicStrategiesAgainstTheRealServer(t *testing.T) {
 // a fresh database; both go away when the test ends.
 func startE2EServer(ctx context.Context, t *testing.T, tmp, strategy string) *serverproc.Server {
 	t.Helper()
-	pgBase := serverproc.EnvOr("TICKETBLITZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
-	redisURL := serverproc.EnvOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0")
-	serverproc.RequireServices(t, pgBase, redisURL)
+	pgBase, redisURL := testenv.PostgresURL(), testenv.RedisURL()
+	testenv.Require(t, testenv.Services{PostgresURL: pgBase, RedisURL: redisURL})
 	moduleDir, err := serverproc.FindModuleDir(".")
 	if err != nil {
 		t.Fatal(err)

@@ -12,24 +12,26 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // The browser tests drive Debian's Chromium, headless, against the real binary.
+
+// browserPoll is how often a test asks the page whether something happened: each question
+// is a round trip to Chromium, which shares the machine with the server under test.
+const browserPoll = 25 * time.Millisecond
 
 // chromiumPath is where Debian's chromium package installs the browser.
 const chromiumPath = "/usr/bin/chromium"
 
 // requireChromium skips (or, with TICKETBLITZ_REQUIRE_SERVICES=1, fails) when Chromium
-// is not installed.
+// is not installed, by the same rule as a missing PostgreSQL or Redis.
 func requireChromium(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err == nil {
-		return
+	if _, err := os.Stat(chromiumPath); err != nil {
+		testenv.Unavailable(t, fmt.Errorf("chromium: apt-get install -y chromium to run the browser tests: %w", err))
 	}
-	if os.Getenv("TICKETBLITZ_REQUIRE_SERVICES") == "1" {
-		t.Fatalf("%s is missing: apt-get install -y chromium", chromiumPath)
-	}
-	t.Skipf("%s is missing: apt-get install -y chromium to run the browser tests", chromiumPath)
 }
 
 // browser is one headless Chromium shared by a test's tabs.
@@ -144,22 +146,21 @@ func eval[T any](tb *tab, expr string) T {
 	return v
 }
 
-// waitFor polls a JavaScript condition every 25 ms until it is true, and fails the test
-// with what is saying otherwise when it is not true within d.
+// waitFor polls a JavaScript condition until it is true, and fails the test with a
+// screenshot, the page and its messages when it is not true within d.
 func (tb *tab) waitFor(d time.Duration, what, cond string) {
 	tb.t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		if eval[bool](tb, "!!("+cond+")") {
-			return
+	err := testenv.TryEvery(d, browserPoll, func() error {
+		if !eval[bool](tb, "!!("+cond+")") {
+			return fmt.Errorf("%s: %s: false: %s", tb.name, what, cond)
 		}
-		if time.Now().After(deadline) {
-			tb.screenshot("timeout-" + slug(what))
-			tb.t.Fatalf("%s: %s: not true within %s: %s\npage: %s\nmessages: %s", tb.name, what, d, cond,
-				eval[string](tb, `location.href + ' "' + document.title + '"'`),
-				eval[string](tb, `[...document.querySelectorAll('.msg-text')].map(e => e.textContent).join(' | ')`))
-		}
-		time.Sleep(25 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		tb.screenshot("timeout-" + slug(what))
+		tb.t.Fatalf("%v\npage: %s\nmessages: %s", err,
+			eval[string](tb, `location.href + ' "' + document.title + '"'`),
+			eval[string](tb, `[...document.querySelectorAll('.msg-text')].map(e => e.textContent).join(' | ')`))
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // TestBrowser drives the web page in headless Chromium against the real binary: a fan
@@ -228,13 +230,14 @@ func testWatcherSeesHoldLive(t *testing.T, s *testServer, b *browser) {
 	held := time.Now()
 
 	// The watcher must see the seat turn held within one second of the fan's hold.
-	deadline := held.Add(time.Second)
-	for eval[string](watcher, `document.getElementById('seat-info').dataset.status`) != "held" {
-		if time.Now().After(deadline) {
-			watcher.screenshot("watcher-late")
-			t.Fatalf("the watcher did not see %s turn held within 1 s (live status %q)", seat, watcher.text("#live-status"))
+	if err := testenv.TryEvery(time.Until(held.Add(time.Second)), browserPoll, func() error {
+		if st := eval[string](watcher, `document.getElementById('seat-info').dataset.status`); st != "held" {
+			return fmt.Errorf("the watcher sees %s %s, not held, 1 s after the fan's hold (live status %q)", seat, st, watcher.text("#live-status"))
 		}
-		time.Sleep(20 * time.Millisecond)
+		return nil
+	}); err != nil {
+		watcher.screenshot("watcher-late")
+		t.Fatal(err)
 	}
 	if info := watcher.text("#seat-info"); !strings.Contains(info, "Held") {
 		t.Fatalf("watcher's seat info: %q", info)
@@ -263,18 +266,15 @@ func testVisualizerShowsFlashSale(t *testing.T, s *testServer, b *browser) {
 	page.waitFor(10*time.Second, "arena on its node", `[...document.querySelectorAll('#nodes .chip')].some(c => c.textContent === 'demo/arena')`)
 	page.waitFor(10*time.Second, "arena mailbox bar", `[...document.querySelectorAll('#mailboxes .bar-label')].some(c => c.textContent === 'demo/arena')`)
 
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	// Every 200 ms: the status route counts against the admin's rate limit.
+	testenv.EventuallyEvery(t, 30*time.Second, 200*time.Millisecond, func() error {
 		st := admin.do("GET", "/api/v1/admin/flash-sale/"+id, nil)
 		want(t, st, 200, "")
-		if st.str("status") == "done" {
-			break
+		if st.str("status") != "done" {
+			return fmt.Errorf("flash sale %s is %q: %s", id, st.str("status"), st.Raw)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("flash sale %s not done in 30 s: %s", id, st.Raw)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return nil
+	})
 	page.waitFor(5*time.Second, "throughput shown", `Number(document.getElementById('viz-decisions').textContent.replace(/\D/g, '')) > 0`)
 	page.screenshot("visualizer")
 

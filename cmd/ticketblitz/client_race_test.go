@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // TestClientRace runs a node in this process and has 5,000 goroutines claim random
@@ -26,7 +27,7 @@ func TestClientRace(t *testing.T) {
 }
 
 func clientRace(t *testing.T, strategy string) {
-	requireServices(t)
+	testenv.Require(t, testenv.Both())
 	db := fmt.Sprintf("tb_e2e_%d_%d", os.Getpid(), dbCounter.Add(1))
 	t.Cleanup(func() { dropTestDB(db) })
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)

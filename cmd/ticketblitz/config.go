@@ -38,6 +38,7 @@ type config struct {
 	Strategy         string
 	SeedDemo         bool
 	PassivateAfter   time.Duration
+	PaymentLatency   time.Duration
 	LogLevel         string
 	LogFormat        string
 	ShutdownGrace    time.Duration
@@ -68,6 +69,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.StringVar(&c.Strategy, "strategy", "actor", "actor; or, for comparison, a classic design: lock (Redis seat locks, version-checked rows) or pg (PostgreSQL row locks only)")
 	fs.BoolVar(&c.SeedDemo, "seed-demo", true, "create a demo event when there is none")
 	fs.DurationVar(&c.PassivateAfter, "passivate-after", 2*time.Minute, "stop idle sections after this long")
+	fs.DurationVar(&c.PaymentLatency, "payment-latency", 0, "how long the simulated payment provider takes to answer each charge, like a real provider's round trip")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "console", "console or json")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long a shutdown may drain")
@@ -137,6 +139,9 @@ func (c config) validate() error {
 	}
 	if c.DrainDelay < 0 {
 		errs = append(errs, fmt.Errorf("drain-delay %v: negative", c.DrainDelay))
+	}
+	if c.PaymentLatency < 0 {
+		errs = append(errs, fmt.Errorf("payment-latency %v: negative", c.PaymentLatency))
 	}
 	if c.LogFormat != "console" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format %q: want console or json", c.LogFormat))

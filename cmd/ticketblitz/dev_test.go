@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	tbhttp "github.com/ticketblitz/ticketblitz/http"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // devCluster is "ticketblitz dev --nodes 2" running as a child process.
@@ -29,7 +31,7 @@ type devCluster struct {
 // extra environment, and waits until both nodes' /readyz answer 200.
 func startDev(t *testing.T, env ...string) *devCluster {
 	t.Helper()
-	requireServices(t)
+	testenv.Require(t, testenv.Both())
 	bin := buildPlainBinary(t) // two nodes talking: see buildPlainBinary
 	db := fmt.Sprintf("tb_e2e_%d_%d", os.Getpid(), dbCounter.Add(1))
 	t.Cleanup(func() { dropTestDB(db) })
@@ -64,18 +66,8 @@ func startDev(t *testing.T, env ...string) *devCluster {
 
 	deadline := time.Now().Add(60 * time.Second)
 	for i := range 2 {
-		for {
-			res, err := nethttp.Get(d.url(i) + "/readyz")
-			if err == nil {
-				res.Body.Close()
-				if res.StatusCode == 200 {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("node on %s not ready\n%s", d.url(i), d.logs.tail(40))
-			}
-			time.Sleep(100 * time.Millisecond)
+		if err := testenv.Try(time.Until(deadline), readyzOK(d.url(i))); err != nil {
+			t.Fatalf("node on %s not ready: %v\n%s", d.url(i), err, d.logs.tail(40))
 		}
 	}
 	return d
@@ -102,19 +94,23 @@ func (d *devCluster) stop() {
 // other and each other's section counts, and stop cleanly on SIGTERM.
 func TestDevCluster(t *testing.T) {
 	d := startDev(t)
-	deadline := time.Now().Add(30 * time.Second)
 	var status strings.Builder
-	for time.Now().Before(deadline) {
+	// A status that never says "sees 2 members" fails below only if it does not name
+	// both nodes; waited then says what the last attempt saw. Every 200 ms: the status
+	// request counts against the admin's rate limit.
+	waited := testenv.TryEvery(30*time.Second, 200*time.Millisecond, func() error {
 		status.Reset()
-		err := run(t.Context(), []string{"cluster", "status", "--url", d.url(1)},
-			func(string) string { return "" }, &status)
-		if err == nil && strings.Contains(status.String(), "sees 2 members") {
-			break
+		if err := run(t.Context(), []string{"cluster", "status", "--url", d.url(1)},
+			func(string) string { return "" }, &status); err != nil {
+			return fmt.Errorf("cluster status: %w", err)
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		if !strings.Contains(status.String(), "sees 2 members") {
+			return errors.New("cluster status does not say node2 sees 2 members")
+		}
+		return nil
+	})
 	if !strings.Contains(status.String(), "node1") || !strings.Contains(status.String(), "node2") {
-		t.Fatalf("cluster status:\n%s", status.String())
+		t.Fatalf("cluster status (%v):\n%s", waited, status.String())
 	}
 	// Every command message crosses nodes: each node's API drives every demo section,
 	// so for each section one of the two nodes is not its host and forwards the
@@ -127,8 +123,13 @@ func TestDevCluster(t *testing.T) {
 	// Both nodes' counts of the four demo sections reach node2's API: its own live, node1's
 	// through node1's metadata.
 	admin := &api{t: t, base: d.url(1), token: adminToken(t), c: &nethttp.Client{Timeout: 10 * time.Second}}
-	counts := waitSectionCounts(t, admin, 10*time.Second, func(c map[string]int) bool {
-		return c["node1"]+c["node2"] == 4
+	var counts map[string]int
+	testenv.EventuallyEvery(t, 10*time.Second, clusterPoll, func() error {
+		counts, _ = sectionCounts(t, admin)
+		if n := counts["node1"] + counts["node2"]; n != 4 {
+			return fmt.Errorf("section counts %v: %d sections on the two nodes, want the 4 demo sections", counts, n)
+		}
+		return nil
 	})
 	t.Logf("sections per node, as node2 reports them: %v", counts)
 	d.stop()
@@ -164,24 +165,14 @@ func sectionCounts(t *testing.T, admin *api) (map[string]int, map[string]string)
 	return counts, statuses
 }
 
-// waitSectionCounts polls GET /api/v1/cluster until cond holds for the section counts.
-func waitSectionCounts(t *testing.T, admin *api, timeout time.Duration, cond func(map[string]int) bool) map[string]int {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		counts, _ := sectionCounts(t, admin)
-		if cond(counts) {
-			return counts
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("section counts %v after %v", counts, timeout)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
+// clusterPoll is how often tests read GET /api/v1/cluster while they wait for section
+// counts: the route counts against the admin's rate limit.
+const clusterPoll = 100 * time.Millisecond
 
 // crossNodeFlow sends hold, extend, confirm (declined, then approved), cancel, and hold
-// then release for one section through one node's API.
+// then release for one section through one node's API; and a release and a second cancel
+// of what is finished, which the section answers "not in this section" and the Client
+// from the store.
 func crossNodeFlow(t *testing.T, base, section, user string) {
 	t.Helper()
 	tok, _, err := tbhttp.IssueToken([]byte(devJWTSecret), user, "fan", time.Hour, time.Now())
@@ -200,6 +191,8 @@ func crossNodeFlow(t *testing.T, base, section, user string) {
 	o := a.do("POST", "/api/v1/holds/"+id+"/confirm", map[string]any{"payment_token": "tok_ok"})
 	want(t, o, 201, "")
 	want(t, a.do("POST", "/api/v1/orders/"+o.str("id")+"/cancel", nil), 200, "")
+	want(t, a.do("DELETE", "/api/v1/holds/"+id, nil), 409, "HOLD_NOT_ACTIVE")
+	want(t, a.do("POST", "/api/v1/orders/"+o.str("id")+"/cancel", nil), 409, "HOLD_NOT_ACTIVE")
 	want(t, a.do("DELETE", "/api/v1/holds/"+hold(), nil), 200, "")
 }
 

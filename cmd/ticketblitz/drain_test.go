@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tbhttp "github.com/ticketblitz/ticketblitz/http"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // drainSections is how many sections the drain test spreads over the two nodes.
@@ -54,8 +55,13 @@ func TestDevDrain(t *testing.T) {
 		want(t, r, 201, "")
 		holds = append(holds, placed{user: user, hold: r.str("id")})
 	}
-	counts := waitSectionCounts(t, root, 10*time.Second, func(c map[string]int) bool {
-		return c["node1"]+c["node2"] == drainSections
+	var counts map[string]int
+	testenv.EventuallyEvery(t, 10*time.Second, clusterPoll, func() error {
+		counts, _ = sectionCounts(t, root)
+		if n := counts["node1"] + counts["node2"]; n != drainSections {
+			return fmt.Errorf("section counts %v: %d sections on the two nodes, want %d", counts, n, drainSections)
+		}
+		return nil
 	})
 	t.Logf("sections per node before the drain, as node1 reports them: %v", counts)
 	if counts["node2"] == 0 {
@@ -111,7 +117,12 @@ func TestDevDrain(t *testing.T) {
 	if len(failures) > 0 {
 		t.Fatalf("%d of %d fan requests failed during the drain, first: %s", len(failures), sent, failures[0])
 	}
-	waitSectionCounts(t, root, 10*time.Second, func(c map[string]int) bool { return c["node1"] == drainSections })
+	testenv.EventuallyEvery(t, 10*time.Second, clusterPoll, func() error {
+		if counts, _ := sectionCounts(t, root); counts["node1"] != drainSections {
+			return fmt.Errorf("section counts %v, want all %d sections on node1", counts, drainSections)
+		}
+		return nil
+	})
 	if _, statuses := sectionCounts(t, root); statuses["node2"] != "left" {
 		t.Errorf("node1 sees node2 as %q, want left", statuses["node2"])
 	}
@@ -125,12 +136,13 @@ func TestDevDrain(t *testing.T) {
 // waitLog waits for a line containing s in dev's output and returns when it saw it.
 func waitLog(t *testing.T, d *devCluster, timeout time.Duration, s string) time.Time {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !strings.Contains(d.logs.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q in the logs after %v\n%s", s, timeout, d.logs.tail(60))
+	if err := testenv.Try(timeout, func() error {
+		if !strings.Contains(d.logs.String(), s) {
+			return fmt.Errorf("no %q in the logs", s)
 		}
-		time.Sleep(20 * time.Millisecond)
+		return nil
+	}); err != nil {
+		t.Fatalf("%v\n%s", err, d.logs.tail(60))
 	}
 	return time.Now()
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	nethttp "net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	tbhttp "github.com/ticketblitz/ticketblitz/http"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // The end-to-end tests run the real binary, built once per test run, on free ports
@@ -67,32 +67,6 @@ func (b *binaryBuild) get(t testing.TB, race bool) string {
 
 const testAdminPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
-// requireServices skips (or, with TICKETBLITZ_REQUIRE_SERVICES=1, fails) when
-// PostgreSQL or Redis is not reachable.
-func requireServices(t testing.TB) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, testAdminPostgres)
-	if err == nil {
-		conn.Close(ctx)
-	}
-	if err == nil {
-		var c net.Conn
-		c, err = net.DialTimeout("tcp", "127.0.0.1:6379", 3*time.Second)
-		if err == nil {
-			c.Close()
-		}
-	}
-	if err == nil {
-		return
-	}
-	if os.Getenv("TICKETBLITZ_REQUIRE_SERVICES") == "1" {
-		t.Fatalf("services unavailable: %v", err)
-	}
-	t.Skipf("services unavailable: %v", err)
-}
-
 // buildBinary returns the binary built with the race detector, for single-node runs.
 func buildBinary(t testing.TB) string { return raceBinary.get(t, true) }
 
@@ -116,7 +90,7 @@ type testServer struct {
 // until /readyz answers 200.
 func startServer(t testing.TB, env ...string) *testServer {
 	t.Helper()
-	requireServices(t)
+	testenv.Require(t, testenv.Both())
 	bin := buildBinary(t)
 	db := fmt.Sprintf("tb_e2e_%d_%d", os.Getpid(), dbCounter.Add(1))
 	s := &testServer{t: t, logs: &syncBuffer{}, db: db, done: make(chan error, 1)}
@@ -161,19 +135,24 @@ func startServer(t testing.TB, env ...string) *testServer {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("server did not start in 60s\n%s", s.logs.String())
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := nethttp.Get(s.URL + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return s
-			}
+	if err := testenv.Try(30*time.Second, readyzOK(s.URL)); err != nil {
+		t.Fatalf("server not ready: %v\n%s", err, s.logs.String())
+	}
+	return s
+}
+
+// readyzOK is a check for testenv: it passes once base's /readyz answers 200.
+func readyzOK(base string) func() error {
+	return func() error {
+		res, err := nethttp.Get(base + "/readyz")
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready in 30s\n%s", s.logs.String())
+		res.Body.Close()
+		if res.StatusCode != nethttp.StatusOK {
+			return fmt.Errorf("GET %s/readyz answered %d", base, res.StatusCode)
 		}
-		time.Sleep(50 * time.Millisecond)
+		return nil
 	}
 }
 

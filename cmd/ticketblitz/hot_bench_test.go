@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // BenchmarkHotSection measures durable holds per second on one hot 2,000-seat section
@@ -35,7 +36,7 @@ func BenchmarkHotSection(b *testing.B) {
 }
 
 func benchHot(b *testing.B, strategy, mode string, callers int) {
-	requireServices(b)
+	testenv.Require(b, testenv.Both())
 	db := fmt.Sprintf("tb_bench_%d_%d", os.Getpid(), dbCounter.Add(1))
 	defer dropTestDB(db)
 	env := map[string]string{

@@ -117,6 +117,9 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		}
 	}
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
 	ropts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse redis url: %w", err)
@@ -124,16 +127,20 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	ropts.PoolSize = 64
 	rdb := redis.NewClient(ropts)
 	s.closed = append(s.closed, func() { _ = rdb.Close() })
+	// Every Redis call of this node passes the breaker: while Redis is away they fail at
+	// once instead of each waiting out dial retries and timeouts.
+	breaker, err := persistence.NewRedisBreaker(rdb, persistence.RedisBreakerConfig{Logger: log.Named("redis"), Registerer: reg})
+	if err != nil {
+		return nil, err
+	}
+	s.bg.Go(func() error { return breaker.Run(bgCtx) })
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		log.Warn("redis is not answering; leases and rate limits wait for it (readyz reports it)", zap.Error(err))
+		log.Warn("redis is not answering; the node serves without it until it does (readyz reports it)", zap.Error(err))
 	}
 	limiter, err := persistence.NewRateLimiter(rdb, cfg.RedisPrefix, cfg.RateLimit)
 	if err != nil {
 		return nil, fmt.Errorf("rate limit: %w", err)
 	}
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	traces, err := live.NewTraceHub(live.TraceHubConfig{Node: cfg.NodeName, Logger: log.Named("visualizer"), Registerer: reg})
 	if err != nil {
 		return nil, err
@@ -164,17 +171,18 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	// A classic strategy numbers its sections' versions after the fact: its seat maps
 	// must come from the strategy, which sequences first, so that a snapshot's version
 	// matches its seats. The http API, the live feed and the flash sales read them.
+	payments := actors.SimulatedPayments{Latency: cfg.PaymentLatency}
 	var catalog tbhttp.Catalog = store
 	var baseline classicStrategy
 	switch cfg.Strategy {
 	case "lock":
 		baseline, err = classic.NewLock(classic.LockConfig{
 			Pool: pool, Redis: rdb, Prefix: cfg.RedisPrefix, HoldTTL: cfg.HoldTTL,
-			Payments: actors.SimulatedPayments{}, Logger: log.Named("lock"), OnOutbox: s.relay.wake,
+			Payments: payments, Logger: log.Named("lock"), OnOutbox: s.relay.wake,
 		})
 	case "pg":
 		baseline, err = classic.NewPG(classic.PGConfig{
-			Pool: pool, HoldTTL: cfg.HoldTTL, Payments: actors.SimulatedPayments{}, Logger: log.Named("pg"),
+			Pool: pool, HoldTTL: cfg.HoldTTL, Payments: payments, Logger: log.Named("pg"),
 			OnOutbox: s.relay.wake,
 		})
 	}
@@ -193,9 +201,16 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: feed.Publish, Logger: log.Named("livefeed")})
 	})
 
-	ready := map[string]func(context.Context) error{
-		"postgres": store.Ping,
-		"redis":    func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+	// Holds need PostgreSQL and the cluster. Redis only carries the actor strategy's
+	// leases (the PostgreSQL fence is the guarantee) and the rate limits (which let
+	// requests through without it), so its loss degrades the node without making it
+	// unready; the lock strategy's seat locks live in Redis, so there it is required.
+	ready := map[string]func(context.Context) error{"postgres": store.Ping}
+	degradable := map[string]func(context.Context) error{}
+	if cfg.Strategy == "lock" {
+		ready["redis"] = breaker.Check
+	} else {
+		degradable["redis"] = breaker.Check
 	}
 	var reservations tbhttp.Reservations
 	var clusterInfo tbhttp.ClusterInfo
@@ -209,11 +224,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		if err != nil {
 			return nil, err
 		}
+		clientCfg := actors.ClientConfig{Logger: log.Named("client")}
 		kind, err := actors.NewSectionKind(actors.SectionConfig{
-			Store: store, Payments: actors.SimulatedPayments{}, Logger: log.Named("section"),
+			Store: store, Payments: payments, Logger: log.Named("section"),
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
-			OnCommit: func(actors.SectionKey, int64) { s.relay.wake() },
+			RetryHorizon: clientCfg.RetryHorizon(),
+			OnCommit:     func(actors.SectionKey, int64) { s.relay.wake() },
 		})
 		if err != nil {
 			return nil, err
@@ -251,7 +268,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 				return nil
 			}
 		})
-		client, err := actors.NewClient(node.Cluster(), store, actors.ClientConfig{Logger: log.Named("client")})
+		client, err := actors.NewClient(node.Cluster(), store, clientCfg)
 		if err != nil {
 			return nil, err
 		}
@@ -278,7 +295,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		Reservations: reservations, Catalog: catalog, RateLimiter: limiter, Cluster: clusterInfo,
 		Live: tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler()}, FlashSales: flash,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
-		Ready: ready, Registry: reg, Logger: log.Named("http"),
+		Ready: ready, Degradable: degradable, Registry: reg, Logger: log.Named("http"),
 	})
 	if err != nil {
 		return nil, err

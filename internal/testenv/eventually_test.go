@@ -45,3 +45,21 @@ func TestServicesCheckNamesWhatIsMissing(t *testing.T) {
 		t.Fatalf("Check of nothing = %v", err)
 	}
 }
+
+func TestTryEveryWaitsTheInterval(t *testing.T) {
+	calls := 0
+	start := time.Now()
+	err := TryEvery(time.Second, 50*time.Millisecond, func() error {
+		calls++
+		if calls < 3 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Fatalf("TryEvery = %v after %d calls, want nil after 3", err, calls)
+	}
+	if took := time.Since(start); took < 100*time.Millisecond {
+		t.Fatalf("three checks 50ms apart took %v, want at least 100ms", took)
+	}
+}

@@ -1,16 +1,11 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/ticketblitz/ticketblitz/client"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/audit"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/stats"
 )
@@ -22,12 +17,10 @@ type Observer interface {
 
 // Client calls the API as one user (or anonymously, with no token).
 type Client struct {
-	base  string
-	http  *http.Client
-	user  string
-	token string
-	obs   Observer
-	log   *audit.Log
+	api  *client.Client
+	user string
+	obs  Observer
+	log  *audit.Log
 }
 
 // Config configures a Client.
@@ -50,90 +43,52 @@ func New(cfg Config) *Client {
 	if hc == nil {
 		hc = NewHTTPClient(1, 30*time.Second)
 	}
-	return &Client{base: strings.TrimRight(cfg.Base, "/"), http: hc, user: cfg.User, token: cfg.Token, obs: cfg.Observer, log: cfg.Log}
+	return &Client{
+		api:  client.New(cfg.Base, client.WithHTTPClient(hc), client.WithToken(cfg.Token)),
+		user: cfg.User,
+		obs:  cfg.Observer,
+		log:  cfg.Log,
+	}
 }
 
 // User returns the caller's user id.
 func (c *Client) User() string { return c.user }
 
-// Close drops the client's idle connections.
-func (c *Client) Close() { c.http.CloseIdleConnections() }
+// API returns the typed client underneath, for calls that need no sample or record.
+func (c *Client) API() *client.Client { return c.api }
 
-// call is one request to make.
-type call struct {
-	method, path string
-	// endpoint names the route in the stats.
-	endpoint string
-	body     any
-	idemKey  string
-	// decision: the call asks a section for a decision.
-	decision bool
+// Close drops the client's idle connections.
+func (c *Client) Close() { c.api.CloseIdleConnections() }
+
+// call runs one typed call, turns how it went into a Result and reports the Sample.
+// endpoint names the route in the stats; decision marks calls that ask a section for
+// a decision.
+func (c *Client) call(ctx context.Context, endpoint string, decision bool, run func(...client.CallOption) error, opts ...client.CallOption) Result {
+	var ex client.Exchange
+	err := run(append(opts, client.Capture(&ex))...)
+	if ex.Start.IsZero() {
+		// The request could not even be built: nothing was sent.
+		return Result{Err: err, Outcome: audit.Refused}
+	}
+	r := resultOf(ex, err)
+	c.observe(ctx, ex.Method, endpoint, decision, r)
+	return r
 }
 
-// do sends the call and decodes a 2xx body into out.
-func (c *Client) do(ctx context.Context, cl call, out any) Result {
-	var body io.Reader
-	if cl.body != nil {
-		b, err := json.Marshal(cl.body)
-		if err != nil {
-			return Result{Err: fmt.Errorf("%s %s: encode body: %w", cl.method, cl.path, err), Outcome: audit.Refused}
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, cl.method, c.base+cl.path, body)
-	if err != nil {
-		return Result{Err: fmt.Errorf("%s %s: %w", cl.method, cl.path, err), Outcome: audit.Refused}
-	}
-	if cl.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	if cl.idemKey != "" {
-		req.Header.Set("Idempotency-Key", cl.idemKey)
-	}
-	r := Result{Start: time.Now()}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		r.End = time.Now()
-		r.Err = fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
-		r.Outcome = audit.Unknown
-		c.observe(ctx, cl, r)
+// resultOf describes a sent call: its answer's status and code, or why none arrived.
+func resultOf(ex client.Exchange, err error) Result {
+	r := Result{Start: ex.Start, End: ex.End, Status: ex.Status}
+	if !ex.Answered() {
+		r.Err, r.Outcome = err, audit.Unknown
 		return r
 	}
-	data, readErr := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	r.End = time.Now()
-	r.Status = resp.StatusCode
-	r.Outcome = audit.Classify(resp.StatusCode)
-	if s := resp.Header.Get("Retry-After"); s != "" {
-		if secs, err := strconv.Atoi(s); err == nil {
-			r.RetryAfter = time.Duration(secs) * time.Second
-		}
+	r.Outcome = audit.Classify(ex.Status)
+	if e, ok := client.AsError(err); ok {
+		r.Code, r.Message, r.Seats, r.RetryAfter = string(e.Code), e.Message, e.Seats(), e.RetryAfter
+		return r
 	}
-	switch {
-	case readErr != nil:
-		r.Err = fmt.Errorf("%s %s: read answer: %w", cl.method, cl.path, readErr)
-	case r.OK():
-		if out != nil {
-			if err := json.Unmarshal(data, out); err != nil {
-				r.Err = fmt.Errorf("%s %s: decode answer: %w", cl.method, cl.path, err)
-			}
-		}
-	default:
-		var eb errorBody
-		if json.Unmarshal(data, &eb) == nil && eb.Error.Code != "" {
-			r.Code, r.Message = eb.Error.Code, eb.Error.Message
-			r.Seats = detailSeats(eb.Error.Details)
-		} else {
-			r.Message = strings.TrimSpace(string(data))
-			if len(r.Message) > 200 {
-				r.Message = r.Message[:200]
-			}
-		}
-	}
-	c.observe(ctx, cl, r)
+	// An answer arrived but could not be read or decoded.
+	r.Err = err
 	return r
 }
 
@@ -143,21 +98,21 @@ var expectedRefusals = map[string]bool{
 	CodeHoldExpired: true, CodeLimitExceeded: true, CodeIdempotency: true,
 }
 
-func (c *Client) observe(ctx context.Context, cl call, r Result) {
+func (c *Client) observe(ctx context.Context, method, endpoint string, decision bool, r Result) {
 	if c.obs == nil {
 		return
 	}
 	refusal := r.Status >= 400 && r.Status < 500 && expectedRefusals[r.Code]
 	c.obs.Observe(stats.Sample{
-		Endpoint:    cl.endpoint,
+		Endpoint:    endpoint,
 		Scheduled:   scheduledFrom(ctx),
 		Start:       r.Start,
 		End:         r.End,
 		Status:      r.Status,
 		Code:        r.Code,
 		Error:       r.Err != nil || (!r.OK() && !refusal),
-		Decision:    cl.decision && (r.OK() || refusal),
-		DurableHold: cl.method == http.MethodPost && cl.endpoint == EndpointHold && r.Status == http.StatusCreated,
+		Decision:    decision && (r.OK() || refusal),
+		DurableHold: method == http.MethodPost && endpoint == EndpointHold && r.Status == http.StatusCreated,
 	})
 }
 
@@ -177,17 +132,4 @@ func (c *Client) record(rec audit.Record, r Result) {
 		rec.Error = r.errText()
 	}
 	c.log.Add(rec)
-}
-
-// detailSeats returns details.seats of an error (SEAT_UNAVAILABLE names the seats that
-// were taken there).
-func detailSeats(details map[string]any) []string {
-	list, _ := details["seats"].([]any)
-	var out []string
-	for _, v := range list {
-		if s, ok := v.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }

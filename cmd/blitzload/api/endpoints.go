@@ -3,6 +3,7 @@ package api
 // The endpoint names used in stats and reports.
 const (
 	EndpointHealthz     = "GET /healthz"
+	EndpointReadyz      = "GET /readyz"
 	EndpointToken       = "POST /auth/token"
 	EndpointListEvents  = "GET /events"
 	EndpointGetEvent    = "GET /events/{id}"
@@ -16,4 +17,5 @@ const (
 	EndpointGetOrder    = "GET /orders/{id}"
 	EndpointMyOrders    = "GET /me/orders"
 	EndpointCancel      = "POST /orders/{id}/cancel"
+	EndpointDrain       = "POST /api/v1/cluster/drain"
 )

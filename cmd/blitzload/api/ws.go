@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func Subscribe(ctx context.Context, base, eventID string, timeout time.Duration)
 // SubscribeBuffered is Subscribe with a read buffer of readBuffer bytes, for clients
 // that hold thousands of subscriptions.
 func SubscribeBuffered(ctx context.Context, base, eventID string, timeout time.Duration, readBuffer int) (*Subscription, error) {
-	u := strings.Replace(strings.TrimRight(base, "/"), "http", "ws", 1) + "/ws/events/" + esc(eventID)
+	u := strings.Replace(strings.TrimRight(base, "/"), "http", "ws", 1) + "/ws/events/" + url.PathEscape(eventID)
 	d := websocket.Dialer{HandshakeTimeout: timeout, ReadBufferSize: readBuffer, WriteBufferSize: 256}
 	conn, resp, err := d.DialContext(ctx, u, nil)
 	if err != nil {

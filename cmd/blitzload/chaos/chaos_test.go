@@ -9,6 +9,7 @@ import (
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // TestChaosScenarios runs every scenario on a small sale against real processes and
@@ -18,9 +19,8 @@ func TestChaosScenarios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts clusters of processes")
 	}
-	pgBase := serverproc.EnvOr("TICKETBLITZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
-	redisURL := serverproc.EnvOr("TICKETBLITZ_REDIS_URL", "redis://127.0.0.1:6379/0")
-	serverproc.RequireServices(t, pgBase, redisURL)
+	pgBase, redisURL := testenv.PostgresURL(), testenv.RedisURL()
+	testenv.Require(t, testenv.Services{PostgresURL: pgBase, RedisURL: redisURL})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	moduleDir, err := serverproc.FindModuleDir(".")

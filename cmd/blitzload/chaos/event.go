@@ -15,7 +15,7 @@ const rowSize = 25
 // eventSpec is the sale's event: cfg.Sections reserved sections and one
 // general-admission floor, with a ticket limit no fan reaches.
 func eventSpec(cfg Config, name string) api.EventSpec {
-	spec := api.EventSpec{Name: name, Venue: "Chaos Arena", StartsAt: "2030-01-01T20:00:00Z", Currency: "USD", MaxTicketsPerUser: 100}
+	spec := api.EventSpec{Name: name, Venue: "Chaos Arena", StartsAt: time.Date(2030, 1, 1, 20, 0, 0, 0, time.UTC), Currency: "USD", MaxTicketsPerUser: 100}
 	for i := 0; i < cfg.Sections; i++ {
 		sec := api.SectionSpec{ID: fmt.Sprintf("S%d", i+1), Name: fmt.Sprintf("Section %d", i+1), Kind: audit.KindReserved, PriceCents: 5000}
 		for left, row := cfg.SeatsPerSection, 0; left > 0; row++ {

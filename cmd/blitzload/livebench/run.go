@@ -244,7 +244,7 @@ func createEvent(ctx context.Context, base, adminToken, name string, seats int) 
 	sec := scenario.ReservedSection(sectionID, seats, 50)
 	ev, r := c.CreateEvent(ctx, api.EventSpec{
 		Name: "blitzload live " + name, Venue: "Load Test Arena",
-		StartsAt: time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339),
+		StartsAt: time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second),
 		Currency: "USD", MaxTicketsPerUser: 100, Sections: []api.SectionSpec{sec},
 	})
 	if err := r.Error(); err != nil {

@@ -3,6 +3,7 @@ package scenario
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/audit"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/stats"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // wsServer speaks /ws/events/{id} as API.md says: a snapshot, then deltas; the third
@@ -59,9 +61,13 @@ func TestWebSocketFleetMeasuresDeliveryAndGaps(t *testing.T) {
 	}
 	fleet.heldAt([]string{"A-1", "A-2"}, time.Now())
 	close(release)
-	deadline := time.Now().Add(10 * time.Second)
-	for env.Collector.Summary().WebSocket.Messages < 12 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if err := testenv.Try(10*time.Second, func() error {
+		if n := env.Collector.Summary().WebSocket.Messages; n < 12 {
+			return fmt.Errorf("the fleet received %d of 12 websocket messages", n)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err) // the fleet is closed and its summary checked all the same
 	}
 	fleet.close()
 

@@ -53,7 +53,7 @@ func createEvent(ctx context.Context, env *Env, cfg Config, name string, section
 	defer c.Close()
 	spec := api.EventSpec{
 		Name: fmt.Sprintf("blitzload %s %s", name, env.RunID), Venue: "Load Test Arena",
-		StartsAt: time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339),
+		StartsAt: time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second),
 		Currency: "USD", MaxTicketsPerUser: 100, Sections: sections,
 	}
 	ev, r := c.CreateEvent(ctx, spec)
