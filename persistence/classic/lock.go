@@ -24,9 +24,10 @@ import (
 // admission, expiry and the sequencer are the engine's, shared with PG.
 //
 // Where it spends its time: per hold, two Redis round trips (lock, unlock) and three
-// Postgres ones (begin with the reads, the writes, the commit with its WAL flush), plus
-// one seat read for best available; the sequencer numbers versions in the background,
-// one short transaction per section for every commit that happened meanwhile.
+// PostgreSQL ones (BEGIN with the reads, the writes, COMMIT with its WAL flush); best
+// available adds a read of the section's taken seats, shared by up to seatReadShare
+// concurrent requests, and, when that read turns out stale for its choice, a read of
+// the remaining candidates by key (see the package documentation for the rest).
 type Lock struct {
 	*engine
 	locks *seatLocks

@@ -19,10 +19,11 @@ import (
 // each other's seats instead of waiting for them. Release, extend, confirm, cancel,
 // general admission, expiry and the sequencer are the engine's, shared with Lock.
 //
-// Where it spends its time: per hold, three Postgres round trips (begin with the user's
-// lock, the count and the seat locks; the writes; the commit with its WAL flush), plus
-// one seat read for best available; contended seats cost a wait on their row lock
-// (explicit) or nothing (best available skips them).
+// Where it spends its time: per hold, three PostgreSQL round trips (BEGIN with the
+// user's lock, the count and the seat locks; the writes; COMMIT with its WAL flush);
+// best available adds a read of the section's taken seats, shared by up to
+// seatReadShare concurrent requests. A contended seat costs a wait on its row lock
+// (explicit seats) or nothing (best available skips it).
 type PG struct {
 	*engine
 }
