@@ -54,14 +54,17 @@ func (p *PG) claimSeats(ctx context.Context, sec sectionMeta, r actors.HoldReque
 }
 
 // skipLockedSQL locks up to $4 free seats among $3, in the order of $3, skipping those
-// another transaction has locked. Rows are locked as the limit pulls them, so no more
-// than $4 are (see seatKeys for the join).
+// another transaction has locked. Each seat is one lookup by the whole primary key (a
+// lateral subquery cannot be turned into a scan of the table), locked as the limit
+// pulls it: no more than $4 seats are locked, and none that is not free.
 const skipLockedSQL = `
 SELECT s.id
-FROM (SELECT $1::text AS event_id, $2::text AS section_id, unnest($3::text[]) AS id,
-	generate_series(1, cardinality($3::text[])) AS n) AS k
-JOIN seats AS s ON ` + seatKeyJoin + `
-WHERE s.status = 'available'
+FROM unnest($3::text[]) WITH ORDINALITY AS k(id, n)
+CROSS JOIN LATERAL (
+	SELECT st.id FROM seats AS st
+	WHERE st.event_id = $1 AND st.section_id = $2 AND st.id = k.id AND st.status = 'available'
+	LIMIT 1
+) AS s
 ORDER BY k.n
 LIMIT $4
 FOR UPDATE OF s SKIP LOCKED`
