@@ -17,8 +17,9 @@ import (
 // team builds it: a request takes a Redis lock per seat, all of its seats in one script
 // (all or none), then one Postgres transaction reads the seats' versions, writes them
 // with a version check (UPDATE … AND version = read), writes the hold and stages its
-// outbox records, and commits; one more script frees the locks. It locks seat rows only:
-// holds of different seats of one section never wait for each other. Best available
+// outbox records, and commits; one more script frees the locks (or, when the claim
+// committed, leaves them a moment as a hint to best available). It locks seat rows
+// only: holds of different seats of one section never wait for each other. Best available
 // reads the committed seats, ranks candidate blocks, and one script takes the first
 // candidate whose seats are all free in Redis. Release, extend, confirm, cancel, general
 // admission, expiry and the sequencer are the engine's, shared with PG.
@@ -62,11 +63,16 @@ func (l *Lock) Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, err
 // unlockTimeout bounds freeing seat locks after a request, even a cancelled one.
 const unlockTimeout = 5 * time.Second
 
-// unlock frees the seat locks token holds, whatever became of ctx.
-func (l *Lock) unlock(ctx context.Context, key actors.SectionKey, seats []string, token string) {
+// unlock frees the seat locks token holds, whatever became of ctx: it settles them when
+// the claim committed (claimed is true), and deletes them when it did not.
+func (l *Lock) unlock(ctx context.Context, key actors.SectionKey, seats []string, token string, claimed bool) {
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
 	defer cancel()
-	if err := l.locks.release(uctx, key, seats, token); err != nil {
+	free := l.locks.release
+	if claimed {
+		free = l.locks.settleLocks
+	}
+	if err := free(uctx, key, seats, token); err != nil {
 		l.log.Warn("free seat locks", zap.String("section", key.Identity()), zap.String("hold", token), zap.Error(err))
 	}
 }
@@ -90,8 +96,9 @@ func (l *Lock) claimSeats(ctx context.Context, sec sectionMeta, r actors.HoldReq
 		}
 		return actors.Hold{}, actors.SeatsUnavailable(taken)
 	}
-	defer l.unlock(ctx, sec.key, c.ordered, c.holdID)
-	return l.claimTx(ctx, l.pool, c, false, func(busy []string) error { return actors.SeatsUnavailable(busy) })
+	h, err := l.claimTx(ctx, l.pool, c, false, func(busy []string) error { return actors.SeatsUnavailable(busy) })
+	l.unlock(ctx, sec.key, c.ordered, c.holdID, err == nil && h.ID == c.holdID)
+	return h, err
 }
 
 // claimBest holds the best available seats: it ranks candidate blocks from the
@@ -133,7 +140,7 @@ func (l *Lock) bestOnce(ctx context.Context, sec sectionMeta, r actors.HoldReque
 		c := newClaim(sec, r, candidates[i])
 		c.holdID = holdID
 		h, err := l.claimTx(ctx, conn, c, false, func([]string) error { return errStaleChoice })
-		l.unlock(ctx, sec.key, c.ordered, c.holdID)
+		l.unlock(ctx, sec.key, c.ordered, c.holdID, err == nil && h.ID == c.holdID)
 		if !errors.Is(err, errStaleChoice) {
 			return h, err
 		}

@@ -13,11 +13,12 @@ import (
 
 // seatLockTakeSrc takes every key for ARGV[1] (PX ARGV[2]) when none is held by another
 // token, and returns the 1-based positions of those that are; nothing is taken then.
+// A settled key ("s:" + token, see seatLockSettleSrc) is no lock: it is taken over.
 const seatLockTakeSrc = `
 local taken = {}
 for i, k in ipairs(KEYS) do
   local v = redis.call('GET', k)
-  if v and v ~= ARGV[1] then
+  if v and v ~= ARGV[1] and string.sub(v, 1, 2) ~= 's:' then
     taken[#taken + 1] = i
   end
 end
@@ -30,8 +31,8 @@ return taken`
 
 // seatLockFirstSrc walks candidates: KEYS holds their keys one after the other and
 // ARGV[3..] their sizes. It takes (for ARGV[1], PX ARGV[2]) every key of the first
-// candidate none of whose keys is held, and returns that candidate's 1-based position,
-// or 0 when every candidate has a held key.
+// candidate none of whose keys exists (held, or settled: claimed a moment ago), and
+// returns that candidate's 1-based position, or 0 when every candidate has such a key.
 const seatLockFirstSrc = `
 local at = 1
 for c = 3, #ARGV do
@@ -50,6 +51,19 @@ for c = 3, #ARGV do
     return c - 2
   end
   at = at + n
+end
+return 0`
+
+// seatLockSettleSrc turns each key still holding ARGV[1] into "s:" + ARGV[1] for
+// ARGV[2] ms: the claim committed, and the seat is held in the database now. A settled
+// key locks nothing (an explicit claim takes it over), but best available steps around
+// it, because the seat read it ranked from may predate the commit; without it, the
+// best-placed seats, the ones just claimed, would be chosen again and found taken.
+const seatLockSettleSrc = `
+for _, k in ipairs(KEYS) do
+  if redis.call('GET', k) == ARGV[1] then
+    redis.call('SET', k, 's:' .. ARGV[1], 'PX', ARGV[2])
+  end
 end
 return 0`
 
@@ -75,12 +89,18 @@ type seatLocks struct {
 	ttl    time.Duration
 	take   *redis.Script
 	first  *redis.Script
+	settle *redis.Script
 	free   *redis.Script
 }
 
+// seatSettleTTL is how long a settled key tells best available that its seat was just
+// claimed: longer than a seat read can be old when a choice is made from it.
+const seatSettleTTL = 250 * time.Millisecond
+
 func newSeatLocks(rdb *redis.Client, prefix string, ttl time.Duration) *seatLocks {
 	return &seatLocks{rdb: rdb, prefix: prefix, ttl: ttl,
-		take: redis.NewScript(seatLockTakeSrc), first: redis.NewScript(seatLockFirstSrc), free: redis.NewScript(seatLockFreeSrc)}
+		take: redis.NewScript(seatLockTakeSrc), first: redis.NewScript(seatLockFirstSrc),
+		settle: redis.NewScript(seatLockSettleSrc), free: redis.NewScript(seatLockFreeSrc)}
 }
 
 func (l *seatLocks) keys(section actors.SectionKey, seats []string) []string {
@@ -119,6 +139,18 @@ func (l *seatLocks) acquireFirst(ctx context.Context, section actors.SectionKey,
 		return -1, fmt.Errorf("lock best seats of %s: %w", section, err)
 	}
 	return n - 1, nil
+}
+
+// settleLocks settles the locks of seats that token still holds (see
+// seatLockSettleSrc), after its claim committed.
+func (l *seatLocks) settleLocks(ctx context.Context, section actors.SectionKey, seats []string, token string) error {
+	if len(seats) == 0 {
+		return nil
+	}
+	if err := l.settle.Run(ctx, l.rdb, l.keys(section, seats), token, seatSettleTTL.Milliseconds()).Err(); err != nil {
+		return fmt.Errorf("settle seat locks of %s: %w", section, err)
+	}
+	return nil
 }
 
 // release frees the locks of seats that token still holds.

@@ -98,3 +98,30 @@ func TestLockBestAvailableWaitsForContendedClaims(t *testing.T) {
 		t.Fatalf("held %v after %v", h.Seats, waited)
 	}
 }
+
+// TestLockSettledSeatsSteerBestAvailable: a seat claimed a moment ago keeps a settled
+// key for seatSettleTTL, which best available steps around (its read may predate the
+// claim) but an explicit claim takes over.
+func TestLockSettledSeatsSteerBestAvailable(t *testing.T) {
+	pool := testPool(t)
+	f := newFixture(t, pool, 8, 1, 10)
+	ls, _, _ := newLock(t, pool, time.Minute)
+	ctx := context.Background()
+	first, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u1", Quantity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ls.Release(ctx, first.ID, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	second, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u2", Quantity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Seats[0] == first.Seats[0] {
+		t.Fatalf("best available chose %s, claimed a moment ago", first.Seats[0])
+	}
+	if _, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u3", Seats: first.Seats}); err != nil {
+		t.Fatalf("explicit claim of a settled seat: %v", err)
+	}
+}
