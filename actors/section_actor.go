@@ -124,7 +124,7 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 	a.lastActive = a.cfg.Clock.Now()
 	a.armExpiry()
 	a.scheduleIdle()
-	a.cfg.Metrics.activated()
+	a.cfg.Metrics.activated(a.key, a.depth.value)
 	tr := Trace{Type: TraceActivation, At: time.Now(), Node: a.cfg.NodeName, Actor: identity,
 		Epoch: snap.Epoch, Version: snap.Version, Millis: ms(time.Since(start))}
 	if failover, ok := a.lease.takeover(a.cfg.Clock.Now()); ok {
@@ -229,7 +229,7 @@ func (a *sectionActor) answer(d *decision, override *Reply) {
 			outcome = "failed"
 		}
 	}
-	a.cfg.Metrics.decided(d.op, outcome)
+	a.cfg.Metrics.decided(a.key, d.op, outcome)
 	if d.answer != nil && r != nil {
 		d.answer(r)
 	}
