@@ -54,5 +54,5 @@ cluster: ## run a local 3-node cluster with a shared broker (web page on :8080, 
 chaos: ## kill, pause, add, drain and restart nodes mid-sale, audit each run, write BENCHMARKS.md
 	$(GO) run ./cmd/blitzload chaos --throughput 1,2,3
 
-bench: ## measure both strategies side by side (see BENCHMARKS.md)
+bench: ## measure actor, lock and pg side by side (see BENCHMARKS.md)
 	$(GO) run ./cmd/blitzload bench

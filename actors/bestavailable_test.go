@@ -139,3 +139,89 @@ func contiguous(ids []string) bool {
 	}
 	return true
 }
+
+func TestBestAvailableCandidates(t *testing.T) {
+	tests := []struct {
+		name       string
+		rows       []string
+		qty        int
+		accessible bool
+		k          int
+		want       []string // one comma-separated block per candidate, best first
+	}{
+		{"centre first, then row ends rather than stranding one", []string{"......", "......"}, 1, false, 4,
+			[]string{"A-3", "A-4", "A-1", "A-6"}},
+		{"front row first, never its centre when that strands both ends", []string{"...", "...."}, 1, false, 4,
+			[]string{"A-1", "A-3", "B-1", "B-4"}},
+		{"pairs, overlapping, best first", []string{"......"}, 2, false, 5,
+			[]string{"A-3,A-4", "A-1,A-2", "A-5,A-6", "A-2,A-3", "A-4,A-5"}},
+		{"inner singles last", []string{"x...x....."}, 2, false, 3,
+			[]string{"A-6,A-7", "A-9,A-10", "A-8,A-9"}},
+		{"k bounds the list", []string{".........."}, 3, false, 2,
+			[]string{"A-4,A-5,A-6", "A-5,A-6,A-7"}},
+		{"fewer blocks than k", []string{"xx..xxxxxx"}, 2, false, 8, []string{"A-3,A-4"}},
+		{"accessible only when asked", []string{"aa..."}, 1, true, 5, []string{"A-2", "A-1"}},
+		{"split party when no row fits", []string{"..x..", "...xx"}, 4, false, 8, []string{"B-1,B-2,B-3,A-1"}},
+		{"sold out", []string{"xx.xx"}, 2, false, 8, nil},
+		{"no k", []string{"....."}, 1, false, 0, nil},
+		{"no quantity", []string{"....."}, 0, false, 3, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := BestAvailableCandidates(layout(tt.rows...), tt.qty, tt.accessible, tt.k)
+			var flat []string
+			for _, c := range got {
+				flat = append(flat, strings.Join(c, ","))
+			}
+			if !reflect.DeepEqual(flat, tt.want) {
+				t.Fatalf("got %q, want %q", flat, tt.want)
+			}
+		})
+	}
+}
+
+// TestBestAvailableCandidatesStartWithBestAvailable: on every 8-seat two-row pattern, the
+// first candidate is BestAvailable's choice, and no candidate is a taken or ineligible seat.
+func TestBestAvailableCandidatesStartWithBestAvailable(t *testing.T) {
+	const n = 8
+	for mask := 0; mask < 1<<(2*n); mask += 7 {
+		rows := []string{"", ""}
+		for r := range 2 {
+			row := []byte(strings.Repeat(".", n))
+			for i := range n {
+				if mask&(1<<(r*n+i)) != 0 {
+					row[i] = 'x'
+				}
+			}
+			rows[r] = string(row)
+		}
+		seats := layout(rows...)
+		free := map[string]bool{}
+		for _, s := range seats {
+			free[s.ID] = s.Status == SeatAvailable
+		}
+		for qty := 1; qty <= 4; qty++ {
+			best, ok := BestAvailable(seats, qty, false)
+			got := BestAvailableCandidates(seats, qty, false, 6)
+			if !ok {
+				if got != nil {
+					t.Fatalf("rows %v qty %d: candidates %v, BestAvailable none", rows, qty, got)
+				}
+				continue
+			}
+			if len(got) == 0 || !reflect.DeepEqual(got[0], best) {
+				t.Fatalf("rows %v qty %d: first candidate %v, BestAvailable %v", rows, qty, got, best)
+			}
+			for _, c := range got {
+				if len(c) != qty {
+					t.Fatalf("rows %v qty %d: candidate %v", rows, qty, c)
+				}
+				for _, id := range c {
+					if !free[id] {
+						t.Fatalf("rows %v qty %d: candidate %v takes %s", rows, qty, c, id)
+					}
+				}
+			}
+		}
+	}
+}

@@ -29,8 +29,9 @@ const outboxUnlockTimeout = 5 * time.Second
 //
 // The relay publishes in id order, and a section's records must reach Kafka in the
 // order they were committed. Writers keep that true by inserting a section's outbox rows
-// only after locking its section row (the fenced version update does), so the ids of
-// one section rise in commit order.
+// only after locking its section row, so the ids of one section rise in commit order:
+// the actor's fenced version update locks it, and so does the classic strategies'
+// sequencer (persistence/classic), which moves their staged records into the outbox.
 type Outbox struct {
 	pool *pgxpool.Pool
 }

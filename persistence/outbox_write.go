@@ -29,7 +29,7 @@ func outboxInsertArgs(msgs []actors.OutboxMessage) []any {
 
 // WriteOutbox inserts msgs into the outbox in the caller's transaction, with one
 // statement; their ids rise in slice order. To keep a section's records in commit order
-// (see Outbox), the transaction should hold the section row's lock.
+// (see Outbox), the transaction must hold the section row's lock.
 func WriteOutbox(ctx context.Context, tx pgx.Tx, msgs []actors.OutboxMessage) error {
 	if len(msgs) == 0 {
 		return nil
@@ -38,4 +38,14 @@ func WriteOutbox(ctx context.Context, tx pgx.Tx, msgs []actors.OutboxMessage) er
 		return fmt.Errorf("write outbox: %w", err)
 	}
 	return nil
+}
+
+// QueueOutbox queues the insert of msgs on b, to be sent in the caller's transaction
+// with the statements around it (one round trip); their ids rise in slice order. The
+// ordering rule of WriteOutbox applies.
+func QueueOutbox(b *pgx.Batch, msgs []actors.OutboxMessage) {
+	if len(msgs) == 0 {
+		return
+	}
+	b.Queue(outboxInsertSQL, outboxInsertArgs(msgs)...)
 }

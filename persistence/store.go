@@ -81,12 +81,14 @@ func ScanHold(row pgx.Row, extra ...any) (actors.Hold, error) {
 const OrderColumns = `id, hold_id, event_id, section_id, user_id, seats, quantity, status,
 	total_cents, currency, created_at, updated_at`
 
-// ScanOrder reads one row of OrderColumns. Times come back in UTC and Seats is never nil.
-func ScanOrder(row pgx.Row) (actors.Order, error) {
+// ScanOrder reads one row that starts with OrderColumns; extra receives the columns the
+// query selects after them. Times come back in UTC and Seats is never nil.
+func ScanOrder(row pgx.Row, extra ...any) (actors.Order, error) {
 	var o actors.Order
 	var status string
-	err := row.Scan(&o.ID, &o.HoldID, &o.EventID, &o.SectionID, &o.UserID, &o.Seats, &o.Quantity, &status,
-		&o.TotalCents, &o.Currency, &o.CreatedAt, &o.UpdatedAt)
+	dest := append([]any{&o.ID, &o.HoldID, &o.EventID, &o.SectionID, &o.UserID, &o.Seats, &o.Quantity, &status,
+		&o.TotalCents, &o.Currency, &o.CreatedAt, &o.UpdatedAt}, extra...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return actors.Order{}, err
 	}

@@ -23,7 +23,8 @@ WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
 
 	commitSeatsSQL = `
 UPDATE seats AS s
-SET status = c.status, hold_id = NULLIF(c.hold_id, ''), order_id = NULLIF(c.order_id, '')
+SET status = c.status, hold_id = NULLIF(c.hold_id, ''), order_id = NULLIF(c.order_id, ''),
+	version = s.version + 1
 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS c(id, status, hold_id, order_id)
 WHERE s.event_id = $1 AND s.section_id = $2 AND s.id = c.id`
 

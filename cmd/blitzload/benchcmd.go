@@ -24,7 +24,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	var strategies, flashStrategies, steadyRates, benchFile, jsonOut string
 	var noWrite bool
 	fs.StringVar(&c.ServerBin, "server-bin", "", "server binary (default: go build ./cmd/ticketblitz into a temporary directory)")
-	fs.StringVar(&strategies, "strategies", "actor,lock", "strategies to compare, in order")
+	fs.StringVar(&strategies, "strategies", strings.Join(bench.DefaultStrategies, ","), "strategies to compare, in order")
 	fs.StringVar(&c.Ports, "ports", "", "HTTP port range lo-hi for the servers (default: any free port)")
 	serviceFlags(fs, getenv, &c.PostgresURL, &c.RedisURL, &c.JWTSecret, "PostgreSQL server (its database name is replaced by fresh ones)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed")

@@ -25,7 +25,7 @@ usage:
   blitzload hot    [flags]   C callers loop hold/release on one section (durable holds/s)
   blitzload steady [flags]   constant arrival rate of holds over many sections (open model)
   blitzload mixed  [flags]   browsing plus holds and confirms at a constant arrival rate
-  blitzload bench  [flags]   actor vs lock side by side, raw references, BENCHMARKS.md
+  blitzload bench  [flags]   actor vs lock vs pg side by side, raw references, BENCHMARKS.md
   blitzload live   [flags]   websocket fan-out: delivery latency, memory per connection, CPU
   blitzload chaos  [flags]   a cluster of processes, one fault mid-sale, audits and failover times
   blitzload subscribers      (started by flash --ws when fans and subscriptions exceed one process's open files)

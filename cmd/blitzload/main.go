@@ -1,7 +1,7 @@
 // Command blitzload is TicketBlitz's fan army: it loads a server through the public
 // API only (flash sales, steady and mixed traffic, the hot-section benchmark), audits
 // every run from the fans' own records, and runs the side-by-side benchmark of the
-// actor and lock strategies (blitzload bench).
+// actor, lock and pg strategies (blitzload bench).
 package main
 
 import (

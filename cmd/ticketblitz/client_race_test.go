@@ -17,9 +17,16 @@ import (
 )
 
 // TestClientRace runs a node in this process and has 5,000 goroutines claim random
-// seats of a 100-seat section through actors.Client: every seat is held at most once,
-// and the held count in the store equals the seats the winners were given.
+// seats of a 100-seat section through its reservations (actors.Client, or the classic
+// strategy), with each strategy: every seat is held at most once, and the held count in
+// the store equals the seats the winners were given.
 func TestClientRace(t *testing.T) {
+	for _, strategy := range strategies {
+		t.Run(strategy, func(t *testing.T) { clientRace(t, strategy) })
+	}
+}
+
+func clientRace(t *testing.T, strategy string) {
 	testenv.Require(t, testenv.Both())
 	db := fmt.Sprintf("tb_e2e_%d_%d", os.Getpid(), dbCounter.Add(1))
 	t.Cleanup(func() { dropTestDB(db) })
@@ -32,6 +39,7 @@ func TestClientRace(t *testing.T) {
 		"TICKETBLITZ_POSTGRES_POOL":  "12",
 		"TICKETBLITZ_NODE_NAME":      "race-" + db,
 		"TICKETBLITZ_SHUTDOWN_GRACE": "20s",
+		"TICKETBLITZ_STRATEGY":       strategy,
 	}
 	cfg, err := parseConfig(fs, nil, func(k string) string { return env[k] })
 	if err != nil {

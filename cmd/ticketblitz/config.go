@@ -66,7 +66,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.BoolVar(&c.DevTokens, "dev-tokens", true, "enable POST /api/v1/auth/token for fans")
 	fs.DurationVar(&c.HoldTTL, "hold-ttl", 10*time.Minute, "how long a hold lives before it expires")
 	fs.StringVar(&c.RateLimit, "rate-limit", "100/min", "requests per user, shared by all nodes")
-	fs.StringVar(&c.Strategy, "strategy", "actor", "actor, or lock (the classic design, for comparison)")
+	fs.StringVar(&c.Strategy, "strategy", "actor", "actor; or, for comparison, a classic design: lock (Redis seat locks, version-checked rows) or pg (PostgreSQL row locks only)")
 	fs.BoolVar(&c.SeedDemo, "seed-demo", true, "create a demo event when there is none")
 	fs.DurationVar(&c.PassivateAfter, "passivate-after", 2*time.Minute, "stop idle sections after this long")
 	fs.DurationVar(&c.PaymentLatency, "payment-latency", 0, "how long the simulated payment provider takes to answer each charge, like a real provider's round trip")
@@ -122,8 +122,8 @@ func defaultRedisPrefix(postgresURL string) string {
 
 func (c config) validate() error {
 	var errs []error
-	if c.Strategy != "actor" && c.Strategy != "lock" {
-		errs = append(errs, fmt.Errorf("strategy %q: want actor or lock", c.Strategy))
+	if c.Strategy != "actor" && c.Strategy != "lock" && c.Strategy != "pg" {
+		errs = append(errs, fmt.Errorf("strategy %q: want actor, lock or pg", c.Strategy))
 	}
 	if c.PostgresPool < 4 {
 		errs = append(errs, fmt.Errorf("postgres-pool %d: at least 4", c.PostgresPool))

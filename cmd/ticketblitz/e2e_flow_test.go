@@ -8,7 +8,7 @@ import (
 
 // TestFanFlow walks a fan through hold → confirm → order → cancel with each strategy.
 func TestFanFlow(t *testing.T) {
-	for _, strategy := range []string{"actor", "lock"} {
+	for _, strategy := range strategies {
 		t.Run(strategy, func(t *testing.T) {
 			s := startServer(t, "TICKETBLITZ_STRATEGY="+strategy)
 			fan := s.as("alice", "fan")

@@ -26,6 +26,9 @@ import (
 // The end-to-end tests run the real binary, built once per test run, on free ports
 // against a fresh database each, and talk to it over HTTP only.
 
+// strategies are the server's strategies every strategy-parametrized test runs with.
+var strategies = []string{"actor", "lock", "pg"}
+
 var (
 	raceBinary  binaryBuild
 	plainBinary binaryBuild

@@ -33,7 +33,7 @@ func raceEvent(t *testing.T, admin *api) string {
 // a 100-seat section through HTTP at once, with each strategy. Afterwards no seat was
 // given to two fans, and the seat map holds exactly the winners' seats.
 func TestHTTPRace(t *testing.T) {
-	for _, strategy := range []string{"actor", "lock"} {
+	for _, strategy := range strategies {
 		t.Run(strategy, func(t *testing.T) {
 			s := startServer(t, "TICKETBLITZ_STRATEGY="+strategy, "TICKETBLITZ_RATE_LIMIT=100000/min")
 			eventID := raceEvent(t, s.as("root", "admin"))

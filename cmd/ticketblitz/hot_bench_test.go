@@ -19,17 +19,16 @@ import (
 )
 
 // BenchmarkHotSection measures durable holds per second on one hot 2,000-seat section
-// with 1,000 concurrent callers, for both strategies in the same run, in-process (no
+// with 1,000 concurrent callers, for every strategy in the same run, in-process (no
 // HTTP: the decision path only). Each caller is its own user and loops: hold one seat,
 // then release it. A hold counts once it is answered, which happens only after it is
 // committed. A run stops after b.N hold attempts or 20 seconds, whichever comes first
-// (the lock strategy with best available is slow enough to need the cap); the rates are
-// computed over the time it really ran. Callers pick an explicit random seat ("explicit", the lock strategy's best
-// case) or ask for best available ("best").
+// (a slow strategy needs the cap); the rates are computed over the time it really ran.
+// Callers pick an explicit random seat ("explicit") or ask for best available ("best").
 //
 //	go test ./cmd/ticketblitz -run '^$' -bench HotSection -benchtime 20000x
 func BenchmarkHotSection(b *testing.B) {
-	for _, strategy := range []string{"actor", "lock"} {
+	for _, strategy := range strategies {
 		for _, mode := range []string{"explicit", "best"} {
 			b.Run(strategy+"/"+mode, func(b *testing.B) { benchHot(b, strategy, mode, 1000) })
 		}
@@ -88,7 +87,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int) {
 				if mode == "best" {
 					req.Quantity = 1
 				} else {
-					req.Seats = []string{actors.SeatID(fmt.Sprintf("R%d", 1+rng.IntN(40)), 1+rng.IntN(50))}
+					req.Seats = []string{actors.SeatID(actors.RowLabel(rng.IntN(40)), 1+rng.IntN(50))}
 				}
 				t0 := time.Now()
 				h, err := srv.reservations.Hold(ctx, req)

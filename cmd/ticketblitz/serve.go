@@ -170,7 +170,31 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	s.bg.Go(func() error {
 		return runNotifications(bgCtx, events.ConsumerConfig{Brokers: brokers, ClientID: cfg.NodeName, Sink: outbox, Logger: log.Named("notifications")})
 	})
-	feed, err := live.NewEventFeed(live.EventFeedConfig{Catalog: store, Logger: log.Named("live"), Registerer: reg})
+	// A classic strategy numbers its sections' versions after the fact: its seat maps
+	// must come from the strategy, which sequences first, so that a snapshot's version
+	// matches its seats. The http API, the live feed and the flash sales read them.
+	payments := actors.SimulatedPayments{Latency: cfg.PaymentLatency}
+	var catalog tbhttp.Catalog = store
+	var baseline classicStrategy
+	switch cfg.Strategy {
+	case "lock":
+		baseline, err = classic.NewLock(classic.LockConfig{
+			Pool: pool, Redis: rdb, Prefix: cfg.RedisPrefix, HoldTTL: cfg.HoldTTL,
+			Payments: payments, Logger: log.Named("lock"), OnOutbox: s.relay.wake,
+		})
+	case "pg":
+		baseline, err = classic.NewPG(classic.PGConfig{
+			Pool: pool, HoldTTL: cfg.HoldTTL, Payments: payments, Logger: log.Named("pg"),
+			OnOutbox: s.relay.wake,
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if baseline != nil {
+		catalog = sequencedCatalog{Store: store, seatMaps: baseline}
+	}
+	feed, err := live.NewEventFeed(live.EventFeedConfig{Catalog: catalog, Logger: log.Named("live"), Registerer: reg})
 	if err != nil {
 		return nil, err
 	}
@@ -198,18 +222,11 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	}
 	var reservations tbhttp.Reservations
 	var clusterInfo tbhttp.ClusterInfo
-	payments := actors.SimulatedPayments{Latency: cfg.PaymentLatency}
-	switch cfg.Strategy {
-	case "lock":
-		ls, err := classic.NewLock(classic.LockConfig{
-			Pool: pool, Redis: rdb, Prefix: cfg.RedisPrefix, HoldTTL: cfg.HoldTTL,
-			Payments: payments, Logger: log.Named("lock"),
-		})
-		if err != nil {
-			return nil, err
-		}
-		s.bg.Go(func() error { return ls.RunExpiry(bgCtx) })
-		reservations = ls
+	switch {
+	case baseline != nil:
+		s.bg.Go(func() error { return baseline.RunExpiry(bgCtx) })
+		s.bg.Go(func() error { return baseline.RunSequencer(bgCtx) })
+		reservations = baseline
 	default:
 		metrics, err := actors.NewMetrics(reg)
 		if err != nil {
@@ -284,13 +301,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	}
 
 	s.reservations = reservations
-	flash, err := flashsale.New(flashsale.Config{Reservations: reservations, Catalog: store, Logger: log.Named("flashsale")})
+	flash, err := flashsale.New(flashsale.Config{Reservations: reservations, Catalog: catalog, Logger: log.Named("flashsale")})
 	if err != nil {
 		return nil, err
 	}
 	s.flash = flash
 	hs, err := newHTTPServer(tbhttp.Config{
-		Reservations: reservations, Catalog: store, RateLimiter: limiter, Cluster: clusterInfo,
+		Reservations: reservations, Catalog: catalog, RateLimiter: limiter, Cluster: clusterInfo,
 		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
 		FlashSales: flash, WaitingRooms: rooms.service,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,

@@ -23,20 +23,20 @@ const (
 // RunExpiry expires holds past their expiry (by the database clock) about every
 // 500 ms until ctx is done, then returns nil. A failed sweep is logged and retried on
 // the next tick.
-func (s *Lock) RunExpiry(ctx context.Context) error {
+func (e *engine) RunExpiry(ctx context.Context) error {
 	tick := time.NewTicker(expiryInterval)
 	defer tick.Stop()
 	for {
 		for {
-			n, err := s.expireDue(ctx)
+			n, err := e.expireDue(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
-					s.log.Warn("expire holds", zap.Error(err))
+					e.log.Warn("expire holds", zap.Error(err))
 				}
 				break
 			}
 			if n > 0 {
-				s.log.Debug("expired holds", zap.Int("holds", n))
+				e.log.Debug("expired holds", zap.Int("holds", n))
 			}
 			if n < expiryBatch {
 				break
@@ -52,8 +52,8 @@ func (s *Lock) RunExpiry(ctx context.Context) error {
 
 // expireDue expires up to expiryBatch due holds, one transaction per section, and
 // returns how many holds it looked at.
-func (s *Lock) expireDue(ctx context.Context) (int, error) {
-	rows, err := s.pool.Query(ctx, `
+func (e *engine) expireDue(ctx context.Context) (int, error) {
+	rows, err := e.pool.Query(ctx, `
 		SELECT event_id, section_id, array_agg(id ORDER BY id)
 		FROM (SELECT id, event_id, section_id FROM holds
 		      WHERE status = 'held' AND expires_at < now() LIMIT $1) due
@@ -78,37 +78,52 @@ func (s *Lock) expireDue(ctx context.Context) (int, error) {
 	var errs []error
 	for _, d := range sections {
 		n += len(d.ids)
-		err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
-			holds, err := dueHoldsForUpdate(ctx, tx, d.ids)
-			if err != nil || len(holds) == 0 {
-				return err
+		var holds []actors.Hold
+		var now time.Time
+		var j *journal
+		err := runTx(ctx, e.pool, func(b *pgx.Batch) {
+			queueDueHolds(b, d.ids, &holds, &now)
+		}, func(tx pgx.Tx) error {
+			j = nil
+			if len(holds) == 0 {
+				return nil
 			}
-			_, err = s.freeHolds(ctx, tx, d.key, holds, actors.HoldExpired, actors.ReasonExpired)
+			var err error
+			_, j, err = e.freeHolds(ctx, tx, holds, actors.HoldExpired, actors.ReasonExpired, now)
 			return err
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("expire holds of %s: %w", d.key, err))
+			continue
 		}
+		e.committed(j)
 	}
 	return n, errors.Join(errs...)
 }
 
-// dueHoldsForUpdate locks those of ids that are still held and due, in id order. Holds
-// another transaction has locked (a confirm, a release, another node's sweep) are
-// skipped rather than waited for; the next sweep sees them again if still due.
-func dueHoldsForUpdate(ctx context.Context, tx pgx.Tx, ids []string) ([]actors.Hold, error) {
-	rows, err := tx.Query(ctx, `
+// queueDueHolds queues the lock of those of ids that are still held and due, in id
+// order; they arrive in *holds, with the database clock in *now. Holds another
+// transaction has locked (a confirm, a release, another node's sweep) are skipped
+// rather than waited for; the next sweep sees them again if still due.
+func queueDueHolds(b *pgx.Batch, ids []string, holds *[]actors.Hold, now *time.Time) {
+	b.Queue(`SELECT now()`).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(now); err != nil {
+			return err
+		}
+		*now = now.UTC()
+		return nil
+	})
+	b.Queue(`
 		SELECT `+persistence.HoldColumns+` FROM holds
 		WHERE id = ANY($1) AND status = 'held' AND expires_at < now()
-		ORDER BY id COLLATE "C" FOR UPDATE SKIP LOCKED`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("lock due holds: %w", err)
-	}
-	holds, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (actors.Hold, error) {
-		return persistence.ScanHold(row)
+		ORDER BY id COLLATE "C" FOR UPDATE SKIP LOCKED`, ids).Query(func(rows pgx.Rows) error {
+		var err error
+		*holds, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (actors.Hold, error) {
+			return persistence.ScanHold(row)
+		})
+		if err != nil {
+			return fmt.Errorf("lock due holds: %w", err)
+		}
+		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("lock due holds: %w", err)
-	}
-	return holds, nil
 }

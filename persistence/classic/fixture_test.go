@@ -3,6 +3,7 @@ package classic
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -63,7 +64,51 @@ func newFixture(t testing.TB, pool *pgxpool.Pool, maxPerUser, rows, perRow int) 
 	return f
 }
 
-// newLock returns a strategy on pool with a fresh Redis prefix.
+// baseline is what the contract tests call: the API both strategies offer.
+type baseline interface {
+	Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error)
+	Release(ctx context.Context, holdID, userID string) (actors.Hold, error)
+	Extend(ctx context.Context, holdID, userID string) (actors.Hold, error)
+	Confirm(ctx context.Context, r actors.ConfirmRequest) (actors.Order, error)
+	Cancel(ctx context.Context, orderID, userID string, admin bool) (actors.Order, error)
+	RunExpiry(ctx context.Context) error
+	RunSequencer(ctx context.Context) error
+	Sequence(ctx context.Context, key actors.SectionKey) error
+	SeatMap(ctx context.Context, eventID, sectionID string) (actors.SeatMap, error)
+}
+
+var (
+	_ baseline = (*Lock)(nil)
+	_ baseline = (*PG)(nil)
+)
+
+// strategyNames are the strategies every contract test runs against.
+var strategyNames = []string{"lock", "pg"}
+
+// forEachStrategy runs fn as a subtest per strategy, each with a fresh strategy on pool
+// (and, for Lock, a fresh Redis prefix).
+func forEachStrategy(t *testing.T, pool *pgxpool.Pool, holdTTL time.Duration, fn func(t *testing.T, s baseline)) {
+	t.Helper()
+	for _, name := range strategyNames {
+		t.Run(name, func(t *testing.T) { fn(t, newStrategy(t, name, pool, holdTTL)) })
+	}
+}
+
+// newStrategy returns the named strategy on pool.
+func newStrategy(t testing.TB, name string, pool *pgxpool.Pool, holdTTL time.Duration) baseline {
+	t.Helper()
+	if name == "pg" {
+		s, err := NewPG(PGConfig{Pool: pool, HoldTTL: holdTTL, Payments: actors.SimulatedPayments{}, Logger: zap.NewNop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s, _, _ := newLock(t, pool, holdTTL)
+	return s
+}
+
+// newLock returns a Lock strategy on pool with a fresh Redis prefix.
 func newLock(t testing.TB, pool *pgxpool.Pool, holdTTL time.Duration) (*Lock, *redis.Client, string) {
 	t.Helper()
 	rdb, prefix := testRedis(t)
@@ -75,6 +120,19 @@ func newLock(t testing.TB, pool *pgxpool.Pool, holdTTL time.Duration) (*Lock, *r
 		t.Fatal(err)
 	}
 	return s, rdb, prefix
+}
+
+// sequence moves the section's staged outbox records into the outbox, as the running
+// sequencer would, so that a test reads the outbox and the section row as they settle.
+func sequence(t testing.TB, pool *pgxpool.Pool, key actors.SectionKey) {
+	t.Helper()
+	seq, err := NewSequencer(SequencerConfig{Pool: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seq.Sequence(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // errCode returns the domain error code of err, or "" for nil.
@@ -99,9 +157,11 @@ func wantCode(t testing.TB, what string, err error, want actors.Code) *actors.Er
 	return e
 }
 
-// sectionRow reads a section's counters and version.
+// sectionRow reads a section's counters and version, once its staged records are
+// sequenced.
 func sectionRow(t testing.TB, pool *pgxpool.Pool, key actors.SectionKey) (held, sold int, version int64) {
 	t.Helper()
+	sequence(t, pool, key)
 	if err := pool.QueryRow(context.Background(),
 		`SELECT held, sold, version FROM sections WHERE event_id = $1 AND id = $2`, key.EventID, key.SectionID,
 	).Scan(&held, &sold, &version); err != nil {
@@ -146,6 +206,7 @@ func sectionChanges(t testing.TB, pool *pgxpool.Pool, key actors.SectionKey) []a
 
 func envelopes(t testing.TB, pool *pgxpool.Pool, key actors.SectionKey, where string) []actors.Envelope {
 	t.Helper()
+	sequence(t, pool, key)
 	rows, err := pool.Query(context.Background(), `SELECT topic, payload FROM outbox WHERE key = $1 AND `+where+` ORDER BY id`, key.Identity())
 	if err != nil {
 		t.Fatal(err)
@@ -194,5 +255,13 @@ func mustExec(t testing.TB, pool *pgxpool.Pool, sql string, args ...any) {
 	t.Helper()
 	if _, err := pool.Exec(context.Background(), sql, args...); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// wantNotFound fails unless err wraps actors.ErrNotFound.
+func wantNotFound(t testing.TB, err error) {
+	t.Helper()
+	if !errors.Is(err, actors.ErrNotFound) {
+		t.Fatalf("error %v, want not found", err)
 	}
 }

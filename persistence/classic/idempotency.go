@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
@@ -13,70 +14,110 @@ import (
 // errIdempotencyRace means another request stored the same (user, key) first.
 var errIdempotencyRace = errors.New("idempotency key stored concurrently")
 
-// replay looks up (user, key). It returns the stored reply when the request hash
-// matches, IDEMPOTENCY_CONFLICT when it does not, and ok false when nothing is stored.
-func replay(ctx context.Context, q rowQuerier, userID, key string, hash []byte) (*actors.Reply, bool, error) {
-	var storedHash, response []byte
-	err := q.QueryRow(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
-		userID, key).Scan(&storedHash, &response)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("read idempotency key: %w", err)
-	}
-	if string(storedHash) != string(hash) {
-		return nil, false, actors.ErrIdempotencyConflict
-	}
-	reply, err := actors.DecodeReply(response)
-	if err != nil {
-		return nil, false, fmt.Errorf("decode stored reply: %w", err)
-	}
-	return reply, true, nil
+const replaySQL = `SELECT request_hash, response FROM idempotency_keys WHERE user_id = $1 AND key = $2`
+
+// storedReply is the answer stored for an idempotency key, read by a queued lookup.
+type storedReply struct {
+	found          bool
+	hash, response []byte
 }
 
-// replayHold returns the hold stored for (user, key), or ok false.
-func replayHold(ctx context.Context, q rowQuerier, userID, key string, hash []byte) (actors.Hold, bool, error) {
-	reply, ok, err := replay(ctx, q, userID, key, hash)
-	if err != nil || !ok {
-		return actors.Hold{}, false, err
+// queueReplay queues the lookup of (user, key) on b; the answer arrives in *r.
+func queueReplay(b *pgx.Batch, userID, key string, r *storedReply) {
+	*r = storedReply{}
+	b.Queue(replaySQL, userID, key).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&r.hash, &r.response)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read idempotency key: %w", err)
+		}
+		r.found = true
+		return nil
+	})
+}
+
+// reply decodes the stored answer: IDEMPOTENCY_CONFLICT when it was stored for another
+// request than the one hash describes.
+func (r storedReply) reply(hash []byte) (*actors.Reply, error) {
+	if string(r.hash) != string(hash) {
+		return nil, actors.ErrIdempotencyConflict
+	}
+	reply, err := actors.DecodeReply(r.response)
+	if err != nil {
+		return nil, fmt.Errorf("decode stored reply: %w", err)
+	}
+	return reply, nil
+}
+
+// hold returns the stored hold, or the stored refusal.
+func (r storedReply) hold(hash []byte) (actors.Hold, error) {
+	reply, err := r.reply(hash)
+	if err != nil {
+		return actors.Hold{}, err
 	}
 	if err := reply.Err(); err != nil {
-		return actors.Hold{}, true, err
+		return actors.Hold{}, err
 	}
 	if reply.GetHold() == nil {
-		return actors.Hold{}, true, actors.ErrIdempotencyConflict
+		return actors.Hold{}, actors.ErrIdempotencyConflict
 	}
-	return actors.HoldFromMsg(reply.GetHold()), true, nil
+	return actors.HoldFromMsg(reply.GetHold()), nil
 }
 
-// replayOrder returns the order stored for (user, key), or ok false.
-func replayOrder(ctx context.Context, q rowQuerier, userID, key string, hash []byte) (actors.Order, bool, error) {
-	reply, ok, err := replay(ctx, q, userID, key, hash)
-	if err != nil || !ok {
-		return actors.Order{}, false, err
+// order returns the stored order, or the stored refusal.
+func (r storedReply) order(hash []byte) (actors.Order, error) {
+	reply, err := r.reply(hash)
+	if err != nil {
+		return actors.Order{}, err
 	}
 	if err := reply.Err(); err != nil {
-		return actors.Order{}, true, err
+		return actors.Order{}, err
 	}
 	if reply.GetOrder() == nil {
-		return actors.Order{}, true, actors.ErrIdempotencyConflict
+		return actors.Order{}, actors.ErrIdempotencyConflict
 	}
-	return actors.OrderFromMsg(reply.GetOrder()), true, nil
+	return actors.OrderFromMsg(reply.GetOrder()), nil
 }
 
-// saveReply stores the first answer to (user, key) in the caller's transaction, or
-// returns errIdempotencyRace when a concurrent request stored one first.
-func saveReply(ctx context.Context, tx pgx.Tx, userID, key string, section actors.SectionKey, hash []byte, reply *actors.Reply) error {
-	tag, err := tx.Exec(ctx, `
+// lookupReply reads (user, key) on db, outside any transaction.
+func lookupReply(ctx context.Context, db batchSender, userID, key string) (storedReply, error) {
+	var r storedReply
+	b := &pgx.Batch{}
+	queueReplay(b, userID, key, &r)
+	if err := db.SendBatch(ctx, b).Close(); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// raceLost answers a request that lost errIdempotencyRace: the winner's stored answer,
+// or a retryable refusal while the winner has not committed yet.
+func raceLost[T any](ctx context.Context, db batchSender, userID, key string, decode func(storedReply) (T, error)) (T, error) {
+	var zero T
+	r, err := lookupReply(ctx, db, userID, key)
+	if err != nil {
+		return zero, err
+	}
+	if !r.found {
+		return zero, actors.Unavailable("idempotency key in use by a concurrent request; retry")
+	}
+	return decode(r)
+}
+
+// queueSaveReply queues storing the first answer to (user, key) on b, in the caller's
+// transaction; sending b fails with errIdempotencyRace when a concurrent request stored
+// one first.
+func queueSaveReply(b *pgx.Batch, userID, key string, section actors.SectionKey, hash []byte, reply *actors.Reply) {
+	b.Queue(`
 		INSERT INTO idempotency_keys (user_id, key, event_id, section_id, request_hash, response)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, key) DO NOTHING`,
-		userID, key, section.EventID, section.SectionID, hash, actors.EncodeReply(reply))
-	if err != nil {
-		return fmt.Errorf("write idempotency key: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errIdempotencyRace
-	}
-	return nil
+		userID, key, section.EventID, section.SectionID, hash, actors.EncodeReply(reply),
+	).Exec(func(ct pgconn.CommandTag) error {
+		if ct.RowsAffected() == 0 {
+			return errIdempotencyRace
+		}
+		return nil
+	})
 }

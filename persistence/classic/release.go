@@ -4,51 +4,68 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ticketblitz/ticketblitz/actors"
-	"github.com/ticketblitz/ticketblitz/persistence"
 )
 
 // Release gives a held hold's seats back. A hold found past its expiry is expired
 // instead and the answer is HOLD_EXPIRED.
-func (s *Lock) Release(ctx context.Context, holdID, userID string) (actors.Hold, error) {
-	var out actors.Hold
-	var refusal error // returned after the transaction commits
-	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
-		h, past, err := holdForUpdate(ctx, tx, holdID, userID)
+func (e *engine) Release(ctx context.Context, holdID, userID string) (actors.Hold, error) {
+	var (
+		l       lockedHold
+		out     actors.Hold
+		refusal error // returned after the transaction commits
+		j       *journal
+	)
+	err := runTx(ctx, e.pool, func(b *pgx.Batch) {
+		queueHoldForUpdate(b, holdID, &l)
+	}, func(tx pgx.Tx) error {
+		refusal = nil
+		past, err := l.usable(userID)
 		if err != nil {
 			return err
 		}
+		status, reason := actors.HoldReleased, actors.ReasonReleased
 		if past {
-			refusal = actors.ErrHoldExpired
-			_, err := s.freeHolds(ctx, tx, sectionOf(h), []actors.Hold{h}, actors.HoldExpired, actors.ReasonExpired)
-			return err
+			status, reason, refusal = actors.HoldExpired, actors.ReasonExpired, actors.ErrHoldExpired
 		}
-		freed, err := s.freeHolds(ctx, tx, sectionOf(h), []actors.Hold{h}, actors.HoldReleased, actors.ReasonReleased)
+		var freed []actors.Hold
+		freed, j, err = e.freeHolds(ctx, tx, []actors.Hold{l.hold}, status, reason, l.now)
 		if err != nil {
 			return err
-		}
-		if len(freed) != 1 {
-			return fmt.Errorf("release hold %s: %d rows updated", h.ID, len(freed))
 		}
 		out = freed[0]
 		return nil
 	})
 	if err == nil {
+		e.committed(j)
 		err = refusal
 	}
 	if err != nil {
-		return actors.Hold{}, fail("release", err)
+		return actors.Hold{}, e.fail("release", err)
 	}
 	return out, nil
 }
 
-// freeHolds ends held holds of one section (released or expired): their seats become
-// available, the held counter drops, the version rises once, and each hold gets a
-// SeatReleased envelope with reason. The holds' rows must be locked by the caller.
-func (s *Lock) freeHolds(ctx context.Context, tx pgx.Tx, key actors.SectionKey, holds []actors.Hold, status actors.HoldStatus, reason string) ([]actors.Hold, error) {
+// The statements that free a hold's seats, after their rows are locked in order.
+const freeSeatsSQL = `
+UPDATE seats AS s SET status = 'available', hold_id = NULL, version = s.version + 1
+FROM ` + seatKeys + `
+WHERE ` + seatKeyJoin + ` AND s.hold_id = ANY($4) AND s.status = 'held'`
+
+// freeHolds ends held holds of one section (released or expired), whose rows the caller
+// has locked: their seats become available, each hold gets a SeatReleased with reason,
+// and the section one new version with the held counter lowered. It returns the holds as
+// they now are, and the journal to hand to committed once the transaction commits.
+func (e *engine) freeHolds(ctx context.Context, tx pgx.Tx, holds []actors.Hold, status actors.HoldStatus, reason string, now time.Time) ([]actors.Hold, *journal, error) {
+	key := sectionOf(holds[0])
+	sec, err := e.sections.meta(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
 	var seats, ids []string
 	qty := 0
 	for _, h := range holds {
@@ -56,46 +73,33 @@ func (s *Lock) freeHolds(ctx context.Context, tx pgx.Tx, key actors.SectionKey, 
 		ids = append(ids, h.ID)
 		qty += h.Quantity
 	}
+	slices.Sort(seats)
+	b := &pgx.Batch{}
 	if len(seats) > 0 {
-		slices.Sort(seats)
-		if _, err := seatRowsForUpdate(ctx, tx, key, seats); err != nil {
-			return nil, err
-		}
-		tag, err := tx.Exec(ctx, `
-			UPDATE seats SET status = 'available', hold_id = NULL
-			WHERE event_id = $1 AND section_id = $2 AND id = ANY($3) AND hold_id = ANY($4) AND status = 'held'`,
-			key.EventID, key.SectionID, seats, ids)
-		if err != nil {
-			return nil, fmt.Errorf("free seats of %s: %w", key, err)
-		}
-		if int(tag.RowsAffected()) != len(seats) {
-			return nil, fmt.Errorf("free seats of %s: %d of %d seats were held by the holds", key, tag.RowsAffected(), len(seats))
-		}
+		queueSeats(b, key, seats, true, map[string]seatRow{})
+		b.Queue(freeSeatsSQL, key.EventID, key.SectionID, seats, ids).
+			Exec(expectRows(fmt.Sprintf("free seats of %s held by %v", key, ids), len(seats)))
 	}
-	version, err := s.bumpSection(ctx, tx, key, -qty, 0, -1, seats, actors.SeatAvailable)
-	if err != nil {
-		return nil, err
+	b.Queue(`UPDATE holds SET status = $2, updated_at = $3 WHERE id = ANY($1) AND status = 'held'`, ids, string(status), now).
+		Exec(expectRows(fmt.Sprintf("%s holds", status), len(ids)))
+	j := newJournal(sec, e.now())
+	j.change(seats, actors.SeatAvailable, -qty, 0)
+	freed := make([]actors.Hold, len(holds))
+	for i, h := range holds {
+		h.Status, h.UpdatedAt = status, now
+		freed[i] = h
+		j.add(actors.TypeSeatReleased, actors.SeatReleased{
+			HoldID: h.ID, UserID: h.UserID, Seats: h.Seats, Quantity: h.Quantity, Reason: reason,
+		})
 	}
-	rows, err := tx.Query(ctx, `UPDATE holds SET status = $2, updated_at = now() WHERE id = ANY($1) RETURNING `+persistence.HoldColumns,
-		ids, string(status))
-	if err != nil {
-		return nil, fmt.Errorf("%s holds: %w", status, err)
+	if err := j.queue(b); err != nil {
+		return nil, nil, err
 	}
-	freed, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (actors.Hold, error) {
-		return persistence.ScanHold(row)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%s holds: %w", status, err)
+	if err := send(ctx, tx, b); err != nil {
+		return nil, nil, err
 	}
-	events := make([]event, len(freed))
-	for i, h := range freed {
-		events[i] = event{actors.TypeSeatReleased, actors.SeatReleased{
-			HoldID: h.ID, UserID: h.UserID, Seats: h.Seats, Quantity: h.Quantity,
-			Reason: reason, SectionVersion: version,
-		}}
+	if err := j.finish(ctx, tx); err != nil {
+		return nil, nil, err
 	}
-	if err := writeOutbox(ctx, tx, s.now(), key, events...); err != nil {
-		return nil, err
-	}
-	return freed, nil
+	return freed, j, nil
 }

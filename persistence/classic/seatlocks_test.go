@@ -72,3 +72,56 @@ func TestLockBestAvailableContendedIsRetryable(t *testing.T) {
 		t.Fatalf("after the locks are gone: %v", err)
 	}
 }
+
+// TestLockBestAvailableWaitsForContendedClaims: when every free seat is being claimed,
+// best available waits for those claims to end instead of refusing at once.
+func TestLockBestAvailableWaitsForContendedClaims(t *testing.T) {
+	pool := testPool(t)
+	f := newFixture(t, pool, 8, 1, 4)
+	ls, rdb, prefix := newLock(t, pool, time.Minute)
+	ctx := context.Background()
+	all := []string{"A-1", "A-2", "A-3", "A-4"}
+	locks := newSeatLocks(rdb, prefix, time.Minute)
+	if taken, err := locks.acquire(ctx, f.a, all, "someone-else"); err != nil || len(taken) > 0 {
+		t.Fatalf("lock seats: %v %v", taken, err)
+	}
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		_ = locks.release(context.Background(), f.a, all, "someone-else")
+	}()
+	began := time.Now()
+	h, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Quantity: 2})
+	if err != nil {
+		t.Fatalf("best available once the claims ended: %v", err)
+	}
+	if waited := time.Since(began); waited < 150*time.Millisecond || len(h.Seats) != 2 {
+		t.Fatalf("held %v after %v", h.Seats, waited)
+	}
+}
+
+// TestLockSettledSeatsSteerBestAvailable: a seat claimed a moment ago keeps a settled
+// key for seatSettleTTL, which best available steps around (its read may predate the
+// claim) but an explicit claim takes over.
+func TestLockSettledSeatsSteerBestAvailable(t *testing.T) {
+	pool := testPool(t)
+	f := newFixture(t, pool, 8, 1, 10)
+	ls, _, _ := newLock(t, pool, time.Minute)
+	ctx := context.Background()
+	first, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u1", Quantity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ls.Release(ctx, first.ID, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	second, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u2", Quantity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Seats[0] == first.Seats[0] {
+		t.Fatalf("best available chose %s, claimed a moment ago", first.Seats[0])
+	}
+	if _, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u3", Seats: first.Seats}); err != nil {
+		t.Fatalf("explicit claim of a settled seat: %v", err)
+	}
+}

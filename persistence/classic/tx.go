@@ -8,30 +8,39 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// versionRetries is how often a transaction whose version check failed is run again:
-// optimistic concurrency retries, as the classic design does, before a caller sees
-// UNAVAILABLE.
+// versionRetries is how often a transaction whose version check failed is run again
+// before the caller sees UNAVAILABLE. With the seats' Redis locks held, a failed check
+// means a stale read or a lock that outlived its TTL: rare, so a few tries suffice.
 const versionRetries = 8
 
-// errVersionConflict means another transaction changed the section since this one read
-// its version; the whole transaction is retried.
-var errVersionConflict = errors.New("section changed concurrently")
+// errVersionConflict means a seat changed since the transaction read its version; the
+// whole transaction is rolled back and run again.
+var errVersionConflict = errors.New("seat changed concurrently")
 
-// inTx runs fn in a transaction on pool and commits when fn returns nil. A failed
-// version check rolls back and runs fn again, a few times, with a short jittered pause.
-func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+// batchSender is a pool or one of its connections: what a transaction is begun on.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// runTx runs one transaction on db. first queues the statements that travel with BEGIN,
+// in one round trip: the locks and reads the rest of the transaction needs (their
+// results are scanned by the queued queries' callbacks). then runs with the transaction
+// open, after those results are in, and returns nil to commit. A failed version check
+// (errVersionConflict) rolls back and runs everything again after a short jittered
+// pause, up to versionRetries times.
+func runTx(ctx context.Context, db batchSender, first func(b *pgx.Batch), then func(tx pgx.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := inTxOnce(ctx, pool, fn)
+		err := runTxOnce(ctx, db, first, then)
 		if !errors.Is(err, errVersionConflict) {
 			return err
 		}
 		if attempt >= versionRetries {
-			return actors.Unavailable("section changed concurrently; retry")
+			return actors.Unavailable("seats changed concurrently; retry")
 		}
 		select {
 		case <-ctx.Done():
@@ -41,17 +50,40 @@ func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) err
 	}
 }
 
-func inTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+func runTxOnce(ctx context.Context, db batchSender, first func(b *pgx.Batch), then func(tx pgx.Tx) error) error {
+	b := &pgx.Batch{}
+	b.BeginTx(pgx.TxOptions{})
+	first(b)
+	br := db.SendBatch(ctx, b)
+	tx := br.Tx()
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op after commit
+	if err := br.Close(); err != nil {
+		return err
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // no-op after commit
-	if err := fn(tx); err != nil {
+	if err := then(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// send sends the queued statements of b in the transaction, in one round trip.
+func send(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// expectRows is an Exec callback that fails unless the statement touched exactly want
+// rows: a row the transaction locked and checked must be the one it writes.
+func expectRows(what string, want int) func(pgconn.CommandTag) error {
+	return func(ct pgconn.CommandTag) error {
+		if got := ct.RowsAffected(); got != int64(want) {
+			return fmt.Errorf("%s: wrote %d of %d rows", what, got, want)
+		}
+		return nil
+	}
 }

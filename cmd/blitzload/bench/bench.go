@@ -14,12 +14,16 @@ import (
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
 )
 
+// DefaultStrategies are the strategies a run compares unless told otherwise: the actor
+// and both classic designs, on the same offered load.
+var DefaultStrategies = []string{"actor", "lock", "pg"}
+
 // Config is everything the side-by-side run needs.
 type Config struct {
 	// ServerBin is the server binary; empty builds ./cmd/ticketblitz of ModuleDir.
 	ServerBin string
 	ModuleDir string
-	// Strategies to compare, in order (default actor, lock).
+	// Strategies to compare, in order (default DefaultStrategies).
 	Strategies []string
 	// Ports is a range "lo-hi" for the servers' HTTP ports; empty takes any free port.
 	Ports       string
@@ -110,7 +114,7 @@ type Result struct {
 // marked section of the benchmark file.
 func Run(ctx context.Context, c Config) (*Result, error) {
 	if len(c.Strategies) == 0 {
-		c.Strategies = []string{"actor", "lock"}
+		c.Strategies = DefaultStrategies
 	}
 	res := &Result{Started: time.Now(), Machine: ReadMachine(), Command: c.Command, Config: c}
 	if v, err := serverproc.ServerVersion(ctx, c.PostgresURL); err == nil {

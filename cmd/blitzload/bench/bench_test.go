@@ -146,6 +146,28 @@ func steadyOutcomeOf(holdsPerSec, p99, dropped float64) *scenario.Outcome {
 	return o
 }
 
+// Three strategies: a ratio column for each other strategy against the first.
+func TestMarkdownThreeStrategies(t *testing.T) {
+	r := &Result{Config: Config{HotCallers: 10, HotDuration: time.Second, FlashFans: 10, FlashSeats: 20},
+		Strategies: []StrategyResult{
+			{Strategy: "actor", Hot: outcome(3000, 8, 0), Flash: outcome(0, 20, 0)},
+			{Strategy: "lock", Hot: outcome(600, 80, 0), Flash: outcome(0, 40, 0)},
+			{Strategy: "pg", Hot: outcome(1000, 40, 0)},
+		}}
+	md := Markdown(r)
+	for _, want := range []string{
+		"## Side by side: actor vs lock vs pg",
+		"| measure | actor | lock | pg | actor/lock | actor/pg |",
+		"|---|---:|---:|---:|---:|---:|",
+		"| hot: durable holds/s | 3,000/s | 600/s | 1,000/s | 5.00× | 3.00× |",
+		"| flash: hold p99 | 20.00 ms | 40.00 ms | – | 0.50× | – |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
+
 // A strategy that skipped the flash sale shows dashes, not zeros.
 func TestMarkdownWithoutFlash(t *testing.T) {
 	r := &Result{Config: Config{HotCallers: 10, HotDuration: time.Second, FlashFans: 10000, FlashSeats: 2000, FlashStrategies: []string{"actor"}},

@@ -20,7 +20,7 @@ const (
 const fileHeader = `# TicketBlitz benchmarks
 
 The section between the blitzload markers is written by ` + "`blitzload bench`" + ` (` + "`make bench`" + `):
-the actor design and the classic lock design side by side on the same machine, with the
+the actor design and the classic designs (lock, pg) side by side on the same machine, with the
 machine's raw PostgreSQL and Redis numbers for reference. Do not edit its numbers by hand;
 run the benchmark again.
 
@@ -43,7 +43,7 @@ type row struct {
 	label  string
 	values []float64
 	format func(float64) string
-	// ratio: show actor/lock.
+	// ratio: show the first strategy's value over each other's (actor/lock, actor/pg).
 	ratio bool
 }
 
@@ -136,7 +136,11 @@ func Markdown(r *Result) string {
 	var b strings.Builder
 	c := r.Config
 	b.WriteString(BeginMarker + "\n")
-	b.WriteString("## Side by side: actor vs lock\n\n")
+	names := make([]string, len(r.Strategies))
+	for i, s := range r.Strategies {
+		names[i] = s.Strategy
+	}
+	fmt.Fprintf(&b, "## Side by side: %s\n\n", strings.Join(names, " vs "))
 	fmt.Fprintf(&b, "Written by `blitzload bench` on %s (took %s).\n\n", r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Ended.Sub(r.Started).Round(1e9))
 	fmt.Fprintf(&b, "- Machine: %s.\n", r.Machine)
 	fmt.Fprintf(&b, "- Command: `%s`\n", r.Command)
@@ -160,15 +164,13 @@ func Markdown(r *Result) string {
 	for _, s := range r.Strategies {
 		fmt.Fprintf(&b, " %s |", s.Strategy)
 	}
-	showRatio := len(r.Strategies) == 2
-	if showRatio {
-		fmt.Fprintf(&b, " %s/%s |", r.Strategies[0].Strategy, r.Strategies[1].Strategy)
+	// One ratio column per other strategy: the first one's value over its.
+	ratios := max(len(r.Strategies)-1, 0)
+	for _, s := range r.Strategies[min(1, len(r.Strategies)):] {
+		fmt.Fprintf(&b, " %s/%s |", r.Strategies[0].Strategy, s.Strategy)
 	}
 	b.WriteString("\n|---|")
-	for range r.Strategies {
-		b.WriteString("---:|")
-	}
-	if showRatio {
+	for range len(r.Strategies) + ratios {
 		b.WriteString("---:|")
 	}
 	b.WriteString("\n")
@@ -181,10 +183,10 @@ func Markdown(r *Result) string {
 			}
 			fmt.Fprintf(&b, " %s |", cell)
 		}
-		if showRatio {
+		for i := 1; i <= ratios; i++ {
 			cell := ""
 			if rw.ratio {
-				cell = ratio(rw.values[0], rw.values[1])
+				cell = ratio(rw.values[0], rw.values[i])
 			}
 			fmt.Fprintf(&b, " %s |", cell)
 		}

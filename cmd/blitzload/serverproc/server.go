@@ -19,7 +19,7 @@ import (
 type Options struct {
 	// Bin is the server binary.
 	Bin string
-	// Strategy is "actor" or "lock".
+	// Strategy is "actor", "lock" or "pg".
 	Strategy string
 	// PostgresURL names the server's database (created by the server if missing).
 	PostgresURL string
