@@ -58,7 +58,7 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 		return nil, nil
 	}
 	s := a.st
-	b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, Held: s.held, Sold: s.sold}
+	b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, Held: s.held, Sold: s.sold, NextExpiry: a.earliestExpiry()}
 	seenSeat := make(map[int]bool)
 	seenHold := make(map[string]bool)
 	seenOrder := make(map[string]bool)

@@ -18,7 +18,7 @@ import (
 // table. The fence comes first and takes the section row's lock for the rest.
 const (
 	commitFenceSQL = `
-UPDATE sections SET version = version + 1, held = $5, sold = $6
+UPDATE sections SET version = version + 1, held = $5, sold = $6, next_expiry = $7
 WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
 
 	commitSeatsSQL = `
@@ -123,7 +123,7 @@ func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
 	ev, sec := b.Key.EventID, b.Key.SectionID
 	pb := &pgx.Batch{}
 	pb.BeginTx(pgx.TxOptions{})
-	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold).Exec(func(ct pgconn.CommandTag) error {
+	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold, nullTime(b.NextExpiry)).Exec(func(ct pgconn.CommandTag) error {
 		if ct.RowsAffected() == 0 {
 			return actors.ErrFenced
 		}
@@ -268,6 +268,14 @@ func seatList(seats []string) (string, error) {
 		return "", err
 	}
 	return string(raw), nil
+}
+
+// nullTime returns t, or nil (SQL NULL) for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }
 
 // bytesOrEmpty returns b, or an empty slice for nil so that it is stored empty, not NULL.
