@@ -94,13 +94,16 @@ type fakeStore struct {
 	nextExpiry time.Time
 	// clock, when set, is the database's clock; otherwise it reads the fake clock's start.
 	clock *fakeClock
+	// eventTickets are users' tickets in the whole event, as batches with UserTickets
+	// moved them and tests set them for the event's other sections.
+	eventTickets map[string]int
 }
 
 func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
 	s := &fakeStore{snap: Snapshot{
 		Key: SectionKey{"ev", "S"}, Name: "S", Kind: kind, PriceCents: 1000, Capacity: capacity,
 		Currency: "USD", MaxTicketsPerUser: 8,
-	}, holds: map[string]Hold{}, orders: map[string]Order{}, keys: map[idemKey]IdempotencyRecord{}}
+	}, holds: map[string]Hold{}, orders: map[string]Order{}, keys: map[idemKey]IdempotencyRecord{}, eventTickets: map[string]int{}}
 	for r, row := range rows {
 		for n := 1; n <= row.Seats; n++ {
 			s.snap.Seats = append(s.snap.Seats, Seat{ID: SeatID(row.Label, n), Row: row.Label, RowIndex: r, Number: n, Status: SeatAvailable})
@@ -164,6 +167,12 @@ func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {
 	}
 	if b.Epoch != s.snap.Epoch || b.Version != s.snap.Version {
 		return ErrFenced
+	}
+	if over := s.overLimit(b); over != nil {
+		return fmt.Errorf("commit: %w", over)
+	}
+	for _, c := range b.UserTickets {
+		s.eventTickets[c.UserID] = max(0, s.eventTickets[c.UserID]+c.Delta)
 	}
 	s.snap.Version++
 	s.snap.Held, s.snap.Sold = b.Held, b.Sold
@@ -251,6 +260,27 @@ func (s *fakeStore) GetOrder(_ context.Context, id string) (Order, error) {
 		return Order{}, ErrNotFound
 	}
 	return o, nil
+}
+
+// overLimit is the store's check of the per-user limit over the whole event.
+func (s *fakeStore) overLimit(b *Batch) *LimitError {
+	var over *LimitError
+	for _, c := range b.UserTickets {
+		if c.Delta > 0 && s.eventTickets[c.UserID]+c.Delta > b.MaxTicketsPerUser {
+			if over == nil {
+				over = &LimitError{Totals: map[string]int{}}
+			}
+			over.Totals[c.UserID] = s.eventTickets[c.UserID]
+		}
+	}
+	return over
+}
+
+// setEventTickets sets a user's tickets in the whole event, as another section's commit.
+func (s *fakeStore) setEventTickets(user string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.eventTickets[user] = n
 }
 
 // next returns the section's next expiry as last committed.

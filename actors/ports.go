@@ -17,9 +17,10 @@ type Store interface {
 	Activate(ctx context.Context, key SectionKey, keysWithin time.Duration) (*Snapshot, error)
 	// Commit writes one batch. Its error says what happened to the batch: ErrFenced
 	// (wrapped or not) when the section's epoch or version no longer match (another
-	// activation took over, nothing was written); one wrapping ErrRolledBack when the
-	// batch certainly did not commit; anything else, ErrCommitUnknown when the store
-	// knows it, when the batch may have committed.
+	// activation took over, nothing was written); one wrapping a *LimitError when the
+	// batch would take users past the event's per-user limit (nothing was written); one
+	// wrapping ErrRolledBack when the batch certainly did not commit; anything else,
+	// ErrCommitUnknown when the store knows it, when the batch may have committed.
 	Commit(ctx context.Context, b *Batch) error
 	// OrderOfHold returns the id of the order the hold was confirmed with ("" when it
 	// was not), as committed once every write of the section in flight has ended: it
@@ -57,9 +58,13 @@ type Snapshot struct {
 	Capacity          int
 	Currency          string
 	MaxTicketsPerUser int
-	Seats             []Seat // reserved sections, ordered by row then number
-	Held              int    // general admission counters
-	Sold              int
+	// EventSections is how many sections the event has. With more than one, a user's
+	// tickets in the other sections count against the limit too, and every batch carries
+	// its users' ticket changes so that the store can hold the limit across sections.
+	EventSections int
+	Seats         []Seat // reserved sections, ordered by row then number
+	Held          int    // general admission counters
+	Sold          int
 	// Holds are the live holds: status held, including those past their expiry that no
 	// decision has expired yet. Finished holds stay in the store.
 	Holds []Hold
@@ -85,10 +90,25 @@ type Batch struct {
 	Orders  []Order // inserted or updated by id; the store keeps tickets in step
 	Keys    []IdempotencyRecord
 	Outbox  []OutboxMessage
+	// UserTickets are the net changes of users' held and bought tickets the batch makes,
+	// one per user, sorted by user, none zero; only for events of several sections. The
+	// store keeps each user's count for the whole event and refuses, with a *LimitError,
+	// a batch that would take a count with a positive change past MaxTicketsPerUser: two
+	// sections deciding at once on one user's holds cannot both take the user's last
+	// tickets.
+	UserTickets       []UserTicketChange
+	MaxTicketsPerUser int
 	// NextExpiry is the earliest expiry of the section's live holds after the batch (zero
 	// when it has none). The store keeps it on the section, where the expiry reminder
 	// finds sections whose holds are due while nobody runs them.
 	NextExpiry time.Time
+}
+
+// UserTicketChange is how many tickets a user gains (held or bought) or gives back in one
+// batch.
+type UserTicketChange struct {
+	UserID string
+	Delta  int
 }
 
 // SeatChange is the new state of one seat.

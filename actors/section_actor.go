@@ -43,6 +43,10 @@ type sectionActor struct {
 	idleTimer   Timer
 	lastActive  time.Time
 	lastMailbox time.Time
+	// elsewhere, while a command of a batch refused for the per-user limit is decided
+	// again, holds users' tickets in the event's other sections as the store counted
+	// them.
+	elsewhere map[string]int
 	// activationErr answers every message when the activation failed.
 	activationErr error
 	// activated is set once the section loaded (st is cleared again when fenced).
@@ -200,6 +204,7 @@ func (a *sectionActor) decideNow(answer func(*Reply), decide func() *decision) {
 		if d = decide(); d == nil {
 			return
 		}
+		d.redo = decide
 	}
 	d.answer = answer
 	a.enqueue(d)

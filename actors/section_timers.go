@@ -37,6 +37,7 @@ func (a *sectionActor) onExpireTick() {
 	}
 	d := a.decideExpiries()
 	if d.writes() {
+		d.redo = a.decideExpiries
 		a.enqueue(d)
 	}
 	a.armExpiry()
@@ -52,15 +53,20 @@ func (a *sectionActor) onWake(answer func(*Reply)) {
 		}
 		return
 	}
-	d := a.decideExpiries()
+	decide := func() *decision {
+		d := a.decideExpiries()
+		d.reply = &Reply{}
+		return d
+	}
+	d := decide()
 	if !d.writes() {
 		if answer != nil {
-			answer(&Reply{})
+			answer(d.reply)
 		}
 		a.armExpiry()
 		return
 	}
-	d.reply, d.answer = &Reply{}, answer
+	d.answer, d.redo = answer, decide
 	a.enqueue(d)
 	a.armExpiry()
 }
