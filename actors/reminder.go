@@ -138,7 +138,11 @@ func (r *ExpiryReminder) round(ctx context.Context) {
 		return
 	}
 	r.storeAnswered()
-	r.wake(ctx, due)
+	// The wakes of a round end well within the lease, which the next round renews: a
+	// section slow to activate, or a node slow to answer, is woken again then.
+	wctx, cancel := context.WithTimeout(ctx, r.cfg.LeaseTTL/2)
+	defer cancel()
+	r.wake(wctx, due)
 }
 
 // claim takes or renews the lease, taking it over at once from a holder that is not
