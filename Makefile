@@ -1,9 +1,12 @@
 # TicketBlitz developer commands. `make help` lists them.
 GO        ?= go
+NPM       ?= npm
 PKGS      ?= ./...
 BENCHTIME ?= 10s
+# SWAGGER_UI is the swagger-ui-dist release docs/viewer holds (see docs/viewer/README.md).
+SWAGGER_UI ?= 5.36.0
 
-.PHONY: help run test test-short lint bench generate build fuzz cluster chaos
+.PHONY: help run test test-short lint bench generate build fuzz cluster chaos docs-config docs-viewer
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -26,6 +29,18 @@ lint: ## gofmt, go vet and staticcheck
 generate: ## rebuild the protobuf code (needs protoc; protoc-gen-go comes from the module proxy)
 	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 	PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) generate ./...
+
+docs-config: ## regenerate docs/configuration.md from the server's settings
+	$(GO) run ./cmd/ticketblitz docs config > docs/configuration.md.new && mv docs/configuration.md.new docs/configuration.md
+
+docs-viewer: ## re-fetch the API reference viewer (swagger-ui-dist $(SWAGGER_UI), from npm) into docs/viewer
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && $(NPM) pack --silent swagger-ui-dist@$(SWAGGER_UI) >/dev/null && tar xzf swagger-ui-dist-$(SWAGGER_UI).tgz) && \
+	for f in swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css LICENSE NOTICE; do \
+		cp "$$tmp/package/$$f" docs/viewer/$$f || exit 1; \
+	done && \
+	sed -i 's/swagger-ui-dist [0-9][0-9.]*/swagger-ui-dist $(SWAGGER_UI)/' docs/viewer/README.md && \
+	echo "docs/viewer: swagger-ui-dist $(SWAGGER_UI)"
 
 fuzz: ## run each fuzz target for 20s
 	$(GO) test ./actors -run '^$$' -fuzz FuzzParseSeatID -fuzztime 20s

@@ -25,6 +25,10 @@ const (
 	CodeLimitExceeded       Code = "LIMIT_EXCEEDED"
 	CodeRateLimited         Code = "RATE_LIMITED"
 	CodeUnavailable         Code = "UNAVAILABLE"
+	// CodeQueueRequired refuses a hold on an event whose waiting room is open when the
+	// request carries no valid pass. It is decided where requests come in, never by a
+	// section actor, so it has no protobuf code and never crosses nodes.
+	CodeQueueRequired Code = "QUEUE_REQUIRED"
 )
 
 // Error is a domain error: a code, a message, and the details a client can act on.
@@ -91,6 +95,7 @@ var (
 	ErrLimitExceeded       = &Error{Code: CodeLimitExceeded, Message: "per-user ticket limit for this event exceeded"}
 	ErrRateLimited         = &Error{Code: CodeRateLimited, Message: "too many requests"}
 	ErrUnavailable         = &Error{Code: CodeUnavailable, Message: "temporarily unavailable; retry"}
+	ErrQueueRequired       = &Error{Code: CodeQueueRequired, Message: "this event's waiting room is open: join the queue and hold with its pass"}
 	// ErrOrderCancelled refuses to cancel an order twice (HOLD_NOT_ACTIVE).
 	ErrOrderCancelled = &Error{Code: CodeHoldNotActive, Message: "the order is already cancelled"}
 )

@@ -16,6 +16,8 @@ type Metrics struct {
 	activations   prometheus.Counter
 	active        prometheus.Gauge
 	failovers     prometheus.Histogram
+	// sections are the per-section counters SectionStats reads.
+	sections sectionTable
 }
 
 // NewMetrics creates the collectors and registers them with reg.
@@ -61,19 +63,28 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-func (m *Metrics) decided(op, outcome string) {
-	if m != nil {
-		m.decisions.WithLabelValues(op, outcome).Inc()
+func (m *Metrics) decided(key SectionKey, op, outcome string) {
+	if m == nil {
+		return
+	}
+	m.decisions.WithLabelValues(op, outcome).Inc()
+	if c := m.sections.lookup(key); c != nil {
+		c.decisions.Add(1)
 	}
 }
 
-func (m *Metrics) batch(outcome string, decisions int, took time.Duration) {
+func (m *Metrics) batch(key SectionKey, outcome string, decisions int, took time.Duration) {
 	if m == nil {
 		return
 	}
 	m.batches.WithLabelValues(outcome).Inc()
 	m.batchSize.Observe(float64(decisions))
 	m.commitSeconds.Observe(took.Seconds())
+	if c := m.sections.lookup(key); c != nil {
+		c.batches.Add(1)
+		c.commitNs.Add(int64(took))
+		c.lastCommit.Store(int64(took))
+	}
 }
 
 func (m *Metrics) mailbox(key SectionKey, depth int) {
@@ -82,10 +93,12 @@ func (m *Metrics) mailbox(key SectionKey, depth int) {
 	}
 }
 
-func (m *Metrics) activated() {
+// activated counts an activation of key, whose mailbox depth depth reads.
+func (m *Metrics) activated(key SectionKey, depth func() int) {
 	if m != nil {
 		m.activations.Inc()
 		m.active.Inc()
+		m.sections.activate(key, depth)
 	}
 }
 
@@ -93,6 +106,7 @@ func (m *Metrics) passivated(key SectionKey) {
 	if m != nil {
 		m.active.Dec()
 		m.mailboxDepth.DeleteLabelValues(key.Identity())
+		m.sections.passivate(key)
 	}
 }
 

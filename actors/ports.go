@@ -226,6 +226,14 @@ type Trace struct {
 	Member    string    `json:"member,omitempty"`
 	Epoch     int64     `json:"epoch,omitempty"`
 	Version   int64     `json:"version,omitempty"`
+	// The waiting room's fields (type queue): the event, its queue, the rate it admits
+	// at and the headroom signal it follows (Depth is then the deepest mailbox, Millis
+	// the mean batch write time).
+	EventID       string  `json:"event_id,omitempty"`
+	Waiting       int64   `json:"waiting,omitempty"`
+	Admitted      int64   `json:"admitted,omitempty"`
+	AdmittingPerS float64 `json:"admitting_per_s,omitempty"`
+	DecisionsPerS float64 `json:"decisions_per_s,omitempty"`
 }
 
 // The trace types.
@@ -237,6 +245,8 @@ const (
 	TraceLease       = "lease"
 	TraceKafka       = "kafka"
 	TraceMember      = "member"
+	// TraceQueue is a waiting room's state, traced by every node about once a second.
+	TraceQueue = "queue"
 )
 
 // ActivationTakeover is the Action of an activation trace whose activation took its

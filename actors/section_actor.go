@@ -56,10 +56,9 @@ type sectionActor struct {
 // The actor's messages to itself. They never leave the node, so they need not be protobuf.
 type (
 	batchDone struct {
-		err      error
-		version  int64
-		took     time.Duration
-		attempts int
+		err     error
+		version int64
+		took    time.Duration
 	}
 	expireTick struct{}
 	idleTick   struct{}
@@ -130,7 +129,7 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 	a.lastActive = a.cfg.Clock.Now()
 	a.armExpiry()
 	a.scheduleIdle()
-	a.cfg.Metrics.activated()
+	a.cfg.Metrics.activated(a.key, a.depth.value)
 	tr := Trace{Type: TraceActivation, At: time.Now(), Node: a.cfg.NodeName, Actor: identity,
 		Epoch: snap.Epoch, Version: snap.Version, Millis: ms(time.Since(start))}
 	if failover, ok := a.lease.takeover(a.cfg.Clock.Now()); ok {
@@ -240,7 +239,7 @@ func (a *sectionActor) answer(d *decision, override *Reply) {
 			outcome = "failed"
 		}
 	}
-	a.cfg.Metrics.decided(d.op, outcome)
+	a.cfg.Metrics.decided(a.key, d.op, outcome)
 	if d.answer != nil && r != nil {
 		d.answer(r)
 	}

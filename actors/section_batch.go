@@ -179,7 +179,7 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 		a.st = nil
 		ctx.Stop(ctx.Self())
 	}
-	a.cfg.Metrics.batch(outcome, len(ds), m.took)
+	a.cfg.Metrics.batch(a.key, outcome, len(ds), m.took)
 	a.cfg.Tracer.Trace(Trace{Type: TraceBatch, At: time.Now(), Node: a.cfg.NodeName, Actor: a.key.Identity(),
 		Decisions: len(ds), Outcome: outcome, Millis: ms(m.took), Version: m.version})
 	if a.st != nil {

@@ -87,6 +87,9 @@ func TestProtectedRoutesNeedAToken(t *testing.T) {
 		{"POST", "/api/v1/orders/o_1/cancel"},
 		{"GET", "/api/v1/cluster"},
 		{"POST", "/api/v1/cluster/drain"},
+		{"PUT", "/api/v1/events/e1/waiting-room"},
+		{"POST", "/api/v1/events/e1/queue"},
+		{"GET", "/api/v1/queue/q_1"},
 	}
 	for _, rt := range routes {
 		e.do(t, rt[0], rt[1], "", nil).expectError(t, 401, "UNAUTHENTICATED")

@@ -8,6 +8,8 @@
 // are consumed, and implemented elsewhere. The websockets come in as handlers
 // (LiveHandlers, served by http/live) and the admin flash-sale control through the
 // FlashSales port (served by http/flashsale); http routes them, decodes the flash-sale
-// request and answers their errors like any other. The package imports only actors and
-// its own subpackages from TicketBlitz.
+// request and answers their errors like any other. The waiting room's routes, and the
+// queue pass every hold on an event with an enabled room needs, go to the WaitingRooms
+// port (waitingroom's Service). The package imports only actors, waitingroom and its own
+// subpackages from TicketBlitz.
 package http

@@ -23,7 +23,7 @@ func statusOf(code actors.Code) (status int, known bool) {
 		return fiber.StatusUnauthorized, true
 	case actors.CodePaymentDeclined:
 		return fiber.StatusPaymentRequired, true
-	case actors.CodeForbidden:
+	case actors.CodeForbidden, actors.CodeQueueRequired:
 		return fiber.StatusForbidden, true
 	case actors.CodeNotFound:
 		return fiber.StatusNotFound, true

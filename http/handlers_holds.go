@@ -8,12 +8,23 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// createHold answers POST /api/v1/events/{event_id}/holds.
+// headerQueuePass carries the queue pass a hold needs while the event's waiting room
+// is enabled.
+const headerQueuePass = "X-Queue-Pass"
+
+// createHold answers POST /api/v1/events/{event_id}/holds. While the event's waiting
+// room is enabled it needs the caller's pass (checked in memory, before anything else
+// of the request is read).
 func (s *Server) createHold(c *fiber.Ctx) error {
 	p := principalOf(c)
 	eventID, err := pathID(c.Params("event_id"), actors.ValidLookupID, "event")
 	if err != nil {
 		return err
+	}
+	if s.cfg.WaitingRooms != nil {
+		if err := s.cfg.WaitingRooms.CheckPass(eventID, p.UserID, c.Get(headerQueuePass)); err != nil {
+			return fmt.Errorf("hold in %s: %w", eventID, err)
+		}
 	}
 	key, keyErr := idempotencyKey(c.Get(headerIdempotencyKey))
 	body, err := requestBody(c)

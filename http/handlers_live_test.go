@@ -35,6 +35,7 @@ func TestLiveRoutes(t *testing.T) {
 	}
 
 	none := newEnv(t)
+	none.offContract = true // every node of the binary serves both websockets
 	none.do(t, http.MethodGet, "/ws/events/e1", "", nil).expectError(t, http.StatusNotFound, "NOT_FOUND")
 	none.do(t, http.MethodGet, "/ws/visualizer", "", nil).expectError(t, http.StatusNotFound, "NOT_FOUND")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ticketblitz/ticketblitz/actors"
 	"github.com/ticketblitz/ticketblitz/http/flashsale"
+	"github.com/ticketblitz/ticketblitz/waitingroom"
 )
 
 // Reservations makes every seat decision. Implementations return actors' domain errors
@@ -97,4 +98,25 @@ type LiveHandlers struct {
 	Events fiber.Handler
 	// Visualizer serves GET /ws/visualizer; nil makes that route answer 404 NOT_FOUND.
 	Visualizer fiber.Handler
+	// Queue serves GET /ws/queue/{ticket_id}; nil makes that route answer 404 NOT_FOUND.
+	Queue fiber.Handler
+}
+
+// WaitingRooms serves the waiting-room routes and guards holds (waitingroom's Service).
+// Lookups of missing tickets, and joins of a room that is not enabled, return an error
+// matching actors.ErrNotFound.
+type WaitingRooms interface {
+	// SetRoom stores an event's room settings (already validated by the caller for
+	// the event's existence) and returns the room.
+	SetRoom(ctx context.Context, s waitingroom.Settings) (waitingroom.Room, error)
+	// Room returns an event's room; Configured is false for an event whose room was
+	// never set.
+	Room(ctx context.Context, eventID string) (waitingroom.Room, error)
+	// Join gives a fan a ticket, or the one they hold (created false).
+	Join(ctx context.Context, eventID, userID string) (t waitingroom.Ticket, created bool, err error)
+	// Ticket returns a ticket as it stands now.
+	Ticket(ctx context.Context, ticketID string) (waitingroom.Ticket, error)
+	// CheckPass returns QUEUE_REQUIRED unless the event's room is not enabled or pass
+	// is a valid pass of the user for the event. It must not make a round trip.
+	CheckPass(eventID, userID, pass string) error
 }

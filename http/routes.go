@@ -1,10 +1,11 @@
 package http
 
-// routes registers every route of API.md. It is the one place that says which routes
-// exist and who may call them: reads of events and seat maps, the operational probes
-// and the websockets are public; holds, orders and "me" need a token (authenticate,
-// then the per-user rateLimit); creating events, the cluster routes and the flash-sale
-// control need an admin.
+// routes registers every route of the API (docs/openapi.yaml documents each one, and a
+// test holds the two together). It is the one place that says which routes exist and
+// who may call them: reads of events, seat maps and waiting rooms, the operational
+// probes, the OpenAPI document and the websockets are public; holds, orders, "me" and
+// the queue need a token (authenticate, then the per-user rateLimit); creating events,
+// setting a waiting room, the cluster routes and the flash-sale control need an admin.
 func (s *Server) routes() {
 	app := s.app
 	app.Get("/healthz", s.healthz)
@@ -12,6 +13,7 @@ func (s *Server) routes() {
 	app.Get("/metrics", s.metricsHandler())
 
 	api := app.Group("/api/v1")
+	api.Get("/openapi.json", s.openAPIDocument)
 	api.Post("/auth/token", s.issueDevToken)
 
 	api.Get("/events", s.listEvents)
@@ -19,6 +21,11 @@ func (s *Server) routes() {
 	api.Get("/events/:event_id", s.getEvent)
 	api.Get("/events/:event_id/sections/:section_id/seats", s.seatMap)
 	api.Post("/events/:event_id/holds", s.authenticate, s.rateLimit, s.createHold)
+
+	api.Put("/events/:event_id/waiting-room", s.authenticate, s.rateLimit, s.adminOnly, s.putWaitingRoom)
+	api.Get("/events/:event_id/waiting-room", s.getWaitingRoom)
+	api.Post("/events/:event_id/queue", s.authenticate, s.rateLimit, s.joinQueue)
+	api.Get("/queue/:ticket_id", s.authenticate, s.rateLimit, s.getQueueTicket)
 
 	api.Get("/holds/:hold_id", s.authenticate, s.rateLimit, s.getHold)
 	api.Delete("/holds/:hold_id", s.authenticate, s.rateLimit, s.releaseHold)
@@ -37,4 +44,5 @@ func (s *Server) routes() {
 
 	app.Get("/ws/events/:event_id", liveOrNotFound(s.cfg.Live.Events))
 	app.Get("/ws/visualizer", liveOrNotFound(s.cfg.Live.Visualizer))
+	app.Get("/ws/queue/:ticket_id", liveOrNotFound(s.cfg.Live.Queue))
 }

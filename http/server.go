@@ -37,6 +37,13 @@ type Config struct {
 	// FlashSales serves /api/v1/admin/flash-sale; nil makes those routes answer 404
 	// NOT_FOUND to admins (others are refused first, as on every admin route).
 	FlashSales FlashSales
+	// OpenAPI is the API's OpenAPI document as JSON (package docs' OpenAPIJSON), served
+	// as it is on GET /api/v1/openapi.json; nil makes that route answer 404 NOT_FOUND.
+	// The server never modifies it.
+	OpenAPI []byte
+	// WaitingRooms serves the waiting-room routes and checks the queue pass of every
+	// hold; nil makes those routes answer 404 NOT_FOUND and lets holds through.
+	WaitingRooms WaitingRooms
 	// JWTSecret signs and checks HS256 bearer tokens.
 	JWTSecret []byte
 	// DevTokens enables POST /api/v1/auth/token, which mints fan tokens for anybody.

@@ -67,7 +67,11 @@ func NewLeases(rdb *redis.Client, prefix string) *Leases {
 	}
 }
 
-func (l *Leases) key(name string) string { return l.prefix + "lease:" + name }
+func (l *Leases) key(name string) string { return leaseKey(l.prefix, name) }
+
+// leaseKey is where the lease name lives under prefix; the waiting room's fenced writes
+// read it too.
+func leaseKey(prefix, name string) string { return prefix + "lease:" + name }
 
 // Acquire takes name for owner for ttl if nobody holds it. When someone holds it, it
 // answers who and how long their lease has left (0 when the key has no expiry or just

@@ -117,7 +117,7 @@ func TestEveryErrorCodeHasASentence(t *testing.T) {
 	for _, code := range []string{
 		"VALIDATION_FAILED", "UNAUTHENTICATED", "PAYMENT_DECLINED", "FORBIDDEN", "NOT_FOUND",
 		"SEAT_UNAVAILABLE", "SOLD_OUT", "HOLD_NOT_ACTIVE", "IDEMPOTENCY_CONFLICT", "HOLD_EXPIRED",
-		"LIMIT_EXCEEDED", "RATE_LIMITED", "UNAVAILABLE",
+		"LIMIT_EXCEEDED", "QUEUE_REQUIRED", "RATE_LIMITED", "UNAVAILABLE",
 	} {
 		if !regexp.MustCompile(`(?m)^\s+` + code + `:`).MatchString(src) {
 			t.Errorf("js/errors.js has no sentence for %s", code)

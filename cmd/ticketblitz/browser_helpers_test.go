@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -216,4 +218,43 @@ func slug(s string) string {
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string {
 	return fmt.Sprintf("%q", s)
+}
+
+// offline lets the tab reach origin only: every request to anywhere else fails as
+// blocked, as if the machine had no network, and is recorded. It returns what was
+// blocked so far.
+func (tb *tab) offline(origin string) func() []string {
+	tb.t.Helper()
+	var mu sync.Mutex
+	var blocked []string
+	paused := chromedp.Events(tb.ctx, fetch.RequestPaused)
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			var answer error
+			if u := ev.Request.URL; u == origin || strings.HasPrefix(u, origin+"/") {
+				_, answer = chromedp.Call(tb.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+			} else {
+				mu.Lock()
+				blocked = append(blocked, u)
+				mu.Unlock()
+				_, answer = chromedp.Call(tb.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
+			}
+			if answer != nil && tb.ctx.Err() == nil {
+				tb.t.Logf("%s: answering a paused request: %v", tb.name, answer)
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*"}}}); err != nil {
+		tb.t.Fatalf("%s: intercept requests: %v", tb.name, err)
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), blocked...)
+	}
 }

@@ -16,7 +16,7 @@ import (
 
 // TestBrowser drives the web page in headless Chromium against the real binary: a fan
 // buying a seat with the keyboard, a second fan seeing it turn held live, the
-// visualizer during a flash sale, and the phone layout.
+// visualizer during a flash sale, the phone layout, and the API reference page.
 func TestBrowser(t *testing.T) {
 	requireChromium(t)
 	s := startServer(t)
@@ -27,6 +27,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("WatcherSeesHoldLive", func(t *testing.T) { testWatcherSeesHoldLive(t, s, b) })
 	t.Run("VisualizerShowsFlashSale", func(t *testing.T) { testVisualizerShowsFlashSale(t, s, b) })
 	t.Run("PhoneLayout", func(t *testing.T) { testPhoneLayout(t, s, b) })
+	t.Run("APIReference", func(t *testing.T) { testAPIReference(t, s, b) })
 }
 
 // openSection loads the fan view on a section and waits for its seat map.
@@ -317,4 +318,37 @@ func testPhoneLayout(t *testing.T, s *testServer, b *browser) {
 	page.route("#/visualizer")
 	page.waitFor(10*time.Second, "visualizer shown", `!document.getElementById('view-visualizer').hidden`)
 	check("visualizer")
+}
+
+// testAPIReference opens /docs with every address but the server's unreachable: the
+// page must render the document the server serves, operations and all.
+func testAPIReference(t *testing.T, s *testServer, b *browser) {
+	page := b.newTab(t, "reference", 1440, 1000)
+	blocked := page.offline(s.URL)
+	page.do(chromedp.Navigate(s.URL + "/docs"))
+	page.waitFor(20*time.Second, "the document's title", `document.querySelector('.swagger-ui .info .title')?.textContent.includes('TicketBlitz API')`)
+	page.waitFor(10*time.Second, "createHold listed", `document.getElementById('operations-holds-createHold') !== null`)
+	if got := page.text("#operations-holds-createHold"); !strings.Contains(got, "/api/v1/events/{event_id}/holds") {
+		t.Errorf("the createHold operation reads %q, want its path", got)
+	}
+	listed := map[string]bool{}
+	for _, op := range eval[[]string](page, `[...document.querySelectorAll('.swagger-ui .opblock-summary')].map(e =>
+		e.querySelector('.opblock-summary-method').textContent + ' ' + e.querySelector('.opblock-summary-path').dataset.path)`) {
+		listed[op] = true
+	}
+	for _, r := range checker(t).Routes() {
+		if !listed[r.String()] {
+			t.Errorf("the page does not list %s", r)
+		}
+	}
+	if len(listed) != len(checker(t).Routes()) {
+		t.Errorf("the page lists %d operations, the document has %d: %v", len(listed), len(checker(t).Routes()), listed)
+	}
+	if msg := page.text("#reference-error"); msg != "" {
+		t.Errorf("the page says: %s", msg)
+	}
+	page.screenshot("api-reference")
+	if urls := blocked(); len(urls) > 0 {
+		t.Errorf("the reference page reached out of the server: %v", urls)
+	}
 }

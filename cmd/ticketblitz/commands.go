@@ -37,31 +37,28 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 func token(args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	user := fs.String("user", "", "user id (the token's sub)")
-	role := fs.String("role", "fan", "fan or admin")
-	ttl := fs.Duration("ttl", time.Hour, "lifetime")
-	var secret string
-	declareJWTSecret(fs, &secret)
+	var o tokenOptions
+	o.declare(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := fillFromEnv(fs, getenv, jwtSecretFlag); err != nil {
 		return err
 	}
-	if *user == "" {
+	if o.user == "" {
 		return errors.New("token: --user is required")
 	}
-	if *role != "fan" && *role != "admin" {
-		return fmt.Errorf("token: role %q: want fan or admin", *role)
+	if o.role != "fan" && o.role != "admin" {
+		return fmt.Errorf("token: role %q: want fan or admin", o.role)
 	}
-	if secret == "" {
-		secret = devJWTSecret
+	if o.secret == "" {
+		o.secret = devJWTSecret
 	}
-	tok, exp, err := tbhttp.IssueToken([]byte(secret), *user, *role, *ttl, time.Now())
+	tok, exp, err := tbhttp.IssueToken([]byte(o.secret), o.user, o.role, o.ttl, time.Now())
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "# %s token for %s, expires %s\n%s\n", *role, *user, exp.UTC().Format(time.RFC3339), tok)
+	_, err = fmt.Fprintf(stdout, "# %s token for %s, expires %s\n%s\n", o.role, o.user, exp.UTC().Format(time.RFC3339), tok)
 	return err
 }
 
@@ -70,12 +67,12 @@ func token(args []string, getenv func(string) string, stdout io.Writer) error {
 func broker(ctx context.Context, args []string, _ func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	addr := fs.String("addr", "127.0.0.1:9092", "listen address host:port")
-	dataDir := fs.String("data-dir", "", "keep records in this folder across restarts (default: in memory)")
+	var o brokerOptions
+	o.declare(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	b, err := events.StartBroker(events.BrokerConfig{Addr: *addr, DataDir: *dataDir})
+	b, err := events.StartBroker(events.BrokerConfig{Addr: o.addr, DataDir: o.dataDir})
 	if err != nil {
 		return err
 	}
@@ -92,31 +89,29 @@ func clusterCommand(ctx context.Context, args []string, getenv func(string) stri
 	}
 	fs := flag.NewFlagSet("cluster status", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	base := fs.String("url", "http://127.0.0.1:8080", "a node's base URL")
-	tok := fs.String("token", "", "an admin JWT (default: one minted with the configured secret)")
-	var secret string
-	declareJWTSecret(fs, &secret)
+	var o clusterStatusOptions
+	o.declare(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if err := fillFromEnv(fs, getenv, jwtSecretFlag); err != nil {
 		return err
 	}
-	if *tok == "" {
-		if secret == "" {
-			secret = devJWTSecret
+	if o.token == "" {
+		if o.secret == "" {
+			o.secret = devJWTSecret
 		}
-		t, _, err := tbhttp.IssueToken([]byte(secret), "cli", "admin", time.Minute, time.Now())
+		t, _, err := tbhttp.IssueToken([]byte(o.secret), "cli", "admin", time.Minute, time.Now())
 		if err != nil {
 			return err
 		}
-		*tok = t
+		o.token = t
 	}
-	req, err := nethttp.NewRequestWithContext(ctx, nethttp.MethodGet, *base+"/api/v1/cluster", nil)
+	req, err := nethttp.NewRequestWithContext(ctx, nethttp.MethodGet, o.url+"/api/v1/cluster", nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+*tok)
+	req.Header.Set("Authorization", "Bearer "+o.token)
 	res, err := (&nethttp.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return err

@@ -16,8 +16,8 @@ import (
 const devJWTSecret = "ticketblitz-dev-secret-do-not-use-in-production"
 
 // config is every setting of the server. declare binds each field to its flag; each
-// flag falls back to its environment variable (envName: API.md's table and the
-// README's), then to its default.
+// flag falls back to its environment variable (envName; docs/configuration.md lists
+// them all), then to its default.
 type config struct {
 	HTTPAddr         string
 	PostgresURL      string

@@ -68,8 +68,8 @@ func TestConfigFlagBeatsVariableBeatsDefault(t *testing.T) {
 }
 
 // apiVariables are the variables of API.md's configuration table that the server
-// implements and of the README's table of additional ones, each with a valid value
-// other than its default.
+// implements and the ones it adds (docs/configuration.md lists them all), each with a
+// valid value other than its default.
 var apiVariables = map[string]string{
 	"TICKETBLITZ_HTTP_ADDR":         "127.0.0.1:9000",
 	"TICKETBLITZ_POSTGRES_URL":      "postgres://postgres@127.0.0.1:5432/other?sslmode=disable",

@@ -24,21 +24,19 @@ import (
 func dev(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	nodes := fs.Int("nodes", 3, "how many nodes")
-	httpPort := fs.Int("http-port", 8080, "first node's HTTP port; node i uses http-port+i")
-	gossipPort := fs.Int("gossip-port", 7946, "first node's memberlist port; node i uses gossip-port+i")
-	brokerAddr := fs.String("broker", "127.0.0.1:9092", "address of the shared Kafka-protocol broker this command runs")
+	var o devOptions
+	o.declare(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *nodes < 1 || *nodes > 9 {
-		return fmt.Errorf("dev: --nodes %d: want 1 to 9", *nodes)
+	if o.nodes < 1 || o.nodes > 9 {
+		return fmt.Errorf("dev: --nodes %d: want 1 to 9", o.nodes)
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	b, err := events.StartBroker(events.BrokerConfig{Addr: *brokerAddr})
+	b, err := events.StartBroker(events.BrokerConfig{Addr: o.broker})
 	if err != nil {
 		return fmt.Errorf("dev: start broker: %w", err)
 	}
@@ -47,20 +45,20 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	var out sync.Mutex
 	var wg sync.WaitGroup
-	procs := make([]*exec.Cmd, 0, *nodes)
+	procs := make([]*exec.Cmd, 0, o.nodes)
 	defer func() {
 		for _, p := range procs {
 			_ = p.Process.Signal(syscall.SIGTERM)
 		}
 		wg.Wait()
 	}()
-	seed := net.JoinHostPort("127.0.0.1", strconv.Itoa(*gossipPort))
-	for i := 0; i < *nodes; i++ {
+	seed := net.JoinHostPort("127.0.0.1", strconv.Itoa(o.gossipPort))
+	for i := 0; i < o.nodes; i++ {
 		name := fmt.Sprintf("node%d", i+1)
 		env := append(os.Environ(),
 			envName("node-name")+"="+name,
-			envName("http-addr")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(*httpPort+i)),
-			envName("cluster-bind")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(*gossipPort+i)),
+			envName("http-addr")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(o.httpPort+i)),
+			envName("cluster-bind")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(o.gossipPort+i)),
 			envName("kafka-brokers")+"="+b.Addrs()[0],
 		)
 		if i > 0 {
@@ -93,11 +91,11 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout 
 			fmt.Fprintf(stdout, "%-6s | exited: %v%s\n", name, errOrOK(err), exitNote(ctx, err))
 			out.Unlock()
 		}()
-		fmt.Fprintf(stdout, "%-8s http://127.0.0.1:%d  (gossip %d)\n", name, *httpPort+i, *gossipPort+i)
+		fmt.Fprintf(stdout, "%-8s http://127.0.0.1:%d  (gossip %d)\n", name, o.httpPort+i, o.gossipPort+i)
 		if i == 0 {
 			// Let the first node create and migrate the database and seed the demo
 			// before the others race it (they would wait on its locks anyway).
-			if err := waitReady(ctx, *httpPort); err != nil {
+			if err := waitReady(ctx, o.httpPort); err != nil {
 				return err
 			}
 		}

@@ -249,7 +249,8 @@ func (r response) str(k string) string {
 	return v
 }
 
-// do sends a request; body may be a string (sent raw) or a value (sent as JSON).
+// do sends a request; body may be a string (sent raw) or a value (sent as JSON). Every
+// answer is held to docs/openapi.yaml: one the document does not allow fails the test.
 func (a *api) do(method, path string, body any, headers ...string) response {
 	a.t.Helper()
 	var rd io.Reader
@@ -285,6 +286,9 @@ func (a *api) do(method, path string, body any, headers ...string) response {
 	raw, _ := io.ReadAll(res.Body)
 	r := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	_ = json.Unmarshal(raw, &r.Body)
+	if err := checkAnswer(req, res.StatusCode, res.Header, raw); err != nil {
+		a.t.Errorf("%s %s: %v", method, path, err)
+	}
 	return r
 }
 

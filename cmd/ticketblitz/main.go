@@ -1,5 +1,6 @@
 // Command ticketblitz is the TicketBlitz seat-reservation server and its tools:
-// serve (the default), migrate, token, broker, cluster status and version.
+// serve (the default), migrate, token, broker, cluster status, dev, docs config and
+// version.
 package main
 
 import (
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return clusterCommand(ctx, args, getenv, stdout)
 	case "dev":
 		return dev(ctx, args, getenv, stdout)
+	case "docs":
+		return docsCommand(args, stdout)
 	case "version":
 		_, err := fmt.Fprintln(stdout, "ticketblitz", version)
 		return err
@@ -62,6 +65,7 @@ commands:
   broker           run the in-process Kafka-protocol broker: broker --addr HOST:PORT
   cluster status   show the cluster's members, as seen by a node's HTTP API
   dev              run a local cluster: a broker and --nodes N (default 3) nodes on loopback
+  docs config      print the configuration reference (docs/configuration.md)
   version          print the version
 
 Every flag falls back to an environment variable (TICKETBLITZ_…); run

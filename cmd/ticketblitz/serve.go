@@ -26,6 +26,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/http/live"
 	"github.com/ticketblitz/ticketblitz/persistence"
 	"github.com/ticketblitz/ticketblitz/persistence/classic"
+	"github.com/ticketblitz/ticketblitz/waitingroom"
 )
 
 // serve runs the server until ctx ends, then shuts down in reverse order under the
@@ -72,6 +73,7 @@ type server struct {
 	relay    relayHandle
 	// The live layer: websockets and the flash-sale control, closed on shutdown.
 	feed   *live.EventFeed
+	queue  *live.QueueFeed
 	traces *live.TraceHub
 	flash  *flashsale.Sales
 	// store and reservations are kept for in-process tests.
@@ -177,10 +179,16 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: feed.Publish, Logger: log.Named("livefeed")})
 	})
 
+	rooms, err := startWaitingRooms(ctx, s, bgCtx, rdb, tracer, reg)
+	if err != nil {
+		return nil, err
+	}
+
 	// Holds need PostgreSQL and the cluster. Redis only carries the actor strategy's
-	// leases (the PostgreSQL fence is the guarantee) and the rate limits (which let
-	// requests through without it), so its loss degrades the node without making it
-	// unready; the lock strategy's seat locks live in Redis, so there it is required.
+	// leases (the PostgreSQL fence is the guarantee), the rate limits (which let
+	// requests through without it) and the waiting rooms (holds check passes without
+	// it; joins wait for it), so its loss degrades the node without making it unready;
+	// the lock strategy's seat locks live in Redis, so there it is required.
 	ready := map[string]func(context.Context) error{"postgres": store.Ping}
 	degradable := map[string]func(context.Context) error{}
 	if cfg.Strategy == "lock" {
@@ -219,6 +227,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		if err != nil {
 			return nil, err
 		}
+		signals, err := waitingroom.NewPublisher(waitingroom.PublisherConfig{
+			Sections: metrics, Sink: rooms.store, Rooms: rooms.service.EnabledRooms, Node: cfg.NodeName, Logger: log.Named("waitingroom"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.bg.Go(func() error { return signals.Run(bgCtx) })
 		members, err := newMemberCounter(tracer, reg)
 		if err != nil {
 			return nil, err
@@ -285,16 +300,16 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.flash = flash
-	hs, err := tbhttp.New(tbhttp.Config{
+	hs, err := newHTTPServer(tbhttp.Config{
 		Reservations: reservations, Catalog: store, RateLimiter: limiter, Cluster: clusterInfo,
-		Live: tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler()}, FlashSales: flash,
+		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
+		FlashSales: flash, WaitingRooms: rooms.service,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
 		Ready: ready, Degradable: degradable, Registry: reg, Logger: log.Named("http"),
 	})
 	if err != nil {
 		return nil, err
 	}
-	hs.Mount(mountWebUI)
 	s.http = hs
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -375,6 +390,11 @@ func (s *server) shutdown() error {
 	// Websockets are hijacked connections: the HTTP shutdown does not wait for them.
 	if s.feed != nil {
 		if err := s.feed.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.queue != nil {
+		if err := s.queue.Close(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}

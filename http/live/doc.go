@@ -1,6 +1,8 @@
 // Package live is TicketBlitz's websockets (API.md): GET /ws/events/{event_id}, where
 // fans get a snapshot of an event's seat maps and then every committed section version
-// in order (EventFeed, fed by Publish), and GET /ws/visualizer, where viewers get the
+// in order (EventFeed, fed by Publish), GET /ws/queue/{ticket_id}, where a fan in a
+// waiting room follows their ticket (QueueFeed, reading each event's queue once a poll
+// whatever its number of subscribers), and GET /ws/visualizer, where viewers get the
 // node's sampled actor traces (TraceHub, the node's actors.Tracer).
 //
 // Both run on one connection machinery: an endpoint admits connections within a limit,
@@ -8,5 +10,6 @@
 // reader that watches heartbeats, and nothing a slow client does blocks a publisher.
 // The handlers plug into http's routes; refusals before an upgrade are actors' domain
 // errors, answered by http's error table. It reads events and seat maps through its
-// own Catalog port and imports only actors from TicketBlitz.
+// own Catalog port, and queues through its QueueTickets port; it imports only actors
+// and waitingroom from TicketBlitz.
 package live

@@ -176,6 +176,7 @@ func (l smallSendBuffers) Accept() (net.Conn, error) {
 type testClient struct {
 	t    testing.TB
 	conn *fws.Conn
+	path string
 }
 
 // dial opens path on the live env; readBuffer > 0 shrinks the client's kernel
@@ -215,7 +216,7 @@ func (le *liveEnv) tryDial(path string, readBuffer int) (*testClient, error) {
 		}
 		return nil, fmt.Errorf("dial %s: %w", path, err)
 	}
-	return &testClient{conn: conn}, nil
+	return &testClient{conn: conn, path: path}, nil
 }
 
 // testMessage is any message of the two websockets, decoded loosely.
@@ -256,6 +257,9 @@ func (c *testClient) read(timeout time.Duration) (testMessage, error) {
 	var m testMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return testMessage{}, fmt.Errorf("message %q: %w", raw, err)
+	}
+	if err := checkMessage(c.path, raw); err != nil {
+		return testMessage{}, err
 	}
 	m.raw = string(raw)
 	return m, nil

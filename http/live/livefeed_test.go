@@ -182,5 +182,8 @@ func readMessage(t *testing.T, conn *fws.Conn) map[string]any {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
+	if err := live.CheckMessage("/ws/events/", raw); err != nil {
+		t.Fatal(err)
+	}
 	return m
 }

@@ -4,9 +4,10 @@ import (
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/waitingroom"
 )
 
-// The messages of /ws/events and the hello of /ws/visualizer (API.md). Traces go out as
+// The messages of /ws/events and /ws/queue, and the hello of /ws/visualizer (API.md). Traces go out as
 // actors.Trace encodes itself.
 
 // helloJSON greets a viewer of /ws/visualizer before the first trace: this node and
@@ -78,4 +79,38 @@ func encodeDelta(eventID, sectionID string, ch actors.SectionChanged) (*frame, e
 		out.Changes = append(out.Changes, seatJSON{ID: c.ID, Status: string(c.Status)})
 	}
 	return prepareJSON(out)
+}
+
+// queueMessageJSON is a message of /ws/queue: the ticket, as GET /api/v1/queue/{id}
+// answers it, with its type.
+type queueMessageJSON struct {
+	Type          string     `json:"type"`
+	ID            string     `json:"id"`
+	EventID       string     `json:"event_id"`
+	UserID        string     `json:"user_id"`
+	Position      *int64     `json:"position"`
+	Ahead         int64      `json:"ahead"`
+	ETASeconds    int64      `json:"eta_seconds"`
+	Status        string     `json:"status"`
+	Pass          *string    `json:"pass"`
+	PassExpiresAt *time.Time `json:"pass_expires_at"`
+	JoinedAt      time.Time  `json:"joined_at"`
+}
+
+func toQueueMessage(t waitingroom.Ticket) queueMessageJSON {
+	out := queueMessageJSON{Type: "queue", ID: t.ID, EventID: t.EventID, UserID: t.UserID, Ahead: t.Ahead,
+		ETASeconds: t.ETASeconds, Status: string(t.Status), JoinedAt: t.JoinedAt.UTC()}
+	if t.Position > 0 {
+		p := t.Position
+		out.Position = &p
+	}
+	if t.Pass != "" {
+		pass := t.Pass
+		out.Pass = &pass
+	}
+	if !t.PassExpiresAt.IsZero() {
+		at := t.PassExpiresAt.UTC()
+		out.PassExpiresAt = &at
+	}
+	return out
 }

@@ -169,3 +169,50 @@ func TestAnInvalidDocumentIsRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestAnswerToAnUnknownRoute(t *testing.T) {
+	c := newTestChecker(t)
+	notFound := `{"error":{"code":"NOT_FOUND","message":"no such route","details":{}}}`
+	tests := []struct {
+		name         string
+		method, path string
+		status       int
+		header       http.Header
+		body         string
+		fails        []string
+	}{
+		{name: "a documented route is held to the document", method: "GET", path: "/healthz", status: 200,
+			header: jsonHeader(), body: `{"status":"ok"}`},
+		{name: "a documented route's drift still fails", method: "GET", path: "/healthz", status: 200,
+			header: jsonHeader(), body: `{"status":"fine"}`, fails: []string{"GET /healthz answered 200"}},
+		{name: "an unknown path answers 404 NOT_FOUND", method: "GET", path: "/api/v1/nothing", status: 404,
+			header: jsonHeader(), body: notFound},
+		{name: "an unknown method answers 404 NOT_FOUND", method: "PUT", path: "/api/v1/events", status: 404,
+			header: jsonHeader(), body: notFound},
+		{name: "an unknown path answered 200", method: "GET", path: "/api/v1/nothing", status: 200,
+			header: jsonHeader(), body: notFound, fails: []string{"GET /api/v1/nothing answered 200", "not answered 404"}},
+		{name: "an unknown path with another code", method: "GET", path: "/api/v1/nothing", status: 404,
+			header: jsonHeader(), body: `{"error":{"code":"FORBIDDEN","message":"m","details":{}}}`, fails: []string{"NotFoundError"}},
+		{name: "an unknown path without a request id", method: "GET", path: "/api/v1/nothing", status: 404,
+			header: http.Header{"Content-Type": {"application/json"}}, body: notFound, fails: []string{"X-Request-Id"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.Answer(httptest.NewRequest(tt.method, tt.path, nil), tt.status, tt.header, []byte(tt.body))
+			if len(tt.fails) == 0 {
+				if err != nil {
+					t.Fatalf("a valid answer failed: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("an invalid answer passed")
+			}
+			for _, want := range tt.fails {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error does not say %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+}

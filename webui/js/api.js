@@ -1,5 +1,6 @@
 // The one place that talks HTTP to the TicketBlitz API (API.md): tokens, JSON, error
-// bodies, Idempotency-Key headers and the automatic retry of UNAVAILABLE answers.
+// bodies, Idempotency-Key and X-Queue-Pass headers and the automatic retry of
+// UNAVAILABLE answers.
 
 const TOKEN_KEY = 'tb.token';
 const USER_KEY = 'tb.user';
@@ -87,14 +88,14 @@ export class Api extends EventTarget {
   /**
    * request sends one API call and returns the decoded JSON body.
    * options: body (sent as JSON), auth (send the fan token), admin (send the admin
-   * token), idempotencyKey, onRetry(seconds, attempt) called before each automatic retry
-   * of an UNAVAILABLE answer, signal.
+   * token), idempotencyKey, queuePass (sent as X-Queue-Pass), onRetry(seconds, attempt)
+   * called before each automatic retry of an UNAVAILABLE answer, signal.
    */
   async request(method, path, options = {}) {
-    const { body, auth = false, admin = false, idempotencyKey, onRetry, signal } = options;
+    const { body, auth = false, admin = false, idempotencyKey, queuePass, onRetry, signal } = options;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.once(method, path, { body, auth, admin, idempotencyKey, signal });
+        return await this.once(method, path, { body, auth, admin, idempotencyKey, queuePass, signal });
       } catch (err) {
         const unavailable = err instanceof ApiError && err.code === 'UNAVAILABLE';
         if (unavailable && attempt >= MAX_RETRIES) err.exhausted = true;
@@ -106,7 +107,7 @@ export class Api extends EventTarget {
     }
   }
 
-  async once(method, path, { body, auth, admin, idempotencyKey, signal }) {
+  async once(method, path, { body, auth, admin, idempotencyKey, queuePass, signal }) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const token = admin ? this.adminToken : auth ? this.token : '';
@@ -115,6 +116,7 @@ export class Api extends EventTarget {
     }
     if (token) headers.Authorization = `Bearer ${token}`;
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+    if (queuePass) headers['X-Queue-Pass'] = queuePass;
     let res;
     try {
       res = await fetch(path, {

@@ -38,6 +38,7 @@ export const messages = {
   LIMIT_EXCEEDED: (e, ctx) => ctx?.maxTickets
     ? `That would take you over the limit of ${ctx.maxTickets} tickets per fan for this event.`
     : 'That would take you over the ticket limit per fan for this event.',
+  QUEUE_REQUIRED: () => "This sale has a waiting room: wait for your turn in the queue, then hold your seats before your pass runs out.",
   RATE_LIMITED: (e) => `You're going a little fast. Please try again in ${seconds(e.retryAfter)}.`,
   UNAVAILABLE: (e) => (e.exhausted
     ? 'The service is still busy (a section may be moving) after a few automatic retries. Please try again in a moment.'

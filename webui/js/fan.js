@@ -1,6 +1,7 @@
 // The fan view: pick an event and a section, choose seats on the map (or ask for the
 // best available, or a quantity in general admission), hold them, watch the countdown,
-// extend, pay or release. Seat statuses stay live through the event feed.
+// extend, pay or release. Seat statuses stay live through the event feed. An event with
+// an open waiting room queues the fan first (queue.js); holds then carry the pass.
 
 import { ApiError, newIdempotencyKey } from './api.js';
 import { $, h, money, dateTime } from './dom.js';
@@ -8,6 +9,7 @@ import { describeError, list } from './errors.js';
 import { EventFeed } from './live.js';
 import { SeatMap, statusWord } from './seatmap.js';
 import { HoldPanel } from './hold.js';
+import { WaitingRoom } from './queue.js';
 
 const MAX_SEATS_PER_HOLD = 20;
 
@@ -61,6 +63,7 @@ export class FanView {
       },
       refetch: () => this.refreshSection(),
     });
+    this.queue = new WaitingRoom(api, messages, { onChange: () => this.queueChanged() });
 
     this.el.eventSelect.addEventListener('change', () => {
       location.hash = `#/events/${encodeURIComponent(this.el.eventSelect.value)}`;
@@ -97,6 +100,7 @@ export class FanView {
       this.startFeed();
       this.loadMyOrders();
       this.refreshSection();
+      this.queue.open(event);
     }
     if (section && section.id !== this.sectionId) await this.openSection(section.id);
     this.hold.restore();
@@ -106,6 +110,7 @@ export class FanView {
   hide() {
     this.feed?.stop();
     this.feed = null;
+    this.queue.close();
   }
 
   async loadEvents() {
@@ -131,6 +136,7 @@ export class FanView {
     this.renderSectionList();
     this.startFeed();
     this.loadMyOrders();
+    this.queue.open(event);
   }
 
   startFeed() {
@@ -216,8 +222,7 @@ export class FanView {
     const ga = sec.kind === 'general_admission';
     this.el.title.textContent = sec.name;
     this.el.sub.textContent = `${money(sec.price_cents, this.event.currency)} per ticket · ${ga ? 'General admission' : 'Reserved seating'}`;
-    this.el.reserved.hidden = ga;
-    this.el.ga.hidden = !ga;
+    this.showMap();
     this.el.empty.hidden = true;
     this.el.gaQtyRow.hidden = !ga;
     this.el.bestPanel.hidden = ga;
@@ -229,6 +234,21 @@ export class FanView {
     this.updateSelection();
     await this.refreshSection();
     this.updateMine();
+  }
+
+  /** showMap shows the section's map, unless the fan waits in the event's queue. */
+  showMap() {
+    const sec = this.section();
+    const waiting = this.queue.waiting();
+    const ga = sec?.kind === 'general_admission';
+    this.el.reserved.hidden = !sec || ga || waiting;
+    this.el.ga.hidden = !sec || !ga || waiting;
+  }
+
+  /** queueChanged follows the fan's standing in the waiting room. */
+  queueChanged() {
+    this.showMap();
+    this.updateSelection();
   }
 
   /** refreshSection fetches the current section's seat map over HTTP. */
@@ -307,7 +327,10 @@ export class FanView {
   }
 
   applyCapacity(m) {
-    this.sections.set(m.section_id, { version: m.version, counts: pick(m) });
+    // A capacity delta carries the counts that change, not the capacity.
+    const counts = pick(m);
+    counts.capacity ??= this.sections.get(m.section_id)?.counts?.capacity ?? this.section(m.section_id)?.capacity;
+    this.sections.set(m.section_id, { version: m.version, counts });
     if (m.section_id === this.sectionId) this.renderCapacity();
     this.renderSectionListSoon();
   }
@@ -421,7 +444,7 @@ export class FanView {
     const sec = this.section();
     const ga = sec?.kind === 'general_admission';
     const signedIn = this.api.signedIn;
-    const busy = this.hold.active();
+    const busy = this.hold.active() || this.queue.waiting();
     const n = ga ? Number(this.el.gaQty.value) || 0 : this.selected.length;
     this.el.chips.replaceChildren(...this.selected.map((id) => h('li', { class: 'chip' },
       h('span', {}, id),
@@ -438,7 +461,8 @@ export class FanView {
     this.el.bestBtn.disabled = !sec || !signedIn || busy;
     this.el.signinHint.hidden = signedIn && !busy;
     this.el.signinHint.textContent = !signedIn ? 'Sign in (top right) to hold seats.'
-      : 'Finish or release your current hold to start another.';
+      : this.queue.waiting() ? 'Wait for your turn in the queue to hold seats.'
+        : 'Finish or release your current hold to start another.';
   }
 
   // ---- holds
@@ -455,7 +479,7 @@ export class FanView {
     this.setBusy(true);
     try {
       const hold = await this.api.request('POST', path, {
-        body, auth: true, idempotencyKey: key,
+        body, auth: true, idempotencyKey: key, queuePass: this.queue.pass(this.event.id),
         onRetry: (s) => this.msg.show('info', describeError({ code: 'UNAVAILABLE', retryAfter: s }), { key: 'retry' }),
       });
       this.msg.clear('retry');
@@ -484,6 +508,9 @@ export class FanView {
       this.refreshSection();
     } else if (err instanceof ApiError && err.code === 'SOLD_OUT') {
       this.refreshSection();
+    } else if (err instanceof ApiError && err.code === 'QUEUE_REQUIRED') {
+      // The room opened, or the pass ran out: back to the queue.
+      this.queue.open(this.event);
     }
   }
 
@@ -576,6 +603,7 @@ export class FanView {
 
   authChanged() {
     this.hold.authChanged();
+    this.queue.authChanged();
     this.updateSelection();
     if (this.event) this.loadMyOrders();
   }

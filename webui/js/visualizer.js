@@ -1,6 +1,7 @@
 // The visualizer: follows /ws/visualizer and shows the nodes and the section actors
 // they host, mailbox depths, a batch timeline, counters, throughput and latency charts,
-// lease actions, the Kafka stream and membership changes. Traces only update in-memory
+// the waiting rooms and the headroom their admission follows, lease actions, the Kafka
+// stream and membership changes. Traces only update in-memory
 // state; the screen is redrawn on animation frames, a few times a second at most.
 
 import { $, h, compact, prefersReducedMotion } from './dom.js';
@@ -40,7 +41,7 @@ export class VisualizerView {
       status: $('viz-status'), rate: $('viz-rate'), commits: $('viz-commits'), rollbacks: $('viz-rollbacks'),
       fenced: $('viz-fenced'), decisions: $('viz-decisions'), kafkaCount: $('viz-kafka-count'),
       nodes: $('nodes'), mailboxes: $('mailboxes'), kafka: $('kafka-list'), log: $('cluster-log'),
-      timeline: $('batch-timeline'),
+      timeline: $('batch-timeline'), rooms: $('rooms'),
     };
     this.batches = new Timeline($('batch-timeline'), $('batch-tooltip'), { windowMs: 30000, laneHeight: 40, empty: 'No batches in the last 30 s' });
     this.leases = new Timeline($('lease-timeline'), $('lease-tooltip'), { laneHeight: 26, empty: 'No lease activity in the last minute' });
@@ -48,8 +49,11 @@ export class VisualizerView {
     this.latency = new LineChart($('latency-chart'), {
       series: [{ name: 'average ms', color: 'line-1' }, { name: 'slowest ms', color: 'line-2' }],
     });
+    this.roomChart = new LineChart($('rooms-chart'), {
+      series: [{ name: 'admitting/s', color: 'line-1' }, { name: 'decisions/s', color: 'line-2' }],
+    });
     window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-      for (const c of [this.batches, this.leases, this.throughput, this.latency]) c.refreshColors();
+      for (const c of [this.batches, this.leases, this.throughput, this.latency, this.roomChart]) c.refreshColors();
       this.dirty = true;
     });
   }
@@ -59,6 +63,8 @@ export class VisualizerView {
     this.mailbox = new Map(); // actor → depth
     this.counts = { commit: 0, rollback: 0, fenced: 0, decisions: 0, kafka: 0 };
     this.buckets = new Map(); // second → {decisions, ms, n, max}
+    this.rooms = new Map(); // event id → {trace, admittedPerS, seen}
+    this.roomBuckets = new Map(); // second → Map(event id → {admitting, dps})
     this.kafka = [];
     this.log = [];
     this.dirty = true;
@@ -192,6 +198,9 @@ export class VisualizerView {
         if (t.action !== 'renew') this.note(`lease ${t.action}: ${lane} on ${t.node}`);
         break;
       }
+      case 'queue':
+        this.queueTrace(t, now);
+        break;
       case 'kafka':
         this.counts.kafka++;
         this.kafka.unshift({ topic: t.topic, key: t.key, offset: t.offset ?? 0 });
@@ -207,6 +216,20 @@ export class VisualizerView {
       }
       default:
     }
+  }
+
+  /** queueTrace folds a waiting room's state: its queue, its rate and its headroom. */
+  queueTrace(t, now) {
+    const prev = this.rooms.get(t.event_id);
+    let admittedPerS = prev?.admittedPerS ?? 0;
+    if (prev && now > prev.seen) {
+      admittedPerS = Math.max(0, ((t.admitted || 0) - (prev.trace.admitted || 0)) / ((now - prev.seen) / 1000));
+    }
+    this.rooms.set(t.event_id, { trace: t, admittedPerS, seen: now });
+    const sec = Math.floor(now / 1000);
+    const b = this.roomBuckets.get(sec) || new Map();
+    b.set(t.event_id, { admitting: t.admitting_per_s || 0, dps: t.decisions_per_s || 0 });
+    this.roomBuckets.set(sec, b);
   }
 
   async pollCluster() {
@@ -263,6 +286,7 @@ export class VisualizerView {
     thr.pop(); avg.pop(); max.pop();
     this.throughput.draw([thr]);
     this.latency.draw([avg, max]);
+    this.drawRooms(sec);
     if (!this.dirty && this.lastSec === sec) return;
     this.dirty = false;
     this.lastSec = sec;
@@ -278,7 +302,49 @@ export class VisualizerView {
       : 'Batch timeline: no batches yet.');
     this.renderNodes();
     this.renderMailboxes();
+    this.renderRooms(now);
     this.renderStream();
+  }
+
+  /** drawRooms charts every room's admission rate against its sections' decisions/s. */
+  drawRooms(sec) {
+    for (const k of this.roomBuckets.keys()) if (k < sec - SECONDS) this.roomBuckets.delete(k);
+    const admitting = [];
+    const dps = [];
+    let last = new Map();
+    for (let s = sec - SECONDS + 1; s <= sec; s++) {
+      // A room traces about once a second: a second without a trace keeps the last one.
+      last = this.roomBuckets.get(s) || last;
+      let a = 0;
+      let d = 0;
+      for (const v of last.values()) { a += v.admitting; d += v.dps; }
+      admitting.push(a);
+      dps.push(d);
+    }
+    this.roomChart.draw([admitting, dps]);
+  }
+
+  renderRooms(now) {
+    const entries = [...this.rooms.entries()].filter(([, r]) => now - r.seen < 5000).sort(([a], [b]) => a.localeCompare(b));
+    if (entries.length === 0) {
+      this.el.rooms.replaceChildren(h('p', { class: 'muted' }, 'No waiting room is open.'));
+      return;
+    }
+    const num = (v, digits = 0) => (v || 0).toLocaleString(undefined, { maximumFractionDigits: digits });
+    this.el.rooms.replaceChildren(...entries.map(([id, { trace: t, admittedPerS }]) => h('div', {
+      class: 'room-card', dataset: { event: id, change: t.outcome || '' },
+    },
+    h('div', { class: 'node-head' },
+      h('strong', { class: 'mono' }, id),
+      h('span', { class: 'badge' }, t.action === 'fixed' ? 'fixed rate' : 'follows headroom'),
+      t.outcome && t.outcome !== 'fixed' ? h('span', { class: `badge badge-change-${t.outcome}` }, t.outcome) : null),
+    h('dl', { class: 'room-numbers' },
+      h('div', {}, h('dt', {}, 'Waiting'), h('dd', { class: 'room-waiting' }, num(t.waiting))),
+      h('div', {}, h('dt', {}, 'Admitted/s'), h('dd', { class: 'room-admitted-rate' }, num(admittedPerS, 1))),
+      h('div', {}, h('dt', {}, 'Admitting at'), h('dd', { class: 'room-rate' }, `${num(t.admitting_per_s, 1)}/s`)),
+      h('div', {}, h('dt', {}, 'Decisions/s'), h('dd', {}, num(t.decisions_per_s))),
+      h('div', {}, h('dt', {}, 'Deepest mailbox'), h('dd', {}, num(t.depth))),
+      h('div', {}, h('dt', {}, 'Batch write'), h('dd', {}, `${num(t.ms, 1)} ms`))))));
   }
 
   renderNodes() {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/http/live"
+	"github.com/ticketblitz/ticketblitz/persistence"
+	"github.com/ticketblitz/ticketblitz/waitingroom"
+)
+
+// waitingRooms are one node's parts of the waiting rooms.
+type waitingRooms struct {
+	store   *persistence.WaitingRooms
+	service *waitingroom.Service
+}
+
+// startWaitingRooms starts the node's waiting-room service (its cache of enabled rooms,
+// read once before the node serves), the admission controller that runs while this
+// node holds the lease, and the queue websocket's poller, all in the background group.
+// The section signals are started with the section actors.
+func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rdb *redis.Client, tracer actors.Tracer,
+	reg prometheus.Registerer) (waitingRooms, error) {
+	cfg, log := s.cfg, s.log.Named("waitingroom")
+	store := persistence.NewWaitingRooms(rdb, cfg.RedisPrefix)
+	svc, err := waitingroom.NewService(waitingroom.ServiceConfig{
+		Store: store, Secret: []byte(cfg.JWTSecret), Logger: log, Node: cfg.NodeName, Tracer: tracer,
+	})
+	if err != nil {
+		return waitingRooms{}, err
+	}
+	if err := svc.Refresh(ctx); err != nil {
+		log.Warn("could not read the waiting rooms yet; holds need no pass until they are read", zap.Error(err))
+	}
+	s.bg.Go(func() error { return svc.Run(bgCtx) })
+	controller, err := waitingroom.NewController(waitingroom.ControllerConfig{
+		Store: store, Headroom: store, Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Node: cfg.NodeName,
+		Logger: s.log.Named("admission"),
+	})
+	if err != nil {
+		return waitingRooms{}, err
+	}
+	s.bg.Go(func() error { return controller.Run(bgCtx) })
+	queue, err := live.NewQueueFeed(live.QueueFeedConfig{Tickets: svc, Logger: s.log.Named("live"), Registerer: reg})
+	if err != nil {
+		return waitingRooms{}, err
+	}
+	s.queue = queue
+	s.bg.Go(func() error { return queue.Run(bgCtx) })
+	return waitingRooms{store: store, service: svc}, nil
+}

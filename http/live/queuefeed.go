@@ -1,0 +1,342 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/waitingroom"
+)
+
+// Defaults of QueueFeedConfig.
+const (
+	DefaultQueuePoll      = 250 * time.Millisecond
+	DefaultQueueHeartbeat = 2 * time.Second
+	DefaultQueueMinor     = time.Second
+)
+
+// localsQueueTicket hands the ticket's record from the upgrade request to the session.
+const localsQueueTicket = "ticketblitz.ws.queue_ticket"
+
+// QueueTickets is what the queue websocket reads (waitingroom's Service). Lookups of
+// missing tickets return an error matching actors.ErrNotFound.
+type QueueTickets interface {
+	// TicketRecord returns a ticket's record.
+	TicketRecord(ctx context.Context, id string) (waitingroom.TicketRecord, error)
+	// TicketRecords returns the records of the tickets that exist among ids.
+	TicketRecords(ctx context.Context, ids []string) ([]waitingroom.TicketRecord, error)
+	// QueueState returns an event's queue with at most maxAdmissions of its admissions
+	// above a position (all of them for a negative max).
+	QueueState(ctx context.Context, eventID string, above int64, maxAdmissions int) (waitingroom.QueueState, error)
+	// Render computes a ticket at now.
+	Render(rec waitingroom.TicketRecord, q waitingroom.QueueState, now time.Time) waitingroom.Ticket
+}
+
+// QueueFeedConfig configures a QueueFeed. Tickets and Logger are required.
+type QueueFeedConfig struct {
+	Tickets QueueTickets
+	Logger  *zap.Logger
+	// Registerer receives the websocket metrics; nil means they are not registered.
+	Registerer prometheus.Registerer
+	// Endpoint tunes the connections.
+	Endpoint EndpointConfig
+	// Poll is how often each event's queue is read (DefaultQueuePoll when zero).
+	Poll time.Duration
+	// Heartbeat is the longest a subscriber goes without its ticket
+	// (DefaultQueueHeartbeat when zero).
+	Heartbeat time.Duration
+	// Minor is the shortest time between two messages that change only ahead and the
+	// ETA (DefaultQueueMinor when zero): with thousands waiting, every admission moves
+	// everyone, and nobody needs that more than once a second.
+	Minor time.Duration
+	// Clock tells time (default time.Now).
+	Clock func() time.Time
+}
+
+// QueueFeed serves GET /ws/queue/{ticket_id}: each subscriber gets its ticket at once,
+// again whenever its status, position or pass changes (within a poll), when only its
+// place and wait changed at most every Minor, and at least every Heartbeat. Run reads
+// each event's queue once a poll, whatever its number of subscribers, and computes
+// every subscriber's ticket in memory.
+type QueueFeed struct {
+	cfg      QueueFeedConfig
+	log      *zap.Logger
+	endpoint *endpoint
+
+	mu      sync.Mutex
+	watches map[string]*queueWatch // by event id, while it has subscribers
+}
+
+// queueWatch is one event's queue as this node last read it, and its subscribers.
+type queueWatch struct {
+	eventID string
+
+	mu    sync.Mutex
+	subs  map[*queueSub]struct{}
+	state waitingroom.QueueState // with every admission still relevant
+	read  bool                   // state was read at least once
+}
+
+// queueSub is one subscriber: its ticket's record and what it was last sent.
+type queueSub struct {
+	c        *conn
+	rec      waitingroom.TicketRecord
+	shuffles int64 // the queue's shuffles when rec was read
+	last     waitingroom.Ticket
+	lastSent time.Time
+}
+
+// NewQueueFeed builds the feed; its Handler serves the route and Run keeps it current.
+func NewQueueFeed(cfg QueueFeedConfig) (*QueueFeed, error) {
+	var problems []error
+	if cfg.Tickets == nil {
+		problems = append(problems, errors.New("tickets is required"))
+	}
+	if cfg.Logger == nil {
+		problems = append(problems, errors.New("logger is required"))
+	}
+	cfg.Endpoint = cfg.Endpoint.withDefaults()
+	if err := cfg.Endpoint.validate(); err != nil {
+		problems = append(problems, err)
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, fmt.Errorf("queue feed config: %w", err)
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = DefaultQueuePoll
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultQueueHeartbeat
+	}
+	if cfg.Minor <= 0 {
+		cfg.Minor = DefaultQueueMinor
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	m, err := newConnMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	f := &QueueFeed{cfg: cfg, log: cfg.Logger, watches: make(map[string]*queueWatch)}
+	f.endpoint = newEndpoint("queue", cfg.Endpoint, cfg.Logger, m, false, f.session)
+	return f, nil
+}
+
+// Handler is the route handler of GET /ws/queue/:ticket_id. Before any upgrade it
+// refuses with domain errors: NOT_FOUND for an unknown ticket, VALIDATION_FAILED for a
+// request that is no websocket upgrade, UNAVAILABLE when the endpoint is full or closing.
+func (f *QueueFeed) Handler() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		raw := c.Params("ticket_id")
+		if !strings.HasPrefix(raw, waitingroom.TicketIDPrefix) || !actors.ValidLookupID(raw) {
+			return &actors.Error{Code: actors.CodeNotFound, Message: "ticket not found"}
+		}
+		id := strings.Clone(raw)
+		if err := f.endpoint.accept(c); err != nil {
+			return err
+		}
+		rec, err := f.cfg.Tickets.TicketRecord(c.UserContext(), id)
+		if err != nil {
+			return fmt.Errorf("queue websocket of %s: %w", id, err)
+		}
+		c.Locals(localsQueueTicket, rec)
+		return f.endpoint.upgrade(c)
+	}
+}
+
+// Connections returns how many websocket connections are open.
+func (f *QueueFeed) Connections() int { return f.endpoint.open() }
+
+// Close disconnects every subscriber, refuses new ones and waits for the connections
+// to end, or for ctx.
+func (f *QueueFeed) Close(ctx context.Context) error { return f.endpoint.Close(ctx) }
+
+// session sends the ticket at once, then subscribes the connection to its event.
+func (f *QueueFeed) session(c *conn) func() {
+	rec, ok := c.ws.Locals(localsQueueTicket).(waitingroom.TicketRecord)
+	if !ok {
+		c.close(websocket.CloseInternalServerErr, "internal error")
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	q, err := f.cfg.Tickets.QueueState(ctx, rec.EventID, rec.Position-1, 1)
+	if err != nil {
+		if c.ctx.Err() == nil {
+			f.log.Warn("queue websocket: reading the queue failed", zap.String("event_id", rec.EventID), zap.Error(err))
+			c.close(websocket.CloseInternalServerErr, "queue unavailable; reconnect")
+		}
+		return nil
+	}
+	s := &queueSub{c: c, rec: rec, shuffles: q.Shuffles}
+	if !f.deliver(s, f.cfg.Tickets.Render(rec, q, f.cfg.Clock()), f.cfg.Clock(), true) {
+		return nil
+	}
+	w := f.attach(rec.EventID, s)
+	return func() { f.detach(w, s) }
+}
+
+// attach adds s to its event's watch, made when the event has none.
+func (f *QueueFeed) attach(eventID string, s *queueSub) *queueWatch {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w := f.watches[eventID]
+	if w == nil {
+		w = &queueWatch{eventID: eventID, subs: make(map[*queueSub]struct{})}
+		f.watches[eventID] = w
+	}
+	w.mu.Lock()
+	w.subs[s] = struct{}{}
+	w.mu.Unlock()
+	return w
+}
+
+// detach removes s; an event left without subscribers is no longer read.
+func (f *QueueFeed) detach(w *queueWatch, s *queueSub) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w.mu.Lock()
+	delete(w.subs, s)
+	empty := len(w.subs) == 0
+	w.mu.Unlock()
+	if empty && f.watches[w.eventID] == w {
+		delete(f.watches, w.eventID)
+	}
+}
+
+// Run reads every watched event's queue each poll and updates its subscribers, until
+// ctx ends.
+func (f *QueueFeed) Run(ctx context.Context) error {
+	t := time.NewTicker(f.cfg.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		f.mu.Lock()
+		watches := make([]*queueWatch, 0, len(f.watches))
+		for _, w := range f.watches {
+			watches = append(watches, w)
+		}
+		f.mu.Unlock()
+		for _, w := range watches {
+			if err := f.update(ctx, w); err != nil && ctx.Err() == nil {
+				f.log.Debug("queue websocket: reading the queue failed", zap.String("event_id", w.eventID), zap.Error(err))
+			}
+		}
+	}
+}
+
+// update reads one event's queue (the admissions since the last read only) and sends
+// every subscriber whose ticket changed, or who is due a heartbeat.
+func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
+	w.mu.Lock()
+	above := int64(0)
+	if n := len(w.state.Admissions); n > 0 {
+		above = w.state.Admissions[n-1].UpTo
+	}
+	if !w.read {
+		// The first read needs every admission a subscriber may be covered by.
+		above = 0
+	}
+	w.mu.Unlock()
+	q, err := f.cfg.Tickets.QueueState(ctx, w.eventID, above, -1)
+	if err != nil {
+		return err
+	}
+	now := f.cfg.Clock()
+	w.mu.Lock()
+	q.Admissions = keepAdmissions(append(w.state.Admissions, q.Admissions...), now)
+	w.state, w.read = q, true
+	var unplaced []*queueSub
+	for s := range w.subs {
+		if s.rec.Position == 0 && s.shuffles != q.Shuffles {
+			unplaced = append(unplaced, s)
+		}
+	}
+	w.mu.Unlock()
+	placed := f.place(ctx, unplaced)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for s, rec := range placed {
+		s.rec, s.shuffles = rec, q.Shuffles
+	}
+	for s := range w.subs {
+		f.deliver(s, f.cfg.Tickets.Render(s.rec, w.state, now), now, false)
+	}
+	return nil
+}
+
+// place reads again, in one round trip, the records of subscribers that had no position
+// before a shuffle.
+func (f *QueueFeed) place(ctx context.Context, subs []*queueSub) map[*queueSub]waitingroom.TicketRecord {
+	if len(subs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(subs))
+	for i, s := range subs {
+		ids[i] = s.rec.ID
+	}
+	recs, err := f.cfg.Tickets.TicketRecords(ctx, ids)
+	if err != nil {
+		f.log.Debug("queue websocket: reading shuffled tickets failed", zap.Error(err))
+		return nil
+	}
+	byID := make(map[string]waitingroom.TicketRecord, len(recs))
+	for _, r := range recs {
+		byID[r.ID] = r
+	}
+	out := make(map[*queueSub]waitingroom.TicketRecord, len(subs))
+	for _, s := range subs {
+		if r, ok := byID[s.rec.ID]; ok {
+			out[s] = r
+		}
+	}
+	return out
+}
+
+// keepAdmissions drops the admissions older than a pass: the tickets they cover read
+// expired from ExpiredUpTo once the store forgets them too, or from their pass's expiry
+// until then.
+func keepAdmissions(adm []waitingroom.Admission, now time.Time) []waitingroom.Admission {
+	cut := now.Add(-waitingroom.PassTTL - time.Minute)
+	i := 0
+	for i < len(adm) && adm[i].At.Before(cut) {
+		i++
+	}
+	if i == 0 {
+		return adm
+	}
+	return append([]waitingroom.Admission(nil), adm[i:]...)
+}
+
+// deliver sends t to s when it changed in a way that matters, when only its place or
+// wait changed and Minor has passed, when a heartbeat is due, or when first is set.
+// It reports whether the subscriber is still connected.
+func (f *QueueFeed) deliver(s *queueSub, t waitingroom.Ticket, now time.Time, first bool) bool {
+	since := now.Sub(s.lastSent)
+	major := t.Status != s.last.Status || t.Position != s.last.Position || t.Pass != s.last.Pass
+	minor := t.Ahead != s.last.Ahead || t.ETASeconds != s.last.ETASeconds
+	if !first && !major && !(minor && since >= f.cfg.Minor) && since < f.cfg.Heartbeat {
+		return true
+	}
+	msg, err := prepareJSON(toQueueMessage(t))
+	if err != nil {
+		f.log.Error("encode queue message", zap.String("ticket_id", t.ID), zap.Error(err))
+		return false
+	}
+	s.last, s.lastSent = t, now
+	return s.c.send(msg)
+}

@@ -1,0 +1,298 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	nethttp "net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+	"github.com/gofiber/fiber/v2"
+	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
+	"github.com/ticketblitz/ticketblitz/waitingroom"
+)
+
+// fakeTickets is one event's queue in memory. Its Render is a simple stand-in for the
+// domain's: admitted at or below the watermark, otherwise waiting with the fans ahead.
+type fakeTickets struct {
+	mu    sync.Mutex
+	recs  map[string]waitingroom.TicketRecord
+	state waitingroom.QueueState
+	reads int // QueueState calls
+}
+
+func (f *fakeTickets) TicketRecord(_ context.Context, id string) (waitingroom.TicketRecord, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.recs[id]
+	if !ok {
+		return r, &actors.Error{Code: actors.CodeNotFound, Message: "ticket not found"}
+	}
+	return r, nil
+}
+
+func (f *fakeTickets) TicketRecords(_ context.Context, ids []string) ([]waitingroom.TicketRecord, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []waitingroom.TicketRecord
+	for _, id := range ids {
+		if r, ok := f.recs[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeTickets) QueueState(context.Context, string, int64, int) (waitingroom.QueueState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	return f.state, nil
+}
+
+func (f *fakeTickets) Render(rec waitingroom.TicketRecord, q waitingroom.QueueState, _ time.Time) waitingroom.Ticket {
+	t := waitingroom.Ticket{TicketRecord: rec, Status: waitingroom.TicketWaiting}
+	switch {
+	case rec.Position == 0:
+	case rec.Position <= q.Watermark:
+		t.Status, t.Pass = waitingroom.TicketAdmitted, "pass-"+rec.ID
+	default:
+		t.Ahead = rec.Position - 1 - q.Watermark
+		t.ETASeconds = t.Ahead + 1
+	}
+	return t
+}
+
+func (f *fakeTickets) set(change func(*fakeTickets)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change(f)
+}
+
+// queueEnv serves GET /ws/queue/:ticket_id over fakeTickets with 100 tickets (q_1 at
+// position 1, …), with Run polling.
+type queueEnv struct {
+	tickets *fakeTickets
+	feed    *QueueFeed
+	base    string
+	app     *fiber.App
+}
+
+func newQueueEnv(t *testing.T, cfg QueueFeedConfig) *queueEnv {
+	t.Helper()
+	ft := &fakeTickets{recs: map[string]waitingroom.TicketRecord{}}
+	for i := 1; i <= 100; i++ {
+		id := fmt.Sprintf("q_%d", i)
+		ft.recs[id] = waitingroom.TicketRecord{ID: id, EventID: "ev", UserID: fmt.Sprintf("fan-%d", i), Position: int64(i)}
+	}
+	cfg.Tickets, cfg.Logger = ft, zap.NewNop()
+	feed, err := NewQueueFeed(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: answerRefusal})
+	app.Get("/ws/queue/:ticket_id", feed.Handler())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- feed.Run(ctx) }()
+	t.Cleanup(func() {
+		cctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+		defer stop()
+		if err := feed.Close(cctx); err != nil {
+			t.Errorf("close queue feed: %v", err)
+		}
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		if err := app.ShutdownWithContext(cctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		<-served
+	})
+	return &queueEnv{tickets: ft, feed: feed, base: "ws://" + ln.Addr().String(), app: app}
+}
+
+// queueMessage is a /ws/queue message as a client decodes it.
+type queueMessage struct {
+	Type       string  `json:"type"`
+	ID         string  `json:"id"`
+	Position   *int64  `json:"position"`
+	Ahead      int64   `json:"ahead"`
+	ETASeconds int64   `json:"eta_seconds"`
+	Status     string  `json:"status"`
+	Pass       *string `json:"pass"`
+	at         time.Time
+}
+
+type queueClient struct {
+	t    *testing.T
+	conn *fws.Conn
+}
+
+func (qe *queueEnv) dial(t *testing.T, id string) *queueClient {
+	t.Helper()
+	d := fws.Dialer{HandshakeTimeout: 10 * time.Second}
+	conn, resp, err := d.Dial(qe.base+"/ws/queue/"+id, nil)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		t.Fatalf("dial %s: %v", id, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &queueClient{t: t, conn: conn}
+}
+
+func (c *queueClient) next(timeout time.Duration) (queueMessage, error) {
+	if err := c.conn.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		return queueMessage{}, err
+	}
+	_, raw, err := c.conn.ReadMessage()
+	if err != nil {
+		return queueMessage{}, err
+	}
+	var m queueMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, fmt.Errorf("message %s: %w", raw, err)
+	}
+	m.at = time.Now()
+	return m, nil
+}
+
+func (c *queueClient) must(timeout time.Duration) queueMessage {
+	c.t.Helper()
+	m, err := c.next(timeout)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return m
+}
+
+func TestQueueFeedFollowsATicket(t *testing.T) {
+	qe := newQueueEnv(t, QueueFeedConfig{Poll: 20 * time.Millisecond, Heartbeat: 400 * time.Millisecond, Minor: 150 * time.Millisecond})
+	c := qe.dial(t, "q_5")
+	m := c.must(2 * time.Second)
+	if m.Type != "queue" || m.ID != "q_5" || m.Position == nil || *m.Position != 5 || m.Ahead != 4 || m.Status != "waiting" || m.Pass != nil {
+		t.Fatalf("first message %+v", m)
+	}
+
+	// Admissions that only move the fan forward come at most every Minor.
+	start := time.Now()
+	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 1 })
+	m = c.must(2 * time.Second)
+	if m.Ahead != 3 {
+		t.Fatalf("after one admission: %+v", m)
+	}
+	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 2 })
+	m2 := c.must(2 * time.Second)
+	if m2.Ahead != 2 || m2.at.Sub(m.at) < 100*time.Millisecond {
+		t.Fatalf("second move %+v came %v after the first; want at least Minor apart", m2, m2.at.Sub(m.at))
+	}
+
+	// Admission itself goes out within a poll, whatever Minor says.
+	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 5 })
+	before := time.Now()
+	m = c.must(2 * time.Second)
+	if m.Status != "admitted" || m.Pass == nil || *m.Pass != "pass-q_5" {
+		t.Fatalf("after admission: %+v", m)
+	}
+	if d := time.Since(before); d > 150*time.Millisecond {
+		t.Fatalf("admission reached the fan after %v", d)
+	}
+
+	// Nothing changes: a heartbeat anyway.
+	m = c.must(2 * time.Second)
+	if m.Status != "admitted" || m.at.Sub(before) < 300*time.Millisecond {
+		t.Fatalf("heartbeat %+v after %v", m, m.at.Sub(before))
+	}
+	t.Logf("followed the ticket in %v", time.Since(start).Round(time.Millisecond))
+}
+
+func TestQueueFeedReadsEachQueueOncePerPoll(t *testing.T) {
+	qe := newQueueEnv(t, QueueFeedConfig{Poll: 50 * time.Millisecond})
+	var clients []*queueClient
+	for i := 1; i <= 40; i++ {
+		c := qe.dial(t, fmt.Sprintf("q_%d", i))
+		c.must(2 * time.Second)
+		clients = append(clients, c)
+	}
+	qe.tickets.set(func(f *fakeTickets) { f.reads = 0 })
+	time.Sleep(500 * time.Millisecond)
+	qe.tickets.mu.Lock()
+	reads := qe.tickets.reads
+	qe.tickets.mu.Unlock()
+	// About ten polls in half a second: one read each, not one per subscriber.
+	if reads < 3 || reads > 15 {
+		t.Fatalf("%d queue reads in 500 ms of 50 ms polls with 40 subscribers", reads)
+	}
+	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 40 })
+	for i, c := range clients {
+		testenv.Eventually(t, 2*time.Second, func() error {
+			m, err := c.next(2 * time.Second)
+			if err != nil {
+				return err
+			}
+			if m.Status != "admitted" {
+				return fmt.Errorf("q_%d: %+v", i+1, m)
+			}
+			return nil
+		})
+	}
+}
+
+func TestQueueFeedPlacesShuffledTickets(t *testing.T) {
+	qe := newQueueEnv(t, QueueFeedConfig{Poll: 20 * time.Millisecond})
+	qe.tickets.set(func(f *fakeTickets) {
+		f.recs["q_new"] = waitingroom.TicketRecord{ID: "q_new", EventID: "ev", UserID: "late"}
+	})
+	c := qe.dial(t, "q_new")
+	if m := c.must(2 * time.Second); m.Position != nil {
+		t.Fatalf("before the shuffle: %+v", m)
+	}
+	qe.tickets.set(func(f *fakeTickets) {
+		f.recs["q_new"] = waitingroom.TicketRecord{ID: "q_new", EventID: "ev", UserID: "late", Position: 7}
+		f.state.Shuffles = 1
+	})
+	m := c.must(2 * time.Second)
+	if m.Position == nil || *m.Position != 7 || m.Ahead != 6 {
+		t.Fatalf("after the shuffle: %+v", m)
+	}
+}
+
+func TestQueueFeedRefusals(t *testing.T) {
+	qe := newQueueEnv(t, QueueFeedConfig{})
+	d := fws.Dialer{HandshakeTimeout: 10 * time.Second}
+	_, resp, err := d.Dial(qe.base+"/ws/queue/q_missing", nil)
+	if err == nil || resp == nil || resp.StatusCode != 404 {
+		t.Fatalf("upgrade to a missing ticket: %v, %v", resp, err)
+	}
+	resp.Body.Close()
+	for path, want := range map[string]int{
+		"/ws/queue/h_1": 404, // no ticket id: refused before anything else
+		"/ws/queue/q_1": 400, // not an upgrade
+	} {
+		resp, err := qe.app.Test(httptest.NewRequest(nethttp.MethodGet, path, nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+}

@@ -1,0 +1,273 @@
+package waitingroom
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// ControllerLease is the name of the lease the admission controller runs under: one
+// node of the cluster at a time admits for every room.
+const ControllerLease = "waitingroom:controller"
+
+// Defaults of ControllerConfig.
+const (
+	DefaultControllerTick = 250 * time.Millisecond
+	DefaultControllerTTL  = 3 * time.Second
+)
+
+// ControllerConfig configures a Controller. Store, Headroom, Leases, Node and Logger are
+// required.
+type ControllerConfig struct {
+	Store    QueueStore
+	Headroom HeadroomSource
+	Leases   Leases
+	// Node names this node; the lease's owner is the node and a random suffix, so that
+	// a restarted node never takes the lease of its previous life for its own.
+	Node   string
+	Logger *zap.Logger
+	// Clock tells time (the system clock when nil).
+	Clock Clock
+	// Rand draws the shuffles (a ChaCha8 generator seeded from crypto/rand when nil).
+	// Only the controller's goroutine uses it.
+	Rand *rand.Rand
+	// Rate tunes the headroom controller.
+	Rate RateConfig
+	// Tick is how often the controller admits (DefaultControllerTick when zero).
+	Tick time.Duration
+	// LeaseTTL is the lease's time to live, renewed every third of it
+	// (DefaultControllerTTL when zero): a dead controller's node is replaced within it.
+	LeaseTTL time.Duration
+}
+
+// Controller admits fans into every enabled room, in position order, while it holds
+// the controller lease; every node runs one and one of them leads. It keeps, per room,
+// the admission credit and the headroom controller's state in memory; a new leader
+// starts from the rate the previous one recorded.
+type Controller struct {
+	cfg       ControllerConfig
+	owner     string
+	leader    bool
+	renewedAt time.Time
+	rooms     map[string]*roomControl
+	failing   bool // the last step failed: the failure was logged once
+}
+
+// roomControl is the controller's memory of one room.
+type roomControl struct {
+	rate  *rateControl
+	admit admission
+}
+
+// NewController checks cfg and returns a controller; Run starts it.
+func NewController(cfg ControllerConfig) (*Controller, error) {
+	if cfg.Store == nil || cfg.Headroom == nil || cfg.Leases == nil || cfg.Node == "" || cfg.Logger == nil {
+		return nil, errors.New("admission controller: Store, Headroom, Leases, Node and Logger are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Rand == nil {
+		var seed [32]byte
+		if _, err := crand.Read(seed[:]); err != nil {
+			return nil, fmt.Errorf("admission controller: seed the shuffles: %w", err)
+		}
+		cfg.Rand = rand.New(rand.NewChaCha8(seed))
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = DefaultControllerTick
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = DefaultControllerTTL
+	}
+	return &Controller{cfg: cfg, owner: actors.NewID(cfg.Node + "/wr_"), rooms: make(map[string]*roomControl)}, nil
+}
+
+// Run admits until ctx ends, then hands the lease back. A failing step (Redis away) is
+// logged when the failures start and when they end, not at every step.
+func (c *Controller) Run(ctx context.Context) error {
+	t := time.NewTicker(c.cfg.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			c.stepDown()
+			return nil
+		case <-t.C:
+		}
+		err := c.Step(ctx)
+		switch {
+		case err != nil && !c.failing && ctx.Err() == nil:
+			c.failing = true
+			c.cfg.Logger.Warn("admission steps failing; nobody is admitted until they succeed", zap.Error(err))
+		case err == nil && c.failing:
+			c.failing = false
+			c.cfg.Logger.Info("admission steps succeed again")
+		}
+	}
+}
+
+// Leading reports whether the controller held the lease at its last step.
+func (c *Controller) Leading() bool { return c.leader }
+
+// Step keeps or takes the lease, then, when it leads, admits in every enabled room.
+func (c *Controller) Step(ctx context.Context) error {
+	now := c.cfg.Clock.Now()
+	if err := c.lead(ctx, now); err != nil || !c.leader {
+		return err
+	}
+	rooms, err := c.cfg.Store.Rooms(ctx)
+	if err != nil {
+		return fmt.Errorf("read the rooms: %w", err)
+	}
+	seen := make(map[string]bool, len(rooms))
+	var errs []error
+	for i := range rooms {
+		q := &rooms[i]
+		if !q.Settings.Enabled {
+			continue
+		}
+		seen[q.Settings.EventID] = true
+		err := c.stepRoom(ctx, q, now)
+		if errors.Is(err, ErrNotLeader) {
+			c.loseLead("a write was fenced")
+			return nil
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("room of %s: %w", q.Settings.EventID, err))
+		}
+	}
+	for id := range c.rooms {
+		if !seen[id] {
+			delete(c.rooms, id)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// lead renews the lease when it is time, or tries to take it.
+func (c *Controller) lead(ctx context.Context, now time.Time) error {
+	if c.leader {
+		if now.Sub(c.renewedAt) < c.cfg.LeaseTTL/3 {
+			return nil
+		}
+		ok, err := c.cfg.Leases.Renew(ctx, ControllerLease, c.owner, c.cfg.LeaseTTL)
+		if err != nil {
+			c.loseLead("the lease could not be renewed")
+			return fmt.Errorf("renew the controller lease: %w", err)
+		}
+		if !ok {
+			c.loseLead("another node holds the lease")
+			return nil
+		}
+		c.renewedAt = now
+		return nil
+	}
+	ok, _, err := c.cfg.Leases.Acquire(ctx, ControllerLease, c.owner, c.cfg.LeaseTTL)
+	if err != nil {
+		return fmt.Errorf("acquire the controller lease: %w", err)
+	}
+	if ok {
+		c.leader, c.renewedAt = true, now
+		c.rooms = make(map[string]*roomControl)
+		c.cfg.Logger.Info("this node admits fans into the waiting rooms", zap.String("owner", c.owner))
+	}
+	return nil
+}
+
+func (c *Controller) loseLead(why string) {
+	if c.leader {
+		c.cfg.Logger.Warn("this node no longer admits fans into the waiting rooms", zap.String("why", why))
+	}
+	c.leader = false
+}
+
+// stepDown hands the lease over on shutdown, so that another node leads at once.
+func (c *Controller) stepDown() {
+	if !c.leader {
+		return
+	}
+	c.leader = false
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := c.cfg.Leases.Release(ctx, ControllerLease, c.owner); err != nil {
+		c.cfg.Logger.Warn("releasing the controller lease", zap.Error(err))
+	}
+}
+
+// stepRoom admits the fans the room's rate allows since the last step, records the
+// room's status, and applies a shuffle that became due.
+func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time) error {
+	id := q.Settings.EventID
+	rc := c.rooms[id]
+	if rc == nil {
+		rc = &roomControl{rate: newRateControl(c.cfg.Rate, q.Status.AdmittingPerS)}
+		c.rooms[id] = rc
+	}
+	st := Status{At: now}
+	var n int64
+	if q.Settings.open(now) {
+		// Read even at a fixed rate: the status shows the headroom the rate leaves.
+		signals, err := c.cfg.Headroom.Signals(ctx, id)
+		if err != nil {
+			return fmt.Errorf("read the headroom: %w", err)
+		}
+		st.Headroom = Aggregate(signals, now)
+	}
+	switch {
+	case q.Settings.Fixed():
+		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
+	case !q.Settings.open(now):
+		st.AdmittingPerS, st.Change = rc.rate.rate, ChangeHold
+	default:
+		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0, now)
+	}
+	if q.Settings.open(now) {
+		n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
+	} else {
+		rc.admit.pause()
+	}
+	res, err := c.cfg.Store.Admit(ctx, id, c.fence(), n, now, st)
+	if err != nil {
+		return err
+	}
+	if res.ShufflePending == 0 {
+		return nil
+	}
+	return c.shuffle(ctx, id)
+}
+
+// shuffle draws the pending tickets' order (Fisher–Yates) and applies it.
+func (c *Controller) shuffle(ctx context.Context, eventID string) error {
+	ids, err := c.cfg.Store.PendingTickets(ctx, eventID)
+	if err != nil {
+		return fmt.Errorf("read the tickets to shuffle: %w", err)
+	}
+	shuffle(ids, c.cfg.Rand)
+	applied, err := c.cfg.Store.ApplyShuffle(ctx, eventID, c.fence(), ids)
+	if err != nil {
+		return fmt.Errorf("apply the shuffle: %w", err)
+	}
+	if applied {
+		c.cfg.Logger.Info("waiting room opened: positions drawn", zap.String("event_id", eventID), zap.Int("fans", len(ids)))
+	}
+	return nil
+}
+
+func (c *Controller) fence() Fence { return Fence{Lease: ControllerLease, Owner: c.owner} }
+
+// shuffle puts ids in a uniformly random order drawn from rng (Fisher–Yates): every
+// permutation is equally likely, as far as rng's state allows.
+func shuffle(ids []string, rng *rand.Rand) {
+	for i := len(ids) - 1; i > 0; i-- {
+		j := rng.IntN(i + 1)
+		ids[i], ids[j] = ids[j], ids[i]
+	}
+}

@@ -1,0 +1,103 @@
+package waitingroom
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ticketblitz/ticketblitz/actors"
+)
+
+// QueueStore keeps every room's state where any node can reach it and none owns it
+// (Redis, in persistence). Lookups of missing tickets return an error matching
+// actors.ErrNotFound.
+type QueueStore interface {
+	// SaveSettings stores an event's room settings. Settings that open a new entry
+	// window for a shuffle (OrderRandom, OpensAt after now) reopen it once the previous
+	// shuffle is done.
+	SaveSettings(ctx context.Context, s Settings, now time.Time) error
+	// Rooms returns the state of every room ever configured, without admissions.
+	Rooms(ctx context.Context) ([]QueueState, error)
+	// QueueState returns an event's queue with at most maxAdmissions of its admissions
+	// whose UpTo exceeds above (none for 0, all of them for a negative max).
+	QueueState(ctx context.Context, eventID string, above int64, maxAdmissions int) (QueueState, error)
+	// Join issues userID a ticket with id newID, in one atomic step, or returns the one
+	// they hold (created false), unless that one has expired. A room that is not
+	// enabled answers NOT_FOUND. The state returned carries no admissions.
+	Join(ctx context.Context, eventID, userID, newID string, now time.Time) (rec TicketRecord, created bool, q QueueState, err error)
+	// Ticket returns a ticket's record.
+	Ticket(ctx context.Context, ticketID string) (TicketRecord, error)
+	// Tickets returns the records of the tickets that exist among ids, in one round trip.
+	Tickets(ctx context.Context, ids []string) ([]TicketRecord, error)
+	// Admit raises the event's watermark by up to n positions (never past the
+	// admittable ones) at now, closes a random room's entry window once it is due, and
+	// records status, all only while fence holds the controller's lease. It returns the
+	// new watermark and how many tickets wait for their shuffle.
+	Admit(ctx context.Context, eventID string, fence Fence, n int64, now time.Time, status Status) (AdmitResult, error)
+	// PendingTickets returns the ids of the tickets waiting for their shuffle, in the
+	// order they joined.
+	PendingTickets(ctx context.Context, eventID string) ([]string, error)
+	// ApplyShuffle gives the pending tickets the reserved positions in the order of ids
+	// (the pending tickets, shuffled), while fence holds the lease. It reports false
+	// when there was nothing to apply (another controller applied it already).
+	ApplyShuffle(ctx context.Context, eventID string, fence Fence, ids []string) (bool, error)
+}
+
+// AdmitResult is what one admission step did.
+type AdmitResult struct {
+	// Watermark is the event's watermark after the step.
+	Watermark int64
+	// ShufflePending counts the tickets whose positions are reserved and wait for the
+	// shuffle: the controller shuffles them next.
+	ShufflePending int64
+}
+
+// Fence names the lease a controller's writes must hold: the store refuses them, with
+// ErrNotLeader, once another controller holds it.
+type Fence struct {
+	Lease string
+	Owner string
+}
+
+// ErrNotLeader is what a fenced write answers when its controller lost the lease.
+var ErrNotLeader = errors.New("the admission controller lost its lease")
+
+// HeadroomSource reads the section signals the nodes publish for an event.
+type HeadroomSource interface {
+	// Signals returns every node's latest signal for the event, stale ones included
+	// (Aggregate drops them).
+	Signals(ctx context.Context, eventID string) ([]Signal, error)
+}
+
+// SignalSink receives a node's section signals.
+type SignalSink interface {
+	// PublishSignals records this node's signals, one per event.
+	PublishSignals(ctx context.Context, signals []Signal) error
+}
+
+// LocalSections reads the section actors active on this node (actors.Metrics).
+type LocalSections interface {
+	SectionStats() []actors.SectionStats
+}
+
+// Leases are the short, renewable leases that choose the controller (persistence.Leases).
+type Leases interface {
+	// Acquire takes name for owner for ttl if nobody holds it; otherwise holder says who
+	// has it.
+	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (acquired bool, holder actors.LeaseHolder, err error)
+	// Renew extends name for ttl if owner still holds it.
+	Renew(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// Release deletes name if owner still holds it.
+	Release(ctx context.Context, name, owner string) error
+}
+
+// Clock tells time; tests inject a fake one.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }

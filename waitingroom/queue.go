@@ -1,0 +1,121 @@
+package waitingroom
+
+import (
+	"sort"
+	"time"
+)
+
+// QueueState is an event's queue as the store holds it: everything a ticket of the
+// event is computed from, besides the ticket's own record.
+type QueueState struct {
+	Settings Settings
+	// Configured is false when no admin ever set a room for the event.
+	Configured bool
+	// Joined counts the tickets issued.
+	Joined int64
+	// Assigned is the last position handed out; positions 1..Assigned exist, except
+	// those reserved for a shuffle not applied yet.
+	Assigned int64
+	// Pending counts the tickets waiting for their shuffled position.
+	Pending int64
+	// ShuffleBase is the position after which the pending tickets' positions are
+	// reserved, once the entry window closed; the watermark stops there until the
+	// shuffle is applied.
+	ShuffleBase int64
+	// Closed reports whether the pending tickets' positions are reserved: no ticket
+	// joins the pending ones any more.
+	Closed bool
+	// Shuffles counts the shuffles applied, so that a node watching tickets without a
+	// position knows when to read them again.
+	Shuffles int64
+	// Watermark: every position at or below it is admitted. It only rises.
+	Watermark int64
+	// ExpiredUpTo: positions at or below it were admitted longer ago than PassTTL, and
+	// their admission times are no longer kept.
+	ExpiredUpTo int64
+	// Admissions are the watermark's rises the caller asked for (those above a
+	// position), in order.
+	Admissions []Admission
+	// Status is what the controller last said about the room.
+	Status Status
+}
+
+// Admission is one rise of the watermark: every position up to UpTo was admitted at At.
+type Admission struct {
+	UpTo int64
+	At   time.Time
+}
+
+// Status is what the admission controller last recorded for a room.
+type Status struct {
+	// AdmittingPerS is the rate it admits at.
+	AdmittingPerS float64
+	// Headroom is the signal it followed (zero when the rate is fixed).
+	Headroom Headroom
+	// Change is what the headroom made it do: ChangeRaise, ChangeCut, ChangeHold or
+	// ChangeFixed.
+	Change string
+	// At is when it was recorded.
+	At time.Time
+}
+
+// The controller's rate changes.
+const (
+	ChangeRaise = "raise"
+	ChangeCut   = "cut"
+	ChangeHold  = "hold"
+	ChangeFixed = "fixed"
+)
+
+// admittable returns the highest position the watermark may rise to now: the last
+// one assigned, or the start of the reserved positions while a shuffle is due.
+func (q *QueueState) admittable() int64 {
+	if q.Closed && q.Pending > 0 {
+		return q.ShuffleBase
+	}
+	return q.Assigned
+}
+
+// Waiting counts the fans not yet admitted, those without a position included.
+func (q *QueueState) Waiting() int64 { return max(0, q.Joined-q.Watermark) }
+
+// admittedAt returns when position pos was admitted, when that is still known.
+func (q *QueueState) admittedAt(pos int64) (time.Time, bool) {
+	if pos <= q.ExpiredUpTo {
+		return time.Time{}, false
+	}
+	i := sort.Search(len(q.Admissions), func(i int) bool { return q.Admissions[i].UpTo >= pos })
+	if i == len(q.Admissions) {
+		return time.Time{}, false
+	}
+	return q.Admissions[i].At, true
+}
+
+// rate is the admission rate tickets estimate their wait from: the fixed rate, the
+// controller's, or one fan a second when neither is known yet.
+func (q *QueueState) rate() float64 {
+	if q.Settings.Fixed() {
+		return float64(q.Settings.AdmitPerS)
+	}
+	if q.Status.AdmittingPerS > 0 {
+		return q.Status.AdmittingPerS
+	}
+	return 1
+}
+
+// Room is the room the state describes.
+func (q *QueueState) Room(initialRate float64) Room {
+	r := Room{Settings: q.Settings, Configured: q.Configured, Waiting: q.Waiting(), Admitted: q.Watermark}
+	if !q.Settings.Enabled {
+		return r
+	}
+	switch {
+	case q.Settings.Fixed():
+		r.AdmittingPerS = float64(q.Settings.AdmitPerS)
+	case q.Status.AdmittingPerS > 0:
+		r.AdmittingPerS = q.Status.AdmittingPerS
+	default:
+		r.AdmittingPerS = initialRate
+	}
+	return r
+}

@@ -1,0 +1,163 @@
+package waitingroom
+
+import (
+	"math"
+	"time"
+)
+
+// RateConfig tunes how the controller follows the headroom. The zero value of every
+// field takes its default.
+type RateConfig struct {
+	// Initial is the rate (fans per second) a room starts at (default 10).
+	Initial float64
+	// Min and Max bound the rate (defaults 1 and 2000): Max is the rate idle sections
+	// lead to.
+	Min, Max float64
+	// DepthBound is the deepest mailbox that still counts as keeping up (default 32).
+	DepthBound int
+	// CommitBound is the mean batch write time below which commits count as steady
+	// whatever they were before (default 25ms); above it, they count as rising once
+	// they are three times their usual time.
+	CommitBound time.Duration
+	// Growth multiplies the rate each step until the first cut, to find the level fast
+	// (default 1.25); after a cut the rate rises by Step a step (default 2 fans/s).
+	Growth, Step float64
+	// Decrease multiplies the rate at a cut (default 0.5).
+	Decrease float64
+	// CutEvery spaces cuts, so that one spike, still draining, is cut once (default 1s).
+	CutEvery time.Duration
+}
+
+func (c RateConfig) withDefaults() RateConfig {
+	set := func(v *float64, d float64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	set(&c.Initial, 10)
+	set(&c.Min, 1)
+	set(&c.Max, 2000)
+	set(&c.Growth, 1.25)
+	set(&c.Step, 2)
+	set(&c.Decrease, 0.5)
+	if c.DepthBound <= 0 {
+		c.DepthBound = 32
+	}
+	if c.CommitBound <= 0 {
+		c.CommitBound = 25 * time.Millisecond
+	}
+	if c.CutEvery <= 0 {
+		c.CutEvery = time.Second
+	}
+	c.Initial = min(max(c.Initial, c.Min), c.Max)
+	return c
+}
+
+// growingSteps is how many steps in a row a mailbox must deepen (past a quarter of
+// DepthBound) to count as growing before it reaches the bound.
+const growingSteps = 3
+
+// rateControl is the headroom controller of one room: additive increase (after a slow
+// start), multiplicative decrease, like TCP's congestion control. It raises the rate
+// while the deepest mailbox stays under DepthBound and batch commits stay steady, and
+// cuts it when a mailbox grows or commits slow down.
+type rateControl struct {
+	cfg       RateConfig
+	rate      float64
+	threshold float64 // slow start below it; the rate at the last cut
+	baseline  float64 // the usual commit time, ms (a slow average of steady steps)
+	lastDepth int
+	growing   int
+	lastCut   time.Time
+}
+
+func newRateControl(cfg RateConfig, start float64) *rateControl {
+	cfg = cfg.withDefaults()
+	if start <= 0 {
+		start = cfg.Initial
+	}
+	return &rateControl{cfg: cfg, rate: min(max(start, cfg.Min), cfg.Max), threshold: math.Inf(1)}
+}
+
+// update moves the rate for one step given the headroom, and says what it did. The
+// rate rises only while fans wait (demand): an empty room keeps its rate.
+func (r *rateControl) update(h Headroom, demand bool, now time.Time) (float64, string) {
+	if h.MaxDepth > r.lastDepth && h.MaxDepth > r.cfg.DepthBound/4 {
+		r.growing++
+	} else {
+		r.growing = 0
+	}
+	r.lastDepth = h.MaxDepth
+	commitMs := r.cfg.CommitBound.Seconds() * 1000
+	slow := h.CommitMs > commitMs && r.baseline > 0 && h.CommitMs > 3*r.baseline
+	if h.CommitMs > commitMs && r.baseline == 0 {
+		slow = true // no steady time known yet, and already over the bound
+	}
+	congested := h.MaxDepth > r.cfg.DepthBound || r.growing >= growingSteps || slow
+	if congested {
+		if !r.lastCut.IsZero() && now.Sub(r.lastCut) < r.cfg.CutEvery {
+			return r.rate, ChangeHold
+		}
+		r.rate = max(r.cfg.Min, r.rate*r.cfg.Decrease)
+		r.threshold = r.rate
+		r.lastCut = now
+		r.growing = 0
+		return r.rate, ChangeCut
+	}
+	if h.CommitMs > 0 {
+		if r.baseline == 0 {
+			r.baseline = h.CommitMs
+		} else {
+			r.baseline = 0.9*r.baseline + 0.1*h.CommitMs
+		}
+	}
+	if !demand || r.growing > 0 || r.rate >= r.cfg.Max {
+		// Nobody to admit, or a mailbox deepening (not yet enough to cut): hold.
+		return r.rate, ChangeHold
+	}
+	if r.rate < r.threshold {
+		r.rate *= r.cfg.Growth
+	} else {
+		r.rate += r.cfg.Step
+	}
+	r.rate = min(r.rate, r.cfg.Max)
+	return r.rate, ChangeRaise
+}
+
+// admission turns a rate into whole admissions over time: the credit of fans allowed
+// so far, carried between steps.
+type admission struct {
+	credit float64
+	last   time.Time
+}
+
+// maxStepGap bounds the time one step credits: after a pause (a failover, a stalled
+// process) the room does not let a burst in.
+const maxStepGap = time.Second
+
+// take returns how many fans to admit at now at rate, given how many may be admitted.
+// The credit never builds up while nobody waits.
+func (a *admission) take(now time.Time, rate float64, admittable int64) int64 {
+	gap := time.Duration(0)
+	if !a.last.IsZero() {
+		gap = min(now.Sub(a.last), maxStepGap)
+	}
+	a.last = now
+	if gap > 0 {
+		a.credit += rate * gap.Seconds()
+	}
+	n := int64(math.Floor(a.credit + 1e-9))
+	if n >= admittable {
+		a.credit = 0
+		return max(admittable, 0)
+	}
+	a.credit -= float64(n)
+	return n
+}
+
+// pause forgets the time of the last step: admission starts afresh (before the room
+// opens, and when a controller takes over).
+func (a *admission) pause() {
+	a.credit = 0
+	a.last = time.Time{}
+}

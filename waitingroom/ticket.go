@@ -1,0 +1,88 @@
+package waitingroom
+
+import (
+	"math"
+	"time"
+)
+
+// TicketStatus is where a ticket stands.
+type TicketStatus string
+
+// The ticket statuses of API.md.
+const (
+	TicketWaiting  TicketStatus = "waiting"
+	TicketAdmitted TicketStatus = "admitted"
+	// TicketExpired: the ticket was admitted and its pass has run out (PassTTL after
+	// admission, whether or not it was used).
+	TicketExpired TicketStatus = "expired"
+)
+
+// TicketIDPrefix starts every ticket id.
+const TicketIDPrefix = "q_"
+
+// TicketRecord is what the store keeps of a ticket: nothing in it changes once set,
+// except the position of a ticket waiting for the shuffle, set once.
+type TicketRecord struct {
+	ID      string
+	EventID string
+	UserID  string
+	// Position is 1-based; zero until a shuffled room assigns it.
+	Position int64
+	JoinedAt time.Time
+}
+
+// Ticket is a fan's place in a room as the API shows it.
+type Ticket struct {
+	TicketRecord
+	// Ahead counts the fans with a smaller position not yet admitted.
+	Ahead int64
+	// ETASeconds estimates the wait until admission at the current rate.
+	ETASeconds int64
+	Status     TicketStatus
+	// Pass lets the fan hold seats while it is valid; empty unless admitted.
+	Pass string
+	// PassExpiresAt is when the pass runs out; zero while waiting.
+	PassExpiresAt time.Time
+}
+
+// render computes a ticket from its record and its event's queue. q must carry the
+// admission covering rec's position if there is one (QueueState's admissions above
+// rec.Position-1).
+func render(rec TicketRecord, q *QueueState, now time.Time, passes *Passes) Ticket {
+	t := Ticket{TicketRecord: rec, Status: TicketWaiting}
+	rate := q.rate()
+	untilOpen := 0.0
+	if !q.Settings.open(now) {
+		untilOpen = q.Settings.OpensAt.Sub(now).Seconds()
+	}
+	switch {
+	case rec.Position == 0:
+		// Everyone with a position is ahead; the shuffle puts this fan, on average,
+		// in the middle of those waiting for it.
+		t.Ahead = max(0, q.admittable()-q.Watermark)
+		t.ETASeconds = eta(untilOpen, float64(t.Ahead)+float64(q.Pending+1)/2, rate)
+	case rec.Position <= q.Watermark:
+		at, known := q.admittedAt(rec.Position)
+		if !known {
+			t.Status = TicketExpired
+			return t
+		}
+		// Passes carry their expiry to the second; the ticket says the same.
+		t.PassExpiresAt = at.Add(PassTTL).Truncate(time.Second)
+		if !now.Before(t.PassExpiresAt) {
+			t.Status = TicketExpired
+			return t
+		}
+		t.Status = TicketAdmitted
+		t.Pass = passes.Issue(rec.EventID, rec.UserID, rec.ID, t.PassExpiresAt)
+	default:
+		t.Ahead = rec.Position - 1 - q.Watermark
+		t.ETASeconds = eta(untilOpen, float64(t.Ahead+1), rate)
+	}
+	return t
+}
+
+// eta is the whole seconds until the opening plus the time to admit fans at rate.
+func eta(untilOpen, fans, rate float64) int64 {
+	return int64(math.Ceil(untilOpen + fans/rate))
+}
