@@ -25,7 +25,7 @@ const (
 type leaseKeeper struct {
 	cfg   *SectionConfig
 	name  string
-	owner string // "<member id>/<activation id>"
+	owner string // "<node name>/<member id>/<activation id>"
 	stop  chan struct{}
 	done  chan struct{}
 	// prevRenewal is the estimated time of the previous owner's last renewal. It is set
@@ -40,15 +40,22 @@ type leaseKeeper struct {
 }
 
 // newLeaseKeeper returns the keeper of key's lease for an activation on member (the
-// process's cluster member id).
+// process's cluster member id). The node name leads the owner, for people and tools that
+// read leases to tell where a section lives; the member id says which process.
 func newLeaseKeeper(cfg *SectionConfig, key SectionKey, member string) *leaseKeeper {
-	return &leaseKeeper{cfg: cfg, name: "section:" + key.Identity(), owner: member + "/" + NewID("act_")}
+	return &leaseKeeper{cfg: cfg, name: "section:" + key.Identity(), owner: cfg.NodeName + "/" + member + "/" + NewID("act_")}
 }
 
-// leaseMember returns the member id of a lease owner "<member id>/<activation id>".
+// leaseMember returns the member id of a lease owner "<node name>/<member id>/<activation
+// id>", read from the right (a node name may hold a slash; ids do not). An owner of two
+// parts, "<name>/<activation id>", yields its name.
 func leaseMember(owner string) string {
-	member, _, _ := strings.Cut(owner, "/")
-	return member
+	i := strings.LastIndex(owner, "/")
+	if i < 0 {
+		return ""
+	}
+	rest := owner[:i]
+	return rest[strings.LastIndex(rest, "/")+1:]
 }
 
 func (l *leaseKeeper) trace(action string) {

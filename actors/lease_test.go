@@ -122,3 +122,17 @@ func TestMetricsNilRecordsNothing(t *testing.T) {
 	var m *Metrics
 	m.failover(time.Second) // must not panic
 }
+
+func TestLeaseMemberReadsTheProcess(t *testing.T) {
+	for owner, want := range map[string]string{
+		"node1/QxEe9hja/act_1":    "QxEe9hja",
+		"rack/a/node1/m7/act_2":   "m7",
+		"/m8/act_3":               "m8",
+		"old-node/act_4":          "old-node",
+		"no-activation-id-at-all": "",
+	} {
+		if got := leaseMember(owner); got != want {
+			t.Errorf("leaseMember(%q) = %q, want %q", owner, got, want)
+		}
+	}
+}

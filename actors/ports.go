@@ -166,9 +166,10 @@ type Membership interface {
 
 // Leases are short, renewable Redis leases. They make a second activation of a section
 // back off; they are an efficiency measure, never the guarantee (the fence is). A section's
-// lease is held by "<member id>/<activation id>": the member id names the process
-// incarnation (see Membership), so an activation can tell a lease of a process that is
-// gone from one of a process that still runs.
+// lease is held by "<node name>/<member id>/<activation id>": the member id names the
+// process incarnation (see Membership), so an activation can tell a lease of a process
+// that is gone from one of a process that still runs, where the node name, reused by a
+// restart, could not.
 type Leases interface {
 	// Acquire takes name for owner for ttl if nobody holds it. When someone else holds
 	// it, acquired is false and holder says who and for how long yet; a section

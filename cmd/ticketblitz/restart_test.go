@@ -96,7 +96,7 @@ func TestHoldsExpireAfterKillAndRestart(t *testing.T) {
 	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { rdb.Close() })
 	lease := "tb:" + db + ":lease:section:" + eventID + "/t"
-	if owner := rdb.Get(t.Context(), lease).Val(); !strings.HasPrefix(owner, oldMember+"/") {
+	if owner := rdb.Get(t.Context(), lease).Val(); !strings.HasPrefix(owner, "node1/"+oldMember+"/") {
 		t.Fatalf("lease %s is held by %q, want an activation of member %s", lease, owner, oldMember)
 	}
 
@@ -131,7 +131,7 @@ func TestHoldsExpireAfterKillAndRestart(t *testing.T) {
 		t.Fatalf("no takeover of %s/t's lease from the dead member %s logged (lease_taken_from %q):\n%s",
 			eventID, oldMember, takenFrom, second.logs.tail(30))
 	}
-	if owner := rdb.Get(t.Context(), lease).Val(); !strings.HasPrefix(owner, newMember+"/") {
+	if owner := rdb.Get(t.Context(), lease).Val(); !strings.HasPrefix(owner, "node1/"+newMember+"/") {
 		t.Fatalf("lease %s is held by %q after the restart, want an activation of member %s", lease, owner, newMember)
 	}
 	t.Logf("first hold in a section of the killed process answered %v after the restarted node was ready (lease taken from %s)",
