@@ -118,7 +118,8 @@ func (l *leaseKeeper) acquire() {
 
 // gone reports whether owner's member is known to be no longer alive.
 func (l *leaseKeeper) gone(owner string) bool {
-	return owner != "" && l.cfg.Membership != nil && !l.cfg.Membership.MemberAlive(leaseMember(owner))
+	member := leaseMember(owner)
+	return member != "" && l.cfg.Membership != nil && !l.cfg.Membership.MemberAlive(member)
 }
 
 // takeover returns how long the section went without a serving activation, when this
