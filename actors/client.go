@@ -194,6 +194,30 @@ func (c *Client) Status(ctx context.Context, key SectionKey) (*StatusReply, erro
 	return st, nil
 }
 
+// Wake asks a section to expire the holds that are due, activating it when it is not
+// active, and returns once the expiry is written. It makes one attempt, bounded by ctx and
+// the attempt timeout: the expiry reminder that calls it asks again on its next round
+// while the section's expiry is still due.
+func (c *Client) Wake(ctx context.Context, key SectionKey) error {
+	timeout := c.cfg.AttemptTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
+	if timeout <= 0 {
+		return Unavailable("no time left to wake the section")
+	}
+	res, err := c.cluster.Request(key.Identity(), SectionKindName, &WakeCommand{},
+		protocluster.WithTimeout(timeout), protocluster.WithRetryCount(1))
+	if err != nil {
+		return Unavailable("section did not answer the wake: " + err.Error())
+	}
+	rep, ok := res.(*Reply)
+	if !ok {
+		return Unavailable(fmt.Sprintf("unexpected answer %T", res))
+	}
+	return rep.Err()
+}
+
 func (c *Client) locateHold(ctx context.Context, holdID, userID string) (SectionKey, error) {
 	loc, err := c.locate(ctx, holdID, c.dir.LocateHold)
 	if err != nil {

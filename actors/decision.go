@@ -13,7 +13,18 @@ type decision struct {
 	orders   []string // ids of orders changed
 	keys     []IdempotencyRecord
 	events   []pendingEvent
-	counters bool // general-admission counters changed
+	counters bool         // general-admission counters changed
+	tickets  []ticketMove // users' ticket counts moved, in this section
+
+	// redo decides the command again, on the state as it is then (nil: the answer
+	// stands as it is). A batch refused for the per-user limit is undone and its
+	// commands, and those decided on top of it, are decided again in order.
+	redo func() *decision
+	// elsewhere is what the store said of users' tickets in the event's other sections
+	// when this decision's batch was refused for the limit: its redo decides with it, and
+	// so does every later redo of the same command, so that what one refusal taught is
+	// not forgotten by the next.
+	elsewhere map[string]int
 
 	// paid is the approved payment a confirm carries: given back if it is undone.
 	paid *paidConfirm
@@ -24,6 +35,12 @@ type paidConfirm struct {
 	holdID  string
 	orderID string
 	charge  PaymentRecord
+}
+
+// ticketMove is n tickets more (or fewer) for a user.
+type ticketMove struct {
+	user string
+	n    int
 }
 
 // pendingEvent is an outbox event whose section version is known only when its batch

@@ -115,6 +115,35 @@ var ErrRolledBack = errors.New("batch rolled back: nothing was written")
 // ErrRolledBack, stops, so that the next activation loads the truth.
 var ErrCommitUnknown = errors.New("batch outcome unknown: the commit was sent but not answered")
 
+// LimitError means a batch would have taken users past the event's per-user ticket
+// limit, counted over all its sections as committed: another section committed their
+// tickets since their holds were decided here. Nothing was written; errors.Is(err,
+// ErrRolledBack) holds. The section undoes the batch and everything decided on top of
+// it, and decides those commands again knowing the users' totals, so that those users'
+// holds are refused LIMIT_EXCEEDED and everyone else's go through in the next batch.
+type LimitError struct {
+	// Totals are the users' held and bought tickets in the whole event as committed.
+	Totals map[string]int
+}
+
+// Error implements error.
+func (e *LimitError) Error() string {
+	users := make([]string, 0, len(e.Totals))
+	for u := range e.Totals {
+		users = append(users, u)
+	}
+	sort.Strings(users)
+	var b strings.Builder
+	b.WriteString("batch would take users past the per-user ticket limit:")
+	for _, u := range users {
+		fmt.Fprintf(&b, " %s has %d", u, e.Totals[u])
+	}
+	return b.String()
+}
+
+// Is makes a LimitError an ErrRolledBack: the batch certainly did not commit.
+func (e *LimitError) Is(target error) bool { return target == ErrRolledBack }
+
 // codeNotInSection answers a command about a hold or order its section does not hold in
 // memory: finished (and committed) before, or never there. It never leaves actors: Client
 // answers such a command from the store.

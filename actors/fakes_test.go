@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -89,13 +90,20 @@ type fakeStore struct {
 	failAll     error
 	afterCommit error
 	activations int
+	// nextExpiry is what the last committed batch wrote as the section's next expiry.
+	nextExpiry time.Time
+	// clock, when set, is the database's clock; otherwise it reads the fake clock's start.
+	clock *fakeClock
+	// eventTickets are users' tickets in the whole event, as batches with UserTickets
+	// moved them and tests set them for the event's other sections.
+	eventTickets map[string]int
 }
 
 func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
 	s := &fakeStore{snap: Snapshot{
 		Key: SectionKey{"ev", "S"}, Name: "S", Kind: kind, PriceCents: 1000, Capacity: capacity,
 		Currency: "USD", MaxTicketsPerUser: 8,
-	}, holds: map[string]Hold{}, orders: map[string]Order{}, keys: map[idemKey]IdempotencyRecord{}}
+	}, holds: map[string]Hold{}, orders: map[string]Order{}, keys: map[idemKey]IdempotencyRecord{}, eventTickets: map[string]int{}}
 	for r, row := range rows {
 		for n := 1; n <= row.Seats; n++ {
 			s.snap.Seats = append(s.snap.Seats, Seat{ID: SeatID(row.Label, n), Row: row.Label, RowIndex: r, Number: n, Status: SeatAvailable})
@@ -132,6 +140,9 @@ func (s *fakeStore) Activate(_ context.Context, key SectionKey, _ time.Duration)
 		c.Idempotency = append(c.Idempotency, r)
 	}
 	c.DBNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	if s.clock != nil {
+		c.DBNow = s.clock.Now()
+	}
 	return &c, nil
 }
 
@@ -157,8 +168,15 @@ func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {
 	if b.Epoch != s.snap.Epoch || b.Version != s.snap.Version {
 		return ErrFenced
 	}
+	if over := s.overLimit(b); over != nil {
+		return fmt.Errorf("commit: %w", over)
+	}
+	for _, c := range b.UserTickets {
+		s.eventTickets[c.UserID] = max(0, s.eventTickets[c.UserID]+c.Delta)
+	}
 	s.snap.Version++
 	s.snap.Held, s.snap.Sold = b.Held, b.Sold
+	s.nextExpiry = b.NextExpiry
 	idx := map[string]int{}
 	for i, seat := range s.snap.Seats {
 		idx[seat.ID] = i
@@ -242,6 +260,41 @@ func (s *fakeStore) GetOrder(_ context.Context, id string) (Order, error) {
 		return Order{}, ErrNotFound
 	}
 	return o, nil
+}
+
+// overLimit is the store's check of the per-user limit over the whole event.
+func (s *fakeStore) overLimit(b *Batch) *LimitError {
+	var over *LimitError
+	for _, c := range b.UserTickets {
+		if c.Delta > 0 && s.eventTickets[c.UserID]+c.Delta > b.MaxTicketsPerUser {
+			if over == nil {
+				over = &LimitError{Totals: map[string]int{}}
+			}
+			over.Totals[c.UserID] = s.eventTickets[c.UserID]
+		}
+	}
+	return over
+}
+
+// setEventTickets sets a user's tickets in the whole event, as another section's commit.
+func (s *fakeStore) setEventTickets(user string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.eventTickets[user] = n
+}
+
+// next returns the section's next expiry as last committed.
+func (s *fakeStore) next() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextExpiry
+}
+
+// activationCount returns how many activations the store saw.
+func (s *fakeStore) activationCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.activations
 }
 
 func (s *fakeStore) committed() []*Batch {
@@ -335,7 +388,7 @@ func (l *fakeLeases) hold(name, owner string, left time.Duration) {
 	l.holder[name], l.expires[name] = owner, l.clock.Now().Add(left)
 }
 
-func (l *fakeLeases) Acquire(_ context.Context, name, owner string, ttl time.Duration) (bool, time.Duration, error) {
+func (l *fakeLeases) Acquire(_ context.Context, name, owner string, ttl time.Duration) (bool, LeaseHolder, error) {
 	l.mu.Lock()
 	if l.waited {
 		l.waited = false
@@ -352,11 +405,23 @@ func (l *fakeLeases) Acquire(_ context.Context, name, owner string, ttl time.Dur
 		}
 		l.waited = true
 		l.mu.Unlock()
-		return false, remaining, nil
+		return false, LeaseHolder{Owner: h, Remaining: remaining}, nil
 	}
 	l.holder[name], l.expires[name] = owner, now.Add(ttl)
 	l.mu.Unlock()
-	return true, 0, nil
+	return true, LeaseHolder{}, nil
+}
+
+func (l *fakeLeases) TakeOver(_ context.Context, name, from, owner string, ttl time.Duration) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	if h := l.holder[name]; h != "" && h != from && now.Before(l.expires[name]) {
+		return false, nil
+	}
+	l.waited = false
+	l.holder[name], l.expires[name] = owner, now.Add(ttl)
+	return true, nil
 }
 
 func (l *fakeLeases) Renew(_ context.Context, name, owner string, ttl time.Duration) (bool, error) {
@@ -376,4 +441,102 @@ func (l *fakeLeases) Release(_ context.Context, name, owner string) error {
 		delete(l.holder, name)
 	}
 	return nil
+}
+
+// fakeReminderStore is the reminder's store on the fake clock: one lease, and the fake
+// store's section when its next expiry is due. down, when set, fails every call, as a
+// process that died can no longer reach the store.
+type fakeReminderStore struct {
+	sections *fakeStore
+	clock    *fakeClock
+	lease    *fakeReminderLease
+	down     bool
+	mu       sync.Mutex
+}
+
+// fakeReminderLease is the one reminder lease several fakeReminderStores share.
+type fakeReminderLease struct {
+	mu      sync.Mutex
+	holder  string
+	expires time.Time
+}
+
+func (l *fakeReminderLease) current() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.holder
+}
+
+var errStoreDown = errors.New("store unreachable")
+
+func (s *fakeReminderStore) crash() {
+	s.mu.Lock()
+	s.down = true
+	s.mu.Unlock()
+}
+
+func (s *fakeReminderStore) isDown() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.down
+}
+
+func (s *fakeReminderStore) ClaimReminder(_ context.Context, holder, takeFrom string, ttl time.Duration) (bool, string, error) {
+	if s.isDown() {
+		return false, "", errStoreDown
+	}
+	l := s.lease
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := s.clock.Now()
+	if l.holder == "" || l.holder == holder || !now.Before(l.expires) || (takeFrom != "" && l.holder == takeFrom) {
+		l.holder, l.expires = holder, now.Add(ttl)
+		return true, holder, nil
+	}
+	return false, l.holder, nil
+}
+
+func (s *fakeReminderStore) ReleaseReminder(_ context.Context, holder string) error {
+	if s.isDown() {
+		return errStoreDown
+	}
+	l := s.lease
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holder == holder {
+		l.holder = ""
+	}
+	return nil
+}
+
+func (s *fakeReminderStore) DueSections(_ context.Context, grace time.Duration, _ int) ([]SectionKey, error) {
+	if s.isDown() {
+		return nil, errStoreDown
+	}
+	next := s.sections.next()
+	if next.IsZero() || next.After(s.clock.Now().Add(-grace)) {
+		return nil, nil
+	}
+	return []SectionKey{s.sections.snap.Key}, nil
+}
+
+// fakeMembership says which member ids are alive.
+type fakeMembership struct {
+	mu   sync.Mutex
+	dead map[string]bool
+}
+
+func (m *fakeMembership) kill(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.dead == nil {
+		m.dead = map[string]bool{}
+	}
+	m.dead[id] = true
+}
+
+func (m *fakeMembership) MemberAlive(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.dead[id]
 }

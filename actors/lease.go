@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -17,24 +18,44 @@ const (
 )
 
 // leaseKeeper holds a section's Redis lease for one activation: it acquires it (waiting
-// at most one TTL for a previous owner), renews it every third of the TTL from its own
-// goroutine, and releases it with compare-and-delete. Losing it is traced and logged;
-// the fence, not the lease, keeps the section safe.
+// at most one TTL for a previous owner, or none when that owner's process is no longer
+// alive), renews it every third of the TTL from its own goroutine, and releases it with
+// compare-and-delete. Losing it is traced and logged; the fence, not the lease, keeps the
+// section safe.
 type leaseKeeper struct {
 	cfg   *SectionConfig
 	name  string
-	owner string
+	owner string // "<node name>/<member id>/<activation id>"
 	stop  chan struct{}
 	done  chan struct{}
 	// prevRenewal is the estimated time of the previous owner's last renewal. It is set
 	// only when that owner did not hand the lease over: acquire found it held and it ran
-	// out instead of being released. A renewal sets the lease's TTL to the full
-	// LeaseTTL, so it happened LeaseTTL - remaining before the lease was first seen.
+	// out instead of being released, or acquire took it from a member no longer alive. A
+	// renewal sets the lease's TTL to the full LeaseTTL, so it happened LeaseTTL -
+	// remaining before the lease was first seen.
 	prevRenewal time.Time
+	// takenFrom is the member whose lease acquire took over at once because it is no
+	// longer alive ("" otherwise).
+	takenFrom string
 }
 
-func newLeaseKeeper(cfg *SectionConfig, key SectionKey) *leaseKeeper {
-	return &leaseKeeper{cfg: cfg, name: "section:" + key.Identity(), owner: cfg.NodeName + "/" + NewID("act_")}
+// newLeaseKeeper returns the keeper of key's lease for an activation on member (the
+// process's cluster member id). The node name leads the owner, for people and tools that
+// read leases to tell where a section lives; the member id says which process.
+func newLeaseKeeper(cfg *SectionConfig, key SectionKey, member string) *leaseKeeper {
+	return &leaseKeeper{cfg: cfg, name: "section:" + key.Identity(), owner: cfg.NodeName + "/" + member + "/" + NewID("act_")}
+}
+
+// leaseMember returns the member id of a lease owner "<node name>/<member id>/<activation
+// id>", read from the right (a node name may hold a slash; ids do not). An owner of two
+// parts, "<name>/<activation id>", yields its name.
+func leaseMember(owner string) string {
+	i := strings.LastIndex(owner, "/")
+	if i < 0 {
+		return ""
+	}
+	rest := owner[:i]
+	return rest[strings.LastIndex(rest, "/")+1:]
 }
 
 func (l *leaseKeeper) trace(action string) {
@@ -42,7 +63,12 @@ func (l *leaseKeeper) trace(action string) {
 }
 
 // acquire takes the lease, waiting up to one TTL while someone else holds it, then
-// proceeds without it (a crashed owner's lease simply runs out). Time is the section
+// proceeds without it (a crashed owner's lease simply runs out). An owner whose member
+// this node's membership view says is no longer alive (a process killed, or restarted
+// under a new member id) is not waited for: its lease is taken over at once with a
+// compare-and-set on its value. That is safe for the same reason proceeding without a
+// lease is: should that owner still run after all (a partition, a wrong view), its next
+// batch meets the epoch this activation bumps and is fenced out. Time is the section
 // clock's; the number of attempts is bounded too, so a stopped fake clock cannot hold an
 // activation forever.
 func (l *leaseKeeper) acquire() {
@@ -53,22 +79,31 @@ func (l *leaseKeeper) acquire() {
 	var prev, expiry time.Time
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		ok, remaining, err := l.cfg.Leases.Acquire(ctx, l.name, l.owner, ttl)
+		ok, holder, err := l.cfg.Leases.Acquire(ctx, l.name, l.owner, ttl)
+		if err == nil && !ok && attempt == 1 && holder.Remaining > 0 && holder.Remaining <= ttl {
+			now := clock.Now()
+			prev, expiry = now.Add(holder.Remaining-ttl), now.Add(holder.Remaining)
+		}
+		if err == nil && !ok && l.gone(holder.Owner) {
+			ok, err = l.cfg.Leases.TakeOver(ctx, l.name, holder.Owner, l.owner, ttl)
+			if err == nil && ok {
+				l.takenFrom = leaseMember(holder.Owner)
+				if l.prevRenewal = prev; prev.IsZero() { // its time left was unknown
+					l.prevRenewal = clock.Now()
+				}
+			}
+		}
 		cancel()
 		if err != nil {
 			l.cfg.Logger.Warn("lease unavailable; activating without it", zap.String("lease", l.name), zap.Error(err))
 			break
 		}
 		if ok {
-			if !prev.IsZero() && !clock.Now().Before(expiry.Add(-leaseExpirySlack)) {
+			if l.takenFrom == "" && !prev.IsZero() && !clock.Now().Before(expiry.Add(-leaseExpirySlack)) {
 				l.prevRenewal = prev // it ran out: its owner stopped without handing over
 			}
 			l.trace("acquire")
 			break
-		}
-		if attempt == 1 && remaining > 0 && remaining <= ttl {
-			now := clock.Now()
-			prev, expiry = now.Add(remaining-ttl), now.Add(remaining)
 		}
 		if !clock.Now().Before(deadline) || attempt >= maxAttempts {
 			l.cfg.Logger.Warn("lease still held by another activation; proceeding, the fence decides", zap.String("lease", l.name))
@@ -79,6 +114,12 @@ func (l *leaseKeeper) acquire() {
 	}
 	l.stop, l.done = make(chan struct{}), make(chan struct{})
 	go l.renew()
+}
+
+// gone reports whether owner's member is known to be no longer alive.
+func (l *leaseKeeper) gone(owner string) bool {
+	member := leaseMember(owner)
+	return member != "" && l.cfg.Membership != nil && !l.cfg.Membership.MemberAlive(member)
 }
 
 // takeover returns how long the section went without a serving activation, when this

@@ -46,7 +46,9 @@ func TestFailoverMeasuredFromPreviousOwnersLastRenewal(t *testing.T) {
 		name         string
 		holdLeft     time.Duration // the crashed owner's lease: time left when first seen
 		releaseAfter int           // the owner releases after this many refusals (0: never)
+		ownerDead    bool          // the membership view says the owner's member is no longer alive
 		wantFailover time.Duration // 0: no takeover observed
+		wantTaken    bool          // the lease was taken over at once, not waited for
 	}{
 		// TTL 3s, 2s left: the owner last renewed 1s before the lease was first seen. The
 		// lease runs out 2s later; the activation is ready then: 3s without an owner.
@@ -59,6 +61,9 @@ func TestFailoverMeasuredFromPreviousOwnersLastRenewal(t *testing.T) {
 		// the activation proceeds without it and measures nothing.
 		{name: "lease never runs out", holdLeft: 10 * time.Second},
 		{name: "free lease"},
+		// The owner's process is gone (killed, or restarted under a new member id): its
+		// lease is taken at once. It last renewed 1s before it was seen; ready at once.
+		{name: "owner no longer alive", holdLeft: 2 * time.Second, ownerDead: true, wantFailover: time.Second, wantTaken: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +80,11 @@ func TestFailoverMeasuredFromPreviousOwnersLastRenewal(t *testing.T) {
 					leases.hold("section:ev/S", "crashed-node/act_1", tc.holdLeft)
 				}
 				cfg.Leases, cfg.Metrics, cfg.LeaseTTL = leases, metrics, 3*time.Second
+				members := &fakeMembership{}
+				if tc.ownerDead {
+					members.kill("crashed-node")
+				}
+				cfg.Membership = members
 			})
 			wantCode(t, h.hold("alice", "A-1"), nil) // answered once activated
 
@@ -92,6 +102,18 @@ func TestFailoverMeasuredFromPreviousOwnersLastRenewal(t *testing.T) {
 			if tr.Action != ActivationTakeover || tr.Millis != float64(tc.wantFailover.Milliseconds()) {
 				t.Fatalf("activation trace %+v, want action takeover with %v", tr, tc.wantFailover)
 			}
+			var taken string
+			var owner string
+			h.inspect(func(a *sectionActor) { taken, owner = a.lease.takenFrom, a.lease.owner })
+			if want := map[bool]string{true: "crashed-node"}[tc.wantTaken]; taken != want {
+				t.Fatalf("lease taken over from %q, want %q", taken, want)
+			}
+			leases.mu.Lock()
+			stored := leases.holder["section:ev/S"]
+			leases.mu.Unlock()
+			if leaseMember(owner) != h.sys.ID || stored != owner {
+				t.Fatalf("lease owner %q (stored: %q), want one of member %s", owner, stored, h.sys.ID)
+			}
 		})
 	}
 }
@@ -99,4 +121,18 @@ func TestFailoverMeasuredFromPreviousOwnersLastRenewal(t *testing.T) {
 func TestMetricsNilRecordsNothing(t *testing.T) {
 	var m *Metrics
 	m.failover(time.Second) // must not panic
+}
+
+func TestLeaseMemberReadsTheProcess(t *testing.T) {
+	for owner, want := range map[string]string{
+		"node1/QxEe9hja/act_1":    "QxEe9hja",
+		"rack/a/node1/m7/act_2":   "m7",
+		"/m8/act_3":               "m8",
+		"old-node/act_4":          "old-node",
+		"no-activation-id-at-all": "",
+	} {
+		if got := leaseMember(owner); got != want {
+			t.Errorf("leaseMember(%q) = %q, want %q", owner, got, want)
+		}
+	}
 }

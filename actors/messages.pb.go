@@ -480,6 +480,46 @@ func (x *CancelCommand) GetIdempotencyKey() string {
 	return ""
 }
 
+// WakeCommand asks a section to expire the holds whose time has come, activating it when
+// it is not active: the expiry reminder sends it to a section whose next expiry, as its
+// last batch wrote it, has passed, whether or not anyone runs the section. The answer is an
+// empty Reply once the expiry is written (at once when nothing was due).
+type WakeCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WakeCommand) Reset() {
+	*x = WakeCommand{}
+	mi := &file_messages_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WakeCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WakeCommand) ProtoMessage() {}
+
+func (x *WakeCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_messages_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WakeCommand.ProtoReflect.Descriptor instead.
+func (*WakeCommand) Descriptor() ([]byte, []int) {
+	return file_messages_proto_rawDescGZIP(), []int{5}
+}
+
 // StatusQuery asks a section actor for its live state (visualizer, operators).
 type StatusQuery struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -489,7 +529,7 @@ type StatusQuery struct {
 
 func (x *StatusQuery) Reset() {
 	*x = StatusQuery{}
-	mi := &file_messages_proto_msgTypes[5]
+	mi := &file_messages_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -501,7 +541,7 @@ func (x *StatusQuery) String() string {
 func (*StatusQuery) ProtoMessage() {}
 
 func (x *StatusQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[5]
+	mi := &file_messages_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -514,7 +554,7 @@ func (x *StatusQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusQuery.ProtoReflect.Descriptor instead.
 func (*StatusQuery) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{5}
+	return file_messages_proto_rawDescGZIP(), []int{6}
 }
 
 type StatusReply struct {
@@ -531,7 +571,7 @@ type StatusReply struct {
 
 func (x *StatusReply) Reset() {
 	*x = StatusReply{}
-	mi := &file_messages_proto_msgTypes[6]
+	mi := &file_messages_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +583,7 @@ func (x *StatusReply) String() string {
 func (*StatusReply) ProtoMessage() {}
 
 func (x *StatusReply) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[6]
+	mi := &file_messages_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -556,7 +596,7 @@ func (x *StatusReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusReply.ProtoReflect.Descriptor instead.
 func (*StatusReply) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{6}
+	return file_messages_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StatusReply) GetNode() string {
@@ -620,7 +660,7 @@ type HoldMsg struct {
 
 func (x *HoldMsg) Reset() {
 	*x = HoldMsg{}
-	mi := &file_messages_proto_msgTypes[7]
+	mi := &file_messages_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -632,7 +672,7 @@ func (x *HoldMsg) String() string {
 func (*HoldMsg) ProtoMessage() {}
 
 func (x *HoldMsg) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[7]
+	mi := &file_messages_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -645,7 +685,7 @@ func (x *HoldMsg) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldMsg.ProtoReflect.Descriptor instead.
 func (*HoldMsg) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{7}
+	return file_messages_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *HoldMsg) GetId() string {
@@ -745,7 +785,7 @@ type OrderMsg struct {
 
 func (x *OrderMsg) Reset() {
 	*x = OrderMsg{}
-	mi := &file_messages_proto_msgTypes[8]
+	mi := &file_messages_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +797,7 @@ func (x *OrderMsg) String() string {
 func (*OrderMsg) ProtoMessage() {}
 
 func (x *OrderMsg) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[8]
+	mi := &file_messages_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +810,7 @@ func (x *OrderMsg) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderMsg.ProtoReflect.Descriptor instead.
 func (*OrderMsg) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{8}
+	return file_messages_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *OrderMsg) GetId() string {
@@ -872,7 +912,7 @@ type Reply struct {
 
 func (x *Reply) Reset() {
 	*x = Reply{}
-	mi := &file_messages_proto_msgTypes[9]
+	mi := &file_messages_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +924,7 @@ func (x *Reply) String() string {
 func (*Reply) ProtoMessage() {}
 
 func (x *Reply) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[9]
+	mi := &file_messages_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +937,7 @@ func (x *Reply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reply.ProtoReflect.Descriptor instead.
 func (*Reply) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{9}
+	return file_messages_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Reply) GetCode() ErrorCode {
@@ -977,6 +1017,7 @@ const file_messages_proto_rawDesc = "" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05admin\x18\x03 \x01(\bR\x05admin\x12'\n" +
 	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\"\r\n" +
+	"\vWakeCommand\"\r\n" +
 	"\vStatusQuery\"\xab\x01\n" +
 	"\vStatusReply\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
@@ -1056,7 +1097,7 @@ func file_messages_proto_rawDescGZIP() []byte {
 }
 
 var file_messages_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_messages_proto_goTypes = []any{
 	(ErrorCode)(0),         // 0: ticketblitz.actors.ErrorCode
 	(*HoldCommand)(nil),    // 1: ticketblitz.actors.HoldCommand
@@ -1064,18 +1105,19 @@ var file_messages_proto_goTypes = []any{
 	(*ExtendCommand)(nil),  // 3: ticketblitz.actors.ExtendCommand
 	(*ConfirmCommand)(nil), // 4: ticketblitz.actors.ConfirmCommand
 	(*CancelCommand)(nil),  // 5: ticketblitz.actors.CancelCommand
-	(*StatusQuery)(nil),    // 6: ticketblitz.actors.StatusQuery
-	(*StatusReply)(nil),    // 7: ticketblitz.actors.StatusReply
-	(*HoldMsg)(nil),        // 8: ticketblitz.actors.HoldMsg
-	(*OrderMsg)(nil),       // 9: ticketblitz.actors.OrderMsg
-	(*Reply)(nil),          // 10: ticketblitz.actors.Reply
-	nil,                    // 11: ticketblitz.actors.Reply.FieldsEntry
+	(*WakeCommand)(nil),    // 6: ticketblitz.actors.WakeCommand
+	(*StatusQuery)(nil),    // 7: ticketblitz.actors.StatusQuery
+	(*StatusReply)(nil),    // 8: ticketblitz.actors.StatusReply
+	(*HoldMsg)(nil),        // 9: ticketblitz.actors.HoldMsg
+	(*OrderMsg)(nil),       // 10: ticketblitz.actors.OrderMsg
+	(*Reply)(nil),          // 11: ticketblitz.actors.Reply
+	nil,                    // 12: ticketblitz.actors.Reply.FieldsEntry
 }
 var file_messages_proto_depIdxs = []int32{
 	0,  // 0: ticketblitz.actors.Reply.code:type_name -> ticketblitz.actors.ErrorCode
-	11, // 1: ticketblitz.actors.Reply.fields:type_name -> ticketblitz.actors.Reply.FieldsEntry
-	8,  // 2: ticketblitz.actors.Reply.hold:type_name -> ticketblitz.actors.HoldMsg
-	9,  // 3: ticketblitz.actors.Reply.order:type_name -> ticketblitz.actors.OrderMsg
+	12, // 1: ticketblitz.actors.Reply.fields:type_name -> ticketblitz.actors.Reply.FieldsEntry
+	9,  // 2: ticketblitz.actors.Reply.hold:type_name -> ticketblitz.actors.HoldMsg
+	10, // 3: ticketblitz.actors.Reply.order:type_name -> ticketblitz.actors.OrderMsg
 	4,  // [4:4] is the sub-list for method output_type
 	4,  // [4:4] is the sub-list for method input_type
 	4,  // [4:4] is the sub-list for extension type_name
@@ -1094,7 +1136,7 @@ func file_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_messages_proto_rawDesc), len(file_messages_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

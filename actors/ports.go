@@ -17,9 +17,10 @@ type Store interface {
 	Activate(ctx context.Context, key SectionKey, keysWithin time.Duration) (*Snapshot, error)
 	// Commit writes one batch. Its error says what happened to the batch: ErrFenced
 	// (wrapped or not) when the section's epoch or version no longer match (another
-	// activation took over, nothing was written); one wrapping ErrRolledBack when the
-	// batch certainly did not commit; anything else, ErrCommitUnknown when the store
-	// knows it, when the batch may have committed.
+	// activation took over, nothing was written); one wrapping a *LimitError when the
+	// batch would take users past the event's per-user limit (nothing was written); one
+	// wrapping ErrRolledBack when the batch certainly did not commit; anything else,
+	// ErrCommitUnknown when the store knows it, when the batch may have committed.
 	Commit(ctx context.Context, b *Batch) error
 	// OrderOfHold returns the id of the order the hold was confirmed with ("" when it
 	// was not), as committed once every write of the section in flight has ended: it
@@ -57,9 +58,13 @@ type Snapshot struct {
 	Capacity          int
 	Currency          string
 	MaxTicketsPerUser int
-	Seats             []Seat // reserved sections, ordered by row then number
-	Held              int    // general admission counters
-	Sold              int
+	// EventSections is how many sections the event has. With more than one, a user's
+	// tickets in the other sections count against the limit too, and every batch carries
+	// its users' ticket changes so that the store can hold the limit across sections.
+	EventSections int
+	Seats         []Seat // reserved sections, ordered by row then number
+	Held          int    // general admission counters
+	Sold          int
 	// Holds are the live holds: status held, including those past their expiry that no
 	// decision has expired yet. Finished holds stay in the store.
 	Holds []Hold
@@ -85,6 +90,25 @@ type Batch struct {
 	Orders  []Order // inserted or updated by id; the store keeps tickets in step
 	Keys    []IdempotencyRecord
 	Outbox  []OutboxMessage
+	// UserTickets are the net changes of users' held and bought tickets the batch makes,
+	// one per user, sorted by user, none zero; only for events of several sections. The
+	// store keeps each user's count for the whole event and refuses, with a *LimitError,
+	// a batch that would take a count with a positive change past MaxTicketsPerUser: two
+	// sections deciding at once on one user's holds cannot both take the user's last
+	// tickets.
+	UserTickets       []UserTicketChange
+	MaxTicketsPerUser int
+	// NextExpiry is the earliest expiry of the section's live holds after the batch (zero
+	// when it has none). The store keeps it on the section, where the expiry reminder
+	// finds sections whose holds are due while nobody runs them.
+	NextExpiry time.Time
+}
+
+// UserTicketChange is how many tickets a user gains (held or bought) or gives back in one
+// batch.
+type UserTicketChange struct {
+	UserID string
+	Delta  int
 }
 
 // SeatChange is the new state of one seat.
@@ -115,18 +139,58 @@ type OutboxMessage struct {
 	Payload []byte
 }
 
+// ReminderStore is what the expiry reminder needs from the store: the cluster's one
+// reminder lease, and the sections whose next hold expiry has passed.
+type ReminderStore interface {
+	// ClaimReminder takes the reminder lease for holder for ttl, or extends it when holder
+	// has it; times are the store's. A lease another holder has is taken once it ran out,
+	// or at once when that holder is takeFrom (compare-and-set; "" takes nothing over).
+	// It returns whether holder has the lease now, and otherwise who has it.
+	ClaimReminder(ctx context.Context, holder, takeFrom string, ttl time.Duration) (held bool, current string, err error)
+	// ReleaseReminder gives the lease up if holder has it.
+	ReleaseReminder(ctx context.Context, holder string) error
+	// DueSections lists at most limit sections whose next hold expiry (Batch.NextExpiry
+	// as last committed) is at least grace in the past, the earliest first.
+	DueSections(ctx context.Context, grace time.Duration, limit int) ([]SectionKey, error)
+}
+
+// Membership tells whether a cluster member is alive in this node's view. Members are
+// named by their member id, which is new for every process start: a node restarted under
+// the same name is a new member, and the member it was is not alive.
+type Membership interface {
+	// MemberAlive reports whether the member is alive (or still serving while it leaves).
+	// A member declared dead or gone, or one this node does not know, is not; a node that
+	// cannot tell yet (it has not joined) says alive.
+	MemberAlive(memberID string) bool
+}
+
 // Leases are short, renewable Redis leases. They make a second activation of a section
-// back off; they are an efficiency measure, never the guarantee (the fence is).
+// back off; they are an efficiency measure, never the guarantee (the fence is). A section's
+// lease is held by "<node name>/<member id>/<activation id>": the member id names the
+// process incarnation (see Membership), so an activation can tell a lease of a process
+// that is gone from one of a process that still runs, where the node name, reused by a
+// restart, could not.
 type Leases interface {
 	// Acquire takes name for owner for ttl if nobody holds it. When someone else holds
-	// it, acquired is false and remaining is how long their lease has left to live (0 when
-	// unknown); a section activation that takes over from an owner who did not hand over
-	// estimates from it when that owner last renewed.
-	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (acquired bool, remaining time.Duration, err error)
+	// it, acquired is false and holder says who and for how long yet; a section
+	// activation that takes over from an owner who did not hand over estimates from it
+	// when that owner last renewed.
+	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (acquired bool, holder LeaseHolder, err error)
+	// TakeOver gives name to owner for ttl if it is still held by from, or free
+	// (compare-and-set): the lease of an owner that is no longer alive is taken at once.
+	TakeOver(ctx context.Context, name, from, owner string, ttl time.Duration) (bool, error)
 	// Renew extends name for ttl if owner still holds it.
 	Renew(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	// Release deletes name if owner still holds it.
 	Release(ctx context.Context, name, owner string) error
+}
+
+// LeaseHolder is who holds a lease that Acquire could not take.
+type LeaseHolder struct {
+	// Owner is the holder's owner string ("" when it vanished meanwhile).
+	Owner string
+	// Remaining is how long the lease has left to live (0 when unknown).
+	Remaining time.Duration
 }
 
 // Payments is the payment step of a confirm. The section actor calls it off its

@@ -43,6 +43,10 @@ type sectionActor struct {
 	idleTimer   Timer
 	lastActive  time.Time
 	lastMailbox time.Time
+	// elsewhere, while a command of a batch refused for the per-user limit is decided
+	// again, holds users' tickets in the event's other sections as the store counted
+	// them.
+	elsewhere map[string]int
 	// activationErr answers every message when the activation failed.
 	activationErr error
 	// activated is set once the section loaded (st is cleared again when fenced).
@@ -75,6 +79,8 @@ func (a *sectionActor) Receive(ctx actor.Context) {
 		a.onConfirm(a.replyTo(ctx), m)
 	case *CancelCommand:
 		a.decideNow(a.replyTo(ctx), func() *decision { return a.decideCancel(m) })
+	case *WakeCommand:
+		a.onWake(a.replyTo(ctx))
 	case *StatusQuery:
 		ctx.Respond(a.status())
 	case *batchDone:
@@ -105,7 +111,7 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 	start := time.Now()
 
 	if a.cfg.Leases != nil {
-		a.lease = newLeaseKeeper(a.cfg, a.key)
+		a.lease = newLeaseKeeper(a.cfg, a.key, ctx.ActorSystem().ID)
 		a.lease.acquire()
 	}
 	actx, cancel := context.WithTimeout(context.Background(), a.cfg.CommitTimeout)
@@ -129,8 +135,12 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 	if failover, ok := a.lease.takeover(a.cfg.Clock.Now()); ok {
 		a.cfg.Metrics.failover(failover)
 		tr.Action, tr.Millis = ActivationTakeover, ms(failover)
-		a.log.Info("took the section over from an owner that did not hand it over",
-			zap.Duration("failover", failover), zap.Duration("uncertainty", a.cfg.LeaseTTL/3))
+		fields := []zap.Field{zap.Duration("failover", failover), zap.Duration("uncertainty", a.cfg.LeaseTTL/3)}
+		if a.lease.takenFrom != "" {
+			// Not waited for: the member holding the lease is no longer alive.
+			fields = append(fields, zap.String("lease_taken_from", a.lease.takenFrom))
+		}
+		a.log.Info("took the section over from an owner that did not hand it over", fields...)
 	}
 	a.cfg.Tracer.Trace(tr)
 	a.log.Debug("activated", zap.Int64("epoch", snap.Epoch), zap.Int64("version", snap.Version))
@@ -193,6 +203,7 @@ func (a *sectionActor) decideNow(answer func(*Reply), decide func() *decision) {
 		if d = decide(); d == nil {
 			return
 		}
+		d.redo = decide
 	}
 	d.answer = answer
 	a.enqueue(d)

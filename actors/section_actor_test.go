@@ -34,7 +34,10 @@ func newHarness(t *testing.T, store *fakeStore, opts ...func(*harness, *SectionC
 	}))
 	h := &harness{t: t, sys: sys, store: store, clock: newFakeClock(), tracer: &recordingTracer{}}
 	cfg := SectionConfig{Store: store, Payments: SimulatedPayments{}, Logger: zap.NewNop(), Clock: h.clock,
-		Tracer: h.tracer, HoldTTL: 10 * time.Minute, NodeName: "test"}
+		Tracer: h.tracer, HoldTTL: 10 * time.Minute, NodeName: "test",
+		// Sections passivate with live holds; the tests that move the clock by minutes
+		// are about something else.
+		PassivateAfter: 24 * time.Hour}
 	for _, opt := range opts {
 		opt(h, &cfg)
 	}
@@ -394,23 +397,33 @@ func sectionChanged(t *testing.T, b *Batch) SectionChanged {
 	return ch
 }
 
-func TestIdleSectionPassivatesOnlyWithoutActiveHolds(t *testing.T) {
+// TestIdleSectionPassivatesWithLiveHolds: live holds no longer keep an idle section
+// active, since the expiry reminder wakes it at their expiry; every batch leaves the
+// earliest live expiry on the section for it (none once no hold is live).
+func TestIdleSectionPassivatesWithLiveHolds(t *testing.T) {
 	store := reserved(1, 10)
-	h := newHarness(t, store)
-	r := h.hold("a", "A-1")
-	wantCode(t, r, nil)
-	// Idle for longer than PassivateAfter (2m by default), but a hold is active: it stays.
-	h.clock.Advance(3 * time.Minute)
-	if h.tracer.count(TracePassivation, "") != 0 {
-		t.Fatal("passivated with an active hold")
+	h := newHarness(t, store, func(_ *harness, cfg *SectionConfig) { cfg.PassivateAfter = 2 * time.Minute })
+	first := h.hold("a", "A-1")
+	wantCode(t, first, nil)
+	h.clock.Advance(time.Minute)
+	second := h.hold("b", "A-2")
+	wantCode(t, second, nil)
+	if next, want := store.next(), fromMicros(first.GetHold().GetExpiresAtUnixMicro()); !next.Equal(want) {
+		t.Fatalf("next expiry %v, want the first hold's %v", next, want)
 	}
-	wantCode(t, h.ask(&ReleaseCommand{HoldId: r.GetHold().GetId(), UserId: "a"}), nil)
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: first.GetHold().GetId(), UserId: "a"}), nil)
+	if next, want := store.next(), fromMicros(second.GetHold().GetExpiresAtUnixMicro()); !next.Equal(want) {
+		t.Fatalf("next expiry %v after the first hold's release, want the second's %v", next, want)
+	}
 	h.clock.Advance(time.Minute)
 	h.clock.Advance(time.Minute)
 	h.clock.Advance(time.Minute)
 	testenv.Eventually(t, 5*time.Second, h.tracer.wantCount(TracePassivation, 1))
 	if _, err := h.sys.Root.RequestFuture(h.pid, &StatusQuery{}, 200*time.Millisecond).Result(); err == nil {
 		t.Fatal("a passivated section still answers")
+	}
+	if s := store.seat("A-2"); s.Status != SeatHeld {
+		t.Fatalf("A-2 after passivation: %+v; the hold stays until its expiry", s)
 	}
 }
 

@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -58,7 +59,10 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 		return nil, nil
 	}
 	s := a.st
-	b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, Held: s.held, Sold: s.sold}
+	b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, Held: s.held, Sold: s.sold, NextExpiry: a.earliestExpiry()}
+	if s.sharedLimit {
+		b.UserTickets, b.MaxTicketsPerUser = userTicketChanges(ds), s.maxPerUser
+	}
 	seenSeat := make(map[int]bool)
 	seenHold := make(map[string]bool)
 	seenOrder := make(map[string]bool)
@@ -105,6 +109,25 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 	return b, nil
 }
 
+// userTicketChanges sums what ds moved of each user's tickets: one change per user,
+// sorted by user (the store locks the users' counts in that order), none zero.
+func userTicketChanges(ds []*decision) []UserTicketChange {
+	net := make(map[string]int)
+	for _, d := range ds {
+		for _, m := range d.tickets {
+			net[m.user] += m.n
+		}
+	}
+	out := make([]UserTicketChange, 0, len(net))
+	for u, n := range net {
+		if n != 0 {
+			out = append(out, UserTicketChange{UserID: u, Delta: n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
+	return out
+}
+
 // The answers of decisions undone because their batch failed, by cause.
 var (
 	errPersist      = Unavailable("could not persist the decision; retry")
@@ -122,6 +145,7 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	ds, written := a.inflight, a.written
 	a.inflight, a.inflightDone, a.written = nil, nil, nil
 	outcome := "commit"
+	var limit *LimitError
 	switch {
 	case m.err == nil:
 		a.st.version = m.version
@@ -138,6 +162,11 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 		a.undo(ds, errMoved, false)
 		a.st = nil
 		ctx.Stop(ctx.Self())
+	case errors.As(m.err, &limit):
+		outcome = "rollback"
+		a.log.Debug("batch would take users past the per-user ticket limit; deciding it again",
+			zap.Int("decisions", len(ds)), zap.Any("committed_tickets", limit.Totals))
+		a.redecide(ds, limit.Totals)
 	case errors.Is(m.err, ErrRolledBack):
 		outcome = "rollback"
 		a.log.Warn("batch failed; undone", zap.Error(m.err), zap.Int("decisions", len(ds)))
@@ -156,6 +185,58 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	if a.st != nil {
 		a.flush()
 	}
+}
+
+// redecide undoes ds and every pending decision (decided on top of ds), newest first,
+// and decides their commands again in order, with what the store said of the users the
+// batch would have taken past the per-user limit: their tickets in the event's other
+// sections are the committed total (totals) less their committed tickets here. Each
+// command keeps what it was told through later rounds, so their holds stay refused
+// LIMIT_EXCEEDED where the count the command came with was stale. Nobody was answered
+// yet; everyone else's decisions go out in the next batch. A confirm decided again
+// carries its payment on: nothing is refunded.
+func (a *sectionActor) redecide(ds []*decision, totals map[string]int) {
+	all := append(ds, a.pending...)
+	a.pending = nil
+	for i := len(all) - 1; i >= 0; i-- {
+		all[i].rollback()
+	}
+	learned := make(map[string]int, len(totals))
+	for user, total := range totals {
+		learned[user] = max(0, total-a.st.userTickets[user])
+	}
+	for _, d := range all {
+		if d.redo == nil { // its answer does not depend on the state (a conflicting retry)
+			a.pending = append(a.pending, d)
+			continue
+		}
+		known := mergeElsewhere(d.elsewhere, learned)
+		a.elsewhere = known
+		again := d.redo()
+		a.elsewhere = nil
+		if again == nil { // left to a payment, which answers
+			continue
+		}
+		again.answer, again.redo, again.elsewhere = d.answer, d.redo, known
+		a.pending = append(a.pending, again)
+	}
+	a.armExpiry()
+}
+
+// mergeElsewhere returns the larger count of each user of a and b; b itself when a is
+// empty (neither is changed afterwards).
+func mergeElsewhere(a, b map[string]int) map[string]int {
+	if len(a) == 0 {
+		return b
+	}
+	out := make(map[string]int, len(a)+len(b))
+	for u, n := range a {
+		out[u] = n
+	}
+	for u, n := range b {
+		out[u] = max(out[u], n)
+	}
+	return out
 }
 
 // undo undoes ds and every pending decision (they were decided on top of ds), newest

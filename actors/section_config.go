@@ -16,11 +16,15 @@ type SectionConfig struct {
 	Store    Store
 	Payments Payments
 	Logger   *zap.Logger
-	Leases   Leases   // nil: no lease (the fence still holds)
-	Tracer   Tracer   // nil: no traces
-	Clock    Clock    // nil: the system clock
-	Metrics  *Metrics // nil: no metrics
-	NodeName string
+	Leases   Leases // nil: no lease (the fence still holds)
+	// Membership, when set, lets an activation take a section's lease over at once from
+	// a member that is no longer alive (a crashed or restarted process) instead of
+	// waiting for it to run out; nil waits.
+	Membership Membership
+	Tracer     Tracer   // nil: no traces
+	Clock      Clock    // nil: the system clock
+	Metrics    *Metrics // nil: no metrics
+	NodeName   string
 	// HoldTTL is how long a hold lives before it expires (default 10m).
 	HoldTTL time.Duration
 	// PassivateAfter stops a section that has been idle this long and has no active

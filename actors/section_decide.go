@@ -19,7 +19,9 @@ func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 	if err != nil {
 		return d.fail(err)
 	}
-	if s.userTickets[cmd.GetUserId()]+int(cmd.GetTicketsElsewhere())+qty > s.maxPerUser {
+	// The count the command came with, or the store's if a refused batch told a larger one.
+	elsewhere := max(int(cmd.GetTicketsElsewhere()), a.elsewhere[cmd.GetUserId()])
+	if s.userTickets[cmd.GetUserId()]+elsewhere+qty > s.maxPerUser {
 		return d.fail(ErrLimitExceeded)
 	}
 	var picked []int

@@ -172,7 +172,23 @@ func (a *sectionActor) onPaymentDone(m *paymentDone) {
 		a.dropPayment(p, ErrorReply(a.unavailableErr()))
 		return
 	}
-	d := &decision{op: "confirm", answer: p.answerAll}
+	decide := func() *decision { return a.decidePayment(p) }
+	d := decide()
+	d.answer, d.redo = p.answerAll, decide
+	a.lastActive = a.cfg.Clock.Now()
+	a.enqueue(d)
+	if h, ok := a.st.holds[p.holdID]; ok && h.Status == HoldHeld {
+		a.st.pushExpiry(h) // the expiry tick passed it over while it was paid for
+	}
+	a.armExpiry()
+	for _, c := range p.parked {
+		c.retry()
+	}
+}
+
+// decidePayment decides a confirm on its payment's outcome and the hold as it is now.
+func (a *sectionActor) decidePayment(p *payment) *decision {
+	d := &decision{op: "confirm"}
 	h, held := a.st.holds[p.holdID]
 	held = held && h.Status == HoldHeld && h.UserID == p.userID
 	switch {
@@ -190,15 +206,7 @@ func (a *sectionActor) onPaymentDone(m *paymentDone) {
 	default:
 		d.fail(p.err)
 	}
-	a.lastActive = a.cfg.Clock.Now()
-	a.enqueue(d)
-	if h, ok := a.st.holds[p.holdID]; ok && h.Status == HoldHeld {
-		a.st.pushExpiry(h) // the expiry tick passed it over while it was paid for
-	}
-	a.armExpiry()
-	for _, c := range p.parked {
-		c.retry()
-	}
+	return d
 }
 
 // dropPayment answers everyone waiting on p with reply, when the section will not decide

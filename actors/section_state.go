@@ -13,6 +13,8 @@ type sectionState struct {
 	capacity   int
 	currency   string
 	maxPerUser int
+	// sharedLimit: the event has other sections, whose tickets count against the limit.
+	sharedLimit bool
 
 	epoch   int64
 	version int64 // of the last committed batch
@@ -84,7 +86,8 @@ func newSectionState(snap *Snapshot, localNow time.Time) *sectionState {
 	s := &sectionState{
 		key: snap.Key, kind: snap.Kind, name: snap.Name, priceCents: snap.PriceCents,
 		capacity: snap.Capacity, currency: snap.Currency, maxPerUser: snap.MaxTicketsPerUser,
-		epoch: snap.Epoch, version: snap.Version,
+		sharedLimit: snap.EventSections > 1,
+		epoch:       snap.Epoch, version: snap.Version,
 		seats:       snap.Seats,
 		seatIdx:     make(map[string]int, len(snap.Seats)),
 		held:        snap.Held,
@@ -281,6 +284,7 @@ func (s *sectionState) putOrder(d *decision, o *Order) {
 // addTickets moves a user's ticket count in this section.
 func (s *sectionState) addTickets(d *decision, user string, n int) {
 	s.moveTickets(user, n)
+	d.tickets = append(d.tickets, ticketMove{user: user, n: n})
 	d.undo = append(d.undo, func() { s.moveTickets(user, -n) })
 }
 

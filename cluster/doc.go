@@ -4,8 +4,9 @@
 // Start builds the actor system, the gRPC remoting on RemoteHost:RemotePort, protoactor's
 // cluster with disthash placement and the kinds it is given, and Provider, the
 // protoactor ClusterProvider written on memberlist. Node answers the questions the rest of
-// the program asks of membership: who is in the cluster (Members), may this node take
-// traffic (Ready), and it leaves (Leave, Stop) or dies (Crash).
+// the program asks of membership: who is in the cluster (Members), is a member (a process
+// incarnation, by its member id) still alive (MemberAlive, actors.Membership), may this
+// node take traffic (Ready), and it leaves (Leave, Stop) or dies (Crash).
 //
 // A member declared dead is blocked by protoactor for good, even if it was only paused.
 // The members that declared it dead tell it so (see provider_expel.go); Node.Expelled

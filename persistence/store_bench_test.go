@@ -3,6 +3,7 @@ package persistence
 import (
 	"context"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -17,7 +18,13 @@ import (
 // batch's SectionChanged delta, in one fenced transaction.
 //
 //	go test ./persistence -run '^$' -bench StoreCommit -benchtime 200x
-func BenchmarkStoreCommit(b *testing.B) {
+func BenchmarkStoreCommit(b *testing.B) { benchmarkStoreCommit(b, false) }
+
+// BenchmarkStoreCommitSharedLimit is BenchmarkStoreCommit in an event of two sections:
+// every batch also moves, locks and checks the per-user counts of its 256 users.
+func BenchmarkStoreCommitSharedLimit(b *testing.B) { benchmarkStoreCommit(b, true) }
+
+func benchmarkStoreCommit(b *testing.B, sharedLimit bool) {
 	pool := testPool(b)
 	s := NewStore(pool, zap.NewNop())
 	ctx := context.Background()
@@ -25,9 +32,12 @@ func BenchmarkStoreCommit(b *testing.B) {
 	for i := range rows {
 		rows[i] = actors.RowSpec{Label: actors.RowLabel(i), Seats: 50}
 	}
+	sections := []actors.Section{{ID: "hot", Name: "Hot", Kind: actors.KindReserved, PriceCents: 100, Rows: rows}}
+	if sharedLimit {
+		sections = append(sections, actors.Section{ID: "cold", Name: "Cold", Kind: actors.KindGeneralAdmission, PriceCents: 100, Capacity: 10})
+	}
 	ev, err := s.CreateEvent(ctx, actors.Event{ID: fmt.Sprintf("bench%d", time.Now().UnixNano()), Name: "Bench", Venue: "Hall",
-		Currency: "USD", StartsAt: time.Now().Add(time.Hour),
-		Sections: []actors.Section{{ID: "hot", Name: "Hot", Kind: actors.KindReserved, PriceCents: 100, Rows: rows}}})
+		Currency: "USD", StartsAt: time.Now().Add(time.Hour), Sections: sections})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,6 +70,9 @@ func BenchmarkStoreCommit(b *testing.B) {
 				batch.Outbox = append(batch.Outbox, msg)
 			}
 			batch.Held = perBatch
+			if sharedLimit {
+				batch.UserTickets, batch.MaxTicketsPerUser = benchUserTickets(perBatch, +1), 8
+			}
 		} else {
 			for _, h := range held {
 				batch.Seats = append(batch.Seats, actors.SeatChange{ID: h.Seats[0], Status: actors.SeatAvailable})
@@ -70,6 +83,9 @@ func BenchmarkStoreCommit(b *testing.B) {
 				batch.Outbox = append(batch.Outbox, msg)
 			}
 			held = nil
+			if sharedLimit {
+				batch.UserTickets, batch.MaxTicketsPerUser = benchUserTickets(perBatch, -1), 8
+			}
 		}
 		msg, _ := actors.NewOutboxMessage(actors.NewID(""), actors.TypeSectionChanged, now, key, actors.SectionChanged{Version: version + 1})
 		batch.Outbox = append(batch.Outbox, msg)
@@ -79,4 +95,14 @@ func BenchmarkStoreCommit(b *testing.B) {
 		version++
 	}
 	b.ReportMetric(float64(perBatch*b.N)/b.Elapsed().Seconds(), "decisions/s")
+}
+
+// benchUserTickets is one change of delta for each of the users u0 … u(n-1), sorted.
+func benchUserTickets(n, delta int) []actors.UserTicketChange {
+	out := make([]actors.UserTicketChange, n)
+	for j := range n {
+		out[j] = actors.UserTicketChange{UserID: fmt.Sprintf("u%d", j), Delta: delta}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
+	return out
 }

@@ -18,8 +18,32 @@ import (
 // table. The fence comes first and takes the section row's lock for the rest.
 const (
 	commitFenceSQL = `
-UPDATE sections SET version = version + 1, held = $5, sold = $6
+UPDATE sections SET version = version + 1, held = $5, sold = $6, next_expiry = $7
 WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
+
+	// A user's count is locked for the rest of the batch, in user order (the batch's
+	// changes are sorted), so batches of different sections that share users wait for
+	// each other instead of deadlocking; the count read under the lock is the committed
+	// one, and the batch is refused when a positive change would take it past the limit.
+	// The insert makes every row exist first: a row being inserted by another batch is
+	// waited for, in the same order.
+	commitUserRowsSQL = `
+INSERT INTO user_tickets (event_id, user_id)
+SELECT $1, u FROM unnest($2::text[]) AS u ORDER BY u
+ON CONFLICT (event_id, user_id) DO NOTHING`
+
+	commitUserLockSQL = `
+SELECT user_id, tickets FROM user_tickets
+WHERE event_id = $1 AND user_id = ANY($2::text[])
+ORDER BY user_id
+FOR UPDATE`
+
+	// The limit is checked again in the update itself, as a last net: a row it skips
+	// fails the batch.
+	commitUserTicketsSQL = `
+UPDATE user_tickets AS t SET tickets = greatest(0, t.tickets + c.delta)
+FROM unnest($2::text[], $3::int[]) AS c(user_id, delta)
+WHERE t.event_id = $1 AND t.user_id = c.user_id AND (c.delta <= 0 OR t.tickets + c.delta <= $4)`
 
 	commitSeatsSQL = `
 UPDATE seats AS s
@@ -80,6 +104,9 @@ ON CONFLICT (user_id, key) DO NOTHING`
 // the statements). Its error says what became of the batch:
 //   - wrapping actors.ErrFenced: the section's epoch or version moved on; nothing was
 //     written;
+//   - wrapping an *actors.LimitError (and actors.ErrRolledBack): the batch would take
+//     users past the event's per-user limit, counted over all its sections; nothing was
+//     written;
 //   - wrapping actors.ErrRolledBack: the batch certainly did not commit, because it failed
 //     before the COMMIT was sent (a statement failed, such as one wrapping ErrDoubleSale
 //     when an order would sell a sold seat; the connection broke; ctx ended) or the server
@@ -124,12 +151,16 @@ func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
 	ev, sec := b.Key.EventID, b.Key.SectionID
 	pb := &pgx.Batch{}
 	pb.BeginTx(pgx.TxOptions{})
-	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold).Exec(func(ct pgconn.CommandTag) error {
+	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold, nullTime(b.NextExpiry)).Exec(func(ct pgconn.CommandTag) error {
 		if ct.RowsAffected() == 0 {
 			return actors.ErrFenced
 		}
 		return nil
 	})
+
+	if len(b.UserTickets) > 0 {
+		queueUserTickets(pb, b)
+	}
 
 	if seats := lastByID(b.Seats, func(c actors.SeatChange) string { return c.ID }); len(seats) > 0 {
 		ids, statuses, holdIDs, orderIDs := make([]string, len(seats)), make([]string, len(seats)), make([]string, len(seats)), make([]string, len(seats))
@@ -208,6 +239,46 @@ func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
 	return pb, nil
 }
 
+// queueUserTickets queues the per-user limit's statements: lock the counts of the
+// batch's users, refuse the batch with an *actors.LimitError naming the users a positive
+// change would take past the limit (with their committed counts), move the counts.
+func queueUserTickets(pb *pgx.Batch, b *actors.Batch) {
+	n := len(b.UserTickets)
+	users, deltas := make([]string, n), make([]int, n)
+	for i, c := range b.UserTickets {
+		users[i], deltas[i] = c.UserID, c.Delta
+	}
+	pb.Queue(commitUserRowsSQL, b.Key.EventID, users)
+	pb.Queue(commitUserLockSQL, b.Key.EventID, users).Query(func(rows pgx.Rows) error {
+		counts := make(map[string]int, n)
+		for rows.Next() {
+			var user string
+			var tickets int
+			if err := rows.Scan(&user, &tickets); err != nil {
+				return err
+			}
+			counts[user] = tickets
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var over *actors.LimitError
+		for _, c := range b.UserTickets {
+			if have := counts[c.UserID]; c.Delta > 0 && have+c.Delta > b.MaxTicketsPerUser {
+				if over == nil {
+					over = &actors.LimitError{Totals: make(map[string]int)}
+				}
+				over.Totals[c.UserID] = have
+			}
+		}
+		if over != nil {
+			return over
+		}
+		return nil
+	})
+	pb.Queue(commitUserTicketsSQL, b.Key.EventID, users, deltas, b.MaxTicketsPerUser).Exec(expectRows("user ticket count", n))
+}
+
 // expectRows fails the batch unless a statement touched exactly want rows: a seat the
 // section does not have, or a hold or order id taken by another section, is a bug above
 // that must not half-commit.
@@ -269,6 +340,14 @@ func seatList(seats []string) (string, error) {
 		return "", err
 	}
 	return string(raw), nil
+}
+
+// nullTime returns t, or nil (SQL NULL) for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }
 
 // bytesOrEmpty returns b, or an empty slice for nil so that it is stored empty, not NULL.

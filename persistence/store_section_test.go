@@ -24,11 +24,15 @@ import (
 // below follow a command from the Client through the actor to PostgreSQL and back.
 
 // sectionClient starts a one-node cluster whose section actors use store, and returns a
-// Client routing with s.
-func sectionClient(t *testing.T, s *Store, store actors.Store) *actors.Client {
+// Client routing with s; opts adjust the sections' config.
+func sectionClient(t *testing.T, s *Store, store actors.Store, opts ...func(*actors.SectionConfig)) *actors.Client {
 	t.Helper()
-	kind, err := actors.NewSectionKind(actors.SectionConfig{Store: store, Payments: actors.SimulatedPayments{},
-		Logger: zap.NewNop(), NodeName: "store-test", CommitTimeout: 2 * time.Second})
+	cfg := actors.SectionConfig{Store: store, Payments: actors.SimulatedPayments{},
+		Logger: zap.NewNop(), NodeName: "store-test", CommitTimeout: 2 * time.Second}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	kind, err := actors.NewSectionKind(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

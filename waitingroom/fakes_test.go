@@ -207,8 +207,8 @@ func (s *memSignals) Signals(context.Context, string) ([]Signal, error) {
 // openLeases is a Leases that every caller holds.
 type openLeases struct{}
 
-func (openLeases) Acquire(context.Context, string, string, time.Duration) (bool, time.Duration, error) {
-	return true, 0, nil
+func (openLeases) Acquire(context.Context, string, string, time.Duration) (bool, actors.LeaseHolder, error) {
+	return true, actors.LeaseHolder{}, nil
 }
 func (openLeases) Renew(context.Context, string, string, time.Duration) (bool, error) {
 	return true, nil

@@ -82,8 +82,9 @@ type LocalSections interface {
 
 // Leases are the short, renewable leases that choose the controller (persistence.Leases).
 type Leases interface {
-	// Acquire takes name for owner for ttl if nobody holds it.
-	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (acquired bool, remaining time.Duration, err error)
+	// Acquire takes name for owner for ttl if nobody holds it; otherwise holder says who
+	// has it.
+	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (acquired bool, holder actors.LeaseHolder, err error)
 	// Renew extends name for ttl if owner still holds it.
 	Renew(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	// Release deletes name if owner still holds it.

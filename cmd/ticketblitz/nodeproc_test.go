@@ -177,7 +177,13 @@ type logEntry struct {
 	Logger  string `json:"logger"`
 	Section string `json:"section"`
 	Member  string `json:"member"`
-	raw     string
+	// MemberID is the protoactor member id a node logs when memberlist starts.
+	MemberID string `json:"member_id"`
+	// LeaseTakenFrom names the member whose section lease an activation took at once.
+	LeaseTakenFrom string `json:"lease_taken_from"`
+	// PreviousMember names the member whose expiry reminder lease a node took over.
+	PreviousMember string `json:"previous_member"`
+	raw            string
 }
 
 // logEntries parses every JSON line of logs; other lines come back with only raw set.

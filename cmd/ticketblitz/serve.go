@@ -233,9 +233,10 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			return nil, err
 		}
 		clientCfg := actors.ClientConfig{Logger: log.Named("client")}
+		membership := &nodeMembership{} // the node's view, once it exists
 		kind, err := actors.NewSectionKind(actors.SectionConfig{
 			Store: store, Payments: payments, Logger: log.Named("section"),
-			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Tracer: tracer, Metrics: metrics,
+			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Membership: membership, Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
 			RetryHorizon: clientCfg.RetryHorizon(),
 			OnCommit:     func(actors.SectionKey, int64) { s.relay.wake() },
@@ -264,6 +265,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			return nil, fmt.Errorf("start cluster node: %w", err)
 		}
 		s.node = node
+		membership.set(node)
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "ticketblitz_cluster_members", Help: "Cluster members this node sees alive.",
 		}, func() float64 {
@@ -288,6 +290,15 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			return nil, err
 		}
 		reservations = client
+		// Holds expire on time in sections nobody runs (their node crashed or was
+		// drained, or they passivated): one member of the cluster wakes them.
+		reminder, err := actors.NewExpiryReminder(actors.ReminderConfig{
+			Store: store, Sections: client, Member: node.MemberID(), Membership: node, Logger: log.Named("reminder"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.bg.Go(func() error { return reminder.Run(bgCtx) })
 		clusterInfo = clusterView{node: node, drain: s.drain, log: log}
 		ready["cluster"] = func(ctx context.Context) error {
 			if s.drain.active() {

@@ -234,7 +234,7 @@ func (c *cluster) checkReady(ctx context.Context) {
 func (c *cluster) redisPrefix() string { return "tb:" + c.db + ":" }
 
 // leaseOwners reads which node holds each section's Redis lease: the section actors'
-// lease value is "<node name>/<activation id>". It is how the harness learns where a
+// lease value is "<node name>/<member id>/<activation id>". It is how the harness learns where a
 // section lives, to name the sections a fault moves; the audit never uses it.
 func (c *cluster) leaseOwners(ctx context.Context, eventID string, sections []string) map[string]string {
 	out := make(map[string]string, len(sections))
