@@ -44,6 +44,10 @@ type config struct {
 	ShutdownGrace    time.Duration
 	DrainDelay       time.Duration
 	PprofAddr        string
+
+	IdempotencyRetention   time.Duration
+	OutboxRetention        time.Duration
+	NotificationsRetention time.Duration
 }
 
 // declare binds every field of c to its flag on fs and sets it to its default. It is
@@ -75,7 +79,16 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long a shutdown may drain")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", time.Second, "after POST /api/v1/cluster/drain, how long the node keeps serving with readyz at 503 before it shuts down")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's pprof profiles on this address (default: off)")
+	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", 24*time.Hour, "how long the first answer to an Idempotency-Key is kept; a request that reuses the key later is a new request (at least 10m; 0 keeps keys forever)")
+	fs.DurationVar(&c.OutboxRetention, "outbox-retention", time.Hour, "how long an outbox record is kept after it was published; unpublished records always are (0 keeps published ones forever)")
+	fs.DurationVar(&c.NotificationsRetention, "notifications-retention", 7*24*time.Hour, "how long the notifications log keeps each event it recorded (0 keeps them forever)")
 }
+
+// minIdempotencyRetention is the shortest idempotency retention but "forever" (0). A
+// client retries one request for up to its retry horizon (35s by default) and a
+// section keeps the answers of twice that in memory; a fan who retries by hand does so
+// within minutes. A key deleted sooner would turn such a retry into a second request.
+const minIdempotencyRetention = 10 * time.Minute
 
 // jwtSecretFlag is the flag, shared by serve, token and cluster status, that holds the
 // secret signing tokens.
@@ -142,6 +155,15 @@ func (c config) validate() error {
 	}
 	if c.PaymentLatency < 0 {
 		errs = append(errs, fmt.Errorf("payment-latency %v: negative", c.PaymentLatency))
+	}
+	if c.IdempotencyRetention < 0 || (c.IdempotencyRetention > 0 && c.IdempotencyRetention < minIdempotencyRetention) {
+		errs = append(errs, fmt.Errorf("idempotency-retention %v: at least %v, or 0 to keep keys forever", c.IdempotencyRetention, minIdempotencyRetention))
+	}
+	if c.OutboxRetention < 0 {
+		errs = append(errs, fmt.Errorf("outbox-retention %v: negative (0 keeps published records forever)", c.OutboxRetention))
+	}
+	if c.NotificationsRetention < 0 {
+		errs = append(errs, fmt.Errorf("notifications-retention %v: negative (0 keeps notifications forever)", c.NotificationsRetention))
 	}
 	if c.LogFormat != "console" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format %q: want console or json", c.LogFormat))

@@ -96,6 +96,10 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_DRAIN_DELAY":       "3s",
 	"TICKETBLITZ_PPROF_ADDR":        "127.0.0.1:6060",
 	"TICKETBLITZ_REDIS_PREFIX":      "shop1:",
+
+	"TICKETBLITZ_IDEMPOTENCY_RETENTION":   "48h",
+	"TICKETBLITZ_OUTBOX_RETENTION":        "10m",
+	"TICKETBLITZ_NOTIFICATIONS_RETENTION": "0",
 }
 
 func TestConfigAcceptsEveryDocumentedVariable(t *testing.T) {

@@ -170,6 +170,15 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	s.bg.Go(func() error {
 		return runNotifications(bgCtx, events.ConsumerConfig{Brokers: brokers, ClientID: cfg.NodeName, Sink: outbox, Logger: log.Named("notifications")})
 	})
+	// Every node prunes; their batches skip each other's rows (see persistence.Pruner).
+	pruner, err := persistence.NewPruner(persistence.PrunerConfig{
+		Pool: pool, IdempotencyRetention: cfg.IdempotencyRetention, OutboxRetention: cfg.OutboxRetention,
+		NotificationsRetention: cfg.NotificationsRetention, Logger: log.Named("retention"), Registerer: reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.bg.Go(func() error { return pruner.Run(bgCtx) })
 	// A classic strategy numbers its sections' versions after the fact: its seat maps
 	// must come from the strategy, which sequences first, so that a snapshot's version
 	// matches its seats. The http API, the live feed and the flash sales read them.
