@@ -115,13 +115,13 @@ func TestComposeUsesOnlyKnownConfigVariables(t *testing.T) {
 	for name, s := range c.Services {
 		for k := range s.Environment {
 			if strings.HasPrefix(k, "TICKETBLITZ_") && !known[k] {
-				t.Errorf("service %s sets %s, which %s does not read", name, k, configGoPath)
+				t.Errorf("service %s sets %s, which %s does not read", name, k, configDocPath)
 			}
 		}
 	}
 	for _, m := range interpolation.FindAllStringSubmatch(string(readFile(t, composePath)), -1) {
 		if strings.HasPrefix(m[1], "TICKETBLITZ_") && !known[m[1]] {
-			t.Errorf("%s interpolates ${%s}, which %s does not read", composePath, m[1], configGoPath)
+			t.Errorf("%s interpolates ${%s}, which %s does not read", composePath, m[1], configDocPath)
 		}
 	}
 }
