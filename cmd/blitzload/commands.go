@@ -28,6 +28,7 @@ usage:
   blitzload bench  [flags]   actor vs lock vs pg side by side, raw references, BENCHMARKS.md
   blitzload live   [flags]   websocket fan-out: delivery latency, memory per connection, CPU
   blitzload chaos  [flags]   a cluster of processes, one fault mid-sale, audits and failover times
+  blitzload soak   [flags]   a long mixed sale on a cluster: rows, memory, outbox lag over time, kill -9, audit
   blitzload subscribers      (started by flash --ws when fans and subscriptions exceed one process's open files)
   blitzload help [command]
 
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runLive(ctx, rest, getenv, stdout, stderr)
 	case "chaos":
 		err = runChaos(ctx, rest, getenv, stdout, stderr)
+	case "soak":
+		err = runSoak(ctx, rest, getenv, stdout, stderr)
 	case "subscribers":
 		err = runSubscribers(ctx, rest, os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
