@@ -94,7 +94,10 @@ type QueueRush struct {
 	Violations []OrderViolation `json:"violations"`
 	// ShuffleRank is, in a random room, the rank correlation between the order fans
 	// joined in and their positions (near 0 when shuffled, 1 for fifo).
-	ShuffleRank *float64       `json:"shuffle_rank,omitempty"`
+	ShuffleRank *float64 `json:"shuffle_rank,omitempty"`
+	// AfterOpenMS, in a room with an opens_at, runs from the opening to the last fan
+	// done: the makespan without the wait the room imposes by design.
+	AfterOpenMS float64        `json:"after_open_ms,omitempty"`
 	WithRoom    RushSide       `json:"with_room"`
 	WithoutRoom RushSide       `json:"without_room"`
 	Bare        BareResult     `json:"bare"`
@@ -149,6 +152,15 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 		}
 	}
 	q.Violations = OrderViolations(room)
+	if q.Room.OpensAt != nil {
+		var end time.Time
+		for _, r := range room {
+			if r.Done.After(end) {
+				end = r.Done
+			}
+		}
+		q.AfterOpenMS = msOf(end.Sub(*q.Room.OpensAt))
+	}
 	if q.Order == "random" {
 		rho := joinRankCorrelation(room)
 		q.ShuffleRank = &rho
@@ -208,6 +220,10 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 	res.fact("room: join (time to first answer)", "%s", spread(q.WithRoom.FirstAnswer))
 	res.fact("room: admitted hold", "%s", spread(q.WithRoom.Hold))
 	res.fact("room: makespan", "%.0f ms (%d holds, %d passes, %d holds refused QUEUE_REQUIRED)", q.WithRoom.MakespanMS, q.WithRoom.Holds, q.Passes, q.PassRefused)
+	if q.Room.OpensAt != nil {
+		res.fact("room: after opens_at", "%.0f ms from the opening (and shuffle) at %s to the last fan done",
+			q.AfterOpenMS, q.Room.OpensAt.Format(time.RFC3339))
+	}
 	res.fact("room: admission-order violations", "%d", len(q.Violations))
 	for i, v := range q.Violations {
 		if i == 5 {
