@@ -18,4 +18,7 @@ const (
 	EndpointMyOrders    = "GET /me/orders"
 	EndpointCancel      = "POST /orders/{id}/cancel"
 	EndpointDrain       = "POST /api/v1/cluster/drain"
+	EndpointSetRoom     = "PUT /events/{id}/waiting-room"
+	EndpointJoinQueue   = "POST /events/{id}/queue"
+	EndpointQueueStatus = "GET /queue/{id}"
 )
