@@ -63,8 +63,8 @@ func TestSoakOnTwoNodes(t *testing.T) {
 		t.Fatalf("%d samples", len(r.Samples))
 	}
 	for _, s := range r.Samples[:len(r.Samples)-1] { // the last one follows the kill: one node is new
-		if len(s.RSS) != 2 {
-			t.Errorf("sample at %v has the RSS of %d nodes: %v", s.At, len(s.RSS), s.RSS)
+		if len(s.RSS) != 2 || len(s.Heap) != 2 {
+			t.Errorf("sample at %v has the RSS of %d nodes and the heap of %d: %v, %v", s.At, len(s.RSS), len(s.Heap), s.RSS, s.Heap)
 		}
 		for _, tb := range []string{"holds", "orders", "idempotency_keys", "outbox", "notifications"} {
 			if _, ok := s.Rows[tb]; !ok {

@@ -19,7 +19,7 @@ func sampleLine(s Sample) string {
 	}
 	var rss []string
 	for _, n := range sortedKeys(s.RSS) {
-		rss = append(rss, fmt.Sprintf("%s %s", n, mib(s.RSS[n])))
+		rss = append(rss, fmt.Sprintf("%s %s (heap %s)", n, mib(s.RSS[n]), mib(s.Heap[n])))
 	}
 	return fmt.Sprintf("t=%s decisions %d | %s | held %d (overdue %d) | outbox lag %s (%d unpublished) | rss %s",
 		s.At.Round(time.Second), s.Decisions, strings.Join(rows, ", "), s.Held, s.Overdue, secs(s.OutboxLag), s.Unpublished,
@@ -80,7 +80,7 @@ func Markdown(r Result, machine, command, date string) string {
 	fmt.Fprintf(&b, "- Nodes: hold TTL %s, idempotency retention %s, outbox retention %s, notifications retention %s (the pruner runs every minute).\n",
 		r.HoldTTL, r.IdempotencyRetention, r.OutboxRetention, r.NotificationsRetention)
 	b.WriteString("- Samples: exact `count(*)` per table; held = holds in status held, overdue = of those, past `expires_at` + the slack; " +
-		"outbox lag = age of the oldest unpublished record; RSS = VmRSS of each node process. " +
+		"outbox lag = age of the oldest unpublished record; RSS = VmRSS of each node process, heap = its Go heap in use (MiB, `go_memstats_heap_inuse_bytes`). " +
 		"After the sale: a few holds on each quiet section and a burst on the busiest, then `kill -9` of the node holding the busiest section's lease; " +
 		"each of its sections is probed from the survivors with one hold until a definite answer. The killed node is then started again, " +
 		"the run waits for every hold to pass its expiry and the whole run is audited from the fans' records.\n\n")
@@ -97,7 +97,7 @@ func Markdown(r Result, machine, command, date string) string {
 	}
 	b.WriteString(" held (overdue) | outbox lag (unpublished) |")
 	for _, n := range nodes {
-		b.WriteString(" RSS " + n + " |")
+		b.WriteString(" RSS (heap) " + n + " |")
 	}
 	b.WriteString("\n|---:|---:|" + strings.Repeat("---:|", len(tables)+2+len(nodes)) + "\n")
 	for _, s := range tableSamples(r) {
@@ -108,7 +108,11 @@ func Markdown(r Result, machine, command, date string) string {
 		fmt.Fprintf(&b, " %d (%d) | %s (%d) |", s.Held, s.Overdue, secs(s.OutboxLag), s.Unpublished)
 		for _, n := range nodes {
 			if kb, ok := s.RSS[n]; ok {
-				fmt.Fprintf(&b, " %s |", mib(kb))
+				heap := "–"
+				if h, ok := s.Heap[n]; ok {
+					heap = fmt.Sprintf("%.0f", float64(h)/1024)
+				}
+				fmt.Fprintf(&b, " %s (%s) |", mib(kb), heap)
 			} else {
 				b.WriteString(" – |")
 			}

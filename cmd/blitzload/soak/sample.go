@@ -3,6 +3,7 @@ package soak
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -32,12 +33,15 @@ type Sample struct {
 	// oldest of them (0 when there is none).
 	Unpublished int64         `json:"unpublished"`
 	OutboxLag   time.Duration `json:"outbox_lag_ns"`
-	// RSS is each running node's resident memory in KiB (VmRSS), by node name.
-	RSS map[string]int64 `json:"rss_kib"`
+	// RSS is each running node's resident memory in KiB (VmRSS), by node name; Heap
+	// its Go heap in use in KiB (go_memstats_heap_inuse_bytes of its /metrics).
+	RSS  map[string]int64 `json:"rss_kib"`
+	Heap map[string]int64 `json:"heap_kib,omitempty"`
 }
 
 // sampler reads samples from the run's database and the node processes.
 type sampler struct {
+	http  *http.Client
 	conn  *pgx.Conn
 	k     *chaos.Cluster
 	slack time.Duration
@@ -48,7 +52,7 @@ func newSampler(ctx context.Context, k *chaos.Cluster, slack time.Duration) (*sa
 	if err != nil {
 		return nil, fmt.Errorf("soak: connect to the run's database: %w", err)
 	}
-	return &sampler{conn: conn, k: k, slack: slack}, nil
+	return &sampler{http: &http.Client{Timeout: 5 * time.Second}, conn: conn, k: k, slack: slack}, nil
 }
 
 func (p *sampler) close() { _ = p.conn.Close(context.Background()) }
@@ -64,7 +68,7 @@ func countsQuery() string {
 
 // take reads one sample.
 func (p *sampler) take(ctx context.Context, at time.Duration, decisions int64) (Sample, error) {
-	s := Sample{At: at, Decisions: decisions, Rows: map[string]int64{}, RSS: map[string]int64{}}
+	s := Sample{At: at, Decisions: decisions, Rows: map[string]int64{}, RSS: map[string]int64{}, Heap: map[string]int64{}}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	counts := make([]int64, len(tables))
@@ -97,6 +101,9 @@ func (p *sampler) take(ctx context.Context, at time.Duration, decisions int64) (
 		}
 		if kb, err := serverproc.ReadRSS(n.PID); err == nil {
 			s.RSS[n.Name] = kb
+		}
+		if kb, err := heapInUse(ctx, p.http, n.Base); err == nil {
+			s.Heap[n.Name] = kb
 		}
 	}
 	return s, nil

@@ -1,6 +1,7 @@
 package soak
 
 import (
+	"bufio"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,8 +102,8 @@ func TestMarkdownAndTable(t *testing.T) {
 		t.Errorf("table rows: %d, first %v, last three %+v", len(rows), rows[0].At, rows[len(rows)-3:])
 	}
 	md := Markdown(r, "a machine", "blitzload soak", "today")
-	for _, want := range []string{"## A day-long sale, compressed: soak", "| RSS node1 | RSS node2 |", "| Q1 | 2 | 2050 ms | 50 ms | 2100 ms | 201 |",
-		"| S1 | 200 | – | – | none | no definite answer |", "2 MiB |", "| – |"} {
+	for _, want := range []string{"## A day-long sale, compressed: soak", "| RSS (heap) node1 | RSS (heap) node2 |", "| Q1 | 2 | 2050 ms | 50 ms | 2100 ms | 201 |",
+		"| S1 | 200 | – | – | none | no definite answer |", "2 MiB (–) |", "| – |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
@@ -118,5 +119,16 @@ func TestMarkdownAndTable(t *testing.T) {
 	r.Samples[3].Overdue = 1
 	if r.OK() || r.MaxOverdue() != 1 {
 		t.Error("a hold held past its expiry went unnoticed")
+	}
+}
+
+func TestParseHeapInUse(t *testing.T) {
+	text := "# HELP go_memstats_heap_inuse_bytes x\ngo_memstats_heap_inuse_bytes_other 1\ngo_memstats_heap_inuse_bytes 2.097152e+06\n"
+	kb, err := parseHeapInUse(bufio.NewScanner(strings.NewReader(text)))
+	if err != nil || kb != 2048 {
+		t.Errorf("heap %d KiB, %v", kb, err)
+	}
+	if _, err := parseHeapInUse(bufio.NewScanner(strings.NewReader("up 1\n"))); err == nil {
+		t.Error("no heap line accepted")
 	}
 }
