@@ -59,33 +59,46 @@ func noteTicket(rec *QueueFanRecord, t api.QueueTicket, sent, got time.Time) (st
 // errTicketEnded means a ticket expired or vanished before its fan got a pass.
 var errTicketEnded = errors.New("the ticket ended without a pass")
 
-// awaitPass follows the ticket until it carries a pass: over the websocket when ws,
-// else (or when the websocket fails) by polling every poll.
-func (f *fan) awaitPass(ctx context.Context, t api.QueueTicket, ws bool, poll time.Duration, rec *QueueFanRecord) (string, error) {
+// maxQueueWait is the longest a polling fan waits between two reads of its ticket:
+// the websocket's own heartbeat (API.md: "at least every 2 s").
+const maxQueueWait = 2 * time.Second
+
+// awaitPass follows the ticket until it carries a pass: over the websocket when ws
+// (reconnecting after a failure, as the server asks when it closes one, up to
+// cfg.Retries times in a row without a message), else by polling.
+func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws bool, rec *QueueFanRecord) (string, error) {
 	if ws {
 		rec.Follow = followWS
-		var pass string
-		ended := false
-		err := f.client.FollowQueue(ctx, t.ID, func(t api.QueueTicket) bool {
-			// A pushed ticket's sending time is unknown: it proves nothing about order.
-			var ok bool
-			pass, ok = noteTicket(rec, t, time.Time{}, time.Now())
-			ended = t.Status == "expired"
-			return !ok && !ended
-		})
-		switch {
-		case pass != "":
-			return pass, nil
-		case ended:
-			return "", errTicketEnded
-		case ctx.Err() != nil:
-			return "", ctx.Err()
+		for a := 0; a <= cfg.Retries; a++ {
+			var pass string
+			ended, heard := false, false
+			err := f.client.FollowQueue(ctx, t.ID, func(t api.QueueTicket) bool {
+				// A pushed ticket's sending time is unknown: it proves nothing about order.
+				var ok bool
+				pass, ok = noteTicket(rec, t, time.Time{}, time.Now())
+				ended, heard = t.Status == "expired", true
+				return !ok && !ended
+			})
+			switch {
+			case pass != "":
+				return pass, nil
+			case ended:
+				return "", errTicketEnded
+			case ctx.Err() != nil:
+				return "", ctx.Err()
+			}
+			rec.WSFailures++
+			rec.WSError = err.Error()
+			if heard {
+				a = 0
+			}
+			backoff(ctx, f.rng, a, api.Result{})
 		}
-		_ = err // the websocket failed: poll instead
 	}
 	rec.Follow = followPoll
 	for {
 		cur, r := f.client.QueueStatus(ctx, t.ID)
+		wait := cfg.QueuePoll
 		if r.OK() && r.Err == nil {
 			if pass, ok := noteTicket(rec, cur, r.Start, r.End); ok {
 				return pass, nil
@@ -93,11 +106,15 @@ func (f *fan) awaitPass(ctx context.Context, t api.QueueTicket, ws bool, poll ti
 			if cur.Status == "expired" {
 				return "", errTicketEnded
 			}
+			// Far from the front, read no more often than the websocket would push.
+			wait = max(wait, min(time.Duration(cur.ETASeconds)*time.Second/2, maxQueueWait))
+		} else if r.Retryable() {
+			wait = max(wait, min(r.RetryAfter, maxQueueWait))
 		}
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		sleepCtx(ctx, poll)
+		sleepCtx(ctx, wait)
 	}
 }
 
@@ -136,7 +153,7 @@ func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionI
 		rec.Follow = followJoin
 	} else {
 		var err error
-		if pass, err = f.awaitPass(ctx, tk, ws, cfg.QueuePoll, rec); err != nil {
+		if pass, err = f.awaitPass(ctx, cfg, tk, ws, rec); err != nil {
 			t.failed.Add(1)
 			t.refusal("no pass")
 			return
