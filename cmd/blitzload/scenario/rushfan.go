@@ -16,20 +16,26 @@ const (
 )
 
 // joinQueue joins the event's queue, retrying an unknown outcome or a 429/503 (a
-// repeat join is harmless: the same ticket). The record keeps the first attempt's
-// times: the time to first answer.
+// repeat join is harmless: the same ticket). The record keeps the time to first
+// answer: from the first attempt to the first that got one, whatever it said.
 func (f *fan) joinQueue(ctx context.Context, cfg Config, eventID string, rec *QueueFanRecord) (api.QueueTicket, api.Result) {
 	var t api.QueueTicket
 	var r api.Result
 	for a := 0; a <= cfg.Retries; a++ {
 		t, r = f.client.JoinQueue(ctx, eventID)
 		if a == 0 {
-			rec.JoinStart, rec.JoinEnd = r.Start, r.End
+			rec.JoinStart = r.Start
+		}
+		if rec.JoinEnd.IsZero() && r.Status != 0 {
+			rec.JoinEnd = r.End
 		}
 		if !r.Retryable() && r.Code != api.CodeUnavailable || ctx.Err() != nil {
 			break
 		}
 		backoff(ctx, f.rng, a, r)
+	}
+	if rec.JoinEnd.IsZero() {
+		rec.JoinEnd = r.End
 	}
 	rec.JoinStatus = r.Status
 	return t, r
@@ -119,20 +125,24 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 }
 
 // holdWithPass asks for k best-available seats with the pass, retrying an unknown
-// outcome with the same idempotency key. first is the first attempt.
-func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequest, pass string, retries int) (h api.Hold, r, first api.Result) {
+// outcome with the same idempotency key. firstAnswer is when the first answer came,
+// whatever it said (the last attempt's end when none came).
+func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequest, pass string, retries int) (h api.Hold, r api.Result, firstAnswer time.Time) {
 	key := f.key("h")
 	for a := 0; a <= retries; a++ {
 		h, r = f.client.HoldWithPass(ctx, eventID, req, key, pass)
-		if a == 0 {
-			first = r
+		if firstAnswer.IsZero() && r.Status != 0 {
+			firstAnswer = r.End
 		}
 		if !r.Retryable() || ctx.Err() != nil {
 			break
 		}
 		backoff(ctx, f.rng, a, r)
 	}
-	return h, r, first
+	if firstAnswer.IsZero() {
+		firstAnswer = r.End
+	}
+	return h, r, firstAnswer
 }
 
 // rushThroughRoom is one fan's part of the sale through the waiting room: join at the
@@ -167,11 +177,11 @@ func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionI
 func (f *fan) rushHold(ctx context.Context, cfg Config, eventID, sectionID, pass string, t *flashTally, rec *QueueFanRecord) {
 	k := cfg.MinSeats + f.rng.IntN(cfg.MaxSeats-cfg.MinSeats+1)
 	start := time.Now()
-	h, r, first := f.holdWithPass(ctx, eventID, api.HoldRequest{SectionID: sectionID, Quantity: k}, pass, cfg.Retries)
+	h, r, firstAnswer := f.holdWithPass(ctx, eventID, api.HoldRequest{SectionID: sectionID, Quantity: k}, pass, cfg.Retries)
 	rec.HoldStart, rec.HoldEnd, rec.HoldStatus, rec.HoldCode = start, r.End, r.Status, r.Code
 	if rec.JoinStart.IsZero() {
 		// Without the room the hold is the fan's first request.
-		rec.JoinStart, rec.JoinEnd, rec.JoinStatus = first.Start, first.End, r.Status
+		rec.JoinStart, rec.JoinEnd, rec.JoinStatus = start, firstAnswer, r.Status
 	}
 	if !r.OK() || r.Err != nil {
 		switch r.Code {

@@ -25,7 +25,8 @@ type QueueFanRecord struct {
 	// is the last one's error.
 	WSFailures int    `json:"ws_failures,omitempty"`
 	WSError    string `json:"ws_error,omitempty"`
-	// JoinStart and JoinEnd bound the join's first attempt (the time to first answer).
+	// JoinStart is when the join's first attempt was sent, JoinEnd when the first
+	// answer came (after retries of attempts that got none): the time to first answer.
 	JoinStart time.Time `json:"join_start"`
 	JoinEnd   time.Time `json:"join_end"`
 	// JoinStatus is the join's final HTTP status (0: no answer).

@@ -101,9 +101,11 @@ type QueueRush struct {
 	PassRefused int `json:"pass_refused"`
 	// Violations are the admission-order violations (OrderViolations).
 	Violations []OrderViolation `json:"violations"`
-	// ShuffleRank is, in a random room, the rank correlation between the order fans
-	// joined in and their positions (near 0 when shuffled, 1 for fifo).
-	ShuffleRank *float64 `json:"shuffle_rank,omitempty"`
+	// ShuffleRank is, in a random room, the rank correlation between the order the
+	// fans who joined before the opening joined in and their positions (near 0 when
+	// shuffled, 1 in join order); JoinedBeforeOpening counts those fans.
+	ShuffleRank         *float64 `json:"shuffle_rank,omitempty"`
+	JoinedBeforeOpening int      `json:"joined_before_opening,omitempty"`
 	// AfterOpenMS, in a room with an opens_at, runs from the opening to the last fan
 	// done: the makespan without the wait the room imposes by design.
 	AfterOpenMS float64        `json:"after_open_ms,omitempty"`
@@ -182,9 +184,17 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 		}
 		q.AfterOpenMS = msOf(end.Sub(*q.Room.OpensAt))
 	}
-	if q.Order == "random" {
-		rho := joinRankCorrelation(room)
-		q.ShuffleRank = &rho
+	if q.Order == "random" && q.Room.OpensAt != nil {
+		// Only the fans whose join was answered before the opening were shuffled; later
+		// ones are placed after them in the order they join.
+		var before []QueueFanRecord
+		for _, r := range room {
+			if r.JoinStatus != 0 && r.JoinEnd.Before(*q.Room.OpensAt) {
+				before = append(before, r)
+			}
+		}
+		rho := joinRankCorrelation(before)
+		q.ShuffleRank, q.JoinedBeforeOpening = &rho, len(before)
 	}
 	bare := q.Bare.Latency.P99
 	q.Aims = []Aim{
@@ -270,7 +280,8 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 		res.fact(fmt.Sprintf("room: violation %d", i+1), "%s admitted before %s (%s evidence)", v.Admitted, v.Overtaken, v.Evidence)
 	}
 	if q.ShuffleRank != nil {
-		res.fact("room: join order vs position", "rank correlation %.3f", *q.ShuffleRank)
+		res.fact("room: shuffle", "%d fans joined before the opening; rank correlation of their join order and position %.3f",
+			q.JoinedBeforeOpening, *q.ShuffleRank)
 	}
 	res.fact("no room: hold (time to first answer)", "%s", spread(q.WithoutRoom.FirstAnswer))
 	res.fact("no room: makespan", "%.0f ms (%d holds)", q.WithoutRoom.MakespanMS, q.WithoutRoom.Holds)
