@@ -36,7 +36,7 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			fans := strconv.Itoa(tc.fans)
 			code := run(ctx, []string{"flash", "--queue", tc.order, "--target", srv.Base, "--fans", fans, "--seats", "100",
-				"--queue-opens-in", "1s", "--json", jsonPath}, getenv, &stdout, &stderr)
+				"--queue-opens-in", "3s", "--json", jsonPath}, getenv, &stdout, &stderr)
 			if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {
 				t.Fatalf("flash --queue exited %d\nstdout:\n%s\nstderr:\n%s\nserver log:\n%s", code, stdout.String(), stderr.String(), srv.LogTail(30))
 			}
@@ -80,6 +80,11 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			}
 			if (q.ShuffleRank != nil) != (tc.order == "random") {
 				t.Errorf("shuffle rank %v in a %s room", q.ShuffleRank, tc.order)
+			}
+			// A random permutation of 120 has a rank correlation with sd 1/sqrt(119), under
+			// 0.1; joining order kept would be 1.
+			if r := q.ShuffleRank; r != nil && (q.JoinedBeforeOpening < tc.fans/2 || *r > 0.5 || *r < -0.5) {
+				t.Errorf("%d fans joined before the opening, rank correlation %.3f: not shuffled", q.JoinedBeforeOpening, *r)
 			}
 			if len(q.Aims) != 4 {
 				t.Fatalf("aims %+v", q.Aims)

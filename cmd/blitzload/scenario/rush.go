@@ -59,12 +59,15 @@ func RunFlashQueue(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 		env.OnConnected(cfg.Fans)
 	}
 
-	env.Collector.Begin(time.Now())
+	began := time.Now()
+	env.Collector.Begin(began)
 	var roomTally, plainTally flashTally
 	roomRecs := make([]QueueFanRecord, len(fans))
+	stopWatch := watchRoom(ctx, cfg, roomRef.EventID, began, time.Second)
 	rush(fans, func(i int, f *fan) {
 		f.rushThroughRoom(ctx, cfg, roomRef.EventID, roomRef.SectionID, i < wsFans, &roomTally, &roomRecs[i])
 	})
+	watched := stopWatch()
 	// Fans done early have been idle since: open again any connection the server closed.
 	if err := warmUp(ctx, fans, 0); err != nil {
 		return nil, err
@@ -79,7 +82,7 @@ func RunFlashQueue(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 	env.Collector.Finish(time.Now())
 	closeFans(fans)
 
-	q := &QueueRush{Order: cfg.Queue, Fans: cfg.Fans, Room: room}
+	q := &QueueRush{Order: cfg.Queue, Fans: cfg.Fans, Room: room, Watched: watched}
 	q.Bare, err = runBare(ctx, env, cfg)
 	if err != nil {
 		res.note("bare reference: %v", err)

@@ -16,20 +16,26 @@ const (
 )
 
 // joinQueue joins the event's queue, retrying an unknown outcome or a 429/503 (a
-// repeat join is harmless: the same ticket). The record keeps the first attempt's
-// times: the time to first answer.
+// repeat join is harmless: the same ticket). The record keeps the time to first
+// answer: from the first attempt to the first that got one, whatever it said.
 func (f *fan) joinQueue(ctx context.Context, cfg Config, eventID string, rec *QueueFanRecord) (api.QueueTicket, api.Result) {
 	var t api.QueueTicket
 	var r api.Result
 	for a := 0; a <= cfg.Retries; a++ {
 		t, r = f.client.JoinQueue(ctx, eventID)
 		if a == 0 {
-			rec.JoinStart, rec.JoinEnd = r.Start, r.End
+			rec.JoinStart = r.Start
+		}
+		if rec.JoinEnd.IsZero() && r.Status != 0 {
+			rec.JoinEnd = r.End
 		}
 		if !r.Retryable() && r.Code != api.CodeUnavailable || ctx.Err() != nil {
 			break
 		}
 		backoff(ctx, f.rng, a, r)
+	}
+	if rec.JoinEnd.IsZero() {
+		rec.JoinEnd = r.End
 	}
 	rec.JoinStatus = r.Status
 	return t, r
@@ -59,33 +65,46 @@ func noteTicket(rec *QueueFanRecord, t api.QueueTicket, sent, got time.Time) (st
 // errTicketEnded means a ticket expired or vanished before its fan got a pass.
 var errTicketEnded = errors.New("the ticket ended without a pass")
 
-// awaitPass follows the ticket until it carries a pass: over the websocket when ws,
-// else (or when the websocket fails) by polling every poll.
-func (f *fan) awaitPass(ctx context.Context, t api.QueueTicket, ws bool, poll time.Duration, rec *QueueFanRecord) (string, error) {
+// maxQueueWait is the longest a polling fan waits between two reads of its ticket:
+// the websocket's own heartbeat (API.md: "at least every 2 s").
+const maxQueueWait = 2 * time.Second
+
+// awaitPass follows the ticket until it carries a pass: over the websocket when ws
+// (reconnecting after a failure, as the server asks when it closes one, up to
+// cfg.Retries times in a row without a message), else by polling.
+func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws bool, rec *QueueFanRecord) (string, error) {
 	if ws {
 		rec.Follow = followWS
-		var pass string
-		ended := false
-		err := f.client.FollowQueue(ctx, t.ID, func(t api.QueueTicket) bool {
-			// A pushed ticket's sending time is unknown: it proves nothing about order.
-			var ok bool
-			pass, ok = noteTicket(rec, t, time.Time{}, time.Now())
-			ended = t.Status == "expired"
-			return !ok && !ended
-		})
-		switch {
-		case pass != "":
-			return pass, nil
-		case ended:
-			return "", errTicketEnded
-		case ctx.Err() != nil:
-			return "", ctx.Err()
+		for a := 0; a <= cfg.Retries; a++ {
+			var pass string
+			ended, heard := false, false
+			err := f.client.FollowQueue(ctx, t.ID, func(t api.QueueTicket) bool {
+				// A pushed ticket's sending time is unknown: it proves nothing about order.
+				var ok bool
+				pass, ok = noteTicket(rec, t, time.Time{}, time.Now())
+				ended, heard = t.Status == "expired", true
+				return !ok && !ended
+			})
+			switch {
+			case pass != "":
+				return pass, nil
+			case ended:
+				return "", errTicketEnded
+			case ctx.Err() != nil:
+				return "", ctx.Err()
+			}
+			rec.WSFailures++
+			rec.WSError = err.Error()
+			if heard {
+				a = 0
+			}
+			backoff(ctx, f.rng, a, api.Result{})
 		}
-		_ = err // the websocket failed: poll instead
 	}
 	rec.Follow = followPoll
 	for {
 		cur, r := f.client.QueueStatus(ctx, t.ID)
+		wait := cfg.QueuePoll
 		if r.OK() && r.Err == nil {
 			if pass, ok := noteTicket(rec, cur, r.Start, r.End); ok {
 				return pass, nil
@@ -93,29 +112,37 @@ func (f *fan) awaitPass(ctx context.Context, t api.QueueTicket, ws bool, poll ti
 			if cur.Status == "expired" {
 				return "", errTicketEnded
 			}
+			// Far from the front, read no more often than the websocket would push.
+			wait = max(wait, min(time.Duration(cur.ETASeconds)*time.Second/2, maxQueueWait))
+		} else if r.Retryable() {
+			wait = max(wait, min(r.RetryAfter, maxQueueWait))
 		}
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		sleepCtx(ctx, poll)
+		sleepCtx(ctx, wait)
 	}
 }
 
 // holdWithPass asks for k best-available seats with the pass, retrying an unknown
-// outcome with the same idempotency key. first is the first attempt.
-func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequest, pass string, retries int) (h api.Hold, r, first api.Result) {
+// outcome with the same idempotency key. firstAnswer is when the first answer came,
+// whatever it said (the last attempt's end when none came).
+func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequest, pass string, retries int) (h api.Hold, r api.Result, firstAnswer time.Time) {
 	key := f.key("h")
 	for a := 0; a <= retries; a++ {
 		h, r = f.client.HoldWithPass(ctx, eventID, req, key, pass)
-		if a == 0 {
-			first = r
+		if firstAnswer.IsZero() && r.Status != 0 {
+			firstAnswer = r.End
 		}
 		if !r.Retryable() || ctx.Err() != nil {
 			break
 		}
 		backoff(ctx, f.rng, a, r)
 	}
-	return h, r, first
+	if firstAnswer.IsZero() {
+		firstAnswer = r.End
+	}
+	return h, r, firstAnswer
 }
 
 // rushThroughRoom is one fan's part of the sale through the waiting room: join at the
@@ -136,7 +163,7 @@ func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionI
 		rec.Follow = followJoin
 	} else {
 		var err error
-		if pass, err = f.awaitPass(ctx, tk, ws, cfg.QueuePoll, rec); err != nil {
+		if pass, err = f.awaitPass(ctx, cfg, tk, ws, rec); err != nil {
 			t.failed.Add(1)
 			t.refusal("no pass")
 			return
@@ -150,11 +177,11 @@ func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionI
 func (f *fan) rushHold(ctx context.Context, cfg Config, eventID, sectionID, pass string, t *flashTally, rec *QueueFanRecord) {
 	k := cfg.MinSeats + f.rng.IntN(cfg.MaxSeats-cfg.MinSeats+1)
 	start := time.Now()
-	h, r, first := f.holdWithPass(ctx, eventID, api.HoldRequest{SectionID: sectionID, Quantity: k}, pass, cfg.Retries)
+	h, r, firstAnswer := f.holdWithPass(ctx, eventID, api.HoldRequest{SectionID: sectionID, Quantity: k}, pass, cfg.Retries)
 	rec.HoldStart, rec.HoldEnd, rec.HoldStatus, rec.HoldCode = start, r.End, r.Status, r.Code
 	if rec.JoinStart.IsZero() {
 		// Without the room the hold is the fan's first request.
-		rec.JoinStart, rec.JoinEnd, rec.JoinStatus = first.Start, first.End, r.Status
+		rec.JoinStart, rec.JoinEnd, rec.JoinStatus = start, firstAnswer, r.Status
 	}
 	if !r.OK() || r.Err != nil {
 		switch r.Code {

@@ -21,7 +21,12 @@ type QueueFanRecord struct {
 	// Follow is how the fan followed its ticket: "join" (admitted in the join's
 	// answer), "ws" or "poll".
 	Follow string `json:"follow,omitempty"`
-	// JoinStart and JoinEnd bound the join's first attempt (the time to first answer).
+	// WSFailures counts the websocket connections that ended before a pass; WSError
+	// is the last one's error.
+	WSFailures int    `json:"ws_failures,omitempty"`
+	WSError    string `json:"ws_error,omitempty"`
+	// JoinStart is when the join's first attempt was sent, JoinEnd when the first
+	// answer came (after retries of attempts that got none): the time to first answer.
 	JoinStart time.Time `json:"join_start"`
 	JoinEnd   time.Time `json:"join_end"`
 	// JoinStatus is the join's final HTTP status (0: no answer).

@@ -86,15 +86,26 @@ type QueueRush struct {
 	Room  api.WaitingRoom `json:"room"`
 	// Followed counts the fans by how they learned their pass: join, ws, poll.
 	Followed map[string]int `json:"followed"`
+	// WSFailures counts websocket connections that ended before their fan's pass (the
+	// fan reconnected, or polled after cfg.Retries failures in a row); WSError is one
+	// of their errors.
+	WSFailures int    `json:"ws_failures"`
+	WSError    string `json:"ws_error,omitempty"`
+	// Watched is the room read once a second during the rush through it.
+	Watched []RoomSample `json:"watched"`
+	// AdmissionMS runs from the first fan holding a pass to the last.
+	AdmissionMS float64 `json:"admission_ms"`
 	// Passes counts the fans that got a pass; PassRefused the holds refused
 	// QUEUE_REQUIRED despite one.
 	Passes      int `json:"passes"`
 	PassRefused int `json:"pass_refused"`
 	// Violations are the admission-order violations (OrderViolations).
 	Violations []OrderViolation `json:"violations"`
-	// ShuffleRank is, in a random room, the rank correlation between the order fans
-	// joined in and their positions (near 0 when shuffled, 1 for fifo).
-	ShuffleRank *float64 `json:"shuffle_rank,omitempty"`
+	// ShuffleRank is, in a random room, the rank correlation between the order the
+	// fans who joined before the opening joined in and their positions (near 0 when
+	// shuffled, 1 in join order); JoinedBeforeOpening counts those fans.
+	ShuffleRank         *float64 `json:"shuffle_rank,omitempty"`
+	JoinedBeforeOpening int      `json:"joined_before_opening,omitempty"`
 	// AfterOpenMS, in a room with an opens_at, runs from the opening to the last fan
 	// done: the makespan without the wait the room imposes by design.
 	AfterOpenMS float64        `json:"after_open_ms,omitempty"`
@@ -140,17 +151,29 @@ func side(recs []QueueFanRecord) RushSide {
 func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 	q.WithRoom, q.WithoutRoom = side(room), side(plain)
 	q.Followed = map[string]int{}
+	var firstPass, lastPass time.Time
 	for _, r := range room {
 		if r.Follow != "" {
 			q.Followed[r.Follow]++
 		}
+		q.WSFailures += r.WSFailures
+		if r.WSError != "" {
+			q.WSError = r.WSError
+		}
 		if !r.Admitted.IsZero() {
 			q.Passes++
+			if firstPass.IsZero() || r.Admitted.Before(firstPass) {
+				firstPass = r.Admitted
+			}
+			if r.Admitted.After(lastPass) {
+				lastPass = r.Admitted
+			}
 		}
 		if r.HoldCode == api.CodeQueueRequired {
 			q.PassRefused++
 		}
 	}
+	q.AdmissionMS = msOf(lastPass.Sub(firstPass))
 	q.Violations = OrderViolations(room)
 	if q.Room.OpensAt != nil {
 		var end time.Time
@@ -161,9 +184,17 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 		}
 		q.AfterOpenMS = msOf(end.Sub(*q.Room.OpensAt))
 	}
-	if q.Order == "random" {
-		rho := joinRankCorrelation(room)
-		q.ShuffleRank = &rho
+	if q.Order == "random" && q.Room.OpensAt != nil {
+		// Only the fans whose join was answered before the opening were shuffled; later
+		// ones are placed after them in the order they join.
+		var before []QueueFanRecord
+		for _, r := range room {
+			if r.JoinStatus != 0 && r.JoinEnd.Before(*q.Room.OpensAt) {
+				before = append(before, r)
+			}
+		}
+		rho := joinRankCorrelation(before)
+		q.ShuffleRank, q.JoinedBeforeOpening = &rho, len(before)
 	}
 	bare := q.Bare.Latency.P99
 	q.Aims = []Aim{
@@ -217,12 +248,28 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 	}
 	res.fact("fans", "%d, each through the room (%s) and then without it", q.Fans, q.Order)
 	res.fact("followed", "%d admitted at join, %d by websocket, %d by polling", q.Followed[followJoin], q.Followed[followWS], q.Followed[followPoll])
+	if q.WSFailures > 0 {
+		res.fact("websocket failures", "%d connections ended before a pass (the fans reconnected or polled); the last: %s", q.WSFailures, q.WSError)
+	}
 	res.fact("room: join (time to first answer)", "%s", spread(q.WithRoom.FirstAnswer))
 	res.fact("room: admitted hold", "%s", spread(q.WithRoom.Hold))
 	res.fact("room: makespan", "%.0f ms (%d holds, %d passes, %d holds refused QUEUE_REQUIRED)", q.WithRoom.MakespanMS, q.WithRoom.Holds, q.Passes, q.PassRefused)
 	if q.Room.OpensAt != nil {
 		res.fact("room: after opens_at", "%.0f ms from the opening (and shuffle) at %s to the last fan done",
 			q.AfterOpenMS, q.Room.OpensAt.Format(time.RFC3339))
+	}
+	rate := 0.0
+	if q.AdmissionMS > 0 {
+		rate = float64(q.Passes) / (q.AdmissionMS / 1000)
+	}
+	res.fact("room: admission", "%d passes over %.0f ms, first to last (%.0f fans/s)", q.Passes, q.AdmissionMS, rate)
+	if len(q.Watched) > 0 {
+		peak, sum := 0.0, 0.0
+		for _, w := range q.Watched {
+			peak, sum = max(peak, w.AdmittingPerS), sum+w.AdmittingPerS
+		}
+		res.fact("room: controller rate", "mean %.0f, peak %.0f fans/s over %d reads of the room, once a second",
+			sum/float64(len(q.Watched)), peak, len(q.Watched))
 	}
 	res.fact("room: admission-order violations", "%d", len(q.Violations))
 	for i, v := range q.Violations {
@@ -233,7 +280,8 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 		res.fact(fmt.Sprintf("room: violation %d", i+1), "%s admitted before %s (%s evidence)", v.Admitted, v.Overtaken, v.Evidence)
 	}
 	if q.ShuffleRank != nil {
-		res.fact("room: join order vs position", "rank correlation %.3f", *q.ShuffleRank)
+		res.fact("room: shuffle", "%d fans joined before the opening; rank correlation of their join order and position %.3f",
+			q.JoinedBeforeOpening, *q.ShuffleRank)
 	}
 	res.fact("no room: hold (time to first answer)", "%s", spread(q.WithoutRoom.FirstAnswer))
 	res.fact("no room: makespan", "%.0f ms (%d holds)", q.WithoutRoom.MakespanMS, q.WithoutRoom.Holds)
