@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
@@ -116,6 +117,9 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 			wait = max(wait, min(time.Duration(cur.ETASeconds)*time.Second/2, maxQueueWait))
 		} else if r.Retryable() {
 			wait = max(wait, min(r.RetryAfter, maxQueueWait))
+		} else {
+			// The ticket is gone or not this fan's: waiting longer cannot help.
+			return "", fmt.Errorf("read ticket %s: %w", t.ID, r.Error())
 		}
 		if ctx.Err() != nil {
 			return "", ctx.Err()
