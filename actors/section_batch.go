@@ -148,6 +148,7 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	var limit *LimitError
 	switch {
 	case m.err == nil:
+		a.lastCommit = m.took
 		a.st.version = m.version
 		a.st.settle(written, a.now(), a.cfg.keyWindow())
 		for _, d := range ds {

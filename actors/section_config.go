@@ -72,13 +72,16 @@ func (c SectionConfig) withDefaults() SectionConfig {
 		c.LeaseTTL = 3 * time.Second
 	}
 	if c.CommitTimeout <= 0 {
-		c.CommitTimeout = 5 * time.Second
+		c.CommitTimeout = defaultCommitTimeout
 	}
 	if c.RetryHorizon <= 0 {
 		c.RetryHorizon = ClientConfig{}.RetryHorizon()
 	}
 	return c
 }
+
+// defaultCommitTimeout bounds one batch write when SectionConfig.CommitTimeout is unset.
+const defaultCommitTimeout = 5 * time.Second
 
 // keyWindowMargin is how many retry horizons an idempotency answer stays in a section's
 // memory: a margin for clocks, queues and a retry that starts as the horizon ends.
