@@ -98,8 +98,10 @@ type fakeStore struct {
 	// moved them and tests set them for the event's other sections.
 	eventTickets map[string]int
 	// activateGate, when set, makes Activate wait until it is closed: a slow store that
-	// keeps the section from reading its mailbox.
+	// keeps the section from reading its mailbox. Activate tells activating (when set,
+	// without blocking) that it began.
 	activateGate chan struct{}
+	activating   chan struct{}
 }
 
 func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
@@ -120,8 +122,14 @@ func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
 
 func (s *fakeStore) Activate(ctx context.Context, key SectionKey, _ time.Duration) (*Snapshot, error) {
 	s.mu.Lock()
-	gate := s.activateGate
+	gate, activating := s.activateGate, s.activating
 	s.mu.Unlock()
+	if activating != nil {
+		select {
+		case activating <- struct{}{}:
+		default:
+		}
+	}
 	if gate != nil {
 		select {
 		case <-gate:
