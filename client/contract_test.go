@@ -41,6 +41,7 @@ var answers = map[string]canned{
 	"POST /api/v1/holds/{hold_id}/confirm":  {201, orderJSON},
 	"GET /api/v1/orders/{order_id}":         {200, orderJSON},
 	"GET /api/v1/me/orders":                 {200, `{"orders":[` + orderJSON + `]}`},
+	"GET /api/v1/me/holds":                  {200, `{"holds":[` + holdJSON + `]}`},
 	"POST /api/v1/orders/{order_id}/cancel": {200, orderJSON},
 	"GET /api/v1/cluster": {200,
 		`{"node":"n1","members":[{"name":"n1","address":"127.0.0.1:6330","status":"alive","sections":2}]}`},
@@ -166,6 +167,7 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 		}, wantHold},
 		{"POST /api/v1/events/{event_id}/holds", func() (any, error) { return cl.Hold(ctx, "demo", client.HoldPlaces("floor", 2)) }, wantHold},
 		{"GET /api/v1/holds/{hold_id}", func() (any, error) { return cl.GetHold(ctx, "h_1") }, wantHold},
+		{"GET /api/v1/me/holds", func() (any, error) { return cl.MyHolds(ctx) }, []client.Hold{wantHold}},
 		{"DELETE /api/v1/holds/{hold_id}", func() (any, error) { return cl.Release(ctx, "h_1") }, client.Released{ID: "h_1", Status: "released"}},
 		{"POST /api/v1/holds/{hold_id}/extend", func() (any, error) { return cl.Extend(ctx, "h_1") }, wantHold},
 		{"POST /api/v1/holds/{hold_id}/confirm", func() (any, error) {
