@@ -51,9 +51,11 @@ type sectionActor struct {
 	activationErr error
 	// activated is set once the section loaded (st is cleared again when fenced).
 	activated bool
-	// lastCommit is how long the last committed batch took to write: the section's
-	// estimate of how long a decision waits for its batch (see tooLate).
-	lastCommit time.Duration
+	// lastCommit is how long the last committed batch took to write, and inflightSince
+	// when the batch being written started: the section's estimate of how long a decision
+	// waits for its answer (see tooLate).
+	lastCommit    time.Duration
+	inflightSince time.Time
 }
 
 // The actor's messages to itself. They never leave the node, so they need not be protobuf.

@@ -31,7 +31,7 @@ func (a *sectionActor) flush() {
 		}
 		return
 	}
-	a.inflight, a.written = ds, b
+	a.inflight, a.written, a.inflightSince = ds, b, a.cfg.Clock.Now()
 	done := make(chan error, 1)
 	a.inflightDone = done
 	store, timeout, self, root := a.cfg.Store, a.cfg.CommitTimeout, a.self, a.root

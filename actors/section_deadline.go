@@ -4,12 +4,14 @@ import "time"
 
 // Deadlines. Every command carries its caller's deadline (deadline_unix_micro). The
 // section decides a command only while it can still answer it in time: before the
-// deadline, less the time its answer will take (the batch being written, if any, then
-// the command's own batch, each estimated by the last commit's duration). A command
-// reached later is dropped undecided and answered EXPIRED at once. A command decided in
-// time is answered with its real outcome once its batch ends, even when that is after
-// the deadline: a committed decision is never undone. Client relies on this; see
-// Client.request for what its UNAVAILABLE answer then guarantees.
+// deadline, and, while a batch is being written (the decision must wait for it, then for
+// its own), before the deadline less the time that takes as the last commit's duration
+// estimates it. With no batch being written a command is decided up to its deadline,
+// whatever the estimate: its own batch is how the section learns that commits are fast
+// again. A command reached later is dropped undecided and answered EXPIRED at once. A
+// command decided in time is answered with its real outcome once its batch ends, even
+// when that is after the deadline: a committed decision is never undone. Client relies
+// on this; see Client.request for what its UNAVAILABLE answer then guarantees.
 //
 // A command's idempotency key is looked at before its deadline: a copy of a command that
 // was decided is answered from that decision whatever its deadline. This is how Client
@@ -22,11 +24,12 @@ func (a *sectionActor) tooLate(d *decision, deadlineMicro int64) bool {
 	if deadlineMicro == 0 {
 		return false
 	}
-	budget := a.lastCommit
+	now := a.cfg.Clock.Now()
+	var wait time.Duration
 	if a.inflight != nil {
-		budget += a.lastCommit
+		wait = max(0, a.lastCommit-now.Sub(a.inflightSince)) + a.lastCommit
 	}
-	if a.cfg.Clock.Now().Add(budget).Before(time.UnixMicro(deadlineMicro)) {
+	if now.Add(wait).Before(time.UnixMicro(deadlineMicro)) {
 		return false
 	}
 	d.fail(errExpired)

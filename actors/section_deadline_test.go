@@ -96,14 +96,36 @@ func TestDecisionCommittedAfterItsDeadlineIsAnsweredWithItsOutcome(t *testing.T)
 	}
 }
 
-// TestSectionDecidesOnlyWhatItCanAnswerInTime: with the last commit as its estimate, a
-// command whose deadline is nearer than the time its batch would take is dropped.
+// TestSectionDecidesOnlyWhatItCanAnswerInTime: while a batch is being written, a command
+// whose deadline is nearer than the wait for that batch and its own (the last commit's
+// duration each) is dropped; one with room is decided. With no batch being written, a
+// command is decided up to its deadline: a slow commit once does not refuse everything
+// after it.
 func TestSectionDecidesOnlyWhatItCanAnswerInTime(t *testing.T) {
 	store := reserved(1, 10)
 	h := newHarness(t, store)
 	h.inspect(func(a *sectionActor) { a.lastCommit = time.Second })
-	soon := h.clock.Now().Add(500 * time.Millisecond).UnixMicro()
-	wantCode(t, h.askSection(&HoldCommand{UserId: "a", Seats: []string{"A-1"}, DeadlineUnixMicro: soon}), errExpired)
-	later := h.clock.Now().Add(1500 * time.Millisecond).UnixMicro()
-	wantCode(t, h.askSection(&HoldCommand{UserId: "a", Seats: []string{"A-1"}, DeadlineUnixMicro: later}), nil)
+	soon := func(d time.Duration) int64 { return h.clock.Now().Add(d).UnixMicro() }
+	wantCode(t, h.askSection(&HoldCommand{UserId: "a", Seats: []string{"A-1"}, DeadlineUnixMicro: soon(500 * time.Millisecond)}), nil)
+
+	h.inspect(func(a *sectionActor) { a.lastCommit = time.Second }) // as if that commit had been slow
+	store.mu.Lock()
+	store.gate = make(chan error)
+	store.mu.Unlock()
+	first := h.future(&HoldCommand{UserId: "b", Seats: []string{"A-2"}, DeadlineUnixMicro: soon(time.Minute)})
+	testenv.Eventually(t, 5*time.Second, func() error {
+		var err error
+		h.inspect(func(a *sectionActor) {
+			if len(a.inflight) != 1 {
+				err = fmt.Errorf("%d decisions being written, want 1", len(a.inflight))
+			}
+		})
+		return err
+	})
+	wantCode(t, h.askSection(&HoldCommand{UserId: "c", Seats: []string{"A-3"}, DeadlineUnixMicro: soon(1500 * time.Millisecond)}), errExpired)
+	later := h.future(&HoldCommand{UserId: "d", Seats: []string{"A-4"}, DeadlineUnixMicro: soon(2500 * time.Millisecond)})
+	store.gate <- nil
+	wantCode(t, h.wait(first), nil)
+	store.gate <- nil
+	wantCode(t, h.wait(later), nil)
 }
