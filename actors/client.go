@@ -324,7 +324,7 @@ type storedAnswer struct {
 // OVERLOADED, or undone with its batch, was not decided; but a copy whose answer did not
 // come (the attempt timed out, or the topology changed under it) or said its batch's
 // outcome is unknown may have been. Before giving up on such a command, request asks its
-// section again for its fate (settle): the same command with the same idempotency key and
+// section again for its fate (askFate): the same command with the same idempotency key and
 // a deadline already passed. The section handles it after every copy sent before it (one
 // mailbox, first in first out) and answers it from the first copy's decision, once that
 // is written, or EXPIRED when no copy was decided. Only EXPIRED then ends in
@@ -408,7 +408,7 @@ attempts:
 		last, unsettled = rerr, deadline
 	}
 	if !unsettled.IsZero() {
-		return c.settle(ctx, identity, cmd, unsettled, idem)
+		return c.askFate(ctx, identity, cmd, unsettled, idem)
 	}
 	if errors.Is(last, errOverloaded) {
 		return nil, Unavailable("the section is overloaded; nothing was decided; retry later")

@@ -81,7 +81,7 @@ func (r *mailboxRegistry) forget(ctx actor.Context) {
 // messages (batch results, timers, payments) and queries are always queued: they free
 // the mailbox rather than fill it. So is a command already past its deadline: it can
 // decide nothing, and it is how Client asks for the fate of the copies before it, which
-// a busy section must still answer (see Client.settle).
+// a busy section must still answer (see Client.askFate).
 type countingMailbox struct {
 	actor.Mailbox
 	reg  *mailboxRegistry

@@ -31,7 +31,7 @@ func withDeadline(cmd proto.Message, deadline time.Time) proto.Message {
 	return m
 }
 
-// settle learns the fate of a command some of whose attempts, the last with deadline
+// askFate learns the fate of a command some of whose attempts, the last with deadline
 // last, may have been decided without their answer reaching the caller. It looks the
 // command's idempotency key up in the store, then sends the command again with deadline
 // last: the section handles it after every earlier copy and answers it from the decision
@@ -39,7 +39,7 @@ func withDeadline(cmd proto.Message, deadline time.Time) proto.Message {
 // A section that is overloaded, moving or silent is asked again, with backoff, for at
 // most AnswerGrace from now or from last, whichever is later, whatever ctx's deadline
 // says.
-func (c *Client) settle(ctx context.Context, identity string, cmd proto.Message, last time.Time, idem storedAnswer) (*Reply, error) {
+func (c *Client) askFate(ctx context.Context, identity string, cmd proto.Message, last time.Time, idem storedAnswer) (*Reply, error) {
 	end := time.Now().Add(c.cfg.AnswerGrace)
 	if late := last.Add(c.cfg.AnswerGrace); late.After(end) {
 		end = late
