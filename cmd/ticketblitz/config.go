@@ -89,7 +89,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 }
 
 // minIdempotencyRetention is the shortest idempotency retention but "forever" (0). A
-// client retries one request for up to its retry horizon (35s by default) and a
+// client retries one request for up to its retry horizon (45s by default) and a
 // section keeps the answers of twice that in memory; a fan who retries by hand does so
 // within minutes. A key deleted sooner would turn such a retry into a second request.
 const minIdempotencyRetention = 10 * time.Minute
