@@ -19,4 +19,7 @@ const (
 	EndpointMyHolds     = "GET /me/holds"
 	EndpointCancel      = "POST /orders/{id}/cancel"
 	EndpointDrain       = "POST /api/v1/cluster/drain"
+	EndpointSetRoom     = "PUT /events/{id}/waiting-room"
+	EndpointJoinQueue   = "POST /events/{id}/queue"
+	EndpointQueueStatus = "GET /queue/{id}"
 )

@@ -38,7 +38,11 @@ func Execute(ctx context.Context, env *Env, cfg Config, skipAudit bool) (*Outcom
 		defer wg.Done()
 		stats.Live{Collector: env.Collector, Out: env.Out, Label: label, TTY: env.TTY}.Run(liveCtx)
 	}()
-	res, err := runners[cfg.Scenario](ctx, env, cfg)
+	runner := runners[cfg.Scenario]
+	if cfg.Scenario == Flash && cfg.Queue != "" {
+		runner = RunFlashQueue
+	}
+	res, err := runner(ctx, env, cfg)
 	stopLive()
 	wg.Wait()
 	if err != nil {
