@@ -28,6 +28,9 @@ type decision struct {
 
 	// paid is the approved payment a confirm carries: given back if it is undone.
 	paid *paidConfirm
+	// expired marks a command reached after its deadline: nothing was decided, and the
+	// answer (EXPIRED) waits for nothing.
+	expired bool
 }
 
 // paidConfirm is a charge and the hold and order it paid for.

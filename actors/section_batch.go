@@ -31,7 +31,7 @@ func (a *sectionActor) flush() {
 		}
 		return
 	}
-	a.inflight, a.written = ds, b
+	a.inflight, a.written, a.inflightSince = ds, b, a.cfg.Clock.Now()
 	done := make(chan error, 1)
 	a.inflightDone = done
 	store, timeout, self, root := a.cfg.Store, a.cfg.CommitTimeout, a.self, a.root
@@ -148,6 +148,7 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	var limit *LimitError
 	switch {
 	case m.err == nil:
+		a.lastCommit = m.took
 		a.st.version = m.version
 		a.st.settle(written, a.now(), a.cfg.keyWindow())
 		for _, d := range ds {

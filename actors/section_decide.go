@@ -15,6 +15,9 @@ func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 	if k.key != "" && a.payingKeys[k] != nil { // the key's first request is a confirm being paid
 		return d.fail(ErrIdempotencyConflict)
 	}
+	if a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
+		return d
+	}
 	qty, err := s.validateHold(cmd)
 	if err != nil {
 		return d.fail(err)
@@ -153,7 +156,7 @@ func (a *sectionActor) activeHold(d *decision, holdID, userID string) (*Hold, er
 func (a *sectionActor) decideRelease(cmd *ReleaseCommand) *decision {
 	d := &decision{op: "release"}
 	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, releaseHash(cmd.GetHoldId())
-	if a.st.replay(d, k, hash) {
+	if a.st.replay(d, k, hash) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
@@ -188,7 +191,7 @@ func (a *sectionActor) finishHold(d *decision, h *Hold, status HoldStatus, reaso
 func (a *sectionActor) decideExtend(cmd *ExtendCommand) *decision {
 	d := &decision{op: "extend"}
 	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, extendHash(cmd.GetHoldId())
-	if a.st.replay(d, k, hash) {
+	if a.st.replay(d, k, hash) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	defer a.st.rememberKey(d, k, hash)
@@ -219,7 +222,7 @@ func (a *sectionActor) decideConfirm(cmd *ConfirmCommand, answer func(*Reply)) *
 	s := a.st
 	d := &decision{op: "confirm"}
 	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
-	if s.replay(d, k, cmd.GetRequestHash()) {
+	if s.replay(d, k, cmd.GetRequestHash()) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
@@ -268,7 +271,7 @@ func (a *sectionActor) decideCancel(cmd *CancelCommand) *decision {
 	s := a.st
 	d := &decision{op: "cancel"}
 	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, cancelHash(cmd.GetOrderId())
-	if s.replay(d, k, hash) {
+	if s.replay(d, k, hash) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	o, ok := s.orders[cmd.GetOrderId()]

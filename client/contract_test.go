@@ -45,6 +45,7 @@ var answers = map[string]canned{
 	"POST /api/v1/holds/{hold_id}/confirm":       {201, orderJSON},
 	"GET /api/v1/orders/{order_id}":              {200, orderJSON},
 	"GET /api/v1/me/orders":                      {200, `{"orders":[` + orderJSON + `]}`},
+	"GET /api/v1/me/holds":                       {200, `{"holds":[` + holdJSON + `]}`},
 	"POST /api/v1/orders/{order_id}/cancel":      {200, orderJSON},
 	"GET /api/v1/cluster": {200,
 		`{"node":"n1","members":[{"name":"n1","address":"127.0.0.1:6330","status":"alive","sections":2}]}`},
@@ -197,6 +198,7 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 		{"POST /api/v1/events/{event_id}/holds", func() (any, error) {
 			return cl.Hold(ctx, "demo", client.HoldBestAvailable("A", 2), client.QueuePass("p_1"))
 		}, wantHold},
+		{"GET /api/v1/me/holds", func() (any, error) { return cl.MyHolds(ctx) }, []client.Hold{wantHold}},
 		{"GET /api/v1/cluster", func() (any, error) { return cl.Cluster(ctx) },
 			client.Cluster{Node: "n1", Members: []client.Member{{Name: "n1", Address: "127.0.0.1:6330", Status: "alive", Sections: 2}}}},
 		{"POST /api/v1/cluster/drain", func() (any, error) { return nil, cl.Drain(ctx) }, nil},

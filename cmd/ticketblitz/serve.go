@@ -247,8 +247,8 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			Store: store, Payments: payments, Logger: log.Named("section"),
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Membership: membership, Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
-			RetryHorizon: clientCfg.RetryHorizon(),
-			OnCommit:     func(actors.SectionKey, int64) { s.relay.wake() },
+			RetryHorizon: clientCfg.RetryHorizon(), MailboxLimit: cfg.MailboxLimit,
+			OnCommit: func(actors.SectionKey, int64) { s.relay.wake() },
 		})
 		if err != nil {
 			return nil, err

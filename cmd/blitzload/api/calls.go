@@ -155,6 +155,16 @@ func (c *Client) MyOrders(ctx context.Context) ([]Order, Result) {
 	return os, r
 }
 
+// MyHolds calls GET /api/v1/me/holds.
+func (c *Client) MyHolds(ctx context.Context) ([]Hold, Result) {
+	var hs []Hold
+	r := c.call(ctx, EndpointMyHolds, false, func(opts ...client.CallOption) (err error) {
+		hs, err = c.api.MyHolds(ctx, opts...)
+		return err
+	})
+	return hs, r
+}
+
 // Cancel calls POST /api/v1/orders/{id}/cancel.
 func (c *Client) Cancel(ctx context.Context, eventID, sectionID, orderID string) (Order, Result) {
 	var o Order
