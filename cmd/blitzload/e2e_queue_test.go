@@ -40,6 +40,9 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {
 				t.Fatalf("flash --queue exited %d\nstdout:\n%s\nstderr:\n%s\nserver log:\n%s", code, stdout.String(), stderr.String(), srv.LogTail(30))
 			}
+			if !strings.Contains(stdout.String(), "phantom holds") {
+				t.Errorf("the report names no phantom-hold count:\n%s", stdout.String())
+			}
 			var doc struct {
 				Audit   audit.Report `json:"audit"`
 				Details struct {

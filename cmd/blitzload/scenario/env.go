@@ -33,9 +33,6 @@ type Env struct {
 	// OnConnected, optional, is called in flash when every fan's connection is open,
 	// just before the start barrier opens (e.g. to sample the server's memory).
 	OnConnected func(conns int)
-	// PhantomHolds, optional, checks the fans of a flash --queue run for holds their
-	// records do not account for.
-	PhantomHolds PhantomHoldCheck
 	// Bare starts the bare reference server of flash --queue (nil: no bare reference).
 	Bare BareStarter
 }

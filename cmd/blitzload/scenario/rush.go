@@ -11,13 +11,6 @@ import (
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/fdlimit"
 )
 
-// PhantomHoldCheck looks, after a rush, for holds the server keeps for fans that
-// their own records do not account for (a hold answered 503 that took seats after
-// all, say), and returns one line per phantom found. The check reads each fan's
-// holds back through the API; it is wired in where that route exists. A nil check is
-// reported as not run.
-type PhantomHoldCheck func(ctx context.Context, fans []QueueFanRecord) ([]string, error)
-
 // BareStarter starts the bare reference server and returns its base URL and a stop
 // function.
 type BareStarter func(ctx context.Context) (base string, stop func() error, err error)
@@ -89,7 +82,6 @@ func RunFlashQueue(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 	}
 	res.Ended = time.Now()
 	q.summarize(roomRecs, plainRecs, wsFans)
-	q.Phantoms = checkPhantoms(ctx, env, roomRecs, plainRecs)
 	res.Queue = q
 	q.report(res, &roomTally, &plainTally)
 	return res, nil
@@ -166,21 +158,4 @@ func rush(fans []*fan, fn func(i int, f *fan)) {
 	}
 	close(barrier)
 	wg.Wait()
-}
-
-// checkPhantoms runs env's phantom-hold check on each rush's records.
-func checkPhantoms(ctx context.Context, env *Env, rushes ...[]QueueFanRecord) *PhantomResult {
-	if env.PhantomHolds == nil {
-		return nil
-	}
-	out := &PhantomResult{}
-	for _, recs := range rushes {
-		found, err := env.PhantomHolds(ctx, recs)
-		if err != nil {
-			out.Error = err.Error()
-			return out
-		}
-		out.Found = append(out.Found, found...)
-	}
-	return out
 }

@@ -66,12 +66,6 @@ type BareResult struct {
 	AnswersPerS float64 `json:"answers_per_s"`
 }
 
-// PhantomResult is what the phantom-hold check found.
-type PhantomResult struct {
-	Found []string `json:"found"`
-	Error string   `json:"error,omitempty"`
-}
-
 // Aim is one aim with whether the run met it.
 type Aim struct {
 	Name   string `json:"name"`
@@ -108,12 +102,11 @@ type QueueRush struct {
 	JoinedBeforeOpening int      `json:"joined_before_opening,omitempty"`
 	// AfterOpenMS, in a room with an opens_at, runs from the opening to the last fan
 	// done: the makespan without the wait the room imposes by design.
-	AfterOpenMS float64        `json:"after_open_ms,omitempty"`
-	WithRoom    RushSide       `json:"with_room"`
-	WithoutRoom RushSide       `json:"without_room"`
-	Bare        BareResult     `json:"bare"`
-	Phantoms    *PhantomResult `json:"phantoms,omitempty"`
-	Aims        []Aim          `json:"aims"`
+	AfterOpenMS float64    `json:"after_open_ms,omitempty"`
+	WithRoom    RushSide   `json:"with_room"`
+	WithoutRoom RushSide   `json:"without_room"`
+	Bare        BareResult `json:"bare"`
+	Aims        []Aim      `json:"aims"`
 }
 
 // side summarises one rush's records.
@@ -286,14 +279,6 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 	res.fact("no room: hold (time to first answer)", "%s", spread(q.WithoutRoom.FirstAnswer))
 	res.fact("no room: makespan", "%.0f ms (%d holds)", q.WithoutRoom.MakespanMS, q.WithoutRoom.Holds)
 	res.fact("bare reference", "%s, %.0f answers/s, %d errors", spread(q.Bare.Latency), q.Bare.AnswersPerS, q.Bare.Errors)
-	switch {
-	case q.Phantoms == nil:
-		res.fact("phantom holds", "not checked (no check wired)")
-	case q.Phantoms.Error != "":
-		res.fact("phantom holds", "check failed: %s", q.Phantoms.Error)
-	default:
-		res.fact("phantom holds", "%d", len(q.Phantoms.Found))
-	}
 	for _, a := range q.Aims {
 		verdict := "missed"
 		if a.Met {
