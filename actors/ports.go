@@ -76,6 +76,8 @@ type Snapshot struct {
 	Idempotency []IdempotencyRecord
 	// DBNow is the database's clock at activation; expiry is computed on it.
 	DBNow time.Time
+	// AttemptSeq is the number of the section's last recorded attempt.
+	AttemptSeq int64
 }
 
 // Batch is everything one group commit writes, in one transaction.
@@ -102,6 +104,13 @@ type Batch struct {
 	// when it has none). The store keeps it on the section, where the expiry reminder
 	// finds sections whose holds are due while nobody runs them.
 	NextExpiry time.Time
+	// Attempts are the attempts the batch's decisions record, in decision order; LastSeq
+	// is the number of the section's last attempt after the batch. RecordOnly marks a
+	// batch of refusals: it writes the attempts alone, under the fence, and leaves the
+	// section's version where it is.
+	Attempts   []Attempt
+	LastSeq    int64
+	RecordOnly bool
 }
 
 // UserTicketChange is how many tickets a user gains (held or bought) or gives back in one

@@ -30,7 +30,10 @@ type sectionActor struct {
 	// written now. In memory, state = committed + inflight + pending.
 	pending  []*decision
 	inflight []*decision
-	written  *Batch // what the in-flight batch writes
+	// waiting is set when a pending decision waits for its batch to be answered (unset
+	// when only answered refusals, whose attempts are still to be written, are pending).
+	waiting bool
+	written *Batch // what the in-flight batch writes
 	// inflightDone receives the in-flight batch's result, for onStopping.
 	inflightDone <-chan error
 
@@ -217,17 +220,32 @@ func (a *sectionActor) unavailableErr() error {
 }
 
 // enqueue answers a decision at once when nothing before it is uncommitted and it
-// writes nothing; otherwise it waits for its batch.
+// writes nothing; otherwise it waits for its batch. A decision answered at once still
+// goes out in a batch when it has attempts to record.
 func (a *sectionActor) enqueue(d *decision) {
-	if !d.writes() && len(a.pending) == 0 && a.inflight == nil {
+	if !d.writes() && !a.uncommitted() {
 		a.answer(d, nil)
-		return
+		if d.note == nil && len(d.expired) == 0 {
+			return
+		}
+		d.answered = true
+	} else {
+		a.waiting = true
 	}
 	a.pending = append(a.pending, d)
 	a.flush()
 }
 
+// uncommitted reports whether a decision that changed something, or one that waits for
+// such a decision, has not committed yet.
+func (a *sectionActor) uncommitted() bool {
+	return a.waiting || (a.inflight != nil && !a.written.RecordOnly)
+}
+
 func (a *sectionActor) answer(d *decision, override *Reply) {
+	if d.answered {
+		return
+	}
 	r := d.reply
 	if override != nil {
 		r = override

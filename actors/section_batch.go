@@ -18,18 +18,21 @@ func (a *sectionActor) flush() {
 		return
 	}
 	ds := a.pending
-	a.pending = nil
+	a.pending, a.waiting = nil, false
 	b, err := a.buildBatch(ds)
 	if err != nil {
 		a.log.Error("cannot encode batch", zap.Error(err))
 		a.undo(ds, errPersist, false)
 		return
 	}
-	if b == nil { // refusals and replays only: nothing to write, nothing uncommitted before them
+	if b == nil || b.RecordOnly { // refusals and replays only: nothing uncommitted before them
 		for _, d := range ds {
 			a.answer(d, nil)
+			d.answered = true
 		}
-		return
+		if b == nil {
+			return
+		}
 	}
 	a.inflight, a.written = ds, b
 	done := make(chan error, 1)
@@ -41,7 +44,11 @@ func (a *sectionActor) flush() {
 		err := store.Commit(ctx, b)
 		cancel()
 		done <- err // for a stopping actor, which receives no more messages
-		root.Send(self, &batchDone{err: err, version: b.Version + 1, took: time.Since(start)})
+		version := b.Version + 1
+		if b.RecordOnly {
+			version = b.Version
+		}
+		root.Send(self, &batchDone{err: err, version: version, took: time.Since(start)})
 	}()
 }
 
@@ -55,11 +62,19 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 			break
 		}
 	}
-	if !any {
-		return nil, nil
-	}
 	s := a.st
+	if !any {
+		if !a.cfg.RecordAttempts || !hasAttempts(ds) {
+			return nil, nil
+		}
+		b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, RecordOnly: true}
+		b.Attempts = a.recordAttempts(ds, s.attemptSeq, s.version)
+		b.LastSeq = s.attemptSeq + int64(len(b.Attempts))
+		return b, nil
+	}
 	b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, Held: s.held, Sold: s.sold, NextExpiry: a.earliestExpiry()}
+	b.Attempts = a.recordAttempts(ds, s.attemptSeq, s.version+1)
+	b.LastSeq = s.attemptSeq + int64(len(b.Attempts))
 	if s.sharedLimit {
 		b.UserTickets, b.MaxTicketsPerUser = userTicketChanges(ds), s.maxPerUser
 	}
@@ -148,12 +163,12 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	var limit *LimitError
 	switch {
 	case m.err == nil:
-		a.st.version = m.version
+		a.st.version, a.st.attemptSeq = m.version, written.LastSeq
 		a.st.settle(written, a.now(), a.cfg.keyWindow())
 		for _, d := range ds {
 			a.answer(d, nil)
 		}
-		if a.cfg.OnCommit != nil {
+		if a.cfg.OnCommit != nil && !written.RecordOnly {
 			a.cfg.OnCommit(a.key, m.version)
 		}
 	case errors.Is(m.err, ErrFenced):
@@ -197,7 +212,7 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 // carries its payment on: nothing is refunded.
 func (a *sectionActor) redecide(ds []*decision, totals map[string]int) {
 	all := append(ds, a.pending...)
-	a.pending = nil
+	a.pending, a.waiting = nil, false
 	for i := len(all) - 1; i >= 0; i-- {
 		all[i].rollback()
 	}
@@ -206,6 +221,11 @@ func (a *sectionActor) redecide(ds []*decision, totals map[string]int) {
 		learned[user] = max(0, total-a.st.userTickets[user])
 	}
 	for _, d := range all {
+		if d.answered { // a refusal answered already: only its attempt is left to write
+			a.pending = append(a.pending, d)
+			continue
+		}
+		a.waiting = true
 		if d.redo == nil { // its answer does not depend on the state (a conflicting retry)
 			a.pending = append(a.pending, d)
 			continue
@@ -245,7 +265,7 @@ func mergeElsewhere(a, b map[string]int) map[string]int {
 // against the store.
 func (a *sectionActor) undo(ds []*decision, cause *Error, mayHaveCommitted bool) {
 	all := append(ds, a.pending...)
-	a.pending = nil
+	a.pending, a.waiting = nil, false
 	for i := len(all) - 1; i >= 0; i-- {
 		all[i].rollback()
 	}

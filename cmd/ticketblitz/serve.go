@@ -173,7 +173,8 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	// Every node prunes; their batches skip each other's rows (see persistence.Pruner).
 	pruner, err := persistence.NewPruner(persistence.PrunerConfig{
 		Pool: pool, IdempotencyRetention: cfg.IdempotencyRetention, OutboxRetention: cfg.OutboxRetention,
-		NotificationsRetention: cfg.NotificationsRetention, Logger: log.Named("retention"), Registerer: reg,
+		NotificationsRetention: cfg.NotificationsRetention, AttemptsRetention: cfg.AttemptsRetention,
+		Logger: log.Named("retention"), Registerer: reg,
 	})
 	if err != nil {
 		return nil, err
@@ -247,8 +248,9 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			Store: store, Payments: payments, Logger: log.Named("section"),
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Membership: membership, Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
-			RetryHorizon: clientCfg.RetryHorizon(),
-			OnCommit:     func(actors.SectionKey, int64) { s.relay.wake() },
+			RetryHorizon:   clientCfg.RetryHorizon(),
+			OnCommit:       func(actors.SectionKey, int64) { s.relay.wake() },
+			RecordAttempts: cfg.AttemptsLog,
 		})
 		if err != nil {
 			return nil, err
