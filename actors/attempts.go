@@ -163,3 +163,30 @@ func hasAttempts(ds []*decision) bool {
 	}
 	return false
 }
+
+// Refusals answered at once wait at most attemptLinger, and at most
+// maxLingeringAttempts of them, for a batch that writes something else to carry their
+// attempts; then a batch of attempts alone writes them.
+const (
+	attemptLinger        = 50 * time.Millisecond
+	maxLingeringAttempts = 512
+)
+
+// attemptTick makes a section write the attempts of refusals that lingered.
+type attemptTick struct{}
+
+// lingerAttempts arms the timer that writes lingering attempts, unless it is armed.
+func (a *sectionActor) lingerAttempts() {
+	if a.attemptTimer != nil {
+		return
+	}
+	root, self := a.root, a.self
+	a.attemptTimer = a.cfg.Clock.AfterFunc(attemptLinger, func() { root.Send(self, &attemptTick{}) })
+}
+
+func (a *sectionActor) onAttemptTick() {
+	a.attemptTimer = nil
+	if a.st != nil {
+		a.flushNow(true)
+	}
+}

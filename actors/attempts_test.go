@@ -11,11 +11,13 @@ import (
 	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
-// wantAttempts waits until store has recorded n attempts (refusals answered at once are
-// written after their answer).
-func wantAttempts(t *testing.T, store *fakeStore, n int) {
+// wantAttempts waits until store has recorded n attempts. Refusals answered at once are
+// written after their answer, with the next batch or once they lingered: the clock moves
+// on as it waits.
+func wantAttempts(t *testing.T, h *harness, store *fakeStore, n int) {
 	t.Helper()
 	testenv.Eventually(t, 5*time.Second, func() error {
+		h.clock.Advance(attemptLinger)
 		if got := len(store.recorded()); got != n {
 			return fmt.Errorf("%d attempts recorded, want %d", got, n)
 		}
@@ -67,7 +69,7 @@ func TestAttemptLogRecordsEveryDecisionInOrder(t *testing.T) {
 		{7, "c", ActionConfirm, []string{"A-3"}, "", 0},
 		{8, "d", ActionHold, []string{"A-3"}, CodeSeatUnavailable, 7},
 	}
-	wantAttempts(t, store, len(want))
+	wantAttempts(t, h, store, len(want))
 	got := viewAttempts(store.recorded())
 	if !slices.EqualFunc(got, want, func(x, y attemptView) bool {
 		return x.seq == y.seq && x.user == y.user && x.action == y.action && slices.Equal(x.seats, y.seats) &&
@@ -99,7 +101,7 @@ func TestAttemptLogRecordsExpiriesAsCauses(t *testing.T) {
 	a := h.hold("a", "A-1")
 	wantCode(t, a, nil)
 	h.clock.Advance(11 * time.Minute)
-	wantAttempts(t, store, 2)
+	wantAttempts(t, h, store, 2)
 	wantCode(t, h.ask(&ConfirmCommand{HoldId: a.GetHold().GetId(), UserId: "a", PaymentToken: "tok"}), ErrHoldExpired)
 	got := store.recorded()
 	if len(got) < 2 {

@@ -42,10 +42,12 @@ type sectionActor struct {
 	payingKeys map[idemKey]*payment
 
 	expiryTimer Timer
-	nextExpiry  time.Time
-	idleTimer   Timer
-	lastActive  time.Time
-	lastMailbox time.Time
+	// attemptTimer writes the attempts of refusals that lingered (see lingerAttempts).
+	attemptTimer Timer
+	nextExpiry   time.Time
+	idleTimer    Timer
+	lastActive   time.Time
+	lastMailbox  time.Time
 	// elsewhere, while a command of a batch refused for the per-user limit is decided
 	// again, holds users' tickets in the event's other sections as the store counted
 	// them.
@@ -92,6 +94,8 @@ func (a *sectionActor) Receive(ctx actor.Context) {
 		a.onPaymentDone(m)
 	case *expireTick:
 		a.onExpireTick()
+	case *attemptTick:
+		a.onAttemptTick()
 	case *idleTick:
 		a.onIdleTick(ctx)
 	case *actor.Stopping:
@@ -291,6 +295,9 @@ func (a *sectionActor) onStopping(ctx actor.Context) {
 	}
 	if a.idleTimer != nil {
 		a.idleTimer.Stop()
+	}
+	if a.attemptTimer != nil {
+		a.attemptTimer.Stop()
 	}
 	uncertain := a.awaitInflight()
 	stopped := ErrorReply(Unavailable("section stopped; retry"))

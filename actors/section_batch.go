@@ -13,9 +13,32 @@ import (
 
 // flush starts writing every pending decision as one batch, unless a batch is already
 // being written (then they go out next, together with whatever else arrives).
-func (a *sectionActor) flush() {
+func (a *sectionActor) flush() { a.flushNow(false) }
+
+// flushNow is flush; with force, refusals whose attempts alone are left to write go out
+// at once instead of lingering for a batch that writes something else.
+func (a *sectionActor) flushNow(force bool) {
 	if a.inflight != nil || len(a.pending) == 0 {
 		return
+	}
+	if !a.pendingWrites() {
+		// Refusals and replays only: nothing uncommitted is left before them.
+		for _, d := range a.pending {
+			a.answer(d, nil)
+			d.answered = true
+		}
+		a.waiting = false
+		if !a.cfg.RecordAttempts || !hasAttempts(a.pending) {
+			a.pending = nil
+			return
+		}
+		// Their attempts ride with the next batch that writes, so that a batch of
+		// refusals alone does not hold the write slot while holds wait; they go alone
+		// when none comes soon or many gather.
+		if !force && len(a.pending) < maxLingeringAttempts {
+			a.lingerAttempts()
+			return
+		}
 	}
 	ds := a.pending
 	a.pending, a.waiting = nil, false
@@ -25,14 +48,11 @@ func (a *sectionActor) flush() {
 		a.undo(ds, errPersist, false)
 		return
 	}
-	if b == nil || b.RecordOnly { // refusals and replays only: nothing uncommitted before them
+	if b == nil { // refusals and replays only (and recorded ones answered above)
 		for _, d := range ds {
 			a.answer(d, nil)
-			d.answered = true
 		}
-		if b == nil {
-			return
-		}
+		return
 	}
 	a.inflight, a.written = ds, b
 	done := make(chan error, 1)
@@ -50,6 +70,19 @@ func (a *sectionActor) flush() {
 		}
 		root.Send(self, &batchDone{err: err, version: version, took: time.Since(start)})
 	}()
+}
+
+// pendingWrites reports whether a pending decision changed something.
+func (a *sectionActor) pendingWrites() bool {
+	if !a.waiting {
+		return false // only answered refusals are pending
+	}
+	for _, d := range a.pending {
+		if d.writes() {
+			return true
+		}
+	}
+	return false
 }
 
 // buildBatch collects what ds wrote. Because no other batch is in flight, the state in
