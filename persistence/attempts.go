@@ -21,15 +21,25 @@ ORDER BY seq DESC LIMIT $4`
 WHERE event_id = $1 AND section_id = $2 AND seq > $3
 ORDER BY seq LIMIT $4`
 
+	seatExistsSQL = `SELECT EXISTS (SELECT 1 FROM seats WHERE event_id = $1 AND section_id = $2 AND id = $3)`
+
 	attemptsBySeqSQL = `SELECT ` + attemptColumns + ` FROM attempts
 WHERE event_id = $1 AND section_id = $2 AND seq = ANY($3::bigint[])`
 )
 
 // SeatHistory returns the latest limit attempts that named or touched seat in key's
 // section, in decision order, with the attempts their refusals rest on (causes) by
-// number, when the log still has them.
+// number, when the log still has them. It returns an error wrapping actors.ErrNotFound
+// when the section has no such seat.
 func (s *Store) SeatHistory(ctx context.Context, key actors.SectionKey, seat string, limit int) (attempts []actors.Attempt, causes map[int64]actors.Attempt, err error) {
 	op := fmt.Sprintf("seat history of %s in %s", seat, key.Identity())
+	var exists bool
+	if err := s.pool.QueryRow(ctx, seatExistsSQL, key.EventID, key.SectionID, seat).Scan(&exists); err != nil {
+		return nil, nil, classify(op, err)
+	}
+	if !exists {
+		return nil, nil, fmt.Errorf("%s: %w", op, actors.ErrNotFound)
+	}
 	rows, err := s.pool.Query(ctx, seatAttemptsSQL, key.EventID, key.SectionID, seat, limit)
 	if err != nil {
 		return nil, nil, classify(op, err)

@@ -53,6 +53,9 @@ func TestStoreAttemptLogIsWrittenWithItsBatchAndRead(t *testing.T) {
 	if c, ok := causes[1]; !ok || c.UserID != "u1" {
 		t.Fatalf("causes = %+v", causes)
 	}
+	if _, _, err := s.SeatHistory(storeCtx(t), key, "Z-9", 100); !errors.Is(err, actors.ErrNotFound) {
+		t.Fatalf("history of a seat the section does not have: %v", err)
+	}
 	all, err := s.Attempts(storeCtx(t), key, 1, 10)
 	if err != nil {
 		t.Fatal(err)

@@ -328,8 +328,12 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.flash = flash
+	var attempts tbhttp.AttemptLog // only the section actors keep the attempt log
+	if cfg.Strategy == "actor" && cfg.AttemptsLog {
+		attempts = store
+	}
 	hs, err := newHTTPServer(tbhttp.Config{
-		Reservations: reservations, Catalog: catalog, RateLimiter: limiter, Cluster: clusterInfo,
+		Reservations: reservations, Catalog: catalog, Attempts: attempts, RateLimiter: limiter, Cluster: clusterInfo,
 		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
 		FlashSales: flash, WaitingRooms: rooms.service,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
