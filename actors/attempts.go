@@ -22,7 +22,7 @@ const (
 // gaps; a batch writes its attempts with its other writes, in one transaction.
 type Attempt struct {
 	Seq     int64
-	At      time.Time // database time of the decision
+	At      time.Time // database time of the decision, to the microsecond (as the store keeps it)
 	Version int64     // the section version the attempt's batch committed at (or stood at, when it wrote nothing else)
 	UserID  string    // empty for expiries
 	Action  string    // ActionHold, ActionRelease, …
@@ -56,7 +56,7 @@ func (a *sectionActor) noteCommand(d *decision, action, user string, cmd proto.M
 	if !a.cfg.RecordAttempts {
 		return nil
 	}
-	n := &attemptNote{Attempt: Attempt{At: a.now(), UserID: user, Action: action}, cmd: cmd}
+	n := &attemptNote{Attempt: Attempt{At: a.now().Truncate(time.Microsecond), UserID: user, Action: action}, cmd: cmd}
 	d.note = n
 	return n
 }
@@ -67,7 +67,7 @@ func (a *sectionActor) noteExpiry(d *decision, h *Hold) (done func()) {
 	if !a.cfg.RecordAttempts {
 		return func() {}
 	}
-	n := &attemptNote{Attempt: Attempt{At: a.now(), UserID: h.UserID, Action: ActionExpire, Seats: h.Seats, Ref: h.ID}}
+	n := &attemptNote{Attempt: Attempt{At: a.now().Truncate(time.Microsecond), UserID: h.UserID, Action: ActionExpire, Seats: h.Seats, Ref: h.ID}}
 	d.expired = append(d.expired, n)
 	d.cur = n
 	return func() { d.cur = nil }

@@ -149,3 +149,40 @@ func TestAttemptNumbersSurviveAFailedBatchAndAnActivation(t *testing.T) {
 		t.Fatalf("seqs = %v", seqs)
 	}
 }
+
+func TestBatchesChainTheirVersionsOverTheAttempts(t *testing.T) {
+	store := reserved(1, 5)
+	h := newHarness(t, store, recording)
+	a := h.hold("a", "A-1")
+	wantCode(t, a, nil)
+	wantCode(t, h.hold("b", "A-1"), ErrSeatUnavailable)
+	wantCode(t, h.hold("c", "A-2"), nil)
+	wantCode(t, h.ask(&ReleaseCommand{HoldId: a.GetHold().GetId(), UserId: "a"}), nil)
+	wantAttempts(t, h, store, 4)
+
+	store.mu.Lock()
+	batches := slices.Clone(store.batches)
+	store.mu.Unlock()
+	attempts := store.recorded()
+	var digest, link []byte
+	next := 0
+	for _, b := range batches {
+		for next < len(attempts) && attempts[next].Seq <= b.LastSeq {
+			digest = FoldAttempt(digest, attempts[next])
+			next++
+		}
+		var changes []SeatStatusChange
+		for _, c := range b.Seats {
+			changes = append(changes, SeatStatusChange{ID: c.ID, Status: c.Status})
+		}
+		link = ChainLink(link, b.Version+1, b.LastSeq, digest, changes)
+		if !slices.Equal(link, b.Chain) || !slices.Equal(digest, b.Digest) {
+			t.Fatalf("version %d: the batch's link does not follow from the record", b.Version+1)
+		}
+	}
+	// A changed attempt breaks the link of its version.
+	attempts[1].Code = ""
+	if slices.Equal(FoldAttempt(FoldAttempt(nil, attempts[0]), attempts[1]), FoldAttempt(FoldAttempt(nil, store.recorded()[0]), store.recorded()[1])) {
+		t.Fatal("a changed attempt folds to the same digest")
+	}
+}

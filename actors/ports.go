@@ -76,8 +76,12 @@ type Snapshot struct {
 	Idempotency []IdempotencyRecord
 	// DBNow is the database's clock at activation; expiry is computed on it.
 	DBNow time.Time
-	// AttemptSeq is the number of the section's last recorded attempt.
-	AttemptSeq int64
+	// AttemptSeq is the number of the section's last recorded attempt; AttemptDigest
+	// the digest of its attempts up to it (see FoldAttempt) and Chain the link of its
+	// version (see ChainLink); both empty for a section that has none.
+	AttemptSeq    int64
+	AttemptDigest []byte
+	Chain         []byte
 }
 
 // Batch is everything one group commit writes, in one transaction.
@@ -111,6 +115,11 @@ type Batch struct {
 	Attempts   []Attempt
 	LastSeq    int64
 	RecordOnly bool
+	// Digest is the section's attempt digest after the batch; Chain the link of the
+	// version it writes (unchanged by a batch of attempts alone). The store keeps both
+	// on the section and each version's link beside it.
+	Digest []byte
+	Chain  []byte
 }
 
 // UserTicketChange is how many tickets a user gains (held or bought) or gives back in one

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"sort"
 	"time"
@@ -100,14 +101,16 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 		if !a.cfg.RecordAttempts || !hasAttempts(ds) {
 			return nil, nil
 		}
-		b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, RecordOnly: true}
+		b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, RecordOnly: true, Chain: s.chain}
 		b.Attempts = a.recordAttempts(ds, s.attemptSeq, s.version)
 		b.LastSeq = s.attemptSeq + int64(len(b.Attempts))
+		b.Digest = foldAttempts(s.digest, b.Attempts)
 		return b, nil
 	}
 	b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, Held: s.held, Sold: s.sold, NextExpiry: a.earliestExpiry()}
 	b.Attempts = a.recordAttempts(ds, s.attemptSeq, s.version+1)
 	b.LastSeq = s.attemptSeq + int64(len(b.Attempts))
+	b.Digest = foldAttempts(s.digest, b.Attempts)
 	if s.sharedLimit {
 		b.UserTickets, b.MaxTicketsPerUser = userTicketChanges(ds), s.maxPerUser
 	}
@@ -149,6 +152,8 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 	for _, c := range b.Seats {
 		changed.Changes = append(changed.Changes, SeatStatusChange{ID: c.ID, Status: c.Status})
 	}
+	b.Chain = ChainLink(s.chain, s.version+1, b.LastSeq, b.Digest, changed.Changes)
+	changed.Chain, changed.AttemptSeq = hex.EncodeToString(b.Chain), b.LastSeq
 	msg, err := NewOutboxMessage(uuid.NewString(), TypeSectionChanged, now, s.key, changed)
 	if err != nil {
 		return nil, err
@@ -197,6 +202,7 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	switch {
 	case m.err == nil:
 		a.st.version, a.st.attemptSeq = m.version, written.LastSeq
+		a.st.digest, a.st.chain = written.Digest, written.Chain
 		a.st.settle(written, a.now(), a.cfg.keyWindow())
 		for _, d := range ds {
 			a.answer(d, nil)

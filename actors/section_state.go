@@ -44,6 +44,8 @@ type sectionState struct {
 	// attempt that last changed it (nil: before the activation), the cause of refusals.
 	attemptSeq int64
 	seatNote   []*attemptNote
+	// digest and chain are the committed attempt digest and the link of version.
+	digest, chain []byte
 }
 
 type idemKey struct{ user, key string }
@@ -103,6 +105,8 @@ func newSectionState(snap *Snapshot, localNow time.Time) *sectionState {
 		keys:        make(map[idemKey]*idemEntry, len(snap.Idempotency)),
 		skew:        snap.DBNow.Sub(localNow),
 		attemptSeq:  snap.AttemptSeq,
+		digest:      snap.AttemptDigest,
+		chain:       snap.Chain,
 		seatNote:    make([]*attemptNote, len(snap.Seats)),
 	}
 	if s.maxPerUser <= 0 {

@@ -19,12 +19,17 @@ import (
 // table. The fence comes first and takes the section row's lock for the rest.
 const (
 	commitFenceSQL = `
-UPDATE sections SET version = version + 1, held = $5, sold = $6, next_expiry = $7, attempt_seq = $8
+UPDATE sections SET version = version + 1, held = $5, sold = $6, next_expiry = $7, attempt_seq = $8,
+	attempt_digest = $9, chain = $10
 WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
+
+	commitChainSQL = `
+INSERT INTO section_chain (event_id, section_id, version, attempt_seq, attempt_digest, chain)
+VALUES ($1, $2, $3, $4, $5, $6)`
 
 	// A batch of refusals only moves the attempt number, under the same fence.
 	commitRecordFenceSQL = `
-UPDATE sections SET attempt_seq = $5
+UPDATE sections SET attempt_seq = $5, attempt_digest = $6
 WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
 
 	commitAttemptsSQL = `
@@ -171,11 +176,13 @@ func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
 		return nil
 	}
 	if b.RecordOnly {
-		pb.Queue(commitRecordFenceSQL, ev, sec, b.Epoch, b.Version, b.LastSeq).Exec(fenced)
+		pb.Queue(commitRecordFenceSQL, ev, sec, b.Epoch, b.Version, b.LastSeq, bytesOrEmpty(b.Digest)).Exec(fenced)
 		queueAttempts(pb, b)
 		return pb, nil
 	}
-	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold, nullTime(b.NextExpiry), b.LastSeq).Exec(fenced)
+	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold, nullTime(b.NextExpiry), b.LastSeq,
+		bytesOrEmpty(b.Digest), bytesOrEmpty(b.Chain)).Exec(fenced)
+	pb.Queue(commitChainSQL, ev, sec, b.Version+1, b.LastSeq, bytesOrEmpty(b.Digest), bytesOrEmpty(b.Chain))
 	queueAttempts(pb, b)
 
 	if len(b.UserTickets) > 0 {
