@@ -62,6 +62,9 @@ type server struct {
 	cfg    config
 	log    *zap.Logger
 	closed []func() // run in reverse on shutdown
+	// brokers are the Kafka brokers the node publishes to (the in-process one's when
+	// none are configured), for in-process tests.
+	brokers []string
 
 	bg       *errgroup.Group
 	bgCancel context.CancelFunc
@@ -161,6 +164,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		brokers = b.Addrs()
 		log.Info("in-process kafka broker started", zap.Strings("addrs", brokers))
 	}
+	s.brokers = brokers
 	outbox := persistence.NewOutbox(pool)
 	s.bg.Go(func() error {
 		return runRelay(bgCtx, &s.relay, brokers, events.RelayConfig{

@@ -201,3 +201,31 @@ func (s *recordedSale) chainOf(t *testing.T, version int64) []byte {
 	}
 	return b
 }
+
+func TestVerifyReadsTheStreamFromKafka(t *testing.T) {
+	s := startRecordedSale(t, 2, 30)
+	testenv.Eventually(t, 30*time.Second, func() error {
+		var n int
+		if err := s.conn.QueryRow(t.Context(), `SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("%d outbox records not yet published", n)
+		}
+		return nil
+	})
+	kafka := func() (string, error) {
+		var out bytes.Buffer
+		err := run(t.Context(), []string{"verify", "--event", s.event, "--brokers", strings.Join(s.srv.brokers, ",")},
+			func(k string) string { return s.env[k] }, &out)
+		return out.String(), err
+	}
+	if out, err := kafka(); err != nil || !strings.Contains(out, "every chain holds") {
+		t.Fatalf("verify from Kafka: %v\n%s", err, out)
+	}
+	// The stream is Kafka's, the attempts the store's: a changed attempt breaks the chain.
+	s.exec(t, `UPDATE attempts SET user_id = 'mallory' WHERE event_id = $1 AND section_id = 'S' AND seq = 1`, s.event)
+	if out, err := kafka(); err == nil || !strings.Contains(err.Error(), "version 1: the attempts up to #1 were changed") {
+		t.Fatalf("verify from Kafka after a changed attempt: %v\n%s", err, out)
+	}
+}
