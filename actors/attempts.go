@@ -134,11 +134,14 @@ func (a *sectionActor) recordAttempts(ds []*decision, after, version int64) []At
 	seq := after
 	for _, d := range ds {
 		for _, n := range d.attempts() {
-			seq++
-			n.Seq, n.Version = seq, version
 			if n == d.note {
 				n.Code = codeOf(d.reply)
+				if n.Code == codeNotInSection {
+					continue // not decided here: the store answers for a hold or order the section let go
+				}
 			}
+			seq++
+			n.Seq, n.Version = seq, version
 			if n.cause != nil && !n.Granted() {
 				n.CauseSeq = n.cause.Seq
 			}
@@ -157,7 +160,7 @@ func (a *sectionActor) recordAttempts(ds []*decision, after, version int64) []At
 // hasAttempts reports whether any of ds has an attempt to record.
 func hasAttempts(ds []*decision) bool {
 	for _, d := range ds {
-		if d.note != nil || len(d.expired) > 0 {
+		if len(d.expired) > 0 || (d.note != nil && codeOf(d.reply) != codeNotInSection) {
 			return true
 		}
 	}

@@ -229,7 +229,7 @@ func (a *sectionActor) unavailableErr() error {
 func (a *sectionActor) enqueue(d *decision) {
 	if !d.writes() && !a.uncommitted() {
 		a.answer(d, nil)
-		if d.note == nil && len(d.expired) == 0 {
+		if !hasAttempts([]*decision{d}) {
 			return
 		}
 		d.answered = true
