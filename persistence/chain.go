@@ -81,3 +81,23 @@ func (s *Store) DoubleSale(ctx context.Context, eventID string) (section, seat s
 	}
 	return section, seat, found, classify("double sales of "+eventID, rows.Err())
 }
+
+const orderHoldsSQL = `SELECT id, hold_id FROM orders WHERE event_id = $1 AND section_id = $2`
+
+// OrderHolds returns the hold each order of a section was made from, by order id.
+func (s *Store) OrderHolds(ctx context.Context, key actors.SectionKey) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, orderHoldsSQL, key.EventID, key.SectionID)
+	if err != nil {
+		return nil, classify("orders of "+key.Identity(), err)
+	}
+	defer rows.Close()
+	out := make(map[string]string)
+	for rows.Next() {
+		var id, hold string
+		if err := rows.Scan(&id, &hold); err != nil {
+			return nil, classify("orders of "+key.Identity(), err)
+		}
+		out[id] = hold
+	}
+	return out, classify("orders of "+key.Identity(), rows.Err())
+}

@@ -229,3 +229,20 @@ func TestVerifyReadsTheStreamFromKafka(t *testing.T) {
 		t.Fatalf("verify from Kafka after a changed attempt: %v\n%s", err, out)
 	}
 }
+
+func TestReplayDecidesTheRecordedSaleTheSameWay(t *testing.T) {
+	s := startRecordedSale(t, 3, 80)
+	replayS := func() (string, error) {
+		var out bytes.Buffer
+		err := run(t.Context(), []string{"replay", "--event", s.event, "--section", "S"}, func(k string) string { return s.env[k] }, &out)
+		return out.String(), err
+	}
+	if out, err := replayS(); err != nil || !strings.Contains(out, "every decision the same") {
+		t.Fatalf("replay of the sale: %v\n%s", err, out)
+	}
+	// The record says fan3's refused hold of A-1 (attempt 5) was granted.
+	s.exec(t, `UPDATE attempts SET code = '' WHERE event_id = $1 AND section_id = 'S' AND seq = $2`, s.event, 5)
+	if out, err := replayS(); err == nil || !strings.Contains(err.Error(), "attempt #5 (hold by \"fan3\" on [A-1]): recorded granted, replayed refused SEAT_UNAVAILABLE") {
+		t.Fatalf("replay of a changed record: %v\n%s", err, out)
+	}
+}
