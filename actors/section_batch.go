@@ -24,11 +24,13 @@ func (a *sectionActor) flushNow(force bool) {
 	}
 	if !a.pendingWrites() {
 		// Refusals and replays only: nothing uncommitted is left before them.
-		for _, d := range a.pending {
-			a.answer(d, nil)
-			d.answered = true
+		if a.waiting {
+			for _, d := range a.pending {
+				a.answer(d, nil)
+				d.answered = true
+			}
+			a.waiting = false
 		}
-		a.waiting = false
 		if !a.cfg.RecordAttempts || !hasAttempts(a.pending) {
 			a.pending = nil
 			return
