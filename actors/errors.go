@@ -29,6 +29,9 @@ const (
 	// request carries no valid pass. It is decided where requests come in, never by a
 	// section actor, so it has no protobuf code and never crosses nodes.
 	CodeQueueRequired Code = "QUEUE_REQUIRED"
+	// CodeNotRecorded answers a seat's history on a server that keeps no attempt log
+	// (the lock and pg strategies, or the log turned off). It never crosses nodes.
+	CodeNotRecorded Code = "NOT_RECORDED"
 )
 
 // Error is a domain error: a code, a message, and the details a client can act on.

@@ -102,6 +102,10 @@ type fakeStore struct {
 	// without blocking) that it began.
 	activateGate chan struct{}
 	activating   chan struct{}
+	// attempts are the attempts committed batches recorded; recordOnly counts the
+	// batches that recorded attempts alone.
+	attempts   []Attempt
+	recordOnly int
 }
 
 func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
@@ -194,6 +198,12 @@ func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {
 	}
 	for _, c := range b.UserTickets {
 		s.eventTickets[c.UserID] = max(0, s.eventTickets[c.UserID]+c.Delta)
+	}
+	s.attempts = append(s.attempts, b.Attempts...)
+	s.snap.AttemptSeq = b.LastSeq
+	if b.RecordOnly {
+		s.recordOnly++
+		return s.afterCommit
 	}
 	s.snap.Version++
 	s.snap.Held, s.snap.Sold = b.Held, b.Sold
@@ -560,4 +570,10 @@ func (m *fakeMembership) MemberAlive(id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return !m.dead[id]
+}
+
+func (s *fakeStore) recorded() []Attempt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Attempt(nil), s.attempts...)
 }

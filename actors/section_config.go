@@ -48,6 +48,11 @@ type SectionConfig struct {
 	// OnCommit, when set, is called after every committed batch with the section's new
 	// version; it must not block.
 	OnCommit func(key SectionKey, version int64)
+	// RecordAttempts makes the section write every command it decides, granted or
+	// refused, to the attempt log, in the batch of its decision (see Attempt). A refusal
+	// that rests on nothing uncommitted is still answered at once; its attempt goes out
+	// with the next batch, or in a batch of attempts alone.
+	RecordAttempts bool
 }
 
 // validate reports the missing required fields.

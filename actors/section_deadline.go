@@ -33,6 +33,6 @@ func (a *sectionActor) tooLate(d *decision, deadlineMicro int64) bool {
 		return false
 	}
 	d.fail(errExpired)
-	d.expired = true
+	d.late = true
 	return true
 }

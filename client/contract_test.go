@@ -34,6 +34,9 @@ var answers = map[string]canned{
 	"GET /api/v1/events/{event_id}": {200, eventJSON},
 	"GET /api/v1/events/{event_id}/sections/{section_id}/seats": {200,
 		`{"section_id":"A","version":7,"seats":[{"id":"A-1","row":"A","number":1,"status":"held","accessible":true}]}`},
+	"GET /api/v1/events/{event_id}/sections/{section_id}/seats/{seat_id}/history": {200,
+		`{"seat_id":"A-3","attempts":[{"seq":41,"at":"2026-06-01T12:00:00Z","user":"another fan","action":"hold","outcome":"granted","code":null,"reason":"held","version":12},` +
+			`{"seq":42,"at":"2026-06-01T12:00:00.003Z","user":"you","action":"hold","outcome":"refused","code":"SEAT_UNAVAILABLE","reason":"held by an earlier request, #41, 3 ms before yours","version":12}]}`},
 	"POST /api/v1/events/{event_id}/holds":       {201, holdJSON},
 	"PUT /api/v1/events/{event_id}/waiting-room": {200, roomJSON},
 	"GET /api/v1/events/{event_id}/waiting-room": {200, roomJSON},
@@ -206,6 +209,13 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 			return cl.StartFlashSale(ctx, client.FlashSaleRequest{EventID: "demo", SectionID: "arena", Fans: 300, Seconds: 10})
 		}, wantFlash},
 		{"GET /api/v1/admin/flash-sale/{id}", func() (any, error) { return cl.FlashSale(ctx, "fs_1") }, wantFlash},
+		{"GET /api/v1/events/{event_id}/sections/{section_id}/seats/{seat_id}/history", func() (any, error) {
+			return cl.SeatHistory(ctx, "demo", "A", "A-3")
+		}, client.SeatHistory{SeatID: "A-3", Attempts: []client.SeatAttempt{
+			{Seq: 41, At: at("2026-06-01T12:00:00Z"), User: "another fan", Action: "hold", Outcome: "granted", Reason: "held", Version: 12},
+			{Seq: 42, At: at("2026-06-01T12:00:00.003Z"), User: "you", Action: "hold", Outcome: "refused", Code: client.CodeSeatUnavailable,
+				Reason: "held by an earlier request, #41, 3 ms before yours", Version: 12},
+		}}},
 	}
 	called := map[string]bool{}
 	for i, c := range calls {

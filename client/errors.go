@@ -40,6 +40,8 @@ const (
 	CodeRateLimited Code = "RATE_LIMITED"
 	// CodeUnavailable (503): retryable, nothing was decided; retry after Error.RetryAfter.
 	CodeUnavailable Code = "UNAVAILABLE"
+	// CodeNotRecorded (501): a seat's history on a server that keeps no attempt log.
+	CodeNotRecorded Code = "NOT_RECORDED"
 )
 
 // Sentinels for errors.Is: errors.Is(err, ErrSoldOut) holds for any *Error whose Code
@@ -59,6 +61,7 @@ var (
 	ErrQueueRequired       = &Error{Code: CodeQueueRequired}
 	ErrRateLimited         = &Error{Code: CodeRateLimited}
 	ErrUnavailable         = &Error{Code: CodeUnavailable}
+	ErrNotRecorded         = &Error{Code: CodeNotRecorded}
 )
 
 // Error is an answer of the API outside 2xx.

@@ -97,6 +97,25 @@ type SeatMap struct {
 	Sold      int    `json:"sold,omitempty"`
 }
 
+// SeatHistory is every attempt on one seat, in decision order.
+type SeatHistory struct {
+	SeatID   string        `json:"seat_id"`
+	Attempts []SeatAttempt `json:"attempts"`
+}
+
+// SeatAttempt is one attempt on a seat. User is "you" or "another fan" for a fan, the
+// user id for an admin; Code is empty when the attempt was granted; Reason is for people.
+type SeatAttempt struct {
+	Seq     int64     `json:"seq"`
+	At      time.Time `json:"at"`
+	User    string    `json:"user"`
+	Action  string    `json:"action"`
+	Outcome string    `json:"outcome"`
+	Code    Code      `json:"code"`
+	Reason  string    `json:"reason"`
+	Version int64     `json:"version"`
+}
+
 // Reserved reports whether the map lists seats (a reserved section).
 func (m SeatMap) Reserved() bool { return m.Seats != nil }
 

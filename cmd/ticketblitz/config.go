@@ -51,6 +51,8 @@ type config struct {
 	IdempotencyRetention   time.Duration
 	OutboxRetention        time.Duration
 	NotificationsRetention time.Duration
+	AttemptsLog            bool
+	AttemptsRetention      time.Duration
 }
 
 // declare binds every field of c to its flag on fs and sets it to its default. It is
@@ -86,6 +88,8 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", 24*time.Hour, "how long the first answer to an Idempotency-Key is kept; a request that reuses the key later is a new request (at least 10m; 0 keeps keys forever)")
 	fs.DurationVar(&c.OutboxRetention, "outbox-retention", time.Hour, "how long an outbox record is kept after it was published; unpublished records always are (0 keeps published ones forever)")
 	fs.DurationVar(&c.NotificationsRetention, "notifications-retention", 7*24*time.Hour, "how long the notifications log keeps each event it recorded (0 keeps them forever)")
+	fs.BoolVar(&c.AttemptsLog, "attempts-log", true, "record every command a section actor decides, granted or refused, in the attempt log (seat history, verify, replay)")
+	fs.DurationVar(&c.AttemptsRetention, "attempts-retention", 7*24*time.Hour, "how long the attempt log keeps each attempt (0 keeps them forever)")
 }
 
 // minIdempotencyRetention is the shortest idempotency retention but "forever" (0). A
@@ -171,6 +175,9 @@ func (c config) validate() error {
 	}
 	if c.NotificationsRetention < 0 {
 		errs = append(errs, fmt.Errorf("notifications-retention %v: negative (0 keeps notifications forever)", c.NotificationsRetention))
+	}
+	if c.AttemptsRetention < 0 {
+		errs = append(errs, fmt.Errorf("attempts-retention %v: negative (0 keeps attempts forever)", c.AttemptsRetention))
 	}
 	if c.LogFormat != "console" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format %q: want console or json", c.LogFormat))

@@ -101,6 +101,8 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_IDEMPOTENCY_RETENTION":   "48h",
 	"TICKETBLITZ_OUTBOX_RETENTION":        "10m",
 	"TICKETBLITZ_NOTIFICATIONS_RETENTION": "0",
+	"TICKETBLITZ_ATTEMPTS_LOG":            "false",
+	"TICKETBLITZ_ATTEMPTS_RETENTION":      "1h",
 }
 
 func TestConfigAcceptsEveryDocumentedVariable(t *testing.T) {

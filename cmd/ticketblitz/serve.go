@@ -62,6 +62,9 @@ type server struct {
 	cfg    config
 	log    *zap.Logger
 	closed []func() // run in reverse on shutdown
+	// brokers are the Kafka brokers the node publishes to (the in-process one's when
+	// none are configured), for in-process tests.
+	brokers []string
 
 	bg       *errgroup.Group
 	bgCancel context.CancelFunc
@@ -161,6 +164,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		brokers = b.Addrs()
 		log.Info("in-process kafka broker started", zap.Strings("addrs", brokers))
 	}
+	s.brokers = brokers
 	outbox := persistence.NewOutbox(pool)
 	s.bg.Go(func() error {
 		return runRelay(bgCtx, &s.relay, brokers, events.RelayConfig{
@@ -173,7 +177,8 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	// Every node prunes; their batches skip each other's rows (see persistence.Pruner).
 	pruner, err := persistence.NewPruner(persistence.PrunerConfig{
 		Pool: pool, IdempotencyRetention: cfg.IdempotencyRetention, OutboxRetention: cfg.OutboxRetention,
-		NotificationsRetention: cfg.NotificationsRetention, Logger: log.Named("retention"), Registerer: reg,
+		NotificationsRetention: cfg.NotificationsRetention, AttemptsRetention: cfg.AttemptsRetention,
+		Logger: log.Named("retention"), Registerer: reg,
 	})
 	if err != nil {
 		return nil, err
@@ -248,7 +253,8 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Membership: membership, Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
 			RetryHorizon: clientCfg.RetryHorizon(), MailboxLimit: cfg.MailboxLimit,
-			OnCommit: func(actors.SectionKey, int64) { s.relay.wake() },
+			OnCommit:       func(actors.SectionKey, int64) { s.relay.wake() },
+			RecordAttempts: cfg.AttemptsLog,
 		})
 		if err != nil {
 			return nil, err
@@ -326,8 +332,12 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.flash = flash
+	var attempts tbhttp.AttemptLog // only the section actors keep the attempt log
+	if cfg.Strategy == "actor" && cfg.AttemptsLog {
+		attempts = store
+	}
 	hs, err := newHTTPServer(tbhttp.Config{
-		Reservations: reservations, Catalog: catalog, RateLimiter: limiter, Cluster: clusterInfo,
+		Reservations: reservations, Catalog: catalog, Attempts: attempts, RateLimiter: limiter, Cluster: clusterInfo,
 		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
 		FlashSales: flash, WaitingRooms: rooms.service,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
