@@ -20,7 +20,9 @@ import (
 type memOutbox struct {
 	mu       sync.Mutex
 	recs     []memRecord // id = index + 1
-	locked   bool
+	epoch    int64       // the lease's fencing token
+	holder   string      // "" when the lease is free
+	expires  time.Time
 	acked    func(envelopeID string) bool
 	problems []string
 }
@@ -63,9 +65,12 @@ func (o *memOutbox) Pending(_ context.Context, limit int, fn func(int64, string,
 	return nil
 }
 
-func (o *memOutbox) MarkPublished(_ context.Context, ids []int64) error {
+func (o *memOutbox) MarkPublished(_ context.Context, token int64, ids []int64) (bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if token != o.epoch {
+		return false, nil
+	}
 	for _, id := range ids {
 		r := &o.recs[id-1]
 		if o.acked != nil && !o.acked(r.envelopeID) {
@@ -76,7 +81,7 @@ func (o *memOutbox) MarkPublished(_ context.Context, ids []int64) error {
 		}
 		r.published = true
 	}
-	return nil
+	return true, nil
 }
 
 func (o *memOutbox) Lag(context.Context) (int, time.Duration, error) {
@@ -95,21 +100,34 @@ func (o *memOutbox) Lag(context.Context) (int, time.Duration, error) {
 	return n, oldest, nil
 }
 
-func (o *memOutbox) Lock(context.Context) (func(), bool, error) {
+func (o *memOutbox) AcquireRelayLease(_ context.Context, owner string, ttl time.Duration) (int64, bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.locked {
-		return nil, false, nil
+	if o.holder != "" && time.Now().Before(o.expires) {
+		return 0, false, nil
 	}
-	o.locked = true
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			o.mu.Lock()
-			o.locked = false
-			o.mu.Unlock()
-		})
-	}, true, nil
+	o.epoch++
+	o.holder, o.expires = owner, time.Now().Add(ttl)
+	return o.epoch, true, nil
+}
+
+func (o *memOutbox) RenewRelayLease(_ context.Context, token int64, ttl time.Duration) (bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if token != o.epoch {
+		return false, nil
+	}
+	o.expires = time.Now().Add(ttl)
+	return true, nil
+}
+
+func (o *memOutbox) ReleaseRelayLease(_ context.Context, token int64) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if token == o.epoch {
+		o.holder = ""
+	}
+	return nil
 }
 
 func (o *memOutbox) counts() (total, published int) {
@@ -330,8 +348,9 @@ func headerValue(r *kgo.Record, key string) string {
 	return ""
 }
 
-func (o *memOutbox) isLocked() bool {
+// leaseHeld reports whether a relay holds the lease and its time has not run out.
+func (o *memOutbox) leaseHeld() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.locked
+	return o.holder != "" && time.Now().Before(o.expires)
 }

@@ -14,7 +14,8 @@ import (
 // HeaderEnvelopeID is the Kafka header that carries the envelope id of a record.
 const HeaderEnvelopeID = "id"
 
-// publish sends batch (in id order) and returns the ids the broker acknowledged.
+// publish sends batch (in id order) while live reports true, and returns the ids the
+// broker acknowledged.
 //
 // It sends in waves: each wave holds the oldest unsent record of every key, and one
 // SendMessages call carries the whole wave. A key's next record goes out only after its
@@ -23,11 +24,11 @@ const HeaderEnvelopeID = "id"
 // message after its retries and then carries on with the messages queued behind it, so
 // two records of one key in flight together could land in the wrong order. A key whose
 // record failed sends nothing more in this pass; the others carry on.
-func (r *Relay) publish(batch []OutboxRecord) (acked []int64, err error) {
+func (r *Relay) publish(batch []OutboxRecord, live func() bool) (acked []int64, err error) {
 	queues := keyQueues(batch)
 	var failures []error
 	failed := 0
-	for len(queues) > 0 {
+	for len(queues) > 0 && live() {
 		wave := make([]*sarama.ProducerMessage, len(queues))
 		for i, q := range queues {
 			wave[i] = producerMessage(q[0], i)

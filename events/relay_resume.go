@@ -10,7 +10,7 @@ import (
 
 // skipPublished marks the pending records that are already at the end of the stream:
 // a previous relay published them and died before marking them.
-func (r *Relay) skipPublished(ctx context.Context) error {
+func (r *Relay) skipPublished(ctx context.Context, s *relayState) error {
 	window := 2 * r.cfg.BatchSize
 	byID := map[string]int64{}
 	topics := map[string]bool{}
@@ -46,8 +46,13 @@ func (r *Relay) skipPublished(ctx context.Context) error {
 	if len(done) == 0 {
 		return nil
 	}
-	if err := r.cfg.Outbox.MarkPublished(ctx, done); err != nil {
+	current, err := r.cfg.Outbox.MarkPublished(ctx, s.token, done)
+	if err != nil {
 		return failedAt("mark published", err)
+	}
+	if !current {
+		r.lose(s, "another relay took the lease over")
+		return nil
 	}
 	r.log.Info("records the previous relay published but did not mark were found in the stream; marked, not sent again",
 		zap.Int("records", len(done)))

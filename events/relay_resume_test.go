@@ -15,8 +15,8 @@ import (
 // broker's acknowledgement and the marking.
 type noMarkOutbox struct{ *memOutbox }
 
-func (noMarkOutbox) MarkPublished(context.Context, []int64) error {
-	return errors.New("connection to the database lost")
+func (noMarkOutbox) MarkPublished(context.Context, int64, []int64) (bool, error) {
+	return false, errors.New("connection to the database lost")
 }
 
 // TestRelayTakingOverDoesNotRepublish: the first relay publishes a batch and never

@@ -106,8 +106,8 @@ func TestRelayWakeCutsThePollInterval(t *testing.T) {
 	r := NewRelay(RelayConfig{Outbox: o, Producer: spy, PollInterval: time.Hour})
 	runInBackground(t, r.Run)
 	testenv.Eventually(t, 5*time.Second, func() error {
-		if n, _ := spy.stats(); n != 0 || !o.isLocked() {
-			return fmt.Errorf("relay sent %d times and holds the outbox lock: %v; want no send and the lock held", n, o.isLocked())
+		if n, _ := spy.stats(); n != 0 || !o.leaseHeld() {
+			return fmt.Errorf("relay sent %d times and holds the relay lease: %v; want no send and the lease held", n, o.leaseHeld())
 		}
 		return nil
 	})
@@ -190,7 +190,7 @@ func TestRelaySurvivesBrokerRestart(t *testing.T) {
 	o.check(t)
 }
 
-func TestRelayLockLetsOneNodePublish(t *testing.T) {
+func TestRelayLeaseLetsOneNodePublish(t *testing.T) {
 	b := testBroker(t, BrokerConfig{})
 	producer := testProducer(t, b.Addrs())
 	spyA, spyB := newSpyProducer(producer), newSpyProducer(producer)
@@ -198,8 +198,8 @@ func TestRelayLockLetsOneNodePublish(t *testing.T) {
 	seq := map[string]int64{}
 	addRecords(t, o, seq, 60)
 	reg := prometheus.NewRegistry() // shared, as two relays in one process would share it
-	relayA := NewRelay(RelayConfig{Outbox: o, Producer: spyA, Registerer: reg, PollInterval: 10 * time.Millisecond, LockRetry: 20 * time.Millisecond})
-	relayB := NewRelay(RelayConfig{Outbox: o, Producer: spyB, Registerer: reg, PollInterval: 10 * time.Millisecond, LockRetry: 20 * time.Millisecond})
+	relayA := NewRelay(RelayConfig{Outbox: o, Producer: spyA, Registerer: reg, PollInterval: 10 * time.Millisecond, LeaseRetry: 20 * time.Millisecond})
+	relayB := NewRelay(RelayConfig{Outbox: o, Producer: spyB, Registerer: reg, PollInterval: 10 * time.Millisecond, LeaseRetry: 20 * time.Millisecond})
 	stopA := runInBackground(t, relayA.Run)
 	testenv.Eventually(t, 15*time.Second, o.wantPublished(60))
 	stopB := runInBackground(t, relayB.Run)
@@ -211,7 +211,7 @@ func TestRelayLockLetsOneNodePublish(t *testing.T) {
 		testenv.Eventually(t, 15*time.Second, o.wantPublished(want))
 	}
 	if sends, _ := spyB.stats(); sends != 0 {
-		t.Fatalf("relay B sent %d times while relay A held the lock", sends)
+		t.Fatalf("relay B sent %d times while relay A held the lease", sends)
 	}
 
 	stopA()
