@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -21,6 +22,8 @@ const (
 	DefaultLeaseRenew   = 2 * time.Second
 	DefaultLeaseTTL     = 10 * time.Second
 	DefaultMaxBackoff   = 2 * time.Second
+	DefaultMaxInFlight  = 4096
+	DefaultMaxPerKey    = 1024
 	lagInterval         = time.Second
 	markTimeout         = 5 * time.Second
 )
@@ -30,8 +33,10 @@ const (
 type RelayConfig struct {
 	// Outbox is drained in id order.
 	Outbox Outbox
-	// Producer publishes; build it with NewProducer.
-	Producer sarama.SyncProducer
+	// Producer publishes; build it with NewRelayProducer (idempotent, asynchronous,
+	// successes and errors returned). The relay reads its Successes and Errors until
+	// Run returns; the caller closes it afterwards.
+	Producer sarama.AsyncProducer
 	// Logger is used under the name the caller gave it; nil means no logging.
 	Logger *zap.Logger
 	// Tracer receives a "kafka" trace per published record; nil means none.
@@ -45,8 +50,16 @@ type RelayConfig struct {
 	// PollInterval is how long an idle relay waits before looking at the outbox again,
 	// unless Wake is called first. DefaultPollInterval when zero.
 	PollInterval time.Duration
-	// BatchSize is how many records one pass reads. DefaultBatchSize when zero.
+	// BatchSize is how many new records one read of the outbox takes at most.
+	// DefaultBatchSize when zero.
 	BatchSize int
+	// MaxInFlight caps the records handed to the producer and not yet acknowledged,
+	// over every key. DefaultMaxInFlight when zero.
+	MaxInFlight int
+	// MaxPerKey caps a key's records in flight, and the records of a key that the
+	// relay keeps read but unmarked: a key at the cap is left out of the next reads,
+	// so that a key that cannot publish never fills them. DefaultMaxPerKey when zero.
+	MaxPerKey int
 	// LeaseRetry is how often a relay that does not hold the relay lease tries to take
 	// it. DefaultLeaseRetry when zero.
 	LeaseRetry time.Duration
@@ -72,23 +85,37 @@ type TailReader interface {
 }
 
 // Relay publishes the transactional outbox to Kafka. One relay per cluster publishes at
-// a time (the outbox's lease decides which); the others wait for the lease.
+// a time: the holder of the relay lease, a row in the store whose epoch, the fencing
+// token, rises with every acquisition. The others wait for the lease.
 //
-// Guarantees: a record is marked published only after the broker acknowledged it; a
-// record that failed stays pending and is retried, so nothing is dropped or skipped;
-// and a record is never sent while an earlier record with the same key is unacknowledged,
-// so no outage can publish a section's events out of order. A relay that dies between
-// the acknowledgement and the marking leaves records published but pending; with Tail
-// set, the next relay finds them at the end of the stream (they are among the last
-// 2 × BatchSize records of their partition) and marks them instead of publishing them
-// again. Without Tail, or when an acknowledgement is lost after the broker stored the
-// record, a record may appear twice; its envelope id stays the same, so consumers can
-// deduplicate.
+// Pipelining: records go to an idempotent asynchronous producer without waiting for
+// each other, up to MaxPerKey in flight per key and MaxInFlight in all; keys are
+// independent, so a key whose records fail (or whose partition is stuck) waits and
+// retries on its own while the others go on. Records are marked published in batches,
+// per key in id order, each only after it and every earlier record of its key were
+// acknowledged.
+//
+// Order: a key's records are handed to the producer in id order, and the producer
+// keeps one partition's requests in order. When one fails, the key sends nothing more
+// until every record of it in flight is back, then sends again from the oldest one
+// not acknowledged; a later record acknowledged meanwhile (it overtook the failure) is
+// sent again after it. So, reading a key's records and keeping each only if it is the
+// next in the key's sequence, a consumer sees every record once and in order; copies
+// and overtaking records come only from failures and takeovers (see docs).
+//
+// Fencing: marks carry the token and the store refuses them once another relay took
+// the lease. A relay whose renewals fail stops handing records over when less than
+// half of the lease is left, so that what it sent lands before the lease can move.
+// With Tail set, a relay taking the lease over marks, instead of sending again, the
+// pending records it finds at the end of the stream (a predecessor published them and
+// could not mark them); they are among the last 2 × BatchSize records of their
+// partition.
 type Relay struct {
 	cfg     RelayConfig
 	log     *zap.Logger
 	metrics *relayMetrics
 	wake    chan struct{}
+	owner   string
 }
 
 // withDefaults returns a copy of c with every unset optional field filled in.
@@ -120,6 +147,12 @@ func (c RelayConfig) withDefaults() RelayConfig {
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = DefaultMaxBackoff
 	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.MaxPerKey <= 0 {
+		c.MaxPerKey = DefaultMaxPerKey
+	}
 	return c
 }
 
@@ -131,7 +164,7 @@ func NewRelay(cfg RelayConfig) *Relay {
 		cfg.Logger.Warn("relay metrics not registered", zap.Error(err))
 		metrics, _ = newRelayMetrics(nil)
 	}
-	return &Relay{cfg: cfg, log: cfg.Logger, metrics: metrics, wake: make(chan struct{}, 1)}
+	return &Relay{cfg: cfg, log: cfg.Logger, metrics: metrics, wake: make(chan struct{}, 1), owner: cfg.Node + "/" + actors.NewID("relay")}
 }
 
 // Wake tells the relay that new records were committed, so an idle relay looks at the
@@ -143,214 +176,251 @@ func (r *Relay) Wake() {
 	}
 }
 
-// Run relays until ctx is done, then releases the lease and returns nil. Failures of the
-// outbox or the broker are logged once per outage and retried with a capped exponential
-// backoff; they never end Run.
+// Run relays until ctx is done, then waits (a few seconds at most) for the records in
+// flight, marks what was acknowledged, releases the lease and returns nil. Failures of
+// the outbox or the broker are logged once per outage and retried with a capped
+// exponential backoff; they never end Run.
 func (r *Relay) Run(ctx context.Context) error {
 	if r.cfg.Outbox == nil || r.cfg.Producer == nil {
 		return errors.New("relay: outbox and producer are required")
 	}
-	s := &relayState{outage: outage{log: r.log}, owner: r.cfg.Node + "/" + actors.NewID("relay")}
-	defer r.release(s)
-	for ctx.Err() == nil {
-		r.refreshLag(ctx, s)
-		if s.token == 0 {
-			if !r.acquire(ctx, s) {
-				continue
-			}
-		} else if r.cfg.Clock.Now().Sub(s.renewedAt) >= r.cfg.LeaseRenew {
-			r.renew(ctx, s)
-			continue
-		}
-		n, err := r.pass(ctx, s)
-		if err != nil {
-			s.failures++
-			s.outage.failed(err)
-			sleep(ctx, backoffDelay(backoffInitial, r.cfg.MaxBackoff, s.failures-1), nil)
-			continue
-		}
-		s.failures = 0
-		s.outage.recovered()
-		if n >= r.cfg.BatchSize {
-			continue
-		}
-		sleep(ctx, min(r.cfg.PollInterval, r.cfg.LeaseRenew), r.wake)
-	}
+	lease := newLeaseKeeper(r.cfg, r.owner)
+	mark := newMarker(r.cfg.Outbox, lease, r.log)
+	leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
+	markCtx, stopMark := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); lease.run(leaseCtx) }()
+	go func() { defer wg.Done(); mark.run(markCtx) }()
+	defer func() {
+		stopMark()
+		stopLease()
+		wg.Wait()
+		lease.release()
+	}()
+	l := &relayLoop{Relay: r, lease: lease, mark: mark, keys: newKeys(r.cfg.MaxBackoff), outage: outage{log: r.log}, readNow: true}
+	l.run(ctx)
+	l.drain()
+	stopMark() // the marker finishes its queue, then returns
 	return nil
 }
 
-// relayState is what Run carries from one pass to the next.
-type relayState struct {
-	owner     string    // this relay's name in the lease
-	token     int64     // the lease's fencing token while this relay holds it; 0 otherwise
-	renewedAt time.Time // when the last acquisition or renewal that succeeded was sent
-	waiting   bool      // another node holds the lease, and we said so
-	failures  int       // consecutive failed passes, for the backoff
-	outage    outage
-	unmarked  []int64 // acknowledged by the broker, not yet marked published
-	// resume: the lease was just taken from another holder (or for the first time);
-	// the next pass first looks for its predecessor's unmarked records.
-	resume bool
-	held   bool // this relay has held the lease before
-	lagAt  time.Time
+// relayLoop is Run's state; one goroutine owns it.
+type relayLoop struct {
+	*Relay
+	lease    *leaseKeeper
+	mark     *marker
+	keys     *keys
+	token    int64 // the token the keys' state belongs to
+	gen      int64 // bumped with every token change; outcomes of older sends are ignored
+	outage   outage
+	failures int  // consecutive failed reads, for the backoff
+	readNow  bool // read the outbox at the next chance
+	readAt   time.Time
+	lagAt    time.Time
+	next     *sarama.ProducerMessage // the message the loop offers the producer, if any
 }
 
-// live reports whether the relay may hand records to the producer: it holds the lease
-// and more than half of its time is left since the last renewal that succeeded.
-func (r *Relay) live(s *relayState) bool {
-	return s.token != 0 && r.cfg.Clock.Now().Sub(s.renewedAt) < r.cfg.LeaseTTL/2
-}
-
-// lose forgets the lease: another relay took it, or it ran out unrenewed. Records
-// acknowledged but not marked are left to the next holder.
-func (r *Relay) lose(s *relayState, why string) {
-	if s.token == 0 {
-		return
-	}
-	r.log.Warn("relay lease lost; publishing stopped", zap.String("why", why), zap.Int64("token", s.token),
-		zap.Int("acknowledged_unmarked", len(s.unmarked)))
-	s.token, s.unmarked = 0, s.unmarked[:0]
-}
-
-// release gives the lease up, on the way out.
-func (r *Relay) release(s *relayState) {
-	if s.token == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), markTimeout)
-	defer cancel()
-	if err := r.cfg.Outbox.ReleaseRelayLease(ctx, s.token); err != nil {
-		r.log.Warn("release the relay lease", zap.Error(err))
-	}
-	r.log.Debug("relay lease released", zap.Int64("token", s.token))
-	s.token = 0
-}
-
-// acquire tries to take the relay lease once and reports whether this relay holds it.
-// When it does not, it has already waited before returning.
-func (r *Relay) acquire(ctx context.Context, s *relayState) bool {
-	sent := r.cfg.Clock.Now()
-	token, ok, err := r.cfg.Outbox.AcquireRelayLease(ctx, s.owner, r.cfg.LeaseTTL)
-	if err != nil {
-		if ctx.Err() != nil {
-			return false
+func (l *relayLoop) run(ctx context.Context) {
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	for ctx.Err() == nil {
+		token, live := l.lease.state()
+		if token != l.token {
+			l.switchToken(ctx, token)
+			continue
 		}
-		s.failures++
-		s.outage.failed(failedAt("take relay lease", err))
-		sleep(ctx, backoffDelay(backoffInitial, r.cfg.MaxBackoff, s.failures-1), nil)
+		l.refreshLag(ctx)
+		now := l.cfg.Clock.Now()
+		if live && l.readNow && !now.Before(l.readAt) && l.keys.queued < l.cfg.BatchSize {
+			l.read(ctx)
+			continue
+		}
+		var in chan<- *sarama.ProducerMessage
+		if live && l.keys.sent < l.cfg.MaxInFlight && l.prepare(now) {
+			in = l.cfg.Producer.Input()
+		}
+		if !poll.Stop() {
+			select {
+			case <-poll.C:
+			default:
+			}
+		}
+		poll.Reset(l.pollDelay(now, live))
+		select {
+		case <-ctx.Done():
+		case in <- l.next:
+			l.keys.take(flightOf(l.next))
+			l.next = nil
+		case msg := <-l.cfg.Producer.Successes():
+			l.succeeded(msg)
+		case pe := <-l.cfg.Producer.Errors():
+			l.failed(pe)
+		case <-l.wake:
+			l.readNow = true
+		case <-l.lease.changed:
+		case <-poll.C:
+			l.readNow = true
+		}
+	}
+}
+
+// prepare makes sure l.next holds the next message to offer the producer, and reports
+// whether there is one.
+func (l *relayLoop) prepare(now time.Time) bool {
+	if l.next != nil {
+		return true
+	}
+	k := l.keys.next(now, l.cfg.MaxPerKey)
+	if k == nil {
 		return false
 	}
-	if !ok {
-		if !s.waiting {
-			r.log.Info("another node relays the outbox; waiting for the relay lease")
-			s.waiting = true
-		}
-		s.failures = 0
-		s.outage.recovered()
-		sleep(ctx, r.cfg.LeaseRetry, nil)
-		return false
-	}
-	if s.waiting {
-		r.log.Info("took over the relay lease", zap.Int64("token", token))
-	}
-	if s.waiting || !s.held {
-		s.resume = true
-	}
-	s.token, s.renewedAt, s.waiting, s.held = token, sent, false, true
+	l.next = producerMessage(k.queue[0], &flight{rec: k.queue[0], key: k, gen: l.gen, token: l.token})
 	return true
 }
 
-// renew extends the lease. A renewal that finds the token superseded ends this relay's
-// turn at once; one that fails leaves the lease to run out, and the relay stops
-// publishing when less than half of it is left.
-func (r *Relay) renew(ctx context.Context, s *relayState) {
-	sent := r.cfg.Clock.Now()
-	ok, err := r.cfg.Outbox.RenewRelayLease(ctx, s.token, r.cfg.LeaseTTL)
-	switch {
-	case err != nil:
-		if ctx.Err() != nil {
-			return
+// pollDelay is how long the loop may wait for something to happen: until the next poll
+// of the outbox, sooner when a key's backoff ends or the lease needs a look.
+func (l *relayLoop) pollDelay(now time.Time, live bool) time.Duration {
+	d := l.cfg.PollInterval
+	if !live {
+		d = min(d, l.cfg.LeaseRenew)
+	}
+	if l.readNow && now.Before(l.readAt) {
+		d = min(d, l.readAt.Sub(now))
+	}
+	for _, k := range l.keys.ready {
+		if len(k.queue) > 0 && !k.failed && now.Before(k.retryAt) {
+			d = min(d, k.retryAt.Sub(now))
 		}
-		s.outage.failed(failedAt("renew relay lease", err))
-		if sent.Sub(s.renewedAt) >= r.cfg.LeaseTTL/2 {
-			r.lose(s, "renewals failed for half the lease")
-		}
-		sleep(ctx, min(r.cfg.LeaseRenew, backoffDelay(backoffInitial, r.cfg.MaxBackoff, 0)), nil)
-	case !ok:
-		r.lose(s, "another relay took the lease over")
-	default:
-		s.renewedAt = sent
+	}
+	return max(d, time.Millisecond)
+}
+
+// switchToken drops everything the loop knew under the previous token: another relay
+// may have published and marked meanwhile, so it reads the outbox afresh. Outcomes of
+// the records still in flight are ignored; acknowledged ones that are not marked are
+// published again by the next holder, or found at the end of the stream.
+func (l *relayLoop) switchToken(ctx context.Context, token int64) {
+	if l.keys.sent > 0 || l.keys.queued > 0 {
+		l.log.Info("relay state dropped with the lease", zap.Int("in_flight", l.keys.sent), zap.Int("read_unsent", l.keys.queued))
+	}
+	l.token, l.gen, l.keys, l.next, l.readNow = token, l.gen+1, newKeys(l.cfg.MaxBackoff), nil, true
+	if token == 0 || l.cfg.Tail == nil {
+		return
+	}
+	if err := l.skipPublished(ctx, token); err != nil && ctx.Err() == nil {
+		l.outage.failed(err)
 	}
 }
 
-// pass marks what the previous pass could not, reads one batch and publishes it while
-// the lease is live. It returns how many records it read.
-func (r *Relay) pass(ctx context.Context, s *relayState) (int, error) {
-	if err := r.mark(ctx, s); err != nil {
-		return 0, err
-	}
-	if s.resume && r.cfg.Tail != nil {
-		if err := r.skipPublished(ctx, s); err != nil {
-			return 0, err
+// read takes the next records from the outbox, leaving out the keys that have
+// MaxPerKey records read and unmarked already.
+func (l *relayLoop) read(ctx context.Context) {
+	l.readNow = false
+	known := l.keys.queued + l.keys.sent
+	limit := known + l.cfg.BatchSize
+	fresh := 0
+	err := l.cfg.Outbox.Pending(ctx, limit, l.keys.full(l.cfg.MaxPerKey), func(id int64, topic, key string, payload []byte, createdAt time.Time) {
+		if l.keys.add(OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt}) {
+			fresh++
 		}
-	}
-	s.resume = false
-	var batch []OutboxRecord
-	err := r.cfg.Outbox.Pending(ctx, r.cfg.BatchSize, func(id int64, topic, key string, payload []byte, createdAt time.Time) {
-		batch = append(batch, OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt})
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return 0, nil
+			return
 		}
-		return 0, failedAt("read pending outbox records", err)
+		l.failures++
+		l.outage.failed(failedAt("read pending outbox records", err))
+		l.readNow = true
+		l.readAt = l.cfg.Clock.Now().Add(backoffDelay(backoffInitial, l.cfg.MaxBackoff, l.failures-1))
+		return
 	}
-	if len(batch) == 0 || s.token == 0 {
-		return 0, nil
+	l.failures = 0
+	l.outage.recovered()
+	if fresh >= l.cfg.BatchSize/2 {
+		l.readNow = true // more may be waiting
 	}
-	acked, pubErr := r.publish(batch, func() bool { return r.live(s) })
-	s.unmarked = append(s.unmarked, acked...)
-	if err := r.mark(ctx, s); err != nil {
-		return len(batch), err
-	}
-	if pubErr != nil {
-		return len(batch), pubErr
-	}
-	return len(batch), nil
 }
 
-// mark marks the acknowledged records published. It outlives ctx by a little, so that
-// records published just before shutdown are not published again by the next relay.
-func (r *Relay) mark(ctx context.Context, s *relayState) error {
-	if len(s.unmarked) == 0 || s.token == 0 {
-		return nil
+// succeeded handles an acknowledgement.
+func (l *relayLoop) succeeded(msg *sarama.ProducerMessage) {
+	f := flightOf(msg)
+	if f == nil || f.gen != l.gen {
+		return
 	}
-	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
-	defer cancel()
-	current, err := r.cfg.Outbox.MarkPublished(mctx, s.token, s.unmarked)
-	if err != nil {
-		return failedAt("mark published", fmt.Errorf("%d records: %w", len(s.unmarked), err))
+	f.offset = msg.Offset
+	done := l.keys.acked(f, l.cfg.Clock.Now())
+	l.noteOvertaken()
+	if len(done) == 0 {
+		return
 	}
-	if !current {
-		r.lose(s, "another relay took the lease over")
-		return nil
+	ids := make([]int64, len(done))
+	for i, d := range done {
+		ids[i] = d.rec.ID
+		l.published(d.rec, d.offset)
 	}
-	s.unmarked = s.unmarked[:0]
-	return nil
+	l.mark.add(f.token, ids)
+}
+
+// failed handles a record the producer gave up on.
+func (l *relayLoop) failed(pe *sarama.ProducerError) {
+	f := flightOf(pe.Msg)
+	if f == nil || f.gen != l.gen {
+		return
+	}
+	if l.next != nil && flightOf(l.next).key == f.key {
+		l.next = nil // the key stops sending until its round is settled
+	}
+	l.metrics.publishErrors.Inc()
+	l.outage.failed(failedAt("publish to kafka", fmt.Errorf("%s/%s: %w", f.rec.Topic, f.rec.Key, pe.Err)))
+	l.keys.failed(f, pe.Err, l.cfg.Clock.Now())
+	l.noteOvertaken()
+}
+
+func (l *relayLoop) noteOvertaken() {
+	if l.keys.overtaken > 0 {
+		l.metrics.resent.Add(float64(l.keys.overtaken))
+		l.log.Warn("acknowledged records overtook a failed earlier record of their key; sent again after it",
+			zap.Int("records", l.keys.overtaken))
+		l.keys.overtaken = 0
+	}
+}
+
+// drain waits, for markTimeout at most, for the outcomes of the records in flight, so
+// that what was acknowledged gets marked before the lease is released.
+func (l *relayLoop) drain() {
+	if l.keys.sent == 0 {
+		return
+	}
+	deadline := time.NewTimer(markTimeout)
+	defer deadline.Stop()
+	for l.keys.sent > 0 {
+		select {
+		case msg := <-l.cfg.Producer.Successes():
+			l.succeeded(msg)
+		case pe := <-l.cfg.Producer.Errors():
+			l.failed(pe)
+		case <-deadline.C:
+			l.log.Warn("records still in flight at shutdown; the next relay publishes them again", zap.Int("records", l.keys.sent))
+			return
+		}
+	}
 }
 
 // refreshLag updates the lag gauges at most once per lagInterval.
-func (r *Relay) refreshLag(ctx context.Context, s *relayState) {
-	now := r.cfg.Clock.Now()
-	if now.Sub(s.lagAt) < lagInterval {
+func (l *relayLoop) refreshLag(ctx context.Context) {
+	now := l.cfg.Clock.Now()
+	if now.Sub(l.lagAt) < lagInterval {
 		return
 	}
-	s.lagAt = now
-	count, oldest, err := r.cfg.Outbox.Lag(ctx)
+	l.lagAt = now
+	count, oldest, err := l.cfg.Outbox.Lag(ctx)
 	if err != nil {
-		r.log.Debug("read outbox lag", zap.Error(err))
+		l.log.Debug("read outbox lag", zap.Error(err))
 		return
 	}
-	r.metrics.lagRecords.Set(float64(count))
-	r.metrics.lagOldest.Set(oldest.Seconds())
+	l.metrics.lagRecords.Set(float64(count))
+	l.metrics.lagOldest.Set(oldest.Seconds())
+	l.metrics.inFlight.Set(float64(l.keys.sent))
 }

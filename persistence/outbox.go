@@ -30,12 +30,15 @@ type Outbox struct {
 // NewOutbox returns an Outbox on pool.
 func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 
-// Pending calls fn for up to limit unpublished records in id order. Each payload is a
-// fresh slice that fn may keep.
-func (o *Outbox) Pending(ctx context.Context, limit int, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error {
+// Pending calls fn for up to limit unpublished records in id order, leaving out the
+// records whose key is one of skipKeys. Each payload is a fresh slice that fn may keep.
+func (o *Outbox) Pending(ctx context.Context, limit int, skipKeys []string, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error {
+	if skipKeys == nil {
+		skipKeys = []string{}
+	}
 	rows, err := o.pool.Query(ctx, `
 		SELECT id, topic, key, payload, created_at FROM outbox
-		WHERE published_at IS NULL ORDER BY id LIMIT $1`, limit)
+		WHERE published_at IS NULL AND key <> ALL($2::text[]) ORDER BY id LIMIT $1`, limit, skipKeys)
 	if err != nil {
 		return fmt.Errorf("read pending outbox: %w", err)
 	}

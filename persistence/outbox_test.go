@@ -65,7 +65,7 @@ type outboxRow struct {
 func outboxPending(t *testing.T, o *Outbox, limit int) []outboxRow {
 	t.Helper()
 	var rows []outboxRow
-	if err := o.Pending(context.Background(), limit, func(id int64, topic, key string, payload []byte, created time.Time) {
+	if err := o.Pending(context.Background(), limit, nil, func(id int64, topic, key string, payload []byte, created time.Time) {
 		rows = append(rows, outboxRow{id, topic, key, payload, created})
 	}); err != nil {
 		t.Fatal(err)
@@ -115,6 +115,15 @@ func TestOutboxPendingMarkAndLag(t *testing.T) {
 	}
 	if ok, err := o.MarkPublished(ctx, token, nil); err != nil || !ok {
 		t.Fatalf("marking nothing: %v, %v", ok, err)
+	}
+	var skipped []int64
+	if err := o.Pending(ctx, 10, []string{"e1/A"}, func(id int64, _, key string, _ []byte, _ time.Time) {
+		skipped = append(skipped, id)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(skipped) != 2 || skipped[0] != ids[1] || skipped[1] != ids[3] {
+		t.Errorf("Pending skipping key e1/A returned %v, want [%d %d]", skipped, ids[1], ids[3])
 	}
 	got = outboxPending(t, o, 10)
 	want := []int64{ids[1], ids[3], ids[4]}

@@ -85,28 +85,31 @@ func (o *fenceOutbox) wasMarked(id int64) bool {
 
 // sendSpy records when a relay handed each envelope to the producer.
 type sendSpy struct {
-	sarama.SyncProducer
+	sarama.AsyncProducer
+	in   chan *sarama.ProducerMessage
 	mu   sync.Mutex
 	sent map[string]time.Time // envelope id -> last hand-over
 }
 
-func newSendSpy(p sarama.SyncProducer) *sendSpy {
-	return &sendSpy{SyncProducer: p, sent: make(map[string]time.Time)}
+func newSendSpy(t *testing.T, p sarama.AsyncProducer) *sendSpy {
+	s := &sendSpy{AsyncProducer: p, in: make(chan *sarama.ProducerMessage), sent: make(map[string]time.Time)}
+	go func() {
+		for m := range s.in {
+			s.mu.Lock()
+			for _, h := range m.Headers {
+				if string(h.Key) == events.HeaderEnvelopeID {
+					s.sent[string(h.Value)] = time.Now()
+				}
+			}
+			s.mu.Unlock()
+			p.Input() <- m
+		}
+	}()
+	t.Cleanup(func() { close(s.in) })
+	return s
 }
 
-func (s *sendSpy) SendMessages(msgs []*sarama.ProducerMessage) error {
-	now := time.Now()
-	s.mu.Lock()
-	for _, m := range msgs {
-		for _, h := range m.Headers {
-			if string(h.Key) == events.HeaderEnvelopeID {
-				s.sent[string(h.Value)] = now
-			}
-		}
-	}
-	s.mu.Unlock()
-	return s.SyncProducer.SendMessages(msgs)
-}
+func (s *sendSpy) Input() chan<- *sarama.ProducerMessage { return s.in }
 
 func (s *sendSpy) sentAt() map[string]time.Time {
 	s.mu.Lock()
@@ -149,9 +152,9 @@ func TestRelayFenceAcrossTakeover(t *testing.T) {
 	t.Cleanup(broker.Close)
 
 	outA, outB := newFenceOutbox(poolA), newFenceOutbox(pool)
-	spyA := newSendSpy(fenceProducer(t, broker.Addrs()))
-	spyB := newSendSpy(fenceProducer(t, broker.Addrs()))
-	lease := func(o events.Outbox, p sarama.SyncProducer, name string) events.RelayConfig {
+	spyA := newSendSpy(t, fenceProducer(t, broker.Addrs()))
+	spyB := newSendSpy(t, fenceProducer(t, broker.Addrs()))
+	lease := func(o events.Outbox, p sarama.AsyncProducer, name string) events.RelayConfig {
 		return events.RelayConfig{
 			Outbox: o, Producer: p, Node: name, Logger: zaptest.NewLogger(t).Named(name),
 			PollInterval: 5 * time.Millisecond, LeaseTTL: 2 * time.Second, LeaseRenew: 100 * time.Millisecond,
@@ -233,8 +236,8 @@ func TestRelayFenceAcrossTakeover(t *testing.T) {
 }
 
 // fenceProducer returns a producer closed at the test's end.
-func fenceProducer(t *testing.T, addrs []string) sarama.SyncProducer {
-	p, err := events.NewProducer(addrs, "fence-test")
+func fenceProducer(t *testing.T, addrs []string) sarama.AsyncProducer {
+	p, err := events.NewRelayProducer(addrs, "fence-test")
 	if err != nil {
 		t.Fatal(err)
 	}

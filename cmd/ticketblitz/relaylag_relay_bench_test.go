@@ -12,7 +12,7 @@ import (
 
 // startBenchRelay runs a relay on pool's outbox, publishing to addrs, until stop.
 func startBenchRelay(b *testing.B, pool *pgxpool.Pool, addrs []string) (relay *events.Relay, stop func()) {
-	p, err := events.NewProducer(addrs, "bench")
+	p, err := events.NewRelayProducer(addrs, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

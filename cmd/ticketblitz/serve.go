@@ -520,7 +520,7 @@ func (h *relayHandle) wake() {
 func runRelay(ctx context.Context, h *relayHandle, brokers []string, rc events.RelayConfig) error {
 	var tail *events.Tail
 	err := retryUntil(ctx, rc.Logger, "kafka producer", func() error {
-		p, err := events.NewProducer(brokers, rc.Node)
+		p, err := events.NewRelayProducer(brokers, rc.Node)
 		if err != nil {
 			return err
 		}
