@@ -49,10 +49,10 @@ func (o *memOutbox) add(t testing.TB, key actors.SectionKey, envType string, seq
 	o.recs = append(o.recs, memRecord{topic: msg.Topic, key: msg.Key, envelopeID: id, payload: msg.Payload, created: time.Now()})
 }
 
-func (o *memOutbox) Pending(_ context.Context, limit int, skipKeys []string, fn func(int64, string, string, []byte, time.Time)) error {
+func (o *memOutbox) Pending(_ context.Context, after int64, limit int, skipKeys []string, fn func(int64, string, string, []byte, time.Time)) error {
 	o.mu.Lock()
 	var out []int
-	for i := range o.recs {
+	for i := int(max(after, 0)); i < len(o.recs); i++ {
 		if !o.recs[i].published && len(out) < limit && !slices.Contains(skipKeys, o.recs[i].key) {
 			out = append(out, i)
 		}

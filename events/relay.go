@@ -25,6 +25,9 @@ const (
 	DefaultMaxInFlight  = 4096
 	DefaultMaxPerKey    = 1024
 	lagInterval         = time.Second
+	holeWait            = 500 * time.Millisecond
+	holeRecheck         = 2 * time.Millisecond
+	sweepInterval       = 2 * time.Second
 	markTimeout         = 5 * time.Second
 )
 
@@ -208,17 +211,21 @@ func (r *Relay) Run(ctx context.Context) error {
 // relayLoop is Run's state; one goroutine owns it.
 type relayLoop struct {
 	*Relay
-	lease    *leaseKeeper
-	mark     *marker
-	keys     *keys
-	token    int64 // the token the keys' state belongs to
-	gen      int64 // bumped with every token change; outcomes of older sends are ignored
-	outage   outage
-	failures int  // consecutive failed reads, for the backoff
-	readNow  bool // read the outbox at the next chance
-	readAt   time.Time
-	lagAt    time.Time
-	next     *sarama.ProducerMessage // the message the loop offers the producer, if any
+	lease     *leaseKeeper
+	mark      *marker
+	keys      *keys
+	token     int64 // the token the keys' state belongs to
+	gen       int64 // bumped with every token change; outcomes of older sends are ignored
+	outage    outage
+	failures  int  // consecutive failed reads, for the backoff
+	readNow   bool // read the outbox at the next chance
+	readAt    time.Time
+	lagAt     time.Time
+	next      *sarama.ProducerMessage // the message the loop offers the producer, if any
+	floor     int64                   // every record up to this id is read (see read)
+	holeAt    int64                   // the first id of the hole the floor waits at
+	holeSince time.Time
+	sweptAt   time.Time
 }
 
 func (l *relayLoop) run(ctx context.Context) {
@@ -306,6 +313,7 @@ func (l *relayLoop) switchToken(ctx context.Context, token int64) {
 		l.log.Info("relay state dropped with the lease", zap.Int("in_flight", l.keys.sent), zap.Int("read_unsent", l.keys.queued))
 	}
 	l.token, l.gen, l.keys, l.next, l.readNow = token, l.gen+1, newKeys(l.cfg.MaxBackoff), nil, true
+	l.floor, l.sweptAt = 0, time.Time{}
 	if token == 0 || l.cfg.Tail == nil {
 		return
 	}
@@ -316,15 +324,44 @@ func (l *relayLoop) switchToken(ctx context.Context, token int64) {
 
 // read takes the next records from the outbox, leaving out the keys that have
 // MaxPerKey records read and unmarked already.
+//
+// It reads above a floor, so that records in flight are not read again and again.
+// Ids are taken when records are written and become visible when their transaction
+// commits, so a read may see an id while a smaller one is still uncommitted: the floor
+// stops below the first hole in the ids until the hole is holeWait old (a transaction
+// that rolled back leaves a hole for good). A sweep from the start every sweepInterval
+// catches what the floor passed anyway: records of a transaction slower than holeWait,
+// or of a key that was left out.
 func (l *relayLoop) read(ctx context.Context) {
 	l.readNow = false
-	known := l.keys.queued + l.keys.sent
-	limit := known + l.cfg.BatchSize
-	fresh := 0
-	err := l.cfg.Outbox.Pending(ctx, limit, l.keys.full(l.cfg.MaxPerKey), func(id int64, topic, key string, payload []byte, createdAt time.Time) {
+	now := l.cfg.Clock.Now()
+	after := l.floor
+	sweep := now.Sub(l.sweptAt) >= sweepInterval
+	if sweep {
+		after = 0
+	}
+	limit := 2 * l.cfg.BatchSize
+	if sweep {
+		limit = l.cfg.BatchSize + l.keys.queued + l.keys.sent
+	}
+	fresh, floor, holeOpen := 0, after, false
+	err := l.cfg.Outbox.Pending(ctx, after, limit, l.keys.full(l.cfg.MaxPerKey), func(id int64, topic, key string, payload []byte, createdAt time.Time) {
 		if l.keys.add(OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt}) {
 			fresh++
 		}
+		if sweep || holeOpen {
+			return
+		}
+		if id > floor+1 { // ids floor+1 … id-1 are not (yet) visible
+			if l.holeAt != floor+1 {
+				l.holeAt, l.holeSince = floor+1, now
+			}
+			if now.Sub(l.holeSince) < holeWait {
+				holeOpen = true
+				return
+			}
+		}
+		floor = id
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -338,8 +375,16 @@ func (l *relayLoop) read(ctx context.Context) {
 	}
 	l.failures = 0
 	l.outage.recovered()
-	if fresh >= l.cfg.BatchSize/2 {
-		l.readNow = true // more may be waiting
+	if sweep {
+		l.sweptAt = now
+	} else {
+		l.floor = floor
+	}
+	if fresh >= l.cfg.BatchSize/2 || holeOpen {
+		l.readNow = true // more may be waiting, or the hole may fill
+		if holeOpen {
+			l.readAt = now.Add(holeRecheck)
+		}
 	}
 }
 

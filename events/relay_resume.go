@@ -14,7 +14,7 @@ func (r *Relay) skipPublished(ctx context.Context, token int64) error {
 	window := 2 * r.cfg.BatchSize
 	byID := map[string]int64{}
 	topics := map[string]bool{}
-	err := r.cfg.Outbox.Pending(ctx, window, nil, func(id int64, topic, _ string, payload []byte, _ time.Time) {
+	err := r.cfg.Outbox.Pending(ctx, 0, window, nil, func(id int64, topic, _ string, payload []byte, _ time.Time) {
 		var env struct {
 			ID string `json:"id"`
 		}

@@ -30,15 +30,16 @@ type Outbox struct {
 // NewOutbox returns an Outbox on pool.
 func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 
-// Pending calls fn for up to limit unpublished records in id order, leaving out the
-// records whose key is one of skipKeys. Each payload is a fresh slice that fn may keep.
-func (o *Outbox) Pending(ctx context.Context, limit int, skipKeys []string, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error {
+// Pending calls fn for up to limit unpublished records with an id above after, in id
+// order, leaving out the records whose key is one of skipKeys. Each payload is a fresh
+// slice that fn may keep.
+func (o *Outbox) Pending(ctx context.Context, after int64, limit int, skipKeys []string, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error {
 	if skipKeys == nil {
 		skipKeys = []string{}
 	}
 	rows, err := o.pool.Query(ctx, `
 		SELECT id, topic, key, payload, created_at FROM outbox
-		WHERE published_at IS NULL AND key <> ALL($2::text[]) ORDER BY id LIMIT $1`, limit, skipKeys)
+		WHERE published_at IS NULL AND id > $3 AND key <> ALL($2::text[]) ORDER BY id LIMIT $1`, limit, skipKeys, after)
 	if err != nil {
 		return fmt.Errorf("read pending outbox: %w", err)
 	}
