@@ -78,6 +78,7 @@ func benchRelayLag(b *testing.B, decisionsPerSecond int) {
 		Scan(&p50, &p99, &worst); err != nil {
 		b.Fatal(err)
 	}
+	logLagBySecond(b, pool)
 	b.ReportMetric(float64(written)/lagBenchDuration.Seconds(), "records/s")
 	b.ReportMetric(p50*1000, "lag_p50_ms")
 	b.ReportMetric(p99*1000, "lag_p99_ms")
@@ -183,4 +184,29 @@ func writeFlashSaleOutbox(b *testing.B, pool *pgxpool.Pool, decisionsPerSecond i
 		wake()
 	}
 	return written
+}
+
+// logLagBySecond logs the worst lag of the records committed in each second of the run,
+// to tell a steady lag from a stall.
+func logLagBySecond(b *testing.B, pool *pgxpool.Pool) {
+	rows, err := pool.Query(context.Background(), `
+		SELECT EXTRACT(EPOCH FROM date_trunc('second', created_at) - min(date_trunc('second', created_at)) OVER ())::int,
+		       max(EXTRACT(EPOCH FROM COALESCE(published_at, clock_timestamp()) - created_at))::float8 * 1000
+		FROM outbox GROUP BY date_trunc('second', created_at) ORDER BY 1`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	line := "worst lag (ms) by second of the run:"
+	for rows.Next() {
+		var (
+			second int
+			worst  float64
+		)
+		if err := rows.Scan(&second, &worst); err != nil {
+			b.Fatal(err)
+		}
+		line += fmt.Sprintf(" %d:%.0f", second, worst)
+	}
+	b.Log(line)
 }
