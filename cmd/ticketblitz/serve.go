@@ -538,6 +538,12 @@ func runRelay(ctx context.Context, h *relayHandle, brokers []string, rc events.R
 	r := events.NewRelay(rc)
 	h.set(r)
 	runErr := r.Run(ctx)
+	// Run waited for what was in flight; acknowledgements that still come are dropped
+	// so that closing never waits for a reader.
+	go func() {
+		for range rc.Producer.Successes() {
+		}
+	}()
 	if err := rc.Producer.Close(); err != nil {
 		rc.Logger.Warn("closing the kafka producer", zap.Error(err))
 	}
