@@ -344,8 +344,9 @@ func (l *relayLoop) read(ctx context.Context) {
 	if sweep {
 		limit = l.cfg.BatchSize + l.keys.queued + l.keys.sent
 	}
-	fresh, floor, holeOpen := 0, after, false
+	rows, fresh, floor, holeOpen := 0, 0, after, false
 	err := l.cfg.Outbox.Pending(ctx, after, limit, l.keys.full(l.cfg.MaxPerKey), func(id int64, topic, key string, payload []byte, createdAt time.Time) {
+		rows++
 		if l.keys.add(OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt}) {
 			fresh++
 		}
@@ -380,7 +381,7 @@ func (l *relayLoop) read(ctx context.Context) {
 	} else {
 		l.floor = floor
 	}
-	if fresh >= l.cfg.BatchSize/2 || holeOpen {
+	if rows == limit || fresh >= l.cfg.BatchSize/2 || holeOpen {
 		l.readNow = true // more may be waiting, or the hole may fill
 		if holeOpen {
 			l.readAt = now.Add(holeRecheck)
