@@ -31,7 +31,7 @@ func newRelayMetrics(reg prometheus.Registerer) (*relayMetrics, error) {
 		}),
 		lagRecords: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "ticketblitz", Subsystem: "outbox", Name: "lag_records",
-			Help: "Outbox records not yet published.",
+			Help: "Outbox records not yet published (counted up to 100,000: a larger backlog reads as 100,000).",
 		}),
 		lagOldest: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "ticketblitz", Subsystem: "outbox", Name: "lag_oldest_seconds",

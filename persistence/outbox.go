@@ -83,16 +83,26 @@ func (o *Outbox) MarkPublished(ctx context.Context, token int64, ids []int64) (b
 	return current, nil
 }
 
-// Lag returns how many records are unpublished and how old the oldest of them is, by
-// the database's clock.
+// LagCountCap bounds the count Lag reports: past it, Lag says LagCountCap, so that
+// reading the lag costs about the same however large a backlog grows.
+const LagCountCap = 100_000
+
+// Lag returns how many records are unpublished (at most LagCountCap) and how old the
+// oldest of them is, by the database's clock. Both read the unpublished-records index
+// only: the oldest is the first by id, and the count stops at the cap.
 func (o *Outbox) Lag(ctx context.Context) (count int, oldest time.Duration, err error) {
+	return o.lag(ctx, LagCountCap)
+}
+
+func (o *Outbox) lag(ctx context.Context, limit int) (count int, oldest time.Duration, err error) {
 	var seconds float64
 	if err := o.pool.QueryRow(ctx, `
-		SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8
-		FROM outbox WHERE published_at IS NULL`).Scan(&count, &seconds); err != nil {
+		SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT $1) capped),
+		       COALESCE((SELECT EXTRACT(EPOCH FROM now() - created_at) FROM outbox
+		                 WHERE published_at IS NULL ORDER BY id LIMIT 1), 0)::float8`, limit).Scan(&count, &seconds); err != nil {
 		return 0, 0, fmt.Errorf("read outbox lag: %w", err)
 	}
-	return count, time.Duration(seconds * float64(time.Second)), nil
+	return count, time.Duration(max(0, seconds) * float64(time.Second)), nil
 }
 
 // RecordNotifications stores the envelopes the notifications consumer read, once per

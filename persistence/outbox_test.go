@@ -308,3 +308,20 @@ func TestOutboxRecordNotificationIsIdempotent(t *testing.T) {
 		t.Errorf("env-2 payload not kept as base64: %q, %v", rawOdd, err)
 	}
 }
+
+// TestOutboxLagCountIsCapped shows that the backlog count stops at its cap while the
+// oldest record's age is still the oldest's.
+func TestOutboxLagCountIsCapped(t *testing.T) {
+	pool := outboxTestPool(t)
+	o := NewOutbox(pool)
+	for i := 0; i < 5; i++ {
+		outboxInsert(t, pool, "seat.reserved", "e1/A", fmt.Sprintf(`{"n":%d}`, i), time.Duration(5-i)*time.Minute)
+	}
+	n, oldest, err := o.lag(context.Background(), 3)
+	if err != nil || n != 3 {
+		t.Fatalf("lag with a cap of 3 over 5 records = %d, %v, %v; want 3", n, oldest, err)
+	}
+	if oldest < 5*time.Minute || oldest > 6*time.Minute {
+		t.Errorf("oldest unpublished record is %v old, want about 5m", oldest)
+	}
+}
