@@ -106,7 +106,7 @@ func TestResponses(t *testing.T) {
 
 func TestUndocumentedRouteIsErrNoRoute(t *testing.T) {
 	c := newTestChecker(t)
-	err := c.Response(httptest.NewRequest("GET", "/api/v1/me/holds", nil), 200, jsonHeader(), []byte(`{}`))
+	err := c.Response(httptest.NewRequest("GET", "/api/v1/me/wishlist", nil), 200, jsonHeader(), []byte(`{}`))
 	if !errors.Is(err, ErrNoRoute) {
 		t.Errorf("error %v is not ErrNoRoute", err)
 	}
