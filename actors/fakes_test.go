@@ -97,6 +97,11 @@ type fakeStore struct {
 	// eventTickets are users' tickets in the whole event, as batches with UserTickets
 	// moved them and tests set them for the event's other sections.
 	eventTickets map[string]int
+	// activateGate, when set, makes Activate wait until it is closed: a slow store that
+	// keeps the section from reading its mailbox. Activate tells activating (when set,
+	// without blocking) that it began.
+	activateGate chan struct{}
+	activating   chan struct{}
 	// attempts are the attempts committed batches recorded; recordOnly counts the
 	// batches that recorded attempts alone.
 	attempts   []Attempt
@@ -119,7 +124,23 @@ func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
 	return s
 }
 
-func (s *fakeStore) Activate(_ context.Context, key SectionKey, _ time.Duration) (*Snapshot, error) {
+func (s *fakeStore) Activate(ctx context.Context, key SectionKey, _ time.Duration) (*Snapshot, error) {
+	s.mu.Lock()
+	gate, activating := s.activateGate, s.activating
+	s.mu.Unlock()
+	if activating != nil {
+		select {
+		case activating <- struct{}{}:
+		default:
+		}
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if key != s.snap.Key {

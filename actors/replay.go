@@ -125,6 +125,7 @@ func (a *sectionActor) replayOne(rec Attempt, in ReplayInput, holds, orders map[
 	if err := proto.Unmarshal(rec.Command, msg); err != nil {
 		return nil, fmt.Errorf("the recorded command cannot be read: %w", err)
 	}
+	clearDeadline(msg)
 	mapped := func(id string) string {
 		if r, ok := holds[id]; ok {
 			return r
@@ -218,4 +219,21 @@ func outcomeOf(a Attempt) string {
 		return "granted"
 	}
 	return "refused " + string(a.Code)
+}
+
+// clearDeadline removes a recorded command's deadline: the command was decided in time,
+// and the replay's clock says nothing about the wait its caller could afford.
+func clearDeadline(msg proto.Message) {
+	switch m := msg.(type) {
+	case *HoldCommand:
+		m.DeadlineUnixMicro = 0
+	case *ReleaseCommand:
+		m.DeadlineUnixMicro = 0
+	case *ExtendCommand:
+		m.DeadlineUnixMicro = 0
+	case *ConfirmCommand:
+		m.DeadlineUnixMicro = 0
+	case *CancelCommand:
+		m.DeadlineUnixMicro = 0
+	}
 }

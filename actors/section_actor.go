@@ -56,6 +56,11 @@ type sectionActor struct {
 	activationErr error
 	// activated is set once the section loaded (st is cleared again when fenced).
 	activated bool
+	// lastCommit is how long the last committed batch took to write, and inflightSince
+	// when the batch being written started: the section's estimate of how long a decision
+	// waits for its answer (see tooLate).
+	lastCommit    time.Duration
+	inflightSince time.Time
 }
 
 // The actor's messages to itself. They never leave the node, so they need not be protobuf.
@@ -213,6 +218,10 @@ func (a *sectionActor) decideNow(answer func(*Reply), decide func() *decision) {
 		d.redo = decide
 	}
 	d.answer = answer
+	if d.late { // nothing decided: nothing to wait for
+		a.answer(d, nil)
+		return
+	}
 	a.enqueue(d)
 }
 
@@ -253,6 +262,13 @@ func (a *sectionActor) answer(d *decision, override *Reply) {
 	r := d.reply
 	if override != nil {
 		r = override
+	}
+	if d.late {
+		a.cfg.Metrics.refused(RefusedExpired)
+		if d.answer != nil {
+			d.answer(r)
+		}
+		return
 	}
 	outcome := "ok"
 	if r != nil && r.GetCode() != ErrorCode_ERROR_CODE_NONE {

@@ -57,7 +57,7 @@ func (a *sectionActor) flushNow(force bool) {
 		}
 		return
 	}
-	a.inflight, a.written = ds, b
+	a.inflight, a.written, a.inflightSince = ds, b, a.cfg.Clock.Now()
 	done := make(chan error, 1)
 	a.inflightDone = done
 	store, timeout, self, root := a.cfg.Store, a.cfg.CommitTimeout, a.self, a.root
@@ -203,6 +203,7 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	var limit *LimitError
 	switch {
 	case m.err == nil:
+		a.lastCommit = m.took
 		a.st.version, a.st.attemptSeq = m.version, written.LastSeq
 		a.st.digest, a.st.chain = written.Digest, written.Chain
 		a.st.settle(written, a.now(), a.cfg.keyWindow())

@@ -17,6 +17,9 @@ func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 	if k.key != "" && a.payingKeys[k] != nil { // the key's first request is a confirm being paid
 		return d.fail(ErrIdempotencyConflict)
 	}
+	if a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
+		return d
+	}
 	qty, err := s.validateHold(cmd)
 	if err != nil {
 		return d.fail(err)
@@ -164,7 +167,7 @@ func (a *sectionActor) decideRelease(cmd *ReleaseCommand) *decision {
 	d := &decision{op: "release"}
 	a.noteCommand(d, ActionRelease, cmd.GetUserId(), cmd).about(nil, cmd.GetHoldId())
 	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, releaseHash(cmd.GetHoldId())
-	if a.st.replay(d, k, hash) {
+	if a.st.replay(d, k, hash) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
@@ -203,7 +206,7 @@ func (a *sectionActor) decideExtend(cmd *ExtendCommand) *decision {
 	d := &decision{op: "extend"}
 	a.noteCommand(d, ActionExtend, cmd.GetUserId(), cmd).about(nil, cmd.GetHoldId())
 	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, extendHash(cmd.GetHoldId())
-	if a.st.replay(d, k, hash) {
+	if a.st.replay(d, k, hash) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	defer a.st.rememberKey(d, k, hash)
@@ -235,7 +238,7 @@ func (a *sectionActor) decideConfirm(cmd *ConfirmCommand, answer func(*Reply)) *
 	d := &decision{op: "confirm"}
 	a.noteCommand(d, ActionConfirm, cmd.GetUserId(), cmd).about(nil, cmd.GetHoldId())
 	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
-	if s.replay(d, k, cmd.GetRequestHash()) {
+	if s.replay(d, k, cmd.GetRequestHash()) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
@@ -286,7 +289,7 @@ func (a *sectionActor) decideCancel(cmd *CancelCommand) *decision {
 	note := a.noteCommand(d, ActionCancel, cmd.GetUserId(), cmd)
 	note.about(nil, cmd.GetOrderId())
 	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, cancelHash(cmd.GetOrderId())
-	if s.replay(d, k, hash) {
+	if s.replay(d, k, hash) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	o, ok := s.orders[cmd.GetOrderId()]

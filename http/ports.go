@@ -44,6 +44,8 @@ type Catalog interface {
 	GetOrder(ctx context.Context, id string) (actors.Order, error)
 	// ListOrders returns a user's orders, newest first.
 	ListOrders(ctx context.Context, userID string) ([]actors.Order, error)
+	// ListHolds returns a user's holds that are held now, of every event, newest first.
+	ListHolds(ctx context.Context, userID string) ([]actors.Hold, error)
 }
 
 // AttemptLog reads the attempt log the section actors write.

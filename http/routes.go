@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	api.Post("/events/:event_id/queue", s.authenticate, s.rateLimit, s.joinQueue)
 	api.Get("/queue/:ticket_id", s.authenticate, s.rateLimit, s.getQueueTicket)
 
+	api.Get("/me/holds", s.authenticate, s.rateLimit, s.myHolds)
 	api.Get("/holds/:hold_id", s.authenticate, s.rateLimit, s.getHold)
 	api.Delete("/holds/:hold_id", s.authenticate, s.rateLimit, s.releaseHold)
 	api.Post("/holds/:hold_id/extend", s.authenticate, s.rateLimit, s.extendHold)

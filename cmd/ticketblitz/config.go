@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ticketblitz/ticketblitz/actors"
 )
 
 // devJWTSecret signs tokens when TICKETBLITZ_JWT_SECRET is not set. It is public:
@@ -38,6 +40,7 @@ type config struct {
 	Strategy         string
 	SeedDemo         bool
 	PassivateAfter   time.Duration
+	MailboxLimit     int
 	PaymentLatency   time.Duration
 	LogLevel         string
 	LogFormat        string
@@ -75,6 +78,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.StringVar(&c.Strategy, "strategy", "actor", "actor; or, for comparison, a classic design: lock (Redis seat locks, version-checked rows) or pg (PostgreSQL row locks only)")
 	fs.BoolVar(&c.SeedDemo, "seed-demo", true, "create a demo event when there is none")
 	fs.DurationVar(&c.PassivateAfter, "passivate-after", 2*time.Minute, "stop idle sections after this long")
+	fs.IntVar(&c.MailboxLimit, "mailbox-limit", actors.DefaultMailboxLimit, "most messages waiting in one section actor's mailbox; a hold, release, extend, confirm or cancel that finds it full is answered 503 at once, undecided")
 	fs.DurationVar(&c.PaymentLatency, "payment-latency", 0, "how long the simulated payment provider takes to answer each charge, like a real provider's round trip")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "console", "console or json")
@@ -89,7 +93,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 }
 
 // minIdempotencyRetention is the shortest idempotency retention but "forever" (0). A
-// client retries one request for up to its retry horizon (35s by default) and a
+// client retries one request for up to its retry horizon (45s by default) and a
 // section keeps the answers of twice that in memory; a fan who retries by hand does so
 // within minutes. A key deleted sooner would turn such a retry into a second request.
 const minIdempotencyRetention = 10 * time.Minute
@@ -144,6 +148,9 @@ func (c config) validate() error {
 	}
 	if c.PostgresPool < 4 {
 		errs = append(errs, fmt.Errorf("postgres-pool %d: at least 4", c.PostgresPool))
+	}
+	if c.MailboxLimit < 1 {
+		errs = append(errs, fmt.Errorf("mailbox-limit %d: at least 1", c.MailboxLimit))
 	}
 	if c.HoldTTL < time.Second {
 		errs = append(errs, fmt.Errorf("hold-ttl %v: at least 1s", c.HoldTTL))

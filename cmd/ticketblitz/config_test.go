@@ -89,6 +89,7 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_STRATEGY":          "lock",
 	"TICKETBLITZ_SEED_DEMO":         "false",
 	"TICKETBLITZ_PASSIVATE_AFTER":   "30s",
+	"TICKETBLITZ_MAILBOX_LIMIT":     "500",
 	"TICKETBLITZ_PAYMENT_LATENCY":   "2s",
 	"TICKETBLITZ_LOG_LEVEL":         "debug",
 	"TICKETBLITZ_LOG_FORMAT":        "json",

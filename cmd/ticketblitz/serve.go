@@ -252,7 +252,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			Store: store, Payments: payments, Logger: log.Named("section"),
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Membership: membership, Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
-			RetryHorizon:   clientCfg.RetryHorizon(),
+			RetryHorizon: clientCfg.RetryHorizon(), MailboxLimit: cfg.MailboxLimit,
 			OnCommit:       func(actors.SectionKey, int64) { s.relay.wake() },
 			RecordAttempts: cfg.AttemptsLog,
 		})
@@ -530,7 +530,7 @@ func (h *relayHandle) wake() {
 func runRelay(ctx context.Context, h *relayHandle, brokers []string, rc events.RelayConfig) error {
 	var tail *events.Tail
 	err := retryUntil(ctx, rc.Logger, "kafka producer", func() error {
-		p, err := events.NewProducer(brokers, rc.Node)
+		p, err := events.NewRelayProducer(brokers, rc.Node)
 		if err != nil {
 			return err
 		}
@@ -548,6 +548,12 @@ func runRelay(ctx context.Context, h *relayHandle, brokers []string, rc events.R
 	r := events.NewRelay(rc)
 	h.set(r)
 	runErr := r.Run(ctx)
+	// Run waited for what was in flight; acknowledgements that still come are dropped
+	// so that closing never waits for a reader.
+	go func() {
+		for range rc.Producer.Successes() {
+		}
+	}()
 	if err := rc.Producer.Close(); err != nil {
 		rc.Logger.Warn("closing the kafka producer", zap.Error(err))
 	}
