@@ -112,6 +112,9 @@ func (d *decision) attempts() []*attemptNote {
 	return append(d.expired, d.note)
 }
 
+// notInSection reports whether r sends the caller to the store (see errNotInSection).
+func notInSection(r *Reply) bool { return r.GetCode() == ErrorCode_ERROR_CODE_NOT_IN_SECTION }
+
 // codeOf is the error code of a reply, empty when it grants.
 func codeOf(r *Reply) Code {
 	if r == nil || r.GetCode() == ErrorCode_ERROR_CODE_NONE {
@@ -135,10 +138,10 @@ func (a *sectionActor) recordAttempts(ds []*decision, after, version int64) []At
 	for _, d := range ds {
 		for _, n := range d.attempts() {
 			if n == d.note {
-				n.Code = codeOf(d.reply)
-				if n.Code == codeNotInSection {
+				if notInSection(d.reply) {
 					continue // not decided here: the store answers for a hold or order the section let go
 				}
+				n.Code = codeOf(d.reply)
 			}
 			seq++
 			n.Seq, n.Version = seq, version
@@ -160,7 +163,7 @@ func (a *sectionActor) recordAttempts(ds []*decision, after, version int64) []At
 // hasAttempts reports whether any of ds has an attempt to record.
 func hasAttempts(ds []*decision) bool {
 	for _, d := range ds {
-		if len(d.expired) > 0 || (d.note != nil && codeOf(d.reply) != codeNotInSection) {
+		if len(d.expired) > 0 || (d.note != nil && !notInSection(d.reply)) {
 			return true
 		}
 	}
