@@ -147,14 +147,23 @@ export class VisualizerView {
 
   /** trace folds one visualizer trace into the view's state. */
   trace(t) {
-    const now = Date.now();
+    // A replayed trace (the last minute, sent after the hello) is placed at its own time.
+    const at = t.at ? Date.parse(t.at) : NaN;
+    const now = Number.isFinite(at) ? Math.min(at, Date.now()) : Date.now();
     this.dirty = true;
     switch (t.type) {
       case 'hello': {
         const n = this.node(t.node);
         n.self = true;
         n.sections = new Set(t.sections || []);
-        this.setStatus('live', `Live · node ${t.node}`);
+        for (const other of t.nodes || []) this.node(other.name).sections = new Set(other.sections || []);
+        this.setStatus('live', `Live · node ${t.node} · ${this.nodes.size} ${this.nodes.size === 1 ? 'node' : 'nodes'}`);
+        break;
+      }
+      case 'sections': {
+        const mine = new Set(t.sections || []);
+        for (const [name, other] of this.nodes) if (name !== t.node) for (const s of mine) other.sections.delete(s);
+        this.node(t.node).sections = mine;
         break;
       }
       case 'activation': {
@@ -187,7 +196,7 @@ export class VisualizerView {
         this.lastBatch = t;
         this.batches.add({
           t: now, lane: t.actor || '?', color: outcome, r: 2.5 + Math.sqrt(decisions) * 1.3, loud: outcome !== 'commit',
-          label: `${t.actor} · ${decisions} ${decisions === 1 ? 'decision' : 'decisions'} · ${outcome} · ${(t.ms || 0).toFixed(1)} ms${t.version ? ` · v${t.version}` : ''}`,
+          label: `${t.node} · ${t.actor} · ${decisions} ${decisions === 1 ? 'decision' : 'decisions'} · ${outcome} · ${(t.ms || 0).toFixed(1)} ms${t.version ? ` · v${t.version}` : ''}`,
         });
         break;
       }
@@ -203,13 +212,14 @@ export class VisualizerView {
         break;
       case 'kafka':
         this.counts.kafka++;
-        this.kafka.unshift({ topic: t.topic, key: t.key, offset: t.offset ?? 0 });
+        this.kafka.unshift({ topic: t.topic, key: t.key, offset: t.offset ?? 0, node: t.node });
         if (this.kafka.length > KAFKA_KEEP) this.kafka.length = KAFKA_KEEP;
         break;
       case 'member': {
         if (t.member) {
           const status = { join: 'alive', alive: 'alive', suspect: 'suspect', leave: 'left' }[t.action] || t.action;
-          this.node(t.member).status = status;
+          if (status) this.node(t.member).status = status;
+          if (t.action === 'leave') this.node(t.member).sections.clear();
         }
         this.note(`member ${t.member} ${t.action}${t.node ? ` (seen by ${t.node})` : ''}`);
         break;
@@ -389,7 +399,8 @@ export class VisualizerView {
     this.el.kafka.replaceChildren(...(this.kafka.length ? this.kafka.map((k) => h('li', { class: 'stream-item' },
       h('span', { class: `topic topic-${k.topic?.replace(/\W/g, '-')}` }, k.topic),
       h('span', { class: 'mono stream-key' }, k.key),
-      h('span', { class: 'mono muted' }, `@${k.offset}`))) : [h('li', { class: 'muted' }, 'No records yet.')]));
+      h('span', { class: 'mono muted' }, `@${k.offset}`),
+      k.node ? h('span', { class: 'badge badge-node' }, k.node) : null)) : [h('li', { class: 'muted' }, 'No records yet.')]));
     this.el.log.replaceChildren(...(this.log.length ? this.log.map((l) => h('li', { class: 'stream-item' },
       h('time', { class: 'mono muted', datetime: l.at.toISOString() }, l.at.toLocaleTimeString()),
       h('span', {}, l.text))) : [h('li', { class: 'muted' }, 'Nothing yet.')]));
