@@ -205,12 +205,12 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	case "lock":
 		baseline, err = classic.NewLock(classic.LockConfig{
 			Pool: pool, Redis: rdb, Prefix: cfg.RedisPrefix, HoldTTL: cfg.HoldTTL,
-			Payments: payments, Logger: log.Named("lock"), OnOutbox: s.relay.wake,
+			Payments: payments, Logger: log.Named("lock"), OnOutbox: s.relay.wake, Tracer: tracer,
 		})
 	case "pg":
 		baseline, err = classic.NewPG(classic.PGConfig{
 			Pool: pool, HoldTTL: cfg.HoldTTL, Payments: payments, Logger: log.Named("pg"),
-			OnOutbox: s.relay.wake,
+			OnOutbox: s.relay.wake, Tracer: tracer,
 		})
 	}
 	if err != nil {

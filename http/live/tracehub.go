@@ -36,6 +36,10 @@ func DefaultTraceRates() map[string]int {
 		actors.TraceActivation:  500,
 		actors.TracePassivation: 500,
 		actors.TraceMember:      100,
+		actors.TraceSections:    100,
+		actors.TraceLock:        1000,
+		actors.TraceTx:          1000,
+		actors.TraceRetry:       500,
 	}
 }
 

@@ -42,6 +42,7 @@ export class VisualizerView {
       fenced: $('viz-fenced'), decisions: $('viz-decisions'), kafkaCount: $('viz-kafka-count'),
       nodes: $('nodes'), mailboxes: $('mailboxes'), kafka: $('kafka-list'), log: $('cluster-log'),
       timeline: $('batch-timeline'), rooms: $('rooms'),
+      locksHeld: $('locks-held'), locks: $('locks-list'), txCounts: $('tx-counts'), txs: $('tx-list'),
     };
     this.batches = new Timeline($('batch-timeline'), $('batch-tooltip'), { windowMs: 30000, laneHeight: 40, empty: 'No batches in the last 30 s' });
     this.leases = new Timeline($('lease-timeline'), $('lease-tooltip'), { laneHeight: 26, empty: 'No lease activity in the last minute' });
@@ -67,6 +68,10 @@ export class VisualizerView {
     this.roomBuckets = new Map(); // second → Map(event id → {admitting, dps})
     this.kafka = [];
     this.log = [];
+    this.locks = []; // the last lock traces, newest first
+    this.held = new Map(); // lock key → {seat, user, node, since}
+    this.txs = []; // the last tx and retry traces, newest first
+    this.txCounts = { commit: 0, rollback: 0, retry: 0 };
     this.dirty = true;
   }
 
@@ -210,6 +215,18 @@ export class VisualizerView {
       case 'queue':
         this.queueTrace(t, now);
         break;
+      case 'lock':
+        if (t.action === 'take') this.held.set(t.key, { seat: `${t.actor}/${t.seat}`, user: t.user, node: t.node, since: now });
+        if (t.action === 'release') this.held.delete(t.key);
+        this.locks.unshift(t);
+        if (this.locks.length > LOG_KEEP) this.locks.length = LOG_KEEP;
+        break;
+      case 'tx':
+      case 'retry':
+        this.txCounts[t.type === 'retry' ? 'retry' : (t.outcome === 'commit' ? 'commit' : 'rollback')]++;
+        this.txs.unshift(t);
+        if (this.txs.length > LOG_KEEP) this.txs.length = LOG_KEEP;
+        break;
       case 'kafka':
         this.counts.kafka++;
         this.kafka.unshift({ topic: t.topic, key: t.key, offset: t.offset ?? 0, node: t.node });
@@ -314,6 +331,41 @@ export class VisualizerView {
     this.renderMailboxes();
     this.renderRooms(now);
     this.renderStream();
+    this.renderLocks(now);
+    this.renderTxs();
+  }
+
+  /** renderLocks shows the seat locks held now and the latest lock actions. */
+  renderLocks(now) {
+    // A lock whose release was lost (a dropped trace) ages out after its TTL at the most.
+    for (const [k, l] of this.held) if (now - l.since > 60000) this.held.delete(k);
+    const held = [...this.held.values()].sort((a, b) => a.seat.localeCompare(b.seat));
+    this.el.locksHeld.replaceChildren(...held.map((l) => h('li', { class: 'chip chip-section', title: `${l.user} on ${l.node}` }, `${l.seat} · ${l.user}`)));
+    this.el.locks.replaceChildren(...(this.locks.length ? this.locks.map((l) => h('li', { class: 'stream-item lock-item', dataset: { action: l.action } },
+      h('span', { class: `badge lock-${l.action}` }, l.action),
+      h('span', { class: 'mono' }, `${l.actor}/${l.seat}`),
+      h('span', { class: 'muted' }, [
+        l.user,
+        l.action === 'take' ? `ttl ${(l.ttl_ms || 0) / 1000} s` : '',
+        l.action === 'release' ? `held ${(l.ms || 0).toFixed(1)} ms · ${l.outcome}` : '',
+        l.reason || '',
+        l.node,
+      ].filter(Boolean).join(' · ')))) : [h('li', { class: 'muted' }, 'No seat locks: the lock strategy is not running, or nobody is buying.')]));
+  }
+
+  /** renderTxs shows the latest transactions, with their statements, and retries. */
+  renderTxs() {
+    const c = this.txCounts;
+    this.el.txCounts.textContent = `${compact(c.commit)} committed · ${compact(c.rollback)} rolled back · ${compact(c.retry)} retries`;
+    this.el.txs.replaceChildren(...(this.txs.length ? this.txs.map((t) => {
+      const outcome = t.type === 'retry' ? 'retry' : t.outcome;
+      const head = [t.action, t.actor && `${t.actor}${t.seat ? `/${t.seat}` : ''}`, t.user, t.attempt > 1 ? `attempt ${t.attempt}` : '',
+        t.type === 'tx' ? `${(t.ms || 0).toFixed(1)} ms` : '', t.reason, t.node].filter(Boolean).join(' · ');
+      return h('li', { class: 'stream-item tx-item', dataset: { outcome } },
+        h('span', { class: `badge tx-${outcome}` }, outcome),
+        t.statements ? h('details', {}, h('summary', {}, head),
+          h('ol', { class: 'tx-statements mono small' }, t.statements.map((s) => h('li', {}, s)))) : h('span', {}, head));
+    }) : [h('li', { class: 'muted' }, 'No transactions: a classic strategy (lock or pg) is not running, or nobody is buying.')]));
   }
 
   /** drawRooms charts every room's admission rate against its sections' decisions/s. */
