@@ -224,8 +224,14 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.feed = feed
+	// The visualizer's invariant panel: every committed version is checked as it arrives.
+	invariants := live.NewInvariants(traces.Trace)
+	publish := func(eventID, sectionID string, ch actors.SectionChanged) {
+		feed.Publish(eventID, sectionID, ch)
+		invariants.Changed(eventID, sectionID, ch)
+	}
 	s.bg.Go(func() error {
-		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: feed.Publish, Logger: log.Named("livefeed")})
+		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: publish, Logger: log.Named("livefeed")})
 	})
 
 	rooms, err := startWaitingRooms(ctx, s, bgCtx, rdb, tracer, reg)

@@ -42,7 +42,7 @@ export class VisualizerView {
       fenced: $('viz-fenced'), decisions: $('viz-decisions'), kafkaCount: $('viz-kafka-count'),
       nodes: $('nodes'), mailboxes: $('mailboxes'), kafka: $('kafka-list'), log: $('cluster-log'),
       timeline: $('batch-timeline'), rooms: $('rooms'),
-      locksHeld: $('locks-held'), locks: $('locks-list'), txCounts: $('tx-counts'), txs: $('tx-list'),
+      invariants: $('invariants'), failover: $('failover-list'), locksHeld: $('locks-held'), locks: $('locks-list'), txCounts: $('tx-counts'), txs: $('tx-list'),
     };
     this.batches = new Timeline($('batch-timeline'), $('batch-tooltip'), { windowMs: 30000, laneHeight: 40, empty: 'No batches in the last 30 s' });
     this.leases = new Timeline($('lease-timeline'), $('lease-tooltip'), { laneHeight: 26, empty: 'No lease activity in the last minute' });
@@ -72,6 +72,8 @@ export class VisualizerView {
     this.held = new Map(); // lock key → {seat, user, node, since}
     this.txs = []; // the last tx and retry traces, newest first
     this.txCounts = { commit: 0, rollback: 0, retry: 0 };
+    this.violated = new Map(); // invariant → its first violation trace
+    this.failovers = []; // takeovers, newest first
     this.dirty = true;
   }
 
@@ -174,6 +176,10 @@ export class VisualizerView {
       case 'activation': {
         for (const other of this.nodes.values()) other.sections.delete(t.actor);
         this.node(t.node).sections.add(t.actor);
+        if (t.action === 'takeover') {
+          this.failovers.unshift({ actor: t.actor, node: t.node, ms: t.ms || 0, at: new Date(now) });
+          if (this.failovers.length > LOG_KEEP) this.failovers.length = LOG_KEEP;
+        }
         const takeover = t.action === 'takeover' ? ` · took over after ${((t.ms || 0) / 1000).toFixed(1)} s without an owner` : '';
         this.note(`${t.actor} activated on ${t.node}${t.epoch ? ` (epoch ${t.epoch})` : ''}${takeover}`);
         break;
@@ -214,6 +220,10 @@ export class VisualizerView {
       }
       case 'queue':
         this.queueTrace(t, now);
+        break;
+      case 'invariant':
+        if (!this.violated.has(t.action)) this.violated.set(t.action, t);
+        this.note(`invariant ${t.action} broken on ${t.actor}: ${t.reason} (seen by ${t.node})`);
         break;
       case 'lock':
         if (t.action === 'take') this.held.set(t.key, { seat: `${t.actor}/${t.seat}`, user: t.user, node: t.node, since: now });
@@ -331,8 +341,28 @@ export class VisualizerView {
     this.renderMailboxes();
     this.renderRooms(now);
     this.renderStream();
+    this.renderInvariants();
     this.renderLocks(now);
     this.renderTxs();
+  }
+
+  /** renderInvariants shows each invariant green, or red from its first violation on. */
+  renderInvariants() {
+    const rows = [
+      ['sold_once', 'Seats sold at most once'],
+      ['versions_gap_free', 'Versions gap-free per section'],
+    ];
+    this.el.invariants.replaceChildren(...rows.map(([id, label]) => {
+      const v = this.violated.get(id);
+      return h('li', { class: 'invariant', dataset: { invariant: id, state: v ? 'violated' : 'ok' } },
+        h('span', { class: `badge ${v ? 'tx-rollback' : 'tx-commit'}` }, v ? 'violated' : 'holds'),
+        h('span', {}, label),
+        v ? h('span', { class: 'muted small' }, `${v.actor}: ${v.reason} · ${v.node}`) : null);
+    }));
+    this.el.failover.replaceChildren(...(this.failovers.length ? this.failovers.map((f) => h('li', { class: 'stream-item' },
+      h('time', { class: 'mono muted', datetime: f.at.toISOString() }, f.at.toLocaleTimeString()),
+      h('span', { class: 'mono' }, f.actor),
+      h('span', {}, `answered again on ${f.node} after ${(f.ms / 1000).toFixed(2)} s`))) : [h('li', { class: 'muted' }, 'No section has been taken over.')]));
   }
 
   /** renderLocks shows the seat locks held now and the latest lock actions. */
