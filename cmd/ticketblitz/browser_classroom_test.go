@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,4 +61,30 @@ func TestBrowserClassroomLockStrategy(t *testing.T) {
 	classroomShot(page, `section[aria-labelledby="locks-title"]`, "classroom-locks")
 	classroomShot(page, `section[aria-labelledby="tx-title"]`, "classroom-transactions")
 	classroomShot(page, `section[aria-labelledby="inv-title"]`, "classroom-invariants")
+
+	// A violation turns its row red and it stays red. The page's next visualizer socket
+	// is wrapped so that the test can hand it a trace as if the stream had sent it.
+	page.do(chromedp.Evaluate[chromedp.Void](`(() => {
+		window.__sockets = [];
+		const Real = window.WebSocket;
+		window.WebSocket = class extends Real { constructor(...a) { super(...a); window.__sockets.push(this); } };
+	})()`))
+	page.route("#/")
+	page.route("#/visualizer")
+	page.waitFor(10*time.Second, "visualizer reconnected through the wrapped socket",
+		`window.__sockets.some(s => s.url.endsWith('/ws/visualizer') && s.readyState === 1) && document.getElementById('viz-status').dataset.state === 'live'`)
+	inject := func(trace string) {
+		page.do(chromedp.Evaluate[chromedp.Void](`window.__sockets.filter(s => s.url.endsWith('/ws/visualizer')).at(-1).onmessage({data: JSON.stringify(` + trace + `)})`))
+	}
+	inject(`{type: 'invariant', at: new Date().toISOString(), node: 'node-x', action: 'sold_once', outcome: 'violated', actor: 'demo/A', reason: 'seat A-1 sold again at version 9 while sold'}`)
+	page.waitFor(5*time.Second, "sold-once row red", `document.querySelector('#invariants [data-invariant="sold_once"]')?.dataset.state === 'violated'`)
+	inject(`{type: 'batch', at: new Date().toISOString(), node: 'node-x', actor: 'demo/A', decisions: 3, outcome: 'commit', ms: 1}`)
+	page.waitFor(5*time.Second, "the injected batch drawn", `document.getElementById('batch-timeline').getAttribute('aria-label').includes('demo/A, 3 decisions')`)
+	if got := page.text(`#invariants [data-invariant="sold_once"]`); !strings.Contains(got, "A-1 sold again") {
+		t.Fatalf("sold-once row after more traces = %q, want it still naming the violation", got)
+	}
+	if st := eval[string](page, `document.querySelector('#invariants [data-invariant="versions_gap_free"]').dataset.state`); st != "ok" {
+		t.Fatalf("versions row = %q, want ok", st)
+	}
+	classroomShot(page, `section[aria-labelledby="inv-title"]`, "classroom-invariant-violated")
 }
