@@ -73,7 +73,9 @@ export class VisualizerView {
     this.txs = []; // the last tx and retry traces, newest first
     this.txCounts = { commit: 0, rollback: 0, retry: 0 };
     this.violated = new Map(); // invariant → its first violation trace
-    this.failovers = []; // takeovers, newest first
+    this.failovers = []; // sections answering again after their node failed, newest first
+    this.lastSeen = new Map(); // node → when its last trace was traced
+    this.faults = new Map(); // failed node → {since, sections, answered:Set}
     this.dirty = true;
   }
 
@@ -158,6 +160,7 @@ export class VisualizerView {
     const at = t.at ? Date.parse(t.at) : NaN;
     const now = Number.isFinite(at) ? Math.min(at, Date.now()) : Date.now();
     this.dirty = true;
+    if (t.node && t.type !== 'member') this.lastSeen.set(t.node, now);
     switch (t.type) {
       case 'hello': {
         const n = this.node(t.node);
@@ -176,10 +179,7 @@ export class VisualizerView {
       case 'activation': {
         for (const other of this.nodes.values()) other.sections.delete(t.actor);
         this.node(t.node).sections.add(t.actor);
-        if (t.action === 'takeover') {
-          this.failovers.unshift({ actor: t.actor, node: t.node, ms: t.ms || 0, at: new Date(now) });
-          if (this.failovers.length > LOG_KEEP) this.failovers.length = LOG_KEEP;
-        }
+        this.answered(t, now);
         const takeover = t.action === 'takeover' ? ` · took over after ${((t.ms || 0) / 1000).toFixed(1)} s without an owner` : '';
         this.note(`${t.actor} activated on ${t.node}${t.epoch ? ` (epoch ${t.epoch})` : ''}${takeover}`);
         break;
@@ -193,6 +193,7 @@ export class VisualizerView {
         this.mailbox.set(t.actor, t.depth || 0);
         break;
       case 'batch': {
+        this.answered(t, now);
         const outcome = ['commit', 'rollback', 'fenced'].includes(t.outcome) ? t.outcome : 'commit';
         const decisions = t.decisions || 0;
         this.counts[outcome]++;
@@ -243,6 +244,7 @@ export class VisualizerView {
         if (this.kafka.length > KAFKA_KEEP) this.kafka.length = KAFKA_KEEP;
         break;
       case 'member': {
+        this.fault(t, now);
         if (t.member) {
           const status = { join: 'alive', alive: 'alive', suspect: 'suspect', leave: 'left' }[t.action] || t.action;
           if (status) this.node(t.member).status = status;
@@ -252,6 +254,33 @@ export class VisualizerView {
         break;
       }
       default:
+    }
+  }
+
+  /**
+   * fault starts the failover clock of a member seen suspect or leaving: from its last
+   * trace (about when it stopped), for each section it hosted. A member back alive
+   * stops it.
+   */
+  fault(t, now) {
+    if (!t.member || t.member === t.node) return;
+    if (t.action === 'join' || t.action === 'alive') {
+      this.faults.delete(t.member);
+      return;
+    }
+    if ((t.action !== 'suspect' && t.action !== 'leave') || this.faults.has(t.member)) return;
+    const n = this.nodes.get(t.member);
+    if (!n || n.sections.size === 0) return;
+    this.faults.set(t.member, { since: this.lastSeen.get(t.member) ?? now, sections: new Set(n.sections), answered: new Set() });
+  }
+
+  /** answered stops the failover clock of a section that answers on another node. */
+  answered(t, now) {
+    for (const [failed, f] of this.faults) {
+      if (t.node === failed || !f.sections.has(t.actor) || f.answered.has(t.actor)) continue;
+      f.answered.add(t.actor);
+      this.failovers.unshift({ actor: t.actor, from: failed, node: t.node, ms: Math.max(0, now - f.since), at: new Date(now) });
+      if (this.failovers.length > LOG_KEEP) this.failovers.length = LOG_KEEP;
     }
   }
 
@@ -362,7 +391,7 @@ export class VisualizerView {
     this.el.failover.replaceChildren(...(this.failovers.length ? this.failovers.map((f) => h('li', { class: 'stream-item' },
       h('time', { class: 'mono muted', datetime: f.at.toISOString() }, f.at.toLocaleTimeString()),
       h('span', { class: 'mono' }, f.actor),
-      h('span', {}, `answered again on ${f.node} after ${(f.ms / 1000).toFixed(2)} s`))) : [h('li', { class: 'muted' }, 'No section has been taken over.')]));
+      h('span', {}, `${f.from} failed · answered again on ${f.node} after ${(f.ms / 1000).toFixed(2)} s`))) : [h('li', { class: 'muted' }, 'No section has moved after a failure.')]));
   }
 
   /** renderLocks shows the seat locks held now and the latest lock actions. */
