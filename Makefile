@@ -6,7 +6,7 @@ BENCHTIME ?= 10s
 # SWAGGER_UI is the swagger-ui-dist release docs/viewer holds (see docs/viewer/README.md).
 SWAGGER_UI ?= 5.36.0
 
-.PHONY: help run test test-short lint bench generate build fuzz cluster chaos docs-config docs-viewer
+.PHONY: help run test test-short lint bench generate build fuzz cluster chaos soak docs-config docs-viewer
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ cluster: ## run a local 3-node cluster with a shared broker (web page on :8080, 
 
 chaos: ## kill, pause, add, drain and restart nodes mid-sale, audit each run, write BENCHMARKS.md
 	$(GO) run ./cmd/blitzload chaos --throughput 1,2,3
+
+soak: ## a 30-minute mixed sale on two nodes: rows, memory, outbox lag over time, kill -9, audit; writes BENCHMARKS.md
+	$(GO) run ./cmd/blitzload soak --duration 30m
 
 bench: ## measure actor, lock and pg side by side (see BENCHMARKS.md)
 	$(GO) run ./cmd/blitzload bench

@@ -11,6 +11,7 @@ import (
 	protocluster "github.com/asynkron/protoactor-go/cluster"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
 )
 
 // Client is the small API the rest of TicketBlitz uses to reach section actors, on
@@ -119,9 +120,9 @@ func (c *Client) Extend(ctx context.Context, holdID, userID string) (Hold, error
 	return HoldFromMsg(rep.GetHold()), nil
 }
 
-// Confirm pays for a hold and turns it into an order. The payment runs by ctx's deadline
-// (or, without one, for at most the retry horizon); a retry that finds it still running
-// waits for it.
+// Confirm pays for a hold and turns it into an order. The payment runs by the deadline of
+// the attempt that started it (ctx's deadline, or AttemptTimeout, whichever comes first);
+// a retry that finds it still running waits for it.
 func (c *Client) Confirm(ctx context.Context, r ConfirmRequest) (Order, error) {
 	hash := r.Hash()
 	if r.IdempotencyKey != "" {
@@ -138,13 +139,9 @@ func (c *Client) Confirm(ctx context.Context, r ConfirmRequest) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
-	deadline := time.Now().Add(c.cfg.RetryHorizon())
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
 	rep, err := c.request(ctx, key, &ConfirmCommand{
 		HoldId: r.HoldID, UserId: r.UserID, PaymentToken: r.PaymentToken,
-		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, DeadlineUnixMicro: deadline.UnixMicro(),
+		IdempotencyKey: r.IdempotencyKey, RequestHash: hash,
 	}, storedAnswer{user: r.UserID, key: r.IdempotencyKey, hash: hash})
 	if errors.Is(err, errNotInSection) {
 		err = c.finishedHold(ctx, r.HoldID, r.UserID)
@@ -312,12 +309,33 @@ type storedAnswer struct {
 	hash      []byte
 }
 
-// request sends msg to the section's actor and retries retryable failures with
+// request sends cmd to the section's actor and retries retryable failures with
 // exponential backoff and jitter until an answer, the attempts run out, or ctx ends.
 // Every retry first looks its idempotency key up in the store: an earlier attempt may
 // have committed in an activation that is gone (fenced, stopped on an unknown commit
 // outcome, on a node that left), and the store is where its answer is sure to be.
-func (c *Client) request(ctx context.Context, key SectionKey, msg any, idem storedAnswer) (_ *Reply, err error) {
+//
+// Each attempt carries a deadline: AttemptTimeout from its start, or ctx's deadline when
+// that comes first. The section never decides a command after its deadline, and answers
+// one it decided in time with the real outcome once its batch ends (see tooLate).
+//
+// An UNAVAILABLE answer means nothing was decided, now or later: no copy of the command
+// was, nor will be. request makes it true this way. A copy answered EXPIRED or
+// OVERLOADED, or undone with its batch, was not decided; but a copy whose answer did not
+// come (the attempt timed out, or the topology changed under it) or said its batch's
+// outcome is unknown may have been. Before giving up on such a command, request asks its
+// section again for its fate (askFate): the same command with the same idempotency key and
+// a deadline already passed. The section handles it after every copy sent before it (one
+// mailbox, first in first out) and answers it from the first copy's decision, once that
+// is written, or EXPIRED when no copy was decided. Only EXPIRED then ends in
+// UNAVAILABLE. It asks for at most AnswerGrace, even past ctx's deadline: an answer late
+// but true is better than a 503 that lies. What is left: a section that does not answer
+// even that within AnswerGrace (its node stalled or died with the batch in flight, the
+// store slower than twice its CommitTimeout), and nodes whose clocks differ by more than
+// the time an attempt's answer travels. Then request logs a warning and answers
+// UNAVAILABLE; a hold decided after all is then the fan's, and GET /api/v1/me/holds
+// shows it.
+func (c *Client) request(ctx context.Context, key SectionKey, cmd proto.Message, idem storedAnswer) (_ *Reply, err error) {
 	identity := key.Identity()
 	// retriedAfter is the membership change that first cut an attempt short; it is told
 	// how the request ended, for its one log line.
@@ -325,14 +343,26 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any, idem stor
 	defer func() { retriedAfter.settle(err) }()
 	backoff := c.cfg.BaseBackoff
 	var last error
-	for attempt := 1; ; attempt++ {
-		timeout := c.cfg.AttemptTimeout
-		if dl, ok := ctx.Deadline(); ok {
-			if left := time.Until(dl); left < timeout {
-				timeout = left
+	// unsettled is the latest deadline of the attempts that may have been decided
+	// without their answer reaching this call (zero: none).
+	var unsettled time.Time
+attempts:
+	for attempt := 1; attempt <= c.cfg.Attempts; attempt++ {
+		if attempt > 1 {
+			wait := backoff/2 + rand.N(backoff/2+1)
+			backoff = min(backoff*2, c.cfg.MaxBackoff)
+			c.cfg.Logger.Debug("retrying section request", zap.String("section", identity), zap.Int("attempt", attempt), zap.Error(last))
+			select {
+			case <-ctx.Done():
+				break attempts
+			case <-time.After(wait):
 			}
 		}
-		if timeout <= 0 {
+		deadline := time.Now().Add(c.cfg.AttemptTimeout)
+		if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+			deadline = dl
+		}
+		if !deadline.After(time.Now()) {
 			break
 		}
 		if attempt > 1 {
@@ -346,41 +376,45 @@ func (c *Client) request(ctx context.Context, key SectionKey, msg any, idem stor
 				c.cfg.Logger.Debug("idempotency lookup before a retry failed", zap.String("section", identity), zap.Error(err))
 			}
 		}
-		res, cut, err := c.attempt(identity, msg, timeout)
+		res, cut, err := c.attempt(identity, withDeadline(cmd, deadline), time.Until(deadline))
 		if cut != nil && retriedAfter == nil {
 			retriedAfter = cut
 			cut.retry()
 		}
-		if err == nil {
-			rep, ok := res.(*Reply)
-			if !ok {
-				return nil, Unavailable(fmt.Sprintf("unexpected answer %T", res))
-			}
-			rerr := rep.Err()
-			if rerr == nil {
-				return rep, nil
-			}
-			if e, _ := AsError(rerr); !e.Retryable() {
-				return nil, rerr
-			}
+		if err != nil { // no answer: the command may have been decided
+			last, unsettled = err, deadline
+			continue
+		}
+		rep, ok := res.(*Reply)
+		if !ok {
+			return nil, Unavailable(fmt.Sprintf("unexpected answer %T", res))
+		}
+		rerr := rep.Err()
+		switch {
+		case rerr == nil:
+			return rep, nil
+		case errors.Is(rerr, errExpired):
+			// Handled after every earlier copy, and none of them was decided.
+			return nil, Unavailable("the section could not decide the request in time; nothing was decided")
+		case errors.Is(rerr, errOverloaded):
+			// Refused as it arrived: it says nothing of earlier copies still queued.
 			last = rerr
-		} else {
-			last = err
+			break attempts
 		}
-		if attempt >= c.cfg.Attempts {
-			break
+		if e, _ := AsError(rerr); !e.Retryable() {
+			return nil, rerr
 		}
-		wait := backoff/2 + rand.N(backoff/2+1)
-		backoff = min(backoff*2, c.cfg.MaxBackoff)
-		c.cfg.Logger.Debug("retrying section request", zap.String("section", identity), zap.Int("attempt", attempt), zap.Error(last))
-		select {
-		case <-ctx.Done():
-			return nil, Unavailable("request cancelled while the section was unavailable")
-		case <-time.After(wait):
-		}
+		// A batch undone or fenced wrote nothing; one whose outcome is unknown may have.
+		last, unsettled = rerr, deadline
+	}
+	if !unsettled.IsZero() {
+		return c.askFate(ctx, identity, cmd, unsettled, idem)
+	}
+	if errors.Is(last, errOverloaded) {
+		return nil, Unavailable("the section is overloaded; nothing was decided; retry later")
 	}
 	c.cfg.Logger.Warn("section request failed", zap.String("section", identity), zap.Error(last))
-	return nil, Unavailable("section did not answer in time; retry")
+	return nil, Unavailable("section did not answer in time; nothing was decided; retry")
 }
 
 // errTopologyChanged ends an attempt early: the topology changed while it waited, and the

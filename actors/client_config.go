@@ -20,6 +20,12 @@ type ClientConfig struct {
 	// remembers, so that release, extend, confirm and cancel of what this node created
 	// skip a database lookup (default 100,000; a location never changes).
 	LocateCache int
+	// AnswerGrace is how long, once a command's attempts went unanswered, the client
+	// keeps asking its section for the command's fate before it gives up (default 10s:
+	// twice the section's default CommitTimeout, the longest a command decided just
+	// before its deadline waits for its answer, behind the batch being written and then
+	// in its own). It may take the call past ctx's deadline: see Client.request.
+	AnswerGrace time.Duration
 	Logger      *zap.Logger
 }
 
@@ -43,13 +49,17 @@ func (c ClientConfig) withDefaults() ClientConfig {
 	if c.LocateCache <= 0 {
 		c.LocateCache = 100_000
 	}
+	if c.AnswerGrace <= 0 {
+		c.AnswerGrace = 2 * defaultCommitTimeout
+	}
 	return c
 }
 
 // RetryHorizon is the longest a Client keeps trying one request: every attempt's full
-// timeout plus the longest wait before each retry. A retry can need the first answer to
-// its idempotency key for that long after the key was first sent.
+// timeout plus the longest wait before each retry, then the grace in which it asks for
+// the fate of unanswered attempts. A retry can need the first answer to its idempotency
+// key for that long after the key was first sent.
 func (c ClientConfig) RetryHorizon() time.Duration {
 	c = c.withDefaults()
-	return time.Duration(c.Attempts)*c.AttemptTimeout + time.Duration(c.Attempts-1)*c.MaxBackoff
+	return time.Duration(c.Attempts)*c.AttemptTimeout + time.Duration(c.Attempts-1)*c.MaxBackoff + c.AnswerGrace
 }

@@ -28,6 +28,19 @@ type decision struct {
 
 	// paid is the approved payment a confirm carries: given back if it is undone.
 	paid *paidConfirm
+	// late marks a command reached after its deadline: nothing was decided, and the
+	// answer (EXPIRED) waits for nothing.
+	late bool
+
+	// note is the attempt of the command, expired those of the holds it expired on the
+	// way (nil when the section does not record attempts); cur is the expiry being
+	// decided, whose seats it frees.
+	note    *attemptNote
+	expired []*attemptNote
+	cur     *attemptNote
+	// answered is set on a refusal answered at once that waits only for its attempt to
+	// be written: nothing answers it again.
+	answered bool
 }
 
 // paidConfirm is a charge and the hold and order it paid for.

@@ -29,6 +29,9 @@ const (
 	// request carries no valid pass. It is decided where requests come in, never by a
 	// section actor, so it has no protobuf code and never crosses nodes.
 	CodeQueueRequired Code = "QUEUE_REQUIRED"
+	// CodeNotRecorded answers a seat's history on a server that keeps no attempt log
+	// (the lock and pg strategies, or the log turned off). It never crosses nodes.
+	CodeNotRecorded Code = "NOT_RECORDED"
 )
 
 // Error is a domain error: a code, a message, and the details a client can act on.
@@ -151,6 +154,21 @@ const codeNotInSection Code = "NOT_IN_SECTION"
 
 // errNotInSection is the section's answer about a hold or order it does not have.
 var errNotInSection = &Error{Code: codeNotInSection, Message: "not live in its section"}
+
+// codeExpired answers a command whose deadline passed before its section could decide it,
+// and codeOverloaded one its section's full mailbox refused as it arrived: neither was
+// decided, now or later. They never leave actors: Client answers both as UNAVAILABLE.
+const (
+	codeExpired    Code = "EXPIRED"
+	codeOverloaded Code = "OVERLOADED"
+)
+
+var (
+	// errExpired is the section's answer to a command it reached too late to decide.
+	errExpired = &Error{Code: codeExpired, Message: "the command's deadline passed before the section could decide it"}
+	// errOverloaded is the answer of a section's full mailbox.
+	errOverloaded = &Error{Code: codeOverloaded, Message: "the section's mailbox is full"}
+)
 
 // SeatsUnavailable returns a SEAT_UNAVAILABLE error naming the seats.
 func SeatsUnavailable(seats []string) *Error {

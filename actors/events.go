@@ -115,6 +115,10 @@ type SectionChanged struct {
 	Available int                `json:"available"`
 	Held      int                `json:"held"`
 	Sold      int                `json:"sold"`
+	// Chain is the version's link in the section's hash chain (hex; see ChainLink) and
+	// AttemptSeq the number of the last attempt it covers.
+	Chain      string `json:"chain,omitempty"`
+	AttemptSeq int64  `json:"attempt_seq,omitempty"`
 }
 
 // SeatStatusChange is one seat's new status.

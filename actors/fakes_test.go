@@ -97,6 +97,15 @@ type fakeStore struct {
 	// eventTickets are users' tickets in the whole event, as batches with UserTickets
 	// moved them and tests set them for the event's other sections.
 	eventTickets map[string]int
+	// activateGate, when set, makes Activate wait until it is closed: a slow store that
+	// keeps the section from reading its mailbox. Activate tells activating (when set,
+	// without blocking) that it began.
+	activateGate chan struct{}
+	activating   chan struct{}
+	// attempts are the attempts committed batches recorded; recordOnly counts the
+	// batches that recorded attempts alone.
+	attempts   []Attempt
+	recordOnly int
 }
 
 func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
@@ -115,7 +124,23 @@ func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
 	return s
 }
 
-func (s *fakeStore) Activate(_ context.Context, key SectionKey, _ time.Duration) (*Snapshot, error) {
+func (s *fakeStore) Activate(ctx context.Context, key SectionKey, _ time.Duration) (*Snapshot, error) {
+	s.mu.Lock()
+	gate, activating := s.activateGate, s.activating
+	s.mu.Unlock()
+	if activating != nil {
+		select {
+		case activating <- struct{}{}:
+		default:
+		}
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if key != s.snap.Key {
@@ -173,6 +198,12 @@ func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {
 	}
 	for _, c := range b.UserTickets {
 		s.eventTickets[c.UserID] = max(0, s.eventTickets[c.UserID]+c.Delta)
+	}
+	s.attempts = append(s.attempts, b.Attempts...)
+	s.snap.AttemptSeq = b.LastSeq
+	if b.RecordOnly {
+		s.recordOnly++
+		return s.afterCommit
 	}
 	s.snap.Version++
 	s.snap.Held, s.snap.Sold = b.Held, b.Sold
@@ -539,4 +570,10 @@ func (m *fakeMembership) MemberAlive(id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return !m.dead[id]
+}
+
+func (s *fakeStore) recorded() []Attempt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Attempt(nil), s.attempts...)
 }

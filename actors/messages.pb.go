@@ -44,6 +44,12 @@ const (
 	// finished before (or never existed). actors.Client answers it from the store; it is
 	// never a final answer.
 	ErrorCode_ERROR_CODE_NOT_IN_SECTION ErrorCode = 14
+	// The command's deadline passed before the section could decide it: nothing was
+	// decided, now or later. actors.Client answers it as a final UNAVAILABLE.
+	ErrorCode_ERROR_CODE_EXPIRED ErrorCode = 15
+	// The section's mailbox was full: the command was refused as it arrived, without
+	// being queued or decided. actors.Client answers it as UNAVAILABLE.
+	ErrorCode_ERROR_CODE_OVERLOADED ErrorCode = 16
 )
 
 // Enum value maps for ErrorCode.
@@ -64,6 +70,8 @@ var (
 		12: "ERROR_CODE_UNAUTHENTICATED",
 		13: "ERROR_CODE_RATE_LIMITED",
 		14: "ERROR_CODE_NOT_IN_SECTION",
+		15: "ERROR_CODE_EXPIRED",
+		16: "ERROR_CODE_OVERLOADED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_NONE":                 0,
@@ -81,6 +89,8 @@ var (
 		"ERROR_CODE_UNAUTHENTICATED":      12,
 		"ERROR_CODE_RATE_LIMITED":         13,
 		"ERROR_CODE_NOT_IN_SECTION":       14,
+		"ERROR_CODE_EXPIRED":              15,
+		"ERROR_CODE_OVERLOADED":           16,
 	}
 )
 
@@ -121,8 +131,11 @@ type HoldCommand struct {
 	RequestHash    []byte                 `protobuf:"bytes,6,opt,name=request_hash,json=requestHash,proto3" json:"request_hash,omitempty"`
 	// Tickets the user already holds or bought in the event's other sections.
 	TicketsElsewhere int32 `protobuf:"varint,7,opt,name=tickets_elsewhere,json=ticketsElsewhere,proto3" json:"tickets_elsewhere,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The caller's deadline, in microseconds since the Unix epoch (0: none): a section
+	// that reaches the command later drops it undecided and answers ERROR_CODE_EXPIRED.
+	DeadlineUnixMicro int64 `protobuf:"varint,8,opt,name=deadline_unix_micro,json=deadlineUnixMicro,proto3" json:"deadline_unix_micro,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *HoldCommand) Reset() {
@@ -204,6 +217,13 @@ func (x *HoldCommand) GetTicketsElsewhere() int32 {
 	return 0
 }
 
+func (x *HoldCommand) GetDeadlineUnixMicro() int64 {
+	if x != nil {
+		return x.DeadlineUnixMicro
+	}
+	return 0
+}
+
 type ReleaseCommand struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	HoldId string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
@@ -211,8 +231,11 @@ type ReleaseCommand struct {
 	// idempotency_key makes a retry (after a timeout whose outcome is unknown) get the
 	// first answer instead of HOLD_NOT_ACTIVE; actors.Client sets one per call.
 	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The caller's deadline, in microseconds since the Unix epoch (0: none): a section
+	// that reaches the command later drops it undecided and answers ERROR_CODE_EXPIRED.
+	DeadlineUnixMicro int64 `protobuf:"varint,4,opt,name=deadline_unix_micro,json=deadlineUnixMicro,proto3" json:"deadline_unix_micro,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *ReleaseCommand) Reset() {
@@ -266,13 +289,23 @@ func (x *ReleaseCommand) GetIdempotencyKey() string {
 	return ""
 }
 
+func (x *ReleaseCommand) GetDeadlineUnixMicro() int64 {
+	if x != nil {
+		return x.DeadlineUnixMicro
+	}
+	return 0
+}
+
 type ExtendCommand struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	HoldId         string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
 	UserId         string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	IdempotencyKey string                 `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The caller's deadline, in microseconds since the Unix epoch (0: none): a section
+	// that reaches the command later drops it undecided and answers ERROR_CODE_EXPIRED.
+	DeadlineUnixMicro int64 `protobuf:"varint,4,opt,name=deadline_unix_micro,json=deadlineUnixMicro,proto3" json:"deadline_unix_micro,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *ExtendCommand) Reset() {
@@ -326,6 +359,13 @@ func (x *ExtendCommand) GetIdempotencyKey() string {
 	return ""
 }
 
+func (x *ExtendCommand) GetDeadlineUnixMicro() int64 {
+	if x != nil {
+		return x.DeadlineUnixMicro
+	}
+	return 0
+}
+
 type ConfirmCommand struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	HoldId         string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
@@ -333,8 +373,9 @@ type ConfirmCommand struct {
 	PaymentToken   string                 `protobuf:"bytes,3,opt,name=payment_token,json=paymentToken,proto3" json:"payment_token,omitempty"`
 	IdempotencyKey string                 `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	RequestHash    []byte                 `protobuf:"bytes,5,opt,name=request_hash,json=requestHash,proto3" json:"request_hash,omitempty"`
-	// The caller's deadline, in microseconds since the Unix epoch (0: none): the payment
-	// the confirm starts ends by then.
+	// The caller's deadline, in microseconds since the Unix epoch (0: none): a section
+	// that reaches the confirm later drops it undecided (ERROR_CODE_EXPIRED), and the
+	// payment the confirm starts ends by then.
 	DeadlineUnixMicro int64 `protobuf:"varint,6,opt,name=deadline_unix_micro,json=deadlineUnixMicro,proto3" json:"deadline_unix_micro,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
@@ -418,8 +459,11 @@ type CancelCommand struct {
 	UserId         string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	Admin          bool                   `protobuf:"varint,3,opt,name=admin,proto3" json:"admin,omitempty"`
 	IdempotencyKey string                 `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The caller's deadline, in microseconds since the Unix epoch (0: none): a section
+	// that reaches the command later drops it undecided and answers ERROR_CODE_EXPIRED.
+	DeadlineUnixMicro int64 `protobuf:"varint,5,opt,name=deadline_unix_micro,json=deadlineUnixMicro,proto3" json:"deadline_unix_micro,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CancelCommand) Reset() {
@@ -478,6 +522,13 @@ func (x *CancelCommand) GetIdempotencyKey() string {
 		return x.IdempotencyKey
 	}
 	return ""
+}
+
+func (x *CancelCommand) GetDeadlineUnixMicro() int64 {
+	if x != nil {
+		return x.DeadlineUnixMicro
+	}
+	return 0
 }
 
 // WakeCommand asks a section to expire the holds whose time has come, activating it when
@@ -986,7 +1037,7 @@ var File_messages_proto protoreflect.FileDescriptor
 
 const file_messages_proto_rawDesc = "" +
 	"\n" +
-	"\x0emessages.proto\x12\x12ticketblitz.actors\"\xf1\x01\n" +
+	"\x0emessages.proto\x12\x12ticketblitz.actors\"\xa1\x02\n" +
 	"\vHoldCommand\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05seats\x18\x02 \x03(\tR\x05seats\x12\x1a\n" +
@@ -996,27 +1047,31 @@ const file_messages_proto_rawDesc = "" +
 	"accessible\x12'\n" +
 	"\x0fidempotency_key\x18\x05 \x01(\tR\x0eidempotencyKey\x12!\n" +
 	"\frequest_hash\x18\x06 \x01(\fR\vrequestHash\x12+\n" +
-	"\x11tickets_elsewhere\x18\a \x01(\x05R\x10ticketsElsewhere\"k\n" +
+	"\x11tickets_elsewhere\x18\a \x01(\x05R\x10ticketsElsewhere\x12.\n" +
+	"\x13deadline_unix_micro\x18\b \x01(\x03R\x11deadlineUnixMicro\"\x9b\x01\n" +
 	"\x0eReleaseCommand\x12\x17\n" +
 	"\ahold_id\x18\x01 \x01(\tR\x06holdId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12'\n" +
-	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"j\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12.\n" +
+	"\x13deadline_unix_micro\x18\x04 \x01(\x03R\x11deadlineUnixMicro\"\x9a\x01\n" +
 	"\rExtendCommand\x12\x17\n" +
 	"\ahold_id\x18\x01 \x01(\tR\x06holdId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12'\n" +
-	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"\xe3\x01\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12.\n" +
+	"\x13deadline_unix_micro\x18\x04 \x01(\x03R\x11deadlineUnixMicro\"\xe3\x01\n" +
 	"\x0eConfirmCommand\x12\x17\n" +
 	"\ahold_id\x18\x01 \x01(\tR\x06holdId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12#\n" +
 	"\rpayment_token\x18\x03 \x01(\tR\fpaymentToken\x12'\n" +
 	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\x12!\n" +
 	"\frequest_hash\x18\x05 \x01(\fR\vrequestHash\x12.\n" +
-	"\x13deadline_unix_micro\x18\x06 \x01(\x03R\x11deadlineUnixMicro\"\x82\x01\n" +
+	"\x13deadline_unix_micro\x18\x06 \x01(\x03R\x11deadlineUnixMicro\"\xb2\x01\n" +
 	"\rCancelCommand\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05admin\x18\x03 \x01(\bR\x05admin\x12'\n" +
-	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\"\r\n" +
+	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\x12.\n" +
+	"\x13deadline_unix_micro\x18\x05 \x01(\x03R\x11deadlineUnixMicro\"\r\n" +
 	"\vWakeCommand\"\r\n" +
 	"\vStatusQuery\"\xab\x01\n" +
 	"\vStatusReply\x12\x12\n" +
@@ -1065,7 +1120,7 @@ const file_messages_proto_rawDesc = "" +
 	"\x05order\x18\x06 \x01(\v2\x1c.ticketblitz.actors.OrderMsgR\x05order\x1a9\n" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\xc3\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\xf6\x03\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x19\n" +
 	"\x15ERROR_CODE_VALIDATION\x10\x01\x12\x1f\n" +
@@ -1082,7 +1137,9 @@ const file_messages_proto_rawDesc = "" +
 	"\x16ERROR_CODE_UNAVAILABLE\x10\v\x12\x1e\n" +
 	"\x1aERROR_CODE_UNAUTHENTICATED\x10\f\x12\x1b\n" +
 	"\x17ERROR_CODE_RATE_LIMITED\x10\r\x12\x1d\n" +
-	"\x19ERROR_CODE_NOT_IN_SECTION\x10\x0eB+Z)github.com/ticketblitz/ticketblitz/actorsb\x06proto3"
+	"\x19ERROR_CODE_NOT_IN_SECTION\x10\x0e\x12\x16\n" +
+	"\x12ERROR_CODE_EXPIRED\x10\x0f\x12\x19\n" +
+	"\x15ERROR_CODE_OVERLOADED\x10\x10B+Z)github.com/ticketblitz/ticketblitz/actorsb\x06proto3"
 
 var (
 	file_messages_proto_rawDescOnce sync.Once

@@ -16,6 +16,7 @@ type Metrics struct {
 	activations   prometheus.Counter
 	active        prometheus.Gauge
 	failovers     prometheus.Histogram
+	refusals      *prometheus.CounterVec
 	// sections are the per-section counters SectionStats reads.
 	sections sectionTable
 }
@@ -54,8 +55,16 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 				"interval (TTL/3, 1 s by default) after its last renewal, so this overstates the time since it stopped by up to TTL/3.",
 			Buckets: []float64{0.25, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 15, 20, 30, 60},
 		}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketblitz_commands_refused_total",
+			Help: "Commands a section answered without deciding them, by reason: expired (their deadline passed before the " +
+				"section reached them) or overloaded (the section's mailbox was full when they arrived).",
+		}, []string{"reason"}),
 	}
-	for _, c := range []prometheus.Collector{m.decisions, m.batches, m.batchSize, m.commitSeconds, m.mailboxDepth, m.activations, m.active, m.failovers} {
+	for _, r := range []string{RefusedExpired, RefusedOverloaded} {
+		m.refusals.WithLabelValues(r)
+	}
+	for _, c := range []prometheus.Collector{m.decisions, m.batches, m.batchSize, m.commitSeconds, m.mailboxDepth, m.activations, m.active, m.failovers, m.refusals} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -70,6 +79,21 @@ func (m *Metrics) decided(key SectionKey, op, outcome string) {
 	m.decisions.WithLabelValues(op, outcome).Inc()
 	if c := m.sections.lookup(key); c != nil {
 		c.decisions.Add(1)
+	}
+}
+
+// The reasons of ticketblitz_commands_refused_total.
+const (
+	// RefusedExpired counts commands whose deadline passed before their section reached them.
+	RefusedExpired = "expired"
+	// RefusedOverloaded counts commands a section's full mailbox refused.
+	RefusedOverloaded = "overloaded"
+)
+
+// refused counts a command answered undecided for reason.
+func (m *Metrics) refused(reason string) {
+	if m != nil {
+		m.refusals.WithLabelValues(reason).Inc()
 	}
 }
 

@@ -76,6 +76,12 @@ type Snapshot struct {
 	Idempotency []IdempotencyRecord
 	// DBNow is the database's clock at activation; expiry is computed on it.
 	DBNow time.Time
+	// AttemptSeq is the number of the section's last recorded attempt; AttemptDigest
+	// the digest of its attempts up to it (see FoldAttempt) and Chain the link of its
+	// version (see ChainLink); both empty for a section that has none.
+	AttemptSeq    int64
+	AttemptDigest []byte
+	Chain         []byte
 }
 
 // Batch is everything one group commit writes, in one transaction.
@@ -102,6 +108,18 @@ type Batch struct {
 	// when it has none). The store keeps it on the section, where the expiry reminder
 	// finds sections whose holds are due while nobody runs them.
 	NextExpiry time.Time
+	// Attempts are the attempts the batch's decisions record, in decision order; LastSeq
+	// is the number of the section's last attempt after the batch. RecordOnly marks a
+	// batch of refusals: it writes the attempts alone, under the fence, and leaves the
+	// section's version where it is.
+	Attempts   []Attempt
+	LastSeq    int64
+	RecordOnly bool
+	// Digest is the section's attempt digest after the batch; Chain the link of the
+	// version it writes (unchanged by a batch of attempts alone). The store keeps both
+	// on the section and each version's link beside it.
+	Digest []byte
+	Chain  []byte
 }
 
 // UserTicketChange is how many tickets a user gains (held or bought) or gives back in one

@@ -21,6 +21,8 @@ var codeToProto = map[Code]ErrorCode{
 	CodeUnauthenticated:     ErrorCode_ERROR_CODE_UNAUTHENTICATED,
 	CodeRateLimited:         ErrorCode_ERROR_CODE_RATE_LIMITED,
 	codeNotInSection:        ErrorCode_ERROR_CODE_NOT_IN_SECTION,
+	codeExpired:             ErrorCode_ERROR_CODE_EXPIRED,
+	codeOverloaded:          ErrorCode_ERROR_CODE_OVERLOADED,
 }
 
 // ErrorReply encodes err as a Reply. Errors that are not domain errors become

@@ -30,7 +30,10 @@ type sectionActor struct {
 	// written now. In memory, state = committed + inflight + pending.
 	pending  []*decision
 	inflight []*decision
-	written  *Batch // what the in-flight batch writes
+	// waiting is set when a pending decision waits for its batch to be answered (unset
+	// when only answered refusals, whose attempts are still to be written, are pending).
+	waiting bool
+	written *Batch // what the in-flight batch writes
 	// inflightDone receives the in-flight batch's result, for onStopping.
 	inflightDone <-chan error
 
@@ -39,10 +42,12 @@ type sectionActor struct {
 	payingKeys map[idemKey]*payment
 
 	expiryTimer Timer
-	nextExpiry  time.Time
-	idleTimer   Timer
-	lastActive  time.Time
-	lastMailbox time.Time
+	// attemptTimer writes the attempts of refusals that lingered (see lingerAttempts).
+	attemptTimer Timer
+	nextExpiry   time.Time
+	idleTimer    Timer
+	lastActive   time.Time
+	lastMailbox  time.Time
 	// elsewhere, while a command of a batch refused for the per-user limit is decided
 	// again, holds users' tickets in the event's other sections as the store counted
 	// them.
@@ -51,6 +56,11 @@ type sectionActor struct {
 	activationErr error
 	// activated is set once the section loaded (st is cleared again when fenced).
 	activated bool
+	// lastCommit is how long the last committed batch took to write, and inflightSince
+	// when the batch being written started: the section's estimate of how long a decision
+	// waits for its answer (see tooLate).
+	lastCommit    time.Duration
+	inflightSince time.Time
 }
 
 // The actor's messages to itself. They never leave the node, so they need not be protobuf.
@@ -89,6 +99,8 @@ func (a *sectionActor) Receive(ctx actor.Context) {
 		a.onPaymentDone(m)
 	case *expireTick:
 		a.onExpireTick()
+	case *attemptTick:
+		a.onAttemptTick()
 	case *idleTick:
 		a.onIdleTick(ctx)
 	case *actor.Stopping:
@@ -206,6 +218,10 @@ func (a *sectionActor) decideNow(answer func(*Reply), decide func() *decision) {
 		d.redo = decide
 	}
 	d.answer = answer
+	if d.late { // nothing decided: nothing to wait for
+		a.answer(d, nil)
+		return
+	}
 	a.enqueue(d)
 }
 
@@ -217,20 +233,42 @@ func (a *sectionActor) unavailableErr() error {
 }
 
 // enqueue answers a decision at once when nothing before it is uncommitted and it
-// writes nothing; otherwise it waits for its batch.
+// writes nothing; otherwise it waits for its batch. A decision answered at once still
+// goes out in a batch when it has attempts to record.
 func (a *sectionActor) enqueue(d *decision) {
-	if !d.writes() && len(a.pending) == 0 && a.inflight == nil {
+	if !d.writes() && !a.uncommitted() {
 		a.answer(d, nil)
-		return
+		if !hasAttempts([]*decision{d}) {
+			return
+		}
+		d.answered = true
+	} else {
+		a.waiting = true
 	}
 	a.pending = append(a.pending, d)
 	a.flush()
 }
 
+// uncommitted reports whether a decision that changed something, or one that waits for
+// such a decision, has not committed yet.
+func (a *sectionActor) uncommitted() bool {
+	return a.waiting || (a.inflight != nil && !a.written.RecordOnly)
+}
+
 func (a *sectionActor) answer(d *decision, override *Reply) {
+	if d.answered {
+		return
+	}
 	r := d.reply
 	if override != nil {
 		r = override
+	}
+	if d.late {
+		a.cfg.Metrics.refused(RefusedExpired)
+		if d.answer != nil {
+			d.answer(r)
+		}
+		return
 	}
 	outcome := "ok"
 	if r != nil && r.GetCode() != ErrorCode_ERROR_CODE_NONE {
@@ -273,6 +311,9 @@ func (a *sectionActor) onStopping(ctx actor.Context) {
 	}
 	if a.idleTimer != nil {
 		a.idleTimer.Stop()
+	}
+	if a.attemptTimer != nil {
+		a.attemptTimer.Stop()
 	}
 	uncertain := a.awaitInflight()
 	stopped := ErrorReply(Unavailable("section stopped; retry"))

@@ -45,7 +45,7 @@ func newHarness(t *testing.T, store *fakeStore, opts ...func(*harness, *SectionC
 		t.Fatal(err)
 	}
 	c := cfg.withDefaults()
-	reg := newMailboxRegistry()
+	reg := newMailboxRegistry(c.MailboxLimit, c.Metrics, c.Clock)
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return inspectable{&sectionActor{cfg: &c, mailboxes: reg, log: c.Logger}}
 	}, actor.WithMailbox(reg.producer()))
@@ -262,9 +262,13 @@ func TestFencedActivationStopsAndAnswersRetryable(t *testing.T) {
 	if s := store.seat("A-2"); s.Status != SeatAvailable {
 		t.Fatalf("stale activation wrote A-2: %+v", s)
 	}
-	if h.tracer.count(TraceBatch, "fenced") != 1 {
-		t.Fatal("no fenced trace")
-	}
+	// The trace follows the answers.
+	testenv.Eventually(t, 5*time.Second, func() error {
+		if h.tracer.count(TraceBatch, "fenced") != 1 {
+			return errors.New("no fenced batch trace")
+		}
+		return nil
+	})
 	// The actor stopped: further requests are not answered by it.
 	if _, err := h.sys.Root.RequestFuture(h.pid, &HoldCommand{UserId: "c", Seats: []string{"A-3"}}, 200*time.Millisecond).Result(); err == nil {
 		t.Fatal("fenced actor still answers")

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"sort"
 	"time"
@@ -13,25 +14,50 @@ import (
 
 // flush starts writing every pending decision as one batch, unless a batch is already
 // being written (then they go out next, together with whatever else arrives).
-func (a *sectionActor) flush() {
+func (a *sectionActor) flush() { a.flushNow(false) }
+
+// flushNow is flush; with force, refusals whose attempts alone are left to write go out
+// at once instead of lingering for a batch that writes something else.
+func (a *sectionActor) flushNow(force bool) {
 	if a.inflight != nil || len(a.pending) == 0 {
 		return
 	}
+	if !a.pendingWrites() {
+		// Refusals and replays only: nothing uncommitted is left before them.
+		if a.waiting {
+			for _, d := range a.pending {
+				a.answer(d, nil)
+				d.answered = true
+			}
+			a.waiting = false
+		}
+		if !a.cfg.RecordAttempts || !hasAttempts(a.pending) {
+			a.pending = nil
+			return
+		}
+		// Their attempts ride with the next batch that writes, so that a batch of
+		// refusals alone does not hold the write slot while holds wait; they go alone
+		// when none comes soon or many gather.
+		if !force && len(a.pending) < maxLingeringAttempts {
+			a.lingerAttempts()
+			return
+		}
+	}
 	ds := a.pending
-	a.pending = nil
+	a.pending, a.waiting = nil, false
 	b, err := a.buildBatch(ds)
 	if err != nil {
 		a.log.Error("cannot encode batch", zap.Error(err))
 		a.undo(ds, errPersist, false)
 		return
 	}
-	if b == nil { // refusals and replays only: nothing to write, nothing uncommitted before them
+	if b == nil { // refusals and replays only (and recorded ones answered above)
 		for _, d := range ds {
 			a.answer(d, nil)
 		}
 		return
 	}
-	a.inflight, a.written = ds, b
+	a.inflight, a.written, a.inflightSince = ds, b, a.cfg.Clock.Now()
 	done := make(chan error, 1)
 	a.inflightDone = done
 	store, timeout, self, root := a.cfg.Store, a.cfg.CommitTimeout, a.self, a.root
@@ -41,8 +67,25 @@ func (a *sectionActor) flush() {
 		err := store.Commit(ctx, b)
 		cancel()
 		done <- err // for a stopping actor, which receives no more messages
-		root.Send(self, &batchDone{err: err, version: b.Version + 1, took: time.Since(start)})
+		version := b.Version + 1
+		if b.RecordOnly {
+			version = b.Version
+		}
+		root.Send(self, &batchDone{err: err, version: version, took: time.Since(start)})
 	}()
+}
+
+// pendingWrites reports whether a pending decision changed something.
+func (a *sectionActor) pendingWrites() bool {
+	if !a.waiting {
+		return false // only answered refusals are pending
+	}
+	for _, d := range a.pending {
+		if d.writes() {
+			return true
+		}
+	}
+	return false
 }
 
 // buildBatch collects what ds wrote. Because no other batch is in flight, the state in
@@ -55,11 +98,21 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 			break
 		}
 	}
-	if !any {
-		return nil, nil
-	}
 	s := a.st
+	if !any {
+		if !a.cfg.RecordAttempts || !hasAttempts(ds) {
+			return nil, nil
+		}
+		b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, RecordOnly: true, Chain: s.chain}
+		b.Attempts = a.recordAttempts(ds, s.attemptSeq, s.version)
+		b.LastSeq = s.attemptSeq + int64(len(b.Attempts))
+		b.Digest = foldAttempts(s.digest, b.Attempts)
+		return b, nil
+	}
 	b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, Held: s.held, Sold: s.sold, NextExpiry: a.earliestExpiry()}
+	b.Attempts = a.recordAttempts(ds, s.attemptSeq, s.version+1)
+	b.LastSeq = s.attemptSeq + int64(len(b.Attempts))
+	b.Digest = foldAttempts(s.digest, b.Attempts)
 	if s.sharedLimit {
 		b.UserTickets, b.MaxTicketsPerUser = userTicketChanges(ds), s.maxPerUser
 	}
@@ -101,6 +154,8 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 	for _, c := range b.Seats {
 		changed.Changes = append(changed.Changes, SeatStatusChange{ID: c.ID, Status: c.Status})
 	}
+	b.Chain = ChainLink(s.chain, s.version+1, b.LastSeq, b.Digest, changed.Changes)
+	changed.Chain, changed.AttemptSeq = hex.EncodeToString(b.Chain), b.LastSeq
 	msg, err := NewOutboxMessage(uuid.NewString(), TypeSectionChanged, now, s.key, changed)
 	if err != nil {
 		return nil, err
@@ -148,12 +203,14 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 	var limit *LimitError
 	switch {
 	case m.err == nil:
-		a.st.version = m.version
+		a.lastCommit = m.took
+		a.st.version, a.st.attemptSeq = m.version, written.LastSeq
+		a.st.digest, a.st.chain = written.Digest, written.Chain
 		a.st.settle(written, a.now(), a.cfg.keyWindow())
 		for _, d := range ds {
 			a.answer(d, nil)
 		}
-		if a.cfg.OnCommit != nil {
+		if a.cfg.OnCommit != nil && !written.RecordOnly {
 			a.cfg.OnCommit(a.key, m.version)
 		}
 	case errors.Is(m.err, ErrFenced):
@@ -197,7 +254,7 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 // carries its payment on: nothing is refunded.
 func (a *sectionActor) redecide(ds []*decision, totals map[string]int) {
 	all := append(ds, a.pending...)
-	a.pending = nil
+	a.pending, a.waiting = nil, false
 	for i := len(all) - 1; i >= 0; i-- {
 		all[i].rollback()
 	}
@@ -206,6 +263,11 @@ func (a *sectionActor) redecide(ds []*decision, totals map[string]int) {
 		learned[user] = max(0, total-a.st.userTickets[user])
 	}
 	for _, d := range all {
+		if d.answered { // a refusal answered already: only its attempt is left to write
+			a.pending = append(a.pending, d)
+			continue
+		}
+		a.waiting = true
 		if d.redo == nil { // its answer does not depend on the state (a conflicting retry)
 			a.pending = append(a.pending, d)
 			continue
@@ -245,7 +307,7 @@ func mergeElsewhere(a, b map[string]int) map[string]int {
 // against the store.
 func (a *sectionActor) undo(ds []*decision, cause *Error, mayHaveCommitted bool) {
 	all := append(ds, a.pending...)
-	a.pending = nil
+	a.pending, a.waiting = nil, false
 	for i := len(all) - 1; i >= 0; i-- {
 		all[i].rollback()
 	}

@@ -41,9 +41,18 @@ type SectionConfig struct {
 	// them at activation, for keyWindowMargin times as long; older ones are looked up in
 	// the store. It also bounds a payment whose confirm carries no deadline.
 	RetryHorizon time.Duration
+	// MailboxLimit is how many messages may wait in a section's mailbox: a command that
+	// finds it full is refused at once, undecided, with OVERLOADED (default
+	// DefaultMailboxLimit; negative: unbounded).
+	MailboxLimit int
 	// OnCommit, when set, is called after every committed batch with the section's new
 	// version; it must not block.
 	OnCommit func(key SectionKey, version int64)
+	// RecordAttempts makes the section write every command it decides, granted or
+	// refused, to the attempt log, in the batch of its decision (see Attempt). A refusal
+	// that rests on nothing uncommitted is still answered at once; its attempt goes out
+	// with the next batch, or in a batch of attempts alone.
+	RecordAttempts bool
 }
 
 // validate reports the missing required fields.
@@ -72,13 +81,19 @@ func (c SectionConfig) withDefaults() SectionConfig {
 		c.LeaseTTL = 3 * time.Second
 	}
 	if c.CommitTimeout <= 0 {
-		c.CommitTimeout = 5 * time.Second
+		c.CommitTimeout = defaultCommitTimeout
 	}
 	if c.RetryHorizon <= 0 {
 		c.RetryHorizon = ClientConfig{}.RetryHorizon()
 	}
+	if c.MailboxLimit == 0 {
+		c.MailboxLimit = DefaultMailboxLimit
+	}
 	return c
 }
+
+// defaultCommitTimeout bounds one batch write when SectionConfig.CommitTimeout is unset.
+const defaultCommitTimeout = 5 * time.Second
 
 // keyWindowMargin is how many retry horizons an idempotency answer stays in a section's
 // memory: a margin for clocks, queues and a retry that starts as the horizon ends.

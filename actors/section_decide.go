@@ -8,12 +8,17 @@ import "bytes"
 func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 	s := a.st
 	d := &decision{op: "hold"}
+	note := a.noteCommand(d, ActionHold, cmd.GetUserId(), cmd)
+	note.about(cmd.GetSeats(), "")
 	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
 	if s.replay(d, k, cmd.GetRequestHash()) {
 		return d
 	}
 	if k.key != "" && a.payingKeys[k] != nil { // the key's first request is a confirm being paid
 		return d.fail(ErrIdempotencyConflict)
+	}
+	if a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
+		return d
 	}
 	qty, err := s.validateHold(cmd)
 	if err != nil {
@@ -35,6 +40,9 @@ func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 		for _, id := range cmd.GetSeats() {
 			i := s.seatIdx[id]
 			if s.seats[i].Status != SeatAvailable {
+				if len(taken) == 0 {
+					note.causedBy(s.seatNote[i])
+				}
 				taken = append(taken, id)
 			}
 			picked = append(picked, i)
@@ -67,6 +75,7 @@ func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 	}
 	s.putHold(d, h)
 	s.addTickets(d, h.UserID, qty)
+	note.about(h.Seats, h.ID)
 	d.reply = HoldReply(*h)
 	if k.key != "" {
 		s.putKey(d, k, cmd.GetRequestHash(), d.reply)
@@ -134,6 +143,9 @@ func (s *sectionState) validateHold(cmd *HoldCommand) (int, error) {
 // errNotInSection sends the client to the store, so no history is kept in memory.
 func (a *sectionActor) activeHold(d *decision, holdID, userID string) (*Hold, error) {
 	h, ok := a.st.holds[holdID]
+	if ok && d.note != nil {
+		d.note.about(h.Seats, h.ID)
+	}
 	switch {
 	case !ok:
 		return nil, errNotInSection
@@ -145,6 +157,7 @@ func (a *sectionActor) activeHold(d *decision, holdID, userID string) (*Hold, er
 		return nil, ErrHoldNotActive
 	case !a.now().Before(h.ExpiresAt):
 		a.finishHold(d, h, HoldExpired, ReasonExpired)
+		d.note.causedBy(d.lastExpiry())
 		return nil, ErrHoldExpired
 	}
 	return h, nil
@@ -152,8 +165,9 @@ func (a *sectionActor) activeHold(d *decision, holdID, userID string) (*Hold, er
 
 func (a *sectionActor) decideRelease(cmd *ReleaseCommand) *decision {
 	d := &decision{op: "release"}
+	a.noteCommand(d, ActionRelease, cmd.GetUserId(), cmd).about(nil, cmd.GetHoldId())
 	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, releaseHash(cmd.GetHoldId())
-	if a.st.replay(d, k, hash) {
+	if a.st.replay(d, k, hash) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
@@ -169,6 +183,9 @@ func (a *sectionActor) decideRelease(cmd *ReleaseCommand) *decision {
 // finishHold releases or expires a hold: its seats or places become available again.
 func (a *sectionActor) finishHold(d *decision, h *Hold, status HoldStatus, reason string) *Hold {
 	s := a.st
+	if status == HoldExpired {
+		defer a.noteExpiry(d, h)()
+	}
 	for _, id := range h.Seats {
 		s.setSeat(d, s.seatIdx[id], SeatAvailable, "", "")
 	}
@@ -187,8 +204,9 @@ func (a *sectionActor) finishHold(d *decision, h *Hold, status HoldStatus, reaso
 
 func (a *sectionActor) decideExtend(cmd *ExtendCommand) *decision {
 	d := &decision{op: "extend"}
+	a.noteCommand(d, ActionExtend, cmd.GetUserId(), cmd).about(nil, cmd.GetHoldId())
 	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, extendHash(cmd.GetHoldId())
-	if a.st.replay(d, k, hash) {
+	if a.st.replay(d, k, hash) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	defer a.st.rememberKey(d, k, hash)
@@ -218,8 +236,9 @@ func (a *sectionActor) decideExtend(cmd *ExtendCommand) *decision {
 func (a *sectionActor) decideConfirm(cmd *ConfirmCommand, answer func(*Reply)) *decision {
 	s := a.st
 	d := &decision{op: "confirm"}
+	a.noteCommand(d, ActionConfirm, cmd.GetUserId(), cmd).about(nil, cmd.GetHoldId())
 	k := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}
-	if s.replay(d, k, cmd.GetRequestHash()) {
+	if s.replay(d, k, cmd.GetRequestHash()) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	h, err := a.activeHold(d, cmd.GetHoldId(), cmd.GetUserId())
@@ -267,8 +286,10 @@ func (a *sectionActor) confirmHold(d *decision, h *Hold, p *payment) {
 func (a *sectionActor) decideCancel(cmd *CancelCommand) *decision {
 	s := a.st
 	d := &decision{op: "cancel"}
+	note := a.noteCommand(d, ActionCancel, cmd.GetUserId(), cmd)
+	note.about(nil, cmd.GetOrderId())
 	k, hash := idemKey{cmd.GetUserId(), cmd.GetIdempotencyKey()}, cancelHash(cmd.GetOrderId())
-	if s.replay(d, k, hash) {
+	if s.replay(d, k, hash) || a.tooLate(d, cmd.GetDeadlineUnixMicro()) {
 		return d
 	}
 	o, ok := s.orders[cmd.GetOrderId()]
@@ -280,6 +301,7 @@ func (a *sectionActor) decideCancel(cmd *CancelCommand) *decision {
 	case o.Status != OrderConfirmed:
 		return d.fail(ErrOrderCancelled)
 	}
+	note.about(o.Seats, o.ID)
 	for _, id := range o.Seats {
 		s.setSeat(d, s.seatIdx[id], SeatAvailable, "", "")
 	}

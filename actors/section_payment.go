@@ -30,6 +30,7 @@ import (
 type payment struct {
 	holdID  string
 	userID  string
+	cmd     *ConfirmCommand
 	key     idemKey
 	hash    []byte
 	charge  PaymentRecord
@@ -82,7 +83,7 @@ func (p *payment) answerAll(r *Reply) {
 func (a *sectionActor) startPayment(h *Hold, k idemKey, cmd *ConfirmCommand, answer func(*Reply)) {
 	s := a.st
 	p := &payment{
-		holdID: h.ID, userID: h.UserID, key: k, hash: cmd.GetRequestHash(),
+		holdID: h.ID, userID: h.UserID, cmd: cmd, key: k, hash: cmd.GetRequestHash(),
 		charge:  PaymentRecord{Token: cmd.GetPaymentToken(), AmountCents: s.priceCents * int64(h.Quantity), Currency: s.currency},
 		waiters: []func(*Reply){answer},
 	}
@@ -189,7 +190,12 @@ func (a *sectionActor) onPaymentDone(m *paymentDone) {
 // decidePayment decides a confirm on its payment's outcome and the hold as it is now.
 func (a *sectionActor) decidePayment(p *payment) *decision {
 	d := &decision{op: "confirm"}
+	note := a.noteCommand(d, ActionConfirm, p.userID, p.cmd)
+	note.about(nil, p.holdID)
 	h, held := a.st.holds[p.holdID]
+	if held {
+		note.about(h.Seats, h.ID)
+	}
 	held = held && h.Status == HoldHeld && h.UserID == p.userID
 	switch {
 	case p.err == nil && held:

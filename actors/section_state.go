@@ -39,6 +39,13 @@ type sectionState struct {
 
 	// skew is database time minus local time, measured at activation.
 	skew time.Duration
+
+	// attemptSeq is the number of the last attempt committed; seatNote is, per seat, the
+	// attempt that last changed it (nil: before the activation), the cause of refusals.
+	attemptSeq int64
+	seatNote   []*attemptNote
+	// digest and chain are the committed attempt digest and the link of version.
+	digest, chain []byte
 }
 
 type idemKey struct{ user, key string }
@@ -97,6 +104,10 @@ func newSectionState(snap *Snapshot, localNow time.Time) *sectionState {
 		userTickets: make(map[string]int),
 		keys:        make(map[idemKey]*idemEntry, len(snap.Idempotency)),
 		skew:        snap.DBNow.Sub(localNow),
+		attemptSeq:  snap.AttemptSeq,
+		digest:      snap.AttemptDigest,
+		chain:       snap.Chain,
+		seatNote:    make([]*attemptNote, len(snap.Seats)),
 	}
 	if s.maxPerUser <= 0 {
 		s.maxPerUser = DefaultMaxTicketsPerUser
@@ -206,15 +217,18 @@ func (s *sectionState) available() int { return s.capacity - s.held - s.sold }
 
 // setSeat changes one seat and records how to undo it.
 func (s *sectionState) setSeat(d *decision, i int, status SeatStatus, holdID, orderID string) {
-	prev := s.seats[i]
+	prev, prevNote := s.seats[i], s.seatNote[i]
 	s.seats[i].Status, s.seats[i].HoldID, s.seats[i].OrderID = status, holdID, orderID
+	if n := d.setter(); n != nil {
+		s.seatNote[i] = n
+	}
 	s.countSeat(prev.Status, -1)
 	s.countSeat(status, +1)
 	d.seats = append(d.seats, i)
 	d.undo = append(d.undo, func() {
 		s.countSeat(s.seats[i].Status, -1)
 		s.countSeat(prev.Status, +1)
-		s.seats[i] = prev
+		s.seats[i], s.seatNote[i] = prev, prevNote
 	})
 }
 

@@ -141,6 +141,9 @@ func (c *Client) exchange(ctx context.Context, r route, out any, cfg callConfig,
 	if cfg.idempotencyKey != "" {
 		req.Header.Set("Idempotency-Key", cfg.idempotencyKey)
 	}
+	if cfg.queuePass != "" {
+		req.Header.Set("X-Queue-Pass", cfg.queuePass)
+	}
 	if cfg.requestID != "" {
 		req.Header.Set("X-Request-Id", cfg.requestID)
 	}

@@ -34,14 +34,22 @@ var answers = map[string]canned{
 	"GET /api/v1/events/{event_id}": {200, eventJSON},
 	"GET /api/v1/events/{event_id}/sections/{section_id}/seats": {200,
 		`{"section_id":"A","version":7,"seats":[{"id":"A-1","row":"A","number":1,"status":"held","accessible":true}]}`},
-	"POST /api/v1/events/{event_id}/holds":  {201, holdJSON},
-	"GET /api/v1/holds/{hold_id}":           {200, holdJSON},
-	"DELETE /api/v1/holds/{hold_id}":        {200, `{"id":"h_1","status":"released"}`},
-	"POST /api/v1/holds/{hold_id}/extend":   {200, holdJSON},
-	"POST /api/v1/holds/{hold_id}/confirm":  {201, orderJSON},
-	"GET /api/v1/orders/{order_id}":         {200, orderJSON},
-	"GET /api/v1/me/orders":                 {200, `{"orders":[` + orderJSON + `]}`},
-	"POST /api/v1/orders/{order_id}/cancel": {200, orderJSON},
+	"GET /api/v1/events/{event_id}/sections/{section_id}/seats/{seat_id}/history": {200,
+		`{"seat_id":"A-3","attempts":[{"seq":41,"at":"2026-06-01T12:00:00Z","user":"another fan","action":"hold","outcome":"granted","code":null,"reason":"held","version":12},` +
+			`{"seq":42,"at":"2026-06-01T12:00:00.003Z","user":"you","action":"hold","outcome":"refused","code":"SEAT_UNAVAILABLE","reason":"held by an earlier request, #41, 3 ms before yours","version":12}]}`},
+	"POST /api/v1/events/{event_id}/holds":       {201, holdJSON},
+	"PUT /api/v1/events/{event_id}/waiting-room": {200, roomJSON},
+	"GET /api/v1/events/{event_id}/waiting-room": {200, roomJSON},
+	"POST /api/v1/events/{event_id}/queue":       {201, ticketJSON},
+	"GET /api/v1/queue/{ticket_id}":              {200, ticketJSON},
+	"GET /api/v1/holds/{hold_id}":                {200, holdJSON},
+	"DELETE /api/v1/holds/{hold_id}":             {200, `{"id":"h_1","status":"released"}`},
+	"POST /api/v1/holds/{hold_id}/extend":        {200, holdJSON},
+	"POST /api/v1/holds/{hold_id}/confirm":       {201, orderJSON},
+	"GET /api/v1/orders/{order_id}":              {200, orderJSON},
+	"GET /api/v1/me/orders":                      {200, `{"orders":[` + orderJSON + `]}`},
+	"GET /api/v1/me/holds":                       {200, `{"holds":[` + holdJSON + `]}`},
+	"POST /api/v1/orders/{order_id}/cancel":      {200, orderJSON},
 	"GET /api/v1/cluster": {200,
 		`{"node":"n1","members":[{"name":"n1","address":"127.0.0.1:6330","status":"alive","sections":2}]}`},
 	"POST /api/v1/cluster/drain":        {202, `{"status":"draining"}`},
@@ -57,6 +65,10 @@ const (
 		`"expires_at":"2026-06-01T12:10:00Z","created_at":"2026-06-01T12:00:00Z","user_id":"alice"}`
 	orderJSON = `{"id":"o_1","hold_id":"h_1","event_id":"demo","section_id":"A","seats":["A-3","A-4"],"quantity":2,` +
 		`"status":"confirmed","total_cents":24000,"currency":"USD","created_at":"2026-06-01T12:01:00Z","user_id":"alice"}`
+	roomJSON = `{"event_id":"demo","enabled":true,"order":"random","opens_at":"2026-06-01T12:00:00Z","admit_per_s":null,` +
+		`"admitting_per_s":812.5,"waiting":40,"admitted":2}`
+	ticketJSON = `{"id":"q_1","event_id":"demo","user_id":"alice","position":3,"ahead":0,"eta_seconds":0,"status":"admitted",` +
+		`"pass":"p_1","pass_expires_at":"2026-06-01T12:10:00Z","joined_at":"2026-06-01T11:59:00Z"}`
 	flashJSON = `{"id":"fs_1","event_id":"demo","section_id":"arena","fans":300,"seconds":10,"status":"running",` +
 		`"attempts":0,"holds":0,"orders":0,"refusals":0}`
 )
@@ -119,11 +131,12 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 
 	// requestSchema names the schema of each route's request body.
 	requestSchema := map[string]string{
-		"POST /api/v1/auth/token":              "TokenRequest",
-		"POST /api/v1/events":                  "CreateEventRequest",
-		"POST /api/v1/events/{event_id}/holds": "HoldRequest",
-		"POST /api/v1/holds/{hold_id}/confirm": "ConfirmRequest",
-		"POST /api/v1/admin/flash-sale":        "FlashSaleRequest",
+		"POST /api/v1/auth/token":                    "TokenRequest",
+		"POST /api/v1/events":                        "CreateEventRequest",
+		"POST /api/v1/events/{event_id}/holds":       "HoldRequest",
+		"POST /api/v1/holds/{hold_id}/confirm":       "ConfirmRequest",
+		"POST /api/v1/admin/flash-sale":              "FlashSaleRequest",
+		"PUT /api/v1/events/{event_id}/waiting-room": "WaitingRoomRequest",
 	}
 	wantHold := client.Hold{ID: "h_1", EventID: "demo", SectionID: "A", Seats: []string{"A-3", "A-4"}, Quantity: 2,
 		Status: "held", ExpiresAt: at("2026-06-01T12:10:00Z"), CreatedAt: at("2026-06-01T12:00:00Z"), UserID: "alice"}
@@ -132,6 +145,11 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 	wantEvent := client.Event{ID: "demo", Name: "TicketBlitz Live", Venue: "Blitz Arena", StartsAt: at("2026-07-01T20:00:00Z"),
 		Currency: "USD", Status: "on_sale", MaxTicketsPerUser: 8, Sections: []client.Section{{ID: "A", Name: "Section A",
 			Kind: client.KindReserved, PriceCents: 12000, Capacity: 200, Available: 198, Held: 2, Sold: 0}}}
+	opens, passExpires, position, pass := at("2026-06-01T12:00:00Z"), at("2026-06-01T12:10:00Z"), int64(3), "p_1"
+	wantRoom := client.WaitingRoom{EventID: "demo", Enabled: true, Order: client.QueueOrderRandom, OpensAt: &opens,
+		AdmittingPerS: 812.5, Waiting: 40, Admitted: 2}
+	wantTicket := client.QueueTicket{ID: "q_1", EventID: "demo", UserID: "alice", Position: &position, Status: client.QueueAdmitted,
+		Pass: &pass, PassExpiresAt: &passExpires, JoinedAt: at("2026-06-01T11:59:00Z")}
 	wantFlash := client.FlashSale{ID: "fs_1", EventID: "demo", SectionID: "arena", Fans: 300, Seconds: 10, Status: "running"}
 
 	calls := []struct {
@@ -174,6 +192,16 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 		{"GET /api/v1/orders/{order_id}", func() (any, error) { return cl.GetOrder(ctx, "o_1") }, wantOrder},
 		{"GET /api/v1/me/orders", func() (any, error) { return cl.MyOrders(ctx) }, []client.Order{wantOrder}},
 		{"POST /api/v1/orders/{order_id}/cancel", func() (any, error) { return cl.Cancel(ctx, "o_1") }, wantOrder},
+		{"PUT /api/v1/events/{event_id}/waiting-room", func() (any, error) {
+			return cl.SetWaitingRoom(ctx, "demo", client.WaitingRoomRequest{Enabled: true, Order: client.QueueOrderRandom, OpensAt: &opens})
+		}, wantRoom},
+		{"GET /api/v1/events/{event_id}/waiting-room", func() (any, error) { return cl.WaitingRoom(ctx, "demo") }, wantRoom},
+		{"POST /api/v1/events/{event_id}/queue", func() (any, error) { return cl.JoinQueue(ctx, "demo") }, wantTicket},
+		{"GET /api/v1/queue/{ticket_id}", func() (any, error) { return cl.QueueStatus(ctx, "q_1") }, wantTicket},
+		{"POST /api/v1/events/{event_id}/holds", func() (any, error) {
+			return cl.Hold(ctx, "demo", client.HoldBestAvailable("A", 2), client.QueuePass("p_1"))
+		}, wantHold},
+		{"GET /api/v1/me/holds", func() (any, error) { return cl.MyHolds(ctx) }, []client.Hold{wantHold}},
 		{"GET /api/v1/cluster", func() (any, error) { return cl.Cluster(ctx) },
 			client.Cluster{Node: "n1", Members: []client.Member{{Name: "n1", Address: "127.0.0.1:6330", Status: "alive", Sections: 2}}}},
 		{"POST /api/v1/cluster/drain", func() (any, error) { return nil, cl.Drain(ctx) }, nil},
@@ -181,6 +209,13 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 			return cl.StartFlashSale(ctx, client.FlashSaleRequest{EventID: "demo", SectionID: "arena", Fans: 300, Seconds: 10})
 		}, wantFlash},
 		{"GET /api/v1/admin/flash-sale/{id}", func() (any, error) { return cl.FlashSale(ctx, "fs_1") }, wantFlash},
+		{"GET /api/v1/events/{event_id}/sections/{section_id}/seats/{seat_id}/history", func() (any, error) {
+			return cl.SeatHistory(ctx, "demo", "A", "A-3")
+		}, client.SeatHistory{SeatID: "A-3", Attempts: []client.SeatAttempt{
+			{Seq: 41, At: at("2026-06-01T12:00:00Z"), User: "another fan", Action: "hold", Outcome: "granted", Reason: "held", Version: 12},
+			{Seq: 42, At: at("2026-06-01T12:00:00.003Z"), User: "you", Action: "hold", Outcome: "refused", Code: client.CodeSeatUnavailable,
+				Reason: "held by an earlier request, #41, 3 ms before yours", Version: 12},
+		}}},
 	}
 	called := map[string]bool{}
 	for i, c := range calls {
@@ -229,6 +264,15 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 	var body map[string]any
 	if err := json.Unmarshal((*log)[9].body, &body); err != nil || body["accessible"] != true || body["quantity"] != 4.0 {
 		t.Errorf("best-available body %s", (*log)[9].body)
+	}
+	for i, s := range *log {
+		want := ""
+		if i == 22 {
+			want = "p_1"
+		}
+		if got := s.header.Get("X-Queue-Pass"); got != want {
+			t.Errorf("call %d (%s) sent X-Queue-Pass %q, want %q", i, s.route, got, want)
+		}
 	}
 	if !bytes.Contains((*log)[5].body, []byte(`"starts_at":"2026-12-31T20:00:00Z"`)) {
 		t.Errorf("create event body %s", (*log)[5].body)

@@ -33,10 +33,15 @@ const (
 	CodeHoldExpired Code = "HOLD_EXPIRED"
 	// CodeLimitExceeded (422): the per-user ticket limit of the event.
 	CodeLimitExceeded Code = "LIMIT_EXCEEDED"
+	// CodeQueueRequired (403): the event's waiting room is open and the hold carried no
+	// valid pass (QueuePass).
+	CodeQueueRequired Code = "QUEUE_REQUIRED"
 	// CodeRateLimited (429): too many requests; retry after Error.RetryAfter.
 	CodeRateLimited Code = "RATE_LIMITED"
 	// CodeUnavailable (503): retryable, nothing was decided; retry after Error.RetryAfter.
 	CodeUnavailable Code = "UNAVAILABLE"
+	// CodeNotRecorded (501): a seat's history on a server that keeps no attempt log.
+	CodeNotRecorded Code = "NOT_RECORDED"
 )
 
 // Sentinels for errors.Is: errors.Is(err, ErrSoldOut) holds for any *Error whose Code
@@ -53,8 +58,10 @@ var (
 	ErrIdempotencyConflict = &Error{Code: CodeIdempotencyConflict}
 	ErrHoldExpired         = &Error{Code: CodeHoldExpired}
 	ErrLimitExceeded       = &Error{Code: CodeLimitExceeded}
+	ErrQueueRequired       = &Error{Code: CodeQueueRequired}
 	ErrRateLimited         = &Error{Code: CodeRateLimited}
 	ErrUnavailable         = &Error{Code: CodeUnavailable}
+	ErrNotRecorded         = &Error{Code: CodeNotRecorded}
 )
 
 // Error is an answer of the API outside 2xx.

@@ -37,3 +37,13 @@ func (c *Client) SeatMap(ctx context.Context, eventID, sectionID string, opts ..
 	err := c.do(ctx, newRoute(http.MethodGet, "/api/v1/events/{event_id}/sections/{section_id}/seats", eventID, sectionID), &m, opts)
 	return m, err
 }
+
+// SeatHistory calls GET /api/v1/events/{event_id}/sections/{section_id}/seats/{seat_id}/history:
+// every attempt on the seat, in the order the section decided them ("Why not this seat?").
+// A server that keeps no attempt log answers CodeNotRecorded.
+func (c *Client) SeatHistory(ctx context.Context, eventID, sectionID, seatID string, opts ...CallOption) (SeatHistory, error) {
+	var h SeatHistory
+	err := c.do(ctx, newRoute(http.MethodGet, "/api/v1/events/{event_id}/sections/{section_id}/seats/{seat_id}/history",
+		eventID, sectionID, seatID), &h, opts)
+	return h, err
+}

@@ -23,6 +23,17 @@ func (c *Client) GetHold(ctx context.Context, holdID string, opts ...CallOption)
 	return h, err
 }
 
+// MyHolds calls GET /api/v1/me/holds: the caller's holds that are held now, of every
+// event, newest first. A hold request answered 503 never shows up here: nothing was
+// decided.
+func (c *Client) MyHolds(ctx context.Context, opts ...CallOption) ([]Hold, error) {
+	var out struct {
+		Holds []Hold `json:"holds"`
+	}
+	err := c.do(ctx, newRoute(http.MethodGet, "/api/v1/me/holds"), &out, opts)
+	return out.Holds, err
+}
+
 // Release calls DELETE /api/v1/holds/{hold_id}: the hold's seats become available.
 func (c *Client) Release(ctx context.Context, holdID string, opts ...CallOption) (Released, error) {
 	var out Released

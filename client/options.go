@@ -11,6 +11,7 @@ type CallOption func(*callConfig)
 type callConfig struct {
 	idempotencyKey string
 	requestID      string
+	queuePass      string
 	capture        *Exchange
 }
 

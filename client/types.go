@@ -97,6 +97,25 @@ type SeatMap struct {
 	Sold      int    `json:"sold,omitempty"`
 }
 
+// SeatHistory is every attempt on one seat, in decision order.
+type SeatHistory struct {
+	SeatID   string        `json:"seat_id"`
+	Attempts []SeatAttempt `json:"attempts"`
+}
+
+// SeatAttempt is one attempt on a seat. User is "you" or "another fan" for a fan, the
+// user id for an admin; Code is empty when the attempt was granted; Reason is for people.
+type SeatAttempt struct {
+	Seq     int64     `json:"seq"`
+	At      time.Time `json:"at"`
+	User    string    `json:"user"`
+	Action  string    `json:"action"`
+	Outcome string    `json:"outcome"`
+	Code    Code      `json:"code"`
+	Reason  string    `json:"reason"`
+	Version int64     `json:"version"`
+}
+
 // Reserved reports whether the map lists seats (a reserved section).
 func (m SeatMap) Reserved() bool { return m.Seats != nil }
 
@@ -239,3 +258,73 @@ type FlashSale struct {
 	Orders   int64  `json:"orders"`
 	Refusals int64  `json:"refusals"`
 }
+
+// Waiting-room orders.
+const (
+	// QueueOrderFIFO gives positions in the order fans join.
+	QueueOrderFIFO = "fifo"
+	// QueueOrderRandom shuffles everyone who joined before OpensAt at OpensAt; later
+	// fans get positions after them, in the order they join.
+	QueueOrderRandom = "random"
+)
+
+// Queue ticket statuses.
+const (
+	// QueueWaiting: not admitted yet.
+	QueueWaiting = "waiting"
+	// QueueAdmitted: the ticket carries a pass.
+	QueueAdmitted = "admitted"
+	// QueueExpired: admitted, and the pass has run out.
+	QueueExpired = "expired"
+)
+
+// WaitingRoomRequest is the body of PUT /api/v1/events/{event_id}/waiting-room.
+type WaitingRoomRequest struct {
+	Enabled bool `json:"enabled"`
+	// Order is QueueOrderFIFO (the server's default when empty) or QueueOrderRandom.
+	Order string `json:"order,omitempty"`
+	// OpensAt is when admission starts; a random room needs it. Nil: at once.
+	OpensAt *time.Time `json:"opens_at,omitempty"`
+	// AdmitPerS fixes the admission rate in fans per second; nil follows the
+	// sections' live headroom.
+	AdmitPerS *int `json:"admit_per_s,omitempty"`
+}
+
+// WaitingRoom is an event's waiting room as the API answers it.
+type WaitingRoom struct {
+	EventID string `json:"event_id"`
+	Enabled bool   `json:"enabled"`
+	Order   string `json:"order"`
+	// OpensAt is nil when admission starts at once.
+	OpensAt *time.Time `json:"opens_at"`
+	// AdmitPerS is nil when the room follows the headroom.
+	AdmitPerS *int `json:"admit_per_s"`
+	// AdmittingPerS is the rate the room admits at now, fans per second.
+	AdmittingPerS float64 `json:"admitting_per_s"`
+	// Waiting counts the fans not yet admitted, Admitted those admitted so far.
+	Waiting  int64 `json:"waiting"`
+	Admitted int64 `json:"admitted"`
+}
+
+// QueueTicket is a fan's place in an event's queue.
+type QueueTicket struct {
+	ID      string `json:"id"`
+	EventID string `json:"event_id"`
+	UserID  string `json:"user_id"`
+	// Position is 1-based and fixed once assigned; nil in a random room until it opens.
+	Position *int64 `json:"position"`
+	// Ahead counts the fans with a smaller position not yet admitted.
+	Ahead      int64 `json:"ahead"`
+	ETASeconds int64 `json:"eta_seconds"`
+	// Status is QueueWaiting, QueueAdmitted or QueueExpired.
+	Status string `json:"status"`
+	// Pass, while admitted, is what QueuePass sends with holds; nil otherwise.
+	Pass *string `json:"pass"`
+	// PassExpiresAt is when the pass runs out (10 minutes after admission); nil while
+	// waiting.
+	PassExpiresAt *time.Time `json:"pass_expires_at"`
+	JoinedAt      time.Time  `json:"joined_at"`
+}
+
+// Admitted reports whether the ticket carries a pass to hold with.
+func (t QueueTicket) Admitted() bool { return t.Status == QueueAdmitted && t.Pass != nil }

@@ -16,7 +16,7 @@ func TestStartBrokerSeedsEveryTopic(t *testing.T) {
 			t.Errorf("topic %s has %d partitions, want 4", topic, n)
 		}
 	}
-	p := testProducer(t, b.Addrs())
+	p := testSyncProducer(t, b.Addrs())
 	key := "e1/A"
 	var partitions []int32
 	for i := 0; i < 5; i++ {

@@ -99,7 +99,7 @@ func newTestNotifications(t testing.TB, addrs []string, sink NotificationSink) *
 
 func TestNotificationsRecordEachEnvelopeOnce(t *testing.T) {
 	b := testBroker(t, BrokerConfig{})
-	p := testProducer(t, b.Addrs())
+	p := testSyncProducer(t, b.Addrs())
 	want := produceEnvelopes(t, p, "a", 25)
 	// Values that are not envelopes are skipped, not retried forever.
 	bad := []*sarama.ProducerMessage{
@@ -142,7 +142,7 @@ func TestNotificationsRecordEachEnvelopeOnce(t *testing.T) {
 // consumer of the same group started later reads only what came after.
 func TestNotificationsResumeAfterCommittedOffsets(t *testing.T) {
 	b := testBroker(t, BrokerConfig{})
-	p := testProducer(t, b.Addrs())
+	p := testSyncProducer(t, b.Addrs())
 	first := produceEnvelopes(t, p, "a", 15)
 	sink1 := newMemSink(0)
 	stop1 := runInBackground(t, newTestNotifications(t, b.Addrs(), sink1).Run)

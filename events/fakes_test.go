@@ -3,8 +3,8 @@ package events
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +20,9 @@ import (
 type memOutbox struct {
 	mu       sync.Mutex
 	recs     []memRecord // id = index + 1
-	locked   bool
+	epoch    int64       // the lease's fencing token
+	holder   string      // "" when the lease is free
+	expires  time.Time
 	acked    func(envelopeID string) bool
 	problems []string
 }
@@ -47,11 +49,11 @@ func (o *memOutbox) add(t testing.TB, key actors.SectionKey, envType string, seq
 	o.recs = append(o.recs, memRecord{topic: msg.Topic, key: msg.Key, envelopeID: id, payload: msg.Payload, created: time.Now()})
 }
 
-func (o *memOutbox) Pending(_ context.Context, limit int, fn func(int64, string, string, []byte, time.Time)) error {
+func (o *memOutbox) Pending(_ context.Context, after int64, limit int, skipKeys []string, fn func(int64, string, string, []byte, time.Time)) error {
 	o.mu.Lock()
 	var out []int
-	for i := range o.recs {
-		if !o.recs[i].published && len(out) < limit {
+	for i := int(max(after, 0)); i < len(o.recs); i++ {
+		if !o.recs[i].published && len(out) < limit && !slices.Contains(skipKeys, o.recs[i].key) {
 			out = append(out, i)
 		}
 	}
@@ -63,9 +65,12 @@ func (o *memOutbox) Pending(_ context.Context, limit int, fn func(int64, string,
 	return nil
 }
 
-func (o *memOutbox) MarkPublished(_ context.Context, ids []int64) error {
+func (o *memOutbox) MarkPublished(_ context.Context, token int64, ids []int64) (bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if token != o.epoch {
+		return false, nil
+	}
 	for _, id := range ids {
 		r := &o.recs[id-1]
 		if o.acked != nil && !o.acked(r.envelopeID) {
@@ -76,7 +81,7 @@ func (o *memOutbox) MarkPublished(_ context.Context, ids []int64) error {
 		}
 		r.published = true
 	}
-	return nil
+	return true, nil
 }
 
 func (o *memOutbox) Lag(context.Context) (int, time.Duration, error) {
@@ -95,21 +100,34 @@ func (o *memOutbox) Lag(context.Context) (int, time.Duration, error) {
 	return n, oldest, nil
 }
 
-func (o *memOutbox) Lock(context.Context) (func(), bool, error) {
+func (o *memOutbox) AcquireRelayLease(_ context.Context, owner string, ttl time.Duration) (int64, bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.locked {
-		return nil, false, nil
+	if o.holder != "" && time.Now().Before(o.expires) {
+		return 0, false, nil
 	}
-	o.locked = true
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			o.mu.Lock()
-			o.locked = false
-			o.mu.Unlock()
-		})
-	}, true, nil
+	o.epoch++
+	o.holder, o.expires = owner, time.Now().Add(ttl)
+	return o.epoch, true, nil
+}
+
+func (o *memOutbox) RenewRelayLease(_ context.Context, token int64, ttl time.Duration) (bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if token != o.epoch {
+		return false, nil
+	}
+	o.expires = time.Now().Add(ttl)
+	return true, nil
+}
+
+func (o *memOutbox) ReleaseRelayLease(_ context.Context, token int64) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if token == o.epoch {
+		o.holder = ""
+	}
+	return nil
 }
 
 func (o *memOutbox) counts() (total, published int) {
@@ -143,46 +161,65 @@ func (o *memOutbox) check(t testing.TB) {
 	}
 }
 
-// spyProducer records which envelopes the broker acknowledged and how SendMessages
-// calls went.
+// spyProducer wraps the relay's producer: it records which envelopes the broker
+// acknowledged, how many records were handed over and how many failed.
 type spyProducer struct {
-	sarama.SyncProducer
+	sarama.AsyncProducer
+	in       chan *sarama.ProducerMessage
+	succ     chan *sarama.ProducerMessage
+	errs     chan *sarama.ProducerError
 	mu       sync.Mutex
 	acked    map[string]bool
 	sends    int
 	failures int
 }
 
-func newSpyProducer(p sarama.SyncProducer) *spyProducer {
-	return &spyProducer{SyncProducer: p, acked: make(map[string]bool)}
+func newSpyProducer(t testing.TB, p sarama.AsyncProducer) *spyProducer {
+	s := &spyProducer{
+		AsyncProducer: p, acked: make(map[string]bool),
+		in: make(chan *sarama.ProducerMessage), succ: make(chan *sarama.ProducerMessage), errs: make(chan *sarama.ProducerError),
+	}
+	go func() {
+		for m := range s.in {
+			s.mu.Lock()
+			s.sends++
+			s.mu.Unlock()
+			p.Input() <- m
+		}
+	}()
+	go func() {
+		for m := range p.Successes() {
+			s.mu.Lock()
+			if id := envelopeHeader(m); id != "" {
+				s.acked[id] = true
+			}
+			s.mu.Unlock()
+			s.succ <- m
+		}
+	}()
+	go func() {
+		for e := range p.Errors() {
+			s.mu.Lock()
+			s.failures++
+			s.mu.Unlock()
+			s.errs <- e
+		}
+	}()
+	t.Cleanup(func() { close(s.in) })
+	return s
 }
 
-func (s *spyProducer) SendMessages(msgs []*sarama.ProducerMessage) error {
-	err := s.SyncProducer.SendMessages(msgs)
-	failed := make(map[*sarama.ProducerMessage]bool)
-	var perrs sarama.ProducerErrors
-	if errors.As(err, &perrs) {
-		for _, pe := range perrs {
-			failed[pe.Msg] = true
+func (s *spyProducer) Input() chan<- *sarama.ProducerMessage     { return s.in }
+func (s *spyProducer) Successes() <-chan *sarama.ProducerMessage { return s.succ }
+func (s *spyProducer) Errors() <-chan *sarama.ProducerError      { return s.errs }
+
+func envelopeHeader(m *sarama.ProducerMessage) string {
+	for _, h := range m.Headers {
+		if string(h.Key) == HeaderEnvelopeID {
+			return string(h.Value)
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sends++
-	if err != nil {
-		s.failures++
-	}
-	for _, m := range msgs {
-		if err != nil && (len(perrs) == 0 || failed[m]) {
-			continue
-		}
-		for _, h := range m.Headers {
-			if string(h.Key) == HeaderEnvelopeID {
-				s.acked[string(h.Value)] = true
-			}
-		}
-	}
-	return err
+	return ""
 }
 
 func (s *spyProducer) isAcked(id string) bool {
@@ -191,6 +228,7 @@ func (s *spyProducer) isAcked(id string) bool {
 	return s.acked[id]
 }
 
+// stats returns how many records were handed to the producer and how many failed.
 func (s *spyProducer) stats() (sends, failures int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -208,10 +246,21 @@ func testBroker(t testing.TB, cfg BrokerConfig) *Broker {
 	return b
 }
 
-// testProducer returns a producer for the test, closed at its end.
-func testProducer(t testing.TB, addrs []string) sarama.SyncProducer {
+// testSyncProducer returns a synchronous producer for the test, closed at its end.
+func testSyncProducer(t testing.TB, addrs []string) sarama.SyncProducer {
 	t.Helper()
 	p, err := NewProducer(addrs, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// testProducer returns a relay producer for the test, closed at its end.
+func testProducer(t testing.TB, addrs []string) sarama.AsyncProducer {
+	t.Helper()
+	p, err := NewRelayProducer(addrs, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,17 +331,19 @@ func readAll(t testing.TB, addrs []string, want int) []*kgo.Record {
 	return out
 }
 
-// checkStream verifies the records the broker holds against the outbox: every envelope
-// exactly once, and per topic and key in the order the outbox wrote them.
-func checkStream(t testing.TB, b *Broker, o *memOutbox) {
+// checkStream verifies the records the broker holds against the outbox as a consumer
+// sees them that keeps a record only when it carries the next version of its stream
+// (topic and key) and drops every other: it must keep every envelope once, in the
+// order the outbox wrote them. Copies (records seen again, or seen ahead of an earlier
+// record of their stream and again after it) must number at most maxCopies; a
+// negative maxCopies allows any number. It returns how many copies there were.
+func checkStream(t testing.TB, b *Broker, o *memOutbox, maxCopies int) int {
 	t.Helper()
 	total, _ := o.counts()
-	if n := storedRecords(b); n != int64(total) {
-		t.Errorf("broker holds %d records, outbox wrote %d", n, total)
-	}
-	recs := readAll(t, b.Addrs(), total)
-	seen := make(map[string]int)
-	last := make(map[string]int64) // topic + key -> last section version
+	stored := int(storedRecords(b))
+	recs := readAll(t, b.Addrs(), stored)
+	kept := make(map[string]int)
+	last := make(map[string]int64) // topic + key -> the version last kept
 	for _, r := range recs {
 		var env actors.Envelope
 		if err := json.Unmarshal(r.Value, &env); err != nil {
@@ -302,23 +353,27 @@ func checkStream(t testing.TB, b *Broker, o *memOutbox) {
 		if err := json.Unmarshal(env.Data, &data); err != nil {
 			t.Fatal(err)
 		}
-		seen[env.ID]++
 		if id := headerValue(r, HeaderEnvelopeID); id != env.ID {
 			t.Errorf("record %s has id header %q", env.ID, id)
 		}
 		k := r.Topic + " " + string(r.Key)
-		if data.SectionVersion <= last[k] {
-			t.Errorf("%s: version %d after %d: out of order", k, data.SectionVersion, last[k])
+		if data.SectionVersion == last[k]+1 {
+			last[k] = data.SectionVersion
+			kept[env.ID]++
 		}
-		last[k] = data.SectionVersion
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, r := range o.recs {
-		if seen[r.envelopeID] != 1 {
-			t.Errorf("envelope %s seen %d times", r.envelopeID, seen[r.envelopeID])
+		if kept[r.envelopeID] != 1 {
+			t.Errorf("envelope %s kept %d times by a consumer of the next versions", r.envelopeID, kept[r.envelopeID])
 		}
 	}
+	copies := stored - total
+	if copies < 0 || (maxCopies >= 0 && copies > maxCopies) {
+		t.Errorf("broker holds %d records, outbox wrote %d: %d copies, want at most %d", stored, total, copies, maxCopies)
+	}
+	return copies
 }
 
 func headerValue(r *kgo.Record, key string) string {
@@ -330,8 +385,9 @@ func headerValue(r *kgo.Record, key string) string {
 	return ""
 }
 
-func (o *memOutbox) isLocked() bool {
+// leaseHeld reports whether a relay holds the lease and its time has not run out.
+func (o *memOutbox) leaseHeld() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.locked
+	return o.holder != "" && time.Now().Before(o.expires)
 }

@@ -75,7 +75,7 @@ func startLiveFeed(t *testing.T, addrs []string, node string, log *deltaLog) *Li
 // neither sees what was published before it started.
 func TestLiveFeedEveryNodeReceivesEveryDelta(t *testing.T) {
 	b := testBroker(t, BrokerConfig{})
-	p := testProducer(t, b.Addrs())
+	p := testSyncProducer(t, b.Addrs())
 	sections := []actors.SectionKey{{EventID: "e1", SectionID: "A"}, {EventID: "e1", SectionID: "B"}, {EventID: "e2", SectionID: "floor"}}
 	// History from before the feeds started.
 	for _, key := range sections {

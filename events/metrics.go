@@ -12,6 +12,8 @@ type relayMetrics struct {
 	publishErrors prometheus.Counter
 	lagRecords    prometheus.Gauge
 	lagOldest     prometheus.Gauge
+	inFlight      prometheus.Gauge
+	resent        prometheus.Counter
 }
 
 // newRelayMetrics creates the relay's series and registers them with reg when it is
@@ -29,11 +31,19 @@ func newRelayMetrics(reg prometheus.Registerer) (*relayMetrics, error) {
 		}),
 		lagRecords: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "ticketblitz", Subsystem: "outbox", Name: "lag_records",
-			Help: "Outbox records not yet published.",
+			Help: "Outbox records not yet published (counted up to 100,000: a larger backlog reads as 100,000).",
 		}),
 		lagOldest: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "ticketblitz", Subsystem: "outbox", Name: "lag_oldest_seconds",
 			Help: "Age of the oldest unpublished outbox record, zero when there is none.",
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "ticketblitz", Subsystem: "outbox", Name: "in_flight_records",
+			Help: "Outbox records handed to the producer and not yet acknowledged or failed.",
+		}),
+		resent: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "outbox", Name: "overtaken_resent_total",
+			Help: "Acknowledged records that overtook a failed earlier record of their key, and were sent again after it.",
 		}),
 	}
 	if reg == nil {
@@ -50,6 +60,12 @@ func newRelayMetrics(reg prometheus.Registerer) (*relayMetrics, error) {
 		return nil, err
 	}
 	if m.lagOldest, err = register(reg, m.lagOldest); err != nil {
+		return nil, err
+	}
+	if m.inFlight, err = register(reg, m.inFlight); err != nil {
+		return nil, err
+	}
+	if m.resent, err = register(reg, m.resent); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -10,18 +10,26 @@ import (
 // Outbox is the transactional outbox the relay drains. Its methods use only standard
 // types so that the storage adapter satisfies it without importing this package.
 type Outbox interface {
-	// Pending calls fn for up to limit unpublished records, in id order, and returns
-	// after the last call. fn may keep payload: each call gets a slice of its own.
-	Pending(ctx context.Context, limit int, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error
-	// MarkPublished marks the records with these ids published; they are never
-	// returned by Pending again.
-	MarkPublished(ctx context.Context, ids []int64) error
+	// Pending calls fn for up to limit unpublished records with an id above after whose
+	// key is not one of skipKeys, in id order, and returns after the last call. fn may
+	// keep payload: each call gets a slice of its own.
+	Pending(ctx context.Context, after int64, limit int, skipKeys []string, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error
+	// MarkPublished marks the records with these ids published, so that Pending never
+	// returns them again, provided token is still the relay lease's current epoch, and
+	// reports whether it was. false means another relay took the lease over: nothing
+	// was marked, and this relay must stop.
+	MarkPublished(ctx context.Context, token int64, ids []int64) (current bool, err error)
 	// Lag returns how many records are unpublished and the age of the oldest of them
 	// (zero when there are none).
 	Lag(ctx context.Context) (count int, oldest time.Duration, err error)
-	// Lock takes the cluster-wide relay lock without waiting. ok false means another
-	// node holds it. When ok is true, unlock releases it; unlock is safe to call once.
-	Lock(ctx context.Context) (unlock func(), ok bool, err error)
+	// AcquireRelayLease takes the cluster-wide relay lease for ttl if it is free or its
+	// holder's time ran out, by the store's clock, and returns its fencing token, which
+	// rises with every acquisition. ok false means another relay holds it.
+	AcquireRelayLease(ctx context.Context, owner string, ttl time.Duration) (token int64, ok bool, err error)
+	// RenewRelayLease extends the lease for ttl if token is still current.
+	RenewRelayLease(ctx context.Context, token int64, ttl time.Duration) (current bool, err error)
+	// ReleaseRelayLease frees the lease if token is still current.
+	ReleaseRelayLease(ctx context.Context, token int64) error
 }
 
 // NotificationSink records every envelope the notifications consumer reads.

@@ -19,6 +19,7 @@ const (
 	producerRetries        = 5
 	producerBackoffInitial = 50 * time.Millisecond
 	producerBackoffMax     = 1 * time.Second
+	relayLinger            = time.Millisecond
 )
 
 // NewProducer returns an idempotent, synchronous producer: every send waits for all
@@ -27,6 +28,25 @@ const (
 // in one partition in the order they were sent.
 func NewProducer(brokers []string, clientID string) (sarama.SyncProducer, error) {
 	p, err := sarama.NewSyncProducer(brokers, producerConfig(clientID))
+	if err != nil {
+		return nil, fmt.Errorf("connect kafka producer to %v: %w", brokers, err)
+	}
+	return p, nil
+}
+
+// NewRelayProducer returns the relay's producer: idempotent and asynchronous, returning
+// every success and error, with the retry policy of NewProducer. With idempotence
+// sarama allows one request in flight per broker (Net.MaxOpenRequests = 1); records
+// queue behind it and go out together in the next request, so a slow broker costs a
+// round trip per request, not per record, and a partition's requests stay in order.
+//
+// It lingers relayLinger before sending a request, so that a round of one stream's
+// records, handed over one after the other, goes out in one request: a request that
+// fails then fails the round whole, and nothing of it overtakes the failure.
+func NewRelayProducer(brokers []string, clientID string) (sarama.AsyncProducer, error) {
+	cfg := producerConfig(clientID)
+	cfg.Producer.Flush.Frequency = relayLinger
+	p, err := sarama.NewAsyncProducer(brokers, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect kafka producer to %v: %w", brokers, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -17,10 +18,16 @@ import (
 const (
 	DefaultPollInterval = 50 * time.Millisecond
 	DefaultBatchSize    = 500
-	DefaultLockRetry    = time.Second
-	DefaultLockRenew    = 10 * time.Second
+	DefaultLeaseRetry   = time.Second
+	DefaultLeaseRenew   = 2 * time.Second
+	DefaultLeaseTTL     = 10 * time.Second
 	DefaultMaxBackoff   = 2 * time.Second
+	DefaultMaxInFlight  = 4096
+	DefaultMaxPerKey    = 1024
 	lagInterval         = time.Second
+	holeWait            = 500 * time.Millisecond
+	holeRecheck         = 2 * time.Millisecond
+	sweepInterval       = 2 * time.Second
 	markTimeout         = 5 * time.Second
 )
 
@@ -29,35 +36,48 @@ const (
 type RelayConfig struct {
 	// Outbox is drained in id order.
 	Outbox Outbox
-	// Producer publishes; build it with NewProducer.
-	Producer sarama.SyncProducer
+	// Producer publishes; build it with NewRelayProducer (idempotent, asynchronous,
+	// successes and errors returned). The relay reads its Successes and Errors until
+	// Run returns; the caller closes it afterwards.
+	Producer sarama.AsyncProducer
 	// Logger is used under the name the caller gave it; nil means no logging.
 	Logger *zap.Logger
 	// Tracer receives a "kafka" trace per published record; nil means none.
 	Tracer actors.Tracer
 	// Node names this node in traces.
 	Node string
-	// Clock stamps traces and times LockRenew; nil means the system clock.
+	// Clock stamps traces and times the lease; nil means the system clock.
 	Clock actors.Clock
 	// Registerer receives the relay's metrics; nil means they are kept unregistered.
 	Registerer prometheus.Registerer
 	// PollInterval is how long an idle relay waits before looking at the outbox again,
 	// unless Wake is called first. DefaultPollInterval when zero.
 	PollInterval time.Duration
-	// BatchSize is how many records one pass reads. DefaultBatchSize when zero.
+	// BatchSize is how many new records one read of the outbox takes at most.
+	// DefaultBatchSize when zero.
 	BatchSize int
-	// LockRetry is how often a node that does not hold the relay lock tries to take it.
-	// DefaultLockRetry when zero.
-	LockRetry time.Duration
-	// LockRenew is how long the relay keeps the lock before releasing and re-taking it.
-	// Re-taking proves the lock's database session is still alive: if it died (the
-	// database restarted, say), the lock was freed and another node may relay now.
-	// DefaultLockRenew when zero.
-	LockRenew time.Duration
+	// MaxInFlight caps the records handed to the producer and not yet acknowledged,
+	// over every key. DefaultMaxInFlight when zero.
+	MaxInFlight int
+	// MaxPerKey caps a key's records in flight, and the records of a key that the
+	// relay keeps read but unmarked: a key at the cap is left out of the next reads,
+	// so that a key that cannot publish never fills them. DefaultMaxPerKey when zero.
+	MaxPerKey int
+	// LeaseRetry is how often a relay that does not hold the relay lease tries to take
+	// it. DefaultLeaseRetry when zero.
+	LeaseRetry time.Duration
+	// LeaseTTL is how long the relay lease lasts, by the store's clock, after each
+	// acquisition or renewal. A relay that cannot renew stops handing records to the
+	// producer once less than half of it is left, so that what it sent lands before
+	// another relay can take over. DefaultLeaseTTL when zero.
+	LeaseTTL time.Duration
+	// LeaseRenew is how often the holder renews the lease; it should be well under
+	// half of LeaseTTL. DefaultLeaseRenew when zero (LeaseTTL / 5 when that is less).
+	LeaseRenew time.Duration
 	// MaxBackoff caps the exponential backoff after failures. DefaultMaxBackoff when zero.
 	MaxBackoff time.Duration
 	// Tail, when set, makes the relay check the end of the stream each time it takes
-	// the lock over from another node: pending records found there were published by a
+	// the lease over from another node: pending records found there were published by a
 	// relay that died before marking them, and are marked instead of sent again.
 	Tail TailReader
 }
@@ -68,23 +88,37 @@ type TailReader interface {
 }
 
 // Relay publishes the transactional outbox to Kafka. One relay per cluster publishes at
-// a time (the outbox's lock decides which); the others wait for the lock.
+// a time: the holder of the relay lease, a row in the store whose epoch, the fencing
+// token, rises with every acquisition. The others wait for the lease.
 //
-// Guarantees: a record is marked published only after the broker acknowledged it; a
-// record that failed stays pending and is retried, so nothing is dropped or skipped;
-// and a record is never sent while an earlier record with the same key is unacknowledged,
-// so no outage can publish a section's events out of order. A relay that dies between
-// the acknowledgement and the marking leaves records published but pending; with Tail
-// set, the next relay finds them at the end of the stream (they are among the last
-// 2 × BatchSize records of their partition) and marks them instead of publishing them
-// again. Without Tail, or when an acknowledgement is lost after the broker stored the
-// record, a record may appear twice; its envelope id stays the same, so consumers can
-// deduplicate.
+// Pipelining: records go to an idempotent asynchronous producer without waiting for
+// each other, up to MaxPerKey in flight per key and MaxInFlight in all; keys are
+// independent, so a key whose records fail (or whose partition is stuck) waits and
+// retries on its own while the others go on. Records are marked published in batches,
+// per key in id order, each only after it and every earlier record of its key were
+// acknowledged.
+//
+// Order: a key's records are handed to the producer in id order, and the producer
+// keeps one partition's requests in order. When one fails, the key sends nothing more
+// until every record of it in flight is back, then sends again from the oldest one
+// not acknowledged; a later record acknowledged meanwhile (it overtook the failure) is
+// sent again after it. So, reading a key's records and keeping each only if it is the
+// next in the key's sequence, a consumer sees every record once and in order; copies
+// and overtaking records come only from failures and takeovers (see docs).
+//
+// Fencing: marks carry the token and the store refuses them once another relay took
+// the lease. A relay whose renewals fail stops handing records over when less than
+// half of the lease is left, so that what it sent lands before the lease can move.
+// With Tail set, a relay taking the lease over marks, instead of sending again, the
+// pending records it finds at the end of the stream (a predecessor published them and
+// could not mark them); they are among the last 2 × BatchSize records of their
+// partition.
 type Relay struct {
 	cfg     RelayConfig
 	log     *zap.Logger
 	metrics *relayMetrics
 	wake    chan struct{}
+	owner   string
 }
 
 // withDefaults returns a copy of c with every unset optional field filled in.
@@ -104,14 +138,23 @@ func (c RelayConfig) withDefaults() RelayConfig {
 	if c.BatchSize <= 0 {
 		c.BatchSize = DefaultBatchSize
 	}
-	if c.LockRetry <= 0 {
-		c.LockRetry = DefaultLockRetry
+	if c.LeaseRetry <= 0 {
+		c.LeaseRetry = DefaultLeaseRetry
 	}
-	if c.LockRenew <= 0 {
-		c.LockRenew = DefaultLockRenew
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = DefaultLeaseTTL
+	}
+	if c.LeaseRenew <= 0 {
+		c.LeaseRenew = min(DefaultLeaseRenew, c.LeaseTTL/5)
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.MaxPerKey <= 0 {
+		c.MaxPerKey = DefaultMaxPerKey
 	}
 	return c
 }
@@ -124,7 +167,7 @@ func NewRelay(cfg RelayConfig) *Relay {
 		cfg.Logger.Warn("relay metrics not registered", zap.Error(err))
 		metrics, _ = newRelayMetrics(nil)
 	}
-	return &Relay{cfg: cfg, log: cfg.Logger, metrics: metrics, wake: make(chan struct{}, 1)}
+	return &Relay{cfg: cfg, log: cfg.Logger, metrics: metrics, wake: make(chan struct{}, 1), owner: cfg.Node + "/" + actors.NewID("relay")}
 }
 
 // Wake tells the relay that new records were committed, so an idle relay looks at the
@@ -136,166 +179,294 @@ func (r *Relay) Wake() {
 	}
 }
 
-// Run relays until ctx is done, then releases the lock and returns nil. Failures of the
-// outbox or the broker are logged once per outage and retried with a capped exponential
-// backoff; they never end Run.
+// Run relays until ctx is done, then waits (a few seconds at most) for the records in
+// flight, marks what was acknowledged, releases the lease and returns nil. Failures of
+// the outbox or the broker are logged once per outage and retried with a capped
+// exponential backoff; they never end Run.
 func (r *Relay) Run(ctx context.Context) error {
 	if r.cfg.Outbox == nil || r.cfg.Producer == nil {
 		return errors.New("relay: outbox and producer are required")
 	}
-	s := &relayState{outage: outage{log: r.log}}
-	defer s.release(r.log)
-	for ctx.Err() == nil {
-		r.refreshLag(ctx, s)
-		if s.unlock == nil {
-			if !r.takeLock(ctx, s) {
-				continue
-			}
-		} else if r.cfg.Clock.Now().Sub(s.lockedAt) >= r.cfg.LockRenew {
-			s.release(r.log)
-			continue
-		}
-		n, err := r.pass(ctx, s)
-		if err != nil {
-			s.failures++
-			s.outage.failed(err)
-			sleep(ctx, backoffDelay(backoffInitial, r.cfg.MaxBackoff, s.failures-1), nil)
-			continue
-		}
-		s.failures = 0
-		s.outage.recovered()
-		if n >= r.cfg.BatchSize {
-			continue
-		}
-		sleep(ctx, r.cfg.PollInterval, r.wake)
-	}
+	lease := newLeaseKeeper(r.cfg, r.owner)
+	mark := newMarker(r.cfg.Outbox, lease, r.log)
+	leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
+	markCtx, stopMark := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); lease.run(leaseCtx) }()
+	go func() { defer wg.Done(); mark.run(markCtx) }()
+	defer func() {
+		stopMark()
+		stopLease()
+		wg.Wait()
+		lease.release()
+	}()
+	l := &relayLoop{Relay: r, lease: lease, mark: mark, keys: newKeys(r.cfg.MaxBackoff), outage: outage{log: r.log}, readNow: true}
+	l.run(ctx)
+	l.drain()
+	stopMark() // the marker finishes its queue, then returns
 	return nil
 }
 
-// relayState is what Run carries from one pass to the next.
-type relayState struct {
-	unlock   func()
-	lockedAt time.Time
-	waiting  bool // another node holds the lock, and we said so
-	failures int  // consecutive failed passes, for the backoff
-	outage   outage
-	unmarked []int64 // acknowledged by the broker, not yet marked published
-	// resume: the lock was just taken from another holder (or for the first time);
-	// the next pass first looks for its predecessor's unmarked records.
-	resume bool
-	held   bool // this relay has held the lock before
-	lagAt  time.Time
+// relayLoop is Run's state; one goroutine owns it.
+type relayLoop struct {
+	*Relay
+	lease     *leaseKeeper
+	mark      *marker
+	keys      *keys
+	token     int64 // the token the keys' state belongs to
+	gen       int64 // bumped with every token change; outcomes of older sends are ignored
+	outage    outage
+	failures  int  // consecutive failed reads, for the backoff
+	readNow   bool // read the outbox at the next chance
+	readAt    time.Time
+	lagAt     time.Time
+	next      *sarama.ProducerMessage // the message the loop offers the producer, if any
+	floor     int64                   // every record up to this id is read (see read)
+	holeAt    int64                   // the first id of the hole the floor waits at
+	holeSince time.Time
+	sweptAt   time.Time
 }
 
-func (s *relayState) release(log *zap.Logger) {
-	if s.unlock != nil {
-		s.unlock()
-		s.unlock = nil
-		log.Debug("relay lock released")
+func (l *relayLoop) run(ctx context.Context) {
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	for ctx.Err() == nil {
+		token, live := l.lease.state()
+		if token != l.token {
+			l.switchToken(ctx, token)
+			continue
+		}
+		l.refreshLag(ctx)
+		now := l.cfg.Clock.Now()
+		if live && l.readNow && !now.Before(l.readAt) && l.keys.queued < l.cfg.BatchSize {
+			l.read(ctx)
+			continue
+		}
+		var in chan<- *sarama.ProducerMessage
+		if live && l.keys.sent < l.cfg.MaxInFlight && l.prepare(now) {
+			in = l.cfg.Producer.Input()
+		}
+		if !poll.Stop() {
+			select {
+			case <-poll.C:
+			default:
+			}
+		}
+		poll.Reset(l.pollDelay(now, live))
+		select {
+		case <-ctx.Done():
+		case in <- l.next:
+			l.keys.take(flightOf(l.next))
+			l.next = nil
+		case msg := <-l.cfg.Producer.Successes():
+			l.succeeded(msg)
+		case pe := <-l.cfg.Producer.Errors():
+			l.failed(pe)
+		case <-l.wake:
+			l.readNow = true
+		case <-l.lease.changed:
+		case <-poll.C:
+			l.readNow = true
+		}
 	}
 }
 
-// takeLock tries to take the relay lock once and reports whether this node holds it.
-// When it does not, it has already waited before returning.
-func (r *Relay) takeLock(ctx context.Context, s *relayState) bool {
-	unlock, ok, err := r.cfg.Outbox.Lock(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return false
-		}
-		s.failures++
-		s.outage.failed(failedAt("take relay lock", err))
-		sleep(ctx, backoffDelay(backoffInitial, r.cfg.MaxBackoff, s.failures-1), nil)
+// prepare makes sure l.next holds the next message to offer the producer, and reports
+// whether there is one.
+func (l *relayLoop) prepare(now time.Time) bool {
+	if l.next != nil {
+		return true
+	}
+	k := l.keys.next(now, l.cfg.MaxPerKey)
+	if k == nil {
 		return false
 	}
-	if !ok {
-		if !s.waiting {
-			r.log.Info("another node relays the outbox; waiting for the relay lock")
-			s.waiting = true
-		}
-		s.failures = 0
-		s.outage.recovered()
-		sleep(ctx, r.cfg.LockRetry, nil)
-		return false
-	}
-	if s.waiting {
-		r.log.Info("took over the relay lock")
-	}
-	if s.waiting || !s.held {
-		s.resume = true
-	}
-	s.unlock, s.lockedAt, s.waiting, s.held = unlock, r.cfg.Clock.Now(), false, true
+	l.next = producerMessage(k.queue[0], &flight{rec: k.queue[0], key: k, gen: l.gen, token: l.token})
 	return true
 }
 
-// pass marks what the previous pass could not, reads one batch and publishes it. It
-// returns how many records it read. On an outbox error it releases the lock: the lock's
-// session may have died with the database connection.
-func (r *Relay) pass(ctx context.Context, s *relayState) (int, error) {
-	if err := r.mark(ctx, s); err != nil {
-		s.release(r.log)
-		return 0, err
+// pollDelay is how long the loop may wait for something to happen: until the next poll
+// of the outbox, sooner when a key's backoff ends or the lease needs a look.
+func (l *relayLoop) pollDelay(now time.Time, live bool) time.Duration {
+	d := l.cfg.PollInterval
+	if !live {
+		d = min(d, l.cfg.LeaseRenew)
 	}
-	if s.resume && r.cfg.Tail != nil {
-		if err := r.skipPublished(ctx); err != nil {
-			s.release(r.log)
-			return 0, err
+	if l.readNow && now.Before(l.readAt) {
+		d = min(d, l.readAt.Sub(now))
+	}
+	for _, k := range l.keys.ready {
+		if len(k.queue) > 0 && !k.failed && now.Before(k.retryAt) {
+			d = min(d, k.retryAt.Sub(now))
 		}
 	}
-	s.resume = false
-	var batch []OutboxRecord
-	err := r.cfg.Outbox.Pending(ctx, r.cfg.BatchSize, func(id int64, topic, key string, payload []byte, createdAt time.Time) {
-		batch = append(batch, OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt})
+	return max(d, time.Millisecond)
+}
+
+// switchToken drops everything the loop knew under the previous token: another relay
+// may have published and marked meanwhile, so it reads the outbox afresh. Outcomes of
+// the records still in flight are ignored; acknowledged ones that are not marked are
+// published again by the next holder, or found at the end of the stream.
+func (l *relayLoop) switchToken(ctx context.Context, token int64) {
+	if l.keys.sent > 0 || l.keys.queued > 0 {
+		l.log.Info("relay state dropped with the lease", zap.Int("in_flight", l.keys.sent), zap.Int("read_unsent", l.keys.queued))
+	}
+	l.token, l.gen, l.keys, l.next, l.readNow = token, l.gen+1, newKeys(l.cfg.MaxBackoff), nil, true
+	l.floor, l.sweptAt = 0, time.Time{}
+	if token == 0 || l.cfg.Tail == nil {
+		return
+	}
+	if err := l.skipPublished(ctx, token); err != nil && ctx.Err() == nil {
+		l.outage.failed(err)
+	}
+}
+
+// read takes the next records from the outbox, leaving out the keys that have
+// MaxPerKey records read and unmarked already.
+//
+// It reads above a floor, so that records in flight are not read again and again.
+// Ids are taken when records are written and become visible when their transaction
+// commits, so a read may see an id while a smaller one is still uncommitted: the floor
+// stops below the first hole in the ids until the hole is holeWait old (a transaction
+// that rolled back leaves a hole for good). A sweep from the start every sweepInterval
+// catches what the floor passed anyway: records of a transaction slower than holeWait,
+// or of a key that was left out.
+func (l *relayLoop) read(ctx context.Context) {
+	l.readNow = false
+	now := l.cfg.Clock.Now()
+	after := l.floor
+	sweep := now.Sub(l.sweptAt) >= sweepInterval
+	if sweep {
+		after = 0
+	}
+	limit := 2 * l.cfg.BatchSize
+	if sweep {
+		limit = l.cfg.BatchSize + l.keys.queued + l.keys.sent
+	}
+	rows, fresh, floor, holeOpen := 0, 0, after, false
+	err := l.cfg.Outbox.Pending(ctx, after, limit, l.keys.full(l.cfg.MaxPerKey), func(id int64, topic, key string, payload []byte, createdAt time.Time) {
+		rows++
+		if l.keys.add(OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt}) {
+			fresh++
+		}
+		if sweep || holeOpen {
+			return
+		}
+		if id > floor+1 { // ids floor+1 … id-1 are not (yet) visible
+			if l.holeAt != floor+1 {
+				l.holeAt, l.holeSince = floor+1, now
+			}
+			if now.Sub(l.holeSince) < holeWait {
+				holeOpen = true
+				return
+			}
+		}
+		floor = id
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return 0, nil
+			return
 		}
-		s.release(r.log)
-		return 0, failedAt("read pending outbox records", err)
+		l.failures++
+		l.outage.failed(failedAt("read pending outbox records", err))
+		l.readNow = true
+		l.readAt = l.cfg.Clock.Now().Add(backoffDelay(backoffInitial, l.cfg.MaxBackoff, l.failures-1))
+		return
 	}
-	if len(batch) == 0 {
-		return 0, nil
+	l.failures = 0
+	l.outage.recovered()
+	if sweep {
+		l.sweptAt = now
+	} else {
+		l.floor = floor
 	}
-	acked, pubErr := r.publish(batch)
-	s.unmarked = append(s.unmarked, acked...)
-	if err := r.mark(ctx, s); err != nil {
-		s.release(r.log)
-		return len(batch), err
+	if rows == limit || fresh >= l.cfg.BatchSize/2 || holeOpen {
+		l.readNow = true // more may be waiting, or the hole may fill
+		if holeOpen {
+			l.readAt = now.Add(holeRecheck)
+		}
 	}
-	if pubErr != nil {
-		return len(batch), pubErr
-	}
-	return len(batch), nil
 }
 
-// mark marks the acknowledged records published. It outlives ctx by a little, so that
-// records published just before shutdown are not published again by the next relay.
-func (r *Relay) mark(ctx context.Context, s *relayState) error {
-	if len(s.unmarked) == 0 {
-		return nil
+// succeeded handles an acknowledgement.
+func (l *relayLoop) succeeded(msg *sarama.ProducerMessage) {
+	f := flightOf(msg)
+	if f == nil || f.gen != l.gen {
+		return
 	}
-	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
-	defer cancel()
-	if err := r.cfg.Outbox.MarkPublished(mctx, s.unmarked); err != nil {
-		return failedAt("mark published", fmt.Errorf("%d records: %w", len(s.unmarked), err))
+	f.offset = msg.Offset
+	done := l.keys.acked(f, l.cfg.Clock.Now())
+	l.noteOvertaken()
+	if len(done) == 0 {
+		return
 	}
-	s.unmarked = s.unmarked[:0]
-	return nil
+	ids := make([]int64, len(done))
+	for i, d := range done {
+		ids[i] = d.rec.ID
+		l.published(d.rec, d.offset)
+	}
+	l.mark.add(f.token, ids)
+}
+
+// failed handles a record the producer gave up on.
+func (l *relayLoop) failed(pe *sarama.ProducerError) {
+	f := flightOf(pe.Msg)
+	if f == nil || f.gen != l.gen {
+		return
+	}
+	if l.next != nil && flightOf(l.next).key == f.key {
+		l.next = nil // the key stops sending until its round is settled
+	}
+	l.metrics.publishErrors.Inc()
+	l.outage.failed(failedAt("publish to kafka", fmt.Errorf("%s/%s: %w", f.rec.Topic, f.rec.Key, pe.Err)))
+	l.keys.failed(f, pe.Err, l.cfg.Clock.Now())
+	l.noteOvertaken()
+}
+
+func (l *relayLoop) noteOvertaken() {
+	if l.keys.overtaken > 0 {
+		l.metrics.resent.Add(float64(l.keys.overtaken))
+		l.log.Warn("acknowledged records overtook a failed earlier record of their key; sent again after it",
+			zap.Int("records", l.keys.overtaken))
+		l.keys.overtaken = 0
+	}
+}
+
+// drain waits, for markTimeout at most, for the outcomes of the records in flight, so
+// that what was acknowledged gets marked before the lease is released.
+func (l *relayLoop) drain() {
+	if l.keys.sent == 0 {
+		return
+	}
+	deadline := time.NewTimer(markTimeout)
+	defer deadline.Stop()
+	for l.keys.sent > 0 {
+		select {
+		case msg := <-l.cfg.Producer.Successes():
+			l.succeeded(msg)
+		case pe := <-l.cfg.Producer.Errors():
+			l.failed(pe)
+		case <-deadline.C:
+			l.log.Warn("records still in flight at shutdown; the next relay publishes them again", zap.Int("records", l.keys.sent))
+			return
+		}
+	}
 }
 
 // refreshLag updates the lag gauges at most once per lagInterval.
-func (r *Relay) refreshLag(ctx context.Context, s *relayState) {
-	now := r.cfg.Clock.Now()
-	if now.Sub(s.lagAt) < lagInterval {
+func (l *relayLoop) refreshLag(ctx context.Context) {
+	now := l.cfg.Clock.Now()
+	if now.Sub(l.lagAt) < lagInterval {
 		return
 	}
-	s.lagAt = now
-	count, oldest, err := r.cfg.Outbox.Lag(ctx)
+	l.lagAt = now
+	count, oldest, err := l.cfg.Outbox.Lag(ctx)
 	if err != nil {
-		r.log.Debug("read outbox lag", zap.Error(err))
+		l.log.Debug("read outbox lag", zap.Error(err))
 		return
 	}
-	r.metrics.lagRecords.Set(float64(count))
-	r.metrics.lagOldest.Set(oldest.Seconds())
+	l.metrics.lagRecords.Set(float64(count))
+	l.metrics.lagOldest.Set(oldest.Seconds())
+	l.metrics.inFlight.Set(float64(l.keys.sent))
 }

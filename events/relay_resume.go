@@ -10,11 +10,11 @@ import (
 
 // skipPublished marks the pending records that are already at the end of the stream:
 // a previous relay published them and died before marking them.
-func (r *Relay) skipPublished(ctx context.Context) error {
+func (r *Relay) skipPublished(ctx context.Context, token int64) error {
 	window := 2 * r.cfg.BatchSize
 	byID := map[string]int64{}
 	topics := map[string]bool{}
-	err := r.cfg.Outbox.Pending(ctx, window, func(id int64, topic, _ string, payload []byte, _ time.Time) {
+	err := r.cfg.Outbox.Pending(ctx, 0, window, nil, func(id int64, topic, _ string, payload []byte, _ time.Time) {
 		var env struct {
 			ID string `json:"id"`
 		}
@@ -46,8 +46,12 @@ func (r *Relay) skipPublished(ctx context.Context) error {
 	if len(done) == 0 {
 		return nil
 	}
-	if err := r.cfg.Outbox.MarkPublished(ctx, done); err != nil {
+	current, err := r.cfg.Outbox.MarkPublished(ctx, token, done)
+	if err != nil {
 		return failedAt("mark published", err)
+	}
+	if !current {
+		return nil // the lease moved on; the loop hears of it from the lease keeper
 	}
 	r.log.Info("records the previous relay published but did not mark were found in the stream; marked, not sent again",
 		zap.Int("records", len(done)))

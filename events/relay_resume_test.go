@@ -15,8 +15,8 @@ import (
 // broker's acknowledgement and the marking.
 type noMarkOutbox struct{ *memOutbox }
 
-func (noMarkOutbox) MarkPublished(context.Context, []int64) error {
-	return errors.New("connection to the database lost")
+func (noMarkOutbox) MarkPublished(context.Context, int64, []int64) (bool, error) {
+	return false, errors.New("connection to the database lost")
 }
 
 // TestRelayTakingOverDoesNotRepublish: the first relay publishes a batch and never
@@ -24,7 +24,7 @@ func (noMarkOutbox) MarkPublished(context.Context, []int64) error {
 // marks them and publishes only the rest, so every envelope is in the stream once.
 func TestRelayTakingOverDoesNotRepublish(t *testing.T) {
 	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(testProducer(t, b.Addrs()))
+	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
 	o := newMemOutbox(spy.isAcked)
 	seq := map[string]int64{}
 	addRecords(t, o, seq, 100)
@@ -53,5 +53,5 @@ func TestRelayTakingOverDoesNotRepublish(t *testing.T) {
 	second := NewRelay(RelayConfig{Outbox: o, Producer: spy, Logger: zaptest.NewLogger(t), BatchSize: 64, Tail: tail})
 	runInBackground(t, second.Run)
 	testenv.Eventually(t, 15*time.Second, o.wantPublished(100))
-	checkStream(t, b, o)
+	checkStream(t, b, o, 0)
 }

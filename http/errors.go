@@ -37,6 +37,8 @@ func statusOf(code actors.Code) (status int, known bool) {
 		return fiber.StatusTooManyRequests, true
 	case actors.CodeUnavailable:
 		return fiber.StatusServiceUnavailable, true
+	case actors.CodeNotRecorded:
+		return fiber.StatusNotImplemented, true
 	}
 	return fiber.StatusServiceUnavailable, false
 }

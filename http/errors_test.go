@@ -68,7 +68,7 @@ func TestStatusTableCoversEveryCode(t *testing.T) {
 		actors.CodeValidation, actors.CodeUnauthenticated, actors.CodePaymentDeclined, actors.CodeForbidden,
 		actors.CodeNotFound, actors.CodeSeatUnavailable, actors.CodeSoldOut, actors.CodeHoldNotActive,
 		actors.CodeIdempotencyConflict, actors.CodeHoldExpired, actors.CodeLimitExceeded, actors.CodeRateLimited,
-		actors.CodeUnavailable, actors.CodeQueueRequired,
+		actors.CodeUnavailable, actors.CodeQueueRequired, actors.CodeNotRecorded,
 	}
 	for _, c := range codes {
 		if _, known := statusOf(c); !known {

@@ -220,6 +220,21 @@ func (f *fakeCatalog) GetOrder(ctx context.Context, id string) (actors.Order, er
 	return o, nil
 }
 
+func (f *fakeCatalog) ListHolds(ctx context.Context, userID string) ([]actors.Hold, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	var out []actors.Hold
+	for _, h := range f.holds {
+		if h.UserID == userID && h.Status == actors.HoldHeld {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeCatalog) ListOrders(ctx context.Context, userID string) ([]actors.Order, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -60,6 +60,21 @@ func (s *Server) getHold(c *fiber.Ctx) error {
 	return c.JSON(toHoldJSON(h))
 }
 
+// myHolds answers GET /api/v1/me/holds: the caller's holds that are held now, of every
+// event.
+func (s *Server) myHolds(c *fiber.Ctx) error {
+	p := principalOf(c)
+	holds, err := s.cfg.Catalog.ListHolds(c.UserContext(), p.UserID)
+	if err != nil {
+		return fmt.Errorf("holds of %s: %w", p.UserID, err)
+	}
+	out := holdsJSON{Holds: make([]holdJSON, 0, len(holds))}
+	for _, h := range holds {
+		out.Holds = append(out.Holds, toHoldJSON(h))
+	}
+	return c.JSON(out)
+}
+
 // releaseHold answers DELETE /api/v1/holds/{hold_id}.
 func (s *Server) releaseHold(c *fiber.Ctx) error {
 	p := principalOf(c)

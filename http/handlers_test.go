@@ -211,6 +211,27 @@ func TestHoldAndOrderOwnership(t *testing.T) {
 	}
 }
 
+func TestMyHoldsListsTheCallersHeldHolds(t *testing.T) {
+	e := newEnv(t)
+	e.cat.holds["h_gone"] = actors.Hold{ID: "h_gone", EventID: "e1", SectionID: "floor", UserID: "alice", Quantity: 1,
+		Status: actors.HoldReleased, CreatedAt: testNow}
+	r := e.do(t, "GET", "/api/v1/me/holds", "", bearer(t, "alice", ""))
+	r.expectStatus(t, 200)
+	holds, _ := r.body["holds"].([]any)
+	if len(holds) != 1 {
+		t.Fatalf("holds = %s", r.raw)
+	}
+	expectKeys(t, "hold", holds[0], holdKeys)
+	if id := holds[0].(map[string]any)["id"]; id != "h_alice" {
+		t.Fatalf("listed %v, want h_alice", id)
+	}
+	r = e.do(t, "GET", "/api/v1/me/holds", "", bearer(t, "carol", ""))
+	if r.raw != `{"holds":[]}` {
+		t.Errorf("no holds = %s", r.raw)
+	}
+	e.do(t, "GET", "/api/v1/me/holds", "", nil).expectError(t, 401, "UNAUTHENTICATED")
+}
+
 func TestOrderRoutes(t *testing.T) {
 	e := newEnv(t)
 	r := e.do(t, "GET", "/api/v1/orders/o_alice", "", bearer(t, "alice", ""))

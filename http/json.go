@@ -89,6 +89,10 @@ type orderJSON struct {
 	UserID     string    `json:"user_id"`
 }
 
+type holdsJSON struct {
+	Holds []holdJSON `json:"holds"`
+}
+
 type ordersJSON struct {
 	Orders []orderJSON `json:"orders"`
 }

@@ -44,6 +44,16 @@ type Catalog interface {
 	GetOrder(ctx context.Context, id string) (actors.Order, error)
 	// ListOrders returns a user's orders, newest first.
 	ListOrders(ctx context.Context, userID string) ([]actors.Order, error)
+	// ListHolds returns a user's holds that are held now, of every event, newest first.
+	ListHolds(ctx context.Context, userID string) ([]actors.Hold, error)
+}
+
+// AttemptLog reads the attempt log the section actors write.
+type AttemptLog interface {
+	// SeatHistory returns the latest limit attempts that named or touched a seat, in
+	// decision order, and the attempts their refusals rest on, by number. It returns an
+	// error matching actors.ErrNotFound when the section has no such seat.
+	SeatHistory(ctx context.Context, key actors.SectionKey, seatID string, limit int) ([]actors.Attempt, map[int64]actors.Attempt, error)
 }
 
 // RateLimiter is the per-user request limit shared by all nodes.

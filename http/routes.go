@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	api.Post("/events", s.authenticate, s.rateLimit, s.adminOnly, s.createEvent)
 	api.Get("/events/:event_id", s.getEvent)
 	api.Get("/events/:event_id/sections/:section_id/seats", s.seatMap)
+	api.Get("/events/:event_id/sections/:section_id/seats/:seat_id/history", s.authenticate, s.rateLimit, s.seatHistory)
 	api.Post("/events/:event_id/holds", s.authenticate, s.rateLimit, s.createHold)
 
 	api.Put("/events/:event_id/waiting-room", s.authenticate, s.rateLimit, s.adminOnly, s.putWaitingRoom)
@@ -27,6 +28,7 @@ func (s *Server) routes() {
 	api.Post("/events/:event_id/queue", s.authenticate, s.rateLimit, s.joinQueue)
 	api.Get("/queue/:ticket_id", s.authenticate, s.rateLimit, s.getQueueTicket)
 
+	api.Get("/me/holds", s.authenticate, s.rateLimit, s.myHolds)
 	api.Get("/holds/:hold_id", s.authenticate, s.rateLimit, s.getHold)
 	api.Delete("/holds/:hold_id", s.authenticate, s.rateLimit, s.releaseHold)
 	api.Post("/holds/:hold_id/extend", s.authenticate, s.rateLimit, s.extendHold)

@@ -27,6 +27,9 @@ type Config struct {
 	Reservations Reservations
 	// Catalog answers reads.
 	Catalog Catalog
+	// Attempts serves seats' histories; nil (a strategy that keeps no attempt log) makes
+	// that route answer 501 NOT_RECORDED.
+	Attempts AttemptLog
 	// RateLimiter limits each user's requests; nil means no limit.
 	RateLimiter RateLimiter
 	// Cluster serves /api/v1/cluster; nil makes those routes answer 503 UNAVAILABLE.

@@ -215,6 +215,32 @@ func (s *Store) GetOrder(ctx context.Context, id string) (actors.Order, error) {
 	return o, nil
 }
 
+// ListHolds returns the user's holds that are held now, in every event, newest first: a
+// hold past its expiry that no section has expired yet is not held. The strategies all
+// write their holds here, so the list is the same whichever decides them.
+func (s *Store) ListHolds(ctx context.Context, userID string) ([]actors.Hold, error) {
+	op := fmt.Sprintf("list holds of %q", userID)
+	rows, err := s.pool.Query(ctx, `SELECT `+HoldColumns+` FROM holds
+		WHERE user_id = $1 AND status = 'held' AND expires_at > now()
+		ORDER BY created_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	defer rows.Close()
+	holds := []actors.Hold{}
+	for rows.Next() {
+		h, err := ScanHold(rows)
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		holds = append(holds, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(op, err)
+	}
+	return holds, nil
+}
+
 // ListOrders returns the user's orders, newest first.
 func (s *Store) ListOrders(ctx context.Context, userID string) ([]actors.Order, error) {
 	op := fmt.Sprintf("list orders of %q", userID)

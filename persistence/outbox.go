@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -15,16 +14,8 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// OutboxRelayLockKey is the PostgreSQL advisory lock (session level, one bigint key)
-// that the outbox relay holds: at most one node per database publishes the outbox.
-// Its value spells "tbrelay1" in ASCII.
-const OutboxRelayLockKey int64 = 0x746272656c617931
-
-// outboxUnlockTimeout bounds releasing the relay lock.
-const outboxUnlockTimeout = 5 * time.Second
-
-// Outbox reads and marks the transactional outbox for the relay, holds the relay lock
-// and records what the notifications consumer reads. It implements events.Outbox and
+// Outbox reads and marks the transactional outbox for the relay, keeps the relay lease
+// (see relay_lease.go) and records what the notifications consumer reads. It implements events.Outbox and
 // events.NotificationSink without importing them.
 //
 // The relay publishes in id order, and a section's records must reach Kafka in the
@@ -39,12 +30,16 @@ type Outbox struct {
 // NewOutbox returns an Outbox on pool.
 func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 
-// Pending calls fn for up to limit unpublished records in id order. Each payload is a
-// fresh slice that fn may keep.
-func (o *Outbox) Pending(ctx context.Context, limit int, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error {
+// Pending calls fn for up to limit unpublished records with an id above after, in id
+// order, leaving out the records whose key is one of skipKeys. Each payload is a fresh
+// slice that fn may keep.
+func (o *Outbox) Pending(ctx context.Context, after int64, limit int, skipKeys []string, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error {
+	if skipKeys == nil {
+		skipKeys = []string{}
+	}
 	rows, err := o.pool.Query(ctx, `
 		SELECT id, topic, key, payload, created_at FROM outbox
-		WHERE published_at IS NULL ORDER BY id LIMIT $1`, limit)
+		WHERE published_at IS NULL AND id > $3 AND key <> ALL($2::text[]) ORDER BY id LIMIT $1`, limit, skipKeys, after)
 	if err != nil {
 		return fmt.Errorf("read pending outbox: %w", err)
 	}
@@ -67,65 +62,47 @@ func (o *Outbox) Pending(ctx context.Context, limit int, fn func(id int64, topic
 	return nil
 }
 
-// MarkPublished marks the records published. Records already marked keep their time.
-func (o *Outbox) MarkPublished(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
+// MarkPublished marks the records published if token is still the relay lease's epoch,
+// and reports whether it was: false means another relay took the lease over, and
+// nothing was marked. The lease row is read under a share lock in the same statement, so
+// a takeover waits for a mark in progress, and a mark that comes after a takeover sees
+// the new epoch. Records already marked keep their time.
+func (o *Outbox) MarkPublished(ctx context.Context, token int64, ids []int64) (bool, error) {
+	var current bool
+	if err := o.pool.QueryRow(ctx, `
+		WITH lease AS (
+			SELECT epoch FROM relay_lease WHERE name = $1 AND epoch = $2 FOR SHARE
+		), marked AS (
+			UPDATE outbox SET published_at = now()
+			WHERE id = ANY($3) AND published_at IS NULL AND EXISTS (SELECT 1 FROM lease)
+			RETURNING 1
+		)
+		SELECT EXISTS (SELECT 1 FROM lease), (SELECT count(*) FROM marked)`, relayLeaseName, token, ids).Scan(&current, new(int64)); err != nil {
+		return false, fmt.Errorf("mark %d outbox records published: %w", len(ids), err)
 	}
-	if _, err := o.pool.Exec(ctx, `
-		UPDATE outbox SET published_at = now()
-		WHERE id = ANY($1) AND published_at IS NULL`, ids); err != nil {
-		return fmt.Errorf("mark %d outbox records published: %w", len(ids), err)
-	}
-	return nil
+	return current, nil
 }
 
-// Lag returns how many records are unpublished and how old the oldest of them is, by
-// the database's clock.
+// LagCountCap bounds the count Lag reports: past it, Lag says LagCountCap, so that
+// reading the lag costs about the same however large a backlog grows.
+const LagCountCap = 100_000
+
+// Lag returns how many records are unpublished (at most LagCountCap) and how old the
+// oldest of them is, by the database's clock. Both read the unpublished-records index
+// only: the oldest is the first by id, and the count stops at the cap.
 func (o *Outbox) Lag(ctx context.Context) (count int, oldest time.Duration, err error) {
+	return o.lag(ctx, LagCountCap)
+}
+
+func (o *Outbox) lag(ctx context.Context, limit int) (count int, oldest time.Duration, err error) {
 	var seconds float64
 	if err := o.pool.QueryRow(ctx, `
-		SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8
-		FROM outbox WHERE published_at IS NULL`).Scan(&count, &seconds); err != nil {
+		SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT $1) capped),
+		       COALESCE((SELECT EXTRACT(EPOCH FROM now() - created_at) FROM outbox
+		                 WHERE published_at IS NULL ORDER BY id LIMIT 1), 0)::float8`, limit).Scan(&count, &seconds); err != nil {
 		return 0, 0, fmt.Errorf("read outbox lag: %w", err)
 	}
-	return count, time.Duration(seconds * float64(time.Second)), nil
-}
-
-// Lock takes the relay lock (OutboxRelayLockKey) without waiting, on a connection it
-// keeps out of the pool until unlock. ok is false when another session holds the lock.
-// unlock releases the lock and returns the connection; if that fails, it closes the
-// connection instead, which ends the session and so frees the lock all the same.
-func (o *Outbox) Lock(ctx context.Context) (unlock func(), ok bool, err error) {
-	conn, err := o.pool.Acquire(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("take relay lock: %w", err)
-	}
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, OutboxRelayLockKey).Scan(&ok); err != nil {
-		// The query may have taken the lock before failing; a closed connection
-		// cannot hold it.
-		_ = conn.Hijack().Close(context.Background())
-		return nil, false, fmt.Errorf("take relay lock: %w", err)
-	}
-	if !ok {
-		conn.Release()
-		return nil, false, nil
-	}
-	var once sync.Once
-	unlock = func() {
-		once.Do(func() {
-			uctx, cancel := context.WithTimeout(context.Background(), outboxUnlockTimeout)
-			defer cancel()
-			var released bool
-			err := conn.QueryRow(uctx, `SELECT pg_advisory_unlock($1)`, OutboxRelayLockKey).Scan(&released)
-			if err != nil || !released {
-				_ = conn.Hijack().Close(uctx)
-				return
-			}
-			conn.Release()
-		})
-	}
-	return unlock, true, nil
+	return count, time.Duration(max(0, seconds) * float64(time.Second)), nil
 }
 
 // RecordNotifications stores the envelopes the notifications consumer read, once per

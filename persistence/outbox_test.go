@@ -25,7 +25,9 @@ func outboxTestPool(t *testing.T) *pgxpool.Pool {
 	if _, err := base.Exec(ctx, fmt.Sprintf(`
 		CREATE SCHEMA %[1]s;
 		CREATE TABLE %[1]s.outbox (LIKE public.outbox INCLUDING ALL);
-		CREATE TABLE %[1]s.notifications (LIKE public.notifications INCLUDING ALL);`, schema)); err != nil {
+		CREATE TABLE %[1]s.notifications (LIKE public.notifications INCLUDING ALL);
+		CREATE TABLE %[1]s.relay_lease (LIKE public.relay_lease INCLUDING ALL);
+		INSERT INTO %[1]s.relay_lease (name) VALUES ('outbox');`, schema)); err != nil {
 		t.Fatal(err)
 	}
 	cfg := base.Config().Copy()
@@ -63,7 +65,7 @@ type outboxRow struct {
 func outboxPending(t *testing.T, o *Outbox, limit int) []outboxRow {
 	t.Helper()
 	var rows []outboxRow
-	if err := o.Pending(context.Background(), limit, func(id int64, topic, key string, payload []byte, created time.Time) {
+	if err := o.Pending(context.Background(), 0, limit, nil, func(id int64, topic, key string, payload []byte, created time.Time) {
 		rows = append(rows, outboxRow{id, topic, key, payload, created})
 	}); err != nil {
 		t.Fatal(err)
@@ -101,14 +103,36 @@ func TestOutboxPendingMarkAndLag(t *testing.T) {
 		t.Errorf("oldest unpublished record is %v old, want about 5m", oldest)
 	}
 
-	if err := o.MarkPublished(ctx, []int64{ids[0], ids[2]}); err != nil {
+	token, ok, err := o.AcquireRelayLease(ctx, "relay-a", time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("AcquireRelayLease = %v, %v", ok, err)
+	}
+	if ok, err := o.MarkPublished(ctx, token, []int64{ids[0], ids[2]}); err != nil || !ok {
+		t.Fatalf("MarkPublished = %v, %v", ok, err)
+	}
+	if ok, err := o.MarkPublished(ctx, token, []int64{ids[0]}); err != nil || !ok {
+		t.Fatalf("marking again: %v, %v", ok, err)
+	}
+	if ok, err := o.MarkPublished(ctx, token, nil); err != nil || !ok {
+		t.Fatalf("marking nothing: %v, %v", ok, err)
+	}
+	var skipped []int64
+	var after []int64
+	if err := o.Pending(ctx, ids[3], 10, nil, func(id int64, _, _ string, _ []byte, _ time.Time) {
+		after = append(after, id)
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := o.MarkPublished(ctx, []int64{ids[0]}); err != nil {
-		t.Fatalf("marking again: %v", err)
+	if len(after) != 1 || after[0] != ids[4] {
+		t.Errorf("Pending after %d returned %v, want [%d]", ids[3], after, ids[4])
 	}
-	if err := o.MarkPublished(ctx, nil); err != nil {
+	if err := o.Pending(ctx, 0, 10, []string{"e1/A"}, func(id int64, _, key string, _ []byte, _ time.Time) {
+		skipped = append(skipped, id)
+	}); err != nil {
 		t.Fatal(err)
+	}
+	if len(skipped) != 2 || skipped[0] != ids[1] || skipped[1] != ids[3] {
+		t.Errorf("Pending skipping key e1/A returned %v, want [%d %d]", skipped, ids[1], ids[3])
 	}
 	got = outboxPending(t, o, 10)
 	want := []int64{ids[1], ids[3], ids[4]}
@@ -126,68 +150,115 @@ func TestOutboxPendingMarkAndLag(t *testing.T) {
 	}
 }
 
-func TestOutboxLockIsExclusive(t *testing.T) {
+func TestRelayLeaseIsExclusiveAndFences(t *testing.T) {
 	pool := outboxTestPool(t)
 	a, b := NewOutbox(pool), NewOutbox(pool)
 	ctx := context.Background()
+	id := outboxInsert(t, pool, "seat.reserved", "e1/A", `{"n":1}`, 0)
 
-	unlock, ok, err := a.Lock(ctx)
+	tokenA, ok, err := a.AcquireRelayLease(ctx, "relay-a", time.Minute)
 	if err != nil || !ok {
-		t.Fatalf("first Lock = %v, %v", ok, err)
+		t.Fatalf("first acquire = %v, %v", ok, err)
 	}
-	if _, ok, err := b.Lock(ctx); err != nil || ok {
-		t.Fatalf("second Lock while held = %v, %v; want false", ok, err)
+	if _, ok, err := b.AcquireRelayLease(ctx, "relay-b", time.Minute); err != nil || ok {
+		t.Fatalf("second acquire while held = %v, %v; want false", ok, err)
 	}
-	if _, ok, err := a.Lock(ctx); err != nil || ok {
-		t.Fatalf("Lock again through the holder's Outbox = %v, %v; want false", ok, err)
+	if ok, err := a.RenewRelayLease(ctx, tokenA, 50*time.Millisecond); err != nil || !ok {
+		t.Fatalf("renew by the holder = %v, %v", ok, err)
 	}
-	unlock()
-	unlock() // a second call does nothing
-	if got := pool.Stat().AcquiredConns(); got != 0 {
-		t.Errorf("%d connections still acquired after unlock", got)
-	}
-	unlockB, ok, err := b.Lock(ctx)
-	if err != nil || !ok {
-		t.Fatalf("Lock after unlock = %v, %v", ok, err)
-	}
-	unlockB()
-}
-
-// TestOutboxLockSurvivesAKilledSession ends the lock holder's session from outside, as
-// a database restart would: the lock must be free again, and the stale unlock must
-// neither fail loudly nor put a broken connection back in the pool.
-func TestOutboxLockSurvivesAKilledSession(t *testing.T) {
-	pool := outboxTestPool(t)
-	o := NewOutbox(pool)
-	ctx := context.Background()
-	unlock, ok, err := o.Lock(ctx)
-	if err != nil || !ok {
-		t.Fatalf("Lock = %v, %v", ok, err)
-	}
-	var killed bool
-	if err := pool.QueryRow(ctx, `
-		SELECT pg_terminate_backend(pid) FROM pg_locks
-		WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-		  AND ((classid::bigint << 32) | objid::bigint) = $1`, OutboxRelayLockKey).Scan(&killed); err != nil || !killed {
-		t.Fatalf("terminate the lock holder: %v, %v", killed, err)
-	}
+	// A's time runs out while it is paused; B takes over with a new token.
+	var tokenB int64
 	testenv.Eventually(t, 5*time.Second, func() error {
-		unlock2, ok, err := o.Lock(ctx)
+		var err error
+		tokenB, ok, err = b.AcquireRelayLease(ctx, "relay-b", time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !ok {
-			return errors.New("the lock is still taken after its holder's session was terminated")
+			return errors.New("the lease is still held after its time ran out")
 		}
-		unlock2()
 		return nil
 	})
-	unlock()
-	if got := pool.Stat().AcquiredConns(); got != 0 {
-		t.Errorf("%d connections still acquired", got)
+	if tokenB <= tokenA {
+		t.Fatalf("token after takeover %d, want above %d", tokenB, tokenA)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	// A wakes up: it can neither renew, nor mark, nor release B's lease.
+	if ok, err := a.RenewRelayLease(ctx, tokenA, time.Minute); err != nil || ok {
+		t.Errorf("renew with a superseded token = %v, %v; want false", ok, err)
+	}
+	if ok, err := a.MarkPublished(ctx, tokenA, []int64{id}); err != nil || ok {
+		t.Errorf("mark with a superseded token = %v, %v; want false", ok, err)
+	}
+	if got := outboxPending(t, a, 10); len(got) != 1 {
+		t.Fatalf("%d records pending after a fenced mark, want 1", len(got))
+	}
+	if err := a.ReleaseRelayLease(ctx, tokenA); err != nil {
 		t.Fatal(err)
+	}
+	if _, ok, err := a.AcquireRelayLease(ctx, "relay-a", time.Minute); err != nil || ok {
+		t.Fatalf("acquire after a stale release = %v, %v; want false", ok, err)
+	}
+	if ok, err := b.MarkPublished(ctx, tokenB, []int64{id}); err != nil || !ok {
+		t.Fatalf("mark by the holder = %v, %v", ok, err)
+	}
+	if got := outboxPending(t, b, 10); len(got) != 0 {
+		t.Fatalf("%d records pending after the holder marked them", len(got))
+	}
+	// Releasing frees the lease at once.
+	if err := b.ReleaseRelayLease(ctx, tokenB); err != nil {
+		t.Fatal(err)
+	}
+	if tokenC, ok, err := a.AcquireRelayLease(ctx, "relay-a", time.Minute); err != nil || !ok || tokenC <= tokenB {
+		t.Fatalf("acquire after release = %d, %v, %v; want a token above %d", tokenC, ok, err, tokenB)
+	}
+}
+
+// TestRelayLeaseTakeoverWaitsForAMark holds a mark's share lock open in a transaction
+// (as a mark in progress does) while another relay takes over: the takeover waits until
+// the mark commits, so no mark of the old holder lands after the new one starts.
+func TestRelayLeaseTakeoverWaitsForAMark(t *testing.T) {
+	pool := outboxTestPool(t)
+	o := NewOutbox(pool)
+	ctx := context.Background()
+	tokenA, ok, err := o.AcquireRelayLease(ctx, "relay-a", 10*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatalf("acquire = %v, %v", ok, err)
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	var epoch int64
+	if err := tx.QueryRow(ctx, `SELECT epoch FROM relay_lease WHERE name = 'outbox' AND epoch = $1 FOR SHARE`, tokenA).Scan(&epoch); err != nil {
+		t.Fatal(err)
+	}
+	acquired := make(chan int64, 1)
+	go func() {
+		// The lease has run out by now or soon: this waits only for the lock.
+		for {
+			token, ok, err := o.AcquireRelayLease(ctx, "relay-b", time.Minute)
+			if err != nil || ok {
+				acquired <- token
+				return
+			}
+		}
+	}()
+	select {
+	case token := <-acquired:
+		t.Fatalf("took the lease over (token %d) while a mark held it", token)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case token := <-acquired:
+		if token <= tokenA {
+			t.Fatalf("takeover token %d, want above %d", token, tokenA)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the takeover did not go through after the mark committed")
 	}
 }
 
@@ -235,5 +306,22 @@ func TestOutboxRecordNotificationIsIdempotent(t *testing.T) {
 	}
 	if err := pool.QueryRow(ctx, `SELECT payload->>'raw_base64' FROM notifications WHERE envelope_id = 'env-2'`).Scan(&rawOdd); err != nil || rawOdd == "" {
 		t.Errorf("env-2 payload not kept as base64: %q, %v", rawOdd, err)
+	}
+}
+
+// TestOutboxLagCountIsCapped shows that the backlog count stops at its cap while the
+// oldest record's age is still the oldest's.
+func TestOutboxLagCountIsCapped(t *testing.T) {
+	pool := outboxTestPool(t)
+	o := NewOutbox(pool)
+	for i := 0; i < 5; i++ {
+		outboxInsert(t, pool, "seat.reserved", "e1/A", fmt.Sprintf(`{"n":%d}`, i), time.Duration(5-i)*time.Minute)
+	}
+	n, oldest, err := o.lag(context.Background(), 3)
+	if err != nil || n != 3 {
+		t.Fatalf("lag with a cap of 3 over 5 records = %d, %v, %v; want 3", n, oldest, err)
+	}
+	if oldest < 5*time.Minute || oldest > 6*time.Minute {
+		t.Errorf("oldest unpublished record is %v old, want about 5m", oldest)
 	}
 }

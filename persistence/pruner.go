@@ -37,6 +37,8 @@ type PrunerConfig struct {
 	OutboxRetention time.Duration
 	// NotificationsRetention is how long a notification is kept, by its received_at.
 	NotificationsRetention time.Duration
+	// AttemptsRetention is how long the attempt log keeps an attempt, by its at.
+	AttemptsRetention time.Duration
 	// Interval is the wait after one pass before the next (default 1m). A pass that
 	// still has rows to delete after running for Interval ends there, and the next
 	// one starts at once, so that the gauges and the log follow a long backlog.
@@ -71,8 +73,8 @@ func (c PrunerConfig) withDefaults() PrunerConfig {
 	return c
 }
 
-// Pruner deletes history past its retention: idempotency keys, published outbox records
-// and notifications. Holds, orders and tickets are the record of the sale and stay.
+// Pruner deletes history past its retention: idempotency keys, published outbox records,
+// notifications and the attempt log. Holds, orders and tickets are the record of the sale and stay.
 //
 // Every node runs one. Each pass deletes in batches of at most BatchSize rows, each batch
 // one short statement of its own (its own transaction, holding locks only on the rows it

@@ -87,6 +87,15 @@ SELECT $1 || g, 'seat.reserved', 'e1/s1', 'seat.reserved', 0, g, '{"v":1}'::json
 FROM generate_series(1, $3::int) AS g`, prefix, age.Microseconds(), n)
 }
 
+// addAttempts inserts n attempts of section (e1, section), decided age ago.
+func addAttempts(t testing.TB, pool *pgxpool.Pool, section string, n int, age time.Duration) {
+	t.Helper()
+	fixtureExec(t, pool, `
+INSERT INTO attempts (event_id, section_id, seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command)
+SELECT 'e1', $1, g, `+agoSQL+`, g, 'u', 'hold', '{A-1}', '', '', 0, '', ''
+FROM generate_series(1, $3::int) AS g`, section, age.Microseconds(), n)
+}
+
 func fixtureExec(t testing.TB, pool *pgxpool.Pool, sql string, args ...any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -110,7 +119,7 @@ func fixtureCount(t testing.TB, pool *pgxpool.Pool, sql string, args ...any) int
 
 // rowsLeft counts what is left of each group of rows the fixtures wrote.
 type rowsLeft struct {
-	keys, outbox, notifications func(prefix string) int64
+	keys, outbox, notifications, attempts func(prefix string) int64
 }
 
 func leftIn(t testing.TB, pool *pgxpool.Pool) rowsLeft {
@@ -123,6 +132,9 @@ func leftIn(t testing.TB, pool *pgxpool.Pool) rowsLeft {
 		},
 		notifications: func(p string) int64 {
 			return fixtureCount(t, pool, `SELECT count(*) FROM notifications WHERE starts_with(envelope_id, $1)`, p)
+		},
+		attempts: func(p string) int64 {
+			return fixtureCount(t, pool, `SELECT count(*) FROM attempts WHERE section_id = $1`, p)
 		},
 	}
 }

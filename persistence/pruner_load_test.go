@@ -163,13 +163,16 @@ func TestPruneStatementsUseIndexes(t *testing.T) {
 	addOutbox(t, pool, "unpublished", 100, time.Minute, -1)
 	addNotifications(t, pool, "note-old-", 40_000, 2*week)
 	addNotifications(t, pool, "note-young-", 10_000, day)
-	fixtureExec(t, pool, `VACUUM ANALYZE idempotency_keys, outbox, notifications`)
+	addAttempts(t, pool, "att-old", 40_000, 2*week)
+	addAttempts(t, pool, "att-young", 10_000, day)
+	fixtureExec(t, pool, `VACUUM ANALYZE idempotency_keys, outbox, notifications, attempts`)
 
 	p := newTestPruner(t, standardRetention(PrunerConfig{Pool: pool}))
 	indexes := map[string]string{
 		"idempotency_keys": "idempotency_keys_created",
 		"outbox":           "outbox_published",
 		"notifications":    "notifications_received",
+		"attempts":         "attempts_at",
 	}
 	for _, tb := range p.tables {
 		plan := explain(t, pool, tb.deleteSQL, tb.retention.Microseconds(), p.cfg.BatchSize)

@@ -22,7 +22,7 @@ type retainedTable struct {
 // walking the table's time index from the oldest row, then deletes those tuples by
 // ctid (a Tid Scan, no second index lookup). SKIP LOCKED lets several nodes prune at
 // once: each batch takes rows no other batch holds, and none waits for another. The
-// rows it deletes are ones nobody else writes: the sale only inserts keys and
+// rows it deletes are ones nobody else writes: the sale only inserts keys, attempts and
 // notifications (ON CONFLICT DO NOTHING, which takes no row lock) and the relay only
 // marks unpublished outbox records, which these deletes never select.
 const (
@@ -54,6 +54,15 @@ DELETE FROM notifications WHERE ctid = ANY (ARRAY(
 	LIMIT $2
 	FOR UPDATE SKIP LOCKED))`
 
+	pruneAttemptsSQL = `
+DELETE FROM attempts WHERE ctid = ANY (ARRAY(
+	SELECT ctid FROM attempts
+	WHERE at < now() - $1::bigint * interval '1 microsecond'
+	ORDER BY at
+	LIMIT $2
+	FOR UPDATE SKIP LOCKED))`
+
+	oldestAttemptsSQL      = `SELECT EXTRACT(EPOCH FROM now() - min(at))::float8 FROM attempts`
 	oldestIdempotencySQL   = `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 FROM idempotency_keys`
 	oldestOutboxSQL        = `SELECT EXTRACT(EPOCH FROM now() - min(published_at))::float8 FROM outbox WHERE published_at IS NOT NULL`
 	oldestNotificationsSQL = `SELECT EXTRACT(EPOCH FROM now() - min(received_at))::float8 FROM notifications`
@@ -66,5 +75,6 @@ func retainedTables(cfg PrunerConfig) []retainedTable {
 		{name: "idempotency_keys", retention: cfg.IdempotencyRetention, deleteSQL: pruneIdempotencySQL, oldestSQL: oldestIdempotencySQL},
 		{name: "outbox", retention: cfg.OutboxRetention, deleteSQL: pruneOutboxSQL, oldestSQL: oldestOutboxSQL},
 		{name: "notifications", retention: cfg.NotificationsRetention, deleteSQL: pruneNotificationsSQL, oldestSQL: oldestNotificationsSQL},
+		{name: "attempts", retention: cfg.AttemptsRetention, deleteSQL: pruneAttemptsSQL, oldestSQL: oldestAttemptsSQL},
 	}
 }

@@ -23,6 +23,7 @@ const (
 // standardRetention is the server's default retention of each table.
 func standardRetention(cfg PrunerConfig) PrunerConfig {
 	cfg.IdempotencyRetention, cfg.OutboxRetention, cfg.NotificationsRetention = day, time.Hour, week
+	cfg.AttemptsRetention = week
 	return cfg
 }
 
@@ -56,6 +57,8 @@ func TestPruneDeletesExactlyTheRowsPastRetention(t *testing.T) {
 	addOutbox(t, pool, "unpublished-new", 100, 0, -1)
 	addNotifications(t, pool, "note-old-", 900, week+day)
 	addNotifications(t, pool, "note-young-", 200, week-day)
+	addAttempts(t, pool, "att-old", 600, week+day)
+	addAttempts(t, pool, "att-young", 250, week-day)
 	left := leftIn(t, pool)
 
 	// First with notifications kept forever: that table is not touched.
@@ -68,8 +71,11 @@ func TestPruneDeletesExactlyTheRowsPastRetention(t *testing.T) {
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
-	if res.rows["idempotency_keys"] != 1500 || res.rows["outbox"] != 1200 || res.rows["notifications"] != 0 {
-		t.Errorf("pruned %v, want 1500 keys, 1200 outbox records, no notifications", res.rows)
+	if res.rows["idempotency_keys"] != 1500 || res.rows["outbox"] != 1200 || res.rows["notifications"] != 0 || res.rows["attempts"] != 600 {
+		t.Errorf("pruned %v, want 1500 keys, 1200 outbox records, no notifications, 600 attempts", res.rows)
+	}
+	if got, young := left.attempts("att-old"), left.attempts("att-young"); got != 0 || young != 250 {
+		t.Errorf("attempts left: %d old, %d young; want 0 and 250", got, young)
 	}
 	if res.statements["notifications"] != 0 {
 		t.Errorf("%d statements on notifications, kept forever", res.statements["notifications"])
@@ -98,8 +104,8 @@ func TestPruneDeletesExactlyTheRowsPastRetention(t *testing.T) {
 	assertAge(t, p, "idempotency_keys", day-time.Hour)
 	assertAge(t, p, "outbox", 10*time.Minute)
 	assertAge(t, p, "notifications", week+day)
-	if n, err := testutil.GatherAndCount(reg, "ticketblitz_retention_pruned_rows_total", "ticketblitz_retention_oldest_row_age_seconds", "ticketblitz_retention_errors_total"); err != nil || n != 9 {
-		t.Errorf("registered %d series (%v), want 3 metrics × 3 tables", n, err)
+	if n, err := testutil.GatherAndCount(reg, "ticketblitz_retention_pruned_rows_total", "ticketblitz_retention_oldest_row_age_seconds", "ticketblitz_retention_errors_total"); err != nil || n != 12 {
+		t.Errorf("registered %d series (%v), want 3 metrics × 4 tables", n, err)
 	}
 
 	// One line for the pass, not one per batch.

@@ -25,7 +25,8 @@ UPDATE sections AS s SET epoch = s.epoch + 1
 FROM events AS e
 WHERE s.event_id = $1 AND s.id = $2 AND e.id = s.event_id
 RETURNING s.epoch, s.version, s.name, s.kind, s.price_cents, s.capacity, s.held, s.sold,
-	e.currency, e.max_tickets_per_user, (SELECT count(*) FROM sections WHERE event_id = $1), now()`
+	e.currency, e.max_tickets_per_user, (SELECT count(*) FROM sections WHERE event_id = $1), now(), s.attempt_seq,
+	s.attempt_digest, s.chain`
 
 	activateSeatsSQL = `
 SELECT id, row_label, row_index, number, accessible, status, coalesce(hold_id, ''), coalesce(order_id, '')
@@ -62,7 +63,8 @@ func (s *Store) Activate(ctx context.Context, key actors.SectionKey, keysWithin 
 	b.Queue(activateBumpSQL, key.EventID, key.SectionID).QueryRow(func(row pgx.Row) error {
 		var kind string
 		err := row.Scan(&snap.Epoch, &snap.Version, &snap.Name, &kind, &snap.PriceCents, &snap.Capacity,
-			&snap.Held, &snap.Sold, &snap.Currency, &snap.MaxTicketsPerUser, &snap.EventSections, &snap.DBNow)
+			&snap.Held, &snap.Sold, &snap.Currency, &snap.MaxTicketsPerUser, &snap.EventSections, &snap.DBNow, &snap.AttemptSeq,
+			&snap.AttemptDigest, &snap.Chain)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,8 +19,25 @@ import (
 // table. The fence comes first and takes the section row's lock for the rest.
 const (
 	commitFenceSQL = `
-UPDATE sections SET version = version + 1, held = $5, sold = $6, next_expiry = $7
+UPDATE sections SET version = version + 1, held = $5, sold = $6, next_expiry = $7, attempt_seq = $8,
+	attempt_digest = $9, chain = $10
 WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
+
+	commitChainSQL = `
+INSERT INTO section_chain (event_id, section_id, version, attempt_seq, attempt_digest, chain)
+VALUES ($1, $2, $3, $4, $5, $6)`
+
+	// A batch of refusals only moves the attempt number, under the same fence.
+	commitRecordFenceSQL = `
+UPDATE sections SET attempt_seq = $5, attempt_digest = $6
+WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
+
+	commitAttemptsSQL = `
+INSERT INTO attempts (event_id, section_id, seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command)
+SELECT $1, $2, c.seq, c.at, c.version, c.user_id, c.action, string_to_array(c.seats, ','), c.ref, c.code, c.cause_seq, c.kind, c.command
+FROM unnest($3::bigint[], $4::timestamptz[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+	$11::bigint[], $12::text[], $13::bytea[])
+	AS c(seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command)`
 
 	// A user's count is locked for the rest of the batch, in user order (the batch's
 	// changes are sorted), so batches of different sections that share users wait for
@@ -151,12 +169,21 @@ func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
 	ev, sec := b.Key.EventID, b.Key.SectionID
 	pb := &pgx.Batch{}
 	pb.BeginTx(pgx.TxOptions{})
-	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold, nullTime(b.NextExpiry)).Exec(func(ct pgconn.CommandTag) error {
+	fenced := func(ct pgconn.CommandTag) error {
 		if ct.RowsAffected() == 0 {
 			return actors.ErrFenced
 		}
 		return nil
-	})
+	}
+	if b.RecordOnly {
+		pb.Queue(commitRecordFenceSQL, ev, sec, b.Epoch, b.Version, b.LastSeq, bytesOrEmpty(b.Digest)).Exec(fenced)
+		queueAttempts(pb, b)
+		return pb, nil
+	}
+	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold, nullTime(b.NextExpiry), b.LastSeq,
+		bytesOrEmpty(b.Digest), bytesOrEmpty(b.Chain)).Exec(fenced)
+	pb.Queue(commitChainSQL, ev, sec, b.Version+1, b.LastSeq, bytesOrEmpty(b.Digest), bytesOrEmpty(b.Chain))
+	queueAttempts(pb, b)
 
 	if len(b.UserTickets) > 0 {
 		queueUserTickets(pb, b)
@@ -237,6 +264,25 @@ func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
 		pb.Queue(outboxInsertSQL, outboxInsertArgs(b.Outbox)...)
 	}
 	return pb, nil
+}
+
+// queueAttempts queues the insert of the batch's attempts, if it has any.
+func queueAttempts(pb *pgx.Batch, b *actors.Batch) {
+	n := len(b.Attempts)
+	if n == 0 {
+		return
+	}
+	seqs, versions, causes := make([]int64, n), make([]int64, n), make([]int64, n)
+	at := make([]time.Time, n)
+	users, actions, seats, refs, codes, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	commands := make([][]byte, n)
+	for i, a := range b.Attempts {
+		seqs[i], versions[i], causes[i], at[i] = a.Seq, a.Version, a.CauseSeq, a.At
+		users[i], actions[i], seats[i], refs[i], codes[i], kinds[i] = a.UserID, a.Action, strings.Join(a.Seats, ","), a.Ref, string(a.Code), a.Kind
+		commands[i] = bytesOrEmpty(a.Command)
+	}
+	pb.Queue(commitAttemptsSQL, b.Key.EventID, b.Key.SectionID, seqs, at, versions, users, actions, seats, refs, codes, causes, kinds, commands).
+		Exec(expectRows("attempt", n))
 }
 
 // queueUserTickets queues the per-user limit's statements: lock the counts of the

@@ -27,6 +27,12 @@ import (
 // Client routing with s; opts adjust the sections' config.
 func sectionClient(t *testing.T, s *Store, store actors.Store, opts ...func(*actors.SectionConfig)) *actors.Client {
 	t.Helper()
+	return sectionClientWith(t, s, store, actors.ClientConfig{AttemptTimeout: 3 * time.Second, BaseBackoff: 10 * time.Millisecond}, opts...)
+}
+
+// sectionClientWith is sectionClient with the Client's config ccfg.
+func sectionClientWith(t *testing.T, s *Store, store actors.Store, ccfg actors.ClientConfig, opts ...func(*actors.SectionConfig)) *actors.Client {
+	t.Helper()
 	cfg := actors.SectionConfig{Store: store, Payments: actors.SimulatedPayments{},
 		Logger: zap.NewNop(), NodeName: "store-test", CommitTimeout: 2 * time.Second}
 	for _, opt := range opts {
@@ -43,7 +49,7 @@ func sectionClient(t *testing.T, s *Store, store actors.Store, opts ...func(*act
 		test.NewTestProvider(test.NewInMemAgent()), disthash.New(), remote.Configure("127.0.0.1", 0),
 		protocluster.WithKinds(kind)))
 	c.StartMember()
-	client, err := actors.NewClient(c, s, actors.ClientConfig{AttemptTimeout: 3 * time.Second, BaseBackoff: 10 * time.Millisecond})
+	client, err := actors.NewClient(c, s, ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}

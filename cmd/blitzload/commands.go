@@ -28,7 +28,9 @@ usage:
   blitzload bench  [flags]   actor vs lock vs pg side by side, raw references, BENCHMARKS.md
   blitzload live   [flags]   websocket fan-out: delivery latency, memory per connection, CPU
   blitzload chaos  [flags]   a cluster of processes, one fault mid-sale, audits and failover times
+  blitzload soak   [flags]   a long mixed sale on a cluster: rows, memory, outbox lag over time, kill -9, audit
   blitzload subscribers      (started by flash --ws when fans and subscriptions exceed one process's open files)
+  blitzload bareref          (started by flash --queue: the bare reference server, a process of its own)
   blitzload help [command]
 
 Every run is audited from the fans' own records; the exit code is 2 when the audit
@@ -55,8 +57,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runLive(ctx, rest, getenv, stdout, stderr)
 	case "chaos":
 		err = runChaos(ctx, rest, getenv, stdout, stderr)
+	case "soak":
+		err = runSoak(ctx, rest, getenv, stdout, stderr)
 	case "subscribers":
 		err = runSubscribers(ctx, rest, os.Stdin, stdout, stderr)
+	case "bareref":
+		err = runBareRef(ctx, getenv, os.Stdin, stdout)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "-h"}, getenv, stdout, stderr)

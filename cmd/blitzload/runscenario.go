@@ -9,7 +9,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/audit"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/bareref"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/fdlimit"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/report"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/scenario"
@@ -30,6 +32,9 @@ func runScenario(ctx context.Context, name string, args []string, getenv func(st
 		Target: cfg.Target, Secret: []byte(o.JWTSecret), TokenSource: o.TokenSource, TokenTTL: o.TokenTTL,
 		Out: stderr, TTY: isTerminal(stderr), Limit: limit,
 	})
+	if cfg.Queue != "" {
+		env.Bare = bareStarter(o.JWTSecret)
+	}
 	if o.CPUProfile != "" { // the client shares the machine: its CPU is part of every result
 		stop, err := startCPUProfile(o.CPUProfile)
 		if err != nil {
@@ -131,4 +136,25 @@ func writeRecords(path string, recs []audit.Record) error {
 		return fmt.Errorf("records %s: %w", path, err)
 	}
 	return nil
+}
+
+// bareStarter starts the bare reference as `blitzload bareref`, a process of its own.
+func bareStarter(secret string) scenario.BareStarter {
+	return func(ctx context.Context) (string, func() error, error) {
+		exe, err := os.Executable()
+		if err != nil {
+			return "", nil, err
+		}
+		return bareref.Start(ctx, exe, []string{"bareref"}, []byte(secret))
+	}
+}
+
+// runBareRef is the hidden subcommand the flash --queue run starts: the bare reference
+// server, until its stdin closes.
+func runBareRef(ctx context.Context, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	secret := getenv(bareref.SecretEnv)
+	if secret == "" {
+		secret = api.DevSecret
+	}
+	return bareref.Run(ctx, []byte(secret), stdin, stdout)
 }

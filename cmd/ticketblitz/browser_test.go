@@ -15,8 +15,8 @@ import (
 )
 
 // TestBrowser drives the web page in headless Chromium against the real binary: a fan
-// buying a seat with the keyboard, a second fan seeing it turn held live, the
-// visualizer during a flash sale, the phone layout, and the API reference page.
+// buying a seat with the keyboard, a second fan seeing it turn held live, a fan asking
+// why a seat was not theirs, the visualizer during a flash sale, the phone layout, and the API reference page.
 func TestBrowser(t *testing.T) {
 	requireChromium(t)
 	s := startServer(t)
@@ -25,6 +25,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("LiveFeedAndMessages", func(t *testing.T) { testLiveFeedAndMessages(t, s, b) })
 	t.Run("FanBuysWithKeyboard", func(t *testing.T) { testFanBuysWithKeyboard(t, s, b) })
 	t.Run("WatcherSeesHoldLive", func(t *testing.T) { testWatcherSeesHoldLive(t, s, b) })
+	t.Run("WhyNotThisSeat", func(t *testing.T) { testWhyNotThisSeat(t, s, b) })
 	t.Run("VisualizerShowsFlashSale", func(t *testing.T) { testVisualizerShowsFlashSale(t, s, b) })
 	t.Run("PhoneLayout", func(t *testing.T) { testPhoneLayout(t, s, b) })
 	t.Run("APIReference", func(t *testing.T) { testAPIReference(t, s, b) })

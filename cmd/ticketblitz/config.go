@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ticketblitz/ticketblitz/actors"
 )
 
 // devJWTSecret signs tokens when TICKETBLITZ_JWT_SECRET is not set. It is public:
@@ -38,6 +40,7 @@ type config struct {
 	Strategy         string
 	SeedDemo         bool
 	PassivateAfter   time.Duration
+	MailboxLimit     int
 	PaymentLatency   time.Duration
 	LogLevel         string
 	LogFormat        string
@@ -48,6 +51,8 @@ type config struct {
 	IdempotencyRetention   time.Duration
 	OutboxRetention        time.Duration
 	NotificationsRetention time.Duration
+	AttemptsLog            bool
+	AttemptsRetention      time.Duration
 }
 
 // declare binds every field of c to its flag on fs and sets it to its default. It is
@@ -73,6 +78,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.StringVar(&c.Strategy, "strategy", "actor", "actor; or, for comparison, a classic design: lock (Redis seat locks, version-checked rows) or pg (PostgreSQL row locks only)")
 	fs.BoolVar(&c.SeedDemo, "seed-demo", true, "create a demo event when there is none")
 	fs.DurationVar(&c.PassivateAfter, "passivate-after", 2*time.Minute, "stop idle sections after this long")
+	fs.IntVar(&c.MailboxLimit, "mailbox-limit", actors.DefaultMailboxLimit, "most messages waiting in one section actor's mailbox; a hold, release, extend, confirm or cancel that finds it full is answered 503 at once, undecided")
 	fs.DurationVar(&c.PaymentLatency, "payment-latency", 0, "how long the simulated payment provider takes to answer each charge, like a real provider's round trip")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "console", "console or json")
@@ -82,10 +88,12 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", 24*time.Hour, "how long the first answer to an Idempotency-Key is kept; a request that reuses the key later is a new request (at least 10m; 0 keeps keys forever)")
 	fs.DurationVar(&c.OutboxRetention, "outbox-retention", time.Hour, "how long an outbox record is kept after it was published; unpublished records always are (0 keeps published ones forever)")
 	fs.DurationVar(&c.NotificationsRetention, "notifications-retention", 7*24*time.Hour, "how long the notifications log keeps each event it recorded (0 keeps them forever)")
+	fs.BoolVar(&c.AttemptsLog, "attempts-log", true, "record every command a section actor decides, granted or refused, in the attempt log (seat history, verify, replay)")
+	fs.DurationVar(&c.AttemptsRetention, "attempts-retention", 7*24*time.Hour, "how long the attempt log keeps each attempt (0 keeps them forever)")
 }
 
 // minIdempotencyRetention is the shortest idempotency retention but "forever" (0). A
-// client retries one request for up to its retry horizon (35s by default) and a
+// client retries one request for up to its retry horizon (45s by default) and a
 // section keeps the answers of twice that in memory; a fan who retries by hand does so
 // within minutes. A key deleted sooner would turn such a retry into a second request.
 const minIdempotencyRetention = 10 * time.Minute
@@ -141,6 +149,9 @@ func (c config) validate() error {
 	if c.PostgresPool < 4 {
 		errs = append(errs, fmt.Errorf("postgres-pool %d: at least 4", c.PostgresPool))
 	}
+	if c.MailboxLimit < 1 {
+		errs = append(errs, fmt.Errorf("mailbox-limit %d: at least 1", c.MailboxLimit))
+	}
 	if c.HoldTTL < time.Second {
 		errs = append(errs, fmt.Errorf("hold-ttl %v: at least 1s", c.HoldTTL))
 	}
@@ -164,6 +175,9 @@ func (c config) validate() error {
 	}
 	if c.NotificationsRetention < 0 {
 		errs = append(errs, fmt.Errorf("notifications-retention %v: negative (0 keeps notifications forever)", c.NotificationsRetention))
+	}
+	if c.AttemptsRetention < 0 {
+		errs = append(errs, fmt.Errorf("attempts-retention %v: negative (0 keeps attempts forever)", c.AttemptsRetention))
 	}
 	if c.LogFormat != "console" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format %q: want console or json", c.LogFormat))

@@ -89,6 +89,7 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_STRATEGY":          "lock",
 	"TICKETBLITZ_SEED_DEMO":         "false",
 	"TICKETBLITZ_PASSIVATE_AFTER":   "30s",
+	"TICKETBLITZ_MAILBOX_LIMIT":     "500",
 	"TICKETBLITZ_PAYMENT_LATENCY":   "2s",
 	"TICKETBLITZ_LOG_LEVEL":         "debug",
 	"TICKETBLITZ_LOG_FORMAT":        "json",
@@ -100,6 +101,8 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_IDEMPOTENCY_RETENTION":   "48h",
 	"TICKETBLITZ_OUTBOX_RETENTION":        "10m",
 	"TICKETBLITZ_NOTIFICATIONS_RETENTION": "0",
+	"TICKETBLITZ_ATTEMPTS_LOG":            "false",
+	"TICKETBLITZ_ATTEMPTS_RETENTION":      "1h",
 }
 
 func TestConfigAcceptsEveryDocumentedVariable(t *testing.T) {

@@ -30,12 +30,14 @@ import (
 func BenchmarkHotSection(b *testing.B) {
 	for _, strategy := range strategies {
 		for _, mode := range []string{"explicit", "best"} {
-			b.Run(strategy+"/"+mode, func(b *testing.B) { benchHot(b, strategy, mode, 1000) })
+			b.Run(strategy+"/"+mode, func(b *testing.B) { benchHot(b, strategy, mode, 1000, nil) })
 		}
 	}
 }
 
-func benchHot(b *testing.B, strategy, mode string, callers int) {
+// benchHot runs the hot section with strategy and mode; extra sets more of the server's
+// variables.
+func benchHot(b *testing.B, strategy, mode string, callers int, extra map[string]string) {
 	testenv.Require(b, testenv.Both())
 	db := fmt.Sprintf("tb_bench_%d_%d", os.Getpid(), dbCounter.Add(1))
 	defer dropTestDB(db)
@@ -43,6 +45,9 @@ func benchHot(b *testing.B, strategy, mode string, callers int) {
 		"TICKETBLITZ_HTTP_ADDR": "127.0.0.1:0", "TICKETBLITZ_CLUSTER_BIND": "127.0.0.1:0",
 		"TICKETBLITZ_POSTGRES_URL": "postgres://postgres@127.0.0.1:5432/" + db + "?sslmode=disable",
 		"TICKETBLITZ_SEED_DEMO":    "false", "TICKETBLITZ_STRATEGY": strategy, "TICKETBLITZ_NODE_NAME": "bench-" + db,
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	cfg, err := parseConfig(flag.NewFlagSet("bench", flag.ContinueOnError), nil, func(k string) string { return env[k] })
 	if err != nil {
@@ -74,6 +79,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int) {
 	var refused, failed atomic.Int64
 	lat := make([][]time.Duration, callers)
 	var wg sync.WaitGroup
+	cpu0, pgcpu0 := processCPU(), databaseCPU(b, db)
 	b.ResetTimer()
 	begin := time.Now()
 	for c := 0; c < callers; c++ {
@@ -109,6 +115,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int) {
 	wg.Wait()
 	elapsed := time.Since(begin)
 	b.StopTimer()
+	cpu, pgcpu := processCPU()-cpu0, databaseCPU(b, db).since(pgcpu0)
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	q := func(p float64) float64 {
@@ -123,4 +130,9 @@ func benchHot(b *testing.B, strategy, mode string, callers int) {
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(float64(refused.Load()), "refused")
 	b.ReportMetric(float64(failed.Load()), "failed")
+	if decisions := float64(2 * len(all)); decisions > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/decisions, "cpu-us/decision")
+		b.ReportMetric(float64(pgcpu.Microseconds())/decisions, "pg-cpu-us/decision")
+	}
+	reportAttemptStorage(b, db)
 }

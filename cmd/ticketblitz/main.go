@@ -1,6 +1,6 @@
 // Command ticketblitz is the TicketBlitz seat-reservation server and its tools:
-// serve (the default), migrate, token, broker, cluster status, dev, docs config and
-// version.
+// serve (the default), migrate, token, broker, cluster status, dev, verify, replay,
+// docs config and version.
 package main
 
 import (
@@ -44,6 +44,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return clusterCommand(ctx, args, getenv, stdout)
 	case "dev":
 		return dev(ctx, args, getenv, stdout)
+	case "verify":
+		return verify(ctx, args, getenv, stdout)
+	case "replay":
+		return replay(ctx, args, getenv, stdout)
 	case "docs":
 		return docsCommand(args, stdout)
 	case "version":
@@ -65,6 +69,8 @@ commands:
   broker           run the in-process Kafka-protocol broker: broker --addr HOST:PORT
   cluster status   show the cluster's members, as seen by a node's HTTP API
   dev              run a local cluster: a broker and --nodes N (default 3) nodes on loopback
+  verify           check an event's record: verify --event ID [--brokers …]; exits non-zero naming the first broken link
+  replay           re-decide a section's recorded commands: replay --event ID --section S; exits non-zero on the first decision that differs
   docs config      print the configuration reference (docs/configuration.md)
   version          print the version
 

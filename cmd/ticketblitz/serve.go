@@ -63,6 +63,9 @@ type server struct {
 	cfg    config
 	log    *zap.Logger
 	closed []func() // run in reverse on shutdown
+	// brokers are the Kafka brokers the node publishes to (the in-process one's when
+	// none are configured), for in-process tests.
+	brokers []string
 
 	bg       *errgroup.Group
 	bgCancel context.CancelFunc
@@ -154,6 +157,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		brokers = b.Addrs()
 		log.Info("in-process kafka broker started", zap.Strings("addrs", brokers))
 	}
+	s.brokers = brokers
 	// Every node's traces reach every node's visualizer through the broker, and the last
 	// minute of them greets a page opened late.
 	var share atomic.Pointer[events.TraceShare]
@@ -189,7 +193,8 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	// Every node prunes; their batches skip each other's rows (see persistence.Pruner).
 	pruner, err := persistence.NewPruner(persistence.PrunerConfig{
 		Pool: pool, IdempotencyRetention: cfg.IdempotencyRetention, OutboxRetention: cfg.OutboxRetention,
-		NotificationsRetention: cfg.NotificationsRetention, Logger: log.Named("retention"), Registerer: reg,
+		NotificationsRetention: cfg.NotificationsRetention, AttemptsRetention: cfg.AttemptsRetention,
+		Logger: log.Named("retention"), Registerer: reg,
 	})
 	if err != nil {
 		return nil, err
@@ -269,8 +274,9 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			Store: store, Payments: payments, Logger: log.Named("section"),
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Membership: membership, Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
-			RetryHorizon: clientCfg.RetryHorizon(),
-			OnCommit:     func(actors.SectionKey, int64) { s.relay.wake() },
+			RetryHorizon: clientCfg.RetryHorizon(), MailboxLimit: cfg.MailboxLimit,
+			OnCommit:       func(actors.SectionKey, int64) { s.relay.wake() },
+			RecordAttempts: cfg.AttemptsLog,
 		})
 		if err != nil {
 			return nil, err
@@ -348,8 +354,12 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.flash = flash
+	var attempts tbhttp.AttemptLog // only the section actors keep the attempt log
+	if cfg.Strategy == "actor" && cfg.AttemptsLog {
+		attempts = store
+	}
 	hs, err := newHTTPServer(tbhttp.Config{
-		Reservations: reservations, Catalog: catalog, RateLimiter: limiter, Cluster: clusterInfo,
+		Reservations: reservations, Catalog: catalog, Attempts: attempts, RateLimiter: limiter, Cluster: clusterInfo,
 		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
 		FlashSales: flash, WaitingRooms: rooms.service,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
@@ -542,7 +552,7 @@ func (h *relayHandle) wake() {
 func runRelay(ctx context.Context, h *relayHandle, brokers []string, rc events.RelayConfig) error {
 	var tail *events.Tail
 	err := retryUntil(ctx, rc.Logger, "kafka producer", func() error {
-		p, err := events.NewProducer(brokers, rc.Node)
+		p, err := events.NewRelayProducer(brokers, rc.Node)
 		if err != nil {
 			return err
 		}
@@ -560,6 +570,12 @@ func runRelay(ctx context.Context, h *relayHandle, brokers []string, rc events.R
 	r := events.NewRelay(rc)
 	h.set(r)
 	runErr := r.Run(ctx)
+	// Run waited for what was in flight; acknowledgements that still come are dropped
+	// so that closing never waits for a reader.
+	go func() {
+		for range rc.Producer.Successes() {
+		}
+	}()
 	if err := rc.Producer.Close(); err != nil {
 		rc.Logger.Warn("closing the kafka producer", zap.Error(err))
 	}

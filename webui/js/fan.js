@@ -10,6 +10,7 @@ import { EventFeed } from './live.js';
 import { SeatMap, statusWord } from './seatmap.js';
 import { HoldPanel } from './hold.js';
 import { WaitingRoom } from './queue.js';
+import { WhyPanel } from './why.js';
 
 const MAX_SEATS_PER_HOLD = 20;
 
@@ -64,6 +65,7 @@ export class FanView {
       refetch: () => this.refreshSection(),
     });
     this.queue = new WaitingRoom(api, messages, { onChange: () => this.queueChanged() });
+    this.why = new WhyPanel(api);
 
     this.el.eventSelect.addEventListener('change', () => {
       location.hash = `#/events/${encodeURIComponent(this.el.eventSelect.value)}`;
@@ -230,6 +232,8 @@ export class FanView {
     this.el.seatInfo.textContent = '';
     delete this.el.seatInfo.dataset.seat;
     delete this.el.seatInfo.dataset.status;
+    this.why.offer('', '', null, false);
+    this.why.hide();
     this.renderSectionList();
     this.updateSelection();
     await this.refreshSection();
@@ -382,6 +386,7 @@ export class FanView {
     this.el.seatInfo.textContent = text;
     this.el.seatInfo.dataset.seat = seat.id;
     this.el.seatInfo.dataset.status = seat.status;
+    this.why.offer(this.event?.id, this.sectionId, seat, this.isMine(seat));
     this.announce(statusChanged ? `${seat.id} is now ${statusWord(seat.status).toLowerCase()}` : text);
   }
 
@@ -417,6 +422,7 @@ export class FanView {
     if (f && this.el.seatInfo.dataset.seat === f.id) {
       this.el.seatInfo.textContent = this.describeSeat(f);
       this.el.seatInfo.dataset.status = f.status;
+      this.why.offer(this.event?.id, this.sectionId, f, this.isMine(f));
     }
   }
 

@@ -65,11 +65,16 @@ func (c *Client) SeatMap(ctx context.Context, eventID, sectionID string) (SeatMa
 
 // Hold calls POST /api/v1/events/{event}/holds; idemKey may be empty.
 func (c *Client) Hold(ctx context.Context, eventID string, req HoldRequest, idemKey string) (Hold, Result) {
+	return c.HoldWithPass(ctx, eventID, req, idemKey, "")
+}
+
+// HoldWithPass is Hold with the waiting room's pass (X-Queue-Pass); pass may be empty.
+func (c *Client) HoldWithPass(ctx context.Context, eventID string, req HoldRequest, idemKey, pass string) (Hold, Result) {
 	var h Hold
 	r := c.call(ctx, EndpointHold, true, func(o ...client.CallOption) (err error) {
 		h, err = c.api.Hold(ctx, eventID, req, o...)
 		return err
-	}, client.IdempotencyKey(idemKey))
+	}, client.IdempotencyKey(idemKey), client.QueuePass(pass))
 	rec := audit.Record{Op: audit.OpHold, EventID: eventID, SectionID: req.SectionID, Seats: req.Seats,
 		Quantity: req.Quantity, IdempotencyKey: idemKey}
 	if r.OK() {
@@ -148,6 +153,16 @@ func (c *Client) MyOrders(ctx context.Context) ([]Order, Result) {
 		return err
 	})
 	return os, r
+}
+
+// MyHolds calls GET /api/v1/me/holds.
+func (c *Client) MyHolds(ctx context.Context) ([]Hold, Result) {
+	var hs []Hold
+	r := c.call(ctx, EndpointMyHolds, false, func(opts ...client.CallOption) (err error) {
+		hs, err = c.api.MyHolds(ctx, opts...)
+		return err
+	})
+	return hs, r
 }
 
 // Cancel calls POST /api/v1/orders/{id}/cancel.

@@ -16,6 +16,10 @@ const (
 	EndpointConfirm     = "POST /holds/{id}/confirm"
 	EndpointGetOrder    = "GET /orders/{id}"
 	EndpointMyOrders    = "GET /me/orders"
+	EndpointMyHolds     = "GET /me/holds"
 	EndpointCancel      = "POST /orders/{id}/cancel"
 	EndpointDrain       = "POST /api/v1/cluster/drain"
+	EndpointSetRoom     = "PUT /events/{id}/waiting-room"
+	EndpointJoinQueue   = "POST /events/{id}/queue"
+	EndpointQueueStatus = "GET /queue/{id}"
 )

@@ -117,6 +117,29 @@ func (a *AuditReader) UserOrders(ctx context.Context, userID string) ([]audit.Or
 	return out, nil
 }
 
+// UserHolds reads userID's live holds.
+func (a *AuditReader) UserHolds(ctx context.Context, userID string) ([]audit.Hold, error) {
+	c, err := a.client(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var hs []Hold
+	r := retry(ctx, func() Result {
+		var r Result
+		hs, r = c.MyHolds(ctx)
+		return r
+	})
+	if err := r.Error(); err != nil {
+		return nil, err
+	}
+	out := make([]audit.Hold, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, audit.Hold{ID: h.ID, EventID: h.EventID, SectionID: h.SectionID, UserID: h.UserID,
+			Seats: h.Seats, Quantity: h.Quantity, Status: h.Status})
+	}
+	return out, nil
+}
+
 func toAuditOrder(o Order) audit.Order {
 	return audit.Order{ID: o.ID, HoldID: o.HoldID, EventID: o.EventID, SectionID: o.SectionID, UserID: o.UserID,
 		Seats: o.Seats, Quantity: o.Quantity, Status: o.Status}

@@ -25,6 +25,12 @@ type (
 	Hold = client.Hold
 	// Order is an order as the API returns it.
 	Order = client.Order
+	// WaitingRoomRequest is the body of PUT …/waiting-room.
+	WaitingRoomRequest = client.WaitingRoomRequest
+	// WaitingRoom is an event's waiting room as the API returns it.
+	WaitingRoom = client.WaitingRoom
+	// QueueTicket is a fan's place in an event's queue.
+	QueueTicket = client.QueueTicket
 )
 
 // The error codes blitzload acts on, as Result.Code carries them.
@@ -38,6 +44,7 @@ const (
 	CodeRateLimited     = string(client.CodeRateLimited)
 	CodeUnavailable     = string(client.CodeUnavailable)
 	CodeIdempotency     = string(client.CodeIdempotencyConflict)
+	CodeQueueRequired   = string(client.CodeQueueRequired)
 )
 
 // The payment tokens of the simulated payment step.

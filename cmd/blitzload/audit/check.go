@@ -23,6 +23,7 @@ func Check(in Input, opt Options) Report {
 	seats := checkFinalMaps(m, kinds, in, opt, vs)
 	ordersChecked := checkOrders(m, in.Final, vs)
 	checkUnexplainedOrders(m, in.Final, vs)
+	checkPhantomHolds(m, in, vs)
 
 	sort.SliceStable(vs.list, func(i, j int) bool { return vs.list[i].Kind < vs.list[j].Kind })
 	return Report{

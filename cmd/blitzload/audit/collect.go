@@ -17,20 +17,29 @@ type Reader interface {
 	Order(ctx context.Context, userID, orderID string) (OrderRead, error)
 	// UserOrders returns GET /api/v1/me/orders as userID.
 	UserOrders(ctx context.Context, userID string) ([]Order, error)
+	// UserHolds returns GET /api/v1/me/holds as userID: the user's holds held now.
+	UserHolds(ctx context.Context, userID string) ([]Hold, error)
 }
 
 // Collect reads back what the records need: the map of every section they touched,
-// every order they know (as its owner), and the orders of every user whose confirm
-// had an unknown outcome. parallel bounds the concurrent reads (default 16).
+// every order they know (as its owner), the orders of every user whose confirm had an
+// unknown outcome, and the live holds of every user with a hold request answered 503 or
+// not answered (for the phantom-hold rule). parallel bounds the concurrent reads
+// (default 16).
 func Collect(ctx context.Context, r Reader, recs []Record, parallel int) (Final, error) {
 	if parallel <= 0 {
 		parallel = 16
 	}
-	f := Final{At: time.Now(), SeatMaps: map[SectionRef]SeatMap{}, Orders: map[string]OrderRead{}, UserOrders: map[string][]Order{}}
+	f := Final{At: time.Now(), SeatMaps: map[SectionRef]SeatMap{}, Orders: map[string]OrderRead{}, UserOrders: map[string][]Order{},
+		UserHolds: map[string][]Hold{}}
 	refs := map[SectionRef]bool{}
 	owners := map[string]string{}
 	unknownConfirm := map[string]bool{}
+	unanswered := map[string]bool{}
 	for _, rec := range recs {
+		if unansweredHold(rec) {
+			unanswered[rec.User] = true
+		}
 		if rec.Op == OpHold {
 			refs[SectionRef{rec.EventID, rec.SectionID}] = true
 		}
@@ -93,6 +102,19 @@ func Collect(ctx context.Context, r Reader, recs []Record, parallel int) (Final,
 			}
 			mu.Lock()
 			f.UserOrders[user] = orders
+			mu.Unlock()
+			return nil
+		})
+	}
+	for user := range unanswered {
+		spawn(func() error {
+			holds, err := r.UserHolds(ctx, user)
+			if err != nil {
+				// Left unread: the phantom-hold rule cannot look at this user.
+				return nil
+			}
+			mu.Lock()
+			f.UserHolds[user] = holds
 			mu.Unlock()
 			return nil
 		})

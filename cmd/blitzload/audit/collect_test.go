@@ -12,6 +12,7 @@ type fakeReader struct {
 	maps       map[SectionRef]SeatMap
 	orders     map[string]OrderRead
 	userOrders map[string][]Order
+	userHolds  map[string][]Hold
 	asked      []string
 	failMaps   bool
 }
@@ -43,6 +44,11 @@ func (f *fakeReader) UserOrders(_ context.Context, user string) ([]Order, error)
 	return f.userOrders[user], nil
 }
 
+func (f *fakeReader) UserHolds(_ context.Context, user string) ([]Hold, error) {
+	f.note("holds of " + user)
+	return f.userHolds[user], nil
+}
+
 func TestCollectReadsWhatTheRecordsNeed(t *testing.T) {
 	recs := []Record{
 		holdOK("ann", hot, "h1", []string{"A-1"}, 0, 10),
@@ -50,6 +56,8 @@ func TestCollectReadsWhatTheRecordsNeed(t *testing.T) {
 		holdOK("bob", hot, "h2", []string{"A-2"}, 0, 10),
 		op(OpConfirm, "bob", "h2", "", 20, 5020, 0, ""),
 		gaHoldOK("cat", "g1", 2, 0, 10),
+		holdFailed("dan", hot, []string{"A-2"}, 0, 10, 503),
+		holdFailed("eve", hot, []string{"A-2"}, 0, 5000, 0),
 	}
 	recs[len(recs)-1].EventID = ga.EventID
 	r := &fakeReader{
@@ -65,7 +73,8 @@ func TestCollectReadsWhatTheRecordsNeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"map ev1/hot": true, "map ev1/floor": true, "order o1 as ann": true, "orders of bob": true}
+	want := map[string]bool{"map ev1/hot": true, "map ev1/floor": true, "order o1 as ann": true, "orders of bob": true,
+		"holds of dan": true, "holds of eve": true}
 	if len(r.asked) != len(want) {
 		t.Errorf("asked %v", r.asked)
 	}

@@ -6,6 +6,10 @@
 // and, at the end, the final seat maps and orders read back through the public API
 // (Final, gathered by Collect). Check then reports violations: a seat held or sold to
 // two holds at once, a general-admission section over capacity, a confirmed order that
-// cannot be read back or whose seats are not sold, and a final seat state that the
-// records cannot explain. Unknown outcomes give slack, never a false alarm.
+// cannot be read back or whose seats are not sold, a final seat state that the records
+// cannot explain, and phantom holds: a hold a fan has at the end (GET /api/v1/me/holds)
+// that no request was answered with, where the fan's hold requests were answered 503 or
+// not at all (a 503 means nothing was decided). Unknown outcomes give slack to the seat
+// checks, never a false alarm; the phantom-hold rule counts on settling: a request left
+// without an answer should be asked again with its idempotency key before the audit.
 package audit

@@ -28,6 +28,12 @@ func gaHoldOK(user, id string, qty, start, end int) Record {
 		HoldID: id, Start: ms(start), End: ms(end), Status: 201, Outcome: OK, GotQuantity: qty, ExpiresAt: farExpiry}
 }
 
+// holdFailed is a hold request answered with status (0: no answer).
+func holdFailed(user string, ref SectionRef, seats []string, start, end, status int) Record {
+	return Record{User: user, Op: OpHold, EventID: ref.EventID, SectionID: ref.SectionID, Seats: seats,
+		IdempotencyKey: user + "-" + itoa(start), Start: ms(start), End: ms(end), Status: status, Outcome: Classify(status)}
+}
+
 func op(o Op, user, holdID, orderID string, start, end, status int, code string) Record {
 	return Record{User: user, Op: o, EventID: hot.EventID, HoldID: holdID, OrderID: orderID,
 		Start: ms(start), End: ms(end), Status: status, Code: code, Outcome: Classify(status)}

@@ -49,6 +49,17 @@ type Order struct {
 	Status    string   `json:"status"`
 }
 
+// Hold is a hold as GET /api/v1/me/holds lists it.
+type Hold struct {
+	ID        string   `json:"id"`
+	EventID   string   `json:"event_id"`
+	SectionID string   `json:"section_id"`
+	UserID    string   `json:"user_id"`
+	Seats     []string `json:"seats"`
+	Quantity  int      `json:"quantity"`
+	Status    string   `json:"status"`
+}
+
 // OrderRead is the answer to GET /api/v1/orders/{id} asked as the order's owner.
 type OrderRead struct {
 	Status int    `json:"status"`
@@ -68,6 +79,9 @@ type Final struct {
 	// UserOrders holds GET /me/orders for users whose confirm had an unknown outcome;
 	// a user missing here was not read.
 	UserOrders map[string][]Order `json:"user_orders"`
+	// UserHolds holds GET /me/holds for users with a hold request answered 503 or not
+	// answered at all; a user missing here was not read.
+	UserHolds map[string][]Hold `json:"user_holds"`
 }
 
 // Options tune the checks.

@@ -36,6 +36,10 @@ const (
 	HoldMismatch Kind = "hold_mismatch"
 	// HoldIDReused: one hold id answered to two different users.
 	HoldIDReused Kind = "hold_id_reused"
+	// PhantomHold: a fan holds a hold no request was answered with, in a section where the
+	// fan's hold requests were answered 503 or not at all. A 503 means nothing was
+	// decided, now or later.
+	PhantomHold Kind = "phantom_hold"
 )
 
 // Violation is one broken guarantee.

@@ -15,8 +15,8 @@ import (
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
 )
 
-// holdTTL is long enough that no hold expires during a run: every seat's history is
-// then made of the fans' own operations only.
+// holdTTL is the default hold TTL, long enough that no hold expires during a run:
+// every seat's history is then made of the fans' own operations only.
 const holdTTL = 10 * time.Minute
 
 // lbInterval is how often the simulated load balancer checks each node's /readyz.

@@ -89,6 +89,11 @@ type Config struct {
 	PostgresPool int
 	// Seed makes the fans' choices reproducible (default 1).
 	Seed uint64
+	// HoldTTL is the nodes' hold TTL (default 10m, long enough that no hold of a
+	// chaos run expires: every seat's history is then the fans' own operations).
+	HoldTTL time.Duration
+	// Env is added to every node's environment last (settings such as retention).
+	Env []string
 	// KeepDatabase keeps each scenario's database after the run.
 	KeepDatabase bool
 	// Progress receives one line per step (default: discarded).
@@ -118,6 +123,7 @@ func (c Config) withDefaults() Config {
 	defD(&c.StopFor, 6*time.Second)
 	defD(&c.AttemptTimeout, 6*time.Second)
 	defD(&c.RetryBudget, 30*time.Second)
+	defD(&c.HoldTTL, holdTTL)
 	if c.Seed == 0 {
 		c.Seed = 1
 	}

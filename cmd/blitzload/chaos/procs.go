@@ -109,10 +109,10 @@ func (c *cluster) start(ctx context.Context, n *node, join []string) error {
 	n.starts++
 	srv, err := serverproc.Start(ctx, serverproc.Options{
 		Bin: c.cfg.ServerBin, Strategy: "actor", PostgresURL: c.dbURL, RedisURL: c.cfg.RedisURL,
-		Port: n.httpPort, JWTSecret: c.cfg.JWTSecret, HoldTTL: holdTTL,
+		Port: n.httpPort, JWTSecret: c.cfg.JWTSecret, HoldTTL: c.cfg.HoldTTL,
 		LogPath:      filepath.Join(c.dir, fmt.Sprintf("%s-%d.log", n.name, n.starts)),
 		ReadyTimeout: 60 * time.Second, PostgresPool: c.cfg.PostgresPool,
-		Env: []string{
+		Env: append([]string{
 			"TICKETBLITZ_NODE_NAME=" + n.name,
 			"TICKETBLITZ_CLUSTER_BIND=" + n.gossip(),
 			"TICKETBLITZ_CLUSTER_JOIN=" + strings.Join(join, ","),
@@ -121,7 +121,7 @@ func (c *cluster) start(ctx context.Context, n *node, join []string) error {
 			"TICKETBLITZ_LOG_LEVEL=info",
 			"TICKETBLITZ_LOG_FORMAT=json",
 			"TICKETBLITZ_REDIS_PREFIX=" + c.redisPrefix(),
-		},
+		}, c.cfg.Env...),
 	})
 	if err != nil {
 		return fmt.Errorf("start %s: %w", n.name, err)

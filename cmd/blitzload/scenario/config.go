@@ -53,7 +53,18 @@ type Config struct {
 	// CancelShare is the share of paying fans who then cancel their order.
 	CancelShare float64 `yaml:"cancel-share" json:"cancel-share"`
 	WebSockets  bool    `yaml:"ws" json:"ws"`
-	WSSample    int     `yaml:"ws-sample" json:"ws-sample"`
+	// Queue, when set (fifo or random), runs the flash sale through the event's waiting
+	// room, beside the same rush without it and a bare reference server.
+	Queue string `yaml:"queue" json:"queue"`
+	// QueueWS caps the fans that follow their ticket over the websocket; the rest poll.
+	// Negative: as many as the open-file limit allows beside the fans' connections.
+	QueueWS int `yaml:"queue-ws" json:"queue-ws"`
+	// QueuePoll is how often a polling fan reads its ticket.
+	QueuePoll time.Duration `yaml:"queue-poll" json:"queue-poll"`
+	// QueueOpensIn is how long after the room is set a random room opens (and shuffles
+	// everyone who joined before).
+	QueueOpensIn time.Duration `yaml:"queue-opens-in" json:"queue-opens-in"`
+	WSSample     int           `yaml:"ws-sample" json:"ws-sample"`
 
 	// hot
 	Callers int    `yaml:"callers" json:"callers"`
@@ -83,7 +94,8 @@ func DefaultConfig() Config {
 		ConfirmShare: 0.6, DeclineShare: 0.1, ReleaseShare: 0.15, AbandonShare: 0.15, DeclineRetryShare: 0.5,
 		CancelShare: 0.05,
 		WSSample:    20,
-		Callers:     1000, HotMode: "best",
+		QueueWS:     -1, QueuePoll: 250 * time.Millisecond, QueueOpensIn: 2 * time.Second,
+		Callers: 1000, HotMode: "best",
 		Sections: 10, Rate: 200, Workers: 256, Users: 500,
 		Mix: "list=30,event=15,seatmap=35,hold_confirm=8,hold_release=8,hold_abandon=4",
 	}
@@ -124,6 +136,17 @@ func (c Config) Validate() error {
 				bad("shares must be between 0 and 1")
 				break
 			}
+		}
+		switch c.Queue {
+		case "", "fifo", "random":
+		default:
+			bad("queue %q: want fifo or random", c.Queue)
+		}
+		if c.Queue != "" && (c.QueuePoll <= 0 || c.QueueOpensIn <= 0) {
+			bad("queue-poll and queue-opens-in must be positive")
+		}
+		if c.Queue != "" && (c.EventID != "" || c.WebSockets) {
+			bad("queue makes its own events and does not combine with ws")
 		}
 		if sum := c.ConfirmShare + c.DeclineShare + c.ReleaseShare + c.AbandonShare; sum <= 0 {
 			bad("the winners' shares add up to %v; at least one must be positive", sum)

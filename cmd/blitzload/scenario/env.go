@@ -33,6 +33,8 @@ type Env struct {
 	// OnConnected, optional, is called in flash when every fan's connection is open,
 	// just before the start barrier opens (e.g. to sample the server's memory).
 	OnConnected func(conns int)
+	// Bare starts the bare reference server of flash --queue (nil: no bare reference).
+	Bare BareStarter
 }
 
 // NewRunID returns a short id unique enough to tell runs apart.
@@ -59,6 +61,9 @@ type Result struct {
 	Sections []audit.SectionRef `json:"sections"`
 	// Numbers holds the scenario's main counts by name, for tools (bench).
 	Numbers map[string]float64 `json:"numbers"`
+	// Queue is the flash --queue report: the rush through the room, without it and the
+	// bare reference.
+	Queue *QueueRush `json:"queue,omitempty"`
 	// Initial holds the maps read before the run (for the audit).
 	Initial map[audit.SectionRef]audit.SeatMap `json:"-"`
 }

@@ -38,7 +38,11 @@ func Execute(ctx context.Context, env *Env, cfg Config, skipAudit bool) (*Outcom
 		defer wg.Done()
 		stats.Live{Collector: env.Collector, Out: env.Out, Label: label, TTY: env.TTY}.Run(liveCtx)
 	}()
-	res, err := runners[cfg.Scenario](ctx, env, cfg)
+	runner := runners[cfg.Scenario]
+	if cfg.Scenario == Flash && cfg.Queue != "" {
+		runner = RunFlashQueue
+	}
+	res, err := runner(ctx, env, cfg)
 	stopLive()
 	wg.Wait()
 	if err != nil {
@@ -53,6 +57,12 @@ func Execute(ctx context.Context, env *Env, cfg Config, skipAudit bool) (*Outcom
 		return out, err
 	}
 	out.Audit = &rep
+	if cfg.Scenario == Flash && cfg.Queue != "" {
+		// Both rushes' fans are in the records: the audit's phantom-hold rule read
+		// GET /api/v1/me/holds of every fan whose hold was answered 503 or not at all.
+		res.fact("phantom holds", "%d (audit rule %s, from each such fan's GET /api/v1/me/holds)",
+			rep.Counts[audit.PhantomHold], audit.PhantomHold)
+	}
 	return out, nil
 }
 

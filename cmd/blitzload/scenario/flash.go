@@ -182,6 +182,12 @@ func (f *fan) flash(ctx context.Context, cfg Config, ref audit.SectionRef, picke
 	if ws != nil {
 		ws.heldAt(h.Seats, r.End)
 	}
+	f.afterHold(ctx, cfg, h, t)
+}
+
+// afterHold is a winner's part after its hold: confirm (a few then cancel), decline
+// payment (then pay or release), release, or abandon, by share.
+func (f *fan) afterHold(ctx context.Context, cfg Config, h api.Hold, t *flashTally) {
 	f.think(ctx, cfg.ThinkTime)
 	total := cfg.ConfirmShare + cfg.DeclineShare + cfg.ReleaseShare + cfg.AbandonShare
 	u := f.rng.Float64() * total

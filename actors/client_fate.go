@@ -1,0 +1,93 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+)
+
+// withDeadline returns a copy of cmd carrying deadline. Each attempt sends its own copy:
+// a section on this node reads the message itself, not a serialized one.
+func withDeadline(cmd proto.Message, deadline time.Time) proto.Message {
+	m := proto.Clone(cmd)
+	us := deadline.UnixMicro()
+	switch c := m.(type) {
+	case *HoldCommand:
+		c.DeadlineUnixMicro = us
+	case *ReleaseCommand:
+		c.DeadlineUnixMicro = us
+	case *ExtendCommand:
+		c.DeadlineUnixMicro = us
+	case *ConfirmCommand:
+		c.DeadlineUnixMicro = us
+	case *CancelCommand:
+		c.DeadlineUnixMicro = us
+	}
+	return m
+}
+
+// askFate learns the fate of a command some of whose attempts, the last with deadline
+// last, may have been decided without their answer reaching the caller. It looks the
+// command's idempotency key up in the store, then sends the command again with deadline
+// last: the section handles it after every earlier copy and answers it from the decision
+// of one of them, once written, or EXPIRED when none was decided (see Client.request).
+// A section that is overloaded, moving or silent is asked again, with backoff, for at
+// most AnswerGrace from now or from last, whichever is later, whatever ctx's deadline
+// says.
+func (c *Client) askFate(ctx context.Context, identity string, cmd proto.Message, last time.Time, idem storedAnswer) (*Reply, error) {
+	end := time.Now().Add(c.cfg.AnswerGrace)
+	if late := last.Add(c.cfg.AnswerGrace); late.After(end) {
+		end = late
+	}
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), end)
+	defer cancel()
+	probe := withDeadline(cmd, last)
+	backoff := c.cfg.BaseBackoff
+	var why error
+	for {
+		rep, ok, err := c.replay(ctx, idem.user, idem.key, idem.hash)
+		switch {
+		case ok:
+			return rep, err
+		case errors.Is(err, ErrIdempotencyConflict):
+			return nil, err
+		}
+		timeout := time.Until(end)
+		if timeout <= 0 {
+			break
+		}
+		res, _, err := c.attempt(identity, probe, timeout)
+		why = err
+		if err == nil {
+			rep, ok := res.(*Reply)
+			if !ok {
+				return nil, Unavailable(fmt.Sprintf("unexpected answer %T", res))
+			}
+			rerr := rep.Err()
+			switch {
+			case rerr == nil:
+				return rep, nil
+			case errors.Is(rerr, errExpired):
+				return nil, Unavailable("the section could not decide the request in time; nothing was decided")
+			}
+			if e, _ := AsError(rerr); !e.Retryable() && !errors.Is(rerr, errOverloaded) {
+				return nil, rerr
+			}
+			why = rerr
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		backoff = min(backoff*2, c.cfg.MaxBackoff)
+		if time.Until(end) <= wait {
+			break
+		}
+		time.Sleep(wait)
+	}
+	c.cfg.Logger.Warn("the fate of a section request is unknown: it may have been decided", zap.String("section", identity),
+		zap.String("user", idem.user), zap.String("idempotency_key", idem.key), zap.Error(why))
+	return nil, Unavailable("the section did not answer in time; retry")
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/audit"
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/scenario"
+)
+
+// TestFlashQueueAgainstTheRealServer runs flash --queue fifo and random through the
+// command line against the real server, and requires the audit to pass over both
+// rushes and the report to carry every figure: the joins, the admitted holds, the
+// rush without the room, the bare reference, and the aims with their verdicts.
+func TestFlashQueueAgainstTheRealServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	tmp := t.TempDir()
+	srv := startE2EServer(ctx, t, tmp, "actor")
+	t.Setenv(asCommandEnv, "1") // the bare reference is this binary, run as blitzload bareref
+	getenv := func(string) string { return "" }
+
+	for _, tc := range []struct {
+		order string
+		fans  int
+	}{{"fifo", 300}, {"random", 120}} {
+		t.Run(tc.order, func(t *testing.T) {
+			jsonPath := filepath.Join(tmp, tc.order+".json")
+			var stdout, stderr bytes.Buffer
+			fans := strconv.Itoa(tc.fans)
+			code := run(ctx, []string{"flash", "--queue", tc.order, "--target", srv.Base, "--fans", fans, "--seats", "100",
+				"--queue-opens-in", "3s", "--json", jsonPath}, getenv, &stdout, &stderr)
+			if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {
+				t.Fatalf("flash --queue exited %d\nstdout:\n%s\nstderr:\n%s\nserver log:\n%s", code, stdout.String(), stderr.String(), srv.LogTail(30))
+			}
+			if !strings.Contains(stdout.String(), "phantom holds") {
+				t.Errorf("the report names no phantom-hold count:\n%s", stdout.String())
+			}
+			var doc struct {
+				Audit   audit.Report `json:"audit"`
+				Details struct {
+					Queue scenario.QueueRush `json:"queue"`
+				} `json:"details"`
+			}
+			data, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatalf("report JSON: %v", err)
+			}
+			if a := doc.Audit; !a.OK() || a.Holds == 0 || a.Orders == 0 || a.SeatsChecked != 200 {
+				t.Errorf("the audit checked too little (both rushes' 100 seats each): %+v", a)
+			}
+			q := doc.Details.Queue
+			if q.Order != tc.order || q.Fans != tc.fans || !q.Room.Enabled {
+				t.Errorf("room %+v, order %q, fans %d", q.Room, q.Order, q.Fans)
+			}
+			if q.Passes != tc.fans || q.PassRefused != 0 {
+				t.Errorf("%d passes, %d holds refused QUEUE_REQUIRED; want %d and 0", q.Passes, q.PassRefused, tc.fans)
+			}
+			if n := q.Followed["join"] + q.Followed["ws"] + q.Followed["poll"]; n != tc.fans {
+				t.Errorf("followed %v: %d fans, want %d", q.Followed, n, tc.fans)
+			}
+			if len(q.Violations) != 0 {
+				t.Errorf("admission-order violations: %+v", q.Violations)
+			}
+			if q.WithRoom.FirstAnswer.Count != tc.fans || q.WithRoom.Hold.Count != tc.fans || q.WithRoom.Holds == 0 || q.WithRoom.MakespanMS <= 0 {
+				t.Errorf("with the room: %+v", q.WithRoom)
+			}
+			if q.WithoutRoom.FirstAnswer.Count != tc.fans || q.WithoutRoom.Holds == 0 || q.WithoutRoom.MakespanMS <= 0 {
+				t.Errorf("without the room: %+v", q.WithoutRoom)
+			}
+			if b := q.Bare; b.Answers != tc.fans || b.Errors != 0 || b.Latency.P99 <= 0 || b.AnswersPerS <= 0 {
+				t.Errorf("bare reference: %+v", b)
+			}
+			if (q.ShuffleRank != nil) != (tc.order == "random") {
+				t.Errorf("shuffle rank %v in a %s room", q.ShuffleRank, tc.order)
+			}
+			// A random permutation of 120 has a rank correlation with sd 1/sqrt(119), under
+			// 0.1; joining order kept would be 1.
+			if r := q.ShuffleRank; r != nil && (q.JoinedBeforeOpening < tc.fans/2 || *r > 0.5 || *r < -0.5) {
+				t.Errorf("%d fans joined before the opening, rank correlation %.3f: not shuffled", q.JoinedBeforeOpening, *r)
+			}
+			if len(q.Aims) != 4 {
+				t.Fatalf("aims %+v", q.Aims)
+			}
+			for _, a := range q.Aims {
+				verdict := "missed"
+				if a.Met {
+					verdict = "met"
+				}
+				if !strings.Contains(stdout.String(), "aim: "+a.Name) || !strings.Contains(stdout.String(), verdict+" ("+a.Detail+")") {
+					t.Errorf("the text report lacks aim %q (%s)", a.Name, verdict)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,203 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
+)
+
+// Ways a fan follows its ticket.
+const (
+	followJoin = "join"
+	followWS   = "ws"
+	followPoll = "poll"
+)
+
+// joinQueue joins the event's queue, retrying an unknown outcome or a 429/503 (a
+// repeat join is harmless: the same ticket). The record keeps the time to first
+// answer: from the first attempt to the first that got one, whatever it said.
+func (f *fan) joinQueue(ctx context.Context, cfg Config, eventID string, rec *QueueFanRecord) (api.QueueTicket, api.Result) {
+	var t api.QueueTicket
+	var r api.Result
+	for a := 0; a <= cfg.Retries; a++ {
+		t, r = f.client.JoinQueue(ctx, eventID)
+		if a == 0 {
+			rec.JoinStart = r.Start
+		}
+		if rec.JoinEnd.IsZero() && r.Status != 0 {
+			rec.JoinEnd = r.End
+		}
+		if !r.Retryable() && r.Code != api.CodeUnavailable || ctx.Err() != nil {
+			break
+		}
+		backoff(ctx, f.rng, a, r)
+	}
+	if rec.JoinEnd.IsZero() {
+		rec.JoinEnd = r.End
+	}
+	rec.JoinStatus = r.Status
+	return t, r
+}
+
+// noteTicket keeps what a ticket answered at sent says; it reports whether the ticket
+// carries a pass.
+func noteTicket(rec *QueueFanRecord, t api.QueueTicket, sent, got time.Time) (string, bool) {
+	if t.Position != nil {
+		rec.Position = *t.Position
+	}
+	if t.Admitted() {
+		if rec.Admitted.IsZero() {
+			rec.Admitted = got
+		}
+		if t.PassExpiresAt != nil {
+			rec.AdmittedSecond = t.PassExpiresAt.Add(-PassTTL)
+		}
+		return *t.Pass, true
+	}
+	if t.Status == "waiting" && t.Position != nil && sent.After(rec.LastWaiting) {
+		rec.LastWaiting = sent
+	}
+	return "", false
+}
+
+// errTicketEnded means a ticket expired or vanished before its fan got a pass.
+var errTicketEnded = errors.New("the ticket ended without a pass")
+
+// maxQueueWait is the longest a polling fan waits between two reads of its ticket:
+// the websocket's own heartbeat (API.md: "at least every 2 s").
+const maxQueueWait = 2 * time.Second
+
+// awaitPass follows the ticket until it carries a pass: over the websocket when ws
+// (reconnecting after a failure, as the server asks when it closes one, up to
+// cfg.Retries times in a row without a message), else by polling.
+func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws bool, rec *QueueFanRecord) (string, error) {
+	if ws {
+		rec.Follow = followWS
+		for a := 0; a <= cfg.Retries; a++ {
+			var pass string
+			ended, heard := false, false
+			err := f.client.FollowQueue(ctx, t.ID, func(t api.QueueTicket) bool {
+				// A pushed ticket's sending time is unknown: it proves nothing about order.
+				var ok bool
+				pass, ok = noteTicket(rec, t, time.Time{}, time.Now())
+				ended, heard = t.Status == "expired", true
+				return !ok && !ended
+			})
+			switch {
+			case pass != "":
+				return pass, nil
+			case ended:
+				return "", errTicketEnded
+			case ctx.Err() != nil:
+				return "", ctx.Err()
+			}
+			rec.WSFailures++
+			rec.WSError = err.Error()
+			if heard {
+				a = 0
+			}
+			backoff(ctx, f.rng, a, api.Result{})
+		}
+	}
+	rec.Follow = followPoll
+	for {
+		cur, r := f.client.QueueStatus(ctx, t.ID)
+		wait := cfg.QueuePoll
+		if r.OK() && r.Err == nil {
+			if pass, ok := noteTicket(rec, cur, r.Start, r.End); ok {
+				return pass, nil
+			}
+			if cur.Status == "expired" {
+				return "", errTicketEnded
+			}
+			// Far from the front, read no more often than the websocket would push.
+			wait = max(wait, min(time.Duration(cur.ETASeconds)*time.Second/2, maxQueueWait))
+		} else if r.Retryable() {
+			wait = max(wait, min(r.RetryAfter, maxQueueWait))
+		} else {
+			// The ticket is gone or not this fan's: waiting longer cannot help.
+			return "", fmt.Errorf("read ticket %s: %w", t.ID, r.Error())
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		sleepCtx(ctx, wait)
+	}
+}
+
+// holdWithPass asks for k best-available seats with the pass, retrying an unknown
+// outcome with the same idempotency key. firstAnswer is when the first answer came,
+// whatever it said (the last attempt's end when none came).
+func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequest, pass string, retries int) (h api.Hold, r api.Result, firstAnswer time.Time) {
+	key := f.key("h")
+	for a := 0; a <= retries; a++ {
+		h, r = f.client.HoldWithPass(ctx, eventID, req, key, pass)
+		if firstAnswer.IsZero() && r.Status != 0 {
+			firstAnswer = r.End
+		}
+		if !r.Retryable() || ctx.Err() != nil {
+			break
+		}
+		backoff(ctx, f.rng, a, r)
+	}
+	if firstAnswer.IsZero() {
+		firstAnswer = r.End
+	}
+	return h, r, firstAnswer
+}
+
+// rushThroughRoom is one fan's part of the sale through the waiting room: join at the
+// barrier, follow the ticket to a pass, hold best available with it, then the winner's
+// paths.
+func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionID string, ws bool, t *flashTally, rec *QueueFanRecord) {
+	rec.User, rec.EventID = f.user, eventID
+	defer func() { rec.Done = time.Now() }()
+	tk, r := f.joinQueue(ctx, cfg, eventID, rec)
+	if !r.OK() || r.Err != nil {
+		t.failed.Add(1)
+		t.refusal("join " + r.Code)
+		return
+	}
+	rec.TicketID = tk.ID
+	pass, ok := noteTicket(rec, tk, r.Start, r.End)
+	if ok {
+		rec.Follow = followJoin
+	} else {
+		var err error
+		if pass, err = f.awaitPass(ctx, cfg, tk, ws, rec); err != nil {
+			t.failed.Add(1)
+			t.refusal("no pass")
+			return
+		}
+	}
+	f.rushHold(ctx, cfg, eventID, sectionID, pass, t, rec)
+}
+
+// rushHold holds 1–4 (MinSeats..MaxSeats) best-available seats, with pass when the
+// room is open, and goes on down the winner's paths.
+func (f *fan) rushHold(ctx context.Context, cfg Config, eventID, sectionID, pass string, t *flashTally, rec *QueueFanRecord) {
+	k := cfg.MinSeats + f.rng.IntN(cfg.MaxSeats-cfg.MinSeats+1)
+	start := time.Now()
+	h, r, firstAnswer := f.holdWithPass(ctx, eventID, api.HoldRequest{SectionID: sectionID, Quantity: k}, pass, cfg.Retries)
+	rec.HoldStart, rec.HoldEnd, rec.HoldStatus, rec.HoldCode = start, r.End, r.Status, r.Code
+	if rec.JoinStart.IsZero() {
+		// Without the room the hold is the fan's first request.
+		rec.JoinStart, rec.JoinEnd, rec.JoinStatus = start, firstAnswer, r.Status
+	}
+	if !r.OK() || r.Err != nil {
+		switch r.Code {
+		case api.CodeSeatUnavailable, api.CodeSoldOut:
+			t.lost.Add(1)
+		default:
+			t.failed.Add(1)
+		}
+		t.refusal(r.Code)
+		return
+	}
+	rec.HoldID = h.ID
+	t.fallbackWins.Add(1)
+	f.afterHold(ctx, cfg, h, t)
+}

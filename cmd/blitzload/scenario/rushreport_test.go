@@ -1,0 +1,85 @@
+package scenario
+
+import (
+	"testing"
+	"time"
+)
+
+func TestQueueRushFiguresAndAims(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	ms := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Millisecond) }
+	// Two fans through the room: joins of 10 and 30 ms, holds of 5 and 50 ms, the
+	// second done at 400 ms. Without the room: holds answered at 20 and 40 ms, done at
+	// 100 ms.
+	room := []QueueFanRecord{
+		{User: "a", Position: 1, Follow: followWS, JoinStart: ms(0), JoinEnd: ms(10), JoinStatus: 201, Admitted: ms(100),
+			HoldStart: ms(110), HoldEnd: ms(115), HoldID: "h_1", Done: ms(200)},
+		{User: "b", Position: 2, Follow: followPoll, JoinStart: ms(0), JoinEnd: ms(30), JoinStatus: 201, Admitted: ms(300),
+			HoldStart: ms(300), HoldEnd: ms(350), HoldCode: "SOLD_OUT", Done: ms(400), WSFailures: 1, WSError: "closed"},
+	}
+	plain := []QueueFanRecord{
+		{User: "a", JoinStart: ms(0), JoinEnd: ms(20), JoinStatus: 201, HoldStart: ms(0), HoldEnd: ms(20), HoldID: "h_2", Done: ms(60)},
+		{User: "b", JoinStart: ms(0), JoinEnd: ms(40), JoinStatus: 409, HoldStart: ms(0), HoldEnd: ms(40), Done: ms(100)},
+	}
+	tests := []struct {
+		name     string
+		bareP99  float64
+		wantAims []bool
+	}{
+		// join p99 30 ms against 1.5 x 20 ms; hold p99 50 ms; makespan 400 ms against
+		// 1.3 x 100 ms; no violation.
+		{"a slow bare reference", 20, []bool{true, true, false, true}},
+		{"a fast bare reference", 10, []bool{false, true, false, true}},
+		{"no bare reference", 0, []bool{false, true, false, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := &QueueRush{Order: "fifo", Fans: 2, Bare: BareResult{Latency: Spread{P99: tt.bareP99}}}
+			q.summarize(room, plain, 1)
+			if f := q.WithRoom.FirstAnswer; f.Count != 2 || f.P50 != 10 || f.P99 != 30 || f.Max != 30 {
+				t.Errorf("joins %+v", f)
+			}
+			if h := q.WithRoom.Hold; h.P50 != 5 || h.P99 != 50 {
+				t.Errorf("admitted holds %+v", h)
+			}
+			if q.WithRoom.MakespanMS != 400 || q.WithoutRoom.MakespanMS != 100 || q.WithRoom.Holds != 1 || q.WithoutRoom.Holds != 1 {
+				t.Errorf("with the room %+v, without %+v", q.WithRoom, q.WithoutRoom)
+			}
+			if q.Passes != 2 || q.AdmissionMS != 200 || q.WSFailures != 1 || q.Followed[followWS] != 1 || q.Followed[followPoll] != 1 {
+				t.Errorf("passes %d over %v ms, ws failures %d, followed %v", q.Passes, q.AdmissionMS, q.WSFailures, q.Followed)
+			}
+			if len(q.Aims) != len(tt.wantAims) {
+				t.Fatalf("aims %+v", q.Aims)
+			}
+			for i, a := range q.Aims {
+				if a.Met != tt.wantAims[i] {
+					t.Errorf("aim %q met=%v, want %v (%s)", a.Name, a.Met, tt.wantAims[i], a.Detail)
+				}
+			}
+		})
+	}
+}
+
+func TestJoinRankCorrelation(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	recs := func(positions ...int64) []QueueFanRecord {
+		out := make([]QueueFanRecord, len(positions))
+		for i, p := range positions { // fan i's join was answered i-th
+			out[i] = QueueFanRecord{Position: p, JoinEnd: t0.Add(time.Duration(i) * time.Millisecond)}
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		positions []int64
+		want      float64
+	}{
+		{[]int64{1, 2, 3, 4, 5}, 1},
+		{[]int64{5, 4, 3, 2, 1}, -1},
+		{[]int64{2, 1, 4, 3, 5}, 0.8},
+		{[]int64{7}, 0},
+	} {
+		if got := joinRankCorrelation(recs(tt.positions...)); got != tt.want {
+			t.Errorf("positions %v: %v, want %v", tt.positions, got, tt.want)
+		}
+	}
+}
