@@ -253,6 +253,17 @@ type Trace struct {
 	Admitted      int64   `json:"admitted,omitempty"`
 	AdmittingPerS float64 `json:"admitting_per_s,omitempty"`
 	DecisionsPerS float64 `json:"decisions_per_s,omitempty"`
+	// The classroom's fields. Sections lists every section a node hosts (type sections).
+	// The classic strategies' lock, tx and retry traces name the Seat, the User who owns
+	// or asks for it, a lock's TTLMillis, a transaction's Statements, and the Reason of a
+	// refusal, rollback or retry; Attempt counts a retried operation's tries from 1.
+	Sections   []string `json:"sections,omitempty"`
+	Seat       string   `json:"seat,omitempty"`
+	User       string   `json:"user,omitempty"`
+	TTLMillis  int64    `json:"ttl_ms,omitempty"`
+	Statements []string `json:"statements,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+	Attempt    int      `json:"attempt,omitempty"`
 }
 
 // The trace types.
@@ -266,6 +277,17 @@ const (
 	TraceMember      = "member"
 	// TraceQueue is a waiting room's state, traced by every node about once a second.
 	TraceQueue = "queue"
+	// TraceSections is a node's list of the sections it hosts, shared with the other
+	// nodes every few seconds so that any node's visualizer shows the whole cluster.
+	TraceSections = "sections"
+	// TraceLock is a classic strategy's per-seat Redis lock: Action take, hold (the lock
+	// is still held when its transaction starts), refuse or release.
+	TraceLock = "lock"
+	// TraceTx is one classic PostgreSQL transaction: its Statements, Outcome commit or
+	// rollback, the Reason of a rollback and its duration in Millis.
+	TraceTx = "tx"
+	// TraceRetry is a classic operation tried again, with the Reason and the Attempt.
+	TraceRetry = "retry"
 )
 
 // ActivationTakeover is the Action of an activation trace whose activation took its

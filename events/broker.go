@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -63,7 +64,7 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
 			return net.Listen(network, addr)
 		}),
-		kfake.SeedTopics(partitions, actors.Topics...),
+		kfake.SeedTopics(partitions, append(slices.Clip(actors.Topics), TopicVisualizerTraces)...),
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))

@@ -10,6 +10,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,14 +147,6 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	if err != nil {
 		return nil, fmt.Errorf("rate limit: %w", err)
 	}
-	traces, err := live.NewTraceHub(live.TraceHubConfig{Node: cfg.NodeName, Logger: log.Named("visualizer"), Registerer: reg})
-	if err != nil {
-		return nil, err
-	}
-	s.traces = traces
-	s.bg.Go(func() error { return traces.Run(bgCtx) })
-	var tracer actors.Tracer = traces
-
 	brokers := cfg.KafkaBrokers
 	if len(brokers) == 0 {
 		b, err := events.StartBroker(events.BrokerConfig{Logger: log.Named("broker")})
@@ -165,6 +158,29 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		log.Info("in-process kafka broker started", zap.Strings("addrs", brokers))
 	}
 	s.brokers = brokers
+	// Every node's traces reach every node's visualizer through the broker, and the last
+	// minute of them greets a page opened late.
+	var share atomic.Pointer[events.TraceShare]
+	traces, err := live.NewTraceHub(live.TraceHubConfig{
+		Node: cfg.NodeName, Logger: log.Named("visualizer"), Registerer: reg, Replay: time.Minute,
+		Share: func(raw []byte) {
+			if sh := share.Load(); sh != nil {
+				sh.Publish(raw)
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.traces = traces
+	s.bg.Go(func() error { return traces.Run(bgCtx) })
+	var tracer actors.Tracer = traces
+	s.bg.Go(func() error {
+		return runTraceShare(bgCtx, &share, events.TraceShareConfig{
+			Brokers: brokers, Node: cfg.NodeName, Handler: traces.Receive, Logger: log.Named("traceshare"),
+		})
+	})
+
 	outbox := persistence.NewOutbox(pool)
 	s.bg.Go(func() error {
 		return runRelay(bgCtx, &s.relay, brokers, events.RelayConfig{
@@ -194,12 +210,12 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	case "lock":
 		baseline, err = classic.NewLock(classic.LockConfig{
 			Pool: pool, Redis: rdb, Prefix: cfg.RedisPrefix, HoldTTL: cfg.HoldTTL,
-			Payments: payments, Logger: log.Named("lock"), OnOutbox: s.relay.wake,
+			Payments: payments, Logger: log.Named("lock"), OnOutbox: s.relay.wake, Tracer: tracer,
 		})
 	case "pg":
 		baseline, err = classic.NewPG(classic.PGConfig{
 			Pool: pool, HoldTTL: cfg.HoldTTL, Payments: payments, Logger: log.Named("pg"),
-			OnOutbox: s.relay.wake,
+			OnOutbox: s.relay.wake, Tracer: tracer,
 		})
 	}
 	if err != nil {
@@ -213,8 +229,14 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.feed = feed
+	// The visualizer's invariant panel: every committed version is checked as it arrives.
+	invariants := live.NewInvariants(traces.Trace)
+	publish := func(eventID, sectionID string, ch actors.SectionChanged) {
+		feed.Publish(eventID, sectionID, ch)
+		invariants.Changed(eventID, sectionID, ch)
+	}
 	s.bg.Go(func() error {
-		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: feed.Publish, Logger: log.Named("livefeed")})
+		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: publish, Logger: log.Named("livefeed")})
 	})
 
 	rooms, err := startWaitingRooms(ctx, s, bgCtx, rdb, tracer, reg)
@@ -592,6 +614,23 @@ func runLiveFeed(ctx context.Context, lc events.LiveFeedConfig) error {
 	}
 	defer func() { _ = f.Close() }()
 	return f.Run(ctx)
+}
+
+// runTraceShare connects the visualizer's share of traces, retrying until the broker
+// answers, makes it the one the hub publishes to, and runs it until ctx ends.
+func runTraceShare(ctx context.Context, to *atomic.Pointer[events.TraceShare], tc events.TraceShareConfig) error {
+	var sh *events.TraceShare
+	err := retryUntil(ctx, tc.Logger, "visualizer trace share", func() error {
+		var err error
+		sh, err = events.NewTraceShare(tc)
+		return err
+	})
+	if err != nil {
+		return nil
+	}
+	to.Store(sh)
+	defer to.Store(nil)
+	return sh.Run(ctx)
 }
 
 // retryUntil calls f until it succeeds or ctx ends, backing off up to 5 s and logging

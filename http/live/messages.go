@@ -11,12 +11,13 @@ import (
 // actors.Trace encodes itself.
 
 // helloJSON greets a viewer of /ws/visualizer before the first trace: this node and
-// the sections active on it.
+// the sections active on it, and every node the hub knows of with its sections.
 type helloJSON struct {
-	Type     string    `json:"type"`
-	At       time.Time `json:"at"`
-	Node     string    `json:"node"`
-	Sections []string  `json:"sections"`
+	Type     string         `json:"type"`
+	At       time.Time      `json:"at"`
+	Node     string         `json:"node"`
+	Sections []string       `json:"sections"`
+	Nodes    []NodeSections `json:"nodes"`
 }
 
 type snapshotJSON struct {

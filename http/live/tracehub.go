@@ -36,6 +36,10 @@ func DefaultTraceRates() map[string]int {
 		actors.TraceActivation:  500,
 		actors.TracePassivation: 500,
 		actors.TraceMember:      100,
+		actors.TraceSections:    100,
+		actors.TraceLock:        1000,
+		actors.TraceTx:          1000,
+		actors.TraceRetry:       500,
 	}
 }
 
@@ -59,6 +63,33 @@ type TraceHubConfig struct {
 	DefaultRate int
 	// Clock tells time for traces that carry none (default time.Now).
 	Clock func() time.Time
+	// Replay, when positive, keeps the traces of that last stretch of time (at most
+	// ReplayMax of them) and shows them to a viewer right after its hello, so that a page
+	// opened late does not start empty. Zero keeps nothing.
+	Replay time.Duration
+	// ReplayMax caps the kept traces; DefaultReplayMax when zero. It is also capped
+	// below the viewers' send buffer, which must hold the hello and the replay.
+	ReplayMax int
+	// Share, when set, receives every accepted trace of this node, encoded, for the
+	// other nodes' hubs (which hand it to Receive), and every SectionsEvery this node's
+	// sections trace. It must not block. Nil keeps the view to this node.
+	Share func(raw []byte)
+	// SectionsEvery is how often a sharing hub traces the sections it hosts;
+	// DefaultSectionsEvery when zero.
+	SectionsEvery time.Duration
+}
+
+// Defaults of the cluster view.
+const (
+	DefaultReplayMax     = 900
+	DefaultSectionsEvery = 5 * time.Second
+)
+
+// queuedTrace is a trace waiting for the dispatcher: this node's, or another node's
+// with the encoding it arrived in.
+type queuedTrace struct {
+	t   actors.Trace
+	raw []byte // set for another node's trace
 }
 
 // TraceHub is the node's actors.Tracer and the source of /ws/visualizer. Trace never
@@ -74,7 +105,7 @@ type TraceHub struct {
 	cfg      TraceHubConfig
 	log      *zap.Logger
 	now      func() time.Time
-	in       chan actors.Trace
+	in       chan queuedTrace
 	budgets  map[string]*traceBudget // read-only after construction
 	other    *traceBudget
 	endpoint *endpoint
@@ -84,7 +115,9 @@ type TraceHub struct {
 	viewList atomic.Pointer[[]*conn] // copy on write
 
 	activeMu sync.Mutex
-	active   map[string]struct{}
+	active   map[string]map[string]struct{} // node → its active sections
+
+	ring *traceRing // guarded by viewerMu; nil without Replay
 
 	accepted     atomic.Int64
 	droppedRate  atomic.Int64
@@ -162,14 +195,26 @@ func NewTraceHub(cfg TraceHubConfig) (*TraceHub, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.ReplayMax == 0 {
+		cfg.ReplayMax = DefaultReplayMax
+	}
+	if limit := cfg.Endpoint.SendBuffer - 2; cfg.ReplayMax > limit {
+		cfg.ReplayMax = max(limit, 0)
+	}
+	if cfg.SectionsEvery <= 0 {
+		cfg.SectionsEvery = DefaultSectionsEvery
+	}
 	h := &TraceHub{
 		cfg:     cfg,
 		log:     cfg.Logger,
 		now:     cfg.Clock,
-		in:      make(chan actors.Trace, cfg.Queue),
+		in:      make(chan queuedTrace, cfg.Queue),
 		budgets: make(map[string]*traceBudget, len(cfg.Rates)),
 		other:   &traceBudget{limit: int64(cfg.DefaultRate)},
-		active:  make(map[string]struct{}),
+		active:  make(map[string]map[string]struct{}),
+	}
+	if cfg.Replay > 0 {
+		h.ring = newTraceRing(cfg.ReplayMax, cfg.Replay)
 	}
 	for typ, r := range cfg.Rates {
 		h.budgets[typ] = &traceBudget{limit: int64(r)}
@@ -195,7 +240,7 @@ func (h *TraceHub) Trace(t actors.Trace) {
 		t.Node = h.cfg.Node
 	}
 	h.follow(t)
-	if h.viewers.Load() == 0 {
+	if h.viewers.Load() == 0 && !h.recording() {
 		return
 	}
 	if t.At.IsZero() {
@@ -211,7 +256,7 @@ func (h *TraceHub) Trace(t actors.Trace) {
 		return
 	}
 	select {
-	case h.in <- t:
+	case h.in <- queuedTrace{t: t}:
 		h.accepted.Add(1)
 		h.metrics.accepted.Inc()
 	default:
@@ -220,34 +265,99 @@ func (h *TraceHub) Trace(t actors.Trace) {
 	}
 }
 
-// follow keeps the set of sections active on this node. A fenced batch stops its actor.
-func (h *TraceHub) follow(t actors.Trace) {
-	if t.Actor == "" {
+// recording reports whether traces are kept or shared even while nobody here watches.
+func (h *TraceHub) recording() bool { return h.ring != nil || h.cfg.Share != nil }
+
+// Receive takes a trace another node's hub shared. Like Trace it never blocks; a
+// trace that finds the queue full is dropped and counted. Traces of this node, and
+// anything that is not a trace, are ignored.
+func (h *TraceHub) Receive(raw []byte) {
+	var t actors.Trace
+	if err := json.Unmarshal(raw, &t); err != nil || t.Type == "" || t.Node == "" || t.Node == h.cfg.Node {
 		return
 	}
+	h.follow(t)
+	select {
+	case h.in <- queuedTrace{t: t, raw: raw}:
+		h.accepted.Add(1)
+		h.metrics.accepted.Inc()
+	default:
+		h.droppedQueue.Add(1)
+		h.metrics.droppedQueue.Inc()
+	}
+}
+
+// follow keeps the sections active on each node: an activation moves its section to
+// the node that traced it, a passivation or a fenced batch stops it there, a node's
+// sections trace replaces its list and a member that left hosts nothing.
+func (h *TraceHub) follow(t actors.Trace) {
+	h.activeMu.Lock()
+	defer h.activeMu.Unlock()
 	switch {
+	case t.Type == actors.TraceSections:
+		set := make(map[string]struct{}, len(t.Sections))
+		for _, id := range t.Sections {
+			set[id] = struct{}{}
+		}
+		h.active[t.Node] = set
+	case t.Type == actors.TraceMember && t.Action == "leave" && t.Member != "" && t.Member != h.cfg.Node:
+		delete(h.active, t.Member)
+	case t.Actor == "":
 	case t.Type == actors.TraceActivation:
-		h.activeMu.Lock()
-		h.active[t.Actor] = struct{}{}
-		h.activeMu.Unlock()
+		for node, set := range h.active {
+			if node != t.Node {
+				delete(set, t.Actor)
+			}
+		}
+		set := h.active[t.Node]
+		if set == nil {
+			set = make(map[string]struct{})
+			h.active[t.Node] = set
+		}
+		set[t.Actor] = struct{}{}
 	case t.Type == actors.TracePassivation, t.Type == actors.TraceBatch && t.Outcome == "fenced":
-		h.activeMu.Lock()
-		delete(h.active, t.Actor)
-		h.activeMu.Unlock()
+		delete(h.active[t.Node], t.Actor)
 	}
 }
 
 // ActiveSections returns the identities of the sections this node has activated and
 // not yet seen stop, sorted.
-func (h *TraceHub) ActiveSections() []string {
+func (h *TraceHub) ActiveSections() []string { return h.sectionsOf(h.cfg.Node) }
+
+func (h *TraceHub) sectionsOf(node string) []string {
 	h.activeMu.Lock()
-	out := make([]string, 0, len(h.active))
-	for id := range h.active {
+	out := make([]string, 0, len(h.active[node]))
+	for id := range h.active[node] {
 		out = append(out, id)
 	}
 	h.activeMu.Unlock()
 	sort.Strings(out)
 	return out
+}
+
+// NodeSections returns every node the hub knows of, this one first and the others by
+// name, with the sections it hosts, sorted.
+func (h *TraceHub) NodeSections() []NodeSections {
+	h.activeMu.Lock()
+	names := make([]string, 0, len(h.active))
+	for node := range h.active {
+		if node != h.cfg.Node {
+			names = append(names, node)
+		}
+	}
+	h.activeMu.Unlock()
+	sort.Strings(names)
+	out := []NodeSections{{Name: h.cfg.Node, Sections: h.sectionsOf(h.cfg.Node)}}
+	for _, n := range names {
+		out = append(out, NodeSections{Name: n, Sections: h.sectionsOf(n)})
+	}
+	return out
+}
+
+// NodeSections is one node of the hello and the sections it hosts.
+type NodeSections struct {
+	Name     string   `json:"name"`
+	Sections []string `json:"sections"`
 }
 
 // Stats returns what Trace did so far.
@@ -258,31 +368,52 @@ func (h *TraceHub) Stats() TraceStats {
 // Viewers returns how many viewers are connected.
 func (h *TraceHub) Viewers() int { return int(h.viewers.Load()) }
 
-// Run dispatches queued traces to the viewers until ctx ends; it returns nil then.
+// Run dispatches queued traces to the viewers until ctx ends; it returns nil then. A
+// sharing hub also traces the sections it hosts every SectionsEvery.
 func (h *TraceHub) Run(ctx context.Context) error {
+	var tick <-chan time.Time
+	if h.cfg.Share != nil {
+		ticker := time.NewTicker(h.cfg.SectionsEvery)
+		defer ticker.Stop()
+		tick = ticker.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case t := <-h.in:
-			h.dispatch(t)
+		case q := <-h.in:
+			h.dispatch(q)
+		case <-tick:
+			h.dispatch(queuedTrace{t: actors.Trace{Type: actors.TraceSections, At: h.now(), Node: h.cfg.Node, Sections: h.ActiveSections()}})
 		}
 	}
 }
 
-// dispatch encodes t once and queues it for every viewer.
-func (h *TraceHub) dispatch(t actors.Trace) {
-	viewers := *h.viewList.Load()
-	if len(viewers) == 0 {
-		return
-	}
+// dispatch encodes t once (another node's trace comes encoded), keeps it for late
+// viewers, shares it when it is this node's, and queues it for every viewer. The ring
+// and the viewer list are read under one lock, so that a new viewer gets every trace
+// once: in its replay or live.
+func (h *TraceHub) dispatch(q queuedTrace) {
+	t := q.t
 	t.At = t.At.UTC()
-	raw, err := json.Marshal(t)
-	if err != nil {
-		h.log.Error("encode trace", zap.String("type", t.Type), zap.Error(err))
-		return
+	raw := q.raw
+	if raw == nil {
+		var err error
+		if raw, err = json.Marshal(t); err != nil {
+			h.log.Error("encode trace", zap.String("type", t.Type), zap.Error(err))
+			return
+		}
+	}
+	if q.raw == nil && t.Node == h.cfg.Node && h.cfg.Share != nil {
+		h.cfg.Share(raw)
 	}
 	msg := newTextFrame(raw)
+	h.viewerMu.Lock()
+	if h.ring != nil && t.Type != actors.TraceSections {
+		h.ring.add(t.At, msg)
+	}
+	viewers := *h.viewList.Load()
+	h.viewerMu.Unlock()
 	for _, c := range viewers {
 		c.send(msg)
 	}

@@ -19,10 +19,11 @@ func (h *TraceHub) Handler() fiber.Handler {
 	}
 }
 
-// session registers a viewer. The hello is queued while the viewer list is locked, so
-// that no trace can overtake it.
+// session registers a viewer. The hello, then the replay of the recent traces, are
+// queued while the viewer list is locked, so that no trace can overtake them.
 func (h *TraceHub) session(c *conn) func() {
-	hello, err := prepareJSON(helloJSON{Type: "hello", At: h.now().UTC(), Node: h.cfg.Node, Sections: h.ActiveSections()})
+	now := h.now()
+	hello, err := prepareJSON(helloJSON{Type: "hello", At: now.UTC(), Node: h.cfg.Node, Sections: h.ActiveSections(), Nodes: h.NodeSections()})
 	if err != nil {
 		h.log.Error("encode visualizer hello", zap.Error(err))
 		c.close(websocket.CloseInternalServerErr, "internal error")
@@ -30,6 +31,11 @@ func (h *TraceHub) session(c *conn) func() {
 	}
 	h.viewerMu.Lock()
 	c.send(hello)
+	if h.ring != nil {
+		for _, m := range h.ring.recent(now) {
+			c.send(m)
+		}
+	}
 	list := append(append([]*conn(nil), *h.viewList.Load()...), c)
 	h.viewList.Store(&list)
 	h.viewers.Add(1)

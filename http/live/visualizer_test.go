@@ -142,7 +142,7 @@ func TestTraceSamplingBudgets(t *testing.T) {
 	if len(h.in) != 8 {
 		t.Fatalf("%d traces queued, want 8", len(h.in))
 	}
-	if (<-h.in).Node != "n1" {
+	if (<-h.in).t.Node != "n1" {
 		t.Fatal("a trace without a node did not get this node's name")
 	}
 }

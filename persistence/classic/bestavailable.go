@@ -79,7 +79,8 @@ func bestRetry(ctx context.Context, s *sections, sec sectionMeta, once func() (a
 	began := time.Now()
 	changed, taken := began, -1
 	backoff := time.Millisecond
-	for {
+	trace := opTraceFrom(ctx)
+	for attempt := 1; ; attempt++ {
 		h, err := once()
 		if !errors.Is(err, errStaleChoice) && !errors.Is(err, errContended) {
 			return h, err
@@ -91,6 +92,11 @@ func bestRetry(ctx context.Context, s *sections, sec sectionMeta, once func() (a
 		}
 		if now.Sub(changed) > bestStall || now.Sub(began) > bestPatience {
 			return actors.Hold{}, actors.Unavailable("the best available seats are being claimed; retry")
+		}
+		if errors.Is(err, errContended) {
+			trace.retry("every candidate is being claimed", attempt+1)
+		} else {
+			trace.retry("stale choice: seats taken since the read", attempt+1)
 		}
 		if errors.Is(err, errContended) {
 			d := backoff/2 + time.Duration(rand.Int64N(int64(backoff)))

@@ -13,6 +13,7 @@ import (
 // Cancel cancels a confirmed order (the owner's, or any for an admin): its tickets are
 // cancelled and its seats become available again.
 func (e *engine) Cancel(ctx context.Context, orderID, userID string, admin bool) (actors.Order, error) {
+	ctx = e.traced(ctx, "cancel", userID, "", "")
 	var (
 		l   lockedOrder
 		out actors.Order

@@ -43,6 +43,9 @@ type LockConfig struct {
 	// Candidates is how many ranked choices best available tries. Default
 	// DefaultCandidates.
 	Candidates int
+	// Tracer, when set, receives the visualizer's traces of the strategy's transactions
+	// and retries (and, for Lock, of its seat locks). It must not block.
+	Tracer actors.Tracer
 }
 
 // withDefaults returns a copy of c with every unset optional field filled in.
@@ -86,6 +89,9 @@ type PGConfig struct {
 	// Candidates is how many ranked choices best available tries. Default
 	// DefaultCandidates.
 	Candidates int
+	// Tracer, when set, receives the visualizer's traces of the strategy's transactions
+	// and retries (and, for Lock, of its seat locks). It must not block.
+	Tracer actors.Tracer
 }
 
 // withDefaults returns a copy of c with every unset optional field filled in.

@@ -17,6 +17,7 @@ import (
 // expired and answers HOLD_EXPIRED. With an idempotency key, a retry of the same
 // request returns the first order.
 func (e *engine) Confirm(ctx context.Context, r actors.ConfirmRequest) (actors.Order, error) {
+	ctx = e.traced(ctx, "confirm", r.UserID, "", "")
 	o, err := e.confirm(ctx, r)
 	if errors.Is(err, errIdempotencyRace) {
 		o, err = raceLost(ctx, e.pool, r.UserID, r.IdempotencyKey, func(s storedReply) (actors.Order, error) { return s.order(r.Hash()) })

@@ -28,6 +28,7 @@ type engine struct {
 	sections   *sections
 	seatReads  *seatReads
 	seq        *Sequencer
+	tracer     actors.Tracer // nil: no traces
 }
 
 // engineConfig is the part of LockConfig and PGConfig the engine takes, with defaults
@@ -41,6 +42,7 @@ type engineConfig struct {
 	now        func() time.Time
 	candidates int
 	onOutbox   func()
+	tracer     actors.Tracer
 }
 
 func newEngine(c engineConfig) (*engine, error) {
@@ -62,6 +64,7 @@ func newEngine(c engineConfig) (*engine, error) {
 	return &engine{
 		name: c.name, pool: c.pool, holdTTL: c.holdTTL, payments: c.payments, log: c.log, now: c.now,
 		candidates: c.candidates, onOutbox: c.onOutbox, sections: sections, seatReads: newSeatReads(sections), seq: seq,
+		tracer: c.tracer,
 	}, nil
 }
 

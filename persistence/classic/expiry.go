@@ -81,7 +81,7 @@ func (e *engine) expireDue(ctx context.Context) (int, error) {
 		var holds []actors.Hold
 		var now time.Time
 		var j *journal
-		err := runTx(ctx, e.pool, func(b *pgx.Batch) {
+		err := runTx(e.traced(ctx, "expire", "", d.key.Identity(), ""), e.pool, func(b *pgx.Batch) {
 			queueDueHolds(b, d.ids, &holds, &now)
 		}, func(tx pgx.Tx) error {
 			j = nil

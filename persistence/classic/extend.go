@@ -14,6 +14,7 @@ import (
 // after the hold was created. A hold found past its expiry is expired instead and the
 // answer is HOLD_EXPIRED.
 func (e *engine) Extend(ctx context.Context, holdID, userID string) (actors.Hold, error) {
+	ctx = e.traced(ctx, "extend", userID, "", "")
 	var (
 		l       lockedHold
 		out     actors.Hold

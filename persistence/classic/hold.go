@@ -18,6 +18,11 @@ type seatClaimer interface {
 // of a reserved section, or a general-admission quantity. With an idempotency key, a
 // retry of the same request returns the first hold.
 func (e *engine) hold(ctx context.Context, r actors.HoldRequest, c seatClaimer) (actors.Hold, error) {
+	var seat string
+	if len(r.Seats) > 0 {
+		seat = r.Seats[0]
+	}
+	ctx = e.traced(ctx, "hold", r.UserID, actors.SectionKey{EventID: r.EventID, SectionID: r.SectionID}.Identity(), seat)
 	h, err := e.holdOnce(ctx, r, c)
 	if errors.Is(err, errIdempotencyRace) {
 		h, err = raceLost(ctx, e.pool, r.UserID, r.IdempotencyKey, func(s storedReply) (actors.Hold, error) { return s.hold(r.Hash()) })

@@ -45,7 +45,7 @@ func NewLock(cfg LockConfig) (*Lock, error) {
 	cfg = cfg.withDefaults()
 	e, err := newEngine(engineConfig{
 		name: "lock strategy", pool: cfg.Pool, holdTTL: cfg.HoldTTL, payments: cfg.Payments, log: cfg.Logger,
-		now: cfg.Now, candidates: cfg.Candidates, onOutbox: cfg.OnOutbox,
+		now: cfg.Now, candidates: cfg.Candidates, onOutbox: cfg.OnOutbox, tracer: cfg.Tracer,
 	})
 	if err != nil {
 		return nil, err
@@ -65,27 +65,32 @@ const unlockTimeout = 5 * time.Second
 
 // unlock frees the seat locks token holds, whatever became of ctx: it settles them when
 // the claim committed (claimed is true), and deletes them when it did not.
-func (l *Lock) unlock(ctx context.Context, key actors.SectionKey, seats []string, token string, claimed bool) {
+// user and took (when the locks were taken) are for the lock traces.
+func (l *Lock) unlock(ctx context.Context, key actors.SectionKey, seats []string, token string, claimed bool, user string, took time.Time) {
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
 	defer cancel()
-	free := l.locks.release
+	free, outcome := l.locks.release, "freed"
 	if claimed {
-		free = l.locks.settleLocks
+		free, outcome = l.locks.settleLocks, "settled"
 	}
 	if err := free(uctx, key, seats, token); err != nil {
 		l.log.Warn("free seat locks", zap.String("section", key.Identity()), zap.String("hold", token), zap.Error(err))
+		return
 	}
+	l.traceLocks(lockRelease, key, seats, user, "", outcome, time.Since(took))
 }
 
 // claimSeats holds exactly the requested seats: their Redis locks, then the
 // version-checked transaction.
 func (l *Lock) claimSeats(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error) {
 	c := newClaim(sec, r, r.Seats)
+	took := time.Now()
 	taken, err := l.locks.acquire(ctx, sec.key, c.ordered, c.holdID)
 	if err != nil {
 		return actors.Hold{}, err
 	}
 	if len(taken) > 0 {
+		l.traceLocks(lockRefuse, sec.key, taken, r.UserID, "held by another request", "", 0)
 		if r.IdempotencyKey != "" { // a retry whose first attempt holds the locks still
 			if s, err := lookupReply(ctx, l.pool, r.UserID, r.IdempotencyKey); err != nil || s.found {
 				if err != nil {
@@ -96,8 +101,9 @@ func (l *Lock) claimSeats(ctx context.Context, sec sectionMeta, r actors.HoldReq
 		}
 		return actors.Hold{}, actors.SeatsUnavailable(taken)
 	}
+	l.traceLocks(lockTake, sec.key, c.ordered, r.UserID, "", "", 0)
 	h, err := l.claimTx(ctx, l.pool, c, false, func(busy []string) error { return actors.SeatsUnavailable(busy) })
-	l.unlock(ctx, sec.key, c.ordered, c.holdID, err == nil && h.ID == c.holdID)
+	l.unlock(ctx, sec.key, c.ordered, c.holdID, err == nil && h.ID == c.holdID, r.UserID, took)
 	return h, err
 }
 
@@ -130,17 +136,20 @@ func (l *Lock) bestOnce(ctx context.Context, sec sectionMeta, r actors.HoldReque
 	}
 	for len(candidates) > 0 {
 		holdID := actors.NewID("h_")
+		took := time.Now()
 		i, err := l.locks.acquireFirst(ctx, sec.key, candidates, holdID)
 		if err != nil {
 			return actors.Hold{}, err
 		}
 		if i < 0 {
+			l.traceLocks(lockRefuse, sec.key, candidates[0], r.UserID, "every candidate held by other requests", "", 0)
 			return actors.Hold{}, contended{takenCount(seats)}
 		}
 		c := newClaim(sec, r, candidates[i])
 		c.holdID = holdID
+		l.traceLocks(lockTake, sec.key, c.ordered, r.UserID, "", "", 0)
 		h, err := l.claimTx(ctx, conn, c, false, func([]string) error { return errStaleChoice })
-		l.unlock(ctx, sec.key, c.ordered, c.holdID, err == nil && h.ID == c.holdID)
+		l.unlock(ctx, sec.key, c.ordered, c.holdID, err == nil && h.ID == c.holdID, r.UserID, took)
 		if !errors.Is(err, errStaleChoice) {
 			return h, err
 		}

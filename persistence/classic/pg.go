@@ -33,7 +33,7 @@ func NewPG(cfg PGConfig) (*PG, error) {
 	cfg = cfg.withDefaults()
 	e, err := newEngine(engineConfig{
 		name: "pg strategy", pool: cfg.Pool, holdTTL: cfg.HoldTTL, payments: cfg.Payments, log: cfg.Logger,
-		now: cfg.Now, candidates: cfg.Candidates, onOutbox: cfg.OnOutbox,
+		now: cfg.Now, candidates: cfg.Candidates, onOutbox: cfg.OnOutbox, tracer: cfg.Tracer,
 	})
 	if err != nil {
 		return nil, err

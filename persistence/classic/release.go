@@ -14,6 +14,7 @@ import (
 // Release gives a held hold's seats back. A hold found past its expiry is expired
 // instead and the answer is HOLD_EXPIRED.
 func (e *engine) Release(ctx context.Context, holdID, userID string) (actors.Hold, error) {
+	ctx = e.traced(ctx, "release", userID, "", "")
 	var (
 		l       lockedHold
 		out     actors.Hold

@@ -33,15 +33,22 @@ type batchSender interface {
 // open, after those results are in, and returns nil to commit. A failed version check
 // (errVersionConflict) rolls back and runs everything again after a short jittered
 // pause, up to versionRetries times.
+//
+// When ctx carries an operation's trace identity (engine.traced), each attempt is traced
+// with its statements, outcome and duration, and each retry with its reason.
 func runTx(ctx context.Context, db batchSender, first func(b *pgx.Batch), then func(tx pgx.Tx) error) error {
+	trace := opTraceFrom(ctx)
 	for attempt := 1; ; attempt++ {
-		err := runTxOnce(ctx, db, first, then)
+		rec := trace.begin()
+		err := runTxOnce(ctx, db, rec, first, then)
+		trace.end(rec, attempt, err)
 		if !errors.Is(err, errVersionConflict) {
 			return err
 		}
 		if attempt >= versionRetries {
 			return actors.Unavailable("seats changed concurrently; retry")
 		}
+		trace.retry("version mismatch", attempt+1)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -50,15 +57,19 @@ func runTx(ctx context.Context, db batchSender, first func(b *pgx.Batch), then f
 	}
 }
 
-func runTxOnce(ctx context.Context, db batchSender, first func(b *pgx.Batch), then func(tx pgx.Tx) error) error {
+func runTxOnce(ctx context.Context, db batchSender, rec *txRecord, first func(b *pgx.Batch), then func(tx pgx.Tx) error) error {
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
 	first(b)
+	rec.queued(b, 1)
 	br := db.SendBatch(ctx, b)
 	tx := br.Tx()
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op after commit
 	if err := br.Close(); err != nil {
 		return err
+	}
+	if rec != nil {
+		tx = recordingTx{Tx: tx, rec: rec}
 	}
 	if err := then(tx); err != nil {
 		return err

@@ -42,6 +42,7 @@ export class VisualizerView {
       fenced: $('viz-fenced'), decisions: $('viz-decisions'), kafkaCount: $('viz-kafka-count'),
       nodes: $('nodes'), mailboxes: $('mailboxes'), kafka: $('kafka-list'), log: $('cluster-log'),
       timeline: $('batch-timeline'), rooms: $('rooms'),
+      invariants: $('invariants'), failover: $('failover-list'), locksHeld: $('locks-held'), locks: $('locks-list'), txCounts: $('tx-counts'), txs: $('tx-list'),
     };
     this.batches = new Timeline($('batch-timeline'), $('batch-tooltip'), { windowMs: 30000, laneHeight: 40, empty: 'No batches in the last 30 s' });
     this.leases = new Timeline($('lease-timeline'), $('lease-tooltip'), { laneHeight: 26, empty: 'No lease activity in the last minute' });
@@ -67,6 +68,14 @@ export class VisualizerView {
     this.roomBuckets = new Map(); // second → Map(event id → {admitting, dps})
     this.kafka = [];
     this.log = [];
+    this.locks = []; // the last lock traces, newest first
+    this.held = new Map(); // lock key → {seat, user, node, since}
+    this.txs = []; // the last tx and retry traces, newest first
+    this.txCounts = { commit: 0, rollback: 0, retry: 0 };
+    this.violated = new Map(); // invariant → its first violation trace
+    this.failovers = []; // sections answering again after their node failed, newest first
+    this.lastSeen = new Map(); // node → when its last trace was traced
+    this.faults = new Map(); // failed node → {since, sections, answered:Set}
     this.dirty = true;
   }
 
@@ -147,19 +156,30 @@ export class VisualizerView {
 
   /** trace folds one visualizer trace into the view's state. */
   trace(t) {
-    const now = Date.now();
+    // A replayed trace (the last minute, sent after the hello) is placed at its own time.
+    const at = t.at ? Date.parse(t.at) : NaN;
+    const now = Number.isFinite(at) ? Math.min(at, Date.now()) : Date.now();
     this.dirty = true;
+    if (t.node && t.type !== 'member') this.lastSeen.set(t.node, now);
     switch (t.type) {
       case 'hello': {
         const n = this.node(t.node);
         n.self = true;
         n.sections = new Set(t.sections || []);
-        this.setStatus('live', `Live · node ${t.node}`);
+        for (const other of t.nodes || []) this.node(other.name).sections = new Set(other.sections || []);
+        this.setStatus('live', `Live · node ${t.node} · ${this.nodes.size} ${this.nodes.size === 1 ? 'node' : 'nodes'}`);
+        break;
+      }
+      case 'sections': {
+        const mine = new Set(t.sections || []);
+        for (const [name, other] of this.nodes) if (name !== t.node) for (const s of mine) other.sections.delete(s);
+        this.node(t.node).sections = mine;
         break;
       }
       case 'activation': {
         for (const other of this.nodes.values()) other.sections.delete(t.actor);
         this.node(t.node).sections.add(t.actor);
+        this.answered(t, now);
         const takeover = t.action === 'takeover' ? ` · took over after ${((t.ms || 0) / 1000).toFixed(1)} s without an owner` : '';
         this.note(`${t.actor} activated on ${t.node}${t.epoch ? ` (epoch ${t.epoch})` : ''}${takeover}`);
         break;
@@ -173,6 +193,7 @@ export class VisualizerView {
         this.mailbox.set(t.actor, t.depth || 0);
         break;
       case 'batch': {
+        this.answered(t, now);
         const outcome = ['commit', 'rollback', 'fenced'].includes(t.outcome) ? t.outcome : 'commit';
         const decisions = t.decisions || 0;
         this.counts[outcome]++;
@@ -187,7 +208,7 @@ export class VisualizerView {
         this.lastBatch = t;
         this.batches.add({
           t: now, lane: t.actor || '?', color: outcome, r: 2.5 + Math.sqrt(decisions) * 1.3, loud: outcome !== 'commit',
-          label: `${t.actor} · ${decisions} ${decisions === 1 ? 'decision' : 'decisions'} · ${outcome} · ${(t.ms || 0).toFixed(1)} ms${t.version ? ` · v${t.version}` : ''}`,
+          label: `${t.node} · ${t.actor} · ${decisions} ${decisions === 1 ? 'decision' : 'decisions'} · ${outcome} · ${(t.ms || 0).toFixed(1)} ms${t.version ? ` · v${t.version}` : ''}`,
         });
         break;
       }
@@ -201,20 +222,65 @@ export class VisualizerView {
       case 'queue':
         this.queueTrace(t, now);
         break;
+      case 'invariant':
+        if (!this.violated.has(t.action)) this.violated.set(t.action, t);
+        this.note(`invariant ${t.action} broken on ${t.actor}: ${t.reason} (seen by ${t.node})`);
+        break;
+      case 'lock':
+        if (t.action === 'take') this.held.set(t.key, { seat: `${t.actor}/${t.seat}`, user: t.user, node: t.node, since: now });
+        if (t.action === 'release') this.held.delete(t.key);
+        this.locks.unshift(t);
+        if (this.locks.length > LOG_KEEP) this.locks.length = LOG_KEEP;
+        break;
+      case 'tx':
+      case 'retry':
+        this.txCounts[t.type === 'retry' ? 'retry' : (t.outcome === 'commit' ? 'commit' : 'rollback')]++;
+        this.txs.unshift(t);
+        if (this.txs.length > LOG_KEEP) this.txs.length = LOG_KEEP;
+        break;
       case 'kafka':
         this.counts.kafka++;
-        this.kafka.unshift({ topic: t.topic, key: t.key, offset: t.offset ?? 0 });
+        this.kafka.unshift({ topic: t.topic, key: t.key, offset: t.offset ?? 0, node: t.node });
         if (this.kafka.length > KAFKA_KEEP) this.kafka.length = KAFKA_KEEP;
         break;
       case 'member': {
+        this.fault(t, now);
         if (t.member) {
           const status = { join: 'alive', alive: 'alive', suspect: 'suspect', leave: 'left' }[t.action] || t.action;
-          this.node(t.member).status = status;
+          if (status) this.node(t.member).status = status;
+          if (t.action === 'leave') this.node(t.member).sections.clear();
         }
         this.note(`member ${t.member} ${t.action}${t.node ? ` (seen by ${t.node})` : ''}`);
         break;
       }
       default:
+    }
+  }
+
+  /**
+   * fault starts the failover clock of a member seen suspect or leaving: from its last
+   * trace (about when it stopped), for each section it hosted. A member back alive
+   * stops it.
+   */
+  fault(t, now) {
+    if (!t.member || t.member === t.node) return;
+    if (t.action === 'join' || t.action === 'alive') {
+      this.faults.delete(t.member);
+      return;
+    }
+    if ((t.action !== 'suspect' && t.action !== 'leave') || this.faults.has(t.member)) return;
+    const n = this.nodes.get(t.member);
+    if (!n || n.sections.size === 0) return;
+    this.faults.set(t.member, { since: this.lastSeen.get(t.member) ?? now, sections: new Set(n.sections), answered: new Set() });
+  }
+
+  /** answered stops the failover clock of a section that answers on another node. */
+  answered(t, now) {
+    for (const [failed, f] of this.faults) {
+      if (t.node === failed || !f.sections.has(t.actor) || f.answered.has(t.actor)) continue;
+      f.answered.add(t.actor);
+      this.failovers.unshift({ actor: t.actor, from: failed, node: t.node, ms: Math.max(0, now - f.since), at: new Date(now) });
+      if (this.failovers.length > LOG_KEEP) this.failovers.length = LOG_KEEP;
     }
   }
 
@@ -304,6 +370,61 @@ export class VisualizerView {
     this.renderMailboxes();
     this.renderRooms(now);
     this.renderStream();
+    this.renderInvariants();
+    this.renderLocks(now);
+    this.renderTxs();
+  }
+
+  /** renderInvariants shows each invariant green, or red from its first violation on. */
+  renderInvariants() {
+    const rows = [
+      ['sold_once', 'Seats sold at most once'],
+      ['versions_gap_free', 'Versions gap-free per section'],
+    ];
+    this.el.invariants.replaceChildren(...rows.map(([id, label]) => {
+      const v = this.violated.get(id);
+      return h('li', { class: 'invariant', dataset: { invariant: id, state: v ? 'violated' : 'ok' } },
+        h('span', { class: `badge ${v ? 'tx-rollback' : 'tx-commit'}` }, v ? 'violated' : 'holds'),
+        h('span', {}, label),
+        v ? h('span', { class: 'muted small' }, `${v.actor}: ${v.reason} · ${v.node}`) : null);
+    }));
+    this.el.failover.replaceChildren(...(this.failovers.length ? this.failovers.map((f) => h('li', { class: 'stream-item' },
+      h('time', { class: 'mono muted', datetime: f.at.toISOString() }, f.at.toLocaleTimeString()),
+      h('span', { class: 'mono' }, f.actor),
+      h('span', {}, `${f.from} failed · answered again on ${f.node} after ${(f.ms / 1000).toFixed(2)} s`))) : [h('li', { class: 'muted' }, 'No section has moved after a failure.')]));
+  }
+
+  /** renderLocks shows the seat locks held now and the latest lock actions. */
+  renderLocks(now) {
+    // A lock whose release was lost (a dropped trace) ages out after its TTL at the most.
+    for (const [k, l] of this.held) if (now - l.since > 60000) this.held.delete(k);
+    const held = [...this.held.values()].sort((a, b) => a.seat.localeCompare(b.seat));
+    this.el.locksHeld.replaceChildren(...held.map((l) => h('li', { class: 'chip chip-section', title: `${l.user} on ${l.node}` }, `${l.seat} · ${l.user}`)));
+    this.el.locks.replaceChildren(...(this.locks.length ? this.locks.map((l) => h('li', { class: 'stream-item lock-item', dataset: { action: l.action } },
+      h('span', { class: `badge lock-${l.action}` }, l.action),
+      h('span', { class: 'mono' }, `${l.actor}/${l.seat}`),
+      h('span', { class: 'muted' }, [
+        l.user,
+        l.action === 'take' ? `ttl ${(l.ttl_ms || 0) / 1000} s` : '',
+        l.action === 'release' ? `held ${(l.ms || 0).toFixed(1)} ms · ${l.outcome}` : '',
+        l.reason || '',
+        l.node,
+      ].filter(Boolean).join(' · ')))) : [h('li', { class: 'muted' }, 'No seat locks: the lock strategy is not running, or nobody is buying.')]));
+  }
+
+  /** renderTxs shows the latest transactions, with their statements, and retries. */
+  renderTxs() {
+    const c = this.txCounts;
+    this.el.txCounts.textContent = `${compact(c.commit)} committed · ${compact(c.rollback)} rolled back · ${compact(c.retry)} retries`;
+    this.el.txs.replaceChildren(...(this.txs.length ? this.txs.map((t) => {
+      const outcome = t.type === 'retry' ? 'retry' : t.outcome;
+      const head = [t.action, t.actor && `${t.actor}${t.seat ? `/${t.seat}` : ''}`, t.user, t.attempt > 1 ? `attempt ${t.attempt}` : '',
+        t.type === 'tx' ? `${(t.ms || 0).toFixed(1)} ms` : '', t.reason, t.node].filter(Boolean).join(' · ');
+      return h('li', { class: 'stream-item tx-item', dataset: { outcome } },
+        h('span', { class: `badge tx-${outcome}` }, outcome),
+        t.statements ? h('details', {}, h('summary', {}, head),
+          h('ol', { class: 'tx-statements mono small' }, t.statements.map((s) => h('li', {}, s)))) : h('span', {}, head));
+    }) : [h('li', { class: 'muted' }, 'No transactions: a classic strategy (lock or pg) is not running, or nobody is buying.')]));
   }
 
   /** drawRooms charts every room's admission rate against its sections' decisions/s. */
@@ -389,7 +510,8 @@ export class VisualizerView {
     this.el.kafka.replaceChildren(...(this.kafka.length ? this.kafka.map((k) => h('li', { class: 'stream-item' },
       h('span', { class: `topic topic-${k.topic?.replace(/\W/g, '-')}` }, k.topic),
       h('span', { class: 'mono stream-key' }, k.key),
-      h('span', { class: 'mono muted' }, `@${k.offset}`))) : [h('li', { class: 'muted' }, 'No records yet.')]));
+      h('span', { class: 'mono muted' }, `@${k.offset}`),
+      k.node ? h('span', { class: 'badge badge-node' }, k.node) : null)) : [h('li', { class: 'muted' }, 'No records yet.')]));
     this.el.log.replaceChildren(...(this.log.length ? this.log.map((l) => h('li', { class: 'stream-item' },
       h('time', { class: 'mono muted', datetime: l.at.toISOString() }, l.at.toLocaleTimeString()),
       h('span', {}, l.text))) : [h('li', { class: 'muted' }, 'Nothing yet.')]));
