@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
@@ -29,9 +31,19 @@ type BrokerConfig struct {
 	// and producer state on disk and reload them when started again on the same
 	// directory. Empty keeps everything in memory.
 	DataDir string
+	// Retention is how long the broker keeps a record: older batches are dropped every
+	// retention/10 (at least every second, at most every minute), so that a broker
+	// that runs for hours holds a bounded window of the stream, not all of it. Zero
+	// means DefaultBrokerRetention; negative keeps every record.
+	Retention time.Duration
 	// Logger receives the broker's start and stop lines; nil means no logging.
 	Logger *zap.Logger
 }
+
+// DefaultBrokerRetention is how long the in-process broker keeps records unless told
+// otherwise: long enough for any consumer of a running node to catch up, short enough
+// that the stream's memory stays bounded.
+const DefaultBrokerRetention = 15 * time.Minute
 
 // Broker is an in-process, single-node Kafka-protocol broker with every topic of
 // actors.Topics created. Without a DataDir it forgets everything when closed.
@@ -40,6 +52,24 @@ type Broker struct {
 	addrs   []string
 	log     *zap.Logger
 	closing sync.Once
+	// stop ends the retention loop, which closes done when it has.
+	stop, done chan struct{}
+}
+
+// applyRetention drops the batches older than the retention every interval until the
+// broker closes.
+func (b *Broker) applyRetention(every time.Duration) {
+	defer close(b.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+			b.cluster.ApplyRetention()
+		}
+	}
 }
 
 // StartBroker starts a broker listening on cfg.Addr.
@@ -69,12 +99,27 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
 	}
+	retention := cfg.Retention
+	if retention == 0 {
+		retention = DefaultBrokerRetention
+	}
+	if retention > 0 {
+		opts = append(opts, kfake.BrokerConfigs(map[string]string{
+			"log.retention.ms": strconv.FormatInt(retention.Milliseconds(), 10),
+		}))
+	}
 	cluster, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("start in-process kafka broker on %s: %w", addr, err)
 	}
-	b := &Broker{cluster: cluster, addrs: cluster.ListenAddrs(), log: log}
-	log.Info("in-process kafka broker started", zap.Strings("addrs", b.addrs), zap.Int32("partitions", partitions))
+	b := &Broker{cluster: cluster, addrs: cluster.ListenAddrs(), log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	if retention > 0 {
+		go b.applyRetention(min(max(retention/10, time.Second), time.Minute))
+	} else {
+		close(b.done)
+	}
+	log.Info("in-process kafka broker started", zap.Strings("addrs", b.addrs), zap.Int32("partitions", partitions),
+		zap.Duration("retention", retention))
 	return b, nil
 }
 
@@ -87,6 +132,8 @@ func (b *Broker) Cluster() *kfake.Cluster { return b.cluster }
 // Close stops the broker and drops every record it held. It is safe to call twice.
 func (b *Broker) Close() {
 	b.closing.Do(func() {
+		close(b.stop)
+		<-b.done
 		b.cluster.Close()
 		b.log.Info("in-process kafka broker stopped", zap.Strings("addrs", b.addrs))
 	})

@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"time"
+
+	"github.com/ticketblitz/ticketblitz/events"
 )
 
 // Each subcommand's flags are declared once, by its options' declare method, so that
@@ -24,11 +26,13 @@ func (o *tokenOptions) declare(fs *flag.FlagSet) {
 // brokerOptions are the flags of "ticketblitz broker".
 type brokerOptions struct {
 	addr, dataDir string
+	retention     time.Duration
 }
 
 func (o *brokerOptions) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:9092", "listen address host:port")
 	fs.StringVar(&o.dataDir, "data-dir", "", "keep records in this folder across restarts (default: in memory)")
+	fs.DurationVar(&o.retention, "retention", events.DefaultBrokerRetention, "how long records are kept (negative: for ever)")
 }
 
 // clusterStatusOptions are the flags of "ticketblitz cluster status".

@@ -72,7 +72,7 @@ func broker(ctx context.Context, args []string, _ func(string) string, stdout io
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	b, err := events.StartBroker(events.BrokerConfig{Addr: o.addr, DataDir: o.dataDir})
+	b, err := events.StartBroker(events.BrokerConfig{Addr: o.addr, DataDir: o.dataDir, Retention: o.retention})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+
+	"github.com/ticketblitz/ticketblitz/events"
 )
 
 // devJWTSecret signs tokens when TICKETBLITZ_JWT_SECRET is not set. It is public:
@@ -50,6 +52,7 @@ type config struct {
 
 	IdempotencyRetention   time.Duration
 	OutboxRetention        time.Duration
+	BrokerRetention        time.Duration
 	NotificationsRetention time.Duration
 	AttemptsLog            bool
 	AttemptsRetention      time.Duration
@@ -65,6 +68,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	urlVar(fs, &c.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis `URL`")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", "", "starts every Redis key the cluster writes (default tb:<database name>:, so clusters on different databases never share leases or rate limits)")
 	listVar(fs, &c.KafkaBrokers, "kafka-brokers", nil, "comma-separated Kafka `brokers`; empty runs an in-process Kafka-protocol broker")
+	fs.DurationVar(&c.BrokerRetention, "broker-retention", events.DefaultBrokerRetention, "how long the in-process broker (kafka-brokers empty) keeps records, so its memory stays bounded; negative keeps them all")
 	fs.StringVar(&c.NodeName, "node-name", "", "this node's name (default hostname + HTTP port)")
 	fs.StringVar(&c.ClusterBind, "cluster-bind", "127.0.0.1:7946", "memberlist gossip address")
 	listVar(fs, &c.ClusterJoin, "cluster-join", nil, "comma-separated seed `nodes` to join; empty starts a new cluster")

@@ -103,6 +103,7 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_NOTIFICATIONS_RETENTION": "0",
 	"TICKETBLITZ_ATTEMPTS_LOG":            "false",
 	"TICKETBLITZ_ATTEMPTS_RETENTION":      "1h",
+	"TICKETBLITZ_BROKER_RETENTION":        "5m",
 }
 
 func TestConfigAcceptsEveryDocumentedVariable(t *testing.T) {

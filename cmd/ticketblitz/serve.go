@@ -149,7 +149,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	}
 	brokers := cfg.KafkaBrokers
 	if len(brokers) == 0 {
-		b, err := events.StartBroker(events.BrokerConfig{Logger: log.Named("broker")})
+		b, err := events.StartBroker(events.BrokerConfig{Retention: cfg.BrokerRetention, Logger: log.Named("broker")})
 		if err != nil {
 			return nil, fmt.Errorf("start in-process kafka broker: %w", err)
 		}
