@@ -401,3 +401,11 @@ func (o *memOutbox) isPublished(id int64) bool {
 	defer o.mu.Unlock()
 	return o.recs[id-1].published
 }
+
+// record returns the record with this id as the relay reads it, and its envelope id.
+func (o *memOutbox) record(id int64) (OutboxRecord, string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	r := o.recs[id-1]
+	return OutboxRecord{ID: id, Topic: r.topic, Key: r.key, Payload: r.payload, CreatedAt: r.created}, r.envelopeID
+}
