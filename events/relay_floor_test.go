@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ticketblitz/ticketblitz/actors"
@@ -141,5 +145,65 @@ func TestRelayFloorKeepsAStreamInOrderAcrossAHole(t *testing.T) {
 	clock.advance(sweepInterval)
 	testenv.Eventually(t, 10*time.Second, o.wantPublished(6))
 	checkStream(t, b, o, 0)
+	o.check(t)
+}
+
+// TestRelayKeyLeftOutIsReadAgainFromWhereItWasLeftOut: a key that cannot publish is left
+// out of the reads once it has MaxPerKey records unmarked, and the floor moves on over
+// its records written meanwhile. When it publishes again, those records must go before
+// its next ones, which a read from the floor finds first.
+func TestRelayKeyLeftOutIsReadAgainFromWhereItWasLeftOut(t *testing.T) {
+	b := testBroker(t, BrokerConfig{})
+	k, other := actors.SectionKey{EventID: "e1", SectionID: "K"}, actors.SectionKey{EventID: "e1", SectionID: "J"}
+	topic := actors.TopicOf(actors.TypeSeatReserved)
+	part, err := sarama.NewHashPartitioner(topic).Partition(&sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(k.Identity())}, DefaultPartitions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fault := b.Cluster().Fault(kfake.Fault{
+		Keys: []kmsg.Key{kmsg.Produce}, Topic: topic, Partitions: []int32{part},
+		Err: kerr.UnknownServerError, Count: -1, // not retriable: sarama fails the batch at once
+	})
+	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
+	o := newMemOutbox(spy.isAcked)
+	clock := &manualClock{now: time.Unix(1_000_000, 0)}
+	for v := int64(1); v <= 3; v++ {
+		o.add(t, k, actors.TypeSeatReserved, v) // ids 1-3
+	}
+	r := NewRelay(RelayConfig{Outbox: o, Producer: spy, Logger: zaptest.NewLogger(t), Clock: clock, BatchSize: 16, MaxPerKey: 2, MaxBackoff: 10 * time.Millisecond})
+	runInBackground(t, r.Run)
+	testenv.Eventually(t, 10*time.Second, func() error {
+		if _, failures := spy.stats(); failures == 0 {
+			return errors.New("K has not failed yet")
+		}
+		return nil
+	})
+
+	// K is at its cap and left out; the floor moves on over its record 4.
+	o.add(t, k, actors.TypeSeatReserved, 4)     // id 4
+	o.add(t, other, actors.TypeSeatReleased, 1) // id 5
+	testenv.Eventually(t, 10*time.Second, o.wantPublished(1))
+	o.add(t, other, actors.TypeSeatReleased, 2) // id 6, read above the hole
+	clock.advance(holeWait + holeRecheck)
+	testenv.Eventually(t, 10*time.Second, o.wantPublished(2))
+
+	// K publishes again, and its next record is written.
+	fault.Remove()
+	clock.advance(time.Second) // its backoff ends
+	testenv.Eventually(t, 10*time.Second, func() error {
+		clock.advance(holeRecheck)
+		for id := int64(1); id <= 3; id++ {
+			if !o.isPublished(id) {
+				return fmt.Errorf("K's record %d is not published", id)
+			}
+		}
+		return nil
+	})
+	o.add(t, k, actors.TypeSeatReserved, 5) // id 7
+	testenv.Eventually(t, 10*time.Second, func() error {
+		clock.advance(holeRecheck)
+		return o.wantPublished(7)()
+	})
+	checkStream(t, b, o, -1)
 	o.check(t)
 }
