@@ -112,8 +112,8 @@ type TailReader interface {
 // half of the lease is left, so that what it sent lands before the lease can move.
 // With Tail set, a relay taking the lease over marks, instead of sending again, the
 // pending records it finds at the end of the stream (a predecessor published them and
-// could not mark them); they are among the last 2 × BatchSize records of their
-// partition.
+// could not mark them), per stream up to its first pending record that is not found;
+// they are among the last 2 × BatchSize records of their partition.
 type Relay struct {
 	cfg     RelayConfig
 	log     *zap.Logger
