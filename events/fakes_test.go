@@ -25,6 +25,7 @@ type memOutbox struct {
 	expires  time.Time
 	acked    func(envelopeID string) bool
 	problems []string
+	reads    int // calls of Pending
 }
 
 type memRecord struct {
@@ -32,6 +33,7 @@ type memRecord struct {
 	payload                []byte
 	created                time.Time
 	published              bool
+	hidden                 bool // written by a transaction that has not committed yet
 }
 
 func newMemOutbox(acked func(string) bool) *memOutbox { return &memOutbox{acked: acked} }
@@ -51,9 +53,10 @@ func (o *memOutbox) add(t testing.TB, key actors.SectionKey, envType string, seq
 
 func (o *memOutbox) Pending(_ context.Context, after int64, limit int, skipKeys []string, fn func(int64, string, string, []byte, time.Time)) error {
 	o.mu.Lock()
+	o.reads++
 	var out []int
 	for i := int(max(after, 0)); i < len(o.recs); i++ {
-		if !o.recs[i].published && len(out) < limit && !slices.Contains(skipKeys, o.recs[i].key) {
+		if !o.recs[i].published && !o.recs[i].hidden && len(out) < limit && !slices.Contains(skipKeys, o.recs[i].key) {
 			out = append(out, i)
 		}
 	}
@@ -390,4 +393,19 @@ func (o *memOutbox) leaseHeld() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.holder != "" && time.Now().Before(o.expires)
+}
+
+// isPublished reports whether the record with this id is marked published.
+func (o *memOutbox) isPublished(id int64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.recs[id-1].published
+}
+
+// record returns the record with this id as the relay reads it, and its envelope id.
+func (o *memOutbox) record(id int64) (OutboxRecord, string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	r := o.recs[id-1]
+	return OutboxRecord{ID: id, Topic: r.topic, Key: r.key, Payload: r.payload, CreatedAt: r.created}, r.envelopeID
 }

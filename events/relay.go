@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -111,8 +112,8 @@ type TailReader interface {
 // half of the lease is left, so that what it sent lands before the lease can move.
 // With Tail set, a relay taking the lease over marks, instead of sending again, the
 // pending records it finds at the end of the stream (a predecessor published them and
-// could not mark them); they are among the last 2 × BatchSize records of their
-// partition.
+// could not mark them), per stream up to its first pending record that is not found;
+// they are among the last 2 × BatchSize records of their partition.
 type Relay struct {
 	cfg     RelayConfig
 	log     *zap.Logger
@@ -201,7 +202,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		wg.Wait()
 		lease.release()
 	}()
-	l := &relayLoop{Relay: r, lease: lease, mark: mark, keys: newKeys(r.cfg.MaxBackoff), outage: outage{log: r.log}, readNow: true}
+	l := &relayLoop{Relay: r, lease: lease, mark: mark, keys: newKeys(r.cfg.MaxBackoff), behind: map[string]int64{}, outage: outage{log: r.log}, readNow: true}
 	l.run(ctx)
 	l.drain()
 	stopMark() // the marker finishes its queue, then returns
@@ -211,21 +212,22 @@ func (r *Relay) Run(ctx context.Context) error {
 // relayLoop is Run's state; one goroutine owns it.
 type relayLoop struct {
 	*Relay
-	lease     *leaseKeeper
-	mark      *marker
-	keys      *keys
-	token     int64 // the token the keys' state belongs to
-	gen       int64 // bumped with every token change; outcomes of older sends are ignored
-	outage    outage
-	failures  int  // consecutive failed reads, for the backoff
-	readNow   bool // read the outbox at the next chance
-	readAt    time.Time
-	lagAt     time.Time
-	next      *sarama.ProducerMessage // the message the loop offers the producer, if any
-	floor     int64                   // every record up to this id is read (see read)
-	holeAt    int64                   // the first id of the hole the floor waits at
-	holeSince time.Time
-	sweptAt   time.Time
+	lease    *leaseKeeper
+	mark     *marker
+	keys     *keys
+	token    int64 // the token the keys' state belongs to
+	gen      int64 // bumped with every token change; outcomes of older sends are ignored
+	outage   outage
+	failures int  // consecutive failed reads, for the backoff
+	readNow  bool // read the outbox at the next chance
+	readAt   time.Time
+	lagAt    time.Time
+	next     *sarama.ProducerMessage // the message the loop offers the producer, if any
+	floor    readFloor               // every record up to floor.at is read (see read)
+	// behind holds the keys that reads left out (see read), each with the id up to
+	// which its records are all read: reads from above it must not take its records.
+	behind  map[string]int64
+	sweptAt time.Time
 }
 
 func (l *relayLoop) run(ctx context.Context) {
@@ -313,7 +315,7 @@ func (l *relayLoop) switchToken(ctx context.Context, token int64) {
 		l.log.Info("relay state dropped with the lease", zap.Int("in_flight", l.keys.sent), zap.Int("read_unsent", l.keys.queued))
 	}
 	l.token, l.gen, l.keys, l.next, l.readNow = token, l.gen+1, newKeys(l.cfg.MaxBackoff), nil, true
-	l.floor, l.sweptAt = 0, time.Time{}
+	l.floor, l.behind, l.sweptAt = readFloor{}, map[string]int64{}, time.Time{}
 	if token == 0 || l.cfg.Tail == nil {
 		return
 	}
@@ -325,44 +327,48 @@ func (l *relayLoop) switchToken(ctx context.Context, token int64) {
 // read takes the next records from the outbox, leaving out the keys that have
 // MaxPerKey records read and unmarked already.
 //
-// It reads above a floor, so that records in flight are not read again and again.
-// Ids are taken when records are written and become visible when their transaction
-// commits, so a read may see an id while a smaller one is still uncommitted: the floor
-// stops below the first hole in the ids until the hole is holeWait old (a transaction
-// that rolled back leaves a hole for good). A sweep from the start every sweepInterval
-// catches what the floor passed anyway: records of a transaction slower than holeWait,
-// or of a key that was left out.
+// It reads above a floor (see readFloor), so that records in flight are not read again
+// and again. The section lock makes a section's ids visible in the order they rise, so
+// a read from the floor returns, for every stream it does not leave out, all of its
+// unread records up to the last id it returns, in order. A key left out is marked
+// behind at the floor of that moment; until a read from there or below takes its
+// records again, reads from higher up must not take them, or a later record of its
+// stream would go before an earlier one the floor passed meanwhile. A sweep from the
+// start every sweepInterval reads what the floor passed anyway: records of a
+// transaction slower than holeWait.
 func (l *relayLoop) read(ctx context.Context) {
 	l.readNow = false
 	now := l.cfg.Clock.Now()
-	after := l.floor
+	skip := l.keys.full(l.cfg.MaxPerKey)
+	for _, key := range skip {
+		if _, ok := l.behind[key]; !ok {
+			l.behind[key] = l.floor.at
+		}
+	}
+	after := l.floor.at
 	sweep := now.Sub(l.sweptAt) >= sweepInterval
 	if sweep {
 		after = 0
+	}
+	for key, from := range l.behind {
+		if !slices.Contains(skip, key) {
+			after = min(after, from) // read it again from where it was left out
+		}
 	}
 	limit := 2 * l.cfg.BatchSize
 	if sweep {
 		limit = l.cfg.BatchSize + l.keys.queued + l.keys.sent
 	}
-	rows, fresh, floor, holeOpen := 0, 0, after, false
-	err := l.cfg.Outbox.Pending(ctx, after, limit, l.keys.full(l.cfg.MaxPerKey), func(id int64, topic, key string, payload []byte, createdAt time.Time) {
-		rows++
+	var ids []int64
+	fresh := 0
+	err := l.cfg.Outbox.Pending(ctx, after, limit, skip, func(id int64, topic, key string, payload []byte, createdAt time.Time) {
+		ids = append(ids, id)
+		if from, ok := l.behind[key]; ok && after > from {
+			return // the reads missed some of its records: they come first
+		}
 		if l.keys.add(OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt}) {
 			fresh++
 		}
-		if sweep || holeOpen {
-			return
-		}
-		if id > floor+1 { // ids floor+1 … id-1 are not (yet) visible
-			if l.holeAt != floor+1 {
-				l.holeAt, l.holeSince = floor+1, now
-			}
-			if now.Sub(l.holeSince) < holeWait {
-				holeOpen = true
-				return
-			}
-		}
-		floor = id
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -378,13 +384,22 @@ func (l *relayLoop) read(ctx context.Context) {
 	l.outage.recovered()
 	if sweep {
 		l.sweptAt = now
-	} else {
-		l.floor = floor
 	}
-	if rows == limit || fresh >= l.cfg.BatchSize/2 || holeOpen {
+	for key, from := range l.behind {
+		switch {
+		case slices.Contains(skip, key) || after > from:
+		case len(ids) < limit:
+			delete(l.behind, key) // every record of it is read
+		default:
+			l.behind[key] = max(from, ids[len(ids)-1])
+		}
+	}
+	l.floor.note(ids)
+	holeOpen := l.floor.advance(now, holeWait)
+	if len(ids) == limit || fresh >= l.cfg.BatchSize/2 || holeOpen {
 		l.readNow = true // more may be waiting, or the hole may fill
 		if holeOpen {
-			l.readAt = now.Add(holeRecheck)
+			l.readAt = now.Add(min(max(holeRecheck, l.floor.holeAge(now)/8), l.cfg.PollInterval))
 		}
 	}
 }

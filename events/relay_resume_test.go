@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/ticketblitz/ticketblitz/actors"
 	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
@@ -54,4 +55,45 @@ func TestRelayTakingOverDoesNotRepublish(t *testing.T) {
 	runInBackground(t, second.Run)
 	testenv.Eventually(t, 15*time.Second, o.wantPublished(100))
 	checkStream(t, b, o, 0)
+}
+
+// TestRelayTakingOverResendsWhatOvertookAMissingRecord: a relay published the second
+// to fourth records of a stream (the first one's request failed and they overtook it)
+// and every record of another stream, then died before marking any. The relay that
+// takes over marks the second stream's records, found at the end of the stream, but
+// must send the first stream whole: marking what overtook its first record would make
+// that record follow them.
+func TestRelayTakingOverResendsWhatOvertookAMissingRecord(t *testing.T) {
+	b := testBroker(t, BrokerConfig{})
+	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
+	direct := map[string]bool{} // envelopes the dead relay published
+	o := newMemOutbox(func(id string) bool { return direct[id] || spy.isAcked(id) })
+	first, second := actors.SectionKey{EventID: "e1", SectionID: "A"}, actors.SectionKey{EventID: "e1", SectionID: "B"}
+	for v := int64(1); v <= 4; v++ {
+		o.add(t, first, actors.TypeSeatReserved, v) // ids 1-4
+	}
+	for v := int64(1); v <= 3; v++ {
+		o.add(t, second, actors.TypeSeatReserved, v) // ids 5-7
+	}
+	dead := testSyncProducer(t, b.Addrs())
+	for _, id := range []int64{2, 3, 4, 5, 6, 7} {
+		rec, env := o.record(id)
+		if _, _, err := dead.SendMessage(producerMessage(rec, nil)); err != nil {
+			t.Fatal(err)
+		}
+		direct[env] = true
+	}
+
+	tail, err := NewTail(b.Addrs(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tail.Close()
+	r := NewRelay(RelayConfig{Outbox: o, Producer: spy, Logger: zaptest.NewLogger(t), BatchSize: 16, Tail: tail})
+	runInBackground(t, r.Run)
+	testenv.Eventually(t, 15*time.Second, o.wantPublished(7))
+	if copies := checkStream(t, b, o, 3); copies != 3 {
+		t.Errorf("%d copies in the stream, want 3: the first stream's 2-4 sent again, the second's marked", copies)
+	}
+	o.check(t)
 }
