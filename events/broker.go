@@ -31,10 +31,11 @@ type BrokerConfig struct {
 	// and producer state on disk and reload them when started again on the same
 	// directory. Empty keeps everything in memory.
 	DataDir string
-	// Retention is how long the broker keeps a record: older batches are dropped every
-	// retention/10 (at least every second, at most every minute), so that a broker
-	// that runs for hours holds a bounded window of the stream, not all of it. Zero
-	// means DefaultBrokerRetention; negative keeps every record.
+	// Retention is how long the broker keeps a record: older batches, and the oldest
+	// ones past BrokerPartitionBytes in a partition, are dropped every retention/10 (at
+	// least every second, at most every minute), so that a broker that runs for hours
+	// holds a bounded window of the stream, not all of it. Zero means
+	// DefaultBrokerRetention; negative keeps every record.
 	Retention time.Duration
 	// Logger receives the broker's start and stop lines; nil means no logging.
 	Logger *zap.Logger
@@ -44,6 +45,10 @@ type BrokerConfig struct {
 // otherwise: long enough for any consumer of a running node to catch up, short enough
 // that the stream's memory stays bounded.
 const DefaultBrokerRetention = 15 * time.Minute
+
+// BrokerPartitionBytes bounds what the in-process broker keeps of each partition when
+// it has a retention: a fast sale fills memory by size long before it does by time.
+const BrokerPartitionBytes = 8 << 20
 
 // Broker is an in-process, single-node Kafka-protocol broker with every topic of
 // actors.Topics created. Without a DataDir it forgets everything when closed.
@@ -105,7 +110,8 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 	}
 	if retention > 0 {
 		opts = append(opts, kfake.BrokerConfigs(map[string]string{
-			"log.retention.ms": strconv.FormatInt(retention.Milliseconds(), 10),
+			"log.retention.ms":    strconv.FormatInt(retention.Milliseconds(), 10),
+			"log.retention.bytes": strconv.Itoa(BrokerPartitionBytes),
 		}))
 	}
 	cluster, err := kfake.NewCluster(opts...)

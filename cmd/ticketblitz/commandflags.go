@@ -32,7 +32,7 @@ type brokerOptions struct {
 func (o *brokerOptions) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:9092", "listen address host:port")
 	fs.StringVar(&o.dataDir, "data-dir", "", "keep records in this folder across restarts (default: in memory)")
-	fs.DurationVar(&o.retention, "retention", events.DefaultBrokerRetention, "how long records are kept (negative: for ever)")
+	fs.DurationVar(&o.retention, "retention", events.DefaultBrokerRetention, "how long records are kept, at most 8 MiB a partition (negative: all, for ever)")
 }
 
 // clusterStatusOptions are the flags of "ticketblitz cluster status".

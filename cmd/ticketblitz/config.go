@@ -68,7 +68,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	urlVar(fs, &c.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis `URL`")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", "", "starts every Redis key the cluster writes (default tb:<database name>:, so clusters on different databases never share leases or rate limits)")
 	listVar(fs, &c.KafkaBrokers, "kafka-brokers", nil, "comma-separated Kafka `brokers`; empty runs an in-process Kafka-protocol broker")
-	fs.DurationVar(&c.BrokerRetention, "broker-retention", events.DefaultBrokerRetention, "how long the in-process broker (kafka-brokers empty) keeps records, so its memory stays bounded; negative keeps them all")
+	fs.DurationVar(&c.BrokerRetention, "broker-retention", events.DefaultBrokerRetention, "how long the in-process broker (kafka-brokers empty) keeps records, at most 8 MiB a partition, so its memory stays bounded; negative keeps them all")
 	fs.StringVar(&c.NodeName, "node-name", "", "this node's name (default hostname + HTTP port)")
 	fs.StringVar(&c.ClusterBind, "cluster-bind", "127.0.0.1:7946", "memberlist gossip address")
 	listVar(fs, &c.ClusterJoin, "cluster-join", nil, "comma-separated seed `nodes` to join; empty starts a new cluster")
