@@ -72,6 +72,7 @@ type statusJSON struct {
 	DPS      float64 `json:"dps"`
 	Depth    int     `json:"depth"`
 	CommitMs float64 `json:"commit_ms"`
+	SoldOut  bool    `json:"sold_out,omitempty"`
 }
 
 // recordJSON is how a ticket's record is stored.
@@ -211,7 +212,7 @@ func (w *WaitingRooms) Tickets(ctx context.Context, ids []string) ([]waitingroom
 func (w *WaitingRooms) Admit(ctx context.Context, eventID string, fence waitingroom.Fence, n int64, now time.Time, st waitingroom.Status) (waitingroom.AdmitResult, error) {
 	raw, err := json.Marshal(statusJSON{
 		Rate: st.AdmittingPerS, Change: st.Change, At: unixMs(st.At), Nodes: st.Headroom.Nodes, Sections: st.Headroom.Sections,
-		DPS: st.Headroom.DecisionsPerS, Depth: st.Headroom.MaxDepth, CommitMs: st.Headroom.CommitMs,
+		DPS: st.Headroom.DecisionsPerS, Depth: st.Headroom.MaxDepth, CommitMs: st.Headroom.CommitMs, SoldOut: st.SoldOut,
 	})
 	if err != nil {
 		return waitingroom.AdmitResult{}, fmt.Errorf("encode room status: %w", err)
@@ -288,7 +289,7 @@ func decodeQueue(eventID, rawSettings string, fields []any, pending int64) (wait
 			if err := json.Unmarshal([]byte(raw), &st); err != nil {
 				return q, fmt.Errorf("room status of %s: %w", eventID, err)
 			}
-			q.Status = waitingroom.Status{AdmittingPerS: st.Rate, Change: st.Change, At: fromUnixMs(st.At),
+			q.Status = waitingroom.Status{AdmittingPerS: st.Rate, Change: st.Change, At: fromUnixMs(st.At), SoldOut: st.SoldOut,
 				Headroom: waitingroom.Headroom{Nodes: st.Nodes, Sections: st.Sections, DecisionsPerS: st.DPS, MaxDepth: st.Depth, CommitMs: st.CommitMs}}
 		}
 	}

@@ -40,6 +40,10 @@ type ControllerConfig struct {
 	Rand *rand.Rand
 	// Rate tunes the headroom controller.
 	Rate RateConfig
+	// Inventory tells how many seats each event has left (nil: the rooms never stop
+	// for want of seats). A room stops admitting while its event has none, and admits
+	// no more fans a step than seats are left.
+	Inventory Inventory
 	// Tick is how often the controller admits (DefaultControllerTick when zero).
 	Tick time.Duration
 	// LeaseTTL is the lease's time to live, renewed every third of it
@@ -231,6 +235,11 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	if q.Settings.open(now) {
 		n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
+		if seats, known := c.seatsAvailable(ctx, id); known {
+			// Every admitted fan holds a seat at least: never more fans than seats.
+			n = min(n, int64(seats))
+			st.SoldOut = seats <= 0
+		}
 	} else {
 		rc.admit.pause()
 	}
@@ -242,6 +251,22 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		return nil
 	}
 	return c.shuffle(ctx, id)
+}
+
+// seatsAvailable reads how many seats the event has left; known is false without an
+// Inventory or when it cannot be read (the room then admits as if seats were left).
+func (c *Controller) seatsAvailable(ctx context.Context, eventID string) (seats int, known bool) {
+	if c.cfg.Inventory == nil {
+		return 0, false
+	}
+	seats, err := c.cfg.Inventory.SeatsAvailable(ctx, eventID)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.cfg.Logger.Debug("reading the seats left failed; admitting as if some were", zap.String("event_id", eventID), zap.Error(err))
+		}
+		return 0, false
+	}
+	return seats, true
 }
 
 // shuffle draws the pending tickets' order (Fisher–Yates) and applies it.
