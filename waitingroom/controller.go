@@ -270,9 +270,12 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
-			// left, less those the fans admitted a moment ago are about to hold.
-			n = max(0, min(n, int64(seats)-rc.inFlight(now, c.cfg.InFlight)))
-			st.SoldOut = seats <= 0
+			// left, less those the fans admitted a moment ago are about to hold. When
+			// none is left for a waiting fan, the room says it is sold out; it admits
+			// again if seats return (a hold refused, released or expired).
+			free := int64(seats) - rc.inFlight(now, c.cfg.InFlight)
+			n = max(0, min(n, free))
+			st.SoldOut = free <= 0
 		}
 	} else {
 		rc.admit.pause()

@@ -30,9 +30,10 @@ func (m *memInventory) SeatsAvailable(context.Context, string) (int, error) {
 	return m.seats, m.err
 }
 
-// A room whose event has no seat left admits nobody and tells its waiting fans at once
-// that it is sold out; when seats return it admits again, never more fans a step than
-// seats are left; an inventory that cannot be read does not stop the room.
+// A room whose event has no seat left (or none that the fans just admitted will not
+// take) admits nobody and tells its waiting fans at once that it is sold out; when
+// seats return it admits again, never more fans than seats are left; an inventory that
+// cannot be read does not stop the room.
 func TestRoomStopsAdmittingWhenSoldOut(t *testing.T) {
 	ctx := context.Background()
 	store := newMemStore()
@@ -74,6 +75,10 @@ func TestRoomStopsAdmittingWhenSoldOut(t *testing.T) {
 	inv.set(5, nil)
 	if q := step(); q.Watermark != 5 {
 		t.Fatalf("5 seats left, 3 fans in flight: watermark %d, want 5", q.Watermark)
+	}
+	// Still 5 seats shown, but 5 fans in flight: none left for a waiting fan.
+	if q := step(); q.Watermark != 5 || !q.Status.SoldOut {
+		t.Fatalf("5 seats left, 5 fans in flight: watermark %d, sold out %v; want sold out", q.Watermark, q.Status.SoldOut)
 	}
 	inv.set(0, nil)
 	if q := step(); q.Watermark != 5 || !q.Status.SoldOut {
