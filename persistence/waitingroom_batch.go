@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -23,6 +24,11 @@ const (
 	// script, and Redis serves nobody else while it runs.
 	roomBatchMax     = 512
 	roomBatchTimeout = 5 * time.Second
+	// joinLanes is how many batches of joins may be in flight at once (a fan's joins
+	// always take the same lane): one batch at a time stalls every join behind a
+	// leader goroutine the scheduler has not run yet, when 10,000 requests share two
+	// cores.
+	joinLanes = 4
 )
 
 // joinRequest is one fan's join; joinAnswer is what it got.
@@ -57,17 +63,27 @@ type ticketAnswer struct {
 
 // roomBatches are a WaitingRooms' coalescers.
 type roomBatches struct {
-	joins   *coalescer[joinRequest, joinAnswer]
+	joins   [joinLanes]*coalescer[joinRequest, joinAnswer]
 	tickets *coalescer[string, ticketAnswer]
 	queues  *coalescer[queueRead, queueAnswer]
 }
 
 func (w *WaitingRooms) newBatches() roomBatches {
-	return roomBatches{
-		joins:   &coalescer[joinRequest, joinAnswer]{run: w.runJoins, max: roomBatchMax, timeout: roomBatchTimeout},
+	b := roomBatches{
 		tickets: &coalescer[string, ticketAnswer]{run: w.runTickets, max: roomBatchMax, timeout: roomBatchTimeout},
 		queues:  &coalescer[queueRead, queueAnswer]{run: w.runQueueReads, max: roomBatchMax, timeout: roomBatchTimeout},
 	}
+	for i := range b.joins {
+		b.joins[i] = &coalescer[joinRequest, joinAnswer]{run: w.runJoins, max: roomBatchMax, timeout: roomBatchTimeout}
+	}
+	return b
+}
+
+// joinLane returns the coalescer of userID's joins.
+func (b *roomBatches) joinLane(userID string) *coalescer[joinRequest, joinAnswer] {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(userID))
+	return b.joins[h.Sum32()%joinLanes]
 }
 
 // runJoins runs a batch of joins as one script call.
