@@ -276,6 +276,9 @@ const (
 	QueueAdmitted = "admitted"
 	// QueueExpired: admitted, and the pass has run out.
 	QueueExpired = "expired"
+	// QueueSoldOut: not admitted, and the event has no seat left to hold; it reads
+	// QueueWaiting again if seats return.
+	QueueSoldOut = "sold_out"
 )
 
 // WaitingRoomRequest is the body of PUT /api/v1/events/{event_id}/waiting-room.
@@ -316,7 +319,7 @@ type QueueTicket struct {
 	// Ahead counts the fans with a smaller position not yet admitted.
 	Ahead      int64 `json:"ahead"`
 	ETASeconds int64 `json:"eta_seconds"`
-	// Status is QueueWaiting, QueueAdmitted or QueueExpired.
+	// Status is QueueWaiting, QueueAdmitted, QueueExpired or QueueSoldOut.
 	Status string `json:"status"`
 	// Pass, while admitted, is what QueuePass sends with holds; nil otherwise.
 	Pass *string `json:"pass"`

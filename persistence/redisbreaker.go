@@ -238,11 +238,26 @@ func (b *RedisBreaker) ping(ctx context.Context) error {
 	return b.probe.Ping(ctx).Err()
 }
 
-// outage reports whether err means Redis could not be reached or did not answer in time,
-// as opposed to an answer (an error reply, no such key) or a call given up by its caller.
+// outage reports whether err means Redis could not be reached or did not answer in time:
+// a dial, read or write that failed on the network (refused, reset, timed out). An
+// answer (an error reply, no such key), a call given up by its caller, and a call that
+// never left the node because the pool had no free connection in time (ErrPoolTimeout,
+// or the caller's deadline passing while it queued for one) are not: under a burst the
+// pool queues, Redis is up, and opening the breaker would fail every call for nothing.
 func outage(err error) bool {
 	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) ||
 		errors.Is(err, redis.ErrClosed) || errors.Is(err, ErrRedisUnavailable) {
+		return false
+	}
+	var netErr *net.OpError
+	if errors.As(err, &netErr) {
+		return true // the dial, or the connection's read or write, failed
+	}
+	if errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) ||
+		errors.Is(err, context.DeadlineExceeded) {
+		// Nothing was sent: with the client's context timeouts off (go-redis's default)
+		// a caller's deadline bounds only the wait for a pooled connection and the dial,
+		// and a dial that fails is a net.OpError above.
 		return false
 	}
 	var reply redis.Error

@@ -3,6 +3,10 @@ package persistence
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -21,12 +25,16 @@ const (
 	testProbeTimeout  = 100 * time.Millisecond
 )
 
-// breakerOn returns a client of srv with a running breaker and the breaker's log.
-func breakerOn(t *testing.T, srv *testenv.RedisServer) (*redis.Client, *RedisBreaker, *observer.ObservedLogs) {
+// breakerOn returns a client of srv with a running breaker and the breaker's log; tune,
+// when given, adjusts the client's options first.
+func breakerOn(t *testing.T, srv *testenv.RedisServer, tune ...func(*redis.Options)) (*redis.Client, *RedisBreaker, *observer.ObservedLogs) {
 	t.Helper()
 	opts, err := redis.ParseURL(srv.URL())
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range tune {
+		f(opts)
 	}
 	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { _ = rdb.Close() })
@@ -169,11 +177,53 @@ func TestRedisOutage(t *testing.T) {
 		{redis.ErrClosed, false},
 		{ErrRedisUnavailable, false},
 		{redis.ErrNoScript, false},
-		{context.DeadlineExceeded, true},
+		{context.DeadlineExceeded, false},
+		{redis.ErrPoolTimeout, false},
+		{fmt.Errorf("join: %w", redis.ErrPoolTimeout), false},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: context.DeadlineExceeded}, true},
+		{&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, true},
+		{io.EOF, true},
 		{errors.New("dial tcp 127.0.0.1:1: connect: connection refused"), true},
 	} {
 		if got := outage(c.err); got != c.want {
 			t.Errorf("outage(%v) = %v, want %v", c.err, got, c.want)
 		}
+	}
+}
+
+// TestRedisBreakerIgnoresPoolWaits: calls that queue for a pooled connection and give up
+// (the pool's timeout, or the caller's deadline) never reached Redis, which is up: the
+// breaker stays closed, and the next call goes through.
+func TestRedisBreakerIgnoresPoolWaits(t *testing.T) {
+	srv := testenv.StartRedisServer(t, 0)
+	rdb, b, _ := breakerOn(t, srv, func(o *redis.Options) {
+		o.PoolSize, o.PoolTimeout, o.MaxRetries = 1, 20*time.Millisecond, -1
+	})
+	ctx := context.Background()
+	// Hold the pool's one connection with a blocking pop.
+	blocked := make(chan error, 1)
+	go func() { blocked <- rdb.BLPop(ctx, time.Second, "t:never").Err() }()
+	testenv.Eventually(t, 5*time.Second, func() error {
+		if s := rdb.PoolStats(); s.TotalConns != 1 || s.IdleConns != 0 {
+			return fmt.Errorf("the pool's connection is not taken yet: %+v", s)
+		}
+		return nil
+	})
+	if err := rdb.Get(ctx, "t:k").Err(); !errors.Is(err, redis.ErrPoolTimeout) {
+		t.Fatalf("a call while the pool is taken = %v, want the pool's timeout", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if err := rdb.Get(short, "t:k").Err(); !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, redis.ErrPoolTimeout) {
+		t.Fatalf("a call whose deadline passes in the pool's queue = %v", err)
+	}
+	if !b.Up() {
+		t.Fatal("waits for a pooled connection opened the breaker")
+	}
+	if err := <-blocked; !errors.Is(err, redis.Nil) {
+		t.Fatalf("blocking pop: %v", err)
+	}
+	if err := rdb.Set(ctx, "t:k", "v", 0).Err(); err != nil || !b.Up() {
+		t.Fatalf("a call once the pool is free = %v (breaker up %v)", err, b.Up())
 	}
 }

@@ -3,7 +3,6 @@ package persistence
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ticketblitz/ticketblitz/actors"
 	"github.com/ticketblitz/ticketblitz/waitingroom"
 )
 
@@ -24,13 +22,16 @@ import (
 // passes already issued stay valid until they expire, since they are verified by their
 // signature).
 type WaitingRooms struct {
-	rdb    *redis.Client
-	prefix string
+	rdb     *redis.Client
+	prefix  string
+	batches roomBatches
 }
 
 // NewWaitingRooms returns the waiting rooms stored in rdb under prefix.
 func NewWaitingRooms(rdb *redis.Client, prefix string) *WaitingRooms {
-	return &WaitingRooms{rdb: rdb, prefix: prefix}
+	w := &WaitingRooms{rdb: rdb, prefix: prefix}
+	w.batches = w.newBatches()
+	return w
 }
 
 // signalTTL drops an event's signals once no node has published them for a while.
@@ -71,6 +72,7 @@ type statusJSON struct {
 	DPS      float64 `json:"dps"`
 	Depth    int     `json:"depth"`
 	CommitMs float64 `json:"commit_ms"`
+	SoldOut  bool    `json:"sold_out,omitempty"`
 }
 
 // recordJSON is how a ticket's record is stored.
@@ -153,83 +155,33 @@ func (w *WaitingRooms) Rooms(ctx context.Context) ([]waitingroom.QueueState, err
 }
 
 // QueueState returns an event's queue with at most maxAdmissions admissions above a
-// position (all of them for a negative max), read in one transaction.
+// position (all of them for a negative max), read in one transaction, which concurrent
+// reads share.
 func (w *WaitingRooms) QueueState(ctx context.Context, eventID string, above int64, maxAdmissions int) (waitingroom.QueueState, error) {
-	var settings *redis.StringCmd
-	var fields *redis.SliceCmd
-	var pending *redis.IntCmd
-	var adm *redis.StringSliceCmd
-	_, err := w.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		settings = p.HGet(ctx, w.roomsKey(), eventID)
-		fields = p.HMGet(ctx, w.eventKey(eventID, "q"), queueFields...)
-		pending = p.LLen(ctx, w.eventKey(eventID, "pending"))
-		if maxAdmissions != 0 {
-			by := &redis.ZRangeBy{Min: "(" + strconv.FormatInt(above, 10), Max: "+inf"}
-			if maxAdmissions > 0 {
-				by.Count = int64(maxAdmissions)
-			}
-			adm = p.ZRangeByScore(ctx, w.eventKey(eventID, "adm"), by)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	a, err := w.batches.queues.do(ctx, queueRead{eventID: eventID, above: above, max: maxAdmissions})
+	if err != nil {
 		return waitingroom.QueueState{}, fmt.Errorf("read the queue of %s: %w", eventID, err)
 	}
-	q, err := decodeQueue(eventID, settings.Val(), fields.Val(), pending.Val())
-	if err != nil {
-		return q, err
-	}
-	if adm != nil {
-		for _, m := range adm.Val() {
-			a, err := decodeAdmission(m)
-			if err != nil {
-				return q, fmt.Errorf("queue of %s: %w", eventID, err)
-			}
-			q.Admissions = append(q.Admissions, a)
-		}
-	}
-	return q, nil
+	return a.q, a.err
 }
 
-// Join issues userID a ticket, or answers the one they hold, with one script.
+// Join issues userID a ticket, or answers the one they hold: concurrent joins share one
+// script call, which runs them in turn.
 func (w *WaitingRooms) Join(ctx context.Context, eventID, userID, newID string, now time.Time) (waitingroom.TicketRecord, bool, waitingroom.QueueState, error) {
-	keys := []string{w.roomsKey(), w.eventKey(eventID, "users"), w.ticketsKey(), w.eventKey(eventID, "q"),
-		w.eventKey(eventID, "pending"), w.eventKey(eventID, "adm")}
-	res, err := joinScript.Run(ctx, w.rdb, keys, eventID, userID, newID, now.UnixMilli(), waitingroom.PassTTL.Milliseconds()).Slice()
+	a, err := w.batches.joinLane(userID).do(ctx, joinRequest{eventID: eventID, userID: userID, newID: newID, now: now})
 	if err != nil {
 		return waitingroom.TicketRecord{}, false, waitingroom.QueueState{}, fmt.Errorf("join the room of %s: %w", eventID, err)
 	}
-	if len(res) == 1 {
-		return waitingroom.TicketRecord{}, false, waitingroom.QueueState{},
-			&actors.Error{Code: actors.CodeNotFound, Message: "this event has no open waiting room"}
-	}
-	if len(res) != 6 {
-		return waitingroom.TicketRecord{}, false, waitingroom.QueueState{}, fmt.Errorf("join the room of %s: unexpected answer %v", eventID, res)
-	}
-	created, _ := res[0].(int64)
-	id, _ := res[1].(string)
-	rawRec, _ := res[2].(string)
-	rawCfg, _ := res[3].(string)
-	fields, _ := res[4].([]any)
-	pending, _ := res[5].(int64)
-	rec, err := decodeRecord(id, rawRec)
-	if err != nil {
-		return rec, false, waitingroom.QueueState{}, err
-	}
-	q, err := decodeQueue(eventID, rawCfg, fields, pending)
-	return rec, created == 1, q, err
+	return a.rec, a.created, a.q, a.err
 }
 
-// Ticket returns a ticket's record, or NOT_FOUND.
+// Ticket returns a ticket's record, or NOT_FOUND: concurrent reads share one HMGET.
 func (w *WaitingRooms) Ticket(ctx context.Context, ticketID string) (waitingroom.TicketRecord, error) {
-	raw, err := w.rdb.HGet(ctx, w.ticketsKey(), ticketID).Result()
-	if errors.Is(err, redis.Nil) {
-		return waitingroom.TicketRecord{}, &actors.Error{Code: actors.CodeNotFound, Message: "ticket not found"}
-	}
+	a, err := w.batches.tickets.do(ctx, ticketID)
 	if err != nil {
 		return waitingroom.TicketRecord{}, fmt.Errorf("read ticket %s: %w", ticketID, err)
 	}
-	return decodeRecord(ticketID, raw)
+	return a.rec, a.err
 }
 
 // Tickets returns the records of the tickets that exist among ids, with one HMGET.
@@ -260,7 +212,7 @@ func (w *WaitingRooms) Tickets(ctx context.Context, ids []string) ([]waitingroom
 func (w *WaitingRooms) Admit(ctx context.Context, eventID string, fence waitingroom.Fence, n int64, now time.Time, st waitingroom.Status) (waitingroom.AdmitResult, error) {
 	raw, err := json.Marshal(statusJSON{
 		Rate: st.AdmittingPerS, Change: st.Change, At: unixMs(st.At), Nodes: st.Headroom.Nodes, Sections: st.Headroom.Sections,
-		DPS: st.Headroom.DecisionsPerS, Depth: st.Headroom.MaxDepth, CommitMs: st.Headroom.CommitMs,
+		DPS: st.Headroom.DecisionsPerS, Depth: st.Headroom.MaxDepth, CommitMs: st.Headroom.CommitMs, SoldOut: st.SoldOut,
 	})
 	if err != nil {
 		return waitingroom.AdmitResult{}, fmt.Errorf("encode room status: %w", err)
@@ -337,7 +289,7 @@ func decodeQueue(eventID, rawSettings string, fields []any, pending int64) (wait
 			if err := json.Unmarshal([]byte(raw), &st); err != nil {
 				return q, fmt.Errorf("room status of %s: %w", eventID, err)
 			}
-			q.Status = waitingroom.Status{AdmittingPerS: st.Rate, Change: st.Change, At: fromUnixMs(st.At),
+			q.Status = waitingroom.Status{AdmittingPerS: st.Rate, Change: st.Change, At: fromUnixMs(st.At), SoldOut: st.SoldOut,
 				Headroom: waitingroom.Headroom{Nodes: st.Nodes, Sections: st.Sections, DecisionsPerS: st.DPS, MaxDepth: st.Depth, CommitMs: st.CommitMs}}
 		}
 	}

@@ -9,59 +9,69 @@ import "github.com/redis/go-redis/v9"
 // scored by upTo). Rooms' settings and every ticket's record are hashes shared by all
 // events, records as JSON {"e","u","p","j"}.
 
-// joinScript issues a ticket, or answers the user's own while it has not expired.
-// KEYS: rooms, users, tickets, queue, pending, admissions.
-// ARGV: event id, user id, new ticket id, now (unix ms), pass lifetime (ms).
-// It answers {created (1, 0 or -1 when the room is not enabled), ticket id, record,
-// settings, the queue hash's fields, pending count}.
+// joinScript issues a ticket per join, or answers the user's own while it has not
+// expired, for every join of a batch in turn: a user who appears twice gets one ticket,
+// and positions follow the batch's order.
+// KEYS: rooms, tickets, then per join: users, queue, pending, admissions.
+// ARGV: pass lifetime (ms), then per join: event id, user id, new ticket id, now (unix ms).
+// It answers per join {created (1, 0 or -1 when the room is not enabled), ticket id,
+// record, settings, the queue hash's fields, pending count}, or {-1}.
 var joinScript = redis.NewScript(`
-local now = tonumber(ARGV[4])
+local passMs = tonumber(ARGV[1])
 local fields = {'joined', 'next', 'wm', 'closed', 'base', 'shuffles', 'expired', 'status'}
-local function answer(created, id, rec, cfg)
-  return {created, id, rec, cfg or false, redis.call('HMGET', KEYS[4], unpack(fields)), redis.call('LLEN', KEYS[5])}
-end
-local cfgRaw = redis.call('HGET', KEYS[1], ARGV[1])
-local existing = redis.call('HGET', KEYS[2], ARGV[2])
-if existing then
-  local rec = redis.call('HGET', KEYS[3], existing)
-  if rec then
-    local r = cjson.decode(rec)
-    local expired = false
-    local wm = tonumber(redis.call('HGET', KEYS[4], 'wm') or '0')
-    if r.p > 0 and r.p <= wm then
-      if r.p <= tonumber(redis.call('HGET', KEYS[4], 'expired') or '0') then
-        expired = true
-      else
-        local a = redis.call('ZRANGEBYSCORE', KEYS[6], r.p, '+inf', 'LIMIT', 0, 1)
-        expired = a[1] == nil or tonumber(string.match(a[1], ':(%d+)$')) + tonumber(ARGV[5]) <= now
+local function join(ev, user, newID, now, kUsers, kQ, kPending, kAdm)
+  local function answer(created, id, rec, cfg)
+    return {created, id, rec, cfg or false, redis.call('HMGET', kQ, unpack(fields)), redis.call('LLEN', kPending)}
+  end
+  local cfgRaw = redis.call('HGET', KEYS[1], ev)
+  local existing = redis.call('HGET', kUsers, user)
+  if existing then
+    local rec = redis.call('HGET', KEYS[2], existing)
+    if rec then
+      local r = cjson.decode(rec)
+      local expired = false
+      local wm = tonumber(redis.call('HGET', kQ, 'wm') or '0')
+      if r.p > 0 and r.p <= wm then
+        if r.p <= tonumber(redis.call('HGET', kQ, 'expired') or '0') then
+          expired = true
+        else
+          local a = redis.call('ZRANGEBYSCORE', kAdm, r.p, '+inf', 'LIMIT', 0, 1)
+          expired = a[1] == nil or tonumber(string.match(a[1], ':(%d+)$')) + passMs <= now
+        end
+      end
+      if not expired then
+        return answer(0, existing, rec, cfgRaw)
       end
     end
-    if not expired then
-      return answer(0, existing, rec, cfgRaw)
+  end
+  if not cfgRaw then return {-1} end
+  local cfg = cjson.decode(cfgRaw)
+  if not cfg.enabled then return {-1} end
+  local closed = redis.call('HGET', kQ, 'closed') == '1'
+  local pos = 0
+  if cfg.order == 'random' and not closed and cfg.opens_at > 0 and now < cfg.opens_at then
+    redis.call('RPUSH', kPending, newID)
+  else
+    local pending = redis.call('LLEN', kPending)
+    if not closed and pending > 0 then
+      -- The entry window is due to close: its tickets take the next positions, shuffled.
+      redis.call('HSET', kQ, 'base', redis.call('HINCRBY', kQ, 'next', 0), 'closed', '1')
+      redis.call('HINCRBY', kQ, 'next', pending)
     end
+    pos = redis.call('HINCRBY', kQ, 'next', 1)
   end
+  redis.call('HINCRBY', kQ, 'joined', 1)
+  local rec = cjson.encode({e = ev, u = user, p = pos, j = now})
+  redis.call('HSET', KEYS[2], newID, rec)
+  redis.call('HSET', kUsers, user, newID)
+  return answer(1, newID, rec, cfgRaw)
 end
-if not cfgRaw then return {-1} end
-local cfg = cjson.decode(cfgRaw)
-if not cfg.enabled then return {-1} end
-local closed = redis.call('HGET', KEYS[4], 'closed') == '1'
-local pos = 0
-if cfg.order == 'random' and not closed and cfg.opens_at > 0 and now < cfg.opens_at then
-  redis.call('RPUSH', KEYS[5], ARGV[3])
-else
-  local pending = redis.call('LLEN', KEYS[5])
-  if not closed and pending > 0 then
-    -- The entry window is due to close: its tickets take the next positions, shuffled.
-    redis.call('HSET', KEYS[4], 'base', redis.call('HINCRBY', KEYS[4], 'next', 0), 'closed', '1')
-    redis.call('HINCRBY', KEYS[4], 'next', pending)
-  end
-  pos = redis.call('HINCRBY', KEYS[4], 'next', 1)
+local out = {}
+for i = 0, (#ARGV - 1) / 4 - 1 do
+  local a, k = 2 + 4 * i, 3 + 4 * i
+  out[i + 1] = join(ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3])
 end
-redis.call('HINCRBY', KEYS[4], 'joined', 1)
-local rec = cjson.encode({e = ARGV[1], u = ARGV[2], p = pos, j = now})
-redis.call('HSET', KEYS[3], ARGV[3], rec)
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-return answer(1, ARGV[3], rec, cfgRaw)
+return out
 `)
 
 // admitScript raises the watermark, closes a due entry window and records the

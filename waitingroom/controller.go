@@ -21,6 +21,9 @@ const ControllerLease = "waitingroom:controller"
 const (
 	DefaultControllerTick = 250 * time.Millisecond
 	DefaultControllerTTL  = 3 * time.Second
+	// DefaultInFlight covers an admitted fan's hold at 10,000 fans on a shared 2-core
+	// machine (BENCHMARKS.md: admitted hold p99 about 1 s) and the queue push before it.
+	DefaultInFlight = 2 * time.Second
 )
 
 // ControllerConfig configures a Controller. Store, Headroom, Leases, Node and Logger are
@@ -40,11 +43,20 @@ type ControllerConfig struct {
 	Rand *rand.Rand
 	// Rate tunes the headroom controller.
 	Rate RateConfig
+	// Inventory tells how many seats each event has left (nil: the rooms never stop
+	// for want of seats). A room stops admitting while its event has none, and admits
+	// no more fans than seats are left, counting those admitted within InFlight as
+	// holding one already.
+	Inventory Inventory
 	// Tick is how often the controller admits (DefaultControllerTick when zero).
 	Tick time.Duration
 	// LeaseTTL is the lease's time to live, renewed every third of it
 	// (DefaultControllerTTL when zero): a dead controller's node is replaced within it.
 	LeaseTTL time.Duration
+	// InFlight is how long an admitted fan counts against the seats left before its
+	// hold shows in them (DefaultInFlight when zero): the time to learn of the pass
+	// (a queue push, polled every 250 ms) and to hold.
+	InFlight time.Duration
 }
 
 // Controller admits fans into every enabled room, in position order, while it holds
@@ -62,8 +74,30 @@ type Controller struct {
 
 // roomControl is the controller's memory of one room.
 type roomControl struct {
-	rate  *rateControl
-	admit admission
+	rate   *rateControl
+	admit  admission
+	recent []recentAdmission // the admissions of the last InFlight, oldest first
+}
+
+// recentAdmission is how many fans one step admitted, and when.
+type recentAdmission struct {
+	at time.Time
+	n  int64
+}
+
+// inFlight counts the fans admitted within window before now, forgetting older ones:
+// fans who may not have held their seats yet, so that the seats left do not show them.
+func (rc *roomControl) inFlight(now time.Time, window time.Duration) int64 {
+	i := 0
+	for i < len(rc.recent) && now.Sub(rc.recent[i].at) >= window {
+		i++
+	}
+	rc.recent = rc.recent[i:]
+	var n int64
+	for _, a := range rc.recent {
+		n += a.n
+	}
+	return n
 }
 
 // NewController checks cfg and returns a controller; Run starts it.
@@ -86,6 +120,9 @@ func NewController(cfg ControllerConfig) (*Controller, error) {
 	}
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = DefaultControllerTTL
+	}
+	if cfg.InFlight <= 0 {
+		cfg.InFlight = DefaultInFlight
 	}
 	return &Controller{cfg: cfg, owner: actors.NewID(cfg.Node + "/wr_"), rooms: make(map[string]*roomControl)}, nil
 }
@@ -231,6 +268,15 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	if q.Settings.open(now) {
 		n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
+		if seats, known := c.seatsAvailable(ctx, id); known {
+			// Every admitted fan holds a seat at least: never more fans than seats
+			// left, less those the fans admitted a moment ago are about to hold. When
+			// none is left for a waiting fan, the room says it is sold out; it admits
+			// again if seats return (a hold refused, released or expired).
+			free := int64(seats) - rc.inFlight(now, c.cfg.InFlight)
+			n = max(0, min(n, free))
+			st.SoldOut = free <= 0
+		}
 	} else {
 		rc.admit.pause()
 	}
@@ -238,10 +284,29 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	if err != nil {
 		return err
 	}
+	if admitted := res.Watermark - q.Watermark; admitted > 0 {
+		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
+	}
 	if res.ShufflePending == 0 {
 		return nil
 	}
 	return c.shuffle(ctx, id)
+}
+
+// seatsAvailable reads how many seats the event has left; known is false without an
+// Inventory or when it cannot be read (the room then admits as if seats were left).
+func (c *Controller) seatsAvailable(ctx context.Context, eventID string) (seats int, known bool) {
+	if c.cfg.Inventory == nil {
+		return 0, false
+	}
+	seats, err := c.cfg.Inventory.SeatsAvailable(ctx, eventID)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.cfg.Logger.Debug("reading the seats left failed; admitting as if some were", zap.String("event_id", eventID), zap.Error(err))
+		}
+		return 0, false
+	}
+	return seats, true
 }
 
 // shuffle draws the pending tickets' order (Fisher–Yates) and applies it.

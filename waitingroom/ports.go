@@ -69,6 +69,12 @@ type HeadroomSource interface {
 	Signals(ctx context.Context, eventID string) ([]Signal, error)
 }
 
+// Inventory tells how many seats of an event are left to hold (the read model).
+type Inventory interface {
+	// SeatsAvailable returns the event's seats neither held nor sold, as committed.
+	SeatsAvailable(ctx context.Context, eventID string) (int, error)
+}
+
 // SignalSink receives a node's section signals.
 type SignalSink interface {
 	// PublishSignals records this node's signals, one per event.

@@ -55,6 +55,9 @@ type Status struct {
 	// Change is what the headroom made it do: ChangeRaise, ChangeCut, ChangeHold or
 	// ChangeFixed.
 	Change string
+	// SoldOut: the event had no seat left to hold, so nobody was admitted; waiting
+	// tickets read sold out until seats return (holds expire or are released).
+	SoldOut bool
 	// At is when it was recorded.
 	At time.Time
 }

@@ -8,7 +8,9 @@ import (
 // RateConfig tunes how the controller follows the headroom. The zero value of every
 // field takes its default.
 type RateConfig struct {
-	// Initial is the rate (fans per second) a room starts at (default 10).
+	// Initial is the rate (fans per second) a room starts at while its sections'
+	// capacity is not measured yet (default 10). Once it is (Headroom.Capacity), the
+	// rate starts from there.
 	Initial float64
 	// Min and Max bound the rate (defaults 1 and 2000): Max is the rate idle sections
 	// lead to.
@@ -19,9 +21,10 @@ type RateConfig struct {
 	// whatever they were before (default 25ms); above it, they count as rising once
 	// they are three times their usual time.
 	CommitBound time.Duration
-	// Growth multiplies the rate each step until the first cut, to find the level fast
-	// (default 1.25); after a cut the rate rises by Step a step (default 2 fans/s).
-	Growth, Step float64
+	// Growth multiplies the rate each uncongested step until the first cut, to find
+	// the level fast (slow start; default 2); after a cut the rate grows by Recovery a
+	// step (default 1.1), so that it comes back within seconds, not minutes.
+	Growth, Recovery float64
 	// Decrease multiplies the rate at a cut (default 0.5).
 	Decrease float64
 	// CutEvery spaces cuts, so that one spike, still draining, is cut once (default 1s).
@@ -37,8 +40,8 @@ func (c RateConfig) withDefaults() RateConfig {
 	set(&c.Initial, 10)
 	set(&c.Min, 1)
 	set(&c.Max, 2000)
-	set(&c.Growth, 1.25)
-	set(&c.Step, 2)
+	set(&c.Growth, 2)
+	set(&c.Recovery, 1.1)
 	set(&c.Decrease, 0.5)
 	if c.DepthBound <= 0 {
 		c.DepthBound = 32
@@ -57,14 +60,17 @@ func (c RateConfig) withDefaults() RateConfig {
 // DepthBound) to count as growing before it reaches the bound.
 const growingSteps = 3
 
-// rateControl is the headroom controller of one room: additive increase (after a slow
-// start), multiplicative decrease, like TCP's congestion control. It raises the rate
-// while the deepest mailbox stays under DepthBound and batch commits stay steady, and
-// cuts it when a mailbox grows or commits slow down.
+// rateControl is the headroom controller of one room: multiplicative increase while
+// the sections keep up, multiplicative decrease when they stop. It starts from the
+// sections' measured capacity (or Initial before it is known), doubles the rate each
+// step while the deepest mailbox stays under DepthBound and batch commits stay steady
+// (slow start, as TCP's), cuts it when a mailbox grows or commits slow down, and then
+// grows it by Recovery a step. The rate never stays below the capacity the sections
+// show while they keep up.
 type rateControl struct {
 	cfg       RateConfig
 	rate      float64
-	threshold float64 // slow start below it; the rate at the last cut
+	cut       bool    // a cut happened: growth is Recovery from now on
 	baseline  float64 // the usual commit time, ms (a slow average of steady steps)
 	lastDepth int
 	growing   int
@@ -76,7 +82,7 @@ func newRateControl(cfg RateConfig, start float64) *rateControl {
 	if start <= 0 {
 		start = cfg.Initial
 	}
-	return &rateControl{cfg: cfg, rate: min(max(start, cfg.Min), cfg.Max), threshold: math.Inf(1)}
+	return &rateControl{cfg: cfg, rate: min(max(start, cfg.Min), cfg.Max)}
 }
 
 // update moves the rate for one step given the headroom, and says what it did. The
@@ -99,7 +105,7 @@ func (r *rateControl) update(h Headroom, demand bool, now time.Time) (float64, s
 			return r.rate, ChangeHold
 		}
 		r.rate = max(r.cfg.Min, r.rate*r.cfg.Decrease)
-		r.threshold = r.rate
+		r.cut = true
 		r.lastCut = now
 		r.growing = 0
 		return r.rate, ChangeCut
@@ -115,12 +121,12 @@ func (r *rateControl) update(h Headroom, demand bool, now time.Time) (float64, s
 		// Nobody to admit, or a mailbox deepening (not yet enough to cut): hold.
 		return r.rate, ChangeHold
 	}
-	if r.rate < r.threshold {
-		r.rate *= r.cfg.Growth
-	} else {
-		r.rate += r.cfg.Step
+	growth := r.cfg.Growth
+	if r.cut {
+		growth = r.cfg.Recovery
 	}
-	r.rate = min(r.rate, r.cfg.Max)
+	// The sections keep up: at least as fast as they showed they can go.
+	r.rate = min(max(r.rate*growth, h.Capacity), r.cfg.Max)
 	return r.rate, ChangeRaise
 }
 

@@ -90,12 +90,14 @@ func TestControllerFollowsTheHeadroom(t *testing.T) {
 			return Headroom{Nodes: 1, MaxDepth: depth, CommitMs: 2}
 		},
 		check: func(t *testing.T, rates []float64, _ int64) {
-			lo, hi := rates[200], rates[200]
+			lo, hi, sum := rates[200], rates[200], 0.0
 			for _, r := range rates[200:] {
-				lo, hi = min(lo, r), max(hi, r)
+				lo, hi, sum = min(lo, r), max(hi, r), sum+r
 			}
-			if lo < 100 || hi > 400 {
-				t.Fatalf("in the second half the rate ranged %v to %v; want it around 300", lo, hi)
+			// Multiplicative increase overshoots by a step or two before the mailbox
+			// shows it, then halves: a sawtooth around the capacity.
+			if mean := sum / float64(len(rates[200:])); lo < 100 || hi > 450 || mean < 220 || mean > 380 {
+				t.Fatalf("in the second half the rate ranged %v to %v (mean %v); want it around 300", lo, hi, mean)
 			}
 		},
 	}, {

@@ -219,12 +219,15 @@ func TestHeadroomRoomReportsItsRate(t *testing.T) {
 	if room.AdmittingPerS != 10 || room.AdmitPerS != 0 {
 		t.Fatalf("fresh headroom room %+v: want the initial 10/s", room)
 	}
-	for i := 0; i < 500; i++ {
+	// Enough fans that some still wait after the slow start's doubling steps.
+	const fans = 5000
+	for i := 0; i < fans; i++ {
 		if _, _, err := s.Join(ctx, "ev1", fmt.Sprintf("fan-%d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for i := 0; i < 12; i++ {
+	// Six doubling steps: still under the cap, still rising.
+	for i := 0; i < 6; i++ {
 		clock.Advance(DefaultControllerTick)
 		signals.signals = []Signal{{EventID: "ev1", Node: "n1", At: clock.Now(), Sections: 1, CommitMs: 2}}
 		if err := c.Step(ctx); err != nil {
@@ -232,7 +235,7 @@ func TestHeadroomRoomReportsItsRate(t *testing.T) {
 		}
 	}
 	room, _ = s.Room(ctx, "ev1")
-	if room.AdmittingPerS <= 10 || room.Admitted == 0 || room.Waiting != 500-room.Admitted {
+	if room.AdmittingPerS <= 10 || room.Admitted == 0 || room.Waiting != fans-room.Admitted {
 		t.Fatalf("after idle steps: %+v, want a rate above the initial one and fans admitted", room)
 	}
 	q, _ := store.QueueState(ctx, "ev1", 0, 0)

@@ -35,6 +35,20 @@ type Signal struct {
 	// mean write time (zero when none was written).
 	Batches  int64
 	CommitMs float64
+	// DecisionsPerBatch is the mean number of decisions a batch carried in the
+	// interval (zero when none was written).
+	DecisionsPerBatch float64
+}
+
+// capacity is the decisions per second the signal's sections sustain writing batches
+// of the size they wrote, back to back: each section commits one batch every CommitMs.
+// Group commit makes batches larger under load, so this is what they can do at least.
+// Zero when no batch was written.
+func (s Signal) capacity() float64 {
+	if s.CommitMs <= 0 || s.DecisionsPerBatch <= 0 {
+		return 0
+	}
+	return float64(s.Sections) * s.DecisionsPerBatch * 1000 / s.CommitMs
 }
 
 // Headroom is an event's signals summed over the nodes: what the controller follows.
@@ -45,6 +59,9 @@ type Headroom struct {
 	MaxDepth      int
 	// CommitMs is the mean batch write time, weighted by batches.
 	CommitMs float64
+	// Capacity is the decisions per second the sections showed they sustain (see
+	// Signal.capacity), summed over the nodes; zero until they write a batch.
+	Capacity float64
 }
 
 // Aggregate sums the signals no older than SignalMaxAge at now.
@@ -62,6 +79,7 @@ func Aggregate(signals []Signal, now time.Time) Headroom {
 		h.MaxDepth = max(h.MaxDepth, s.MaxDepth)
 		batches += s.Batches
 		commitSum += s.CommitMs * float64(s.Batches)
+		h.Capacity += s.capacity()
 	}
 	if batches > 0 {
 		h.CommitMs = commitSum / float64(batches)
@@ -190,6 +208,7 @@ func (p *Publisher) collect(now time.Time) []Signal {
 		}
 		if acc.signal.Batches > 0 {
 			acc.signal.CommitMs = float64(acc.commitNs) / float64(acc.signal.Batches) / 1e6
+			acc.signal.DecisionsPerBatch = acc.signal.DecisionsPerS * dt / float64(acc.signal.Batches)
 		}
 		out = append(out, acc.signal)
 	}

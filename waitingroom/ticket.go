@@ -15,6 +15,10 @@ const (
 	// TicketExpired: the ticket was admitted and its pass has run out (PassTTL after
 	// admission, whether or not it was used).
 	TicketExpired TicketStatus = "expired"
+	// TicketSoldOut: the ticket waits, but the event has no seat left to hold, so
+	// nobody is admitted; it turns back to waiting if seats return (holds expire or are
+	// released).
+	TicketSoldOut TicketStatus = "sold_out"
 )
 
 // TicketIDPrefix starts every ticket id.
@@ -78,6 +82,9 @@ func render(rec TicketRecord, q *QueueState, now time.Time, passes *Passes) Tick
 	default:
 		t.Ahead = rec.Position - 1 - q.Watermark
 		t.ETASeconds = eta(untilOpen, float64(t.Ahead+1), rate)
+	}
+	if q.Status.SoldOut && t.Status == TicketWaiting {
+		t.Status, t.ETASeconds = TicketSoldOut, 0
 	}
 	return t
 }

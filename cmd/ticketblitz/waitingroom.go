@@ -39,7 +39,7 @@ func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rd
 	s.bg.Go(func() error { return svc.Run(bgCtx) })
 	controller, err := waitingroom.NewController(waitingroom.ControllerConfig{
 		Store: store, Headroom: store, Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Node: cfg.NodeName,
-		Logger: s.log.Named("admission"),
+		Logger: s.log.Named("admission"), Inventory: seatsLeft{s.store},
 	})
 	if err != nil {
 		return waitingRooms{}, err
@@ -52,4 +52,21 @@ func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rd
 	s.queue = queue
 	s.bg.Go(func() error { return queue.Run(bgCtx) })
 	return waitingRooms{store: store, service: svc}, nil
+}
+
+// seatsLeft reads an event's seats left from the store's committed state: the
+// controller's Inventory.
+type seatsLeft struct{ store *persistence.Store }
+
+// SeatsAvailable sums the event's sections' seats neither held nor sold.
+func (s seatsLeft) SeatsAvailable(ctx context.Context, eventID string) (int, error) {
+	e, err := s.store.GetEvent(ctx, eventID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, sec := range e.Sections {
+		n += max(sec.Available, 0)
+	}
+	return n, nil
 }

@@ -66,6 +66,21 @@ func noteTicket(rec *QueueFanRecord, t api.QueueTicket, sent, got time.Time) (st
 // errTicketEnded means a ticket expired or vanished before its fan got a pass.
 var errTicketEnded = errors.New("the ticket ended without a pass")
 
+// errRoomSoldOut means the room said the event has no seat left: the fan stops there,
+// as a hold refused SOLD_OUT would stop it.
+var errRoomSoldOut = errors.New("the room is sold out")
+
+// ticketEnd tells what a ticket's status means for its fan: nil to wait on.
+func ticketEnd(status string) error {
+	switch status {
+	case "expired":
+		return errTicketEnded
+	case "sold_out":
+		return errRoomSoldOut
+	}
+	return nil
+}
+
 // maxQueueWait is the longest a polling fan waits between two reads of its ticket:
 // the websocket's own heartbeat (API.md: "at least every 2 s").
 const maxQueueWait = 2 * time.Second
@@ -78,19 +93,20 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 		rec.Follow = followWS
 		for a := 0; a <= cfg.Retries; a++ {
 			var pass string
-			ended, heard := false, false
+			var ended error
+			heard := false
 			err := f.client.FollowQueue(ctx, t.ID, func(t api.QueueTicket) bool {
 				// A pushed ticket's sending time is unknown: it proves nothing about order.
 				var ok bool
 				pass, ok = noteTicket(rec, t, time.Time{}, time.Now())
-				ended, heard = t.Status == "expired", true
-				return !ok && !ended
+				ended, heard = ticketEnd(t.Status), true
+				return !ok && ended == nil
 			})
 			switch {
 			case pass != "":
 				return pass, nil
-			case ended:
-				return "", errTicketEnded
+			case ended != nil:
+				return "", ended
 			case ctx.Err() != nil:
 				return "", ctx.Err()
 			}
@@ -110,8 +126,8 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 			if pass, ok := noteTicket(rec, cur, r.Start, r.End); ok {
 				return pass, nil
 			}
-			if cur.Status == "expired" {
-				return "", errTicketEnded
+			if err := ticketEnd(cur.Status); err != nil {
+				return "", err
 			}
 			// Far from the front, read no more often than the websocket would push.
 			wait = max(wait, min(time.Duration(cur.ETASeconds)*time.Second/2, maxQueueWait))
@@ -166,8 +182,20 @@ func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionI
 	if ok {
 		rec.Follow = followJoin
 	} else {
-		var err error
-		if pass, err = f.awaitPass(ctx, cfg, tk, ws, rec); err != nil {
+		err := ticketEnd(tk.Status)
+		if err == nil {
+			pass, err = f.awaitPass(ctx, cfg, tk, ws, rec)
+		} else {
+			rec.Follow = followJoin
+		}
+		switch {
+		case errors.Is(err, errRoomSoldOut):
+			// Told at once, as a fan without the room is told by its hold.
+			rec.HoldCode = api.CodeSoldOut
+			t.lost.Add(1)
+			t.refusal(api.CodeSoldOut)
+			return
+		case err != nil:
 			t.failed.Add(1)
 			t.refusal("no pass")
 			return

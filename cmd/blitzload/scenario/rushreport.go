@@ -93,6 +93,9 @@ type QueueRush struct {
 	// QUEUE_REQUIRED despite one.
 	Passes      int `json:"passes"`
 	PassRefused int `json:"pass_refused"`
+	// SoldOutTold counts the fans the room told the event was sold out before they got
+	// a pass.
+	SoldOutTold int `json:"sold_out_told"`
 	// Violations are the admission-order violations (OrderViolations).
 	Violations []OrderViolation `json:"violations"`
 	// ShuffleRank is, in a random room, the rank correlation between the order the
@@ -164,6 +167,9 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 		}
 		if r.HoldCode == api.CodeQueueRequired {
 			q.PassRefused++
+		}
+		if r.Admitted.IsZero() && r.HoldStart.IsZero() && r.HoldCode == api.CodeSoldOut {
+			q.SoldOutTold++
 		}
 	}
 	q.AdmissionMS = msOf(lastPass.Sub(firstPass))
@@ -246,7 +252,8 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 	}
 	res.fact("room: join (time to first answer)", "%s", spread(q.WithRoom.FirstAnswer))
 	res.fact("room: admitted hold", "%s", spread(q.WithRoom.Hold))
-	res.fact("room: makespan", "%.0f ms (%d holds, %d passes, %d holds refused QUEUE_REQUIRED)", q.WithRoom.MakespanMS, q.WithRoom.Holds, q.Passes, q.PassRefused)
+	res.fact("room: makespan", "%.0f ms (%d holds, %d passes, %d holds refused QUEUE_REQUIRED, %d fans told sold out while waiting)",
+		q.WithRoom.MakespanMS, q.WithRoom.Holds, q.Passes, q.PassRefused, q.SoldOutTold)
 	if q.Room.OpensAt != nil {
 		res.fact("room: after opens_at", "%.0f ms from the opening (and shuffle) at %s to the last fan done",
 			q.AfterOpenMS, q.Room.OpensAt.Format(time.RFC3339))
