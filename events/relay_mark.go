@@ -48,13 +48,6 @@ func (m *marker) add(token int64, ids []int64) {
 	}
 }
 
-// pending reports how many records wait to be marked, the running mark included.
-func (m *marker) pending() (n int, busy bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.queue), m.busy
-}
-
 // run marks until ctx ends and the queue is empty. A failed mark is retried (the
 // relay's outage logging hears of it); a superseded token drops its records, which the
 // next holder publishes or finds at the end of the stream.
