@@ -50,6 +50,10 @@ const DefaultBrokerRetention = 15 * time.Minute
 // it has a retention: a fast sale fills memory by size long before it does by time.
 const BrokerPartitionBytes = 8 << 20
 
+// brokerSegmentBytes is the size at which the in-process broker starts a new segment of
+// a partition: what it drops past the retention goes a segment at a time.
+const brokerSegmentBytes = 1 << 20
+
 // Broker is an in-process, single-node Kafka-protocol broker with every topic of
 // actors.Topics created. Without a DataDir it forgets everything when closed.
 type Broker struct {
@@ -112,6 +116,9 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 		opts = append(opts, kfake.BrokerConfigs(map[string]string{
 			"log.retention.ms":    strconv.FormatInt(retention.Milliseconds(), 10),
 			"log.retention.bytes": strconv.Itoa(BrokerPartitionBytes),
+			// Retention frees memory a whole segment at a time, so segments are small.
+			"log.segment.bytes": strconv.Itoa(brokerSegmentBytes),
+			"log.roll.ms":       strconv.FormatInt(max(retention.Milliseconds()/4, 1000), 10),
 		}))
 	}
 	cluster, err := kfake.NewCluster(opts...)
