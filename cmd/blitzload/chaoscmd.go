@@ -7,14 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/ticketblitz/ticketblitz/cmd/blitzload/bench"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/benchfile"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/chaos"
-	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
 )
 
 // The markers of the chaos section of BENCHMARKS.md.
@@ -69,33 +66,13 @@ func runChaos(ctx context.Context, args []string, getenv func(string) string, st
 	if len(list) == 0 && len(sizes) == 0 {
 		return fmt.Errorf("%w: nothing to run", errUsage)
 	}
-	if c.WorkDir == "" {
-		if c.WorkDir, err = os.MkdirTemp("", "blitzload-chaos-"); err != nil {
-			return fmt.Errorf("chaos: %w", err)
-		}
+	prep := clusterRun{name: "chaos", workDir: c.WorkDir, serverBin: c.ServerBin, benchFile: benchFile, noWrite: noWrite}
+	machine, err := prep.prepare(ctx, stderr)
+	if err != nil {
+		return err
 	}
-	var moduleDir string
-	if c.ServerBin == "" || (benchFile == "" && !noWrite) {
-		wd, err := os.Getwd()
-		if err != nil {
-			return fmt.Errorf("chaos: %w", err)
-		}
-		if moduleDir, err = serverproc.FindModuleDir(wd); err != nil {
-			return fmt.Errorf("chaos: %w (give --server-bin and --benchmarks-file)", err)
-		}
-	}
-	if c.ServerBin == "" {
-		fmt.Fprintf(stderr, "chaos: building the server\n")
-		if c.ServerBin, err = serverproc.Build(ctx, moduleDir, c.WorkDir); err != nil {
-			return err
-		}
-	}
-	if benchFile == "" && moduleDir != "" {
-		benchFile = filepath.Join(moduleDir, "BENCHMARKS.md")
-	}
+	c.WorkDir, c.ServerBin, benchFile = prep.workDir, prep.serverBin, prep.benchFile
 	c.Progress = stderr
-	machine := bench.ReadMachine().String()
-	fmt.Fprintf(stderr, "chaos: %s; work directory %s\n", machine, c.WorkDir)
 
 	started := time.Now()
 	var results []chaos.Result

@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/ticketblitz/ticketblitz/cmd/blitzload/bench"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/benchfile"
-	"github.com/ticketblitz/ticketblitz/cmd/blitzload/serverproc"
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/soak"
 )
 
@@ -58,33 +55,13 @@ func runSoak(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	var err error
-	if c.WorkDir == "" {
-		if c.WorkDir, err = os.MkdirTemp("", "blitzload-soak-"); err != nil {
-			return fmt.Errorf("soak: %w", err)
-		}
+	prep := clusterRun{name: "soak", workDir: c.WorkDir, serverBin: c.ServerBin, benchFile: benchFile, noWrite: noWrite}
+	machine, err := prep.prepare(ctx, stderr)
+	if err != nil {
+		return err
 	}
-	var moduleDir string
-	if c.ServerBin == "" || (benchFile == "" && !noWrite) {
-		wd, err := os.Getwd()
-		if err != nil {
-			return fmt.Errorf("soak: %w", err)
-		}
-		if moduleDir, err = serverproc.FindModuleDir(wd); err != nil {
-			return fmt.Errorf("soak: %w (give --server-bin and --benchmarks-file)", err)
-		}
-	}
-	if c.ServerBin == "" {
-		fmt.Fprintf(stderr, "soak: building the server\n")
-		if c.ServerBin, err = serverproc.Build(ctx, moduleDir, c.WorkDir); err != nil {
-			return err
-		}
-	}
-	if benchFile == "" && moduleDir != "" {
-		benchFile = filepath.Join(moduleDir, "BENCHMARKS.md")
-	}
+	c.WorkDir, c.ServerBin, benchFile = prep.workDir, prep.serverBin, prep.benchFile
 	c.Progress = stderr
-	machine := bench.ReadMachine().String()
-	fmt.Fprintf(stderr, "soak: %s; work directory %s\n", machine, c.WorkDir)
 	started := time.Now()
 	res, err := soak.Run(ctx, c)
 	if err != nil {
