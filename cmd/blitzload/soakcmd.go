@@ -54,7 +54,6 @@ func runSoak(ctx context.Context, args []string, getenv func(string) string, std
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var err error
 	prep := clusterRun{name: "soak", workDir: c.WorkDir, serverBin: c.ServerBin, benchFile: benchFile, noWrite: noWrite}
 	machine, err := prep.prepare(ctx, stderr)
 	if err != nil {
