@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	nethttp "net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -85,15 +86,45 @@ func hostsSections(m map[string]any, node string) bool {
 	return false
 }
 
+// vizSections is how many extra sections the cluster-view test sells in: with the four
+// demo sections, the chance that placement puts none of them on node1 is 2^-16.
+const vizSections = 12
+
 // TestVisualizerSeesTheWholeCluster runs two nodes as two processes: a visualizer open on
 // node2 is shown node1's batches and the sections node1 hosts, which only node1 traces.
 func TestVisualizerSeesTheWholeCluster(t *testing.T) {
 	d := startDev(t)
 	w := watchVisualizer(t, d.url(1))
-	// Sales through node1 on every demo section: the sections node1 hosts commit their
-	// batches there, and node2 hears of them only through the broker.
+	// Sales through node1 on every demo section and on a dozen more: the sections node1
+	// hosts commit their batches there, and node2 hears of them only through the broker.
 	for _, section := range []string{"floor", "A", "B", "arena"} {
 		crossNodeFlow(t, d.url(0), section, "viz-"+section)
+	}
+	root := &api{t: t, base: d.url(0), token: adminToken(t), c: &nethttp.Client{Timeout: 30 * time.Second}}
+	var sections []any
+	for i := range vizSections {
+		sections = append(sections, map[string]any{"id": fmt.Sprintf("v%02d", i), "name": fmt.Sprintf("V%02d", i),
+			"kind": "general_admission", "price_cents": 500, "capacity": 10})
+	}
+	ev := root.do("POST", "/api/v1/events", map[string]any{
+		"name": "Viz", "venue": "Hall", "starts_at": "2027-03-01T20:00:00Z", "currency": "USD", "sections": sections,
+	})
+	want(t, ev, 201, "")
+	for i := range vizSections {
+		fan := fanAPI(t, d.url(0), fmt.Sprintf("viz-extra-%02d", i))
+		want(t, fan.do("POST", "/api/v1/events/"+ev.str("id")+"/holds", map[string]any{"section_id": fmt.Sprintf("v%02d", i), "quantity": 1}), 201, "")
+	}
+	var counts map[string]int
+	testenv.EventuallyEvery(t, 10*time.Second, clusterPoll, func() error {
+		counts, _ = sectionCounts(t, root)
+		if n := counts["node1"] + counts["node2"]; n < vizSections {
+			return fmt.Errorf("section counts %v: %d sections on the two nodes, want at least %d", counts, n, vizSections)
+		}
+		return nil
+	})
+	t.Logf("sections per node, as node1 reports them: %v", counts)
+	if counts["node1"] == 0 {
+		t.Fatalf("placement put no section on node1 (%v): nothing for node2 to hear of", counts)
 	}
 	testenv.Eventually(t, 30*time.Second, w.find("batch traced by node1", func(m map[string]any) bool {
 		return m["type"] == "batch" && m["node"] == "node1"
