@@ -51,6 +51,9 @@ type Config struct {
 	JWTSecret []byte
 	// DevTokens enables POST /api/v1/auth/token, which mints fan tokens for anybody.
 	DevTokens bool
+	// Classroom enables the teaching controls (pause, resume and step a section, fault
+	// switches); without it their routes answer 404.
+	Classroom bool
 	// TokenTTL is the lifetime of dev tokens (default 24h).
 	TokenTTL time.Duration
 	// HoldTTL is the hold lifetime the reservations use; routes added through Mount can

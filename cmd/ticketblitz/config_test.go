@@ -96,6 +96,7 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_SHUTDOWN_GRACE":    "5s",
 	"TICKETBLITZ_DRAIN_DELAY":       "3s",
 	"TICKETBLITZ_PPROF_ADDR":        "127.0.0.1:6060",
+	"TICKETBLITZ_CLASSROOM":         "true",
 	"TICKETBLITZ_REDIS_PREFIX":      "shop1:",
 
 	"TICKETBLITZ_IDEMPOTENCY_RETENTION":   "48h",

@@ -60,6 +60,7 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout 
 			envName("http-addr")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(o.httpPort+i)),
 			envName("cluster-bind")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(o.gossipPort+i)),
 			envName("kafka-brokers")+"="+b.Addrs()[0],
+			envName("classroom")+"=true",
 		)
 		if i > 0 {
 			env = append(env, envName("cluster-join")+"="+seed)

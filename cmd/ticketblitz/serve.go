@@ -362,7 +362,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		Reservations: reservations, Catalog: catalog, Attempts: attempts, RateLimiter: limiter, Cluster: clusterInfo,
 		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
 		FlashSales: flash, WaitingRooms: rooms.service,
-		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, HoldTTL: cfg.HoldTTL,
+		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, Classroom: cfg.Classroom, HoldTTL: cfg.HoldTTL,
 		Ready: ready, Degradable: degradable, Registry: reg, Logger: log.Named("http"),
 	})
 	if err != nil {
