@@ -124,6 +124,23 @@ func (o *memOutbox) RenewRelayLease(_ context.Context, token int64, ttl time.Dur
 	return true, nil
 }
 
+func (o *memOutbox) RelayLeaseHolder(context.Context) (string, bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.holder, o.holder != "" && time.Now().Before(o.expires), nil
+}
+
+func (o *memOutbox) TakeOverRelayLease(_ context.Context, owner, from string, ttl time.Duration) (int64, bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.holder != from {
+		return 0, false, nil
+	}
+	o.epoch++
+	o.holder, o.expires = owner, time.Now().Add(ttl)
+	return o.epoch, true, nil
+}
+
 func (o *memOutbox) ReleaseRelayLease(_ context.Context, token int64) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()

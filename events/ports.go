@@ -47,3 +47,23 @@ type OutboxRecord struct {
 	Payload   []byte
 	CreatedAt time.Time
 }
+
+// RelayLeaseTakeover is offered by an Outbox whose relay lease names its holder, so that
+// a relay can take the lease from a holder whose process is gone without waiting for
+// the holder's time to run out.
+type RelayLeaseTakeover interface {
+	// RelayLeaseHolder returns the owner the lease was last given to ("" once released)
+	// and whether its time is still running, by the store's clock.
+	RelayLeaseHolder(ctx context.Context) (holder string, live bool, err error)
+	// TakeOverRelayLease gives the lease to owner for ttl if from still holds it, and
+	// returns the new fencing token, which rises as with AcquireRelayLease.
+	TakeOverRelayLease(ctx context.Context, owner, from string, ttl time.Duration) (token int64, ok bool, err error)
+}
+
+// Members is the cluster's view of which processes are alive, as the relay needs it to
+// take the relay lease over from a holder that died.
+type Members interface {
+	actors.Membership
+	// MemberID is this process's member id, "" while it is not known yet.
+	MemberID() string
+}

@@ -19,7 +19,7 @@ import (
 const (
 	DefaultPollInterval = 50 * time.Millisecond
 	DefaultBatchSize    = 500
-	DefaultLeaseRetry   = time.Second
+	DefaultLeaseRetry   = 250 * time.Millisecond
 	DefaultLeaseRenew   = 2 * time.Second
 	DefaultLeaseTTL     = 10 * time.Second
 	DefaultMaxBackoff   = 2 * time.Second
@@ -77,6 +77,12 @@ type RelayConfig struct {
 	LeaseRenew time.Duration
 	// MaxBackoff caps the exponential backoff after failures. DefaultMaxBackoff when zero.
 	MaxBackoff time.Duration
+	// Members, when set, names this relay's process in the lease and lets the relay
+	// take the lease at once from a holder whose process the cluster no longer counts
+	// alive (kill -9, a restart), instead of waiting out LeaseTTL, provided Outbox
+	// implements RelayLeaseTakeover. The relay takes no lease before Members knows its
+	// member id. Nil means a lease is taken over only once its time ran out.
+	Members Members
 	// Tail, when set, makes the relay check the end of the stream each time it takes
 	// the lease over from another node: pending records found there were published by a
 	// relay that died before marking them, and are marked instead of sent again.
@@ -168,7 +174,7 @@ func NewRelay(cfg RelayConfig) *Relay {
 		cfg.Logger.Warn("relay metrics not registered", zap.Error(err))
 		metrics, _ = newRelayMetrics(nil)
 	}
-	return &Relay{cfg: cfg, log: cfg.Logger, metrics: metrics, wake: make(chan struct{}, 1), owner: cfg.Node + "/" + actors.NewID("relay")}
+	return &Relay{cfg: cfg, log: cfg.Logger, metrics: metrics, wake: make(chan struct{}, 1), owner: actors.NewID("relay")}
 }
 
 // Wake tells the relay that new records were committed, so an idle relay looks at the

@@ -66,8 +66,16 @@ func (k *leaseKeeper) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		token, _ := k.state()
 		if token == 0 {
+			owner, known := k.leaseOwner()
+			if !known {
+				sleep(ctx, k.cfg.LeaseRetry, nil)
+				continue
+			}
 			sent := k.cfg.Clock.Now()
-			got, ok, err := k.cfg.Outbox.AcquireRelayLease(ctx, k.owner, k.cfg.LeaseTTL)
+			got, ok, err := k.cfg.Outbox.AcquireRelayLease(ctx, owner, k.cfg.LeaseTTL)
+			if err == nil && !ok {
+				got, ok, err = k.takeOverFromGone(ctx, owner)
+			}
 			switch {
 			case err != nil:
 				if ctx.Err() != nil {

@@ -53,3 +53,36 @@ func (o *Outbox) ReleaseRelayLease(ctx context.Context, token int64) error {
 	}
 	return nil
 }
+
+// RelayLeaseHolder returns the owner the relay lease was last given to and whether its
+// time is still running, by the database's clock. The holder is "" when the lease was
+// released.
+func (o *Outbox) RelayLeaseHolder(ctx context.Context) (holder string, live bool, err error) {
+	err = o.pool.QueryRow(ctx, `
+		SELECT holder, expires_at > now() FROM relay_lease WHERE name = $1`, relayLeaseName).Scan(&holder, &live)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read relay lease holder: %w", err)
+	}
+	return holder, live, nil
+}
+
+// TakeOverRelayLease gives the relay lease to owner for ttl if it is still held by
+// from, whose time may not have run out: the caller knows from's process is gone. Like
+// AcquireRelayLease it bumps the epoch, so every mark from stops being accepted; ok is
+// false when the lease moved on since from held it.
+func (o *Outbox) TakeOverRelayLease(ctx context.Context, owner, from string, ttl time.Duration) (token int64, ok bool, err error) {
+	err = o.pool.QueryRow(ctx, `
+		UPDATE relay_lease SET epoch = epoch + 1, holder = $2, expires_at = now() + $3 * interval '1 millisecond'
+		WHERE name = $1 AND holder = $4
+		RETURNING epoch`, relayLeaseName, owner, ttl.Milliseconds(), from).Scan(&token)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("take over relay lease: %w", err)
+	}
+	return token, true, nil
+}

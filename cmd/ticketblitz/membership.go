@@ -5,6 +5,7 @@ import (
 
 	"github.com/ticketblitz/ticketblitz/actors"
 	"github.com/ticketblitz/ticketblitz/cluster"
+	"github.com/ticketblitz/ticketblitz/events"
 )
 
 // nodeMembership is the section actors' view of who is alive: the cluster node's, once
@@ -13,7 +14,10 @@ import (
 // without a view.
 type nodeMembership struct{ node atomic.Pointer[cluster.Node] }
 
-var _ actors.Membership = (*nodeMembership)(nil)
+var (
+	_ actors.Membership = (*nodeMembership)(nil)
+	_ events.Members    = (*nodeMembership)(nil)
+)
 
 func (m *nodeMembership) set(n *cluster.Node) { m.node.Store(n) }
 
@@ -21,4 +25,12 @@ func (m *nodeMembership) set(n *cluster.Node) { m.node.Store(n) }
 func (m *nodeMembership) MemberAlive(id string) bool {
 	n := m.node.Load()
 	return n == nil || n.MemberAlive(id)
+}
+
+// MemberID is this process's member id once the node exists, "" before.
+func (m *nodeMembership) MemberID() string {
+	if n := m.node.Load(); n != nil {
+		return n.MemberID()
+	}
+	return ""
 }

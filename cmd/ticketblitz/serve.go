@@ -182,9 +182,15 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	})
 
 	outbox := persistence.NewOutbox(pool)
+	membership := &nodeMembership{} // the cluster node's view, once it exists
+	var relayMembers events.Members
+	if cfg.Strategy == "actor" {
+		relayMembers = membership // a classic strategy runs no cluster node
+	}
 	s.bg.Go(func() error {
 		return runRelay(bgCtx, &s.relay, brokers, events.RelayConfig{
 			Outbox: outbox, Logger: log.Named("relay"), Tracer: tracer, Node: cfg.NodeName, Registerer: reg,
+			Members: relayMembers,
 		})
 	})
 	s.bg.Go(func() error {
@@ -269,7 +275,6 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			return nil, err
 		}
 		clientCfg := actors.ClientConfig{Logger: log.Named("client")}
-		membership := &nodeMembership{} // the node's view, once it exists
 		kind, err := actors.NewSectionKind(actors.SectionConfig{
 			Store: store, Payments: payments, Logger: log.Named("section"),
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Membership: membership, Tracer: tracer, Metrics: metrics,
