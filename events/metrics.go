@@ -14,6 +14,7 @@ type relayMetrics struct {
 	lagOldest     prometheus.Gauge
 	inFlight      prometheus.Gauge
 	resent        prometheus.Counter
+	late          prometheus.Counter
 }
 
 // newRelayMetrics creates the relay's series and registers them with reg when it is
@@ -45,6 +46,10 @@ func newRelayMetrics(reg prometheus.Registerer) (*relayMetrics, error) {
 			Namespace: "ticketblitz", Subsystem: "outbox", Name: "overtaken_resent_total",
 			Help: "Acknowledged records that overtook a failed earlier record of their key, and were sent again after it.",
 		}),
+		late: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "ticketblitz", Subsystem: "outbox", Name: "late_records_total",
+			Help: "Records that became visible after later records of their stream were read, and were sent after them.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
@@ -66,6 +71,9 @@ func newRelayMetrics(reg prometheus.Registerer) (*relayMetrics, error) {
 		return nil, err
 	}
 	if m.resent, err = register(reg, m.resent); err != nil {
+		return nil, err
+	}
+	if m.late, err = register(reg, m.late); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -344,6 +344,7 @@ func (l *relayLoop) switchToken(ctx context.Context, token int64) {
 // transaction slower than holeWait.
 func (l *relayLoop) read(ctx context.Context) {
 	l.readNow = false
+	l.mark.forgetMarked()
 	now := l.cfg.Clock.Now()
 	skip := l.keys.full(l.cfg.MaxPerKey)
 	for _, key := range skip {
@@ -365,17 +366,23 @@ func (l *relayLoop) read(ctx context.Context) {
 	if sweep {
 		limit = l.cfg.BatchSize + l.keys.queued + l.keys.sent
 	}
-	var ids []int64
+	var ids, late []int64
 	fresh := 0
 	err := l.cfg.Outbox.Pending(ctx, after, limit, skip, func(id int64, topic, key string, payload []byte, createdAt time.Time) {
 		ids = append(ids, id)
 		if from, ok := l.behind[key]; ok && after > from {
 			return // the reads missed some of its records: they come first
 		}
-		if l.keys.add(OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt}) {
+		rec := OutboxRecord{ID: id, Topic: topic, Key: key, Payload: payload, CreatedAt: createdAt}
+		switch {
+		case l.keys.add(rec):
 			fresh++
+		case l.keys.addLate(rec, l.mark.has):
+			fresh++
+			late = append(late, id)
 		}
 	})
+	l.noteLate(late)
 	if err != nil {
 		if ctx.Err() != nil {
 			return

@@ -21,6 +21,11 @@ type marker struct {
 	kick   chan struct{}
 	busy   bool
 	outage outage
+	// pending holds the ids queued, being marked, or marked since the relay's last
+	// read began, so that a read that returns one of them (a read that began before
+	// the mark committed sees it unpublished) can tell it from a record never read.
+	pending map[int64]struct{}
+	done    []int64 // marked (or dropped) ids to leave pending at the next read
 }
 
 type markItem struct {
@@ -29,7 +34,7 @@ type markItem struct {
 }
 
 func newMarker(outbox Outbox, lease *leaseKeeper, log *zap.Logger) *marker {
-	return &marker{outbox: outbox, lease: lease, log: log, kick: make(chan struct{}, 1), outage: outage{log: log}}
+	return &marker{outbox: outbox, lease: lease, log: log, kick: make(chan struct{}, 1), outage: outage{log: log}, pending: map[int64]struct{}{}}
 }
 
 // add queues ids acknowledged under token.
@@ -40,6 +45,7 @@ func (m *marker) add(token int64, ids []int64) {
 	m.mu.Lock()
 	for _, id := range ids {
 		m.queue = append(m.queue, markItem{token, id})
+		m.pending[id] = struct{}{}
 	}
 	m.mu.Unlock()
 	select {
@@ -71,6 +77,9 @@ func (m *marker) run(ctx context.Context) {
 		}
 		rest := m.markRuns(context.WithoutCancel(ctx), batch)
 		m.mu.Lock()
+		for _, it := range batch[:len(batch)-len(rest)] {
+			m.done = append(m.done, it.id)
+		}
 		m.queue = append(rest, m.queue...)
 		m.busy = false
 		m.mu.Unlock()
@@ -113,4 +122,23 @@ func (m *marker) markRuns(ctx context.Context, batch []markItem) []markItem {
 		batch = batch[n:]
 	}
 	return nil
+}
+
+// forgetMarked drops from pending the ids marked so far; the relay calls it as a read
+// begins, so that a read never misses a mark that committed after it began.
+func (m *marker) forgetMarked() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range m.done {
+		delete(m.pending, id)
+	}
+	m.done = m.done[:0]
+}
+
+// has reports whether id is queued, being marked, or marked since the last read began.
+func (m *marker) has(id int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.pending[id]
+	return ok
 }
