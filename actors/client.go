@@ -33,13 +33,19 @@ type location struct {
 	owner string
 }
 
+// newLocationCache is the client's cache of hold and order locations, bounded by
+// cfg.LocateCache entries: the least recently used leave it.
+func newLocationCache(cfg ClientConfig) (*lru.Cache[string, location], error) {
+	return lru.New[string, location](cfg.LocateCache)
+}
+
 // NewClient returns a Client sending through c and routing holds and orders with dir.
 func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Client, error) {
 	if c == nil || dir == nil {
 		return nil, errors.New("actors client: cluster and directory are required")
 	}
 	cfg = cfg.withDefaults()
-	located, err := lru.New[string, location](cfg.LocateCache)
+	located, err := newLocationCache(cfg)
 	if err != nil {
 		return nil, err
 	}
