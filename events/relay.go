@@ -325,9 +325,11 @@ func (l *relayLoop) switchToken(ctx context.Context, token int64) {
 	if token == 0 || l.cfg.Tail == nil {
 		return
 	}
+	began := time.Now()
 	if err := l.skipPublished(ctx, token); err != nil && ctx.Err() == nil {
 		l.outage.failed(err)
 	}
+	l.log.Debug("checked the end of the stream after taking the lease", zap.Duration("took", time.Since(began)))
 }
 
 // read takes the next records from the outbox, leaving out the keys that have

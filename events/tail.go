@@ -10,6 +10,9 @@ import (
 	"github.com/IBM/sarama"
 )
 
+// tailFetchWait bounds how long a fetch of the tail reader waits for records.
+const tailFetchWait = 10 * time.Millisecond
+
 // Tail reads the envelope ids at the end of topics, so that a relay taking over can tell
 // which of the pending outbox records its predecessor published but did not live to mark.
 type Tail struct {
@@ -25,6 +28,10 @@ func NewTail(brokers []string, clientID string) (*Tail, error) {
 	cfg.Net.ReadTimeout = 5 * time.Second
 	cfg.Metadata.AllowAutoTopicCreation = false
 	cfg.Consumer.Return.Errors = true
+	// It reads only records already stored, so a fetch never needs to wait for more:
+	// with sarama's default (500 ms) each partition's read could wait that long for the
+	// fetch of the one before it, which delayed a takeover's first publish by a second.
+	cfg.Consumer.MaxWaitTime = tailFetchWait
 	c, err := sarama.NewClient(brokers, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect kafka tail reader to %v: %w", brokers, err)
