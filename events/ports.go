@@ -63,7 +63,11 @@ type RelayLeaseTakeover interface {
 // Members is the cluster's view of which processes are alive, as the relay needs it to
 // take the relay lease over from a holder that died.
 type Members interface {
-	actors.Membership
 	// MemberID is this process's member id, "" while it is not known yet.
 	MemberID() string
+	// MemberGone reports whether the process with member id member, which ran as node,
+	// is known to be gone: declared dead or left, or replaced by a live process of the
+	// same node name (a restart). A member this view does not know yet is not gone: a
+	// node that just joined may not have heard of every live member.
+	MemberGone(node, member string) bool
 }

@@ -23,18 +23,18 @@ func (k *leaseKeeper) leaseOwner() (owner string, ok bool) {
 	return k.cfg.Node + "/" + member + "/" + k.owner, true
 }
 
-// holderMember returns the member id in a lease holder named by leaseOwner, "" when the
-// holder names none.
-func holderMember(holder string) string {
+// holderMember returns the node name and member id in a lease holder named by
+// leaseOwner; member is "" when the holder names none.
+func holderMember(holder string) (node, member string) {
 	parts := strings.Split(holder, "/")
 	if len(parts) != 3 {
-		return ""
+		return "", ""
 	}
-	return parts[1]
+	return parts[0], parts[1]
 }
 
-// takeOverFromGone takes the lease from its holder when the holder's process is no
-// longer a live member, without waiting for the holder's time to run out. The bumped
+// takeOverFromGone takes the lease from its holder when the holder's process is known
+// to be gone (see Members.MemberGone), without waiting for the holder's time to run out. The bumped
 // epoch fences the holder's marks; a holder that still ran (declared dead by mistake)
 // finds its marks refused and stops. ok is false when there is nothing to take over.
 func (k *leaseKeeper) takeOverFromGone(ctx context.Context, owner string) (token int64, ok bool, err error) {
@@ -46,8 +46,8 @@ func (k *leaseKeeper) takeOverFromGone(ctx context.Context, owner string) (token
 	if err != nil || !live {
 		return 0, false, err // an expired lease is for AcquireRelayLease
 	}
-	member := holderMember(holder)
-	if member == "" || member == k.cfg.Members.MemberID() || k.cfg.Members.MemberAlive(member) {
+	node, member := holderMember(holder)
+	if member == "" || member == k.cfg.Members.MemberID() || !k.cfg.Members.MemberGone(node, member) {
 		return 0, false, nil
 	}
 	token, ok, err = takeover.TakeOverRelayLease(ctx, owner, holder, k.cfg.LeaseTTL)

@@ -22,10 +22,10 @@ type fakeMembers struct {
 
 func (m *fakeMembers) MemberID() string { return m.self }
 
-func (m *fakeMembers) MemberAlive(id string) bool {
+func (m *fakeMembers) MemberGone(_, id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return id == m.self || m.live[id]
+	return id != m.self && !m.live[id]
 }
 
 func (m *fakeMembers) kill(id string) {

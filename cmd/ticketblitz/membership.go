@@ -34,3 +34,30 @@ func (m *nodeMembership) MemberID() string {
 	}
 	return ""
 }
+
+// MemberGone reports whether member, which ran as node, is known to be gone: listed
+// dead or left, or not listed while a running member of the same name is (the node
+// restarted). A member this node has not heard of is not gone, nor is any before the
+// node exists: right after joining, a node may not know every live member yet, and
+// taking a live member's relay lease would only fence it and make it take the lease
+// back.
+func (m *nodeMembership) MemberGone(node, member string) bool {
+	n := m.node.Load()
+	if n == nil || member == "" {
+		return false
+	}
+	return memberGone(n.Members(), node, member)
+}
+
+func memberGone(members []cluster.MemberInfo, node, member string) bool {
+	replaced := false
+	for _, mi := range members {
+		if mi.ID == member {
+			return mi.Status == cluster.StatusDead || mi.Status == cluster.StatusLeft
+		}
+		if mi.Name == node && mi.ID != "" && mi.Status != cluster.StatusDead && mi.Status != cluster.StatusLeft {
+			replaced = true
+		}
+	}
+	return replaced
+}
