@@ -47,7 +47,8 @@ func TestBrowserReplay(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('admin-token').dispatchEvent(new Event('change'))`),
 		chromedp.SetValue(chromedp.CSS("#replay-event"), "demo"),
 		chromedp.SetValue(chromedp.CSS("#replay-section"), "A"),
-		chromedp.Click(chromedp.CSS("#replay-load")),
+		// A click from script: the sticky header may cover the button where it scrolls to.
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('replay-load').click()`),
 	)
 	page.waitFor(15*time.Second, "record loaded", `document.getElementById('replay-panel').dataset.loaded > 0`)
 	total := eval[string](page, `document.getElementById('replay-panel').dataset.loaded`)
@@ -72,7 +73,7 @@ func TestBrowserReplay(t *testing.T) {
 	page.waitFor(5*time.Second, "back at step 0", `document.getElementById('replay-panel').dataset.step === '0'`)
 	page.do(
 		chromedp.SetValue(chromedp.CSS("#replay-speed"), "100"),
-		chromedp.Click(chromedp.CSS("#replay-play")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('replay-play').click()`),
 	)
 	page.waitFor(5*time.Second, "playing", `document.getElementById('replay-panel').dataset.playing === 'true' || document.getElementById('replay-panel').dataset.step === `+jsString(total))
 	page.waitFor(30*time.Second, "played to the end", `document.getElementById('replay-panel').dataset.step === `+jsString(total)+
