@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ticketblitz/ticketblitz/actors"
@@ -41,5 +42,43 @@ func TestStoreSectionRecordGroupsAttemptsByBatch(t *testing.T) {
 	}
 	if _, err := s.SectionRecord(storeCtx(t), actors.SectionKey{EventID: ev.ID, SectionID: "ZZ"}, 0, 10); !errors.Is(err, actors.ErrNotFound) {
 		t.Fatalf("record of a section that does not exist: %v", err)
+	}
+}
+
+// A seat's history reads attempts_seats, not every attempt of the section.
+func TestSeatHistoryUsesTheSeatIndex(t *testing.T) {
+	_, pool := storeNew(t)
+	ctx := storeCtx(t)
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	// A section of 20,000 attempts over 2,000 seats, gone with the rollback.
+	if _, err := tx.Exec(ctx, `INSERT INTO attempts
+SELECT 'seat-index-plan', 'A', g, now(), g, 'u', 'hold', ARRAY['S-' || (g % 2000)], '', '', 0, '', ''
+FROM generate_series(1, 20000) g`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `ANALYZE attempts`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tx.Query(ctx, "EXPLAIN "+seatAttemptsSQL, "seat-index-plan", "A", "S-7", 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "attempts_seats") {
+		t.Fatalf("the seat history's plan does not use attempts_seats:\n%s", strings.Join(plan, "\n"))
 	}
 }
