@@ -18,23 +18,30 @@ import (
 // FoldAttempt returns the attempt digest after a: SHA-256 over the digest before it
 // and a's fields.
 func FoldAttempt(digest []byte, a Attempt) []byte {
-	h := sha256.New()
-	writeBytes(h, digest)
-	writeInt(h, a.Seq)
-	writeInt(h, a.At.UnixMicro())
-	writeInt(h, a.Version)
-	writeString(h, a.UserID)
-	writeString(h, a.Action)
-	writeInt(h, int64(len(a.Seats)))
+	var stack [512]byte
+	sum := sha256.Sum256(appendAttempt(stack[:0], digest, a))
+	return sum[:]
+}
+
+// appendAttempt appends what FoldAttempt hashes: the digest before a, then a's fields,
+// each length-prefixed (see appendInt, appendBytes). It is built in one buffer and hashed
+// in one call, since a hash.Hash written field by field costs an allocation a field.
+func appendAttempt(b, digest []byte, a Attempt) []byte {
+	b = appendBytes(b, digest)
+	b = appendInt(b, a.Seq)
+	b = appendInt(b, a.At.UnixMicro())
+	b = appendInt(b, a.Version)
+	b = appendString(b, a.UserID)
+	b = appendString(b, a.Action)
+	b = appendInt(b, int64(len(a.Seats)))
 	for _, s := range a.Seats {
-		writeString(h, s)
+		b = appendString(b, s)
 	}
-	writeString(h, a.Ref)
-	writeString(h, string(a.Code))
-	writeInt(h, a.CauseSeq)
-	writeString(h, a.Kind)
-	writeBytes(h, a.Command)
-	return h.Sum(nil)
+	b = appendString(b, a.Ref)
+	b = appendString(b, string(a.Code))
+	b = appendInt(b, a.CauseSeq)
+	b = appendString(b, a.Kind)
+	return appendBytes(b, a.Command)
 }
 
 // ChainLink returns the link of a version: SHA-256 over the previous version's link,
@@ -69,6 +76,12 @@ func writeString(h hash.Hash, s string) {
 	writeInt(h, int64(len(s)))
 	h.Write([]byte(s))
 }
+
+func appendInt(b []byte, n int64) []byte { return binary.BigEndian.AppendUint64(b, uint64(n)) }
+
+func appendBytes(b, p []byte) []byte { return append(appendInt(b, int64(len(p))), p...) }
+
+func appendString(b []byte, s string) []byte { return append(appendInt(b, int64(len(s))), s...) }
 
 // foldAttempts folds attempts, in order, into digest.
 func foldAttempts(digest []byte, attempts []Attempt) []byte {

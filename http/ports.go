@@ -54,6 +54,10 @@ type AttemptLog interface {
 	// decision order, and the attempts their refusals rest on, by number. It returns an
 	// error matching actors.ErrNotFound when the section has no such seat.
 	SeatHistory(ctx context.Context, key actors.SectionKey, seatID string, limit int) ([]actors.Attempt, map[int64]actors.Attempt, error)
+	// SectionRecord returns up to limit attempts of a section numbered after after, in
+	// decision order, with where their batches ended. It returns an error matching
+	// actors.ErrNotFound when there is no such section.
+	SectionRecord(ctx context.Context, key actors.SectionKey, after int64, limit int) (actors.RecordPage, error)
 }
 
 // RateLimiter is the per-user request limit shared by all nodes.

@@ -12,9 +12,10 @@ import (
 const attemptColumns = `seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command`
 
 const (
-	// The section's attempts walk the primary key; a seat's are filtered from them.
+	// The section's attempts walk the primary key; a seat's are found by attempts_seats
+	// (the GIN index on seats, which answers @>, not = ANY).
 	seatAttemptsSQL = `SELECT ` + attemptColumns + ` FROM attempts
-WHERE event_id = $1 AND section_id = $2 AND $3 = ANY(seats)
+WHERE event_id = $1 AND section_id = $2 AND seats @> ARRAY[$3::text]
 ORDER BY seq DESC LIMIT $4`
 
 	sectionAttemptsSQL = `SELECT ` + attemptColumns + ` FROM attempts

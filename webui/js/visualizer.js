@@ -7,6 +7,7 @@
 import { $, h, compact, prefersReducedMotion } from './dom.js';
 import { wsURL } from './live.js';
 import { LineChart, Timeline, niceMax } from './charts.js';
+import { ReplayPanel } from './replay.js';
 
 const KAFKA_KEEP = 50;
 const LOG_KEEP = 50;
@@ -28,6 +29,7 @@ export class VisualizerView {
     this.api = api;
     this.msg = messages;
     this.flash = flashSale;
+    this.replay = new ReplayPanel(api, messages, flashSale.events);
     this.ws = null;
     this.visible = false;
     this.attempt = 0;
@@ -84,6 +86,7 @@ export class VisualizerView {
     this.connect();
     this.pollCluster();
     this.flash.show();
+    this.replay.show();
     this.loop();
   }
 
@@ -99,6 +102,7 @@ export class VisualizerView {
       this.ws = null;
     }
     this.flash.hide();
+    this.replay.hide();
   }
 
   setStatus(state, text) {
