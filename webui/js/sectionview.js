@@ -57,7 +57,7 @@ export class SectionView {
     this.el.title.textContent = `Section ${section}`;
     this.el.body.replaceChildren(h('p', { class: 'muted' }, 'Asking the section…'));
     this.el.panel.hidden = false;
-    this.el.panel.dataset.section = section;
+    this.el.panel.dataset.open = section;
     this.poll();
   }
 
