@@ -12,11 +12,11 @@ import (
 	tbhttp "github.com/ticketblitz/ticketblitz/http"
 )
 
-// TestBrowserSectionView opens the visualizer of a classroom node, clicks a section in
+// TestBrowserClassroomSectionView opens the visualizer of a classroom node, clicks a section in
 // "Nodes and sections", pastes an admin token into the section view, pauses the section,
 // watches two holds sent meanwhile queue in its mailbox, steps one (held, the other still
 // queued) and resumes (the other held too).
-func TestBrowserSectionView(t *testing.T) {
+func TestBrowserClassroomSectionView(t *testing.T) {
 	requireChromium(t)
 	s := startServer(t, "TICKETBLITZ_CLASSROOM=true")
 	b := startBrowser(t)
@@ -70,6 +70,7 @@ func TestBrowserSectionView(t *testing.T) {
 		t.Fatalf("the stepped hold answered %d, want 201", status)
 	}
 	page.waitFor(3*time.Second, "one decided, one still queued", `document.getElementById('sv-holds').textContent === '2' && document.querySelectorAll('#sv-messages li[data-type="Hold"]').length === 1 && document.getElementById('section-view').dataset.paused === 'true'`)
+	classroomShot(page, `#section-view`, "classroom-section-view")
 	select {
 	case status := <-answers[1]:
 		t.Fatalf("the hold still queued answered %d", status)
@@ -81,5 +82,4 @@ func TestBrowserSectionView(t *testing.T) {
 		t.Fatalf("the resumed hold answered %d, want 201", status)
 	}
 	page.waitFor(5*time.Second, "resumed", `document.getElementById('section-view').dataset.paused === 'false' && document.getElementById('sv-holds').textContent === '3' && !document.querySelector('#nodes .chip-paused')`)
-	classroomShot(page, `#section-view`, "classroom-section-view")
 }
