@@ -188,3 +188,29 @@ func TestStepNeedsAPause(t *testing.T) {
 		t.Fatalf("%d batches", n)
 	}
 }
+
+// TestPausedSectionStoppingAnswersItsQueue: a paused section that stops answers its
+// queued commands "retry" (they were never decided) and no longer counts as paused.
+func TestPausedSectionStoppingAnswersItsQueue(t *testing.T) {
+	var m *Metrics
+	store := reserved(1, 10)
+	h := newHarness(t, store, withMetrics(&m))
+	h.control(&PauseCommand{By: "teacher"})
+	hold := h.future(&HoldCommand{UserId: "u", Seats: []string{"A-1"}})
+	if r := h.control(&InspectQuery{}); len(r.GetMessages()) != 1 {
+		t.Fatalf("queued %v", queuedUsers(r))
+	}
+	if err := h.sys.Root.StopFuture(h.pid).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var e *Error
+	if err := h.wait(hold).Err(); !errors.As(err, &e) || e.Code != CodeUnavailable {
+		t.Fatalf("queued hold answered %v, want UNAVAILABLE", err)
+	}
+	if n := len(store.committed()); n != 0 {
+		t.Fatalf("%d batches written", n)
+	}
+	if got := testutil.ToFloat64(m.pausedCount); got != 0 {
+		t.Fatalf("ticketblitz_sections_paused %v after the stop, want 0", got)
+	}
+}
