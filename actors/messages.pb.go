@@ -1033,6 +1033,387 @@ func (x *Reply) GetOrder() *OrderMsg {
 	return nil
 }
 
+// InspectQuery asks a section actor for what the mailbox inspector shows: its
+// activation, whether it is paused, what waits in its mailbox and its batches.
+type InspectQuery struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InspectQuery) Reset() {
+	*x = InspectQuery{}
+	mi := &file_messages_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectQuery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectQuery) ProtoMessage() {}
+
+func (x *InspectQuery) ProtoReflect() protoreflect.Message {
+	mi := &file_messages_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectQuery.ProtoReflect.Descriptor instead.
+func (*InspectQuery) Descriptor() ([]byte, []int) {
+	return file_messages_proto_rawDescGZIP(), []int{11}
+}
+
+// PauseCommand makes a section stop deciding: the commands it receives wait, in order,
+// in a queue of its own until a StepCommand decides one, a ResumeCommand decides them
+// all, or the pause limit resumes it. by names who paused it (logged, traced).
+type PauseCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	By            string                 `protobuf:"bytes,1,opt,name=by,proto3" json:"by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseCommand) Reset() {
+	*x = PauseCommand{}
+	mi := &file_messages_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseCommand) ProtoMessage() {}
+
+func (x *PauseCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_messages_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseCommand.ProtoReflect.Descriptor instead.
+func (*PauseCommand) Descriptor() ([]byte, []int) {
+	return file_messages_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *PauseCommand) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+// ResumeCommand ends a pause: the queued commands are decided in order.
+type ResumeCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	By            string                 `protobuf:"bytes,1,opt,name=by,proto3" json:"by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeCommand) Reset() {
+	*x = ResumeCommand{}
+	mi := &file_messages_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeCommand) ProtoMessage() {}
+
+func (x *ResumeCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_messages_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeCommand.ProtoReflect.Descriptor instead.
+func (*ResumeCommand) Descriptor() ([]byte, []int) {
+	return file_messages_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ResumeCommand) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+// StepCommand makes a paused section decide the oldest queued command and commit it in
+// a batch of its own; the answer comes once that batch is written.
+type StepCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	By            string                 `protobuf:"bytes,1,opt,name=by,proto3" json:"by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StepCommand) Reset() {
+	*x = StepCommand{}
+	mi := &file_messages_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StepCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StepCommand) ProtoMessage() {}
+
+func (x *StepCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_messages_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StepCommand.ProtoReflect.Descriptor instead.
+func (*StepCommand) Descriptor() ([]byte, []int) {
+	return file_messages_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *StepCommand) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+// QueuedCommand is one command waiting in a section: its type (Hold, Release, Extend,
+// Confirm, Cancel, Wake), its user and how long ago the section received it.
+type QueuedCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	AgeMicro      int64                  `protobuf:"varint,3,opt,name=age_micro,json=ageMicro,proto3" json:"age_micro,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueuedCommand) Reset() {
+	*x = QueuedCommand{}
+	mi := &file_messages_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueuedCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueuedCommand) ProtoMessage() {}
+
+func (x *QueuedCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_messages_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueuedCommand.ProtoReflect.Descriptor instead.
+func (*QueuedCommand) Descriptor() ([]byte, []int) {
+	return file_messages_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *QueuedCommand) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *QueuedCommand) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *QueuedCommand) GetAgeMicro() int64 {
+	if x != nil {
+		return x.AgeMicro
+	}
+	return 0
+}
+
+// InspectReply answers InspectQuery, PauseCommand, ResumeCommand and StepCommand with
+// the section's live state, or an error code.
+type InspectReply struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Code           ErrorCode              `protobuf:"varint,1,opt,name=code,proto3,enum=ticketblitz.actors.ErrorCode" json:"code,omitempty"`
+	Message        string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	Node           string                 `protobuf:"bytes,3,opt,name=node,proto3" json:"node,omitempty"`
+	Epoch          int64                  `protobuf:"varint,4,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	Version        int64                  `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
+	SinceUnixMicro int64                  `protobuf:"varint,6,opt,name=since_unix_micro,json=sinceUnixMicro,proto3" json:"since_unix_micro,omitempty"`
+	Paused         bool                   `protobuf:"varint,7,opt,name=paused,proto3" json:"paused,omitempty"`
+	MailboxDepth   int32                  `protobuf:"varint,8,opt,name=mailbox_depth,json=mailboxDepth,proto3" json:"mailbox_depth,omitempty"`
+	// The oldest queued commands, oldest first (at most 100).
+	Messages       []*QueuedCommand `protobuf:"bytes,9,rep,name=messages,proto3" json:"messages,omitempty"`
+	BatchWriting   int32            `protobuf:"varint,10,opt,name=batch_writing,json=batchWriting,proto3" json:"batch_writing,omitempty"`
+	BatchNext      int32            `protobuf:"varint,11,opt,name=batch_next,json=batchNext,proto3" json:"batch_next,omitempty"`
+	HoldsActive    int32            `protobuf:"varint,12,opt,name=holds_active,json=holdsActive,proto3" json:"holds_active,omitempty"`
+	DecisionsTotal int64            `protobuf:"varint,13,opt,name=decisions_total,json=decisionsTotal,proto3" json:"decisions_total,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *InspectReply) Reset() {
+	*x = InspectReply{}
+	mi := &file_messages_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectReply) ProtoMessage() {}
+
+func (x *InspectReply) ProtoReflect() protoreflect.Message {
+	mi := &file_messages_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectReply.ProtoReflect.Descriptor instead.
+func (*InspectReply) Descriptor() ([]byte, []int) {
+	return file_messages_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *InspectReply) GetCode() ErrorCode {
+	if x != nil {
+		return x.Code
+	}
+	return ErrorCode_ERROR_CODE_NONE
+}
+
+func (x *InspectReply) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *InspectReply) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *InspectReply) GetEpoch() int64 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
+func (x *InspectReply) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *InspectReply) GetSinceUnixMicro() int64 {
+	if x != nil {
+		return x.SinceUnixMicro
+	}
+	return 0
+}
+
+func (x *InspectReply) GetPaused() bool {
+	if x != nil {
+		return x.Paused
+	}
+	return false
+}
+
+func (x *InspectReply) GetMailboxDepth() int32 {
+	if x != nil {
+		return x.MailboxDepth
+	}
+	return 0
+}
+
+func (x *InspectReply) GetMessages() []*QueuedCommand {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+func (x *InspectReply) GetBatchWriting() int32 {
+	if x != nil {
+		return x.BatchWriting
+	}
+	return 0
+}
+
+func (x *InspectReply) GetBatchNext() int32 {
+	if x != nil {
+		return x.BatchNext
+	}
+	return 0
+}
+
+func (x *InspectReply) GetHoldsActive() int32 {
+	if x != nil {
+		return x.HoldsActive
+	}
+	return 0
+}
+
+func (x *InspectReply) GetDecisionsTotal() int64 {
+	if x != nil {
+		return x.DecisionsTotal
+	}
+	return 0
+}
+
 var File_messages_proto protoreflect.FileDescriptor
 
 const file_messages_proto_rawDesc = "" +
@@ -1120,7 +1501,34 @@ const file_messages_proto_rawDesc = "" +
 	"\x05order\x18\x06 \x01(\v2\x1c.ticketblitz.actors.OrderMsgR\x05order\x1a9\n" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\xf6\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x0e\n" +
+	"\fInspectQuery\"\x1e\n" +
+	"\fPauseCommand\x12\x0e\n" +
+	"\x02by\x18\x01 \x01(\tR\x02by\"\x1f\n" +
+	"\rResumeCommand\x12\x0e\n" +
+	"\x02by\x18\x01 \x01(\tR\x02by\"\x1d\n" +
+	"\vStepCommand\x12\x0e\n" +
+	"\x02by\x18\x01 \x01(\tR\x02by\"Y\n" +
+	"\rQueuedCommand\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1b\n" +
+	"\tage_micro\x18\x03 \x01(\x03R\bageMicro\"\xd5\x03\n" +
+	"\fInspectReply\x121\n" +
+	"\x04code\x18\x01 \x01(\x0e2\x1d.ticketblitz.actors.ErrorCodeR\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x12\n" +
+	"\x04node\x18\x03 \x01(\tR\x04node\x12\x14\n" +
+	"\x05epoch\x18\x04 \x01(\x03R\x05epoch\x12\x18\n" +
+	"\aversion\x18\x05 \x01(\x03R\aversion\x12(\n" +
+	"\x10since_unix_micro\x18\x06 \x01(\x03R\x0esinceUnixMicro\x12\x16\n" +
+	"\x06paused\x18\a \x01(\bR\x06paused\x12#\n" +
+	"\rmailbox_depth\x18\b \x01(\x05R\fmailboxDepth\x12=\n" +
+	"\bmessages\x18\t \x03(\v2!.ticketblitz.actors.QueuedCommandR\bmessages\x12#\n" +
+	"\rbatch_writing\x18\n" +
+	" \x01(\x05R\fbatchWriting\x12\x1d\n" +
+	"\n" +
+	"batch_next\x18\v \x01(\x05R\tbatchNext\x12!\n" +
+	"\fholds_active\x18\f \x01(\x05R\vholdsActive\x12'\n" +
+	"\x0fdecisions_total\x18\r \x01(\x03R\x0edecisionsTotal*\xf6\x03\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x19\n" +
 	"\x15ERROR_CODE_VALIDATION\x10\x01\x12\x1f\n" +
@@ -1154,7 +1562,7 @@ func file_messages_proto_rawDescGZIP() []byte {
 }
 
 var file_messages_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_messages_proto_goTypes = []any{
 	(ErrorCode)(0),         // 0: ticketblitz.actors.ErrorCode
 	(*HoldCommand)(nil),    // 1: ticketblitz.actors.HoldCommand
@@ -1168,18 +1576,26 @@ var file_messages_proto_goTypes = []any{
 	(*HoldMsg)(nil),        // 9: ticketblitz.actors.HoldMsg
 	(*OrderMsg)(nil),       // 10: ticketblitz.actors.OrderMsg
 	(*Reply)(nil),          // 11: ticketblitz.actors.Reply
-	nil,                    // 12: ticketblitz.actors.Reply.FieldsEntry
+	(*InspectQuery)(nil),   // 12: ticketblitz.actors.InspectQuery
+	(*PauseCommand)(nil),   // 13: ticketblitz.actors.PauseCommand
+	(*ResumeCommand)(nil),  // 14: ticketblitz.actors.ResumeCommand
+	(*StepCommand)(nil),    // 15: ticketblitz.actors.StepCommand
+	(*QueuedCommand)(nil),  // 16: ticketblitz.actors.QueuedCommand
+	(*InspectReply)(nil),   // 17: ticketblitz.actors.InspectReply
+	nil,                    // 18: ticketblitz.actors.Reply.FieldsEntry
 }
 var file_messages_proto_depIdxs = []int32{
 	0,  // 0: ticketblitz.actors.Reply.code:type_name -> ticketblitz.actors.ErrorCode
-	12, // 1: ticketblitz.actors.Reply.fields:type_name -> ticketblitz.actors.Reply.FieldsEntry
+	18, // 1: ticketblitz.actors.Reply.fields:type_name -> ticketblitz.actors.Reply.FieldsEntry
 	9,  // 2: ticketblitz.actors.Reply.hold:type_name -> ticketblitz.actors.HoldMsg
 	10, // 3: ticketblitz.actors.Reply.order:type_name -> ticketblitz.actors.OrderMsg
-	4,  // [4:4] is the sub-list for method output_type
-	4,  // [4:4] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	0,  // 4: ticketblitz.actors.InspectReply.code:type_name -> ticketblitz.actors.ErrorCode
+	16, // 5: ticketblitz.actors.InspectReply.messages:type_name -> ticketblitz.actors.QueuedCommand
+	6,  // [6:6] is the sub-list for method output_type
+	6,  // [6:6] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_messages_proto_init() }
@@ -1193,7 +1609,7 @@ func file_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_messages_proto_rawDesc), len(file_messages_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -17,6 +17,8 @@ type Metrics struct {
 	active        prometheus.Gauge
 	failovers     prometheus.Histogram
 	refusals      *prometheus.CounterVec
+	pausedCount   prometheus.Gauge
+	pausedSection *prometheus.GaugeVec
 	// sections are the per-section counters SectionStats reads.
 	sections sectionTable
 }
@@ -60,11 +62,17 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Commands a section answered without deciding them, by reason: expired (their deadline passed before the " +
 				"section reached them) or overloaded (the section's mailbox was full when they arrived).",
 		}, []string{"reason"}),
+		pausedCount: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ticketblitz_sections_paused", Help: "Sections paused in the classroom on this node: they decide nothing until resumed, stepped or the pause limit.",
+		}),
+		pausedSection: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ticketblitz_section_paused", Help: "1 while a section is paused in the classroom (the series exists only then).",
+		}, []string{"section"}),
 	}
 	for _, r := range []string{RefusedExpired, RefusedOverloaded} {
 		m.refusals.WithLabelValues(r)
 	}
-	for _, c := range []prometheus.Collector{m.decisions, m.batches, m.batchSize, m.commitSeconds, m.mailboxDepth, m.activations, m.active, m.failovers, m.refusals} {
+	for _, c := range []prometheus.Collector{m.decisions, m.batches, m.batchSize, m.commitSeconds, m.mailboxDepth, m.activations, m.active, m.failovers, m.refusals, m.pausedCount, m.pausedSection} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -138,4 +146,18 @@ func (m *Metrics) failover(d time.Duration) {
 	if m != nil {
 		m.failovers.Observe(d.Seconds())
 	}
+}
+
+// paused records that key was paused (on) or resumed, or stopped paused (off).
+func (m *Metrics) paused(key SectionKey, on bool) {
+	if m == nil {
+		return
+	}
+	if on {
+		m.pausedCount.Inc()
+		m.pausedSection.WithLabelValues(key.Identity()).Set(1)
+		return
+	}
+	m.pausedCount.Dec()
+	m.pausedSection.DeleteLabelValues(key.Identity())
 }

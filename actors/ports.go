@@ -288,6 +288,12 @@ const (
 	TraceTx = "tx"
 	// TraceRetry is a classic operation tried again, with the Reason and the Attempt.
 	TraceRetry = "retry"
+	// TracePaused is a section paused in the classroom: User paused it, and it resumes
+	// by itself after Millis at the latest.
+	TracePaused = "paused"
+	// TraceResumed is a paused section resumed: by User, or, with a Reason, by itself
+	// at the pause limit; Depth commands were queued and Millis is how long it was paused.
+	TraceResumed = "resumed"
 )
 
 // ActivationTakeover is the Action of an activation trace whose activation took its

@@ -61,6 +61,15 @@ type sectionActor struct {
 	// waits for its answer (see tooLate).
 	lastCommit    time.Duration
 	inflightSince time.Time
+
+	// activatedAt is when the activation finished loading; decisions counts the
+	// decisions answered since (the inspector shows both).
+	activatedAt time.Time
+	decisions   int64
+	// pause is the classroom's pause (nil: the section decides as usual), and steps the
+	// StepCommands waiting for their decision's batch (see section_pause.go).
+	pause *pauseState
+	steps []func(any)
 }
 
 // The actor's messages to itself. They never leave the node, so they need not be protobuf.
@@ -79,20 +88,24 @@ func (a *sectionActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *protocluster.ClusterInit:
 		a.activate(ctx, m.Identity.GetIdentity())
-	case *HoldCommand:
-		a.decideNow(a.replyTo(ctx), func() *decision { return a.decideHold(m) })
-	case *ReleaseCommand:
-		a.onHoldCommand(a.replyTo(ctx), m.GetHoldId(), func() *decision { return a.decideRelease(m) })
-	case *ExtendCommand:
-		a.onHoldCommand(a.replyTo(ctx), m.GetHoldId(), func() *decision { return a.decideExtend(m) })
-	case *ConfirmCommand:
-		a.onConfirm(a.replyTo(ctx), m)
-	case *CancelCommand:
-		a.decideNow(a.replyTo(ctx), func() *decision { return a.decideCancel(m) })
-	case *WakeCommand:
-		a.onWake(a.replyTo(ctx))
+	case *HoldCommand, *ReleaseCommand, *ExtendCommand, *ConfirmCommand, *CancelCommand, *WakeCommand:
+		if !a.queueIfPaused(a.replyTo(ctx), m) {
+			a.command(a.replyTo(ctx), m)
+		}
 	case *StatusQuery:
 		ctx.Respond(a.status())
+	case *InspectQuery:
+		ctx.Respond(a.inspection())
+	case *PauseCommand:
+		ctx.Respond(a.onPause(m.GetBy()))
+	case *ResumeCommand:
+		ctx.Respond(a.onResume(m.GetBy()))
+	case *StepCommand:
+		a.onStep(a.respondLater(ctx), m.GetBy())
+	case *pauseLimitTick:
+		a.onPauseLimit(m)
+	case *pauseSweepTick:
+		a.onPauseSweep(m)
 	case *batchDone:
 		a.onBatchDone(ctx, m)
 	case *paymentDone:
@@ -105,6 +118,28 @@ func (a *sectionActor) Receive(ctx actor.Context) {
 		a.onIdleTick(ctx)
 	case *actor.Stopping:
 		a.onStopping(ctx)
+	}
+	if len(a.steps) > 0 {
+		a.answerSteps()
+	}
+}
+
+// command handles one command (msg is a HoldCommand, ReleaseCommand, ExtendCommand,
+// ConfirmCommand, CancelCommand or WakeCommand), answering through answer.
+func (a *sectionActor) command(answer func(*Reply), msg any) {
+	switch m := msg.(type) {
+	case *HoldCommand:
+		a.decideNow(answer, func() *decision { return a.decideHold(m) })
+	case *ReleaseCommand:
+		a.onHoldCommand(answer, m.GetHoldId(), func() *decision { return a.decideRelease(m) })
+	case *ExtendCommand:
+		a.onHoldCommand(answer, m.GetHoldId(), func() *decision { return a.decideExtend(m) })
+	case *ConfirmCommand:
+		a.onConfirm(answer, m)
+	case *CancelCommand:
+		a.decideNow(answer, func() *decision { return a.decideCancel(m) })
+	case *WakeCommand:
+		a.onWake(answer)
 	}
 }
 
@@ -139,6 +174,7 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 	a.paying, a.payingKeys = make(map[string]*payment), make(map[idemKey]*payment)
 	a.activated = true
 	a.lastActive = a.cfg.Clock.Now()
+	a.activatedAt = a.lastActive
 	a.armExpiry()
 	a.scheduleIdle()
 	a.cfg.Metrics.activated(a.key, a.depth.value)
@@ -278,6 +314,7 @@ func (a *sectionActor) answer(d *decision, override *Reply) {
 		}
 	}
 	a.cfg.Metrics.decided(a.key, d.op, outcome)
+	a.decisions++
 	if d.answer != nil && r != nil {
 		d.answer(r)
 	}
@@ -300,7 +337,7 @@ func (a *sectionActor) traceMailbox() {
 		return
 	}
 	a.lastMailbox = now
-	depth := a.depth.value()
+	depth := a.queued()
 	a.cfg.Metrics.mailbox(a.key, depth)
 	a.cfg.Tracer.Trace(Trace{Type: TraceMailbox, At: now, Node: a.cfg.NodeName, Actor: a.key.Identity(), Depth: depth})
 }
@@ -315,6 +352,7 @@ func (a *sectionActor) onStopping(ctx actor.Context) {
 	if a.attemptTimer != nil {
 		a.attemptTimer.Stop()
 	}
+	a.stopPause()
 	uncertain := a.awaitInflight()
 	stopped := ErrorReply(Unavailable("section stopped; retry"))
 	written := len(a.inflight)

@@ -53,7 +53,13 @@ type SectionConfig struct {
 	// that rests on nothing uncommitted is still answered at once; its attempt goes out
 	// with the next batch, or in a batch of attempts alone.
 	RecordAttempts bool
+	// PauseLimit is the longest a section stays paused (the classroom's pause): it then
+	// resumes by itself (default DefaultPauseLimit).
+	PauseLimit time.Duration
 }
+
+// DefaultPauseLimit is SectionConfig.PauseLimit when unset.
+const DefaultPauseLimit = 2 * time.Minute
 
 // validate reports the missing required fields.
 func (c SectionConfig) validate() error {
@@ -85,6 +91,9 @@ func (c SectionConfig) withDefaults() SectionConfig {
 	}
 	if c.RetryHorizon <= 0 {
 		c.RetryHorizon = ClientConfig{}.RetryHorizon()
+	}
+	if c.PauseLimit <= 0 {
+		c.PauseLimit = DefaultPauseLimit
 	}
 	if c.MailboxLimit == 0 {
 		c.MailboxLimit = DefaultMailboxLimit

@@ -32,7 +32,7 @@ func (a *sectionActor) armExpiry() {
 
 func (a *sectionActor) onExpireTick() {
 	a.expiryTimer = nil
-	if a.st == nil {
+	if a.st == nil || a.pause != nil { // a resume arms the timer again
 		return
 	}
 	d := a.decideExpiries()
@@ -106,7 +106,7 @@ func (a *sectionActor) onIdleTick(ctx actor.Context) {
 	}
 	a.st.forgetKeys(a.now(), a.cfg.keyWindow())
 	idle := a.cfg.Clock.Now().Sub(a.lastActive)
-	if idle >= a.cfg.PassivateAfter && len(a.pending) == 0 && a.inflight == nil && len(a.paying) == 0 {
+	if idle >= a.cfg.PassivateAfter && a.pause == nil && len(a.pending) == 0 && a.inflight == nil && len(a.paying) == 0 {
 		a.log.Debug("passivating")
 		ctx.Stop(ctx.Self())
 		return

@@ -134,3 +134,16 @@ type WaitingRooms interface {
 	// is a valid pass of the user for the event. It must not make a round trip.
 	CheckPass(eventID, userID, pass string) error
 }
+
+// Sections serves the mailbox inspector and the classroom's pause, resume and step
+// (actors.Client). Each returns the section's live state.
+type Sections interface {
+	// Inspect returns a section actor's live state.
+	Inspect(ctx context.Context, key actors.SectionKey) (actors.SectionInspection, error)
+	// Pause stops the section deciding; by names the admin.
+	Pause(ctx context.Context, key actors.SectionKey, by string) (actors.SectionInspection, error)
+	// Resume decides what the pause queued, in order.
+	Resume(ctx context.Context, key actors.SectionKey, by string) (actors.SectionInspection, error)
+	// Step decides and commits the oldest queued command of a paused section.
+	Step(ctx context.Context, key actors.SectionKey, by string) (actors.SectionInspection, error)
+}

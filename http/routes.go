@@ -5,8 +5,9 @@ package http
 // who may call them: reads of events, seat maps and waiting rooms, the operational
 // probes, the OpenAPI document and the websockets are public; holds, orders, "me" and
 // the queue need a token (authenticate, then the per-user rateLimit); creating events,
-// setting a waiting room, the cluster routes, the flash-sale control and a section's
-// record need an admin.
+// setting a waiting room, the cluster routes, the flash-sale control, the section
+// inspector and a section's record need an admin, and pause, resume and step exist only
+// in the classroom (classroomOnly).
 func (s *Server) routes() {
 	app := s.app
 	app.Get("/healthz", s.healthz)
@@ -45,6 +46,11 @@ func (s *Server) routes() {
 	api.Post("/admin/flash-sale", s.authenticate, s.rateLimit, s.adminOnly, s.startFlashSale)
 	api.Get("/admin/flash-sale/:id", s.authenticate, s.rateLimit, s.adminOnly, s.flashSaleStatus)
 	api.Get("/admin/sections/:event_id/:section_id/record", s.authenticate, s.rateLimit, s.adminOnly, s.sectionRecord)
+
+	api.Get("/admin/sections/:event_id/:section_id", s.authenticate, s.rateLimit, s.adminOnly, s.inspectSection)
+	api.Post("/admin/sections/:event_id/:section_id/pause", s.authenticate, s.rateLimit, s.adminOnly, s.classroomOnly, s.pauseSection)
+	api.Post("/admin/sections/:event_id/:section_id/resume", s.authenticate, s.rateLimit, s.adminOnly, s.classroomOnly, s.resumeSection)
+	api.Post("/admin/sections/:event_id/:section_id/step", s.authenticate, s.rateLimit, s.adminOnly, s.classroomOnly, s.stepSection)
 
 	app.Get("/ws/events/:event_id", liveOrNotFound(s.cfg.Live.Events))
 	app.Get("/ws/visualizer", liveOrNotFound(s.cfg.Live.Visualizer))

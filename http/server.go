@@ -51,6 +51,10 @@ type Config struct {
 	JWTSecret []byte
 	// DevTokens enables POST /api/v1/auth/token, which mints fan tokens for anybody.
 	DevTokens bool
+	// Sections serves the section inspector and the classroom's pause, resume and step;
+	// nil (a strategy without section actors) makes those routes answer 501
+	// NOT_RECORDED.
+	Sections Sections
 	// Classroom enables the teaching controls (pause, resume and step a section, fault
 	// switches); without it their routes answer 404.
 	Classroom bool

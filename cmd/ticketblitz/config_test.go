@@ -105,6 +105,7 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_ATTEMPTS_LOG":            "false",
 	"TICKETBLITZ_ATTEMPTS_RETENTION":      "1h",
 	"TICKETBLITZ_BROKER_RETENTION":        "5m",
+	"TICKETBLITZ_CLASSROOM_PAUSE_LIMIT":   "30s",
 }
 
 func TestConfigAcceptsEveryDocumentedVariable(t *testing.T) {

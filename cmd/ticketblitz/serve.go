@@ -264,6 +264,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	}
 	var reservations tbhttp.Reservations
 	var clusterInfo tbhttp.ClusterInfo
+	var sections tbhttp.Sections // only the actor strategy has section actors
 	switch {
 	case baseline != nil:
 		s.bg.Go(func() error { return baseline.RunExpiry(bgCtx) })
@@ -281,7 +282,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
 			RetryHorizon: clientCfg.RetryHorizon(), MailboxLimit: cfg.MailboxLimit,
 			OnCommit:       func(actors.SectionKey, int64) { s.relay.wake() },
-			RecordAttempts: cfg.AttemptsLog,
+			RecordAttempts: cfg.AttemptsLog, PauseLimit: cfg.ClassroomPause,
 		})
 		if err != nil {
 			return nil, err
@@ -331,7 +332,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		if err != nil {
 			return nil, err
 		}
-		reservations = client
+		reservations, sections = client, client
 		// Holds expire on time in sections nobody runs (their node crashed or was
 		// drained, or they passivated): one member of the cluster wakes them.
 		reminder, err := actors.NewExpiryReminder(actors.ReminderConfig{
@@ -366,7 +367,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	hs, err := newHTTPServer(tbhttp.Config{
 		Reservations: reservations, Catalog: catalog, Attempts: attempts, RateLimiter: limiter, Cluster: clusterInfo,
 		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
-		FlashSales: flash, WaitingRooms: rooms.service,
+		FlashSales: flash, WaitingRooms: rooms.service, Sections: sections,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, Classroom: cfg.Classroom, HoldTTL: cfg.HoldTTL,
 		Ready: ready, Degradable: degradable, Registry: reg, Logger: log.Named("http"),
 	})

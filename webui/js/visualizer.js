@@ -8,6 +8,7 @@ import { $, h, compact, prefersReducedMotion } from './dom.js';
 import { wsURL } from './live.js';
 import { LineChart, Timeline, niceMax } from './charts.js';
 import { ReplayPanel } from './replay.js';
+import { SectionView } from './sectionview.js';
 
 const KAFKA_KEEP = 50;
 const LOG_KEEP = 50;
@@ -38,6 +39,7 @@ export class VisualizerView {
     this.frame = 0;
     this.lastDraw = 0;
     this.reset();
+    this.sectionView = new SectionView(api, $('view-visualizer'));
 
     this.el = {
       status: $('viz-status'), rate: $('viz-rate'), commits: $('viz-commits'), rollbacks: $('viz-rollbacks'),
@@ -78,6 +80,7 @@ export class VisualizerView {
     this.failovers = []; // sections answering again after their node failed, newest first
     this.lastSeen = new Map(); // node → when its last trace was traced
     this.faults = new Map(); // failed node → {since, sections, answered:Set}
+    this.paused = new Set(); // sections paused in the classroom
     this.dirty = true;
   }
 
@@ -103,6 +106,7 @@ export class VisualizerView {
     }
     this.flash.hide();
     this.replay.hide();
+    this.sectionView.hide();
   }
 
   setStatus(state, text) {
@@ -191,10 +195,19 @@ export class VisualizerView {
       case 'passivation':
         this.nodes.get(t.node)?.sections.delete(t.actor);
         this.mailbox.delete(t.actor);
+        this.paused.delete(t.actor);
         this.note(`${t.actor} passivated on ${t.node}`);
         break;
       case 'mailbox':
         this.mailbox.set(t.actor, t.depth || 0);
+        break;
+      case 'paused':
+        this.paused.add(t.actor);
+        this.note(`${t.actor} paused on ${t.node}${t.user ? ` by ${t.user}` : ''}`);
+        break;
+      case 'resumed':
+        this.paused.delete(t.actor);
+        this.note(`${t.actor} resumed on ${t.node}${t.reason ? `: ${t.reason}` : t.user ? ` by ${t.user}` : ''}`);
         break;
       case 'batch': {
         this.answered(t, now);
@@ -488,10 +501,17 @@ export class VisualizerView {
           h('span', { class: 'badge' }, n.status)),
         h('p', { class: 'muted small' }, `${count} ${count === 1 ? 'section' : 'sections'} hosted${n.address ? ` · ${n.address}` : ''}`),
         secs.length ? h('ul', { class: 'chips chips-small', 'aria-label': `Sections on ${name}` },
-          secs.map((s) => h('li', { class: 'chip chip-section' }, s))) : null);
+          secs.map((s) => this.sectionChip(s))) : null);
     });
     if (this.clusterNote) cards.push(h('p', { class: 'muted small' }, this.clusterNote));
     this.el.nodes.replaceChildren(...cards);
+  }
+
+  /** sectionChip is a section's chip: clicking it opens the section view. */
+  sectionChip(s) {
+    const paused = this.paused.has(s);
+    return h('li', { class: `chip chip-section${paused ? ' chip-paused' : ''}`, dataset: { section: s }, role: 'button', tabindex: '0',
+      title: paused ? 'Paused: deciding nothing. Click to inspect.' : 'Click to inspect the live actor' }, paused ? `⏸ ${s}` : s);
   }
 
   renderMailboxes() {
@@ -504,7 +524,7 @@ export class VisualizerView {
     this.mailPeak = Math.max(...entries.map(([, d]) => d), (this.mailPeak || 0) * 0.98);
     const peak = niceMax(Math.max(10, this.mailPeak * 1.25));
     this.el.mailboxes.replaceChildren(...entries.map(([actor, depth]) => h('li', { class: 'bar-row' },
-      h('span', { class: 'bar-label mono' }, actor),
+      h('span', { class: 'bar-label mono', dataset: { section: actor }, role: 'button', tabindex: '0' }, this.paused.has(actor) ? `⏸ ${actor}` : actor),
       h('span', { class: 'bar', role: 'img', 'aria-label': `${actor}: ${depth} waiting` },
         h('span', { class: 'bar-fill', style: `width:${(100 * depth) / peak}%`, dataset: { level: depth > peak * 0.75 ? 'high' : 'normal' } })),
       h('span', { class: 'bar-value' }, String(depth)))));
