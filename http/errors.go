@@ -197,11 +197,16 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if message == "" {
 		message = strings.ToLower(strings.ReplaceAll(string(a.err.Code), "_", " "))
 	}
-	return c.Status(a.status).JSON(errorJSON{Error: errorPayloadJSON{
+	body := errorJSON{Error: errorPayloadJSON{
 		Code:    a.err.Code,
 		Message: message,
 		Details: detailsOf(a),
-	}})
+	}}
+	if raw, ok := appendErrorBody(make([]byte, 0, 128), body); ok {
+		c.Status(a.status).Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+		return c.Send(raw)
+	}
+	return c.Status(a.status).JSON(body)
 }
 
 func notFound(what string) error {
