@@ -61,17 +61,20 @@ func parseToken(secret []byte, raw string, now func() time.Time) (principal, err
 // problem is UNAUTHENTICATED.
 func verifyToken(secret []byte, raw string, now func() time.Time) (verifiedToken, error) {
 	var claims tokenClaims
-	_, err := jwt.ParseWithClaims(raw, &claims,
-		func(*jwt.Token) (any, error) { return secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(now),
-	)
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return verifiedToken{}, unauthenticated("token expired")
-	case err != nil:
-		return verifiedToken{}, unauthenticated("invalid token")
+	if !verifyIssued(secret, raw, now(), &claims) {
+		claims = tokenClaims{}
+		_, err := jwt.ParseWithClaims(raw, &claims,
+			func(*jwt.Token) (any, error) { return secret, nil },
+			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+			jwt.WithExpirationRequired(),
+			jwt.WithTimeFunc(now),
+		)
+		switch {
+		case errors.Is(err, jwt.ErrTokenExpired):
+			return verifiedToken{}, unauthenticated("token expired")
+		case err != nil:
+			return verifiedToken{}, unauthenticated("invalid token")
+		}
 	}
 	if !userIDPattern.MatchString(claims.Subject) {
 		return verifiedToken{}, unauthenticated("invalid token subject")
