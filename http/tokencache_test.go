@@ -1,6 +1,8 @@
 package http
 
 import (
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -67,5 +69,27 @@ func TestVerifiedTokenCacheStoresOnlyValidTokensAndStaysBounded(t *testing.T) {
 		if p, ok := c.lookup(raw, testNow); !ok || p.UserID != user {
 			t.Fatalf("the newest token %s is not found: %+v %v", user, p, ok)
 		}
+	}
+}
+
+// Lookups and stores from many requests at once, with evictions, under -race.
+func TestVerifiedTokenCacheConcurrent(t *testing.T) {
+	c := newTokenCache(16)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 500 {
+				raw := fmt.Sprintf("tok-%d-%d", g, i%40)
+				if p, ok := c.lookup(raw, testNow); ok && p.UserID != raw {
+					t.Errorf("token %s found with principal %s", raw, p.UserID)
+					return
+				}
+				c.store(raw, verifiedToken{p: principal{UserID: raw}, expires: testNow.Add(time.Hour)})
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(c.entries); n > 16 {
+		t.Errorf("the cache holds %d tokens, bound 16", n)
 	}
 }
