@@ -75,7 +75,10 @@ func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
 		return nil, errors.New("notifications consumer: no sink")
 	}
 	cfg = cfg.withDefaults()
-	group, err := sarama.NewConsumerGroup(cfg.Brokers, cfg.GroupID, consumerConfig(cfg.ClientID))
+	scfg := consumerConfig(cfg.ClientID)
+	scfg.Consumer.Fetch.Min = notificationsFetchMin
+	scfg.Consumer.MaxWaitTime = notificationsMaxWait
+	group, err := sarama.NewConsumerGroup(cfg.Brokers, cfg.GroupID, scfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect consumer group %q to %v: %w", cfg.GroupID, cfg.Brokers, err)
 	}
@@ -165,6 +168,15 @@ func (h *notificationHandler) Setup(sarama.ConsumerGroupSession) error { return 
 
 // Cleanup implements sarama.ConsumerGroupHandler.
 func (h *notificationHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+
+// The notifications consumer lets the broker gather records for a fetch: until
+// notificationsFetchMin bytes are there, or for notificationsMaxWait. During a rush each
+// fetch, its protocol encoding and decoding and the sink's write then carry hundreds of
+// records instead of a handful; a notification is recorded at most that wait later.
+const (
+	notificationsFetchMin = 64 << 10
+	notificationsMaxWait  = 100 * time.Millisecond
+)
 
 // notificationBatch bounds how many messages one sink call records.
 const notificationBatch = 500

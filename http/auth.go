@@ -2,6 +2,7 @@ package http
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -36,9 +37,15 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if !ok {
 		return unauthenticated("missing bearer token")
 	}
-	p, err := parseToken(s.cfg.JWTSecret, raw, s.cfg.Clock)
-	if err != nil {
-		return err
+	now := s.cfg.Clock()
+	p, ok := s.tokens.lookup(raw, now)
+	if !ok {
+		v, err := verifyToken(s.cfg.JWTSecret, raw, func() time.Time { return now })
+		if err != nil {
+			return err
+		}
+		s.tokens.store(raw, v)
+		p = v.p
 	}
 	c.Locals(principalKey{}, p)
 	return c.Next()

@@ -164,21 +164,28 @@ func detailsOf(a answer) map[string]any {
 // Fiber's ErrorHandler too, for failures raised before routing (a body too large).
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	a := classify(err)
-	id := requestIDOf(c)
-	fields := []zap.Field{
-		zap.String("request_id", id),
-		zap.String("method", methodLabel(c.Method())),
-		zap.String("route", c.Route().Path),
-		zap.Int("status", a.status),
-		zap.Error(err),
-	}
+	id := s.requestIDOf(c)
+	level, msg := zap.DebugLevel, "request refused"
 	switch {
 	case a.internal:
-		s.log.Error("request failed", fields...)
+		level, msg = zap.ErrorLevel, "request failed"
 	case a.err.Code == actors.CodeUnavailable:
-		s.log.Warn("request refused: unavailable", fields...)
-	default:
-		s.log.Debug("request refused", append(fields, zap.String("code", string(a.err.Code)))...)
+		level, msg = zap.WarnLevel, "request refused: unavailable"
+	}
+	// Check first: most refusals (sold out, seat taken) are logged at debug, which is
+	// usually off, and their fields would be built for nothing.
+	if ce := s.log.Check(level, msg); ce != nil {
+		fields := []zap.Field{
+			zap.String("request_id", id),
+			zap.String("method", methodLabel(c.Method())),
+			zap.String("route", c.Route().Path),
+			zap.Int("status", a.status),
+			zap.Error(err),
+		}
+		if level == zap.DebugLevel {
+			fields = append(fields, zap.String("code", string(a.err.Code)))
+		}
+		ce.Write(fields...)
 	}
 	if a.retryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterSeconds(a.retryAfter)))
@@ -190,11 +197,16 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if message == "" {
 		message = strings.ToLower(strings.ReplaceAll(string(a.err.Code), "_", " "))
 	}
-	return c.Status(a.status).JSON(errorJSON{Error: errorPayloadJSON{
+	body := errorJSON{Error: errorPayloadJSON{
 		Code:    a.err.Code,
 		Message: message,
 		Details: detailsOf(a),
-	}})
+	}}
+	if raw, ok := appendErrorBody(make([]byte, 0, 128), body); ok {
+		c.Status(a.status).Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+		return c.Send(raw)
+	}
+	return c.Status(a.status).JSON(body)
 }
 
 func notFound(what string) error {

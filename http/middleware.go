@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 )
 
 // requestIDKey is the Fiber local that carries the request id.
@@ -22,7 +21,7 @@ const maxRequestIDLen = 128
 // the final status.
 func (s *Server) observe(c *fiber.Ctx) error {
 	start := time.Now()
-	id := acceptRequestID(c.Get(fiber.HeaderXRequestID))
+	id := s.acceptRequestID(c.Get(fiber.HeaderXRequestID))
 	c.Locals(requestIDKey{}, id)
 	c.Set(fiber.HeaderXRequestID, id)
 
@@ -57,16 +56,16 @@ func nextRecovering(c *fiber.Ctx) (err error) {
 
 // acceptRequestID keeps an incoming request id when it is short and harmless in logs
 // and headers, and makes a new one otherwise. The result never aliases Fiber's buffers.
-func acceptRequestID(incoming string) string {
+func (s *Server) acceptRequestID(incoming string) string {
 	if incoming == "" || len(incoming) > maxRequestIDLen {
-		return uuid.NewString()
+		return s.ids.newID()
 	}
 	for i := 0; i < len(incoming); i++ {
 		b := incoming[i]
 		ok := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' ||
 			b == '-' || b == '_' || b == '.' || b == ':'
 		if !ok {
-			return uuid.NewString()
+			return s.ids.newID()
 		}
 	}
 	return strings.Clone(incoming)
@@ -74,11 +73,11 @@ func acceptRequestID(incoming string) string {
 
 // requestIDOf returns the request id observe assigned, making one when observe did not
 // run (errors fasthttp raises before routing).
-func requestIDOf(c *fiber.Ctx) string {
+func (s *Server) requestIDOf(c *fiber.Ctx) string {
 	if id, ok := c.Locals(requestIDKey{}).(string); ok {
 		return id
 	}
-	id := uuid.NewString()
+	id := s.ids.newID()
 	c.Locals(requestIDKey{}, id)
 	c.Set(fiber.HeaderXRequestID, id)
 	return id

@@ -19,7 +19,7 @@ func (s *Server) rateLimit(c *fiber.Ctx) error {
 		s.metrics.limiterErrors.Inc()
 		if s.limiterDown.CompareAndSwap(false, true) {
 			s.log.Warn("rate limiter failing; letting requests through",
-				zap.String("request_id", requestIDOf(c)), zap.Error(err))
+				zap.String("request_id", s.requestIDOf(c)), zap.Error(err))
 		}
 		return c.Next()
 	}

@@ -154,6 +154,10 @@ type Server struct {
 	log     *zap.Logger
 	decode  *decoder
 	metrics *metrics
+	// tokens remembers the bearer tokens already verified.
+	tokens *tokenCache
+	// ids makes request ids.
+	ids *requestIDs
 	// limiterDown is true while the rate limiter fails, so an outage is logged once.
 	limiterDown atomic.Bool
 }
@@ -173,7 +177,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("http metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, decode: dec, metrics: m}
+	s := &Server{cfg: cfg, log: cfg.Logger, decode: dec, metrics: m, tokens: newTokenCache(maxVerifiedTokens), ids: newRequestIDs()}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ticketblitz",
 		DisableStartupMessage: true,

@@ -53,29 +53,45 @@ func IssueToken(secret []byte, userID, role string, ttl time.Duration, now time.
 // parseToken checks an HS256 token and returns its principal. Any problem is
 // UNAUTHENTICATED.
 func parseToken(secret []byte, raw string, now func() time.Time) (principal, error) {
+	v, err := verifyToken(secret, raw, now)
+	return v.p, err
+}
+
+// verifyToken checks an HS256 token and returns its principal and validity window. Any
+// problem is UNAUTHENTICATED.
+func verifyToken(secret []byte, raw string, now func() time.Time) (verifiedToken, error) {
 	var claims tokenClaims
-	_, err := jwt.ParseWithClaims(raw, &claims,
-		func(*jwt.Token) (any, error) { return secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(now),
-	)
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return principal{}, unauthenticated("token expired")
-	case err != nil:
-		return principal{}, unauthenticated("invalid token")
+	if !verifyIssued(secret, raw, now(), &claims) {
+		claims = tokenClaims{}
+		_, err := jwt.ParseWithClaims(raw, &claims,
+			func(*jwt.Token) (any, error) { return secret, nil },
+			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+			jwt.WithExpirationRequired(),
+			jwt.WithTimeFunc(now),
+		)
+		switch {
+		case errors.Is(err, jwt.ErrTokenExpired):
+			return verifiedToken{}, unauthenticated("token expired")
+		case err != nil:
+			return verifiedToken{}, unauthenticated("invalid token")
+		}
 	}
 	if !userIDPattern.MatchString(claims.Subject) {
-		return principal{}, unauthenticated("invalid token subject")
+		return verifiedToken{}, unauthenticated("invalid token subject")
+	}
+	v := verifiedToken{expires: claims.ExpiresAt.Time}
+	if claims.NotBefore != nil {
+		v.notBefore = claims.NotBefore.Time
 	}
 	switch claims.Role {
 	case "", RoleFan:
-		return principal{UserID: claims.Subject}, nil
+		v.p = principal{UserID: claims.Subject}
+		return v, nil
 	case RoleAdmin:
-		return principal{UserID: claims.Subject, Admin: true}, nil
+		v.p = principal{UserID: claims.Subject, Admin: true}
+		return v, nil
 	}
-	return principal{}, unauthenticated("invalid token role")
+	return verifiedToken{}, unauthenticated("invalid token role")
 }
 
 // issueDevToken answers POST /api/v1/auth/token: a fan token for any valid user id,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -25,8 +26,11 @@ import (
 // committed. A run stops after b.N hold attempts or 20 seconds, whichever comes first
 // (a slow strategy needs the cap); the rates are computed over the time it really ran.
 // Callers pick an explicit random seat ("explicit") or ask for best available ("best").
+// Besides the rates it reports the process's CPU and heap allocations per decision (the
+// callers included), the regression figures of the engine beneath HTTP;
+// BenchmarkHTTPHold in http is the HTTP layer's share.
 //
-//	go test ./cmd/ticketblitz -run '^$' -bench HotSection -benchtime 20000x
+//	go test ./cmd/ticketblitz -run '^$' -bench 'HotSection/actor' -benchtime 20000x
 func BenchmarkHotSection(b *testing.B) {
 	for _, strategy := range strategies {
 		for _, mode := range []string{"explicit", "best"} {
@@ -79,6 +83,8 @@ func benchHot(b *testing.B, strategy, mode string, callers int, extra map[string
 	var refused, failed atomic.Int64
 	lat := make([][]time.Duration, callers)
 	var wg sync.WaitGroup
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	cpu0, pgcpu0 := processCPU(), databaseCPU(b, db)
 	b.ResetTimer()
 	begin := time.Now()
@@ -116,6 +122,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int, extra map[string
 	elapsed := time.Since(begin)
 	b.StopTimer()
 	cpu, pgcpu := processCPU()-cpu0, databaseCPU(b, db).since(pgcpu0)
+	runtime.ReadMemStats(&mem1)
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	q := func(p float64) float64 {
@@ -133,6 +140,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int, extra map[string
 	if decisions := float64(2 * len(all)); decisions > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/decisions, "cpu-us/decision")
 		b.ReportMetric(float64(pgcpu.Microseconds())/decisions, "pg-cpu-us/decision")
+		b.ReportMetric(float64(mem1.Mallocs-mem0.Mallocs)/decisions, "allocs/decision")
 	}
 	reportAttemptStorage(b, db)
 }
