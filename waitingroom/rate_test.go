@@ -177,3 +177,22 @@ func TestRateStaysWithoutDemand(t *testing.T) {
 		}
 	}
 }
+
+// Before any batch measured the sections, idle mailboxes set where slow start begins:
+// DepthBound holds per section per rate step; a busy mailbox or a cut does not.
+func TestSlowStartBeginsFromIdleMailboxes(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	r := newRateControl(RateConfig{}, 0)
+	if rate, change := r.update(Headroom{Nodes: 1, Sections: 2}, true, now); rate != 256 || change != ChangeRaise {
+		t.Fatalf("idle start = %v %s; want 2 sections x 32 per 250 ms = 256/s", rate, change)
+	}
+	busy := newRateControl(RateConfig{}, 0)
+	if rate, _ := busy.update(Headroom{Nodes: 1, Sections: 2, MaxDepth: 3}, true, now); rate != 20 {
+		t.Fatalf("busy start = %v; want the initial 10/s doubled", rate)
+	}
+	cut := newRateControl(RateConfig{}, 0)
+	cut.update(Headroom{Nodes: 1, Sections: 1, MaxDepth: 1000}, true, now)
+	if rate, _ := cut.update(Headroom{Nodes: 1, Sections: 1}, true, now.Add(2*time.Second)); rate > 10 {
+		t.Fatalf("after a cut = %v; want recovery from the cut rate, not the idle start", rate)
+	}
+}
