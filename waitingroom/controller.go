@@ -288,6 +288,10 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	if q.Settings.open(now) {
 		st.Headroom = rc.headroom
 	}
+	// A node still answering a burst (the joins, say) would make holds admitted now
+	// queue behind it while the sections sit idle: nobody is admitted, no credit builds
+	// up and the rate stands until it drains.
+	busy := q.Settings.open(now) && !q.Settings.Fixed() && st.Headroom.MaxBacklog > rc.rate.cfg.BacklogBound
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
@@ -296,14 +300,22 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		st.AdmittingPerS, st.Change = rc.rate.rate, ChangeHold
 		rc.rated = time.Time{}
 	case due:
-		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0, now)
+		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0 && !busy, now)
 		rc.rated, rc.change = now, st.Change
 	default:
 		// Between two moves the rate stands, and the status says what the last did.
 		st.AdmittingPerS, st.Change = rc.rate.rate, rc.change
 	}
-	if q.Settings.open(now) {
-		n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
+	switch {
+	case q.Settings.open(now):
+		if busy {
+			rc.admit.pause()
+			if q.Waiting() > 0 {
+				st.Change = ChangeBusy
+			}
+		} else {
+			n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
+		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
 			// left, less those the fans admitted a moment ago are about to hold. When
@@ -313,7 +325,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			n = max(0, min(n, free))
 			st.SoldOut = free <= 0
 		}
-	} else {
+	default:
 		rc.admit.pause()
 	}
 	res, err := c.cfg.Store.Admit(ctx, id, c.fence(), n, now, st)

@@ -30,6 +30,11 @@ type RateConfig struct {
 	Decrease float64
 	// CutEvery spaces cuts, so that one spike, still draining, is cut once (default 1s).
 	CutEvery time.Duration
+	// BacklogBound is the largest node backlog (requests being answered) at which the
+	// room still admits (default 500): above it an admitted fan's hold would wait behind
+	// the backlog (a join burst, say) while the sections sit idle, so the controller
+	// admits nobody until it drains, and leaves its rate as it was.
+	BacklogBound int
 }
 
 func (c RateConfig) withDefaults() RateConfig {
@@ -52,6 +57,9 @@ func (c RateConfig) withDefaults() RateConfig {
 	}
 	if c.CutEvery <= 0 {
 		c.CutEvery = time.Second
+	}
+	if c.BacklogBound <= 0 {
+		c.BacklogBound = 500
 	}
 	c.Initial = min(max(c.Initial, c.Min), c.Max)
 	return c

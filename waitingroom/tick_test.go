@@ -74,3 +74,56 @@ func (s *countingSignals) Signals(context.Context, string) ([]Signal, error) {
 	s.reads++
 	return nil, nil
 }
+
+// While a node's backlog is over the bound the room admits nobody, its credit does not
+// build up and its rate stands; once the backlog drains it admits again at that rate.
+func TestControllerHoldsAdmissionWhileANodeIsBusy(t *testing.T) {
+	ctx := context.Background()
+	store := newMemStore()
+	clock := newFakeClock()
+	signals := &memSignals{}
+	s := newTestService(t, store, clock)
+	c, err := NewController(ControllerConfig{Store: store, Headroom: signals, Leases: openLeases{}, Node: "n1",
+		Logger: zap.NewNop(), Clock: clock, Rand: rand.New(rand.NewPCG(1, 1)), Rate: RateConfig{Initial: 400}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetRoom(ctx, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5000 {
+		if _, _, err := s.Join(ctx, "ev1", fmt.Sprintf("fan-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := func(backlog int) QueueState {
+		t.Helper()
+		clock.Advance(DefaultControllerTick)
+		signals.mu.Lock()
+		signals.signals = []Signal{{EventID: "ev1", Node: "n1", At: clock.Now(), Sections: 1, Backlog: backlog}}
+		signals.mu.Unlock()
+		if err := c.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		q, _ := store.QueueState(ctx, "ev1", 0, 0)
+		return q
+	}
+	var q QueueState
+	for range 20 {
+		q = step(5000)
+		if q.Watermark != 0 || q.Status.Change != ChangeBusy {
+			t.Fatalf("busy node: watermark %d, status %+v; want nobody admitted, busy", q.Watermark, q.Status)
+		}
+	}
+	if q.Status.AdmittingPerS != 400 {
+		t.Fatalf("busy for a second: rate %v; want it to stand at 400", q.Status.AdmittingPerS)
+	}
+	q = step(10) // drained: the first step starts the credit's clock afresh
+	if q.Watermark != 0 {
+		t.Fatalf("first step after the backlog drained admitted %d: a burst of the busy time", q.Watermark)
+	}
+	q = step(10)
+	if q.Watermark == 0 || q.Watermark > int64(q.Status.AdmittingPerS*DefaultControllerTick.Seconds())+1 {
+		t.Fatalf("after the backlog drained: watermark %d at %v/s; want one step's worth", q.Watermark, q.Status.AdmittingPerS)
+	}
+}
