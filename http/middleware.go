@@ -27,6 +27,8 @@ func (s *Server) observe(c *fiber.Ctx) error {
 
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()

@@ -160,7 +160,14 @@ type Server struct {
 	ids *requestIDs
 	// limiterDown is true while the rate limiter fails, so an outage is logged once.
 	limiterDown atomic.Bool
+	// inFlight counts the requests being answered (InFlight).
+	inFlight atomic.Int64
 }
+
+// InFlight returns how many requests the server is answering now: its backlog, which
+// the waiting room's controller reads so that it does not admit fans whose holds would
+// queue behind it.
+func (s *Server) InFlight() int64 { return s.inFlight.Load() }
 
 // New builds the server and registers every route. It returns an error when cfg is
 // incomplete or the metrics cannot be registered.

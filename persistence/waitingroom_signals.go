@@ -20,6 +20,7 @@ type signalJSON struct {
 	Batches  int64   `json:"batches"`
 	CommitMs float64 `json:"commit_ms"`
 	PerBatch float64 `json:"per_batch"`
+	Backlog  int     `json:"backlog,omitempty"`
 }
 
 // PublishSignals records this node's signals, one pipeline for every event.
@@ -27,7 +28,7 @@ func (w *WaitingRooms) PublishSignals(ctx context.Context, signals []waitingroom
 	_, err := w.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, s := range signals {
 			raw, err := json.Marshal(signalJSON{At: unixMs(s.At), Sections: s.Sections, DPS: s.DecisionsPerS,
-				Depth: s.MaxDepth, Batches: s.Batches, CommitMs: s.CommitMs, PerBatch: s.DecisionsPerBatch})
+				Depth: s.MaxDepth, Batches: s.Batches, CommitMs: s.CommitMs, PerBatch: s.DecisionsPerBatch, Backlog: s.Backlog})
 			if err != nil {
 				return fmt.Errorf("encode the signal of %s: %w", s.EventID, err)
 			}
@@ -56,7 +57,7 @@ func (w *WaitingRooms) Signals(ctx context.Context, eventID string) ([]waitingro
 			return nil, fmt.Errorf("signal of %s from %s: %w", eventID, node, err)
 		}
 		out = append(out, waitingroom.Signal{EventID: eventID, Node: node, At: fromUnixMs(s.At), Sections: s.Sections,
-			DecisionsPerS: s.DPS, MaxDepth: s.Depth, Batches: s.Batches, CommitMs: s.CommitMs, DecisionsPerBatch: s.PerBatch})
+			DecisionsPerS: s.DPS, MaxDepth: s.Depth, Batches: s.Batches, CommitMs: s.CommitMs, DecisionsPerBatch: s.PerBatch, Backlog: s.Backlog})
 	}
 	return out, nil
 }

@@ -222,7 +222,7 @@ func TestWaitingRoomRandomOrderIsShuffledAtOpening(t *testing.T) {
 		t.Fatal("the shuffle kept the joining order")
 	}
 	for i := 0; i < 20; i++ {
-		clock.Advance(waitingroom.DefaultControllerTick)
+		clock.Advance(waitingroom.DefaultRateEvery)
 		if err := c.Step(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +318,7 @@ func TestWaitingRoomAdmitsInPositionOrder(t *testing.T) {
 	}
 	lastWM := int64(0)
 	for step := 0; step < 30; step++ {
-		clock.Advance(waitingroom.DefaultControllerTick)
+		clock.Advance(waitingroom.DefaultRateEvery)
 		if err := c.Step(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -362,7 +362,7 @@ func TestWaitingRoomForgetsOldAdmissions(t *testing.T) {
 	first, _, _ := e.svc.Join(ctx, "ev", "first")
 	second, _, _ := e.svc.Join(ctx, "ev", "second")
 	for i := 0; i < 2; i++ {
-		clock.Advance(waitingroom.DefaultControllerTick)
+		clock.Advance(waitingroom.DefaultRateEvery)
 		if err := c.Step(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -19,8 +19,17 @@ const ControllerLease = "waitingroom:controller"
 
 // Defaults of ControllerConfig.
 const (
-	DefaultControllerTick = 250 * time.Millisecond
-	DefaultControllerTTL  = 3 * time.Second
+	// DefaultControllerTick is how often the controller admits: small steps, so that
+	// the fans admitted together (who hold at once) are few. At 2,000 fans/s a step of
+	// 250 ms let 500 fans hold in the same instant, and the last of them waited for the
+	// 499 before; at 50 ms, 100 do.
+	DefaultControllerTick = 50 * time.Millisecond
+	// DefaultRateEvery is how often the controller moves its rate: once per headroom
+	// signal (DefaultSignalEvery), however often it admits. The rate doubles a step
+	// in slow start, so stepping it at every admission would double it on the same
+	// signal several times.
+	DefaultRateEvery     = DefaultSignalEvery
+	DefaultControllerTTL = 3 * time.Second
 	// DefaultInFlight covers an admitted fan's hold at 10,000 fans on a shared 2-core
 	// machine (BENCHMARKS.md: admitted hold p99 about 1 s) and the queue push before it.
 	DefaultInFlight = 2 * time.Second
@@ -50,6 +59,9 @@ type ControllerConfig struct {
 	Inventory Inventory
 	// Tick is how often the controller admits (DefaultControllerTick when zero).
 	Tick time.Duration
+	// RateEvery is how often it moves the rate by the headroom (DefaultRateEvery when
+	// zero; never more often than Tick).
+	RateEvery time.Duration
 	// LeaseTTL is the lease's time to live, renewed every third of it
 	// (DefaultControllerTTL when zero): a dead controller's node is replaced within it.
 	LeaseTTL time.Duration
@@ -77,6 +89,16 @@ type roomControl struct {
 	rate   *rateControl
 	admit  admission
 	recent []recentAdmission // the admissions of the last InFlight, oldest first
+	// rated is when the rate last moved (or the headroom was last read at a fixed
+	// rate), change what the move did and headroom what it followed.
+	rated    time.Time
+	change   string
+	headroom Headroom
+}
+
+// rateDue reports whether the rate should move at now, every RateEvery.
+func (rc *roomControl) rateDue(now time.Time, every time.Duration) bool {
+	return rc.rated.IsZero() || now.Sub(rc.rated) >= every
 }
 
 // recentAdmission is how many fans one step admitted, and when.
@@ -117,6 +139,9 @@ func NewController(cfg ControllerConfig) (*Controller, error) {
 	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = DefaultControllerTick
+	}
+	if cfg.RateEvery <= 0 {
+		cfg.RateEvery = DefaultRateEvery
 	}
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = DefaultControllerTTL
@@ -250,24 +275,47 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	st := Status{At: now}
 	var n int64
-	if q.Settings.open(now) {
+	due := rc.rateDue(now, c.cfg.RateEvery)
+	if q.Settings.open(now) && due {
 		// Read even at a fixed rate: the status shows the headroom the rate leaves.
+		// The signals change once a DefaultSignalEvery: read them as often.
 		signals, err := c.cfg.Headroom.Signals(ctx, id)
 		if err != nil {
 			return fmt.Errorf("read the headroom: %w", err)
 		}
-		st.Headroom = Aggregate(signals, now)
+		rc.headroom = Aggregate(signals, now)
 	}
+	if q.Settings.open(now) {
+		st.Headroom = rc.headroom
+	}
+	// A node still answering a burst (the joins, say) would make holds admitted now
+	// queue behind it while the sections sit idle: nobody is admitted, no credit builds
+	// up and the rate stands until it drains.
+	busy := q.Settings.open(now) && !q.Settings.Fixed() && st.Headroom.MaxBacklog > rc.rate.cfg.BacklogBound
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
+		rc.rated = now
 	case !q.Settings.open(now):
 		st.AdmittingPerS, st.Change = rc.rate.rate, ChangeHold
+		rc.rated = time.Time{}
+	case due:
+		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0 && !busy, now)
+		rc.rated, rc.change = now, st.Change
 	default:
-		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0, now)
+		// Between two moves the rate stands, and the status says what the last did.
+		st.AdmittingPerS, st.Change = rc.rate.rate, rc.change
 	}
-	if q.Settings.open(now) {
-		n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
+	switch {
+	case q.Settings.open(now):
+		if busy {
+			rc.admit.pause()
+			if q.Waiting() > 0 {
+				st.Change = ChangeBusy
+			}
+		} else {
+			n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
+		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
 			// left, less those the fans admitted a moment ago are about to hold. When
@@ -277,7 +325,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			n = max(0, min(n, free))
 			st.SoldOut = free <= 0
 		}
-	} else {
+	default:
 		rc.admit.pause()
 	}
 	res, err := c.cfg.Store.Admit(ctx, id, c.fence(), n, now, st)

@@ -68,6 +68,9 @@ const (
 	ChangeCut   = "cut"
 	ChangeHold  = "hold"
 	ChangeFixed = "fixed"
+	// ChangeBusy: a node's backlog is over the bound; nobody is admitted until it
+	// drains, and the rate stands.
+	ChangeBusy = "busy"
 )
 
 // admittable returns the highest position the watermark may rise to now: the last

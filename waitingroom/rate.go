@@ -10,7 +10,8 @@ import (
 type RateConfig struct {
 	// Initial is the rate (fans per second) a room starts at while its sections'
 	// capacity is not measured yet (default 10). Once it is (Headroom.Capacity), the
-	// rate starts from there.
+	// rate starts from there; while the sections' mailboxes are empty, from what they
+	// take in one step (see idleStart).
 	Initial float64
 	// Min and Max bound the rate (defaults 1 and 2000): Max is the rate idle sections
 	// lead to.
@@ -29,6 +30,11 @@ type RateConfig struct {
 	Decrease float64
 	// CutEvery spaces cuts, so that one spike, still draining, is cut once (default 1s).
 	CutEvery time.Duration
+	// BacklogBound is the largest node backlog (requests being answered) at which the
+	// room still admits (default 500): above it an admitted fan's hold would wait behind
+	// the backlog (a join burst, say) while the sections sit idle, so the controller
+	// admits nobody until it drains, and leaves its rate as it was.
+	BacklogBound int
 }
 
 func (c RateConfig) withDefaults() RateConfig {
@@ -51,6 +57,9 @@ func (c RateConfig) withDefaults() RateConfig {
 	}
 	if c.CutEvery <= 0 {
 		c.CutEvery = time.Second
+	}
+	if c.BacklogBound <= 0 {
+		c.BacklogBound = 500
 	}
 	c.Initial = min(max(c.Initial, c.Min), c.Max)
 	return c
@@ -125,9 +134,22 @@ func (r *rateControl) update(h Headroom, demand bool, now time.Time) (float64, s
 	if r.cut {
 		growth = r.cfg.Recovery
 	}
-	// The sections keep up: at least as fast as they showed they can go.
-	r.rate = min(max(r.rate*growth, h.Capacity), r.cfg.Max)
+	// The sections keep up: at least as fast as they showed they can go, and, before
+	// they showed anything, as fast as idle mailboxes take in one step.
+	r.rate = min(max(r.rate*growth, h.Capacity, r.idleStart(h)), r.cfg.Max)
 	return r.rate, ChangeRaise
+}
+
+// idleStart is the rate that fills the sections' empty mailboxes to DepthBound in one
+// rate step (DefaultRateEvery), each admitted fan sending one hold: what slow start
+// may begin from while no batch measured the sections' capacity and no mailbox holds
+// anything. Zero once a cut happened or a mailbox is busy. Starting from Initial
+// (10 fans/s) took eight doublings, two seconds of a sale, to reach the sections' pace.
+func (r *rateControl) idleStart(h Headroom) float64 {
+	if r.cut || h.MaxDepth > 0 || h.Capacity > 0 {
+		return 0
+	}
+	return float64(r.cfg.DepthBound*max(h.Sections, 1)) / DefaultRateEvery.Seconds()
 }
 
 // admission turns a rate into whole admissions over time: the credit of fans allowed

@@ -17,7 +17,7 @@ type simSection struct {
 // step runs the section for one controller tick at the admission rate and returns the
 // headroom its node would publish.
 func (s *simSection) step(rate float64) Headroom {
-	dt := DefaultControllerTick.Seconds()
+	dt := DefaultRateEvery.Seconds()
 	offered := rate*dt + s.depth
 	served := math.Min(offered, s.capacity*dt)
 	s.depth = offered - served
@@ -54,7 +54,7 @@ func TestRateConvergesNearCapacity(t *testing.T) {
 			break
 		}
 	}
-	if reached < 0 || float64(reached+1)*DefaultControllerTick.Seconds() > 3 {
+	if reached < 0 || float64(reached+1)*DefaultRateEvery.Seconds() > 3 {
 		t.Fatalf("the rate reached 70%% of the capacity at step %d (rates %v); want within 3 s", reached, rates[:20])
 	}
 	sum := 0.0

@@ -24,7 +24,7 @@ func run(cfg RateConfig, fixed, steps int, waiting int64, signal func(step int, 
 	var admitted int64
 	rc.admit.take(clock.Now(), 0, 0) // the controller's first step: admission starts now
 	for i := 0; i < steps; i++ {
-		clock.Advance(DefaultControllerTick)
+		clock.Advance(DefaultRateEvery)
 		rate := float64(fixed)
 		if fixed == 0 {
 			rate, _ = rc.rate.update(signal(i, rc.rate.rate), waiting-admitted > 0, clock.Now())
@@ -146,12 +146,12 @@ func TestAdmissionNeverBuildsABurst(t *testing.T) {
 	var a admission
 	// Nobody waits for a minute: no credit piles up.
 	for i := 0; i < 240; i++ {
-		clock.Advance(DefaultControllerTick)
+		clock.Advance(DefaultRateEvery)
 		if n := a.take(clock.Now(), 100, 0); n != 0 {
 			t.Fatalf("admitted %d with nobody waiting", n)
 		}
 	}
-	clock.Advance(DefaultControllerTick)
+	clock.Advance(DefaultRateEvery)
 	if n := a.take(clock.Now(), 100, 1000); n != 25 {
 		t.Fatalf("first step after the idle minute admitted %d, want 25 (a quarter second at 100/s)", n)
 	}
@@ -171,9 +171,28 @@ func TestRateStaysWithoutDemand(t *testing.T) {
 	r := newRateControl(RateConfig{}, 0)
 	now := newFakeClock().Now()
 	for i := 0; i < 50; i++ {
-		now = now.Add(DefaultControllerTick)
+		now = now.Add(DefaultRateEvery)
 		if rate, change := r.update(Headroom{}, false, now); rate != 10 || change != ChangeHold {
 			t.Fatalf("with nobody waiting: rate %v (%s), want the initial 10 held", rate, change)
 		}
+	}
+}
+
+// Before any batch measured the sections, idle mailboxes set where slow start begins:
+// DepthBound holds per section per rate step; a busy mailbox or a cut does not.
+func TestSlowStartBeginsFromIdleMailboxes(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	r := newRateControl(RateConfig{}, 0)
+	if rate, change := r.update(Headroom{Nodes: 1, Sections: 2}, true, now); rate != 256 || change != ChangeRaise {
+		t.Fatalf("idle start = %v %s; want 2 sections x 32 per 250 ms = 256/s", rate, change)
+	}
+	busy := newRateControl(RateConfig{}, 0)
+	if rate, _ := busy.update(Headroom{Nodes: 1, Sections: 2, MaxDepth: 3}, true, now); rate != 20 {
+		t.Fatalf("busy start = %v; want the initial 10/s doubled", rate)
+	}
+	cut := newRateControl(RateConfig{}, 0)
+	cut.update(Headroom{Nodes: 1, Sections: 1, MaxDepth: 1000}, true, now)
+	if rate, _ := cut.update(Headroom{Nodes: 1, Sections: 1}, true, now.Add(2*time.Second)); rate > 10 {
+		t.Fatalf("after a cut = %v; want recovery from the cut rate, not the idle start", rate)
 	}
 }

@@ -54,7 +54,7 @@ func TestTicketLifecycle(t *testing.T) {
 	// At 4 fans a second, one step of 250 ms admits alice.
 	step := func() {
 		t.Helper()
-		clock.Advance(DefaultControllerTick)
+		clock.Advance(DefaultRateEvery)
 		if err := c.Step(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestRandomOrderShufflesAtOpening(t *testing.T) {
 		before[e.ID] = tk.Position
 	}
 	for i := 0; i < 8; i++ {
-		clock.Advance(DefaultControllerTick)
+		clock.Advance(DefaultRateEvery)
 		if err := c.Step(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -226,9 +226,10 @@ func TestHeadroomRoomReportsItsRate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Six doubling steps: still under the cap, still rising.
-	for i := 0; i < 6; i++ {
-		clock.Advance(DefaultControllerTick)
+	// Idle sections: the first step starts at what their mailboxes take (128/s), then
+	// two doubling steps: still under the cap, still rising.
+	for i := 0; i < 3; i++ {
+		clock.Advance(DefaultRateEvery)
 		signals.signals = []Signal{{EventID: "ev1", Node: "n1", At: clock.Now(), Sections: 1, CommitMs: 2}}
 		if err := c.Step(ctx); err != nil {
 			t.Fatal(err)
@@ -245,7 +246,7 @@ func TestHeadroomRoomReportsItsRate(t *testing.T) {
 	// A stale signal (a dead node) is ignored.
 	signals.signals[0].At = clock.Now().Add(-time.Minute)
 	signals.signals[0].MaxDepth = 10000
-	clock.Advance(DefaultControllerTick)
+	clock.Advance(DefaultRateEvery)
 	if err := c.Step(ctx); err != nil {
 		t.Fatal(err)
 	}

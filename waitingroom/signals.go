@@ -38,6 +38,9 @@ type Signal struct {
 	// DecisionsPerBatch is the mean number of decisions a batch carried in the
 	// interval (zero when none was written).
 	DecisionsPerBatch float64
+	// Backlog is how many requests the node was answering when it published: a hold
+	// admitted now queues behind them, however idle the sections are.
+	Backlog int
 }
 
 // capacity is the decisions per second the signal's sections sustain writing batches
@@ -62,6 +65,8 @@ type Headroom struct {
 	// Capacity is the decisions per second the sections showed they sustain (see
 	// Signal.capacity), summed over the nodes; zero until they write a batch.
 	Capacity float64
+	// MaxBacklog is the largest node's backlog (Signal.Backlog).
+	MaxBacklog int
 }
 
 // Aggregate sums the signals no older than SignalMaxAge at now.
@@ -77,6 +82,7 @@ func Aggregate(signals []Signal, now time.Time) Headroom {
 		h.Sections += s.Sections
 		h.DecisionsPerS += s.DecisionsPerS
 		h.MaxDepth = max(h.MaxDepth, s.MaxDepth)
+		h.MaxBacklog = max(h.MaxBacklog, s.Backlog)
 		batches += s.Batches
 		commitSum += s.CommitMs * float64(s.Batches)
 		h.Capacity += s.capacity()
@@ -101,6 +107,10 @@ type PublisherConfig struct {
 	Logger *zap.Logger
 	// Every is the publishing interval (DefaultSignalEvery when zero).
 	Every time.Duration
+	// Backlog reads how many requests the node is answering (nil: not published).
+	// With it, every enabled event gets a signal, sections on the node or not: the
+	// backlog matters before the first hold reaches a section.
+	Backlog func() int
 	// Clock tells time (the system clock when nil).
 	Clock Clock
 }
@@ -200,12 +210,20 @@ func (p *Publisher) collect(now time.Time) []Signal {
 		acc.signal.Batches += s.Batches - before.Batches
 		acc.commitNs += int64(s.CommitTime - before.CommitTime)
 	}
+	backlog := 0
+	if p.cfg.Backlog != nil {
+		backlog = p.cfg.Backlog()
+	}
 	var out []Signal
 	for _, id := range enabled {
 		acc := byEvent[id]
 		if acc == nil {
-			continue
+			if p.cfg.Backlog == nil {
+				continue
+			}
+			acc = &sum{signal: Signal{EventID: id, Node: p.cfg.Node, At: now}}
 		}
+		acc.signal.Backlog = backlog
 		if acc.signal.Batches > 0 {
 			acc.signal.CommitMs = float64(acc.commitNs) / float64(acc.signal.Batches) / 1e6
 			acc.signal.DecisionsPerBatch = acc.signal.DecisionsPerS * dt / float64(acc.signal.Batches)

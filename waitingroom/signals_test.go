@@ -75,3 +75,30 @@ func TestAggregateSumsFreshSignals(t *testing.T) {
 		t.Fatalf("headroom %+v", h)
 	}
 }
+
+// With a backlog reader, every enabled event gets a signal carrying the node's
+// backlog, whether or not its sections live on the node.
+func TestPublisherCarriesTheBacklog(t *testing.T) {
+	p, err := NewPublisher(PublisherConfig{Sections: noSections{}, Sink: nopSink{}, Rooms: func() []string { return []string{"ev1"} },
+		Node: "n1", Logger: zap.NewNop(), Backlog: func() int { return 700 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	p.collect(now)
+	got := p.collect(now.Add(DefaultSignalEvery))
+	if len(got) != 1 || got[0].EventID != "ev1" || got[0].Backlog != 700 || got[0].Sections != 0 {
+		t.Fatalf("signals %+v; want one for ev1 with backlog 700 and no sections", got)
+	}
+	if h := Aggregate(got, now.Add(DefaultSignalEvery)); h.MaxBacklog != 700 {
+		t.Fatalf("headroom %+v; want the backlog", h)
+	}
+}
+
+type noSections struct{}
+
+func (noSections) SectionStats() []actors.SectionStats { return nil }
+
+type nopSink struct{}
+
+func (nopSink) PublishSignals(context.Context, []Signal) error { return nil }

@@ -58,7 +58,7 @@ func TestRoomStopsAdmittingWhenSoldOut(t *testing.T) {
 	}
 	step := func() QueueState {
 		t.Helper()
-		clock.Advance(DefaultControllerTick)
+		clock.Advance(DefaultRateEvery)
 		if err := c.Step(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -72,6 +72,7 @@ type server struct {
 	node     *cluster.Node
 	drain    *drainRequest
 	http     *tbhttp.Server
+	backlog  atomic.Pointer[tbhttp.Server] // http, for the waiting rooms' signals
 	httpErr  chan error
 	addr     net.Addr
 	relay    relayHandle
@@ -289,6 +290,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		}
 		signals, err := waitingroom.NewPublisher(waitingroom.PublisherConfig{
 			Sections: metrics, Sink: rooms.store, Rooms: rooms.service.EnabledRooms, Node: cfg.NodeName, Logger: log.Named("waitingroom"),
+			Backlog: s.httpBacklog,
 		})
 		if err != nil {
 			return nil, err
@@ -375,6 +377,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.http = hs
+	s.backlog.Store(hs)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

@@ -70,3 +70,12 @@ func (s seatsLeft) SeatsAvailable(ctx context.Context, eventID string) (int, err
 	}
 	return n, nil
 }
+
+// httpBacklog is how many requests the node's HTTP server is answering (zero before it
+// is built): the waiting rooms' signals carry it.
+func (s *server) httpBacklog() int {
+	if hs := s.backlog.Load(); hs != nil {
+		return int(hs.InFlight())
+	}
+	return 0
+}

@@ -19,7 +19,14 @@ import (
 
 // Defaults of QueueFeedConfig.
 const (
-	DefaultQueuePoll      = 250 * time.Millisecond
+	// DefaultQueuePoll reads each queue as often as the admission controller admits
+	// (waitingroom.DefaultControllerTick), so that an admitted fan learns of its pass
+	// within one step, not in a wave per quarter second.
+	DefaultQueuePoll = 50 * time.Millisecond
+	// DefaultQueueRender is how often every subscriber's ticket is computed again while
+	// the queue's admissions, sold-out state and shuffles stand still: for the ETA's
+	// countdown and the heartbeat, nobody needs that at every poll.
+	DefaultQueueRender    = 250 * time.Millisecond
 	DefaultQueueHeartbeat = 2 * time.Second
 	DefaultQueueMinor     = time.Second
 )
@@ -58,6 +65,10 @@ type QueueFeedConfig struct {
 	// ETA (DefaultQueueMinor when zero): with thousands waiting, every admission moves
 	// everyone, and nobody needs that more than once a second.
 	Minor time.Duration
+	// Render is how often every subscriber's ticket is computed again while the queue
+	// did not move (DefaultQueueRender, or Minor/2 if smaller, when zero); a poll that
+	// finds the queue moved computes them at once.
+	Render time.Duration
 	// Clock tells time (default time.Now).
 	Clock func() time.Time
 }
@@ -84,6 +95,23 @@ type queueWatch struct {
 	subs  map[*queueSub]struct{}
 	state waitingroom.QueueState // with every admission still relevant
 	read  bool                   // state was read at least once
+	// rendered is when every subscriber's ticket was last computed, from a queue
+	// that stood at moved.
+	rendered time.Time
+	moved    queueMoves
+}
+
+// queueMoves is what of a queue, when it changes, changes a subscriber's status,
+// position or pass: a subscriber learns of it at the next poll.
+type queueMoves struct {
+	watermark, shuffles, pending int64
+	soldOut, closed              bool
+	settings                     waitingroom.Settings
+}
+
+func movesOf(q *waitingroom.QueueState) queueMoves {
+	return queueMoves{watermark: q.Watermark, shuffles: q.Shuffles, pending: q.Pending,
+		soldOut: q.Status.SoldOut, closed: q.Closed, settings: q.Settings}
 }
 
 // queueSub is one subscriber: its ticket's record and what it was last sent.
@@ -119,6 +147,9 @@ func NewQueueFeed(cfg QueueFeedConfig) (*QueueFeed, error) {
 	}
 	if cfg.Minor <= 0 {
 		cfg.Minor = DefaultQueueMinor
+	}
+	if cfg.Render <= 0 {
+		cfg.Render = min(DefaultQueueRender, cfg.Minor/2)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -260,6 +291,13 @@ func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
 	w.mu.Lock()
 	q.Admissions = keepAdmissions(append(w.state.Admissions, q.Admissions...), now)
 	w.state, w.read = q, true
+	moved := movesOf(&q)
+	if !w.rendered.IsZero() && moved == w.moved && now.Sub(w.rendered) < f.cfg.Render {
+		// Nothing a subscriber must hear at once; the next full pass sends the rest.
+		w.mu.Unlock()
+		return nil
+	}
+	w.rendered, w.moved = now, moved
 	var unplaced []*queueSub
 	for s := range w.subs {
 		if s.rec.Position == 0 && s.shuffles != q.Shuffles {

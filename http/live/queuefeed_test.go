@@ -8,6 +8,7 @@ import (
 	nethttp "net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,10 +24,11 @@ import (
 // fakeTickets is one event's queue in memory. Its Render is a simple stand-in for the
 // domain's: admitted at or below the watermark, otherwise waiting with the fans ahead.
 type fakeTickets struct {
-	mu    sync.Mutex
-	recs  map[string]waitingroom.TicketRecord
-	state waitingroom.QueueState
-	reads int // QueueState calls
+	mu      sync.Mutex
+	recs    map[string]waitingroom.TicketRecord
+	state   waitingroom.QueueState
+	reads   int          // QueueState calls
+	renders atomic.Int64 // Render calls
 }
 
 func (f *fakeTickets) TicketRecord(_ context.Context, id string) (waitingroom.TicketRecord, error) {
@@ -59,6 +61,7 @@ func (f *fakeTickets) QueueState(context.Context, string, int64, int) (waitingro
 }
 
 func (f *fakeTickets) Render(rec waitingroom.TicketRecord, q waitingroom.QueueState, _ time.Time) waitingroom.Ticket {
+	f.renders.Add(1)
 	t := waitingroom.Ticket{TicketRecord: rec, Status: waitingroom.TicketWaiting}
 	switch {
 	case rec.Position == 0:
@@ -253,6 +256,40 @@ func TestQueueFeedReadsEachQueueOncePerPoll(t *testing.T) {
 			return nil
 		})
 	}
+}
+
+// A poll that finds the queue as it was computes no ticket; one that finds it moved
+// tells the fans it admitted at once.
+func TestQueueFeedRendersOnlyWhenTheQueueMoves(t *testing.T) {
+	qe := newQueueEnv(t, QueueFeedConfig{Poll: 20 * time.Millisecond, Render: time.Hour, Minor: time.Hour, Heartbeat: time.Hour})
+	var clients []*queueClient
+	for i := 1; i <= 10; i++ {
+		c := qe.dial(t, fmt.Sprintf("q_%d", i))
+		c.must(2 * time.Second)
+		clients = append(clients, c)
+	}
+	// The first poll after the subscriptions computes every ticket once; after it, 15
+	// polls of a queue that stands still compute none.
+	testenv.Eventually(t, 3*time.Second, func() error {
+		qe.tickets.renders.Store(0)
+		time.Sleep(300 * time.Millisecond)
+		if n := qe.tickets.renders.Load(); n != 0 {
+			return fmt.Errorf("%d tickets computed over 15 polls of a queue that did not move", n)
+		}
+		return nil
+	})
+	before := time.Now()
+	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 3 })
+	m := clients[2].must(2 * time.Second)
+	if m.Status != "admitted" || time.Since(before) > time.Second {
+		t.Fatalf("q_3 after admission: %+v after %v", m, time.Since(before))
+	}
+	testenv.Eventually(t, 2*time.Second, func() error {
+		if n := qe.tickets.renders.Load(); n < 10 {
+			return fmt.Errorf("%d tickets computed after the queue moved; want every subscriber's", n)
+		}
+		return nil
+	})
 }
 
 func TestQueueFeedPlacesShuffledTickets(t *testing.T) {
