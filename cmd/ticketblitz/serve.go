@@ -203,7 +203,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	// A classic strategy numbers its sections' versions after the fact: its seat maps
 	// must come from the strategy, which sequences first, so that a snapshot's version
 	// matches its seats. The http API, the live feed and the flash sales read them.
-	payments := actors.SimulatedPayments{Latency: cfg.PaymentLatency}
+	var payments actors.Payments = actors.SimulatedPayments{Latency: cfg.PaymentLatency}
+	var sectionStore actors.Store = store
+	chaos := startDevChaos(s, bgCtx, cfg)
+	if chaos != nil {
+		payments = slowPayments{Payments: payments, sw: chaos.switches}
+		sectionStore = slowStore{Store: store, sw: chaos.switches}
+	}
 	var catalog tbhttp.Catalog = store
 	var baseline classicStrategy
 	switch cfg.Strategy {
@@ -271,7 +277,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		clientCfg := actors.ClientConfig{Logger: log.Named("client")}
 		membership := &nodeMembership{} // the node's view, once it exists
 		kind, err := actors.NewSectionKind(actors.SectionConfig{
-			Store: store, Payments: payments, Logger: log.Named("section"),
+			Store: sectionStore, Payments: payments, Logger: log.Named("section"),
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Membership: membership, Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
 			RetryHorizon: clientCfg.RetryHorizon(), MailboxLimit: cfg.MailboxLimit,
@@ -362,7 +368,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		Reservations: reservations, Catalog: catalog, Attempts: attempts, RateLimiter: limiter, Cluster: clusterInfo,
 		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
 		FlashSales: flash, WaitingRooms: rooms.service,
-		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, Classroom: cfg.Classroom, HoldTTL: cfg.HoldTTL,
+		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, Classroom: cfg.Classroom, Chaos: chaosPort(chaos), HoldTTL: cfg.HoldTTL,
 		Ready: ready, Degradable: degradable, Registry: reg, Logger: log.Named("http"),
 	})
 	if err != nil {
