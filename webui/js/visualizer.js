@@ -7,6 +7,7 @@
 import { $, h, compact, prefersReducedMotion } from './dom.js';
 import { wsURL } from './live.js';
 import { LineChart, Timeline, niceMax } from './charts.js';
+import { ChaosPanel, controlHelp } from './chaos.js';
 
 const KAFKA_KEEP = 50;
 const LOG_KEEP = 50;
@@ -44,6 +45,8 @@ export class VisualizerView {
       timeline: $('batch-timeline'), rooms: $('rooms'),
       invariants: $('invariants'), failover: $('failover-list'), locksHeld: $('locks-held'), locks: $('locks-list'), txCounts: $('tx-counts'), txs: $('tx-list'),
     };
+    this.chaos = new ChaosPanel(api, messages);
+    $('chaos-help').replaceChildren(...controlHelp());
     this.batches = new Timeline($('batch-timeline'), $('batch-tooltip'), { windowMs: 30000, laneHeight: 40, empty: 'No batches in the last 30 s' });
     this.leases = new Timeline($('lease-timeline'), $('lease-tooltip'), { laneHeight: 26, empty: 'No lease activity in the last minute' });
     this.throughput = new LineChart($('throughput-chart'), { series: [{ name: 'decisions/s', color: 'line-1' }] });
@@ -84,6 +87,7 @@ export class VisualizerView {
     this.connect();
     this.pollCluster();
     this.flash.show();
+    this.chaos.show();
     this.loop();
   }
 
@@ -99,6 +103,7 @@ export class VisualizerView {
       this.ws = null;
     }
     this.flash.hide();
+    this.chaos.hide();
   }
 
   setStatus(state, text) {
