@@ -242,7 +242,8 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		invariants.Changed(eventID, sectionID, ch)
 	}
 	s.bg.Go(func() error {
-		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: publish, Logger: log.Named("livefeed")})
+		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: publish,
+			Bookings: invariants.Confirmed, Logger: log.Named("livefeed")})
 	})
 
 	rooms, err := startWaitingRooms(ctx, s, bgCtx, rdb, tracer, reg)
