@@ -36,7 +36,8 @@ func (s *Server) chaosState(c *fiber.Ctx) error {
 }
 
 // chaosApply answers POST /api/v1/admin/chaos (admin, classroom): it injects one fault
-// (or undoes it), logs it at WARN with who asked, and answers the state after it.
+// (or undoes it), logs it at WARN with who asked once it is done, and answers the state
+// after it.
 func (s *Server) chaosApply(c *fiber.Ctx) error {
 	body, err := requestBody(c)
 	if err != nil {
@@ -48,12 +49,12 @@ func (s *Server) chaosApply(c *fiber.Ctx) error {
 	}
 	a.By = principalOf(c).UserID
 	a.Authorization = c.Get(fiber.HeaderAuthorization)
-	s.log.Warn("fault injected from the classroom controls", zap.String("by", a.By), zap.String("action", a.Action),
-		zap.String("node", a.Node), zap.Int("delay_ms", a.DelayMS))
 	st, err := s.cfg.Chaos.Apply(c.UserContext(), a)
 	if err != nil {
 		return fmt.Errorf("chaos %s %s: %w", a.Action, a.Node, err)
 	}
+	s.log.Warn("fault injected from the classroom controls", zap.String("by", a.By), zap.String("action", a.Action),
+		zap.String("node", a.Node), zap.Int("delay_ms", a.DelayMS))
 	return c.JSON(st)
 }
 

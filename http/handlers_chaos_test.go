@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
@@ -103,5 +105,9 @@ func TestChaosRoutes(t *testing.T) {
 	}
 	if len(chaos.applied) != 2 || chaos.applied[0].By != "root" || chaos.applied[0].Authorization == "" {
 		t.Fatalf("applied %+v: want two actions, by root, with the caller's token to pass on", chaos.applied)
+	}
+	warned := e.logs.FilterMessage("fault injected from the classroom controls").FilterLevelExact(zapcore.WarnLevel).All()
+	if len(warned) != 2 || warned[0].ContextMap()["by"] != "root" || warned[0].ContextMap()["action"] != "pause" || warned[0].ContextMap()["node"] != "node1" {
+		t.Fatalf("WARN lines %+v: want one per fault injected, naming who and what", warned)
 	}
 }
