@@ -14,6 +14,8 @@ const LOG_KEEP = 50;
 const SECONDS = 60;
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const CLUSTER_POLL_MS = 5000;
+/** An outbox record unpublished this long breaks the promise that every change reaches Kafka. */
+const OUTBOX_LAG_LIMIT_MS = 60000;
 
 const LEASE_STYLE = {
   acquire: { color: 'acquire', shape: 'dot', r: 6 },
@@ -76,6 +78,7 @@ export class VisualizerView {
     this.txs = []; // the last tx and retry traces, newest first
     this.txCounts = { commit: 0, rollback: 0, retry: 0 };
     this.violated = new Map(); // invariant → its first violation trace
+    this.outbox = null; // the latest outbox lag trace: {records, ms, node}
     this.failovers = []; // sections answering again after their node failed, newest first
     this.lastSeen = new Map(); // node → when its last trace was traced
     this.faults = new Map(); // failed node → {since, sections, answered:Set}
@@ -231,6 +234,12 @@ export class VisualizerView {
         if (!this.violated.has(t.action)) this.violated.set(t.action, t);
         this.note(`invariant ${t.action} broken on ${t.actor}: ${t.reason} (seen by ${t.node})`);
         break;
+      case 'outbox':
+        this.outbox = { records: t.depth || 0, ms: t.ms || 0, node: t.node };
+        if (this.outbox.ms >= OUTBOX_LAG_LIMIT_MS && !this.violated.has('outbox_lag')) {
+          this.violated.set('outbox_lag', { actor: 'outbox', reason: `${this.outbox.records} records unpublished, the oldest for ${(this.outbox.ms / 1000).toFixed(0)} s`, node: t.node });
+        }
+        break;
       case 'lock':
         if (t.action === 'take') this.held.set(t.key, { seat: `${t.actor}/${t.seat}`, user: t.user, node: t.node, since: now });
         if (t.action === 'release') this.held.delete(t.key);
@@ -385,13 +394,21 @@ export class VisualizerView {
     const rows = [
       ['sold_once', 'Seats sold at most once'],
       ['versions_gap_free', 'Versions gap-free per section'],
+      ['confirmed_seats_sold', "Every confirmed order's seats sold"],
+      ['outbox_lag', `Outbox lag (every change on Kafka within ${OUTBOX_LAG_LIMIT_MS / 1000} s)`],
     ];
+    const o = this.outbox;
     this.el.invariants.replaceChildren(...rows.map(([id, label]) => {
       const v = this.violated.get(id);
-      return h('li', { class: 'invariant', dataset: { invariant: id, state: v ? 'violated' : 'ok' } },
-        h('span', { class: `badge ${v ? 'tx-rollback' : 'tx-commit'}` }, v ? 'violated' : 'holds'),
+      // The outbox lag is a live figure too: amber while records wait, red for good past the limit.
+      const lagging = !v && id === 'outbox_lag' && o && o.records > 0;
+      const state = v ? 'violated' : lagging ? 'lagging' : 'ok';
+      const now = id === 'outbox_lag' && o ? `now ${o.records} ${o.records === 1 ? 'record' : 'records'} waiting${o.records ? `, oldest ${(o.ms / 1000).toFixed(1)} s` : ''} · ${o.node}` : '';
+      return h('li', { class: 'invariant', dataset: { invariant: id, state } },
+        h('span', { class: `badge ${v ? 'tx-rollback' : lagging ? 'tx-retry' : 'tx-commit'}` }, v ? 'violated' : lagging ? 'lagging' : 'holds'),
         h('span', {}, label),
-        v ? h('span', { class: 'muted small' }, `${v.actor}: ${v.reason} · ${v.node}`) : null);
+        v ? h('span', { class: 'muted small' }, `${v.actor}: ${v.reason} · ${v.node}`) : null,
+        now ? h('span', { class: 'muted small outbox-now' }, now) : null);
     }));
     this.el.failover.replaceChildren(...(this.failovers.length ? this.failovers.map((f) => h('li', { class: 'stream-item' },
       h('time', { class: 'mono muted', datetime: f.at.toISOString() }, f.at.toLocaleTimeString()),
