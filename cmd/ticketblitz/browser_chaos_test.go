@@ -27,7 +27,7 @@ func chaosButton(node, action string) string {
 // seat is not sold and an outbox lag past its limit turn their rows red for good.
 func TestBrowserChaosPanel(t *testing.T) {
 	requireChromium(t)
-	d := startDev(t)
+	d := startDev(t, chaosRateLimit)
 	admin := &api{t: t, base: d.url(0), token: adminToken(t), c: &nethttp.Client{Timeout: 30 * time.Second}}
 	_, pids, _ := chaosNodes(t, admin)
 

@@ -13,6 +13,11 @@ import (
 	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
+// chaosRateLimit lifts the per-user rate limit of a dev cluster under test: the admin
+// reads the chaos state and the cluster while it waits for a fault's effect, and the
+// fan holds again and again.
+const chaosRateLimit = "TICKETBLITZ_RATE_LIMIT=100000/min"
+
 // chaosNodes reads GET /api/v1/admin/chaos: each node's state and process id by name.
 func chaosNodes(t *testing.T, admin *api) (states map[string]string, pids map[string]int, body response) {
 	t.Helper()
@@ -61,10 +66,10 @@ func timedHold(t *testing.T, fan *api, section string) time.Duration {
 // TestDevChaosControls drives the fault controls of a real "ticketblitz dev --nodes 2"
 // through node1's API: a slow database shows in a hold's latency; SIGSTOP and SIGCONT
 // reach node2's process; kill -9 ends it and node1 takes its sections; start brings
-// it back; the broker pauses and resumes; fans are refused and impossible actions
-// change nothing.
+// it back; a new node starts and drains; the broker pauses and resumes; fans are
+// refused and impossible actions change nothing.
 func TestDevChaosControls(t *testing.T) {
-	d := startDev(t)
+	d := startDev(t, chaosRateLimit)
 	admin := &api{t: t, base: d.url(0), token: adminToken(t), c: &nethttp.Client{Timeout: 60 * time.Second}}
 	fanTok, _, err := tbhttp.IssueToken([]byte(devJWTSecret), "chaos-fan", "fan", time.Hour, time.Now())
 	if err != nil {
@@ -159,6 +164,34 @@ func TestDevChaosControls(t *testing.T) {
 		t.Fatalf("after start: states %v pids %v (before %v)", states, pids2, pids)
 	}
 
+	// Start a new node: node3, on free ports, joins; drained, it hands its sections
+	// over and exits.
+	r = chaos(map[string]any{"action": "start"})
+	want(t, r, 200, "")
+	var node3 string
+	nodes, _ := r.Body["nodes"].([]any)
+	for _, x := range nodes {
+		if n, _ := x.(map[string]any); n["name"] == "node3" {
+			node3, _ = n["url"].(string)
+		}
+	}
+	if node3 == "" {
+		t.Fatalf("after start without a node: %s", r.Raw)
+	}
+	if err := testenv.Try(60*time.Second, readyzOK(node3)); err != nil {
+		t.Fatalf("node3 at %s: %v\n%s", node3, err, d.logs.tail(30))
+	}
+	want(t, chaos(map[string]any{"action": "drain", "node": "node3"}), 200, "")
+	testenv.EventuallyEvery(t, 30*time.Second, clusterPoll, func() error {
+		if states, _, _ := chaosNodes(t, admin); states["node3"] != "exited" {
+			return fmt.Errorf("node3 is %s after its drain, want exited", states["node3"])
+		}
+		return nil
+	})
+	if !strings.Contains(d.logs.String(), "node3  | exited: ok (drained") {
+		t.Errorf("node3 did not exit as drained\n%s", d.logs.tail(20))
+	}
+
 	// The broker pauses and resumes.
 	for _, step := range []struct {
 		action string
@@ -171,7 +204,7 @@ func TestDevChaosControls(t *testing.T) {
 		}
 	}
 	d.stop()
-	if strings.Count(d.logs.String(), "exited: ok") < 2 {
+	if strings.Count(d.logs.String(), "exited: ok") < 3 {
 		t.Fatal(errors.New("the running nodes did not stop cleanly\n" + d.logs.tail(30)))
 	}
 }
