@@ -70,6 +70,8 @@ func timedHold(t *testing.T, fan *api, section string) time.Duration {
 // refused and impossible actions change nothing.
 func TestDevChaosControls(t *testing.T) {
 	d := startDev(t, chaosRateLimit)
+	began := time.Now()
+	phase := func(name string) { t.Logf("%6.1fs %s", time.Since(began).Seconds(), name) }
 	admin := &api{t: t, base: d.url(0), token: adminToken(t), c: &nethttp.Client{Timeout: 60 * time.Second}}
 	fanTok, _, err := tbhttp.IssueToken([]byte(devJWTSecret), "chaos-fan", "fan", time.Hour, time.Now())
 	if err != nil {
@@ -112,6 +114,7 @@ func TestDevChaosControls(t *testing.T) {
 		t.Errorf("the supervisor did not log the fault with who asked\n%s", d.logs.tail(20))
 	}
 
+	phase("slow database done")
 	// Pause and resume node2: its process stops and continues.
 	counts, _ := sectionCounts(t, admin)
 	t.Logf("sections per node before the faults: %v", counts)
@@ -131,6 +134,7 @@ func TestDevChaosControls(t *testing.T) {
 		t.Fatalf("node2 after resume: %v", err)
 	}
 
+	phase("pause and resume done")
 	// kill -9 node2: the process is gone and node1 serves every section.
 	want(t, chaos(map[string]any{"action": "kill", "node": "node2"}), 200, "")
 	testenv.Eventually(t, 10*time.Second, func() error {
@@ -154,6 +158,7 @@ func TestDevChaosControls(t *testing.T) {
 		return nil
 	})
 
+	phase("kill and takeover done")
 	// start node2 again: it rejoins and serves.
 	want(t, chaos(map[string]any{"action": "start", "node": "node2"}), 200, "")
 	if err := testenv.Try(60*time.Second, readyzOK(d.url(1))); err != nil {
@@ -164,6 +169,7 @@ func TestDevChaosControls(t *testing.T) {
 		t.Fatalf("after start: states %v pids %v (before %v)", states, pids2, pids)
 	}
 
+	phase("restart done")
 	// Start a new node: node3, on free ports, joins; drained, it hands its sections
 	// over and exits.
 	r = chaos(map[string]any{"action": "start"})
@@ -192,6 +198,7 @@ func TestDevChaosControls(t *testing.T) {
 		t.Errorf("node3 did not exit as drained\n%s", d.logs.tail(20))
 	}
 
+	phase("new node and drain done")
 	// The broker pauses and resumes.
 	for _, step := range []struct {
 		action string
