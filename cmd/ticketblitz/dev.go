@@ -47,12 +47,14 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer control.Close()
 	sup.control = control.Addr().String()
 	defer sup.stopAll()
-	sup.mu.Lock()
-	for i := 0; i < o.nodes; i++ {
-		sup.nodes = append(sup.nodes, &devNode{name: fmt.Sprintf("node%d", i+1), httpPort: o.httpPort + i, gossip: o.gossipPort + i})
+	first := make([]*devNode, o.nodes)
+	for i := range first {
+		first[i] = &devNode{name: fmt.Sprintf("node%d", i+1), httpPort: o.httpPort + i, gossip: o.gossipPort + i}
 	}
+	sup.mu.Lock()
+	sup.nodes = append(sup.nodes, first...)
 	sup.mu.Unlock()
-	for i, n := range sup.nodes {
+	for i, n := range first {
 		sup.mu.Lock()
 		err := sup.launch(n)
 		sup.mu.Unlock()
