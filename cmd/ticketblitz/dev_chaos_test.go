@@ -64,7 +64,8 @@ func timedHold(t *testing.T, fan *api, section string) time.Duration {
 }
 
 // TestDevChaosControls drives the fault controls of a real "ticketblitz dev --nodes 2"
-// through node1's API: a slow database shows in a hold's latency; SIGSTOP and SIGCONT
+// through node1's API: a slow database shows in a hold's latency, slow payments in a
+// confirm's; SIGSTOP and SIGCONT
 // reach node2's process; kill -9 ends it and node1 takes its sections; start brings
 // it back; a new node starts and drains; the broker pauses and resumes; fans are
 // refused and impossible actions change nothing.
@@ -115,6 +116,29 @@ func TestDevChaosControls(t *testing.T) {
 	}
 
 	phase("slow database done")
+
+	// Slow payments: a confirm waits for the charge, which every node now delays; the
+	// hold before it does not.
+	r = chaos(map[string]any{"action": "slow-payments", "delay_ms": slow.Milliseconds()})
+	want(t, r, 200, "")
+	if sw, _ := r.Body["switches"].(map[string]any); sw["payment_delay_ms"] != float64(slow.Milliseconds()) || sw["store_delay_ms"] != float64(0) {
+		t.Fatalf("after slow-payments: %s", r.Raw)
+	}
+	testenv.Eventually(t, 10*time.Second, func() error {
+		h := fan.do("POST", "/api/v1/events/demo/holds", map[string]any{"section_id": "A", "quantity": 1})
+		want(t, h, 201, "")
+		began := time.Now()
+		o := fan.do("POST", "/api/v1/holds/"+h.str("id")+"/confirm", map[string]any{"payment_token": "tok_ok"})
+		took := time.Since(began)
+		want(t, o, 201, "")
+		want(t, fan.do("POST", "/api/v1/orders/"+o.str("id")+"/cancel", nil), 200, "")
+		if took < slow {
+			return fmt.Errorf("a confirm took %v with payments slowed by %v", took, slow)
+		}
+		return nil
+	})
+	want(t, chaos(map[string]any{"action": "slow-payments", "delay_ms": 0}), 200, "")
+	phase("slow payments done")
 	// Pause and resume node2: its process stops and continues.
 	counts, _ := sectionCounts(t, admin)
 	t.Logf("sections per node before the faults: %v", counts)
