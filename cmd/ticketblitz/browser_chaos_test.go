@@ -46,18 +46,14 @@ func TestBrowserChaosPanel(t *testing.T) {
 
 	page.do(chromedp.Evaluate[chromedp.Void](chaosButton("node2", "pause") + `.click()`))
 	page.waitFor(10*time.Second, "node2 shown paused", `document.querySelector('#chaos-nodes [data-node="node2"]')?.dataset.state === 'paused'`)
-	if st := processState(pids["node2"]); st != "T" {
-		t.Fatalf("node2 (pid %d) after clicking Pause: process state %q, want T (stopped)", pids["node2"], st)
-	}
+	waitProcessState(t, pids["node2"], "T")
 	if !eval[bool](page, chaosButton("node2", "pause")+`.disabled && !`+chaosButton("node2", "resume")+`.disabled`) {
 		t.Fatal("a paused node's Pause button is enabled or its Resume button is not")
 	}
 	classroomShot(page, `#chaos-panel`, "classroom-chaos-paused")
 	page.do(chromedp.Evaluate[chromedp.Void](chaosButton("node2", "resume") + `.click()`))
 	page.waitFor(10*time.Second, "node2 shown running again", `document.querySelector('#chaos-nodes [data-node="node2"]')?.dataset.state === 'running'`)
-	if st := processState(pids["node2"]); st == "T" || st == "" {
-		t.Fatalf("node2 (pid %d) after clicking Resume: process state %q", pids["node2"], st)
-	}
+	waitProcessState(t, pids["node2"], "not T")
 
 	sw := `document.querySelector('#chaos-switches [data-switch="database"]')`
 	page.do(chromedp.Evaluate[chromedp.Void](sw + `.querySelector('button').click()`))
