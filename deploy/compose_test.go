@@ -275,11 +275,13 @@ func TestComposeCreatesEveryKafkaTopic(t *testing.T) {
 		t.Fatalf("kafka-init: no `for topic in …;` loop in %q", script)
 	}
 	got := strings.Fields(m[1])
-	want := append([]string(nil), actors.Topics...)
+	// The cluster-wide visualizer shares traces through their own topic, which the
+	// in-process broker seeds alongside actors.Topics.
+	want := append(append([]string(nil), actors.Topics...), events.TopicVisualizerTraces)
 	sort.Strings(got)
 	sort.Strings(want)
 	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("kafka-init creates %v, want actors.Topics %v", got, want)
+		t.Errorf("kafka-init creates %v, want actors.Topics and the traces topic %v", got, want)
 	}
 	p := partitionsFlag.FindStringSubmatch(script)
 	if p == nil || p[1] != strconv.Itoa(int(events.DefaultPartitions)) {

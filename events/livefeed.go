@@ -32,6 +32,9 @@ type LiveFeedConfig struct {
 	// It is called from one goroutine per partition and must not block: the websocket
 	// hub fans the delta out without waiting for any client.
 	Handler func(eventID, sectionID string, ch actors.SectionChanged)
+	// Bookings, when set, also receives every confirmed order (topic booking.created),
+	// under the same rules as Handler: the visualizer checks its seats are sold.
+	Bookings func(eventID, sectionID string, b actors.BookingCreated)
 	// Logger is used under the name the caller gave it; nil means no logging.
 	Logger *zap.Logger
 	// GroupID overrides the consumer group; by default LiveFeedGroupPrefix, the node
@@ -131,7 +134,11 @@ func (f *LiveFeed) Run(ctx context.Context) error {
 	defer f.Close()
 
 	handler := &liveHandler{feed: f}
-	return consumeLoop(ctx, f.group, []string{actors.TopicSectionChanged}, handler, f.log, f.cfg.MaxBackoff)
+	topics := []string{actors.TopicSectionChanged}
+	if f.cfg.Bookings != nil {
+		topics = append(topics, actors.TopicBookingCreated)
+	}
+	return consumeLoop(ctx, f.group, topics, handler, f.log, f.cfg.MaxBackoff)
 }
 
 // Close leaves the group and closes the client. Run calls it on return; it is safe to
@@ -187,11 +194,16 @@ func (h *liveHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 	}
 }
 
-// deliver decodes one record and calls the handler. A record that is not a
-// SectionChanged envelope is logged and skipped, so that it cannot stall its partition.
+// deliver decodes one record and calls the handler (Bookings for a BookingCreated
+// envelope). A record that is neither is logged and skipped, so that it cannot stall its
+// partition.
 func (f *LiveFeed) deliver(msg *sarama.ConsumerMessage) {
 	var env actors.Envelope
 	err := json.Unmarshal(msg.Value, &env)
+	if err == nil && env.Type == actors.TypeBookingCreated && f.cfg.Bookings != nil {
+		f.deliverBooking(msg, env)
+		return
+	}
 	if err == nil && env.Type != actors.TypeSectionChanged {
 		err = fmt.Errorf("envelope type %q", env.Type)
 	}
@@ -208,4 +220,19 @@ func (f *LiveFeed) deliver(msg *sarama.ConsumerMessage) {
 		return
 	}
 	f.cfg.Handler(env.EventID, env.SectionID, ch)
+}
+
+// deliverBooking decodes a BookingCreated envelope and calls Bookings.
+func (f *LiveFeed) deliverBooking(msg *sarama.ConsumerMessage, env actors.Envelope) {
+	var b actors.BookingCreated
+	err := json.Unmarshal(env.Data, &b)
+	if err == nil && (env.EventID == "" || env.SectionID == "") {
+		err = errors.New("envelope names no section")
+	}
+	if err != nil {
+		f.log.Warn("skipping a booking record that does not decode",
+			zap.Int32("partition", msg.Partition), zap.Int64("offset", msg.Offset), zap.Error(err))
+		return
+	}
+	f.cfg.Bookings(env.EventID, env.SectionID, b)
 }

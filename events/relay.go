@@ -499,4 +499,14 @@ func (l *relayLoop) refreshLag(ctx context.Context) {
 	l.metrics.lagRecords.Set(float64(count))
 	l.metrics.lagOldest.Set(oldest.Seconds())
 	l.metrics.inFlight.Set(float64(l.keys.sent))
+	// The visualizer's invariant panel shows the lag as the relay reads it.
+	l.cfg.Tracer.Trace(actors.Trace{
+		Type: TraceOutboxLag, At: now.UTC(), Node: l.cfg.Node,
+		Depth: count, Millis: float64(oldest) / float64(time.Millisecond),
+	})
 }
+
+// TraceOutboxLag is the type of the trace each relay sends with every lag reading
+// (every lagInterval at most): Depth the unpublished records, Millis the age of the
+// oldest one.
+const TraceOutboxLag = "outbox"

@@ -52,6 +52,10 @@ func (s *Server) routes() {
 	api.Post("/admin/sections/:event_id/:section_id/resume", s.authenticate, s.rateLimit, s.adminOnly, s.classroomOnly, s.resumeSection)
 	api.Post("/admin/sections/:event_id/:section_id/step", s.authenticate, s.rateLimit, s.adminOnly, s.classroomOnly, s.stepSection)
 
+	// The fault controls of a development cluster: classroom mode only (404 otherwise).
+	api.Get("/admin/chaos", s.chaosEnabled, s.authenticate, s.rateLimit, s.adminOnly, s.chaosState)
+	api.Post("/admin/chaos", s.chaosEnabled, s.authenticate, s.rateLimit, s.adminOnly, s.chaosApply)
+
 	app.Get("/ws/events/:event_id", liveOrNotFound(s.cfg.Live.Events))
 	app.Get("/ws/visualizer", liveOrNotFound(s.cfg.Live.Visualizer))
 	app.Get("/ws/queue/:ticket_id", liveOrNotFound(s.cfg.Live.Queue))

@@ -58,6 +58,9 @@ type Config struct {
 	// Classroom enables the teaching controls (pause, resume and step a section, fault
 	// switches); without it their routes answer 404.
 	Classroom bool
+	// Chaos serves /api/v1/admin/chaos, the fault controls of a development cluster,
+	// with Classroom; nil makes those routes answer 404.
+	Chaos Chaos
 	// TokenTTL is the lifetime of dev tokens (default 24h).
 	TokenTTL time.Duration
 	// HoldTTL is the hold lifetime the reservations use; routes added through Mount can

@@ -57,7 +57,7 @@ func TestBrowserClassroomLockStrategy(t *testing.T) {
 	page.waitFor(10*time.Second, "seat locks released", `document.querySelectorAll('#locks-list .lock-item[data-action="release"]').length > 0`)
 	page.waitFor(10*time.Second, "committed transactions", `document.querySelectorAll('#tx-list .tx-item[data-outcome="commit"]').length > 0`)
 	page.waitFor(10*time.Second, "statements of a transaction", `[...document.querySelectorAll('#tx-list .tx-statements li')].some(li => li.textContent === 'BEGIN')`)
-	page.waitFor(5*time.Second, "invariants holding", `document.querySelectorAll('#invariants .invariant[data-state="ok"]').length === 2`)
+	page.waitFor(5*time.Second, "invariants holding", invariantsHold)
 	classroomShot(page, `section[aria-labelledby="locks-title"]`, "classroom-locks")
 	classroomShot(page, `section[aria-labelledby="tx-title"]`, "classroom-transactions")
 	classroomShot(page, `section[aria-labelledby="inv-title"]`, "classroom-invariants")

@@ -51,6 +51,7 @@ type config struct {
 	PprofAddr        string
 	Classroom        bool
 	ClassroomPause   time.Duration
+	DevControl       string
 
 	IdempotencyRetention   time.Duration
 	OutboxRetention        time.Duration
@@ -92,6 +93,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.DurationVar(&c.DrainDelay, "drain-delay", time.Second, "after POST /api/v1/cluster/drain, how long the node keeps serving with readyz at 503 before it shuts down")
 	fs.BoolVar(&c.Classroom, "classroom", false, "enable the teaching controls: pause, resume and step a section, and the fault switches of a dev cluster (admins only; ticketblitz dev turns it on)")
 	fs.DurationVar(&c.ClassroomPause, "classroom-pause-limit", actors.DefaultPauseLimit, "longest a section stays paused in the classroom: it then resumes by itself and logs it, so a forgotten pause cannot freeze a sale")
+	fs.StringVar(&c.DevControl, "dev-control", "", "host:port of the ticketblitz dev supervisor's control endpoint, which dev sets for its nodes: with classroom, the fault controls (kill, pause, start, drain a node, pause the broker, slow payments and the database) go through it")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's pprof profiles on this address (default: off)")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", 24*time.Hour, "how long the first answer to an Idempotency-Key is kept; a request that reuses the key later is a new request (at least 10m; 0 keeps keys forever)")
 	fs.DurationVar(&c.OutboxRetention, "outbox-retention", time.Hour, "how long an outbox record is kept after it was published; unpublished records always are (0 keeps published ones forever)")

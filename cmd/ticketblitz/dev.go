@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -9,10 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/events"
@@ -43,56 +39,28 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer b.Close()
 	fmt.Fprintf(stdout, "broker   %s\n", b.Addrs()[0])
 
-	var out sync.Mutex
-	var wg sync.WaitGroup
-	procs := make([]*exec.Cmd, 0, o.nodes)
-	defer func() {
-		for _, p := range procs {
-			_ = p.Process.Signal(syscall.SIGTERM)
+	sup := &devSupervisor{ctx: ctx, exe: exe, broker: b, stdout: stdout}
+	control, err := startDevControl(sup)
+	if err != nil {
+		return err
+	}
+	defer control.Close()
+	sup.control = control.Addr().String()
+	defer sup.stopAll()
+	first := make([]*devNode, o.nodes)
+	for i := range first {
+		first[i] = &devNode{name: fmt.Sprintf("node%d", i+1), httpPort: o.httpPort + i, gossip: o.gossipPort + i}
+	}
+	sup.mu.Lock()
+	sup.nodes = append(sup.nodes, first...)
+	sup.mu.Unlock()
+	for i, n := range first {
+		sup.mu.Lock()
+		err := sup.launch(n)
+		sup.mu.Unlock()
+		if err != nil {
+			return err
 		}
-		wg.Wait()
-	}()
-	seed := net.JoinHostPort("127.0.0.1", strconv.Itoa(o.gossipPort))
-	for i := 0; i < o.nodes; i++ {
-		name := fmt.Sprintf("node%d", i+1)
-		env := append(os.Environ(),
-			envName("node-name")+"="+name,
-			envName("http-addr")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(o.httpPort+i)),
-			envName("cluster-bind")+"="+net.JoinHostPort("127.0.0.1", strconv.Itoa(o.gossipPort+i)),
-			envName("kafka-brokers")+"="+b.Addrs()[0],
-			envName("classroom")+"=true",
-		)
-		if i > 0 {
-			env = append(env, envName("cluster-join")+"="+seed)
-		}
-		cmd := exec.Command(exe, "serve")
-		cmd.Env = env
-		pr, pw := io.Pipe()
-		cmd.Stdout, cmd.Stderr = pw, pw
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("dev: start %s: %w", name, err)
-		}
-		procs = append(procs, cmd)
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			sc := bufio.NewScanner(pr)
-			sc.Buffer(make([]byte, 64<<10), 1<<20)
-			for sc.Scan() {
-				out.Lock()
-				fmt.Fprintf(stdout, "%-6s | %s\n", name, sc.Text())
-				out.Unlock()
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			err := cmd.Wait()
-			pw.Close()
-			out.Lock()
-			fmt.Fprintf(stdout, "%-6s | exited: %v%s\n", name, errOrOK(err), exitNote(ctx, err))
-			out.Unlock()
-		}()
-		fmt.Fprintf(stdout, "%-8s http://127.0.0.1:%d  (gossip %d)\n", name, o.httpPort+i, o.gossipPort+i)
 		if i == 0 {
 			// Let the first node create and migrate the database and seed the demo
 			// before the others race it (they would wait on its locks anyway).

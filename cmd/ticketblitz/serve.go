@@ -210,7 +210,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	// A classic strategy numbers its sections' versions after the fact: its seat maps
 	// must come from the strategy, which sequences first, so that a snapshot's version
 	// matches its seats. The http API, the live feed and the flash sales read them.
-	payments := actors.SimulatedPayments{Latency: cfg.PaymentLatency}
+	var payments actors.Payments = actors.SimulatedPayments{Latency: cfg.PaymentLatency}
+	var sectionStore actors.Store = store
+	chaos := startDevChaos(s, bgCtx, cfg)
+	if chaos != nil {
+		payments = slowPayments{Payments: payments, sw: chaos.switches}
+		sectionStore = slowStore{Store: store, sw: chaos.switches}
+	}
 	var catalog tbhttp.Catalog = store
 	var baseline classicStrategy
 	switch cfg.Strategy {
@@ -243,7 +249,8 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		invariants.Changed(eventID, sectionID, ch)
 	}
 	s.bg.Go(func() error {
-		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: publish, Logger: log.Named("livefeed")})
+		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: publish,
+			Bookings: invariants.Confirmed, Logger: log.Named("livefeed")})
 	})
 
 	rooms, err := startWaitingRooms(ctx, s, bgCtx, rdb, tracer, reg)
@@ -278,7 +285,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		}
 		clientCfg := actors.ClientConfig{Logger: log.Named("client")}
 		kind, err := actors.NewSectionKind(actors.SectionConfig{
-			Store: store, Payments: payments, Logger: log.Named("section"),
+			Store: sectionStore, Payments: payments, Logger: log.Named("section"),
 			Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Membership: membership, Tracer: tracer, Metrics: metrics,
 			NodeName: cfg.NodeName, HoldTTL: cfg.HoldTTL, PassivateAfter: cfg.PassivateAfter,
 			RetryHorizon: clientCfg.RetryHorizon(), MailboxLimit: cfg.MailboxLimit,
@@ -370,7 +377,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		Reservations: reservations, Catalog: catalog, Attempts: attempts, RateLimiter: limiter, Cluster: clusterInfo,
 		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
 		FlashSales: flash, WaitingRooms: rooms.service, Sections: sections,
-		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, Classroom: cfg.Classroom, HoldTTL: cfg.HoldTTL,
+		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, Classroom: cfg.Classroom, Chaos: chaosPort(chaos), HoldTTL: cfg.HoldTTL,
 		Ready: ready, Degradable: degradable, Registry: reg, Logger: log.Named("http"),
 	})
 	if err != nil {

@@ -56,3 +56,46 @@ func TestInvariantsFlagASeatSoldTwiceAndAVersionGap(t *testing.T) {
 		t.Fatalf("violations = %q, want %q", v.got, want)
 	}
 }
+
+func booking(order string, version int64, ids ...string) actors.BookingCreated {
+	return actors.BookingCreated{OrderID: order, Seats: ids, Quantity: len(ids), SectionVersion: version}
+}
+
+func TestInvariantsPassConfirmedOrdersWhoseSeatsAreSold(t *testing.T) {
+	v := &violations{}
+	inv := NewInvariants(v.report)
+	inv.Changed("e", "A", seats(1, actors.SeatHeld, "A-1", "A-2"))
+	inv.Confirmed("e", "A", booking("o1", 2, "A-1", "A-2")) // before its version: waits
+	inv.Changed("e", "A", seats(2, actors.SeatSold, "A-1", "A-2"))
+	inv.Changed("e", "A", seats(3, actors.SeatAvailable, "A-1")) // cancelled later
+	inv.Confirmed("e", "A", booking("o1", 2, "A-1", "A-2"))      // redelivered after the cancel
+	inv.Confirmed("e", "A", booking("o2", 2, "A-9"))             // a seat never seen
+	inv.Confirmed("e", "GA", booking("o3", 4))                   // general admission
+	if len(v.got) != 0 {
+		t.Fatalf("violations of an honest stream: %v", v.got)
+	}
+}
+
+func TestInvariantsFlagAConfirmedOrderWhoseSeatIsNotSold(t *testing.T) {
+	for name, feed := range map[string]func(inv *Invariants){
+		"order after its version": func(inv *Invariants) {
+			inv.Changed("e", "A", seats(1, actors.SeatHeld, "A-1", "A-2"))
+			inv.Changed("e", "A", seats(2, actors.SeatSold, "A-1"))
+			inv.Confirmed("e", "A", booking("o1", 2, "A-1", "A-2"))
+		},
+		"order before its version": func(inv *Invariants) {
+			inv.Changed("e", "A", seats(1, actors.SeatHeld, "A-1", "A-2"))
+			inv.Confirmed("e", "A", booking("o1", 2, "A-1", "A-2"))
+			inv.Changed("e", "A", seats(2, actors.SeatSold, "A-1"))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			v := &violations{}
+			feed(NewInvariants(v.report))
+			want := []string{"confirmed_seats_sold e/A order o1 confirmed seat A-2 at version 2, which the section shows held"}
+			if !slices.Equal(v.got, want) {
+				t.Fatalf("violations = %q, want %q", v.got, want)
+			}
+		})
+	}
+}

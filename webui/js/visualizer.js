@@ -9,12 +9,15 @@ import { wsURL } from './live.js';
 import { LineChart, Timeline, niceMax } from './charts.js';
 import { ReplayPanel } from './replay.js';
 import { SectionView } from './sectionview.js';
+import { ChaosPanel, controlHelp } from './chaos.js';
 
 const KAFKA_KEEP = 50;
 const LOG_KEEP = 50;
 const SECONDS = 60;
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const CLUSTER_POLL_MS = 5000;
+/** An outbox record unpublished this long breaks the promise that every change reaches Kafka. */
+const OUTBOX_LAG_LIMIT_MS = 60000;
 
 const LEASE_STYLE = {
   acquire: { color: 'acquire', shape: 'dot', r: 6 },
@@ -48,6 +51,8 @@ export class VisualizerView {
       timeline: $('batch-timeline'), rooms: $('rooms'),
       invariants: $('invariants'), failover: $('failover-list'), locksHeld: $('locks-held'), locks: $('locks-list'), txCounts: $('tx-counts'), txs: $('tx-list'),
     };
+    this.chaos = new ChaosPanel(api, messages);
+    $('chaos-help').replaceChildren(...controlHelp());
     this.batches = new Timeline($('batch-timeline'), $('batch-tooltip'), { windowMs: 30000, laneHeight: 40, empty: 'No batches in the last 30 s' });
     this.leases = new Timeline($('lease-timeline'), $('lease-tooltip'), { laneHeight: 26, empty: 'No lease activity in the last minute' });
     this.throughput = new LineChart($('throughput-chart'), { series: [{ name: 'decisions/s', color: 'line-1' }] });
@@ -77,6 +82,7 @@ export class VisualizerView {
     this.txs = []; // the last tx and retry traces, newest first
     this.txCounts = { commit: 0, rollback: 0, retry: 0 };
     this.violated = new Map(); // invariant → its first violation trace
+    this.outbox = null; // the latest outbox lag trace: {records, ms, node}
     this.failovers = []; // sections answering again after their node failed, newest first
     this.lastSeen = new Map(); // node → when its last trace was traced
     this.faults = new Map(); // failed node → {since, sections, answered:Set}
@@ -90,6 +96,7 @@ export class VisualizerView {
     this.pollCluster();
     this.flash.show();
     this.replay.show();
+    this.chaos.show();
     this.loop();
   }
 
@@ -107,6 +114,7 @@ export class VisualizerView {
     this.flash.hide();
     this.replay.hide();
     this.sectionView.hide();
+    this.chaos.hide();
   }
 
   setStatus(state, text) {
@@ -242,6 +250,12 @@ export class VisualizerView {
       case 'invariant':
         if (!this.violated.has(t.action)) this.violated.set(t.action, t);
         this.note(`invariant ${t.action} broken on ${t.actor}: ${t.reason} (seen by ${t.node})`);
+        break;
+      case 'outbox':
+        this.outbox = { records: t.depth || 0, ms: t.ms || 0, node: t.node };
+        if (this.outbox.ms >= OUTBOX_LAG_LIMIT_MS && !this.violated.has('outbox_lag')) {
+          this.violated.set('outbox_lag', { actor: 'outbox', reason: `${this.outbox.records} records unpublished, the oldest for ${(this.outbox.ms / 1000).toFixed(0)} s`, node: t.node });
+        }
         break;
       case 'lock':
         if (t.action === 'take') this.held.set(t.key, { seat: `${t.actor}/${t.seat}`, user: t.user, node: t.node, since: now });
@@ -397,13 +411,21 @@ export class VisualizerView {
     const rows = [
       ['sold_once', 'Seats sold at most once'],
       ['versions_gap_free', 'Versions gap-free per section'],
+      ['confirmed_seats_sold', "Every confirmed order's seats sold"],
+      ['outbox_lag', `Outbox lag (every change on Kafka within ${OUTBOX_LAG_LIMIT_MS / 1000} s)`],
     ];
+    const o = this.outbox;
     this.el.invariants.replaceChildren(...rows.map(([id, label]) => {
       const v = this.violated.get(id);
-      return h('li', { class: 'invariant', dataset: { invariant: id, state: v ? 'violated' : 'ok' } },
-        h('span', { class: `badge ${v ? 'tx-rollback' : 'tx-commit'}` }, v ? 'violated' : 'holds'),
+      // The outbox lag is a live figure too: amber while records wait, red for good past the limit.
+      const lagging = !v && id === 'outbox_lag' && o && o.records > 0;
+      const state = v ? 'violated' : lagging ? 'lagging' : 'ok';
+      const now = id === 'outbox_lag' && o ? `now ${o.records} ${o.records === 1 ? 'record' : 'records'} waiting${o.records ? `, oldest ${(o.ms / 1000).toFixed(1)} s` : ''} · ${o.node}` : '';
+      return h('li', { class: 'invariant', dataset: { invariant: id, state } },
+        h('span', { class: `badge ${v ? 'tx-rollback' : lagging ? 'tx-retry' : 'tx-commit'}` }, v ? 'violated' : lagging ? 'lagging' : 'holds'),
         h('span', {}, label),
-        v ? h('span', { class: 'muted small' }, `${v.actor}: ${v.reason} · ${v.node}`) : null);
+        v ? h('span', { class: 'muted small' }, `${v.actor}: ${v.reason} · ${v.node}`) : null,
+        now ? h('span', { class: 'muted small outbox-now' }, now) : null);
     }));
     this.el.failover.replaceChildren(...(this.failovers.length ? this.failovers.map((f) => h('li', { class: 'stream-item' },
       h('time', { class: 'mono muted', datetime: f.at.toISOString() }, f.at.toLocaleTimeString()),
