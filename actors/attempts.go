@@ -21,14 +21,19 @@ const (
 // it. Seq numbers a section's attempts in the order it decided them, from 1, without
 // gaps; a batch writes its attempts with its other writes, in one transaction.
 type Attempt struct {
-	Seq     int64
-	At      time.Time // database time of the decision, to the microsecond (as the store keeps it)
-	Version int64     // the section version the attempt's batch committed at (or stood at, when it wrote nothing else)
-	UserID  string    // empty for expiries
-	Action  string    // ActionHold, ActionRelease, …
-	Seats   []string  // the seats the command named or touched (none for a refused best-available hold)
-	Ref     string    // the hold or order the command named or made
-	Code    Code      // empty when granted
+	Seq int64
+	At  time.Time // database time of the decision, to the microsecond (as the store keeps it)
+	// ReceivedAt is when the command entered the section's mailbox, in database time to
+	// the microsecond, never after At; zero when unknown (expiries, attempts recorded
+	// before arrivals were, replays). It is observation, not decision: the chain does not
+	// cover it and replay ignores it.
+	ReceivedAt time.Time
+	Version    int64    // the section version the attempt's batch committed at (or stood at, when it wrote nothing else)
+	UserID     string   // empty for expiries
+	Action     string   // ActionHold, ActionRelease, …
+	Seats      []string // the seats the command named or touched (none for a refused best-available hold)
+	Ref        string   // the hold or order the command named or made
+	Code       Code     // empty when granted
 	// CauseSeq is, for a refusal, the earlier attempt it rests on: the one that took the
 	// seat, or that expired the hold; 0 when unknown (decided before the activation).
 	CauseSeq int64
@@ -56,7 +61,14 @@ func (a *sectionActor) noteCommand(d *decision, action, user string, cmd proto.M
 	if !a.cfg.RecordAttempts {
 		return nil
 	}
-	n := &attemptNote{Attempt: Attempt{At: a.now().Truncate(time.Microsecond), UserID: user, Action: action}, cmd: cmd}
+	at := a.now().Truncate(time.Microsecond)
+	n := &attemptNote{Attempt: Attempt{At: at, UserID: user, Action: action}, cmd: cmd}
+	if !a.arrived.IsZero() {
+		n.ReceivedAt = a.arrived.Truncate(time.Microsecond)
+		if n.ReceivedAt.After(at) {
+			n.ReceivedAt = at // a clock stepping back cannot make it later than its decision
+		}
+	}
 	d.note = n
 	return n
 }

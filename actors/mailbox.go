@@ -3,6 +3,7 @@ package actors
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -14,7 +15,23 @@ const DefaultMailboxLimit = 10_000
 // mailboxCounter counts the user messages in one actor's mailbox: posted and not yet
 // handled. It is the mailbox's bound, so it is exact: a message is counted before it is
 // queued and uncounted as the actor takes it.
-type mailboxCounter struct{ n atomic.Int64 }
+type mailboxCounter struct {
+	n atomic.Int64
+	// arrived is when the message the actor is taking now entered the mailbox, by the
+	// mailbox's clock (local time); zero for a message that is not a command. Only the
+	// goroutine running the actor touches it: it is set just before the actor receives
+	// the message.
+	arrived time.Time
+}
+
+// arrival is when the message the actor is handling now entered its mailbox; zero when
+// unknown.
+func (c *mailboxCounter) arrival() time.Time {
+	if c == nil {
+		return time.Time{}
+	}
+	return c.arrived
+}
 
 func (c *mailboxCounter) value() int {
 	if c == nil {
@@ -105,7 +122,17 @@ func (m *countingMailbox) PostUserMessage(message interface{}) {
 		}
 		return
 	}
+	if isCommand(body) {
+		message = &stampedMessage{msg: message, at: m.reg.clock.Now()}
+	}
 	m.Mailbox.PostUserMessage(message)
+}
+
+// stampedMessage is a command as its mailbox queued it, with the time it arrived: the
+// invoker unwraps it before the actor sees it.
+type stampedMessage struct {
+	msg any
+	at  time.Time
 }
 
 // RegisterHandlers records which actor context owns this mailbox, and uncounts each user
@@ -120,7 +147,8 @@ func (m *countingMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatc
 	m.Mailbox.RegisterHandlers(countingInvoker{MessageInvoker: invoker, c: m.c}, dispatcher)
 }
 
-// countingInvoker uncounts a user message as the actor takes it.
+// countingInvoker uncounts a user message as the actor takes it, and tells the actor
+// when a command arrived.
 type countingInvoker struct {
 	actor.MessageInvoker
 	c *mailboxCounter
@@ -128,6 +156,10 @@ type countingInvoker struct {
 
 func (i countingInvoker) InvokeUserMessage(message interface{}) {
 	i.c.n.Add(-1)
+	i.c.arrived = time.Time{}
+	if s, ok := message.(*stampedMessage); ok {
+		i.c.arrived, message = s.at, s.msg
+	}
 	i.MessageInvoker.InvokeUserMessage(message)
 }
 

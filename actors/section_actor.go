@@ -25,6 +25,9 @@ type sectionActor struct {
 	root  *actor.RootContext
 	depth *mailboxCounter
 	lease *leaseKeeper
+	// arrived is when the command being decided now entered the section's mailbox, in
+	// database time; zero when unknown (see arrival).
+	arrived time.Time
 
 	// pending decisions are made but not yet being written; inflight ones are being
 	// written now. In memory, state = committed + inflight + pending.
@@ -89,9 +92,11 @@ func (a *sectionActor) Receive(ctx actor.Context) {
 	case *protocluster.ClusterInit:
 		a.activate(ctx, m.Identity.GetIdentity())
 	case *HoldCommand, *ReleaseCommand, *ExtendCommand, *ConfirmCommand, *CancelCommand, *WakeCommand:
+		a.arrived = a.arrival()
 		if !a.queueIfPaused(a.replyTo(ctx), m) {
 			a.command(a.replyTo(ctx), m)
 		}
+		a.arrived = time.Time{}
 	case *StatusQuery:
 		ctx.Respond(a.status())
 	case *InspectQuery:
@@ -326,6 +331,25 @@ func (a *sectionActor) status() *StatusReply {
 		r.Epoch, r.Version, r.ActiveHolds = a.st.epoch, a.st.version, int32(a.st.activeHolds)
 	}
 	return r
+}
+
+// arrival is when the message being received entered the mailbox, in database time
+// (corrected by the same skew as now); zero when unknown.
+func (a *sectionActor) arrival() time.Time {
+	t := a.depth.arrival()
+	if t.IsZero() || a.st == nil {
+		return time.Time{}
+	}
+	return t.Add(a.st.skew)
+}
+
+// decideArrived runs decide as the decision of a command that arrived at arrived (zero:
+// unknown), for a command decided after the message that brought it.
+func (a *sectionActor) decideArrived(arrived time.Time, decide func()) {
+	prev := a.arrived
+	a.arrived = arrived
+	defer func() { a.arrived = prev }()
+	decide()
 }
 
 // now is database time: local time corrected by the skew measured at activation.

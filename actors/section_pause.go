@@ -37,6 +37,8 @@ type queuedCommand struct {
 	msg    any
 	answer func(*Reply)
 	at     time.Time
+	// arrived is when the command entered the mailbox (database time; zero: unknown).
+	arrived time.Time
 }
 
 // The pause's messages to the actor itself; p tells which pause the timer belongs to.
@@ -64,7 +66,7 @@ func (a *sectionActor) queueIfPaused(answer func(*Reply), msg any) bool {
 		}
 		return true
 	}
-	p.queue = append(p.queue, queuedCommand{msg: msg, answer: answer, at: now})
+	p.queue = append(p.queue, queuedCommand{msg: msg, answer: answer, at: now, arrived: a.arrived})
 	if !deadline.IsZero() && (p.sweep == nil || deadline.Before(p.sweepAt)) {
 		a.armSweep(p, deadline)
 	}
@@ -130,7 +132,7 @@ func (a *sectionActor) resume(by, reason string) {
 	a.cfg.Tracer.Trace(Trace{Type: TraceResumed, At: time.Now(), Node: a.cfg.NodeName, Actor: a.key.Identity(),
 		User: by, Reason: reason, Depth: len(p.queue), Millis: ms(paused)})
 	for _, q := range p.queue {
-		a.command(q.answer, q.msg)
+		a.decideArrived(q.arrived, func() { a.command(q.answer, q.msg) })
 	}
 	a.armExpiry()
 }
@@ -153,7 +155,7 @@ func (a *sectionActor) onStep(respond func(any), by string) {
 		p.queue = p.queue[1:]
 		a.log.Info("section stepped", zap.String("by", by), zap.String("type", commandType(q.msg)),
 			zap.String("user_id", commandUser(q.msg)))
-		a.command(q.answer, q.msg)
+		a.decideArrived(q.arrived, func() { a.command(q.answer, q.msg) })
 		a.flushNow(true) // a refusal's attempt goes out now rather than lingering
 	}
 	a.steps = append(a.steps, respond)

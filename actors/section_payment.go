@@ -31,6 +31,7 @@ type payment struct {
 	holdID  string
 	userID  string
 	cmd     *ConfirmCommand
+	arrived time.Time // when cmd entered the mailbox (database time; zero: unknown)
 	key     idemKey
 	hash    []byte
 	charge  PaymentRecord
@@ -83,7 +84,7 @@ func (p *payment) answerAll(r *Reply) {
 func (a *sectionActor) startPayment(h *Hold, k idemKey, cmd *ConfirmCommand, answer func(*Reply)) {
 	s := a.st
 	p := &payment{
-		holdID: h.ID, userID: h.UserID, cmd: cmd, key: k, hash: cmd.GetRequestHash(),
+		holdID: h.ID, userID: h.UserID, cmd: cmd, arrived: a.arrived, key: k, hash: cmd.GetRequestHash(),
 		charge:  PaymentRecord{Token: cmd.GetPaymentToken(), AmountCents: s.priceCents * int64(h.Quantity), Currency: s.currency},
 		waiters: []func(*Reply){answer},
 	}
@@ -154,7 +155,8 @@ func (a *sectionActor) park(holdID string, answer func(*Reply), retry func()) bo
 	if p == nil {
 		return false
 	}
-	p.parked = append(p.parked, parkedCommand{answer: answer, retry: retry})
+	arrived := a.arrived
+	p.parked = append(p.parked, parkedCommand{answer: answer, retry: func() { a.decideArrived(arrived, retry) }})
 	return true
 }
 
@@ -190,7 +192,8 @@ func (a *sectionActor) onPaymentDone(m *paymentDone) {
 // decidePayment decides a confirm on its payment's outcome and the hold as it is now.
 func (a *sectionActor) decidePayment(p *payment) *decision {
 	d := &decision{op: "confirm"}
-	note := a.noteCommand(d, ActionConfirm, p.userID, p.cmd)
+	var note *attemptNote
+	a.decideArrived(p.arrived, func() { note = a.noteCommand(d, ActionConfirm, p.userID, p.cmd) })
 	note.about(nil, p.holdID)
 	h, held := a.st.holds[p.holdID]
 	if held {

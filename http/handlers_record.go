@@ -27,17 +27,20 @@ type sectionRecordJSON struct {
 }
 
 type recordAttemptJSON struct {
-	Seq      int64           `json:"seq"`
-	At       time.Time       `json:"at"`
-	Version  int64           `json:"version"`
-	Batch    recordBatchJSON `json:"batch"`
-	UserID   string          `json:"user_id"`
-	Action   string          `json:"action"`
-	Seats    []string        `json:"seats"`
-	Ref      string          `json:"ref"`
-	Outcome  string          `json:"outcome"`
-	Code     *string         `json:"code"`
-	CauseSeq *int64          `json:"cause_seq"`
+	Seq int64     `json:"seq"`
+	At  time.Time `json:"at"`
+	// ReceivedAt is when the command entered the section's mailbox; null when unknown
+	// (expiries, attempts recorded before arrivals were).
+	ReceivedAt *time.Time      `json:"received_at"`
+	Version    int64           `json:"version"`
+	Batch      recordBatchJSON `json:"batch"`
+	UserID     string          `json:"user_id"`
+	Action     string          `json:"action"`
+	Seats      []string        `json:"seats"`
+	Ref        string          `json:"ref"`
+	Outcome    string          `json:"outcome"`
+	Code       *string         `json:"code"`
+	CauseSeq   *int64          `json:"cause_seq"`
 }
 
 // recordBatchJSON names the batch that wrote an attempt: the one that committed
@@ -103,6 +106,10 @@ func toSectionRecordJSON(key actors.SectionKey, p actors.RecordPage, limit int) 
 			UserID: a.UserID, Action: a.Action, Seats: a.Seats, Ref: a.Ref, Outcome: "granted"}
 		if j.Seats == nil {
 			j.Seats = []string{}
+		}
+		if !a.ReceivedAt.IsZero() {
+			received := a.ReceivedAt
+			j.ReceivedAt = &received
 		}
 		if !a.Granted() {
 			code := string(a.Code)

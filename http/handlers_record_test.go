@@ -31,7 +31,7 @@ func (f *fakeAttemptLog) SectionRecord(_ context.Context, key actors.SectionKey,
 func TestSectionRecordListsAttemptsWithTheirBatches(t *testing.T) {
 	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	log := &fakeAttemptLog{attempts: []actors.Attempt{
-		{Seq: 41, At: t0, Version: 12, UserID: "bob", Action: actors.ActionHold, Seats: []string{"A-3"}, Ref: "h1"},
+		{Seq: 41, At: t0, ReceivedAt: t0.Add(-2 * time.Millisecond), Version: 12, UserID: "bob", Action: actors.ActionHold, Seats: []string{"A-3"}, Ref: "h1"},
 		{Seq: 42, At: t0.Add(3 * time.Millisecond), Version: 12, UserID: "alice", Action: actors.ActionHold,
 			Seats: []string{"A-3"}, Code: actors.CodeSeatUnavailable, CauseSeq: 41},
 		{Seq: 43, At: t0.Add(4 * time.Millisecond), Version: 13, UserID: "carol", Action: actors.ActionHold,
@@ -51,6 +51,12 @@ func TestSectionRecordListsAttemptsWithTheirBatches(t *testing.T) {
 	if first["user_id"] != "bob" || first["outcome"] != "granted" || first["code"] != nil || first["cause_seq"] != nil ||
 		first["ref"] != "h1" || first["batch"].(map[string]any)["record_only"] != false {
 		t.Errorf("first attempt: %v", first)
+	}
+	if first["received_at"] != "2026-06-01T11:59:59.998Z" {
+		t.Errorf("first attempt received at %v, want 2 ms before its decision", first["received_at"])
+	}
+	if _, ok := second["received_at"]; !ok || second["received_at"] != nil {
+		t.Errorf("second attempt, arrival unknown: received_at %v (present %v), want null", second["received_at"], ok)
 	}
 	if second["outcome"] != "refused" || second["code"] != "SEAT_UNAVAILABLE" || second["cause_seq"] != 41.0 ||
 		second["batch"].(map[string]any)["record_only"] != true || second["batch"].(map[string]any)["version"] != 12.0 {

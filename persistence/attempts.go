@@ -3,13 +3,14 @@ package persistence
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-const attemptColumns = `seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command`
+const attemptColumns = `seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command, received_at`
 
 const (
 	// The section's attempts walk the primary key; a seat's are found by attempts_seats
@@ -95,9 +96,13 @@ func scanAttempts(rows pgx.Rows) ([]actors.Attempt, error) {
 	for rows.Next() {
 		var a actors.Attempt
 		var code string
+		var received *time.Time
 		if err := rows.Scan(&a.Seq, &a.At, &a.Version, &a.UserID, &a.Action, &a.Seats, &a.Ref, &code,
-			&a.CauseSeq, &a.Kind, &a.Command); err != nil {
+			&a.CauseSeq, &a.Kind, &a.Command, &received); err != nil {
 			return nil, err
+		}
+		if received != nil {
+			a.ReceivedAt = received.UTC()
 		}
 		a.Code, a.At = actors.Code(code), a.At.UTC()
 		if len(a.Seats) == 0 {

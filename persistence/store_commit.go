@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
@@ -33,11 +34,12 @@ UPDATE sections SET attempt_seq = $5, attempt_digest = $6
 WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
 
 	commitAttemptsSQL = `
-INSERT INTO attempts (event_id, section_id, seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command)
-SELECT $1, $2, c.seq, c.at, c.version, c.user_id, c.action, string_to_array(c.seats, ','), c.ref, c.code, c.cause_seq, c.kind, c.command
+INSERT INTO attempts (event_id, section_id, seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command, received_at)
+SELECT $1, $2, c.seq, c.at, c.version, c.user_id, c.action, string_to_array(c.seats, ','), c.ref, c.code, c.cause_seq, c.kind, c.command,
+	c.received_at
 FROM unnest($3::bigint[], $4::timestamptz[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-	$11::bigint[], $12::text[], $13::bytea[])
-	AS c(seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command)`
+	$11::bigint[], $12::text[], $13::bytea[], $14::timestamptz[])
+	AS c(seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command, received_at)`
 
 	// A user's count is locked for the rest of the batch, in user order (the batch's
 	// changes are sorted), so batches of different sections that share users wait for
@@ -276,12 +278,15 @@ func queueAttempts(pb *pgx.Batch, b *actors.Batch) {
 	at := make([]time.Time, n)
 	users, actions, seats, refs, codes, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	commands := make([][]byte, n)
+	received := make([]pgtype.Timestamptz, n) // null where unknown
 	for i, a := range b.Attempts {
 		seqs[i], versions[i], causes[i], at[i] = a.Seq, a.Version, a.CauseSeq, a.At
 		users[i], actions[i], seats[i], refs[i], codes[i], kinds[i] = a.UserID, a.Action, strings.Join(a.Seats, ","), a.Ref, string(a.Code), a.Kind
 		commands[i] = bytesOrEmpty(a.Command)
+		received[i] = pgtype.Timestamptz{Time: a.ReceivedAt, Valid: !a.ReceivedAt.IsZero()}
 	}
-	pb.Queue(commitAttemptsSQL, b.Key.EventID, b.Key.SectionID, seqs, at, versions, users, actions, seats, refs, codes, causes, kinds, commands).
+	pb.Queue(commitAttemptsSQL, b.Key.EventID, b.Key.SectionID, seqs, at, versions, users, actions, seats, refs, codes, causes, kinds, commands,
+		received).
 		Exec(expectRows("attempt", n))
 }
 

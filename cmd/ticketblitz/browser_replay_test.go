@@ -12,12 +12,14 @@ import (
 	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
-// TestBrowserReplay runs a small flash sale on section A, opens the visualizer's replay
-// panel on it, scrubs to the end and checks that the seat map drawn from the record is
-// the live one, then plays the sale back at 100× to the end.
+// TestBrowserReplay runs a small flash sale on section A, then queues three holds while
+// the section is paused, opens the visualizer's replay panel on it, checks the mailbox as
+// it was when the first queued hold was decided (the other two, oldest first), scrubs to
+// the end and checks that the seat map drawn from the record is the live one, then plays
+// the sale back at 100× to the end.
 func TestBrowserReplay(t *testing.T) {
 	requireChromium(t)
-	s := startServer(t)
+	s := startServer(t, "TICKETBLITZ_CLASSROOM=true")
 	b := startBrowser(t)
 	admin := s.as("root", "admin")
 
@@ -34,6 +36,8 @@ func TestBrowserReplay(t *testing.T) {
 		}
 		return nil
 	})
+	queued := queueWhilePaused(t, s, admin, "A", 3)
+	step := recordStepOf(t, admin, "A", queued[0])
 	held, sold := liveStatuses(t, admin, "A")
 	if len(held)+len(sold) == 0 {
 		t.Fatal("the flash sale took no seat")
@@ -61,6 +65,20 @@ func TestBrowserReplay(t *testing.T) {
 	if got := eval[string](page, `document.getElementById('replay-counts').dataset.held + document.getElementById('replay-counts').dataset.sold`); got != "" {
 		t.Errorf("before the first decision the map has seats taken: %q", got)
 	}
+
+	// The step that decided the first queued hold: the two after it were waiting.
+	page.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.getElementById('replay-scrub'); s.value = %d; s.dispatchEvent(new Event('input')); })()`, step)))
+	page.waitFor(5*time.Second, "the first queued hold's step", fmt.Sprintf(`document.getElementById('replay-panel').dataset.step === '%d'`, step))
+	mailbox := eval[[]string](page, `[...document.querySelectorAll('#replay-mailbox li[data-seq]')].map(li => li.textContent)`)
+	if mode := eval[string](page, `document.getElementById('replay-mailbox').dataset.mode`); mode != "arrivals" || len(mailbox) < 2 ||
+		!strings.Contains(mailbox[0], queued[1]) || !strings.Contains(mailbox[1], queued[2]) {
+		page.screenshot("replay-mailbox")
+		t.Fatalf("the mailbox at step %d (%s): %q; want the holds of %s then %s", step, mode, mailbox, queued[1], queued[2])
+	}
+	if !strings.Contains(mailbox[0], "waiting") {
+		t.Errorf("the mailbox does not say how long a command had waited: %q", mailbox[0])
+	}
+	page.screenshot("replay-mailbox")
 
 	// Scrub to the end.
 	page.do(chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('replay-scrub'); s.value = s.max; s.dispatchEvent(new Event('input')); })()`))

@@ -1,9 +1,11 @@
 // The replay panel (admin): a section's sale played back from its attempt log
 // (GET /api/v1/admin/sections/{event_id}/{section_id}/record), step by step. A step is
 // one recorded decision; the scrubber picks one, play runs them at the pace they were
-// decided (1×) or up to 100× faster. It shows the seat map as of the step, the commands
-// the same batch decided after it, and the batches around it. The log records when a
-// command was decided, not when it arrived, so the mailbox is shown as the batch grouping.
+// decided (1×) or up to 100× faster. It shows the seat map as of the step, the mailbox as
+// it was at the step's decision (the commands received by then and decided after it,
+// oldest first, with how long each had waited), and the batches around it. Attempts
+// recorded without their arrival (received_at null) show, instead of the mailbox, the
+// commands the same batch decided after the step.
 
 import { $, h, compact } from './dom.js';
 import { describeError } from './errors.js';
@@ -25,6 +27,41 @@ function seatEffect(a) {
     case 'release': case 'expire': case 'cancel': return 'available';
   }
   return null;
+}
+
+/** micros reads an RFC 3339 time to the microsecond (Date.parse stops at the millisecond). */
+export function micros(iso) {
+  const frac = /\.(\d+)/.exec(iso);
+  const extra = frac ? Number((frac[1] + '000000').slice(3, 6)) : 0;
+  return Date.parse(iso) * 1000 + extra;
+}
+
+/**
+ * mailboxAt is the mailbox as it was at step n (n decisions made), from the attempts'
+ * arrival times (recv, µs; null when unknown) and decision times (at, µs): the commands
+ * received at or before the step's decision (the first one's at step 0) and decided
+ * after it, oldest first, each with its index and its age then (µs). It returns null
+ * when the record does not know the arrivals around the step.
+ */
+export function mailboxAt(recv, at, n) {
+  const total = at.length;
+  if (total === 0) return null;
+  const anchor = n > 0 ? n - 1 : 0;
+  if (recv[anchor] === null && (n >= total || recv[n] === null)) return null;
+  const t = at[anchor];
+  const out = [];
+  for (let i = n; i < total; i++) {
+    if (recv[i] !== null && recv[i] <= t) out.push({ index: i, age: t - recv[i] });
+  }
+  out.sort((x, y) => y.age - x.age || x.index - y.index);
+  return out;
+}
+
+/** waited formats a wait in µs. */
+function waited(us) {
+  if (us < 1000) return `${us} µs`;
+  if (us < 1e6) return `${(us / 1000).toFixed(1)} ms`;
+  return `${(us / 1e6).toFixed(2)} s`;
 }
 
 function batchLabel(b) {
@@ -75,7 +112,9 @@ export class ReplayPanel {
       counts: h('p', { id: 'replay-counts', class: 'muted' }),
       canvas: h('canvas', { id: 'replay-map', class: 'seatmap', tabindex: '0', role: 'img', 'aria-label': 'Seat map as of the step' }),
       tooltip: h('div', { class: 'tooltip', role: 'presentation', hidden: true }),
-      pending: h('ol', { id: 'replay-mailbox', class: 'stream', 'aria-label': 'Still to decide in this batch' }),
+      pending: h('ol', { id: 'replay-mailbox', class: 'stream', 'aria-label': 'The mailbox at this step' }),
+      pendingTitle: h('h3', { class: 'subhead', id: 'replay-mailbox-title' }),
+      pendingHint: h('p', { class: 'hint', id: 'replay-mailbox-hint' }),
       batchList: h('ol', { id: 'replay-batches', class: 'stream', 'aria-label': 'Batches' }),
     };
     const e = this.el;
@@ -95,9 +134,8 @@ export class ReplayPanel {
       h('div', { class: 'replay-body' },
         h('div', {}, e.scroll),
         h('div', {},
-          h('h3', { class: 'subhead' }, 'Still to decide in this batch'),
-          h('p', { class: 'hint' }, 'The log keeps when each command was decided, not when it arrived: ' +
-            'these are the commands its batch decided after this step.'),
+          e.pendingTitle,
+          e.pendingHint,
           e.pending,
           h('h3', { class: 'subhead' }, 'Batches'),
           e.batchList)));
@@ -164,6 +202,8 @@ export class ReplayPanel {
       if (last && last.version === a.batch.version && last.recordOnly === a.batch.record_only) last.to = i;
       else this.batches.push({ version: a.batch.version, recordOnly: a.batch.record_only, from: i, to: i });
     });
+    this.recv = attempts.map((a) => (a.received_at ? micros(a.received_at) : null));
+    this.at = attempts.map((a) => micros(a.at));
     this.batchOf = new Array(attempts.length);
     this.batches.forEach((b, n) => { for (let i = b.from; i <= b.to; i++) this.batchOf[i] = n; });
     this.reserved = Array.isArray(map.seats);
@@ -250,8 +290,9 @@ export class ReplayPanel {
     e.position.textContent = `step ${compact(n)} of ${compact(total)}`;
     e.panel.dataset.step = String(n);
     const a = n > 0 ? this.attempts[n - 1] : null;
+    const wait = a && this.recv[n - 1] !== null ? ` · waited ${waited(this.at[n - 1] - this.recv[n - 1])} in the mailbox` : '';
     e.current.textContent = a
-      ? `${describe(a)} · ${a.at} · batch ${batchLabel(this.batches[this.batchOf[n - 1]])}`
+      ? `${describe(a)} · ${a.at}${wait} · batch ${batchLabel(this.batches[this.batchOf[n - 1]])}`
       : 'Before the first decision: every seat available.';
 
     const count = { available: 0, held: 0, sold: 0 };
@@ -268,19 +309,11 @@ export class ReplayPanel {
     e.counts.dataset.held = held.sort().join(',');
     e.counts.dataset.sold = sold.sort().join(',');
 
-    // The batch of the next decision, and what it decides from there.
+    // The batch of the next decision.
     const cur = n < total ? this.batchOf[n] : this.batches.length;
-    const pending = [];
-    if (cur < this.batches.length) {
-      const b = this.batches[cur];
-      for (let i = n; i <= b.to && pending.length < PENDING_SHOWN; i++) pending.push(this.attempts[i]);
-      const more = b.to - n + 1 - pending.length;
-      e.pending.replaceChildren(...pending.map((p) => h('li', { class: 'stream-item', dataset: { seq: p.seq } }, h('span', {}, describe(p)))),
-        more > 0 ? h('li', { class: 'stream-item muted' }, h('span', {}, `and ${compact(more)} more`)) : null);
-    } else {
-      e.pending.replaceChildren(h('li', { class: 'stream-item muted' }, h('span', {}, 'Nothing: the record ends here.')));
-    }
-    e.pending.dataset.count = String(pending.length);
+    const mailbox = mailboxAt(this.recv, this.at, n);
+    if (mailbox) this.renderMailbox(mailbox, n);
+    else this.renderBatchRest(cur, n);
 
     const from = Math.max(0, cur - BATCHES_AROUND);
     const to = Math.min(this.batches.length - 1, cur + BATCHES_AROUND);
@@ -297,5 +330,48 @@ export class ReplayPanel {
           `${granted} granted, ${size - granted} refused · ${state}`)));
     }
     e.batchList.replaceChildren(...items);
+  }
+
+  /** renderMailbox lists the mailbox as it was at step n. */
+  renderMailbox(mailbox, n) {
+    const e = this.el;
+    e.pendingTitle.textContent = 'In the mailbox';
+    e.pendingHint.textContent = n > 0
+      ? 'The commands received by the time of this step\u2019s decision and decided after it, oldest first, with how long each had waited.'
+      : 'The commands received by the time of the first decision, oldest first, with how long each had waited.';
+    const shown = mailbox.slice(0, PENDING_SHOWN);
+    const more = mailbox.length - shown.length;
+    e.pending.replaceChildren(
+      ...shown.map(({ index, age }) => {
+        const p = this.attempts[index];
+        return h('li', { class: 'stream-item', dataset: { seq: p.seq, age: age } }, h('span', {}, `${describe(p)} · waiting ${waited(age)}`));
+      }),
+      more > 0 ? h('li', { class: 'stream-item muted' }, h('span', {}, `and ${compact(more)} more`)) : null,
+      mailbox.length === 0 ? h('li', { class: 'stream-item muted' }, h('span', {}, 'Empty: no command was waiting.')) : null);
+    e.pending.dataset.mode = 'arrivals';
+    e.pending.dataset.count = String(shown.length);
+    e.pending.dataset.total = String(mailbox.length);
+  }
+
+  /** renderBatchRest lists what the batch of the next decision decides from step n on. */
+  renderBatchRest(cur, n) {
+    const e = this.el;
+    e.pendingTitle.textContent = 'Still to decide in this batch';
+    e.pendingHint.textContent = 'The log kept when these commands were decided, not when they arrived: ' +
+      'these are the commands its batch decided after this step.';
+    const pending = [];
+    let more = 0;
+    if (cur < this.batches.length) {
+      const b = this.batches[cur];
+      for (let i = n; i <= b.to && pending.length < PENDING_SHOWN; i++) pending.push(this.attempts[i]);
+      more = b.to - n + 1 - pending.length;
+      e.pending.replaceChildren(...pending.map((p) => h('li', { class: 'stream-item', dataset: { seq: p.seq } }, h('span', {}, describe(p)))),
+        more > 0 ? h('li', { class: 'stream-item muted' }, h('span', {}, `and ${compact(more)} more`)) : null);
+    } else {
+      e.pending.replaceChildren(h('li', { class: 'stream-item muted' }, h('span', {}, 'Nothing: the record ends here.')));
+    }
+    e.pending.dataset.mode = 'batch';
+    e.pending.dataset.count = String(pending.length);
+    e.pending.dataset.total = String(pending.length + Math.max(0, more));
   }
 }
