@@ -50,6 +50,10 @@ type Config struct {
 	GossipKey []byte
 	// Kinds are the virtual-actor kinds this node hosts.
 	Kinds []*protocluster.Kind
+	// ProbeInterval is how often memberlist probes one other member; a killed member is
+	// declared dead after about four intervals with two nodes (see the failure detection
+	// notes in provider.go). Default DefaultProbeInterval.
+	ProbeInterval time.Duration
 	// RequestTimeout bounds one cluster.Request. Default 5 s.
 	RequestTimeout time.Duration
 	// Logger receives the package's logs under the name the caller gave it and, at
@@ -75,6 +79,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.ProbeInterval == 0 {
+		c.ProbeInterval = DefaultProbeInterval
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

@@ -17,29 +17,32 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// Failure detection, tuned so that a killed node leaves the topology of the others within
-// about 1 s on loopback or a quiet LAN, starting from memberlist.DefaultLocalConfig:
+// Failure detection, tuned by default so that a killed node leaves the topology of the
+// others within about 1 s on loopback or a quiet LAN, starting from
+// memberlist.DefaultLocalConfig:
 //
-//   - a node probes one other member every probeInterval (200 ms), waiting probeTimeout
-//     (100 ms) for the UDP ack, then asking one other member to probe indirectly and
-//     trying TCP, both bounded by the rest of the interval;
-//   - a member that fails a probe is suspect for suspicionMult × probeInterval × max(1,
+//   - a node probes one other member every Config.ProbeInterval (DefaultProbeInterval,
+//     200 ms), waiting half of it for the UDP ack, then asking one other member to probe
+//     indirectly and trying TCP, both bounded by the rest of the interval;
+//   - a member that fails a probe is suspect for suspicionMult × the interval × max(1,
 //     log10 N) = 0.4 s below ten nodes (up to suspicionMaxTimeoutMult times that while no
 //     other member confirms the suspicion), then dead;
 //   - the dead message spreads by gossip every gossipInterval (100 ms).
 //
 // Worst case for two nodes: up to one interval until the dead node is probed, one interval
-// for the failed probe, 0.4 s of suspicion: 0.8 s, plus the worker's reaction (at once, on
-// memberlist's leave callback). The price: a member that stalls longer than that (GC
-// pause, SIGSTOP, an overloaded host) is declared dead too, and protoactor blocks its
-// member id for good; the node then shuts down to be restarted under a new id, and the
-// fence keeps its writes out meanwhile. A member suspected by mistake refutes as soon as
-// it runs again and hears of it, within the suspicion time. With three or more nodes the
-// suspicion lasts up to 4 × 0.4 s unless other members confirm it. The earlier setting
-// (400 ms probes, 1.2 s suspicion) detected a kill in 1.6–2.2 s.
+// for the failed probe, two of suspicion: 4 intervals, 0.8 s by default, plus the worker's
+// reaction (at once, on memberlist's leave callback). The price: a member that stalls
+// longer than that (GC pause, SIGSTOP, an overloaded host) is declared dead too, and
+// protoactor blocks its member id for good; the node then shuts down to be restarted
+// under a new id, and the fence keeps its writes out meanwhile. A member suspected by
+// mistake refutes as soon as it runs again and hears of it, within the suspicion time.
+// With three or more nodes the suspicion lasts up to 4 × 2 intervals unless other members
+// confirm it. Where nodes stall longer (large heaps, busy hosts, cross-zone links), a
+// longer interval trades detection time for fewer false deaths: 400 ms detects a kill in
+// about 1.6 s.
 const (
-	probeInterval           = 200 * time.Millisecond
-	probeTimeout            = 100 * time.Millisecond
+	// DefaultProbeInterval is Config.ProbeInterval's default.
+	DefaultProbeInterval    = 200 * time.Millisecond
 	suspicionMult           = 2
 	suspicionMaxTimeoutMult = 4
 	gossipInterval          = 100 * time.Millisecond
@@ -380,8 +383,8 @@ func (p *Provider) memberlistConfig() (*memberlist.Config, error) {
 	if len(p.cfg.GossipKey) > 0 {
 		conf.SecretKey = append([]byte(nil), p.cfg.GossipKey...)
 	}
-	conf.ProbeInterval = probeInterval
-	conf.ProbeTimeout = probeTimeout
+	conf.ProbeInterval = p.cfg.ProbeInterval
+	conf.ProbeTimeout = p.cfg.ProbeInterval / 2
 	conf.SuspicionMult = suspicionMult
 	conf.SuspicionMaxTimeoutMult = suspicionMaxTimeoutMult
 	conf.GossipInterval = gossipInterval

@@ -67,7 +67,7 @@ func (p *Provider) sync(now time.Time, last *published) {
 	p.mu.Lock()
 	events, dropped := p.events, p.dropped
 	p.events, p.dropped = nil, 0
-	v := buildView(p.records, live, p.cfg.ClusterName, p.name, now)
+	v := buildView(p.records, live, p.cfg.ClusterName, p.name, p.cfg.ProbeInterval, now)
 	p.mu.Unlock()
 
 	p.report(now, events, dropped, v)
@@ -118,10 +118,11 @@ type view struct {
 }
 
 // buildView derives protoactor's member list from the records of the members memberlist
-// lists as live and that are not leaving, marks members suspect whose direct probes went unanswered for longer than
-// a probe round, and forgets departed members after departedRetention. Suspects stay in
-// the list: dropping them on a false suspicion would block their member id forever.
-func buildView(records map[string]*memberRecord, live map[string]bool, clusterName, self string, now time.Time) view {
+// lists as live and that are not leaving, marks members suspect whose direct probes went
+// unanswered for longer than a probe round (probeInterval per live member), and forgets
+// departed members after departedRetention. Suspects stay in the list: dropping them on a
+// false suspicion would block their member id forever.
+func buildView(records map[string]*memberRecord, live map[string]bool, clusterName, self string, probeInterval time.Duration, now time.Time) view {
 	v := view{invalid: map[string]error{}}
 	// memberlist probes one other live member per interval, round robin.
 	suspectAfter := time.Duration(len(live)+1) * probeInterval

@@ -55,7 +55,7 @@ func TestBuildView(t *testing.T) {
 	}
 	live := map[string]bool{"self": true, "fresh": true, "quiet": true, "joining": true, "broken": true, "foreign": true, "leaving": true}
 
-	v := buildView(records, live, "tb", "self", now)
+	v := buildView(records, live, "tb", "self", DefaultProbeInterval, now)
 
 	// Suspects stay: a false suspicion must not block a member id for good.
 	if got, want := ids(v.members), []string{"id-fresh", "id-joining", "id-quiet", "id-self"}; !slices.Equal(got, want) {
@@ -86,7 +86,7 @@ func TestBuildView(t *testing.T) {
 
 	// The quiet member answers again; problems are reported once.
 	records["quiet"].lastAck = now.Add(time.Second)
-	v = buildView(records, live, "tb", "self", now.Add(time.Second))
+	v = buildView(records, live, "tb", "self", DefaultProbeInterval, now.Add(time.Second))
 	if !slices.Equal(v.recovered, []string{"quiet"}) || len(v.suspected) != 0 || len(v.invalid) != 0 {
 		t.Errorf("second pass: recovered %v suspected %v invalid %v", v.recovered, v.suspected, v.invalid)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/cluster"
 
 	"github.com/ticketblitz/ticketblitz/events"
 )
@@ -34,6 +35,7 @@ type config struct {
 	ClusterJoin      []string
 	ClusterAdvertise string
 	ClusterKey       string
+	ClusterProbe     time.Duration
 	RemoteAddr       string
 	JWTSecret        string
 	DevTokens        bool
@@ -77,6 +79,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	listVar(fs, &c.ClusterJoin, "cluster-join", nil, "comma-separated seed `nodes` to join; empty starts a new cluster")
 	fs.StringVar(&c.ClusterAdvertise, "cluster-advertise", "", "ip:port other nodes reach this node's gossip and actors at, when cluster-bind is 0.0.0.0 or behind NAT")
 	secretVar(fs, &c.ClusterKey, "cluster-key", "optional gossip encryption `key`, base64 of 16, 24 or 32 bytes")
+	fs.DurationVar(&c.ClusterProbe, "cluster-probe-interval", cluster.DefaultProbeInterval, "how often a node probes another member: a killed node is declared dead after about 4 intervals (0.8 s by default), and so is one that stalls that long (GC, overloaded host); raise it where nodes stall longer (50ms to 10s)")
 	fs.StringVar(&c.RemoteAddr, "remote-addr", "", "actor remoting address host:port (default: the cluster bind host, a free port)")
 	declareJWTSecret(fs, &c.JWTSecret)
 	fs.BoolVar(&c.DevTokens, "dev-tokens", true, "enable POST /api/v1/auth/token for fans")
@@ -158,6 +161,9 @@ func (c config) validate() error {
 	}
 	if c.PostgresPool < 4 {
 		errs = append(errs, fmt.Errorf("postgres-pool %d: at least 4", c.PostgresPool))
+	}
+	if c.ClusterProbe < 50*time.Millisecond || c.ClusterProbe > 10*time.Second {
+		errs = append(errs, fmt.Errorf("cluster-probe-interval %v: between 50ms and 10s", c.ClusterProbe))
 	}
 	if c.MailboxLimit < 1 {
 		errs = append(errs, fmt.Errorf("mailbox-limit %d: at least 1", c.MailboxLimit))

@@ -71,34 +71,35 @@ func TestConfigFlagBeatsVariableBeatsDefault(t *testing.T) {
 // implements and the ones it adds (docs/configuration.md lists them all), each with a
 // valid value other than its default.
 var apiVariables = map[string]string{
-	"TICKETBLITZ_HTTP_ADDR":         "127.0.0.1:9000",
-	"TICKETBLITZ_POSTGRES_URL":      "postgres://postgres@127.0.0.1:5432/other?sslmode=disable",
-	"TICKETBLITZ_POSTGRES_POOL":     "8",
-	"TICKETBLITZ_REDIS_URL":         "redis://127.0.0.1:6379/3",
-	"TICKETBLITZ_KAFKA_BROKERS":     "k1:9092,k2:9092",
-	"TICKETBLITZ_NODE_NAME":         "n1",
-	"TICKETBLITZ_CLUSTER_BIND":      "127.0.0.1:7000",
-	"TICKETBLITZ_CLUSTER_JOIN":      "127.0.0.1:7001",
-	"TICKETBLITZ_CLUSTER_ADVERTISE": "10.0.0.1:7000",
-	"TICKETBLITZ_CLUSTER_KEY":       "MDEyMzQ1Njc4OWFiY2RlZg==",
-	"TICKETBLITZ_REMOTE_ADDR":       "127.0.0.1:7100",
-	"TICKETBLITZ_JWT_SECRET":        "s3cret",
-	"TICKETBLITZ_DEV_TOKENS":        "false",
-	"TICKETBLITZ_HOLD_TTL":          "2m",
-	"TICKETBLITZ_RATE_LIMIT":        "10/s",
-	"TICKETBLITZ_STRATEGY":          "lock",
-	"TICKETBLITZ_SEED_DEMO":         "false",
-	"TICKETBLITZ_PASSIVATE_AFTER":   "30s",
-	"TICKETBLITZ_MAILBOX_LIMIT":     "500",
-	"TICKETBLITZ_PAYMENT_LATENCY":   "2s",
-	"TICKETBLITZ_LOG_LEVEL":         "debug",
-	"TICKETBLITZ_LOG_FORMAT":        "json",
-	"TICKETBLITZ_SHUTDOWN_GRACE":    "5s",
-	"TICKETBLITZ_DRAIN_DELAY":       "3s",
-	"TICKETBLITZ_PPROF_ADDR":        "127.0.0.1:6060",
-	"TICKETBLITZ_CLASSROOM":         "true",
-	"TICKETBLITZ_DEV_CONTROL":       "127.0.0.1:7200",
-	"TICKETBLITZ_REDIS_PREFIX":      "shop1:",
+	"TICKETBLITZ_HTTP_ADDR":              "127.0.0.1:9000",
+	"TICKETBLITZ_POSTGRES_URL":           "postgres://postgres@127.0.0.1:5432/other?sslmode=disable",
+	"TICKETBLITZ_POSTGRES_POOL":          "8",
+	"TICKETBLITZ_REDIS_URL":              "redis://127.0.0.1:6379/3",
+	"TICKETBLITZ_KAFKA_BROKERS":          "k1:9092,k2:9092",
+	"TICKETBLITZ_NODE_NAME":              "n1",
+	"TICKETBLITZ_CLUSTER_BIND":           "127.0.0.1:7000",
+	"TICKETBLITZ_CLUSTER_JOIN":           "127.0.0.1:7001",
+	"TICKETBLITZ_CLUSTER_ADVERTISE":      "10.0.0.1:7000",
+	"TICKETBLITZ_CLUSTER_KEY":            "MDEyMzQ1Njc4OWFiY2RlZg==",
+	"TICKETBLITZ_REMOTE_ADDR":            "127.0.0.1:7100",
+	"TICKETBLITZ_JWT_SECRET":             "s3cret",
+	"TICKETBLITZ_DEV_TOKENS":             "false",
+	"TICKETBLITZ_HOLD_TTL":               "2m",
+	"TICKETBLITZ_RATE_LIMIT":             "10/s",
+	"TICKETBLITZ_STRATEGY":               "lock",
+	"TICKETBLITZ_SEED_DEMO":              "false",
+	"TICKETBLITZ_PASSIVATE_AFTER":        "30s",
+	"TICKETBLITZ_MAILBOX_LIMIT":          "500",
+	"TICKETBLITZ_PAYMENT_LATENCY":        "2s",
+	"TICKETBLITZ_LOG_LEVEL":              "debug",
+	"TICKETBLITZ_LOG_FORMAT":             "json",
+	"TICKETBLITZ_SHUTDOWN_GRACE":         "5s",
+	"TICKETBLITZ_DRAIN_DELAY":            "3s",
+	"TICKETBLITZ_PPROF_ADDR":             "127.0.0.1:6060",
+	"TICKETBLITZ_CLASSROOM":              "true",
+	"TICKETBLITZ_CLUSTER_PROBE_INTERVAL": "400ms",
+	"TICKETBLITZ_DEV_CONTROL":            "127.0.0.1:7200",
+	"TICKETBLITZ_REDIS_PREFIX":           "shop1:",
 
 	"TICKETBLITZ_IDEMPOTENCY_RETENTION":   "48h",
 	"TICKETBLITZ_OUTBOX_RETENTION":        "10m",
@@ -237,8 +238,8 @@ func flagOf(t *testing.T, env string) string {
 }
 
 func TestConfigValidationStillApplies(t *testing.T) {
-	_, err := parseTestConfig([]string{"-strategy=other", "-postgres-pool=2"}, map[string]string{"TICKETBLITZ_LOG_FORMAT": "xml"})
-	for _, want := range []string{"strategy", "postgres-pool", "log-format"} {
+	_, err := parseTestConfig([]string{"-strategy=other", "-postgres-pool=2", "-cluster-probe-interval=10ms"}, map[string]string{"TICKETBLITZ_LOG_FORMAT": "xml"})
+	for _, want := range []string{"strategy", "postgres-pool", "log-format", "cluster-probe-interval"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want one about %s", err, want)
 		}
