@@ -63,6 +63,11 @@ func TestBrowserChaosPanel(t *testing.T) {
 	if !strings.Contains(d.logs.String(), "fault injected: pause node2 by root via node1") {
 		t.Errorf("the supervisor did not log the click's fault with who asked\n%s", d.logs.tail(20))
 	}
+	began := time.Now()
+	browserChaosSwitches(page, d)
+	t.Logf("%.1fs: slow payments and the broker clicked", time.Since(began).Seconds())
+	browserChaosNodes(page)
+	t.Logf("%.1fs: kill, start, start a new node and drain clicked", time.Since(began).Seconds())
 
 	// A violating stream: the page's next visualizer socket is wrapped so that the test
 	// can hand it traces as if the stream had sent them.
