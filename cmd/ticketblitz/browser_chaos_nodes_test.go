@@ -66,7 +66,6 @@ func browserChaosSwitches(page *tab, d *devCluster) {
 	timedHold(t, fan, "A") // a hold and its release: records that wait in the outbox
 	page.waitFor(15*time.Second, "the outbox-lag row amber while the broker is paused",
 		outboxRow+`?.dataset.state === 'lagging' && /now [1-9]\d* records? waiting/.test(`+outboxRow+`.textContent)`)
-	classroomShot(page, `#view-visualizer`, "classroom-chaos-broker-paused")
 	clickChaos(page, broker+`.querySelector('button')`)
 	page.waitFor(10*time.Second, "the broker shown serving", broker+`?.dataset.state === 'off' && !`+broker+`.querySelector('.chaos-now')`)
 	page.waitFor(30*time.Second, "the outbox-lag row back to holding once the relay caught up",
@@ -82,7 +81,6 @@ func browserChaosNodes(page *tab) {
 	page.waitFor(10*time.Second, "node2 shown killed", chaosRow("node2")+`?.dataset.state === 'killed' && `+
 		chaosRow("node2")+`.querySelector('.chaos-state').textContent === 'killed' && `+chaosButton("node2", "kill")+`.disabled`)
 	page.waitFor(30*time.Second, "node2 gone from the Nodes panel", `!`+nodeCard("node2")+` || ['left', 'dead'].includes(`+nodeCard("node2")+`.dataset.status)`)
-	classroomShot(page, `#view-visualizer`, "classroom-chaos-killed")
 
 	clickChaos(page, chaosButton("node2", "start"))
 	page.waitFor(60*time.Second, "node2 shown running again", chaosRow("node2")+`?.dataset.state === 'running' && !`+chaosButton("node2", "kill")+`.disabled`)
