@@ -92,5 +92,6 @@ func browserChaosNodes(page *tab) {
 
 	clickChaos(page, chaosButton("node3", "drain"))
 	page.waitFor(60*time.Second, "node3 shown exited after its drain", chaosRow("node3")+`?.dataset.state === 'exited' && !`+chaosButton("node3", "start")+`.disabled`)
-	page.waitFor(30*time.Second, "node3 leaving the Nodes panel", `!`+nodeCard("node3")+` || `+nodeCard("node3")+`.dataset.status === 'left'`)
+	page.waitFor(30*time.Second, "node3 leaving the Nodes panel", `!`+nodeCard("node3")+` || `+nodeCard("node3")+`.dataset.status !== 'alive'`)
+	page.t.Logf("node3 in the Nodes panel after its drain: %q", eval[string](page, nodeCard("node3")+`?.dataset.status ?? 'gone'`))
 }

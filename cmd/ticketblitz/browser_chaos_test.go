@@ -34,6 +34,9 @@ func TestBrowserChaosPanel(t *testing.T) {
 	b := startBrowser(t)
 	page := b.newTab(t, "chaos", 1440, 1400)
 	page.do(chromedp.Navigate(d.url(0) + "/#/"))
+	// The fan view settles first: once its events load it rewrites the address to the
+	// first event's, which would otherwise race the route to the visualizer below.
+	page.waitFor(10*time.Second, "the fan view on the first event", `location.hash.startsWith('#/events/')`)
 	// The page signs in as an admin with a pasted token, as the flash-sale form does.
 	page.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem('tb.adminToken', ` + jsString(admin.token) + `)`))
 	page.route("#/visualizer")
