@@ -64,8 +64,10 @@ func browserChaosSwitches(page *tab, d *devCluster) {
 	page.waitFor(10*time.Second, "the broker shown paused",
 		broker+`?.dataset.state === 'on' && `+broker+`.querySelector('.chaos-now')?.textContent.includes('the broker is paused')`)
 	timedHold(t, fan, "A") // a hold and its release: records that wait in the outbox
+	// Published at once the records wait milliseconds; held back by the paused broker,
+	// the oldest waits seconds.
 	page.waitFor(15*time.Second, "the outbox-lag row amber while the broker is paused",
-		outboxRow+`?.dataset.state === 'lagging' && /now [1-9]\d* records? waiting/.test(`+outboxRow+`.textContent)`)
+		outboxRow+`?.dataset.state === 'lagging' && /now [1-9]\d* records? waiting, oldest [1-9]\d*\.\d s/.test(`+outboxRow+`.textContent)`)
 	clickChaos(page, broker+`.querySelector('button')`)
 	page.waitFor(10*time.Second, "the broker shown serving", broker+`?.dataset.state === 'off' && !`+broker+`.querySelector('.chaos-now')`)
 	page.waitFor(30*time.Second, "the outbox-lag row back to holding once the relay caught up",
