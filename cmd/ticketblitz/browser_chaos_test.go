@@ -23,7 +23,9 @@ func chaosButton(node, action string) string {
 // TestBrowserChaosPanel opens the visualizer of a real "ticketblitz dev" cluster with an
 // admin token: the chaos panel lists both nodes, its Pause button stops node2's process
 // and shows it paused, Resume brings it back, and the slow-database switch turns on
-// and off. Then the invariant panel is fed a violating stream: a confirmed order whose
+// and off; then slow payments, the broker's pause and resume, kill -9, start, a new
+// node and its drain are clicked in turn (browserChaosSwitches, browserChaosNodes).
+// Then the invariant panel is fed a violating stream: a confirmed order whose
 // seat is not sold and an outbox lag past its limit turn their rows red for good.
 func TestBrowserChaosPanel(t *testing.T) {
 	requireChromium(t)
