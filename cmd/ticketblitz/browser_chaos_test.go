@@ -23,7 +23,9 @@ func chaosButton(node, action string) string {
 // TestBrowserChaosPanel opens the visualizer of a real "ticketblitz dev" cluster with an
 // admin token: the chaos panel lists both nodes, its Pause button stops node2's process
 // and shows it paused, Resume brings it back, and the slow-database switch turns on
-// and off. Then the invariant panel is fed a violating stream: a confirmed order whose
+// and off; then slow payments, the broker's pause and resume, kill -9, start, a new
+// node and its drain are clicked in turn (browserChaosSwitches, browserChaosNodes).
+// Then the invariant panel is fed a violating stream: a confirmed order whose
 // seat is not sold and an outbox lag past its limit turn their rows red for good.
 func TestBrowserChaosPanel(t *testing.T) {
 	requireChromium(t)
@@ -34,6 +36,9 @@ func TestBrowserChaosPanel(t *testing.T) {
 	b := startBrowser(t)
 	page := b.newTab(t, "chaos", 1440, 1400)
 	page.do(chromedp.Navigate(d.url(0) + "/#/"))
+	// The fan view settles first: once its events load it rewrites the address to the
+	// first event's, which would otherwise race the route to the visualizer below.
+	page.waitFor(10*time.Second, "the fan view on the first event", `location.hash.startsWith('#/events/')`)
 	// The page signs in as an admin with a pasted token, as the flash-sale form does.
 	page.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem('tb.adminToken', ` + jsString(admin.token) + `)`))
 	page.route("#/visualizer")
@@ -63,6 +68,11 @@ func TestBrowserChaosPanel(t *testing.T) {
 	if !strings.Contains(d.logs.String(), "fault injected: pause node2 by root via node1") {
 		t.Errorf("the supervisor did not log the click's fault with who asked\n%s", d.logs.tail(20))
 	}
+	began := time.Now()
+	browserChaosSwitches(page, d)
+	t.Logf("%.1fs: slow payments and the broker clicked", time.Since(began).Seconds())
+	browserChaosNodes(page)
+	t.Logf("%.1fs: kill, start, start a new node and drain clicked", time.Since(began).Seconds())
 
 	// A violating stream: the page's next visualizer socket is wrapped so that the test
 	// can hand it traces as if the stream had sent them.

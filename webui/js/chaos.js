@@ -45,18 +45,21 @@ const SWITCHES = [
   {
     id: 'broker', on: 'broker-pause', off: 'broker-resume', label: 'Pause the broker',
     isOn: (st) => st.broker.paused,
+    now: () => 'Now: the broker is paused; produce and fetch fail.',
     does: 'the event broker fails every produce and fetch until resumed.',
     watch: 'sales go on (the database is the record); the outbox lag grows, Kafka records stop, then catch up in order.',
   },
   {
     id: 'payments', on: 'slow-payments', off: 'slow-payments', label: `Slow payments (+${SLOW_MS} ms)`, delay: true,
     isOn: (st) => st.switches.payment_delay_ms > 0,
+    now: (st) => `Now: every charge takes ${st.switches.payment_delay_ms} ms more.`,
     does: `every charge takes ${SLOW_MS} ms more, on every node.`,
     watch: 'confirms slow down while holds stay fast: payment happens outside the section\'s mailbox.',
   },
   {
     id: 'database', on: 'slow-database', off: 'slow-database', label: `Slow the database (+${SLOW_MS} ms)`, delay: true,
     isOn: (st) => st.switches.store_delay_ms > 0,
+    now: (st) => `Now: every batch commit waits ${st.switches.store_delay_ms} ms more.`,
     does: `every batch commit waits ${SLOW_MS} ms more, on every node.`,
     watch: 'batch latency jumps, batches grow (group commit takes more decisions per write) and mailboxes deepen.',
   },
@@ -135,6 +138,7 @@ export class ChaosPanel {
       return h('li', { class: 'chaos-switch', dataset: { switch: s.id, state: on ? 'on' : 'off' } },
         h('button', { type: 'button', class: 'btn btn-ghost', 'aria-pressed': on ? 'true' : 'false', onclick: () => this.act(body) },
           on ? `Undo: ${s.label}` : s.label),
+        on ? h('p', { class: 'small chaos-now' }, h('span', { class: 'badge tx-retry' }, 'on'), ' ', s.now(st)) : null,
         h('p', { class: 'small' }, h('strong', {}, 'Does: '), s.does),
         h('p', { class: 'small muted' }, h('strong', {}, 'Watch: '), s.watch));
     }));
