@@ -66,8 +66,9 @@ type Members interface {
 	// MemberID is this process's member id, "" while it is not known yet.
 	MemberID() string
 	// MemberGone reports whether the process with member id member, which ran as node,
-	// is known to be gone: declared dead or left, or replaced by a live process of the
-	// same node name (a restart). A member this view does not know yet is not gone: a
-	// node that just joined may not have heard of every live member.
+	// is known to be gone: declared dead, or replaced by a live process of the same node
+	// name (a restart). A member that left (a drain) is not: it publishes until it exits
+	// and releases the lease. A member this view does not know yet is not gone: a node
+	// that just joined may not have heard of every live member.
 	MemberGone(node, member string) bool
 }

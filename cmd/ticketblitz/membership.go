@@ -36,11 +36,12 @@ func (m *nodeMembership) MemberID() string {
 }
 
 // MemberGone reports whether member, which ran as node, is known to be gone: listed
-// dead or left, or not listed while a running member of the same name is (the node
-// restarted). A member this node has not heard of is not gone, nor is any before the
-// node exists: right after joining, a node may not know every live member yet, and
-// taking a live member's relay lease would only fence it and make it take the lease
-// back.
+// dead, or not listed while a running member of the same name is (the node restarted).
+// A member that left is not gone: it is draining, its relay may still be publishing, and
+// it releases the lease as it exits; taking the lease before would publish its records
+// twice. A member this node has not heard of is not gone, nor is any before the node
+// exists: right after joining, a node may not know every live member yet, and taking a
+// live member's relay lease would only fence it and make it take the lease back.
 func (m *nodeMembership) MemberGone(node, member string) bool {
 	n := m.node.Load()
 	if n == nil || member == "" {
@@ -53,7 +54,7 @@ func memberGone(members []cluster.MemberInfo, node, member string) bool {
 	replaced := false
 	for _, mi := range members {
 		if mi.ID == member {
-			return mi.Status == cluster.StatusDead || mi.Status == cluster.StatusLeft
+			return mi.Status == cluster.StatusDead
 		}
 		if mi.Name == node && mi.ID != "" && mi.Status != cluster.StatusDead && mi.Status != cluster.StatusLeft {
 			replaced = true
