@@ -20,6 +20,9 @@ type sectionInspectionJSON struct {
 	Batch          batchJSON      `json:"batch"`
 	HoldsActive    int            `json:"holds_active"`
 	DecisionsTotal int64          `json:"decisions_total"`
+	// Classroom says whether this server offers pause, resume and step, so a page can
+	// show their buttons without trying them.
+	Classroom bool `json:"classroom"`
 }
 
 type activationJSON struct {
@@ -44,14 +47,14 @@ type batchJSON struct {
 	Next    int `json:"next"`
 }
 
-func toSectionInspectionJSON(in actors.SectionInspection) sectionInspectionJSON {
+func toSectionInspectionJSON(in actors.SectionInspection, classroom bool) sectionInspectionJSON {
 	out := sectionInspectionJSON{
 		Node:        in.Node,
 		Activation:  activationJSON{Epoch: in.Epoch, Version: in.Version, Since: in.Since},
 		Paused:      in.Paused,
 		Mailbox:     mailboxJSON{Depth: in.MailboxDepth, Messages: make([]queuedJSON, 0, len(in.Messages))},
 		Batch:       batchJSON{Writing: in.BatchWriting, Next: in.BatchNext},
-		HoldsActive: in.HoldsActive, DecisionsTotal: in.DecisionsTotal,
+		HoldsActive: in.HoldsActive, DecisionsTotal: in.DecisionsTotal, Classroom: classroom,
 	}
 	for _, m := range in.Messages {
 		out.Mailbox.Messages = append(out.Mailbox.Messages, queuedJSON{Type: m.Type, UserID: m.UserID, AgeMs: m.Age.Milliseconds()})
@@ -95,7 +98,7 @@ func (s *Server) onSection(c *fiber.Ctx, op func(Sections) sectionOp) error {
 	if err != nil {
 		return fmt.Errorf("section %s: %w", key.Identity(), err)
 	}
-	return c.JSON(toSectionInspectionJSON(in))
+	return c.JSON(toSectionInspectionJSON(in, s.cfg.Classroom))
 }
 
 // inspectSection answers GET /api/v1/admin/sections/{event_id}/{section_id}.

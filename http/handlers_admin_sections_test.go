@@ -58,7 +58,7 @@ func TestSectionInspectorRoutes(t *testing.T) {
 	r.expectStatus(t, http.StatusOK)
 	want := `{"node":"node2","activation":{"epoch":3,"version":41,"since":"2026-06-01T11:59:00Z"},"paused":true,` +
 		`"mailbox":{"depth":2,"messages":[{"type":"Hold","user_id":"u1","age_ms":1500},{"type":"Confirm","user_id":"u2","age_ms":3}]},` +
-		`"batch":{"writing":1,"next":4},"holds_active":17,"decisions_total":230}`
+		`"batch":{"writing":1,"next":4},"holds_active":17,"decisions_total":230,"classroom":false}`
 	if r.raw != want {
 		t.Fatalf("inspection\n got %s\nwant %s", r.raw, want)
 	}
@@ -83,7 +83,7 @@ func TestSectionControlsInTheClassroom(t *testing.T) {
 	for _, op := range []string{"pause", "step", "resume"} {
 		r := e.do(t, http.MethodPost, "/api/v1/admin/sections/e1/A/"+op, "", admin)
 		r.expectStatus(t, http.StatusOK)
-		if r.body["paused"] != (op != "resume") {
+		if r.body["paused"] != (op != "resume") || r.body["classroom"] != true {
 			t.Fatalf("%s answered %s", op, r.raw)
 		}
 	}

@@ -16,7 +16,7 @@ export class SectionView {
     this.api = api;
     this.section = '';
     this.timer = 0;
-    this.classroom = null; // unknown until probed
+    this.classroom = null; // unknown until the inspector answers
     this.el = {
       panel: $('section-view'), title: $('sv-title'), body: $('sv-body'), note: $('sv-note'),
       tokenForm: $('sv-token-form'), token: $('sv-token'), controls: $('sv-controls'),
@@ -85,8 +85,7 @@ export class SectionView {
       if (section !== this.section) return;
       this.el.tokenForm.hidden = true;
       this.render(s);
-      if (this.classroom === null && !s.paused) await this.probe();
-      else if (s.paused) this.classroom = true;
+      this.classroom = s.classroom === true;
       this.setNote('');
     } catch (err) {
       if (section !== this.section) return;
@@ -96,20 +95,6 @@ export class SectionView {
     }
     this.renderControls();
     if (section === this.section) this.timer = setTimeout(() => this.poll(), POLL_MS);
-  }
-
-  /**
-   * probe learns whether the classroom is on: a step of a section that is not paused
-   * changes nothing and is refused 400 in the classroom; without it the route is 404.
-   */
-  async probe() {
-    try {
-      await this.api.once('POST', `${this.path()}/step`, { admin: true });
-      this.classroom = true; // the section was paused meanwhile
-    } catch (err) {
-      if (err.status === 404) this.classroom = false;
-      else if (err.status === 400) this.classroom = true;
-    }
   }
 
   async control(op) {
