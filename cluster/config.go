@@ -51,7 +51,7 @@ type Config struct {
 	// Kinds are the virtual-actor kinds this node hosts.
 	Kinds []*protocluster.Kind
 	// ProbeInterval is how often memberlist probes one other member; a killed member is
-	// declared dead after about four intervals with two nodes (see the failure detection
+	// declared dead after about five intervals with two nodes (see the failure detection
 	// notes in provider.go). Default DefaultProbeInterval.
 	ProbeInterval time.Duration
 	// RequestTimeout bounds one cluster.Request. Default 5 s.
