@@ -66,9 +66,10 @@ type Members interface {
 	// MemberID is this process's member id, "" while it is not known yet.
 	MemberID() string
 	// MemberGone reports whether the process with member id member, which ran as node,
-	// is known to be gone: declared dead, or replaced by a live process of the same node
-	// name (a restart). A member that left (a drain) is not: it publishes until it exits
-	// and releases the lease. A member this view does not know yet is not gone: a node
-	// that just joined may not have heard of every live member.
+	// is known to be gone: replaced by a live process of the same node name (a restart).
+	// A member declared dead is not (a paused process may resume and publish again), nor
+	// one that left (a drain: it publishes until it exits and releases the lease), nor
+	// one this view does not know yet (a node that just joined may not have heard of
+	// every live member).
 	MemberGone(node, member string) bool
 }

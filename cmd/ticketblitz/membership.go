@@ -35,13 +35,14 @@ func (m *nodeMembership) MemberID() string {
 	return ""
 }
 
-// MemberGone reports whether member, which ran as node, is known to be gone: listed
-// dead, or not listed while a running member of the same name is (the node restarted).
-// A member that left is not gone: it is draining, its relay may still be publishing, and
-// it releases the lease as it exits; taking the lease before would publish its records
-// twice. A member this node has not heard of is not gone, nor is any before the node
-// exists: right after joining, a node may not know every live member yet, and taking a
-// live member's relay lease would only fence it and make it take the lease back.
+// MemberGone reports whether member, which ran as node, is known to be gone: not listed
+// alive while a running member of the same name is (the node restarted, so the old
+// process is over). A member declared dead is not gone: it may be a paused process that
+// resumes (SIGSTOP, a long GC pause, a partition) and whose relay, not knowing it lost the
+// lease, would publish its records a second time; its lease runs out instead. Nor is a
+// member that left (a drain: it publishes until it exits and releases the lease), nor one
+// this node has not heard of, nor any before the node exists: right after joining, a node
+// may not know every live member yet.
 func (m *nodeMembership) MemberGone(node, member string) bool {
 	n := m.node.Load()
 	if n == nil || member == "" {
@@ -53,8 +54,8 @@ func (m *nodeMembership) MemberGone(node, member string) bool {
 func memberGone(members []cluster.MemberInfo, node, member string) bool {
 	replaced := false
 	for _, mi := range members {
-		if mi.ID == member {
-			return mi.Status == cluster.StatusDead
+		if mi.ID == member && mi.Status != cluster.StatusDead {
+			return false // listed and not dead: alive, suspect or leaving
 		}
 		if mi.Name == node && mi.ID != "" && mi.Status != cluster.StatusDead && mi.Status != cluster.StatusLeft {
 			replaced = true

@@ -39,12 +39,12 @@ func queryOne(t *testing.T, db, sql string, dest ...any) {
 	}
 }
 
-// TestRelayTakesOverAtOnceAfterKill runs two nodes as processes; node1 relays the
-// outbox. node1 is killed with SIGKILL while its relay lease has most of its 10 s to
-// run. node2 must take the lease over as soon as node1 is declared dead, from a member
-// that is gone (not when the lease runs out), and publish what fans commit through it.
-// The times from the kill are logged; BENCHMARKS.md records them.
-func TestRelayTakesOverAtOnceAfterKill(t *testing.T) {
+// TestRelayTakesOverAfterKill runs two nodes as processes; node1 relays the outbox.
+// node1 is killed with SIGKILL while its relay lease has most of its 10 s to run. node2
+// must take the lease when it runs out, not earlier from a member merely declared dead
+// (that may be a paused process whose relay would publish again when it resumes), and
+// publish what fans commit through it. The times from the kill are logged.
+func TestRelayTakesOverAfterKill(t *testing.T) {
 	testenv.Require(t, testenv.Both())
 	bin := buildPlainBinary(t) // several nodes talking: see buildPlainBinary
 	db := fmt.Sprintf("tb_e2e_%d_%d", os.Getpid(), dbCounter.Add(1))
@@ -111,11 +111,11 @@ func TestRelayTakesOverAtOnceAfterKill(t *testing.T) {
 			lost = at
 		}
 	}
-	if took.IsZero() {
-		t.Fatalf("node2 did not take the relay lease over from the dead member; its relay lines:\n%s", relayLines(second))
+	if !took.IsZero() {
+		t.Fatalf("node2 took the relay lease over from a member only declared dead; its relay lines:\n%s", relayLines(second))
 	}
-	t.Logf("after kill -9 of the relay's node: declared dead %v, relay lease taken over %v, first record committed %v, first record published %v",
-		since(killed, lost), since(killed, took), since(killed, firstCreated), since(killed, firstPublished))
+	t.Logf("after kill -9 of the relay's node: declared dead %v, first record committed %v, first record published %v",
+		since(killed, lost), since(killed, firstCreated), since(killed, firstPublished))
 }
 
 func since(from, to time.Time) string {
