@@ -14,23 +14,8 @@ import (
 // and the headroom is read as often as it is published.
 func TestControllerAdmitsInSmallStepsAndRatesPerSignal(t *testing.T) {
 	ctx := context.Background()
-	store := newMemStore()
-	clock := newFakeClock()
 	signals := &countingSignals{}
-	s := newTestService(t, store, clock)
-	c, err := NewController(ControllerConfig{Store: store, Headroom: signals, Leases: openLeases{}, Node: "n1",
-		Logger: zap.NewNop(), Clock: clock, Rand: rand.New(rand.NewPCG(1, 1)), Rate: RateConfig{Initial: 400}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SetRoom(ctx, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 5000 {
-		if _, _, err := s.Join(ctx, "ev1", fmt.Sprintf("fan-%d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store, clock, c := fullFIFORoom(t, signals)
 	step := func() QueueState {
 		t.Helper()
 		clock.Advance(DefaultControllerTick)
@@ -79,23 +64,8 @@ func (s *countingSignals) Signals(context.Context, string) ([]Signal, error) {
 // build up and its rate stands; once the backlog drains it admits again at that rate.
 func TestControllerHoldsAdmissionWhileANodeIsBusy(t *testing.T) {
 	ctx := context.Background()
-	store := newMemStore()
-	clock := newFakeClock()
 	signals := &memSignals{}
-	s := newTestService(t, store, clock)
-	c, err := NewController(ControllerConfig{Store: store, Headroom: signals, Leases: openLeases{}, Node: "n1",
-		Logger: zap.NewNop(), Clock: clock, Rand: rand.New(rand.NewPCG(1, 1)), Rate: RateConfig{Initial: 400}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SetRoom(ctx, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 5000 {
-		if _, _, err := s.Join(ctx, "ev1", fmt.Sprintf("fan-%d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store, clock, c := fullFIFORoom(t, signals)
 	step := func(backlog int) QueueState {
 		t.Helper()
 		clock.Advance(DefaultControllerTick)
@@ -126,4 +96,28 @@ func TestControllerHoldsAdmissionWhileANodeIsBusy(t *testing.T) {
 	if q.Watermark == 0 || q.Watermark > int64(q.Status.AdmittingPerS*DefaultControllerTick.Seconds())+1 {
 		t.Fatalf("after the backlog drained: watermark %d at %v/s; want one step's worth", q.Watermark, q.Status.AdmittingPerS)
 	}
+}
+
+// fullFIFORoom is a FIFO room on event ev1 with 5,000 fans joined, and a controller that
+// reads headroom from signals and starts at 400 fans/s.
+func fullFIFORoom(t *testing.T, signals HeadroomSource) (*memStore, *fakeClock, *Controller) {
+	t.Helper()
+	ctx := context.Background()
+	store := newMemStore()
+	clock := newFakeClock()
+	s := newTestService(t, store, clock)
+	c, err := NewController(ControllerConfig{Store: store, Headroom: signals, Leases: openLeases{}, Node: "n1",
+		Logger: zap.NewNop(), Clock: clock, Rand: rand.New(rand.NewPCG(1, 1)), Rate: RateConfig{Initial: 400}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetRoom(ctx, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5000 {
+		if _, _, err := s.Join(ctx, "ev1", fmt.Sprintf("fan-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store, clock, c
 }
