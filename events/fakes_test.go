@@ -51,11 +51,17 @@ func (o *memOutbox) add(t testing.TB, key actors.SectionKey, envType string, seq
 	o.recs = append(o.recs, memRecord{topic: msg.Topic, key: msg.Key, envelopeID: id, payload: msg.Payload, created: time.Now()})
 }
 
-func (o *memOutbox) Pending(_ context.Context, after int64, limit int, skipKeys []string, fn func(int64, string, string, []byte, time.Time)) error {
+func (o *memOutbox) Pending(_ context.Context, after int64, holes [][2]int64, limit int, skipKeys []string, fn func(int64, string, string, []byte, time.Time)) error {
 	o.mu.Lock()
 	o.reads++
+	inHole := func(id int64) bool {
+		return slices.ContainsFunc(holes, func(h [2]int64) bool { return h[0] <= id && id <= h[1] && id <= after })
+	}
 	var out []int
-	for i := int(max(after, 0)); i < len(o.recs); i++ {
+	for i := 0; i < len(o.recs); i++ {
+		if id := int64(i + 1); id <= after && !inHole(id) {
+			continue
+		}
 		if !o.recs[i].published && !o.recs[i].hidden && len(out) < limit && !slices.Contains(skipKeys, o.recs[i].key) {
 			out = append(out, i)
 		}

@@ -10,10 +10,12 @@ import (
 // Outbox is the transactional outbox the relay drains. Its methods use only standard
 // types so that the storage adapter satisfies it without importing this package.
 type Outbox interface {
-	// Pending calls fn for up to limit unpublished records with an id above after whose
-	// key is not one of skipKeys, in id order, and returns after the last call. fn may
-	// keep payload: each call gets a slice of its own.
-	Pending(ctx context.Context, after int64, limit int, skipKeys []string, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error
+	// Pending calls fn for up to limit unpublished records whose key is not one of
+	// skipKeys and whose id is above after or within one of holes (inclusive ranges
+	// [lo, hi] at or below after), in id order, and returns after the last call. Every
+	// record it returns is read from one snapshot of the outbox. fn may keep payload:
+	// each call gets a slice of its own.
+	Pending(ctx context.Context, after int64, holes [][2]int64, limit int, skipKeys []string, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error
 	// MarkPublished marks the records with these ids published, so that Pending never
 	// returns them again, provided token is still the relay lease's current epoch, and
 	// reports whether it was. false means another relay took the lease over: nothing

@@ -341,9 +341,12 @@ func (l *relayLoop) switchToken(ctx context.Context, token int64) {
 // unread records up to the last id it returns, in order. A key left out is marked
 // behind at the floor of that moment; until a read from there or below takes its
 // records again, reads from higher up must not take them, or a later record of its
-// stream would go before an earlier one the floor passed meanwhile. A sweep from the
-// start every sweepInterval reads what the floor passed anyway: records of a
-// transaction slower than holeWait.
+// stream would go before an earlier one the floor passed meanwhile. Each read takes
+// the holes the floor passed in the last holeKeep as well (see readFloor): a record of
+// a transaction slower than holeWait is read there, before any later record of its
+// stream, which could only be written after it committed. A sweep from the start every
+// sweepInterval reads what the floor passed anyway: records of a transaction that
+// committed more than holeKeep after the floor passed its id.
 func (l *relayLoop) read(ctx context.Context) {
 	l.readNow = false
 	l.mark.forgetMarked()
@@ -370,7 +373,8 @@ func (l *relayLoop) read(ctx context.Context) {
 	}
 	var ids, late []int64
 	fresh := 0
-	err := l.cfg.Outbox.Pending(ctx, after, limit, skip, func(id int64, topic, key string, payload []byte, createdAt time.Time) {
+	holes := holesUpTo(l.floor.holes(now, holeKeep), after)
+	err := l.cfg.Outbox.Pending(ctx, after, holes, limit, skip, func(id int64, topic, key string, payload []byte, createdAt time.Time) {
 		ids = append(ids, id)
 		if from, ok := l.behind[key]; ok && after > from {
 			return // the reads missed some of its records: they come first
@@ -510,3 +514,15 @@ func (l *relayLoop) refreshLag(ctx context.Context) {
 // (every lagInterval at most): Depth the unpublished records, Millis the age of the
 // oldest one.
 const TraceOutboxLag = "outbox"
+
+// holesUpTo returns the parts of holes at or below after: a read takes the ids above
+// after anyway.
+func holesUpTo(holes [][2]int64, after int64) [][2]int64 {
+	out := holes[:0:0]
+	for _, h := range holes {
+		if h[0] <= after {
+			out = append(out, [2]int64{h[0], min(h[1], after)})
+		}
+	}
+	return out
+}

@@ -19,11 +19,60 @@ import (
 // Counting only returned ids as present matters: a record read and published meanwhile
 // is no hole, and a hole that grew over it would swallow an id taken later, which the
 // floor would pass before its transaction had time to commit.
+//
+// A hole the floor passed is not forgotten: its ids may still be a slow transaction's,
+// which commits later, and only after that can the next record of its stream be
+// written (the section lock makes the writers of a stream wait for each other). Every
+// read takes the passed holes again, in the same snapshot as the ids above the floor,
+// for holeKeep: so a read that returns a later record of a stream returns a record of
+// it that committed in a passed hole too, before it in id order. Only a transaction
+// that commits more than holeKeep after its record's id was passed escapes that; the
+// sweep finds its record, and the relay sends it late (see addLate).
 type readFloor struct {
-	at        int64     // every id up to this one is read or passed
-	seen      []int64   // ids above at that reads returned, ascending
-	holeAt    int64     // the first id of the hole the floor waits at
-	holeSince time.Time // when a read first found that hole
+	at        int64        // every id up to this one is read or passed
+	seen      []int64      // ids above at that reads returned, ascending
+	holeAt    int64        // the first id of the hole the floor waits at
+	holeSince time.Time    // when a read first found that hole
+	passed    []passedHole // holes the floor passed less than holeKeep ago, ascending
+}
+
+// passedHole is a range of ids the floor passed without a read returning them.
+type passedHole struct {
+	lo, hi int64
+	at     time.Time // when the floor passed it
+}
+
+// The passed holes the floor keeps: for how long, and how many at most (the oldest
+// go first).
+const (
+	holeKeep      = time.Minute
+	maxPassedHole = 1024
+)
+
+// holes drops the passed holes older than keep and returns the others as inclusive
+// id ranges, for Outbox.Pending.
+func (f *readFloor) holes(now time.Time, keep time.Duration) [][2]int64 {
+	n := 0
+	for n < len(f.passed) && now.Sub(f.passed[n].at) >= keep {
+		n++
+	}
+	f.passed = slices.Delete(f.passed, 0, n)
+	if len(f.passed) == 0 {
+		return nil
+	}
+	out := make([][2]int64, len(f.passed))
+	for i, h := range f.passed {
+		out[i] = [2]int64{h.lo, h.hi}
+	}
+	return out
+}
+
+// pass records that the floor passed the ids lo..hi.
+func (f *readFloor) pass(lo, hi int64, now time.Time) {
+	if len(f.passed) == maxPassedHole {
+		f.passed = slices.Delete(f.passed, 0, 1)
+	}
+	f.passed = append(f.passed, passedHole{lo: lo, hi: hi, at: now})
 }
 
 // note records the ids a read returned, in ascending order.
@@ -62,6 +111,7 @@ func (f *readFloor) advance(now time.Time, wait time.Duration) (holeOpen bool) {
 				holeOpen = true
 				break
 			}
+			f.pass(f.at+1, next-1, now)
 		}
 		f.at = next
 		n++

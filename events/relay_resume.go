@@ -25,7 +25,7 @@ func (r *Relay) skipPublished(ctx context.Context, token int64) error {
 	}
 	var recs []pending
 	topics := map[string]bool{}
-	err := r.cfg.Outbox.Pending(ctx, 0, window, nil, func(id int64, topic, key string, payload []byte, _ time.Time) {
+	err := r.cfg.Outbox.Pending(ctx, 0, nil, window, nil, func(id int64, topic, key string, payload []byte, _ time.Time) {
 		var env struct {
 			ID string `json:"id"`
 		}

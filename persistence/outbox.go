@@ -30,16 +30,36 @@ type Outbox struct {
 // NewOutbox returns an Outbox on pool.
 func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 
-// Pending calls fn for up to limit unpublished records with an id above after, in id
-// order, leaving out the records whose key is one of skipKeys. Each payload is a fresh
-// slice that fn may keep.
-func (o *Outbox) Pending(ctx context.Context, after int64, limit int, skipKeys []string, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error {
+// pendingSQL reads the unpublished records above an id ($3) and within id ranges at or
+// below it ($4, $5: their first and last ids), in one statement and so one snapshot,
+// each part through the unpublished-records index.
+const pendingSQL = `
+SELECT id, topic, key, payload, created_at FROM (
+	(SELECT id, topic, key, payload, created_at FROM outbox
+	WHERE published_at IS NULL AND id > $3 AND key <> ALL($2::text[]) ORDER BY id LIMIT $1)
+	UNION ALL
+	(SELECT o.id, o.topic, o.key, o.payload, o.created_at
+	FROM unnest($4::bigint[], $5::bigint[]) AS h(lo, hi)
+	CROSS JOIN LATERAL (
+		SELECT id, topic, key, payload, created_at FROM outbox
+		WHERE published_at IS NULL AND id BETWEEN h.lo AND least(h.hi, $3) AND key <> ALL($2::text[])
+		ORDER BY id LIMIT $1) AS o)
+) AS r
+ORDER BY id LIMIT $1`
+
+// Pending calls fn for up to limit unpublished records with an id above after or
+// within one of holes (inclusive ranges at or below after), in id order, leaving out
+// the records whose key is one of skipKeys. It reads them in one statement, so from
+// one snapshot. Each payload is a fresh slice that fn may keep.
+func (o *Outbox) Pending(ctx context.Context, after int64, holes [][2]int64, limit int, skipKeys []string, fn func(id int64, topic, key string, payload []byte, createdAt time.Time)) error {
 	if skipKeys == nil {
 		skipKeys = []string{}
 	}
-	rows, err := o.pool.Query(ctx, `
-		SELECT id, topic, key, payload, created_at FROM outbox
-		WHERE published_at IS NULL AND id > $3 AND key <> ALL($2::text[]) ORDER BY id LIMIT $1`, limit, skipKeys, after)
+	los, his := make([]int64, 0, len(holes)), make([]int64, 0, len(holes))
+	for _, h := range holes {
+		los, his = append(los, h[0]), append(his, h[1])
+	}
+	rows, err := o.pool.Query(ctx, pendingSQL, limit, skipKeys, after, los, his)
 	if err != nil {
 		return fmt.Errorf("read pending outbox: %w", err)
 	}

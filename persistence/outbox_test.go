@@ -65,7 +65,7 @@ type outboxRow struct {
 func outboxPending(t *testing.T, o *Outbox, limit int) []outboxRow {
 	t.Helper()
 	var rows []outboxRow
-	if err := o.Pending(context.Background(), 0, limit, nil, func(id int64, topic, key string, payload []byte, created time.Time) {
+	if err := o.Pending(context.Background(), 0, nil, limit, nil, func(id int64, topic, key string, payload []byte, created time.Time) {
 		rows = append(rows, outboxRow{id, topic, key, payload, created})
 	}); err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestOutboxPendingMarkAndLag(t *testing.T) {
 	}
 	var skipped []int64
 	var after []int64
-	if err := o.Pending(ctx, ids[3], 10, nil, func(id int64, _, _ string, _ []byte, _ time.Time) {
+	if err := o.Pending(ctx, ids[3], nil, 10, nil, func(id int64, _, _ string, _ []byte, _ time.Time) {
 		after = append(after, id)
 	}); err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestOutboxPendingMarkAndLag(t *testing.T) {
 	if len(after) != 1 || after[0] != ids[4] {
 		t.Errorf("Pending after %d returned %v, want [%d]", ids[3], after, ids[4])
 	}
-	if err := o.Pending(ctx, 0, 10, []string{"e1/A"}, func(id int64, _, key string, _ []byte, _ time.Time) {
+	if err := o.Pending(ctx, 0, nil, 10, []string{"e1/A"}, func(id int64, _, key string, _ []byte, _ time.Time) {
 		skipped = append(skipped, id)
 	}); err != nil {
 		t.Fatal(err)
