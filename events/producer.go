@@ -12,11 +12,22 @@ import (
 // produce.
 func protocolVersion() sarama.KafkaVersion { return sarama.V2_8_0_0 }
 
-// The producer's retry policy: sarama retries a failed request a few times with an
-// exponential backoff, then reports the failure. The relay keeps the records pending
-// and tries again later, so sarama's own retries only need to ride out short blips.
+// The producers' retry policy: sarama retries a request that failed with a retriable
+// error (NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, a lost connection…) with an
+// exponential backoff, then reports the failure.
+//
+// The synchronous producer gives up after producerRetries. The relay's producer retries
+// relayProducerRetries times, about 17 minutes at the capped backoff, which is as good as
+// without a bound: an idempotent producer that gives up on a request starts a new
+// producer epoch, and the partition's next request, sent under it, lands before the
+// failed records are sent again, so the stream would hold later records before earlier
+// ones. Retrying instead holds the partition's later records back (sarama keeps one
+// request in flight per broker and retries a failed one before the requests behind it)
+// until the broker takes the failed request. sarama keeps a small slice per partition
+// and retry level, which is why the count is not unbounded.
 const (
 	producerRetries        = 5
+	relayProducerRetries   = 1000
 	producerBackoffInitial = 50 * time.Millisecond
 	producerBackoffMax     = 1 * time.Second
 	relayLinger            = time.Millisecond
@@ -35,7 +46,8 @@ func NewProducer(brokers []string, clientID string) (sarama.SyncProducer, error)
 }
 
 // NewRelayProducer returns the relay's producer: idempotent and asynchronous, returning
-// every success and error, with the retry policy of NewProducer. With idempotence
+// every success and error, retrying retriable errors relayProducerRetries times (see
+// there) with NewProducer's backoff. With idempotence
 // sarama allows one request in flight per broker (Net.MaxOpenRequests = 1); records
 // queue behind it and go out together in the next request, so a slow broker costs a
 // round trip per request, not per record, and a partition's requests stay in order.
@@ -46,6 +58,7 @@ func NewProducer(brokers []string, clientID string) (sarama.SyncProducer, error)
 func NewRelayProducer(brokers []string, clientID string) (sarama.AsyncProducer, error) {
 	cfg := producerConfig(clientID)
 	cfg.Producer.Flush.Frequency = relayLinger
+	cfg.Producer.Retry.Max = relayProducerRetries
 	p, err := sarama.NewAsyncProducer(brokers, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect kafka producer to %v: %w", brokers, err)
