@@ -48,7 +48,7 @@ func newRelayMetrics(reg prometheus.Registerer) (*relayMetrics, error) {
 		}),
 		late: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "ticketblitz", Subsystem: "outbox", Name: "late_records_total",
-			Help: "Records that became visible after later records of their stream were read, and were sent after them.",
+			Help: "Records found by the sweep below later records of their stream already read (committed long after the floor passed their id), and sent after them.",
 		}),
 	}
 	if reg == nil {

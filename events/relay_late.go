@@ -8,11 +8,13 @@ import (
 
 // addLate takes a record read below its stream's highest id read that the relay does
 // not have: not queued, not in flight, not acknowledged and being marked (has tells).
-// Such a record was committed by a transaction slower than holeWait: the floor passed
-// its id, and later records of its stream were read (and maybe published) before it
-// became visible. It is queued in id order among the stream's unsent records and sent
-// with the next round, late but at once, rather than left unpublished until the lease
-// moves. It reports whether the record was taken.
+// Reads take the holes the floor passed again for holeKeep (see readFloor), so such a
+// record was committed more than holeKeep after the floor passed its id, and later
+// records of its stream were read (and maybe published) before a sweep found it; or a
+// writer broke the rule that a stream's records become visible in id order. It is
+// queued in id order among the stream's unsent records and sent with the next round,
+// late but at once, rather than left unpublished until the lease moves. It reports
+// whether the record was taken.
 func (ks *keys) addLate(rec OutboxRecord, has func(id int64) bool) bool {
 	k := ks.byName[streamID{rec.Topic, rec.Key}]
 	if k == nil || rec.ID > k.lastID {

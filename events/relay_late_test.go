@@ -11,11 +11,12 @@ import (
 	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
-// TestRelayPublishesARecordThatCommitsAfterLaterOnesOfItsStream: a transaction slower
-// than holeWait commits a record after the floor passed its id and after a later record
-// of its stream was read and published. The sweep finds it; the relay must publish it
-// (late) instead of taking it for one it already has and leaving it unpublished until
-// the lease moves.
+// TestRelayPublishesARecordThatCommitsAfterLaterOnesOfItsStream: a record becomes
+// visible after the floor passed its id and after a later record of its stream was read
+// and published (a writer that broke the section lock rule; the rule keeps it from
+// happening within holeKeep). The sweep, or the read of the passed hole, finds it; the
+// relay must publish it (late) instead of taking it for one it already has and leaving
+// it unpublished until the lease moves.
 func TestRelayPublishesARecordThatCommitsAfterLaterOnesOfItsStream(t *testing.T) {
 	b := testBroker(t, BrokerConfig{})
 	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
