@@ -30,10 +30,16 @@ type Outbox struct {
 // NewOutbox returns an Outbox on pool.
 func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 
-// pendingSQL reads the unpublished records above an id ($3) and within id ranges at or
-// below it ($4, $5: their first and last ids), in one statement and so one snapshot,
-// each part through the unpublished-records index.
+// pendingSQL reads the unpublished records above an id ($3), through the
+// unpublished-records index in id order.
 const pendingSQL = `
+SELECT id, topic, key, payload, created_at FROM outbox
+WHERE published_at IS NULL AND id > $3 AND key <> ALL($2::text[]) ORDER BY id LIMIT $1`
+
+// pendingHolesSQL reads the unpublished records above an id ($3) and within id ranges
+// at or below it ($4, $5: their first and last ids), in one statement and so one
+// snapshot, each part through the unpublished-records index.
+const pendingHolesSQL = `
 SELECT id, topic, key, payload, created_at FROM (
 	(SELECT id, topic, key, payload, created_at FROM outbox
 	WHERE published_at IS NULL AND id > $3 AND key <> ALL($2::text[]) ORDER BY id LIMIT $1)
@@ -55,11 +61,16 @@ func (o *Outbox) Pending(ctx context.Context, after int64, holes [][2]int64, lim
 	if skipKeys == nil {
 		skipKeys = []string{}
 	}
-	los, his := make([]int64, 0, len(holes)), make([]int64, 0, len(holes))
-	for _, h := range holes {
-		los, his = append(los, h[0]), append(his, h[1])
+	args := []any{limit, skipKeys, after}
+	query := pendingSQL
+	if len(holes) > 0 {
+		los, his := make([]int64, len(holes)), make([]int64, len(holes))
+		for i, h := range holes {
+			los[i], his[i] = h[0], h[1]
+		}
+		query, args = pendingHolesSQL, append(args, los, his)
 	}
-	rows, err := o.pool.Query(ctx, pendingSQL, limit, skipKeys, after, los, his)
+	rows, err := o.pool.Query(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("read pending outbox: %w", err)
 	}
