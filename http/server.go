@@ -163,6 +163,8 @@ type Server struct {
 	ids *requestIDs
 	// deadlines makes the handlers' contexts.
 	deadlines *requestDeadlines
+	// macs are HMAC states keyed with the token secret.
+	macs *macPool
 	// limiterDown is true while the rate limiter fails, so an outage is logged once.
 	limiterDown atomic.Bool
 	// inFlight counts the requests being answered (InFlight).
@@ -190,7 +192,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("http metrics: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, decode: dec, metrics: m, tokens: newTokenCache(maxVerifiedTokens), ids: newRequestIDs(),
-		deadlines: newRequestDeadlines(cfg.RequestTimeout)}
+		deadlines: newRequestDeadlines(cfg.RequestTimeout), macs: newMACPool(cfg.JWTSecret)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ticketblitz",
 		DisableStartupMessage: true,
