@@ -427,26 +427,3 @@ attempts:
 // section may have lived on a member that left, or be moving to one that joined. The retry (same idempotency key) looks it up afresh;
 // if it lived elsewhere after all, the actor answers the retry from its first answer.
 var errTopologyChanged = Unavailable("the cluster topology changed while the request waited; retrying")
-
-// attempt sends one request, giving up early when the topology changes meanwhile; cut is
-// then the change. An abandoned request ends by itself at its timeout.
-func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res any, cut *topologyChange, err error) {
-	left := c.left.next()
-	type answer struct {
-		res any
-		err error
-	}
-	done := make(chan answer, 1)
-	go func() {
-		res, err := c.cluster.Request(identity, SectionKindName, msg,
-			protocluster.WithTimeout(timeout), protocluster.WithRetryCount(1),
-			protocluster.WithRetryAction(func(i int) int { return i + 1 }))
-		done <- answer{res, err}
-	}()
-	select {
-	case a := <-done:
-		return a.res, nil, a.err
-	case <-left.ch:
-		return nil, left.cause, errTopologyChanged
-	}
-}

@@ -40,7 +40,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	now := s.cfg.Clock()
 	p, ok := s.tokens.lookup(raw, now)
 	if !ok {
-		v, err := verifyToken(s.cfg.JWTSecret, raw, func() time.Time { return now })
+		v, err := verifyTokenWith(s.macs, s.cfg.JWTSecret, raw, func() time.Time { return now })
 		if err != nil {
 			return err
 		}

@@ -202,9 +202,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		Message: message,
 		Details: detailsOf(a),
 	}}
-	if raw, ok := appendErrorBody(make([]byte, 0, 128), body); ok {
-		c.Status(a.status).Response().Header.SetContentType(fiber.MIMEApplicationJSON)
-		return c.Send(raw)
+	var room [256]byte // copied into the response's own (pooled) body buffer
+	if raw, ok := appendErrorBody(room[:0], body); ok {
+		res := c.Status(a.status).Response()
+		res.Header.SetContentType(fiber.MIMEApplicationJSON)
+		res.SetBody(raw)
+		return nil
 	}
 	return c.Status(a.status).JSON(body)
 }

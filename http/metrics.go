@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,17 @@ type metrics struct {
 	duration      *prometheus.HistogramVec
 	inFlight      prometheus.Gauge
 	limiterErrors prometheus.Counter
+
+	// observers are duration's histograms by label values, looked up once each: the
+	// values come from fixed sets (route patterns, methodLabel, the statuses answered).
+	mu        sync.RWMutex
+	observers map[observerKey]prometheus.Observer
+}
+
+// observerKey is one series of duration.
+type observerKey struct {
+	route, method string
+	status        int
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -36,6 +48,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name:      "requests_in_flight",
 			Help:      "HTTP requests being answered right now.",
 		}),
+		observers: map[observerKey]prometheus.Observer{},
 		limiterErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "ticketblitz",
 			Subsystem: "http",
@@ -52,7 +65,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	m.duration.WithLabelValues(route, method, strconv.Itoa(status)).Observe(d.Seconds())
+	k := observerKey{route: route, method: method, status: status}
+	m.mu.RLock()
+	o, ok := m.observers[k]
+	m.mu.RUnlock()
+	if !ok {
+		o = m.duration.WithLabelValues(route, method, strconv.Itoa(status))
+		m.mu.Lock()
+		m.observers[k] = o
+		m.mu.Unlock()
+	}
+	o.Observe(d.Seconds())
 }
 
 // routeLabel is the pattern of the route that answered ("/api/v1/holds/:hold_id"),

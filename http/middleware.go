@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -16,7 +15,8 @@ type requestIDKey struct{}
 // maxRequestIDLen bounds an incoming X-Request-ID that is passed on.
 const maxRequestIDLen = 128
 
-// observe wraps every request: it assigns the request id, bounds the handler's context,
+// observe wraps every request: it assigns the request id, bounds the handler's context
+// (a context shared with the requests that started within milliseconds of it),
 // turns panics and returned errors into the JSON error answer, and records metrics with
 // the final status.
 func (s *Server) observe(c *fiber.Ctx) error {
@@ -30,9 +30,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
-	defer cancel()
-	c.SetUserContext(ctx)
+	c.SetUserContext(s.deadlines.context(start))
 
 	err := nextRecovering(c)
 	route := routeLabel(c, err)

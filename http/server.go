@@ -161,6 +161,10 @@ type Server struct {
 	tokens *tokenCache
 	// ids makes request ids.
 	ids *requestIDs
+	// deadlines makes the handlers' contexts.
+	deadlines *requestDeadlines
+	// macs are HMAC states keyed with the token secret.
+	macs *macPool
 	// limiterDown is true while the rate limiter fails, so an outage is logged once.
 	limiterDown atomic.Bool
 	// inFlight counts the requests being answered (InFlight).
@@ -187,7 +191,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("http metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, decode: dec, metrics: m, tokens: newTokenCache(maxVerifiedTokens), ids: newRequestIDs()}
+	s := &Server{cfg: cfg, log: cfg.Logger, decode: dec, metrics: m, tokens: newTokenCache(maxVerifiedTokens), ids: newRequestIDs(),
+		deadlines: newRequestDeadlines(cfg.RequestTimeout), macs: newMACPool(cfg.JWTSecret)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ticketblitz",
 		DisableStartupMessage: true,

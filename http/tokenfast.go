@@ -1,11 +1,14 @@
 package http
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"hash"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -20,6 +23,33 @@ var issuedHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","
 // makes, with its claims decoded into claims; on false nothing is decided, and the
 // caller runs that parser, which names the problem.
 func verifyIssued(secret []byte, raw string, now time.Time, claims *tokenClaims) bool {
+	return verifyIssuedWith(nil, secret, raw, now, claims)
+}
+
+// macPool keeps HMAC-SHA256 states keyed with one secret, so that checking a token
+// does not build one (its two SHA-256 states and key pads) each time.
+type macPool struct {
+	secret []byte
+	pool   sync.Pool
+}
+
+func newMACPool(secret []byte) *macPool {
+	p := &macPool{secret: secret}
+	p.pool.New = func() any { return &macState{mac: hmac.New(sha256.New, secret)} }
+	return p
+}
+
+// macState is a pooled HMAC, the buffer the signed part of a token is copied into, and
+// the one its claims are decoded into.
+type macState struct {
+	mac    hash.Hash
+	buf    []byte
+	claims []byte
+}
+
+// verifyIssuedWith is verifyIssued with HMAC states from macs when macs is not nil and
+// holds secret's.
+func verifyIssuedWith(macs *macPool, secret []byte, raw string, now time.Time, claims *tokenClaims) bool {
 	header, rest, ok := strings.Cut(raw, ".")
 	if !ok || header != issuedHeader {
 		return false
@@ -28,17 +58,35 @@ func verifyIssued(secret []byte, raw string, now time.Time, claims *tokenClaims)
 	if !ok || strings.IndexByte(sig, '.') >= 0 {
 		return false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	var got [sha256.Size]byte
+	var sigText [64]byte
+	if base64.RawURLEncoding.DecodedLen(len(sig)) != len(got) || len(sig) > len(sigText) {
+		return false
+	}
+	n := copy(sigText[:], sig)
+	if n, err := base64.RawURLEncoding.Decode(got[:], sigText[:n]); err != nil || n != len(got) {
+		return false
+	}
+	var st *macState
+	if macs != nil && bytes.Equal(macs.secret, secret) {
+		st = macs.pool.Get().(*macState)
+		defer macs.pool.Put(st)
+		st.mac.Reset()
+	} else {
+		st = &macState{mac: hmac.New(sha256.New, secret)}
+	}
+	st.buf = append(st.buf[:0], raw[:len(header)+1+len(payload)]...)
+	st.mac.Write(st.buf)
+	var sum [sha256.Size]byte
+	if !hmac.Equal(got[:], st.mac.Sum(sum[:0])) {
+		return false
+	}
+	body, err := base64.RawURLEncoding.AppendDecode(st.claims[:0], st.buf[len(header)+1:])
 	if err != nil {
 		return false
 	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(raw[:len(header)+1+len(payload)]))
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return false
-	}
-	body, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil || json.Unmarshal(body, claims) != nil {
+	st.claims = body
+	if json.Unmarshal(body, claims) != nil {
 		return false
 	}
 	v := jwt.NewValidator(jwt.WithExpirationRequired(), jwt.WithTimeFunc(func() time.Time { return now }))

@@ -60,8 +60,13 @@ func parseToken(secret []byte, raw string, now func() time.Time) (principal, err
 // verifyToken checks an HS256 token and returns its principal and validity window. Any
 // problem is UNAUTHENTICATED.
 func verifyToken(secret []byte, raw string, now func() time.Time) (verifiedToken, error) {
+	return verifyTokenWith(nil, secret, raw, now)
+}
+
+// verifyTokenWith is verifyToken with HMAC states from macs (nil: a new one).
+func verifyTokenWith(macs *macPool, secret []byte, raw string, now func() time.Time) (verifiedToken, error) {
 	var claims tokenClaims
-	if !verifyIssued(secret, raw, now(), &claims) {
+	if !verifyIssuedWith(macs, secret, raw, now(), &claims) {
 		claims = tokenClaims{}
 		_, err := jwt.ParseWithClaims(raw, &claims,
 			func(*jwt.Token) (any, error) { return secret, nil },

@@ -6,7 +6,8 @@
 # (utime+stime from /proc, between the last /metrics sample before the API saw its
 # first requests and the first sample that saw them all) and over the whole command
 # (10,000 connections and their warm-up included), per 1,000 decisions, and heap
-# allocations per decision (pprof's MemStats). With "profile" it also saves a 12 s CPU
+# allocations per decision (pprof's MemStats), and the server's peak resident memory
+# (VmHWM). GOGC and GOMEMLIMIT, when set, reach the server. With "profile" it also saves a 12 s CPU
 # profile started 3 s into the command, and an allocation profile, in OUTDIR.
 set -uo pipefail
 bin=$1 load=$2 out=$3 prof=${4:-}
@@ -38,6 +39,7 @@ smp=$!
 "$load" flash --target http://127.0.0.1:$port --fans 10000 --seats 2000 >$out/load.txt 2>&1
 s1=$(ticks $srv)
 m1=$(mallocs)
+hwm=$(awk '/^VmHWM:/{printf "%.0f", $2/1024}' /proc/$srv/status 2>/dev/null)
 kill $smp 2>/dev/null
 [ -n "$prof" ] && { wait $cp; curl -s -o $out/allocs.pprof "http://127.0.0.1:$pport/debug/pprof/allocs"; }
 dec=$(grep -o '[0-9]* decisions (' $out/load.txt | head -1 | cut -d' ' -f1)
@@ -45,4 +47,4 @@ rate=$(grep -o 'decisions ([0-9.]*/s)' $out/load.txt | head -1)
 # the rush: from the last sample before any hold was answered to the first that saw them all
 rush=$(awk '{t[NR]=$1; k[NR]=$2; n[NR]=$3} END {last=n[NR]; for(i=1;i<=NR;i++) if(n[i]<10) a=i; for(i=NR;i>=1;i--) if(n[i]==last) b=i; printf "%.2f %.2f", (k[b]-k[a])/100, t[b]-t[a]}' $out/samples.txt)
 rushcpu=${rush% *}
-echo "$(basename $out): dec=$dec $rate rushcpu=${rushcpu}s rushwall=${rush#* }s rush-cpu-s/1000dec=$(awk -v s=$rushcpu -v d=$dec 'BEGIN{printf "%.3f", 1000*s/d}') holdp50/p99=$(awk '/^POST \/holds /{print $5"/"$7}' $out/load.txt)ms servercpu=$(awk -v s=$((s1-s0)) 'BEGIN{printf "%.2f", s/100}')s cpu-s/1000dec=$(awk -v s=$((s1-s0)) -v d=$dec 'BEGIN{printf "%.3f", 10*s/d}') allocs/dec=$(awk -v a=$((m1-m0)) -v d=$dec 'BEGIN{printf "%.0f", a/d}')" | tee $out/summary.txt
+echo "$(basename $out): dec=$dec $rate rushcpu=${rushcpu}s rushwall=${rush#* }s rush-cpu-s/1000dec=$(awk -v s=$rushcpu -v d=$dec 'BEGIN{printf "%.3f", 1000*s/d}') holdp50/p99=$(awk '/^POST \/holds /{print $5"/"$7}' $out/load.txt)ms servercpu=$(awk -v s=$((s1-s0)) 'BEGIN{printf "%.2f", s/100}')s cpu-s/1000dec=$(awk -v s=$((s1-s0)) -v d=$dec 'BEGIN{printf "%.3f", 10*s/d}') allocs/dec=$(awk -v a=$((m1-m0)) -v d=$dec 'BEGIN{printf "%.0f", a/d}') peakrss=${hwm}MiB" | tee $out/summary.txt

@@ -61,6 +61,8 @@ type config struct {
 	NotificationsRetention time.Duration
 	AttemptsLog            bool
 	AttemptsRetention      time.Duration
+	GCPercent              int
+	MemoryLimitMiB         int
 }
 
 // declare binds every field of c to its flag on fs and sets it to its default. It is
@@ -103,6 +105,8 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.DurationVar(&c.NotificationsRetention, "notifications-retention", 7*24*time.Hour, "how long the notifications log keeps each event it recorded (0 keeps them forever)")
 	fs.BoolVar(&c.AttemptsLog, "attempts-log", true, "record every command a section actor decides, granted or refused, in the attempt log (seat history, verify, replay)")
 	fs.DurationVar(&c.AttemptsRetention, "attempts-retention", 7*24*time.Hour, "how long the attempt log keeps each attempt (0 keeps them forever)")
+	fs.IntVar(&c.GCPercent, "gc-percent", 0, "the Go collector's pacing, as GOGC: a higher value collects less often, spending less CPU per request and more memory (0 leaves GOGC or 100; BENCHMARKS.md measures both)")
+	fs.IntVar(&c.MemoryLimitMiB, "memory-limit-mib", 0, "soft cap on the process's memory in MiB, as GOMEMLIMIT: near it the collector runs as often as it must, whatever gc-percent says (0 leaves GOMEMLIMIT or none)")
 }
 
 // minIdempotencyRetention is the shortest idempotency retention but "forever" (0). A
@@ -198,6 +202,7 @@ func (c config) validate() error {
 	if c.AttemptsRetention < 0 {
 		errs = append(errs, fmt.Errorf("attempts-retention %v: negative (0 keeps attempts forever)", c.AttemptsRetention))
 	}
+	errs = append(errs, validateGCPacing(c)...)
 	if c.LogFormat != "console" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format %q: want console or json", c.LogFormat))
 	}

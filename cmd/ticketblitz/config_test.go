@@ -106,6 +106,8 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_NOTIFICATIONS_RETENTION": "0",
 	"TICKETBLITZ_ATTEMPTS_LOG":            "false",
 	"TICKETBLITZ_ATTEMPTS_RETENTION":      "1h",
+	"TICKETBLITZ_GC_PERCENT":              "200",
+	"TICKETBLITZ_MEMORY_LIMIT_MIB":        "2048",
 	"TICKETBLITZ_BROKER_RETENTION":        "5m",
 	"TICKETBLITZ_CLASSROOM_PAUSE_LIMIT":   "30s",
 }
@@ -238,8 +240,9 @@ func flagOf(t *testing.T, env string) string {
 }
 
 func TestConfigValidationStillApplies(t *testing.T) {
-	_, err := parseTestConfig([]string{"-strategy=other", "-postgres-pool=2", "-cluster-probe-interval=10ms"}, map[string]string{"TICKETBLITZ_LOG_FORMAT": "xml"})
-	for _, want := range []string{"strategy", "postgres-pool", "log-format", "cluster-probe-interval"} {
+	_, err := parseTestConfig([]string{"-strategy=other", "-postgres-pool=2", "-cluster-probe-interval=10ms", "-gc-percent=5", "-memory-limit-mib=-1"},
+		map[string]string{"TICKETBLITZ_LOG_FORMAT": "xml"})
+	for _, want := range []string{"strategy", "postgres-pool", "log-format", "cluster-probe-interval", "gc-percent", "memory-limit-mib"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want one about %s", err, want)
 		}

@@ -50,6 +50,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fields = append(fields, zap.String(k, v))
 	}
 	log.Info("starting ticketblitz", fields...)
+	applyGCPacing(cfg, log)
 
 	srv, err := start(ctx, cfg, log)
 	if err != nil {

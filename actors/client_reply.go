@@ -1,0 +1,106 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// errNoActivation is an attempt whose section no member could activate.
+var errNoActivation = errors.New("no activation of the section could be found")
+
+// errNoAnswer is an attempt whose section did not answer before its timeout.
+var errNoAnswer = errors.New("the section did not answer in time")
+
+// errDeadLetter is an attempt whose message reached no actor.
+var errDeadLetter = errors.New("the section's actor was gone")
+
+// replyBox is the one-answer mailbox of an attempt: a process in the actor system's
+// registry, under its own id, that keeps the first message sent to it. It does what an
+// actor.Future does for a request, without the future's condition variable, timer and
+// the goroutine that must block on it: the attempt waits on the box's channel beside the
+// topology signal and its own timer.
+type replyBox struct {
+	ch chan any
+}
+
+var _ actor.Process = (*replyBox)(nil)
+
+// SendUserMessage keeps the first answer (the section answers once); a dead letter
+// response is kept as errDeadLetter.
+func (b *replyBox) SendUserMessage(_ *actor.PID, message any) {
+	_, msg, _ := actor.UnwrapEnvelope(message)
+	if _, ok := msg.(*actor.DeadLetterResponse); ok {
+		msg = errDeadLetter
+	}
+	select {
+	case b.ch <- msg:
+	default:
+	}
+}
+
+// SendSystemMessage keeps a system message as the answer, as a future does.
+func (b *replyBox) SendSystemMessage(pid *actor.PID, message any) { b.SendUserMessage(pid, message) }
+
+// Stop does nothing: the attempt removes the box from the registry itself.
+func (b *replyBox) Stop(*actor.PID) {}
+
+// attempt sends one request to the section's activation (looked up as the cluster's own
+// Request looks it up: its PID cache, then the identity lookup) and waits for the answer
+// until timeout, giving up early when the topology changes meanwhile; cut is then the
+// change. An activation that did not answer in time or was gone is dropped from the PID
+// cache, so the next attempt looks it up afresh. A request abandoned on a topology change
+// keeps its box registered until its timeout, so that a late answer is still received
+// (and dropped) rather than sent to dead letters.
+func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res any, cut *topologyChange, err error) {
+	left := c.left.next()
+	pid := c.pidOf(identity)
+	if pid == nil {
+		return nil, nil, fmt.Errorf("request %s: %w", identity, errNoActivation)
+	}
+	sys := c.cluster.ActorSystem
+	box := &replyBox{ch: make(chan any, 1)}
+	self, _ := sys.ProcessRegistry.Add(box, "reply"+sys.ProcessRegistry.NextId())
+	sys.Root.RequestWithCustomSender(pid, msg, self)
+	timer := time.NewTimer(timeout)
+	select {
+	case m := <-box.ch:
+		timer.Stop()
+		sys.ProcessRegistry.Remove(self)
+		if e, ok := m.(error); ok && errors.Is(e, errDeadLetter) {
+			c.cluster.PidCache.Remove(identity, SectionKindName)
+			return nil, nil, fmt.Errorf("request %s: %w", identity, e)
+		}
+		return m, nil, nil
+	case <-timer.C:
+		sys.ProcessRegistry.Remove(self)
+		c.cluster.PidCache.Remove(identity, SectionKindName)
+		return nil, nil, fmt.Errorf("request %s: %w", identity, errNoAnswer)
+	case <-left.ch:
+		go func() {
+			select {
+			case <-box.ch:
+				timer.Stop()
+			case <-timer.C:
+				c.cluster.PidCache.Remove(identity, SectionKindName)
+			}
+			sys.ProcessRegistry.Remove(self)
+		}()
+		return nil, left.cause, errTopologyChanged
+	}
+}
+
+// pidOf is the section's activation: the cached PID, or the identity lookup's answer,
+// then cached. Nil when no member could activate it.
+func (c *Client) pidOf(identity string) *actor.PID {
+	if pid, ok := c.cluster.PidCache.Get(identity, SectionKindName); ok && pid != nil {
+		return pid
+	}
+	pid := c.cluster.Get(identity, SectionKindName)
+	if pid != nil {
+		c.cluster.PidCache.Set(identity, SectionKindName, pid)
+	}
+	return pid
+}
