@@ -39,7 +39,8 @@ func ParseRate(s string) (redis_rate.Limit, error) {
 
 // RateLimiter is a per-key limit shared by every node: the GCRA state of each key lives
 // in Redis and is read and written by one Lua script, so nodes never disagree.
-// Concurrent checks share one script call (see coalescer and allowEach).
+// Concurrent checks share one script call (see coalescer and allowEach); several such
+// calls may be in flight at once, and Redis runs each whole, so the limit holds.
 type RateLimiter struct {
 	limit  redis_rate.Limit
 	prefix string
@@ -66,7 +67,7 @@ func NewRateLimiter(rdb *redis.Client, prefix string, rate string) (*RateLimiter
 		run: func(ctx context.Context, keys []string) ([]rateAnswer, error) {
 			return runAllowEach(ctx, rdb, limit, keys)
 		},
-		max: rateBatchMax, timeout: rateBatchTimeout,
+		max: rateBatchMax, timeout: rateBatchTimeout, inflight: redisBatchesInFlight,
 	}}, nil
 }
 

@@ -168,7 +168,7 @@ func (w *WaitingRooms) QueueState(ctx context.Context, eventID string, above int
 // Join issues userID a ticket, or answers the one they hold: concurrent joins share one
 // script call, which runs them in turn.
 func (w *WaitingRooms) Join(ctx context.Context, eventID, userID, newID string, now time.Time) (waitingroom.TicketRecord, bool, waitingroom.QueueState, error) {
-	a, err := w.batches.joinLane(userID).do(ctx, joinRequest{eventID: eventID, userID: userID, newID: newID, now: now})
+	a, err := w.batches.joins.do(ctx, joinRequest{eventID: eventID, userID: userID, newID: newID, now: now})
 	if err != nil {
 		return waitingroom.TicketRecord{}, false, waitingroom.QueueState{}, fmt.Errorf("join the room of %s: %w", eventID, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -24,11 +23,13 @@ const (
 	// script, and Redis serves nobody else while it runs.
 	roomBatchMax     = 512
 	roomBatchTimeout = 5 * time.Second
-	// joinLanes is how many batches of joins may be in flight at once (a fan's joins
-	// always take the same lane): one batch at a time stalls every join behind a
-	// leader goroutine the scheduler has not run yet, when 10,000 requests share two
-	// cores.
-	joinLanes = 4
+	// redisBatchesInFlight is how many batches of one kind (joins, ticket reads, queue
+	// reads, rate-limit checks) may be in flight at once, each on its own pooled
+	// connection: with one at a time, every request queued behind a batch waited for
+	// it and then for its own, and under load a batch's round trip is mostly waiting
+	// for a core, for the node and for Redis alike. Scripts still run one at a time in
+	// Redis, each atomic, so overlapping batches change no answer.
+	redisBatchesInFlight = 4
 )
 
 // joinRequest is one fan's join; joinAnswer is what it got.
@@ -63,27 +64,20 @@ type ticketAnswer struct {
 
 // roomBatches are a WaitingRooms' coalescers.
 type roomBatches struct {
-	joins   [joinLanes]*coalescer[joinRequest, joinAnswer]
+	joins   *coalescer[joinRequest, joinAnswer]
 	tickets *coalescer[string, ticketAnswer]
 	queues  *coalescer[queueRead, queueAnswer]
 }
 
 func (w *WaitingRooms) newBatches() roomBatches {
-	b := roomBatches{
-		tickets: &coalescer[string, ticketAnswer]{run: w.runTickets, max: roomBatchMax, timeout: roomBatchTimeout},
-		queues:  &coalescer[queueRead, queueAnswer]{run: w.runQueueReads, max: roomBatchMax, timeout: roomBatchTimeout},
+	return roomBatches{
+		joins: &coalescer[joinRequest, joinAnswer]{run: w.runJoins, max: roomBatchMax,
+			timeout: roomBatchTimeout, inflight: redisBatchesInFlight},
+		tickets: &coalescer[string, ticketAnswer]{run: w.runTickets, max: roomBatchMax,
+			timeout: roomBatchTimeout, inflight: redisBatchesInFlight},
+		queues: &coalescer[queueRead, queueAnswer]{run: w.runQueueReads, max: roomBatchMax,
+			timeout: roomBatchTimeout, inflight: redisBatchesInFlight},
 	}
-	for i := range b.joins {
-		b.joins[i] = &coalescer[joinRequest, joinAnswer]{run: w.runJoins, max: roomBatchMax, timeout: roomBatchTimeout}
-	}
-	return b
-}
-
-// joinLane returns the coalescer of userID's joins.
-func (b *roomBatches) joinLane(userID string) *coalescer[joinRequest, joinAnswer] {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(userID))
-	return b.joins[h.Sum32()%joinLanes]
 }
 
 // runJoins runs a batch of joins as one script call.

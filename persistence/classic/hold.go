@@ -3,6 +3,9 @@ package classic
 import (
 	"context"
 	"errors"
+	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
@@ -27,10 +30,37 @@ func (e *engine) hold(ctx context.Context, r actors.HoldRequest, c seatClaimer) 
 	if errors.Is(err, errIdempotencyRace) {
 		h, err = raceLost(ctx, e.pool, r.UserID, r.IdempotencyKey, func(s storedReply) (actors.Hold, error) { return s.hold(r.Hash()) })
 	}
+	if errors.Is(err, errCommitUnknown) {
+		h, err = e.holdFate(ctx, r, err)
+	}
 	if err != nil {
 		return actors.Hold{}, e.fail("hold", err)
 	}
 	return h, nil
+}
+
+// fateTimeout bounds the lookup of a hold whose COMMIT went unanswered.
+const fateTimeout = 5 * time.Second
+
+// holdFate learns what became of a hold whose COMMIT was sent and never answered
+// (cause): its idempotency key was stored in the same transaction, so a stored answer
+// is the hold, decided. Otherwise its fate stays unknown (no key, the key unreadable, or
+// not stored yet: the COMMIT may still be running): that is logged and answered as
+// UNAVAILABLE, and a hold decided after all belongs to the fan, who sees it in
+// GET /api/v1/me/holds, as with the actor's commands whose answers never came.
+func (e *engine) holdFate(ctx context.Context, r actors.HoldRequest, cause error) (actors.Hold, error) {
+	if r.IdempotencyKey != "" {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fateTimeout)
+		defer cancel()
+		s, err := lookupReply(fctx, e.pool, r.UserID, r.IdempotencyKey)
+		if err == nil && s.found {
+			return s.hold(r.Hash())
+		}
+		cause = errors.Join(cause, err)
+	}
+	e.log.Warn("the fate of a hold is unknown: its COMMIT went unanswered",
+		zap.String("user", r.UserID), zap.String("event", r.EventID), zap.Error(cause))
+	return actors.Hold{}, cause
 }
 
 func (e *engine) holdOnce(ctx context.Context, r actors.HoldRequest, c seatClaimer) (actors.Hold, error) {

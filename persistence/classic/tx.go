@@ -74,10 +74,42 @@ func runTxOnce(ctx context.Context, db batchSender, rec *txRecord, first func(b 
 	if err := then(tx); err != nil {
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	return commit(ctx, tx)
+}
+
+// commitTimeout bounds the wait for a COMMIT's answer once it is sent, past the
+// caller's deadline if need be.
+const commitTimeout = 10 * time.Second
+
+// errDeadlinePassed means the caller's deadline passed before the transaction's
+// COMMIT was sent: it rolled back, and nothing was decided.
+var errDeadlinePassed = actors.Unavailable("the request's deadline passed before its decision; nothing was decided")
+
+// errCommitUnknown means a COMMIT was sent and its answer never came (the connection
+// broke, or commitTimeout passed): the transaction may have committed.
+var errCommitUnknown = errors.New("commit sent, its outcome unknown")
+
+// commit decides the transaction as the section actor decides a command: never after
+// ctx's deadline (a transaction that reaches its COMMIT later rolls back, and the
+// caller's UNAVAILABLE means nothing was decided), and, once the COMMIT is sent, with
+// its real outcome, whatever becomes of ctx meanwhile. A COMMIT cut by the deadline
+// would have answered UNAVAILABLE for a transaction PostgreSQL may have committed.
+func commit(ctx context.Context, tx pgx.Tx) error {
+	if ctx.Err() != nil {
+		return errDeadlinePassed
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	err := tx.Commit(cctx)
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) || errors.Is(err, pgx.ErrTxCommitRollback) {
+		// PostgreSQL refused the COMMIT: the transaction rolled back.
 		return fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	return fmt.Errorf("%w: %w", errCommitUnknown, err)
 }
 
 // send sends the queued statements of b in the transaction, in one round trip.
