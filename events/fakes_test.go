@@ -200,6 +200,15 @@ type spyProducer struct {
 	failures int
 }
 
+// newRelayRig is the usual relay test setting: an in-process broker, a spy on a
+// producer to it, and an in-memory outbox whose records count as published once the
+// spy saw them acknowledged.
+func newRelayRig(t testing.TB) (*Broker, *spyProducer, *memOutbox) {
+	b := testBroker(t, BrokerConfig{})
+	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
+	return b, spy, newMemOutbox(spy.isAcked)
+}
+
 func newSpyProducer(t testing.TB, p sarama.AsyncProducer) *spyProducer {
 	s := &spyProducer{
 		AsyncProducer: p, acked: make(map[string]bool),

@@ -102,9 +102,7 @@ func TestReadFloorHoleDoesNotGrowOverALaterID(t *testing.T) {
 // relay must publish that stream in order: the later record may not go first, and the
 // earlier one may not be left behind.
 func TestRelayFloorKeepsAStreamInOrderAcrossAHole(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	clock := &manualClock{now: time.Unix(1_000_000, 0)}
 	a, c := actors.SectionKey{EventID: "e1", SectionID: "A"}, actors.SectionKey{EventID: "e1", SectionID: "C"}
 	hot := actors.SectionKey{EventID: "e1", SectionID: "hot"}

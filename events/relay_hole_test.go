@@ -19,9 +19,7 @@ import (
 // record first, not the later one read from the floor with the earlier one left to a
 // sweep that sends it late.
 func TestRelayKeepsAStreamInOrderWhenASlowCommitLandsAfterTheFloorPassedIt(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	clock := &manualClock{now: time.Unix(1_000_000, 0)}
 	a, other := actors.SectionKey{EventID: "e1", SectionID: "A"}, actors.SectionKey{EventID: "e1", SectionID: "B"}
 

@@ -18,9 +18,7 @@ import (
 // relay must publish it (late) instead of taking it for one it already has and leaving
 // it unpublished until the lease moves.
 func TestRelayPublishesARecordThatCommitsAfterLaterOnesOfItsStream(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	clock := &manualClock{now: time.Unix(1_000_000, 0)}
 	a := actors.SectionKey{EventID: "e1", SectionID: "A"}
 

@@ -24,9 +24,7 @@ func (noMarkOutbox) MarkPublished(context.Context, int64, []int64) (bool, error)
 // marks it; the relay that takes over finds those records at the end of the stream,
 // marks them and publishes only the rest, so every envelope is in the stream once.
 func TestRelayTakingOverDoesNotRepublish(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	seq := map[string]int64{}
 	addRecords(t, o, seq, 100)
 

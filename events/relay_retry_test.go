@@ -21,9 +21,7 @@ import (
 // the broker exactly once and in order, with no failure reported to the relay and no
 // copy.
 func TestRelayRidesOutRetriableProduceErrorsWithoutCopies(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	seq := map[string]int64{}
 	addRecords(t, o, seq, 120)
 	reg := prometheus.NewRegistry()

@@ -54,9 +54,7 @@ func (o *memOutbox) leaseHolder() string {
 // a live member takes the lease at once and publishes, although the holder's time (an
 // hour) has not run out; the dead holder's token is fenced.
 func TestRelayTakesTheLeaseFromAGoneMember(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	addRecords(t, o, map[string]int64{}, 40)
 	dead := o.holdLease("node1/member-1/relay-dead")
 	members := &fakeMembers{self: "member-2", live: map[string]bool{}}
@@ -77,9 +75,7 @@ func TestRelayTakesTheLeaseFromAGoneMember(t *testing.T) {
 // relay does not take the lease, however often it tries; once the member is gone it
 // does.
 func TestRelayWaitsForALiveMembersLease(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	addRecords(t, o, map[string]int64{}, 10)
 	o.holdLease("node1/member-1/relay-live")
 	members := &fakeMembers{self: "member-2", live: map[string]bool{"member-1": true}}

@@ -52,9 +52,7 @@ func (c *traceCount) Trace(tr actors.Trace) {
 }
 
 func TestRelayPublishesEveryRecordOnceInOrder(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	seq := map[string]int64{}
 	addRecords(t, o, seq, 200)
 	traces := &traceCount{}
@@ -104,9 +102,7 @@ func metricValue(t testing.TB, reg *prometheus.Registry, name string) float64 {
 }
 
 func TestRelayWakeCutsThePollInterval(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	r := NewRelay(RelayConfig{Outbox: o, Producer: spy, PollInterval: time.Hour})
 	runInBackground(t, r.Run)
 	testenv.Eventually(t, 5*time.Second, func() error {
@@ -127,9 +123,7 @@ func TestRelayWakeCutsThePollInterval(t *testing.T) {
 // a consumer complete and in order, and a record that overtook a failed earlier one
 // must be sent again after it (those are the only copies).
 func TestRelayKeepsOrderWhenProduceFlaps(t *testing.T) {
-	b := testBroker(t, BrokerConfig{})
-	spy := newSpyProducer(t, testProducer(t, b.Addrs()))
-	o := newMemOutbox(spy.isAcked)
+	b, spy, o := newRelayRig(t)
 	seq := map[string]int64{}
 	addRecords(t, o, seq, 120)
 	var produces atomic.Int64
