@@ -373,7 +373,7 @@ func (l *relayLoop) read(ctx context.Context) {
 	}
 	var ids, late []int64
 	fresh := 0
-	holes := holesUpTo(l.floor.holes(now, holeKeep), after)
+	holes := l.floor.holes(now, holeKeep, after)
 	err := l.cfg.Outbox.Pending(ctx, after, holes, limit, skip, func(id int64, topic, key string, payload []byte, createdAt time.Time) {
 		ids = append(ids, id)
 		if from, ok := l.behind[key]; ok && after > from {
@@ -514,15 +514,3 @@ func (l *relayLoop) refreshLag(ctx context.Context) {
 // (every lagInterval at most): Depth the unpublished records, Millis the age of the
 // oldest one.
 const TraceOutboxLag = "outbox"
-
-// holesUpTo returns the parts of holes at or below after: a read takes the ids above
-// after anyway.
-func holesUpTo(holes [][2]int64, after int64) [][2]int64 {
-	out := holes[:0:0]
-	for _, h := range holes {
-		if h[0] <= after {
-			out = append(out, [2]int64{h[0], min(h[1], after)})
-		}
-	}
-	return out
-}

@@ -49,20 +49,20 @@ const (
 	maxPassedHole = 1024
 )
 
-// holes drops the passed holes older than keep and returns the others as inclusive
-// id ranges, for Outbox.Pending.
-func (f *readFloor) holes(now time.Time, keep time.Duration) [][2]int64 {
+// holes drops the passed holes older than keep and returns the parts of the others at
+// or below after (a read takes the ids above after anyway) as inclusive id ranges, for
+// Outbox.Pending.
+func (f *readFloor) holes(now time.Time, keep time.Duration, after int64) [][2]int64 {
 	n := 0
 	for n < len(f.passed) && now.Sub(f.passed[n].at) >= keep {
 		n++
 	}
 	f.passed = slices.Delete(f.passed, 0, n)
-	if len(f.passed) == 0 {
-		return nil
-	}
-	out := make([][2]int64, len(f.passed))
-	for i, h := range f.passed {
-		out[i] = [2]int64{h.lo, h.hi}
+	var out [][2]int64
+	for _, h := range f.passed {
+		if h.lo <= after {
+			out = append(out, [2]int64{h.lo, min(h.hi, after)})
+		}
 	}
 	return out
 }
