@@ -54,6 +54,11 @@ type Config struct {
 	// declared dead after about five intervals with two nodes (see the failure detection
 	// notes in provider.go). Default DefaultProbeInterval.
 	ProbeInterval time.Duration
+	// DisableRefusalProbe turns off the refusal prober (see provider_refusal.go), which
+	// counts a member lost as soon as its gRPC remoting port refuses two connections in a
+	// row, long before memberlist declares it dead. Turn it off only where a live
+	// member's port may refuse, such as behind a firewall that rejects rather than drops.
+	DisableRefusalProbe bool
 	// RequestTimeout bounds one cluster.Request. Default 5 s.
 	RequestTimeout time.Duration
 	// Logger receives the package's logs under the name the caller gave it and, at

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -192,6 +193,10 @@ func (p *Provider) StartMember(c *protocluster.Cluster) error {
 
 	p.wg.Add(1)
 	go p.runWorker()
+	if !p.cfg.DisableRefusalProbe {
+		p.wg.Add(1)
+		go p.runRefusalProber(newRefusalProber((&net.Dialer{}).DialContext))
+	}
 	if len(seeds) == 0 {
 		p.markJoined()
 	} else {

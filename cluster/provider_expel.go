@@ -91,7 +91,7 @@ func (p *Provider) sendNotices(now time.Time, members []*protocluster.Member) {
 		if err != nil || m.Leaving || now.Sub(r.lastNotice) < noticeInterval {
 			continue
 		}
-		dead := r.state == memberlist.StateDead
+		dead := r.state == memberlist.StateDead || r.refused()
 		blocked := r.state == memberlist.StateAlive && offered[m.ID] && !p.topology[m.ID]
 		if !dead && !blocked {
 			continue

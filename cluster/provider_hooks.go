@@ -55,6 +55,8 @@ const (
 	eventJoin eventKind = iota
 	eventLeave
 	eventUpdate
+	// eventRefused: the refusal prober marked the member lost (see provider_refusal.go).
+	eventRefused
 )
 
 // memberEvent is a membership change waiting to be traced by the worker.
@@ -65,6 +67,11 @@ type memberEvent struct {
 	// countOnly marks an update that changed nothing but the member's section count.
 	countOnly bool
 	sections  int
+	// lostAlready marks a leave of a member the refusal prober had marked lost: its loss
+	// was reported then.
+	lostAlready bool
+	// id and addr are a refused member's id and remoting address.
+	id, addr string
 }
 
 // memberRecord is this node's copy of one memberlist node.
@@ -77,6 +84,9 @@ type memberRecord struct {
 	lastAck    time.Time                // last answered direct probe
 	lastNotice time.Time                // last expulsion notice sent to it
 	suspect    bool                     // maintained by the worker
+	// refusedID is the member id the refusal prober marked lost on this record: the
+	// member is lost while the record still carries that id.
+	refusedID string
 
 	decoded bool
 	meta    nodeMeta
@@ -90,6 +100,16 @@ func (r *memberRecord) decode() (nodeMeta, error) {
 		r.decoded = true
 	}
 	return r.meta, r.metaErr
+}
+
+// refused reports whether the refusal prober marked the member the record now describes
+// lost.
+func (r *memberRecord) refused() bool {
+	if r.refusedID == "" {
+		return false
+	}
+	m, err := r.decode()
+	return err == nil && m.ID == r.refusedID
 }
 
 func (r *memberRecord) departed() bool {
@@ -126,15 +146,21 @@ func (p *Provider) noteNode(n *memberlist.Node, kind eventKind) {
 			r.state = memberlist.StateLeft
 		}
 	}
+	p.queueLocked(memberEvent{kind: kind, name: name, left: r.state == memberlist.StateLeft,
+		countOnly: countOnly, sections: after.Sections, lostAlready: kind == eventLeave && r.refused()})
+	p.mu.Unlock()
+
+	p.signal()
+}
+
+// queueLocked queues e for the worker, dropping the oldest event when the queue is full;
+// p.mu is held.
+func (p *Provider) queueLocked(e memberEvent) {
 	if len(p.events) >= maxPendingEvents {
 		p.events = p.events[1:]
 		p.dropped++
 	}
-	p.events = append(p.events, memberEvent{kind: kind, name: name, left: r.state == memberlist.StateLeft,
-		countOnly: countOnly, sections: after.Sections})
-	p.mu.Unlock()
-
-	p.signal()
+	p.events = append(p.events, e)
 }
 
 func (p *Provider) noteAck(name string, at time.Time) {
@@ -171,7 +197,7 @@ func statusOf(r *memberRecord) MemberStatus {
 	switch {
 	case r.state == memberlist.StateLeft:
 		return StatusLeft
-	case r.state == memberlist.StateDead:
+	case r.state == memberlist.StateDead, r.refused():
 		return StatusDead
 	case r.decoded && r.metaErr == nil && r.meta.Leaving:
 		return StatusLeaving

@@ -133,7 +133,7 @@ func buildView(records map[string]*memberRecord, live map[string]bool, clusterNa
 			}
 			continue
 		}
-		if !live[name] {
+		if !live[name] || r.refused() {
 			continue
 		}
 		if name != self {
@@ -208,8 +208,19 @@ func (p *Provider) report(now time.Time, events []memberEvent, dropped int, v vi
 				p.trace(now, ActionLeave, e.name, string(StatusLeft))
 				continue
 			}
+			if e.lostAlready {
+				// Reported when it refused connections: the same failover, not a new one.
+				p.log.Debug("member declared dead by failure detection after it refused connections",
+					zap.String("node", p.name), zap.String("member", e.name))
+				continue
+			}
 			p.log.Warn("member lost: declared dead by failure detection; its sections move to the others",
 				zap.String("node", p.name), zap.String("member", e.name), zap.String("outcome", string(StatusDead)))
+			p.trace(now, ActionLeave, e.name, string(StatusDead))
+		case eventRefused:
+			p.log.Warn("member lost: its process refuses connections; its sections move to the others",
+				zap.String("node", p.name), zap.String("member", e.name), zap.String("member_id", e.id),
+				zap.String("address", e.addr), zap.String("reason", reasonRefused), zap.String("outcome", string(StatusDead)))
 			p.trace(now, ActionLeave, e.name, string(StatusDead))
 		case eventUpdate:
 			if e.countOnly {
