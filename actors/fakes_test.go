@@ -90,6 +90,11 @@ type fakeStore struct {
 	failAll     error
 	afterCommit error
 	activations int
+	// owner is the owner the last activation recorded; handedOver the epoch of the last
+	// activation that recorded a clean stop (HandOver).
+	owner      string
+	handedOver int64
+	handOvers  int
 	// nextExpiry is what the last committed batch wrote as the section's next expiry.
 	nextExpiry time.Time
 	// clock, when set, is the database's clock; otherwise it reads the fake clock's start.
@@ -124,7 +129,7 @@ func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
 	return s
 }
 
-func (s *fakeStore) Activate(ctx context.Context, key SectionKey, _ time.Duration) (*Snapshot, error) {
+func (s *fakeStore) Activate(ctx context.Context, key SectionKey, owner string, _ time.Duration) (*Snapshot, error) {
 	s.mu.Lock()
 	gate, activating := s.activateGate, s.activating
 	s.mu.Unlock()
@@ -148,6 +153,8 @@ func (s *fakeStore) Activate(ctx context.Context, key SectionKey, _ time.Duratio
 	}
 	s.snap.Epoch++
 	s.activations++
+	s.snap.PrevOwner, s.owner = s.owner, owner
+	s.snap.Orphaned = s.snap.Epoch > 1 && s.handedOver != s.snap.Epoch-1
 	c := s.snap
 	c.Seats = append([]Seat(nil), s.snap.Seats...)
 	c.Holds = append([]Hold(nil), s.snap.Holds...)
@@ -169,6 +176,17 @@ func (s *fakeStore) Activate(ctx context.Context, key SectionKey, _ time.Duratio
 		c.DBNow = s.clock.Now()
 	}
 	return &c, nil
+}
+
+// HandOver records a clean stop of the activation of epoch, fenced like the store's.
+func (s *fakeStore) HandOver(_ context.Context, key SectionKey, epoch int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if key == s.snap.Key && epoch == s.snap.Epoch {
+		s.handedOver = epoch
+		s.handOvers++
+	}
+	return nil
 }
 
 func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {

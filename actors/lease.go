@@ -37,13 +37,23 @@ type leaseKeeper struct {
 	// takenFrom is the member whose lease acquire took over at once because it is no
 	// longer alive ("" otherwise).
 	takenFrom string
+	// freeAt is when acquire found the lease free at its first attempt (zero otherwise):
+	// any previous owner renewed it last a full TTL before that, at the latest.
+	freeAt time.Time
 }
 
-// newLeaseKeeper returns the keeper of key's lease for an activation on member (the
-// process's cluster member id). The node name leads the owner, for people and tools that
-// read leases to tell where a section lives; the member id says which process.
-func newLeaseKeeper(cfg *SectionConfig, key SectionKey, member string) *leaseKeeper {
-	return &leaseKeeper{cfg: cfg, name: "section:" + key.Identity(), owner: cfg.NodeName + "/" + member + "/" + NewID("act_")}
+// activationOwner names a new activation on member (the process's cluster member id)
+// of node: "<node name>/<member id>/<activation id>". The node name leads, for people and
+// tools that read leases and section rows to tell where a section lives; the member id
+// says which process.
+func activationOwner(node, member string) string {
+	return node + "/" + member + "/" + NewID("act_")
+}
+
+// newLeaseKeeper returns the keeper of key's lease for the activation owner (see
+// activationOwner).
+func newLeaseKeeper(cfg *SectionConfig, key SectionKey, owner string) *leaseKeeper {
+	return &leaseKeeper{cfg: cfg, name: "section:" + key.Identity(), owner: owner}
 }
 
 // leaseMember returns the member id of a lease owner "<node name>/<member id>/<activation
@@ -99,6 +109,9 @@ func (l *leaseKeeper) acquire() {
 			break
 		}
 		if ok {
+			if attempt == 1 && l.takenFrom == "" {
+				l.freeAt = clock.Now()
+			}
 			if l.takenFrom == "" && !prev.IsZero() && !clock.Now().Before(expiry.Add(-leaseExpirySlack)) {
 				l.prevRenewal = prev // it ran out: its owner stopped without handing over
 			}
@@ -131,6 +144,16 @@ func (l *leaseKeeper) takeover(ready time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return ready.Sub(l.prevRenewal), true
+}
+
+// freeFor returns a lower bound of how long the section went without a serving
+// activation, when acquire found the lease free: a previous owner renewed it a full TTL
+// before that at the latest, so at least TTL plus the time since until ready.
+func (l *leaseKeeper) freeFor(ready time.Time) (time.Duration, bool) {
+	if l == nil || l.freeAt.IsZero() {
+		return 0, false
+	}
+	return l.cfg.LeaseTTL + ready.Sub(l.freeAt), true
 }
 
 func (l *leaseKeeper) renew() {

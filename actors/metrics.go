@@ -54,7 +54,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Section takeovers from an owner that did not hand over (crash, kill, partition; a drain hands over and is not counted): " +
 				"seconds from the previous owner's last lease renewal, estimated as now - (lease TTL - remaining TTL) when the new " +
 				"activation first found the lease held, until the new activation was ready. The owner stopped at most one renewal " +
-				"interval (TTL/3, 1 s by default) after its last renewal, so this overstates the time since it stopped by up to TTL/3.",
+				"interval (TTL/3, 1 s by default) after its last renewal, so this overstates the time since it stopped by up to TTL/3. " +
+				"A takeover whose previous owner's lease had run out before the new activation (the section row says that owner never " +
+				"handed over) records the lower bound: the lease TTL plus the time from finding the lease free until ready.",
 			Buckets: []float64{0.25, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 15, 20, 30, 60},
 		}),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -14,7 +14,14 @@ type Store interface {
 	// records younger than keysWithin (see Snapshot). Its cost follows what is live, never
 	// the section's history. It returns an error wrapping ErrNotFound when the section
 	// does not exist.
-	Activate(ctx context.Context, key SectionKey, keysWithin time.Duration) (*Snapshot, error)
+	// The activation records owner (its lease owner, "<node>/<member id>/<activation
+	// id>") as the section's owner, and the snapshot tells who owned it before and
+	// whether that activation handed it over.
+	Activate(ctx context.Context, key SectionKey, owner string, keysWithin time.Duration) (*Snapshot, error)
+	// HandOver records durably that the section's activation of epoch stopped cleanly
+	// (passivation, drain, shutdown): the next activation is then no takeover. It does
+	// nothing when a later activation exists (it is fenced on epoch).
+	HandOver(ctx context.Context, key SectionKey, epoch int64) error
 	// Commit writes one batch. Its error says what happened to the batch: ErrFenced
 	// (wrapped or not) when the section's epoch or version no longer match (another
 	// activation took over, nothing was written); one wrapping a *LimitError when the
@@ -82,6 +89,13 @@ type Snapshot struct {
 	AttemptSeq    int64
 	AttemptDigest []byte
 	Chain         []byte
+	// PrevOwner is the owner recorded by the section's previous activation ("" for the
+	// first one, or one that recorded none).
+	PrevOwner string
+	// Orphaned reports that the previous activation stopped without handing the section
+	// over (a crash, a kill -9, a partition): this activation takes it over. It is false
+	// for the section's first activation.
+	Orphaned bool
 }
 
 // Batch is everything one group commit writes, in one transaction.

@@ -162,12 +162,13 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 	a.log = a.log.With(zap.String("section", identity))
 	start := time.Now()
 
+	owner := activationOwner(a.cfg.NodeName, ctx.ActorSystem().ID)
 	if a.cfg.Leases != nil {
-		a.lease = newLeaseKeeper(a.cfg, a.key, ctx.ActorSystem().ID)
+		a.lease = newLeaseKeeper(a.cfg, a.key, owner)
 		a.lease.acquire()
 	}
 	actx, cancel := context.WithTimeout(context.Background(), a.cfg.CommitTimeout)
-	snap, err := a.cfg.Store.Activate(actx, a.key, a.cfg.keyWindow())
+	snap, err := a.cfg.Store.Activate(actx, a.key, owner, a.cfg.keyWindow())
 	cancel()
 	if err != nil {
 		// Leave st nil: every message is answered with this error until the stop.
@@ -185,16 +186,7 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 	a.cfg.Metrics.activated(a.key, a.depth.value)
 	tr := Trace{Type: TraceActivation, At: time.Now(), Node: a.cfg.NodeName, Actor: identity,
 		Epoch: snap.Epoch, Version: snap.Version, Millis: ms(time.Since(start))}
-	if failover, ok := a.lease.takeover(a.cfg.Clock.Now()); ok {
-		a.cfg.Metrics.failover(failover)
-		tr.Action, tr.Millis = ActivationTakeover, ms(failover)
-		fields := []zap.Field{zap.Duration("failover", failover), zap.Duration("uncertainty", a.cfg.LeaseTTL/3)}
-		if a.lease.takenFrom != "" {
-			// Not waited for: the member holding the lease is no longer alive.
-			fields = append(fields, zap.String("lease_taken_from", a.lease.takenFrom))
-		}
-		a.log.Info("took the section over from an owner that did not hand it over", fields...)
-	}
+	a.reportTakeover(snap, &tr)
 	a.cfg.Tracer.Trace(tr)
 	a.log.Debug("activated", zap.Int64("epoch", snap.Epoch), zap.Int64("version", snap.Version))
 }
@@ -395,6 +387,7 @@ func (a *sectionActor) onStopping(ctx actor.Context) {
 		a.dropPayment(p, stopped)
 	}
 	a.paying, a.payingKeys = nil, nil
+	a.recordHandOver()
 	if a.lease != nil {
 		a.lease.release()
 	}

@@ -255,7 +255,7 @@ func TestFencedActivationStopsAndAnswersRetryable(t *testing.T) {
 	h := newHarness(t, store)
 	wantCode(t, h.hold("a", "A-1"), nil)
 	// A second activation elsewhere bumps the epoch.
-	if _, err := store.Activate(t.Context(), SectionKey{"ev", "S"}, time.Minute); err != nil {
+	if _, err := store.Activate(t.Context(), SectionKey{"ev", "S"}, "n/m/act_0", time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, h.hold("b", "A-2"), ErrUnavailable)

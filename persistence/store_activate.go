@@ -20,13 +20,20 @@ import (
 // than the window (idempotency_keys_section). Finished holds, cancelled orders and older
 // records stay in the store, where the section's Client looks them up.
 const (
+	// It also records the new owner ($3) and reads the previous one and whether the
+	// previous activation handed the section over (see migration 00014): the SET clause
+	// reads the row as locked, so a concurrent activation cannot mix them up.
 	activateBumpSQL = `
-UPDATE sections AS s SET epoch = s.epoch + 1
+UPDATE sections AS s SET epoch = s.epoch + 1, owner = $3, prev_owner = s.owner
 FROM events AS e
 WHERE s.event_id = $1 AND s.id = $2 AND e.id = s.event_id
 RETURNING s.epoch, s.version, s.name, s.kind, s.price_cents, s.capacity, s.held, s.sold,
 	e.currency, e.max_tickets_per_user, (SELECT count(*) FROM sections WHERE event_id = $1), now(), s.attempt_seq,
-	s.attempt_digest, s.chain`
+	s.attempt_digest, s.chain, s.prev_owner, s.epoch > 1 AND s.handed_over_epoch <> s.epoch - 1`
+
+	// handOverSQL records a clean stop of the activation of epoch $3; nothing when a later
+	// activation bumped the epoch since.
+	handOverSQL = `UPDATE sections SET handed_over_epoch = $3 WHERE event_id = $1 AND id = $2 AND epoch = $3`
 
 	activateSeatsSQL = `
 SELECT id, row_label, row_index, number, accessible, status, coalesce(hold_id, ''), coalesce(order_id, '')
@@ -49,22 +56,23 @@ WHERE event_id = $1 AND section_id = $2 AND created_at > now() - $3::bigint * in
 ORDER BY created_at`
 )
 
-// Activate bumps the section's epoch and loads what its decisions need now (see
-// actors.Snapshot), with the idempotency records younger than keysWithin, in one
-// transaction and one round trip for the statements (plus the commit). It returns an
-// error wrapping actors.ErrNotFound when the section does not exist.
-func (s *Store) Activate(ctx context.Context, key actors.SectionKey, keysWithin time.Duration) (*actors.Snapshot, error) {
+// Activate bumps the section's epoch, recording owner as its owner, and loads what its
+// decisions need now (see actors.Snapshot), with the idempotency records younger than
+// keysWithin, in one transaction and one round trip for the statements (plus the
+// commit). It returns an error wrapping actors.ErrNotFound when the section does not
+// exist.
+func (s *Store) Activate(ctx context.Context, key actors.SectionKey, owner string, keysWithin time.Duration) (*actors.Snapshot, error) {
 	op := "activate section " + key.Identity()
 	snap := &actors.Snapshot{Key: key}
 	found := false
 
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
-	b.Queue(activateBumpSQL, key.EventID, key.SectionID).QueryRow(func(row pgx.Row) error {
+	b.Queue(activateBumpSQL, key.EventID, key.SectionID, owner).QueryRow(func(row pgx.Row) error {
 		var kind string
 		err := row.Scan(&snap.Epoch, &snap.Version, &snap.Name, &kind, &snap.PriceCents, &snap.Capacity,
 			&snap.Held, &snap.Sold, &snap.Currency, &snap.MaxTicketsPerUser, &snap.EventSections, &snap.DBNow, &snap.AttemptSeq,
-			&snap.AttemptDigest, &snap.Chain)
+			&snap.AttemptDigest, &snap.Chain, &snap.PrevOwner, &snap.Orphaned)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -133,4 +141,14 @@ func (s *Store) Activate(ctx context.Context, key actors.SectionKey, keysWithin 
 		return nil, classify(op+": commit", err)
 	}
 	return snap, nil
+}
+
+// HandOver records that the section's activation of epoch stopped cleanly, so that the
+// next activation does not count a takeover. It does nothing when a later activation
+// exists.
+func (s *Store) HandOver(ctx context.Context, key actors.SectionKey, epoch int64) error {
+	if _, err := s.pool.Exec(ctx, handOverSQL, key.EventID, key.SectionID, epoch); err != nil {
+		return classify("hand over section "+key.Identity(), err)
+	}
+	return nil
 }

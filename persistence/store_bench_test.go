@@ -42,7 +42,7 @@ func benchmarkStoreCommit(b *testing.B, sharedLimit bool) {
 		b.Fatal(err)
 	}
 	key := actors.SectionKey{EventID: ev.ID, SectionID: "hot"}
-	snap, err := s.Activate(ctx, key, storeKeyWindow)
+	snap, err := s.Activate(ctx, key, testOwner, storeKeyWindow)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -116,7 +116,7 @@ func BenchmarkActivate(b *testing.B) {
 			ctx := context.Background()
 			b.ResetTimer()
 			for range b.N {
-				snap, err := s.Activate(ctx, key, storeKeyWindow)
+				snap, err := s.Activate(ctx, key, testOwner, storeKeyWindow)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -76,7 +76,7 @@ var storeKeyWindow = 2 * actors.ClientConfig{}.RetryHorizon()
 // storeActivate activates key and fails the test on error.
 func storeActivate(t *testing.T, s *Store, key actors.SectionKey) *actors.Snapshot {
 	t.Helper()
-	snap, err := s.Activate(storeCtx(t), key, storeKeyWindow)
+	snap, err := s.Activate(storeCtx(t), key, testOwner, storeKeyWindow)
 	if err != nil {
 		t.Fatalf("activate %s: %v", key, err)
 	}
@@ -186,7 +186,7 @@ func TestStoreActivateMissingSectionIsNotFound(t *testing.T) {
 	s, _ := storeNew(t)
 	ev := storeFixtureEvent(t, s)
 	for _, key := range []actors.SectionKey{{EventID: ev.ID, SectionID: "nope"}, {EventID: ev.ID + "-nope", SectionID: "A"}} {
-		if _, err := s.Activate(storeCtx(t), key, storeKeyWindow); !errors.Is(err, actors.ErrNotFound) {
+		if _, err := s.Activate(storeCtx(t), key, testOwner, storeKeyWindow); !errors.Is(err, actors.ErrNotFound) {
 			t.Errorf("activate %s: want ErrNotFound, got %v", key, err)
 		}
 	}
