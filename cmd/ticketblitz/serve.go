@@ -510,7 +510,7 @@ func (s *server) closeAll() {
 func clusterConfig(cfg config, log *zap.Logger, tracer actors.Tracer) (cluster.Config, error) {
 	c := cluster.Config{
 		NodeName: cfg.NodeName, Bind: cfg.ClusterBind, Join: cfg.ClusterJoin, Advertise: cfg.ClusterAdvertise,
-		ProbeInterval: cfg.ClusterProbe, Logger: log.Named("cluster"), Tracer: tracer,
+		ProbeInterval: cfg.ClusterProbe, DisableRefusalProbe: !cfg.ClusterRefusals, Logger: log.Named("cluster"), Tracer: tracer,
 	}
 	if cfg.ClusterKey != "" {
 		key, err := base64.StdEncoding.DecodeString(cfg.ClusterKey)
