@@ -21,7 +21,9 @@
 // nothing calls memberlist or protoactor while holding it. The callbacks only copy what
 // they are given and wake the worker goroutine, the only caller of UpdateClusterTopology.
 //
-// memberlist is the only membership authority. protoactor's gossip loop (heartbeat
+// memberlist is the only membership authority, with one exception that only speeds it
+// up: a member whose remoting port refuses connections is counted lost at once (see
+// provider_refusal.go), since only a process that is gone refuses them. protoactor's gossip loop (heartbeat
 // expiry that blocks a member for good, graceful-leave marks, a topology consensus that
 // never reports consensus at the pinned version) is never scheduled: it duplicated
 // memberlist's failure detection and read the block list without its lock while topology

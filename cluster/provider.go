@@ -39,6 +39,11 @@ import (
 // unless other members confirm it. A shorter interval detects sooner and declares more
 // stalled nodes dead: 200 ms detects a kill in about 1 s on a quiet LAN, but on a busy
 // 2-core host it also declared a draining node dead.
+//
+// A process killed on a host that is still up is detected sooner without shortening the
+// interval: its remoting port refuses connections, which a live process's never does.
+// The refusal prober (provider_refusal.go) counts such a member lost within about one
+// scanInterval; memberlist's verdict follows as above.
 const (
 	// DefaultProbeInterval is Config.ProbeInterval's default.
 	DefaultProbeInterval    = 400 * time.Millisecond
