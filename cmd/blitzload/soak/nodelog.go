@@ -10,6 +10,9 @@ import (
 
 // The node log lines the kill's measurements read (LOG_FORMAT=json).
 const (
+	// msgMemberLost starts a survivor's loss line, whichever told it first: memberlist
+	// ("member lost: declared dead by failure detection; …") or the refusal prober
+	// ("member lost: its process refuses connections; …"). Each is logged once per loss.
 	msgMemberLost = "member lost"
 	msgTookOver   = "took the section over"
 )
@@ -22,7 +25,7 @@ type logLine struct {
 	Section string `json:"section"`
 }
 
-// takeoverTimes reads a survivor's log: when it declared victim dead (zero when it
+// takeoverTimes reads a survivor's log: when it counted victim lost (zero when it
 // never did) and when it took each section over, by "<event>/<section>", both at or
 // after since.
 func takeoverTimes(path, victim string, since time.Time) (lost time.Time, tookOver map[string]time.Time, err error) {

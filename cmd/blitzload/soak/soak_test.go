@@ -86,6 +86,26 @@ not json
 	}
 }
 
+// A loss told by the refusal prober is the detection too; memberlist's verdict that
+// follows is logged at debug level and changes nothing.
+func TestTakeoverTimesReadsARefusal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "node1.log")
+	log := `{"level":"warn","ts":"2026-01-01T10:00:01.300Z","msg":"member lost: its process refuses connections; its sections move to the others","member":"node2","reason":"refuses connections"}
+{"level":"debug","ts":"2026-01-01T10:00:03.100Z","msg":"member declared dead by failure detection after it refused connections","member":"node2"}
+`
+	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Date(2026, 1, 1, 10, 0, 1, 0, time.UTC)
+	lost, _, err := takeoverTimes(path, "node2", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := since.Add(300 * time.Millisecond); !lost.Equal(want) {
+		t.Errorf("lost at %v, want %v (the refusal)", lost, want)
+	}
+}
+
 func TestMarkdownAndTable(t *testing.T) {
 	r := Result{Nodes: 2, Rate: 10, Sections: 2, SeatsPerSection: 100, Sale: time.Minute, Decisions: 600, ExpirySlack: 10 * time.Second,
 		Kill: Kill{Busiest: "S1", Victim: "node2", Detected: 2 * time.Second, Activations: []Activation{
