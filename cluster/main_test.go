@@ -11,9 +11,12 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	protocluster "github.com/asynkron/protoactor-go/cluster"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // The test binary doubles as the second cluster node: protoactor has data races between
@@ -96,6 +99,25 @@ func testConfig(name string, join ...string) Config {
 		RequestTimeout: 3 * time.Second,
 		Logger:         testLogger(),
 	}
+}
+
+// observed returns cfg with a copy of its logs, down to debug level, kept for the test.
+func observed(cfg Config) (Config, *observer.ObservedLogs) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	cfg.Logger = zap.New(zapcore.NewTee(cfg.Logger.Core(), core))
+	return cfg, logs
+}
+
+// awaitVerdict waits until memberlist on the node whose logs these are has declared a
+// member dead, whether or not that member was lost to refusals first.
+func awaitVerdict(t *testing.T, logs *observer.ObservedLogs) {
+	t.Helper()
+	testenv.Eventually(t, 15*time.Second, func() error {
+		if logs.FilterMessageSnippet("declared dead by failure detection").Len() == 0 {
+			return fmt.Errorf("memberlist has not declared the member dead yet")
+		}
+		return nil
+	})
 }
 
 // recordingTracer keeps every trace.

@@ -6,9 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
@@ -23,23 +21,8 @@ func TestKilledProcessRefusesConnections(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
-	core, logs := observer.New(zapcore.DebugLevel)
-	cfg := testConfig("node-1")
-	cfg.Logger = zap.New(core)
-	n1, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatalf("start node-1: %v", err)
-	}
-	t.Cleanup(n1.Crash)
-
-	child := startChild(t, "node-2", n1.JoinAddress())
-	childID := waitChildReady(ctx, t, child)
-	testenv.Eventually(t, 10*time.Second, func() error {
-		if m, ok := member(n1.Members(), "node-2"); !ok || m.ID != childID || !m.InTopology {
-			return fmt.Errorf("node-1 does not place on node-2 (id %q) yet: %s", childID, describeMembers(n1.Members()))
-		}
-		return nil
-	})
+	cfg, logs := observed(testConfig("node-1"))
+	n1, child, childID := startPair(ctx, t, cfg)
 	addr := ""
 	if m, ok := member(n1.Members(), "node-2"); ok {
 		addr = m.Address
@@ -70,12 +53,10 @@ func TestKilledProcessRefusesConnections(t *testing.T) {
 	}
 
 	// memberlist declares it dead in turn: logged at debug level, not as a second loss.
-	testenv.Eventually(t, 15*time.Second, func() error {
-		if logs.FilterMessageSnippet("declared dead by failure detection after it refused").Len() == 0 {
-			return fmt.Errorf("memberlist has not declared node-2 dead yet")
-		}
-		return nil
-	})
+	awaitVerdict(t, logs)
+	if logs.FilterMessageSnippet("declared dead by failure detection after it refused").Len() != 1 {
+		t.Errorf("memberlist's verdict not logged as following the refusal: %+v", logs.FilterMessageSnippet("declared dead").All())
+	}
 	if n := logs.FilterMessageSnippet("member lost").Len(); n != 1 {
 		t.Errorf("%d member-lost lines after memberlist's verdict, want still 1", n)
 	}

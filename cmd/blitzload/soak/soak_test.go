@@ -61,27 +61,35 @@ func TestBusiest(t *testing.T) {
 	}
 }
 
-func TestTakeoverTimes(t *testing.T) {
+// takeoverSince is when the logs the takeover tests read are read from.
+var takeoverSince = time.Date(2026, 1, 1, 10, 0, 1, 0, time.UTC)
+
+// readTakeoverLog writes log as node1's and reads node2's loss and the takeovers from it.
+func readTakeoverLog(t *testing.T, log string) (time.Time, map[string]time.Time) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "node1.log")
-	log := `{"level":"info","ts":"2026-01-01T10:00:00.500Z","msg":"member lost: declared dead by failure detection","member":"node2"}
+	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lost, took, err := takeoverTimes(path, "node2", takeoverSince)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lost, took
+}
+
+func TestTakeoverTimes(t *testing.T) {
+	lost, took := readTakeoverLog(t, `{"level":"info","ts":"2026-01-01T10:00:00.500Z","msg":"member lost: declared dead by failure detection","member":"node2"}
 {"level":"info","ts":"2026-01-01T10:00:02.000Z","msg":"member lost: declared dead by failure detection","member":"node3"}
 {"level":"info","ts":"2026-01-01T10:00:02.100Z","msg":"member lost: declared dead by failure detection","member":"node2"}
 not json
 {"level":"info","ts":"2026-01-01T10:00:02.150Z","msg":"took the section over from an owner that did not hand it over","section":"ev/S1"}
 {"level":"info","ts":"2026-01-01T10:00:02.300Z","msg":"took the section over from an owner that did not hand it over","section":"ev/S1"}
-`
-	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	since := time.Date(2026, 1, 1, 10, 0, 1, 0, time.UTC)
-	lost, took, err := takeoverTimes(path, "node2", since)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := since.Add(1100 * time.Millisecond); !lost.Equal(want) {
+`)
+	if want := takeoverSince.Add(1100 * time.Millisecond); !lost.Equal(want) {
 		t.Errorf("lost at %v, want %v (the first line after since about node2)", lost, want)
 	}
-	if want := since.Add(1150 * time.Millisecond); !took["ev/S1"].Equal(want) || len(took) != 1 {
+	if want := takeoverSince.Add(1150 * time.Millisecond); !took["ev/S1"].Equal(want) || len(took) != 1 {
 		t.Errorf("took over %v, want ev/S1 at %v", took, want)
 	}
 }
@@ -89,19 +97,10 @@ not json
 // A loss told by the refusal prober is the detection too; memberlist's verdict that
 // follows is logged at debug level and changes nothing.
 func TestTakeoverTimesReadsARefusal(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "node1.log")
-	log := `{"level":"warn","ts":"2026-01-01T10:00:01.300Z","msg":"member lost: its process refuses connections; its sections move to the others","member":"node2","reason":"refuses connections"}
+	lost, _ := readTakeoverLog(t, `{"level":"warn","ts":"2026-01-01T10:00:01.300Z","msg":"member lost: its process refuses connections; its sections move to the others","member":"node2","reason":"refuses connections"}
 {"level":"debug","ts":"2026-01-01T10:00:03.100Z","msg":"member declared dead by failure detection after it refused connections","member":"node2"}
-`
-	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	since := time.Date(2026, 1, 1, 10, 0, 1, 0, time.UTC)
-	lost, _, err := takeoverTimes(path, "node2", since)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := since.Add(300 * time.Millisecond); !lost.Equal(want) {
+`)
+	if want := takeoverSince.Add(300 * time.Millisecond); !lost.Equal(want) {
 		t.Errorf("lost at %v, want %v (the refusal)", lost, want)
 	}
 }
