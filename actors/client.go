@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	protocluster "github.com/asynkron/protoactor-go/cluster"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"go.uber.org/zap"
@@ -25,6 +26,8 @@ type Client struct {
 	cfg     ClientConfig
 	located *lru.Cache[string, location]
 	left    *departures
+	// lookup is the cluster's identity lookup (Cluster.Get); tests replace it.
+	lookup func(identity, kind string) *actor.PID
 }
 
 // location is where a hold or order lives and whose it is; both never change.
@@ -49,7 +52,7 @@ func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Clien
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c, cfg.Logger)}, nil
+	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c, cfg.Logger), lookup: c.Get}, nil
 }
 
 // Close stops watching the cluster's topology.

@@ -50,21 +50,27 @@ func (b *replyBox) Stop(*actor.PID) {}
 // attempt sends one request to the section's activation (looked up as the cluster's own
 // Request looks it up: its PID cache, then the identity lookup) and waits for the answer
 // until timeout, giving up early when the topology changes meanwhile; cut is then the
-// change. An activation that did not answer in time or was gone is dropped from the PID
-// cache, so the next attempt looks it up afresh. A request abandoned on a topology change
-// keeps its box registered until its timeout, so that a late answer is still received
-// (and dropped) rather than sent to dead letters.
+// change. The lookup is given up on a change too: protoactor waits up to 5 s for the
+// placement actor of the member it asks, which never answers when that member just died.
+// An activation that did not answer in time or was gone is dropped from the PID cache, so
+// the next attempt looks it up afresh. A request abandoned on a topology change keeps its
+// box registered until its timeout, so that a late answer is still received (and
+// dropped) rather than sent to dead letters.
 func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res any, cut *topologyChange, err error) {
 	left := c.left.next()
-	pid := c.pidOf(identity)
-	if pid == nil {
-		return nil, nil, fmt.Errorf("request %s: %w", identity, errNoActivation)
+	timer := time.NewTimer(timeout)
+	pid, err := c.pidOf(identity, left.ch, timer.C)
+	if err != nil {
+		timer.Stop()
+		if errors.Is(err, errTopologyChanged) {
+			return nil, left.cause, err
+		}
+		return nil, nil, fmt.Errorf("request %s: %w", identity, err)
 	}
 	sys := c.cluster.ActorSystem
 	box := &replyBox{ch: make(chan any, 1)}
 	self, _ := sys.ProcessRegistry.Add(box, "reply"+sys.ProcessRegistry.NextId())
 	sys.Root.RequestWithCustomSender(pid, msg, self)
-	timer := time.NewTimer(timeout)
 	select {
 	case m := <-box.ch:
 		timer.Stop()
@@ -93,14 +99,26 @@ func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res a
 }
 
 // pidOf is the section's activation: the cached PID, or the identity lookup's answer,
-// then cached. Nil when no member could activate it.
-func (c *Client) pidOf(identity string) *actor.PID {
+// then cached. It returns errNoActivation when no member could activate the section,
+// errTopologyChanged when the topology changed (changed closed) before the lookup
+// answered, and errNoAnswer when timeout fired first; an abandoned lookup ends in the
+// background within protoactor's own timeout, and its answer is dropped.
+func (c *Client) pidOf(identity string, changed <-chan struct{}, timeout <-chan time.Time) (*actor.PID, error) {
 	if pid, ok := c.cluster.PidCache.Get(identity, SectionKindName); ok && pid != nil {
-		return pid
+		return pid, nil
 	}
-	pid := c.cluster.Get(identity, SectionKindName)
-	if pid != nil {
+	found := make(chan *actor.PID, 1)
+	go func() { found <- c.lookup(identity, SectionKindName) }()
+	select {
+	case pid := <-found:
+		if pid == nil {
+			return nil, errNoActivation
+		}
 		c.cluster.PidCache.Set(identity, SectionKindName, pid)
+		return pid, nil
+	case <-changed:
+		return nil, errTopologyChanged
+	case <-timeout:
+		return nil, errNoAnswer
 	}
-	return pid
 }

@@ -1,9 +1,11 @@
 package actors
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	protocluster "github.com/asynkron/protoactor-go/cluster"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -73,5 +75,44 @@ func TestDeparturesTellTheCause(t *testing.T) {
 	}
 	if next := d.next(); next == sig || next.cause != nil {
 		t.Fatal("no fresh signal after firing")
+	}
+}
+
+// An identity lookup sent to a member that just died never answers (protoactor waits
+// 5 s for it); the attempt gives it up as soon as the topology changes, so the retry
+// looks the section up on the new topology.
+func TestAttemptGivesUpALookupWhenTheTopologyChanges(t *testing.T) {
+	client := clusterWith(t, SectionConfig{Store: reserved(1, 10)}, lookups{fakeStore: reserved(1, 10)}, ClientConfig{})
+	asked := make(chan struct{})
+	release := make(chan struct{})
+	defer close(release)
+	client.lookup = func(string, string) *actor.PID {
+		close(asked)
+		<-release // the dead member's placement actor: no answer
+		return nil
+	}
+	change := newTopologyChange(&protocluster.ClusterTopology{Left: []*protocluster.Member{{Host: "127.0.0.1", Port: 9001}}}, time.Now())
+	type result struct {
+		cut *topologyChange
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		_, cut, err := client.attempt("ev/S", &HoldCommand{}, time.Hour)
+		done <- result{cut, err}
+	}()
+	<-asked
+	client.left.fire(change)
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second): // a hang guard, not a measure
+		t.Fatal("the attempt still waits for a lookup that will never answer")
+	}
+	if !errors.Is(r.err, errTopologyChanged) || r.cut != change {
+		t.Fatalf("attempt ended with %v (cut by %p), want errTopologyChanged cut by the change %p", r.err, r.cut, change)
+	}
+	if pid, ok := client.cluster.PidCache.Get("ev/S", SectionKindName); ok {
+		t.Errorf("an abandoned lookup cached %v", pid)
 	}
 }
