@@ -16,7 +16,8 @@ const msgTakeover = "took the section over from an owner that did not hand it ov
 // and it ran out, or took it from a member no longer alive). How long the section went
 // without an owner is the lease's estimate when it saw the previous owner's lease; when
 // the lease had run out already it is unknown, and its lower bound (a lease TTL plus the
-// activation) is what the failover histogram and the trace record. The first activation
+// activation) is what the failover histogram and the trace record; without a lease
+// there is no figure, and the trace stays a plain activation. The first activation
 // of a section is no takeover, and neither is one after a passivation, a drain or a
 // shutdown, which record their hand-over (recordHandOver).
 func (a *sectionActor) reportTakeover(snap *Snapshot, tr *Trace) {
@@ -30,16 +31,15 @@ func (a *sectionActor) reportTakeover(snap *Snapshot, tr *Trace) {
 		previous = "unknown"
 	}
 	fields := []zap.Field{zap.String("previous_owner", previous)}
-	tr.Action = ActivationTakeover
 	if known {
 		a.cfg.Metrics.failover(failover)
-		tr.Millis = ms(failover)
+		tr.Action, tr.Millis = ActivationTakeover, ms(failover)
 		fields = append(fields, zap.Duration("failover", failover), zap.Duration("uncertainty", a.cfg.LeaseTTL/3))
 	} else {
 		fields = append(fields, zap.String("failover", "unknown"))
 		if atLeast, ok := a.lease.freeFor(now); ok {
 			a.cfg.Metrics.failover(atLeast)
-			tr.Millis = ms(atLeast)
+			tr.Action, tr.Millis = ActivationTakeover, ms(atLeast)
 			fields = append(fields, zap.Duration("failover_at_least", atLeast))
 		}
 	}
