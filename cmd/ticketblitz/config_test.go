@@ -98,6 +98,7 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_PPROF_ADDR":             "127.0.0.1:6060",
 	"TICKETBLITZ_CLASSROOM":              "true",
 	"TICKETBLITZ_CLUSTER_PROBE_INTERVAL": "250ms",
+	"TICKETBLITZ_CLUSTER_REFUSAL_PROBE":  "false",
 	"TICKETBLITZ_DEV_CONTROL":            "127.0.0.1:7200",
 	"TICKETBLITZ_REDIS_PREFIX":           "shop1:",
 
