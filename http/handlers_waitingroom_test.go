@@ -19,6 +19,7 @@ type fakeWaitingRooms struct {
 	tickets map[string]waitingroom.Ticket
 	byUser  map[string]string
 	checked []string // the passes CheckPass was given
+	done    []string // the passes HoldDone was given
 }
 
 func newFakeWaitingRooms() *fakeWaitingRooms {
@@ -83,6 +84,12 @@ func (f *fakeWaitingRooms) CheckPass(eventID, userID, pass string) error {
 		return nil
 	}
 	return actors.ErrQueueRequired
+}
+
+func (f *fakeWaitingRooms) HoldDone(_, _, pass string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.done = append(f.done, pass)
 }
 
 func withWaitingRooms(w WaitingRooms) func(*Config) {
