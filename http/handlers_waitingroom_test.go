@@ -195,6 +195,13 @@ func TestHoldsNeedAPassWhileTheRoomIsEnabled(t *testing.T) {
 	if got := rooms.checked[len(rooms.checked)-1]; got != "pass-alice-e1" {
 		t.Fatalf("the pass checked was %q", got)
 	}
+	// Only the hold let through marks its pass used.
+	rooms.mu.Lock()
+	done := append([]string(nil), rooms.done...)
+	rooms.mu.Unlock()
+	if len(done) != 1 || done[0] != "pass-alice-e1" {
+		t.Fatalf("passes marked used: %q, want only the valid one", done)
+	}
 }
 
 func TestWaitingRoomRoutesWithoutWaitingRooms(t *testing.T) {
