@@ -115,23 +115,20 @@ type recentAdmission struct {
 // inFlight counts the fans admitted within window before now, forgetting older ones:
 // fans who may not have held their seats yet, so that the seats left do not show them.
 func (rc *roomControl) inFlight(now time.Time, window time.Duration) int64 {
-	i := 0
-	for i < len(rc.recent) && now.Sub(rc.recent[i].at) >= window {
-		i++
-	}
-	rc.recent = rc.recent[i:]
-	var n int64
-	for _, a := range rc.recent {
-		n += a.n
-	}
-	return n
+	return rc.countSince(func(at time.Time) bool { return now.Sub(at) >= window })
 }
 
 // admittedValid counts the fans admitted whose passes are still valid at now (a pass
 // runs out PassTTL after its admission, to the second), forgetting older admissions.
 func (rc *roomControl) admittedValid(now time.Time) int64 {
+	return rc.countSince(func(at time.Time) bool { return !now.Before(passExpiry(at)) })
+}
+
+// countSince forgets the oldest admissions as long as gone says so of their time, and
+// counts the fans of the rest.
+func (rc *roomControl) countSince(gone func(at time.Time) bool) int64 {
 	i := 0
-	for i < len(rc.recent) && !now.Before(passExpiry(rc.recent[i].at)) {
+	for i < len(rc.recent) && gone(rc.recent[i].at) {
 		i++
 	}
 	rc.recent = rc.recent[i:]

@@ -121,6 +121,15 @@ func (r *passRig) step(c *Controller, d time.Duration) QueueState {
 	return q
 }
 
+// admitFirst starts c's clock and lets the first step admit the 3 fans of 3 seats.
+func (r *passRig) admitFirst(c *Controller) {
+	r.t.Helper()
+	r.step(c, DefaultRateEvery)
+	if q := r.step(c, DefaultRateEvery); q.Watermark != 3 {
+		r.t.Fatalf("3 seats left: watermark %d, want 3", q.Watermark)
+	}
+}
+
 // hold is fan i's hold with its pass, answered: the pass is used.
 func (r *passRig) hold(i int) {
 	r.t.Helper()
@@ -143,10 +152,7 @@ func (r *passRig) hold(i int) {
 func TestRoomCountsUnusedPassesAgainstTheSeats(t *testing.T) {
 	r := newPassRig(t, 3)
 	c := r.controller()
-	r.step(c, DefaultRateEvery) // starts the clock
-	if q := r.step(c, DefaultRateEvery); q.Watermark != 3 {
-		t.Fatalf("3 seats left: watermark %d, want 3", q.Watermark)
-	}
+	r.admitFirst(c)
 	// Long after their admission the 3 fans have not held, and the store still shows
 	// 3 seats: nobody more is let in.
 	for range 10 {
@@ -180,11 +186,7 @@ func TestRoomCountsUnusedPassesAgainstTheSeats(t *testing.T) {
 // store: it does not admit fans for seats the previous leader's fans are about to take.
 func TestNewLeaderCountsThePassesAlreadyIssued(t *testing.T) {
 	r := newPassRig(t, 3)
-	first := r.controller()
-	r.step(first, DefaultRateEvery)
-	if q := r.step(first, DefaultRateEvery); q.Watermark != 3 {
-		t.Fatalf("watermark %d, want 3", q.Watermark)
-	}
+	r.admitFirst(r.controller())
 	r.inv.set(5, nil)
 	next := r.controller()
 	r.step(next, time.Second)
@@ -198,8 +200,7 @@ func TestNewLeaderCountsThePassesAlreadyIssued(t *testing.T) {
 func TestPassUsesUnreadableAdmitFewer(t *testing.T) {
 	r := newPassRig(t, 3)
 	c := r.controller()
-	r.step(c, DefaultRateEvery)
-	r.step(c, DefaultRateEvery)
+	r.admitFirst(c)
 	r.hold(0)
 	r.hold(1)
 	r.uses.fail(errors.New("store down"))
@@ -224,9 +225,7 @@ func TestPassUsesUnreadableAdmitFewer(t *testing.T) {
 // pass, and each pass once a node.
 func TestHoldDoneRecordsEachOwnPassOnce(t *testing.T) {
 	r := newPassRig(t, 3)
-	c := r.controller()
-	r.step(c, DefaultRateEvery)
-	r.step(c, DefaultRateEvery)
+	r.admitFirst(r.controller())
 	tk, _ := r.svc.Ticket(r.ctx, r.ids[0])
 	r.svc.HoldDone("ev1", fan(1), tk.Pass)     // another fan's pass
 	r.svc.HoldDone("ev2", fan(0), tk.Pass)     // another event's
