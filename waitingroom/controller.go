@@ -349,7 +349,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			// left, less those the fans admitted a moment ago are about to hold. When
 			// none is left for a waiting fan, the room says it is sold out; it admits
 			// again if seats return (a hold refused, released or expired).
-			free := int64(seats) - c.unheld(ctx, rc, id, now)
+			free := int64(seats) - c.unheld(ctx, rc, id, now, int64(seats), n)
 			n = max(0, min(n, free))
 			st.SoldOut = free <= 0
 		}
@@ -388,14 +388,17 @@ func (c *Controller) validAdmissions(ctx context.Context, eventID string) ([]rec
 
 // unheld counts the fans admitted who may not have held yet: with Uses, the passes
 // valid and not used; otherwise the fans admitted within InFlight. When the uses
-// cannot be read, every valid pass counts, which admits fewer fans, never more.
-func (c *Controller) unheld(ctx context.Context, rc *roomControl, eventID string, now time.Time) int64 {
+// cannot be read, every valid pass counts, which admits fewer fans, never more. The
+// uses are read only when they can change what the step does: not while the seats
+// left cover every valid pass and the n fans due (a join burst, the start of a sale),
+// nor when no seat is left.
+func (c *Controller) unheld(ctx context.Context, rc *roomControl, eventID string, now time.Time, seats, n int64) int64 {
 	if c.cfg.Uses == nil {
 		return rc.inFlight(now, c.cfg.InFlight)
 	}
 	issued := rc.admittedValid(now)
-	if issued == 0 {
-		return 0
+	if issued == 0 || seats <= 0 || seats-issued >= max(n, 1) {
+		return issued
 	}
 	used, err := c.cfg.Uses.UsedPasses(ctx, eventID, now)
 	if err != nil {

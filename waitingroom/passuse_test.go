@@ -17,6 +17,7 @@ type memUses struct {
 	mu     sync.Mutex
 	used   map[string]map[string]time.Time
 	writes int
+	reads  int
 	err    error
 }
 
@@ -44,6 +45,7 @@ func (m *memUses) UsePasses(_ context.Context, uses []PassUse) error {
 func (m *memUses) UsedPasses(_ context.Context, eventID string, now time.Time) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads++
 	if m.err != nil {
 		return 0, m.err
 	}
@@ -249,5 +251,33 @@ func TestHoldDoneRecordsEachOwnPassOnce(t *testing.T) {
 	}
 	if n, _ := r.uses.UsedPasses(r.ctx, "ev1", r.clock.Now()); n != 1 || r.uses.writes != 1 {
 		t.Fatalf("%d passes recorded in %d writes, want 1 in 1", n, r.uses.writes)
+	}
+}
+
+// The controller reads the uses only when they can change its step: not while the
+// seats left cover every valid pass and the fans due, nor once no seat is left.
+func TestControllerReadsPassUsesOnlyWhenTheyMatter(t *testing.T) {
+	r := newPassRig(t, 100)
+	c := r.controller()
+	for range 4 {
+		r.step(c, DefaultRateEvery)
+	}
+	if q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0); q.Watermark != 20 {
+		t.Fatalf("100 seats, 20 fans: watermark %d, want 20", q.Watermark)
+	}
+	r.inv.set(0, nil)
+	r.step(c, DefaultRateEvery)
+	if r.uses.reads != 0 {
+		t.Fatalf("the uses were read %d times, want none", r.uses.reads)
+	}
+	r.inv.set(10, nil)
+	for i := range 3 {
+		if _, _, err := r.svc.Join(r.ctx, "ev1", fan(100+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q := r.step(c, DefaultRateEvery); q.Watermark != 20 || !q.Status.SoldOut || r.uses.reads != 1 {
+		t.Fatalf("10 seats, 20 passes unused: watermark %d, sold out %v, %d reads; want 20, sold out, 1 read",
+			q.Watermark, q.Status.SoldOut, r.uses.reads)
 	}
 }
