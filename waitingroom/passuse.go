@@ -21,7 +21,7 @@ type passUseLog struct {
 }
 
 // note queues u unless this node recorded the same pass already.
-func (l *passUseLog) note(u PassUse, now time.Time) {
+func (l *passUseLog) note(u PassUse) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.seen == nil {
@@ -90,7 +90,7 @@ func (s *Service) HoldDone(eventID, userID, pass string) {
 	if !ok || c.EventID != eventID || c.UserID != userID {
 		return
 	}
-	s.uses.note(PassUse{EventID: c.EventID, TicketID: c.TicketID, Expires: time.Unix(c.Expires, 0)}, s.cfg.Clock.Now())
+	s.uses.note(PassUse{EventID: c.EventID, TicketID: c.TicketID, Expires: time.Unix(c.Expires, 0)})
 }
 
 // flushUses writes the pass uses queued since the last flush; they are kept for the
