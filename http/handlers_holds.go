@@ -22,8 +22,14 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 		return err
 	}
 	if s.cfg.WaitingRooms != nil {
-		if err := s.cfg.WaitingRooms.CheckPass(eventID, p.UserID, c.Get(headerQueuePass)); err != nil {
+		pass := c.Get(headerQueuePass)
+		if err := s.cfg.WaitingRooms.CheckPass(eventID, p.UserID, pass); err != nil {
 			return fmt.Errorf("hold in %s: %w", eventID, err)
+		}
+		if pass != "" {
+			// Whatever the hold answers, the fan had its turn: the pass is used. The
+			// call runs within the handler, so pass may alias the request.
+			defer s.cfg.WaitingRooms.HoldDone(eventID, p.UserID, pass)
 		}
 	}
 	key, keyErr := idempotencyKey(c.Get(headerIdempotencyKey))

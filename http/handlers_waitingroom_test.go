@@ -19,6 +19,7 @@ type fakeWaitingRooms struct {
 	tickets map[string]waitingroom.Ticket
 	byUser  map[string]string
 	checked []string // the passes CheckPass was given
+	done    []string // the passes HoldDone was given
 }
 
 func newFakeWaitingRooms() *fakeWaitingRooms {
@@ -83,6 +84,12 @@ func (f *fakeWaitingRooms) CheckPass(eventID, userID, pass string) error {
 		return nil
 	}
 	return actors.ErrQueueRequired
+}
+
+func (f *fakeWaitingRooms) HoldDone(_, _, pass string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.done = append(f.done, pass)
 }
 
 func withWaitingRooms(w WaitingRooms) func(*Config) {
@@ -187,6 +194,13 @@ func TestHoldsNeedAPassWhileTheRoomIsEnabled(t *testing.T) {
 	hold(withPass("pass-alice-e1")).expectStatus(t, 201)
 	if got := rooms.checked[len(rooms.checked)-1]; got != "pass-alice-e1" {
 		t.Fatalf("the pass checked was %q", got)
+	}
+	// Only the hold let through marks its pass used.
+	rooms.mu.Lock()
+	done := append([]string(nil), rooms.done...)
+	rooms.mu.Unlock()
+	if len(done) != 1 || done[0] != "pass-alice-e1" {
+		t.Fatalf("passes marked used: %q, want only the valid one", done)
 	}
 }
 

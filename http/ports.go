@@ -133,6 +133,9 @@ type WaitingRooms interface {
 	// CheckPass returns QUEUE_REQUIRED unless the event's room is not enabled or pass
 	// is a valid pass of the user for the event. It must not make a round trip.
 	CheckPass(eventID, userID, pass string) error
+	// HoldDone tells that a hold CheckPass let through with pass was answered, so
+	// that the pass counts as used. It must not block.
+	HoldDone(eventID, userID, pass string)
 }
 
 // Sections serves the mailbox inspector and the classroom's pause, resume and step

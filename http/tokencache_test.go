@@ -55,7 +55,7 @@ func TestVerifiedTokenCacheStoresOnlyValidTokensAndStaysBounded(t *testing.T) {
 	for range 2 {
 		e.do(t, "GET", "/api/v1/me/orders", "", map[string]string{"Authorization": forged}).expectError(t, 401, "UNAUTHENTICATED")
 	}
-	if n := len(e.srv.tokens.entries); n != 0 {
+	if n := e.srv.tokens.len(); n != 0 {
 		t.Errorf("%d refused tokens cached", n)
 	}
 
@@ -63,8 +63,8 @@ func TestVerifiedTokenCacheStoresOnlyValidTokensAndStaysBounded(t *testing.T) {
 	for i, user := range []string{"a", "b", "c", "d", "e"} {
 		raw := token(t, user, "")
 		c.store(raw, verifiedToken{p: principal{UserID: user}, expires: testNow.Add(time.Hour)})
-		if n := len(c.entries); n != min(i+1, 3) {
-			t.Fatalf("after %d stores the cache holds %d", i+1, n)
+		if n := c.len(); n < 1 || n > min(i+1, 3) {
+			t.Fatalf("after %d stores the cache holds %d, want 1..%d", i+1, n, min(i+1, 3))
 		}
 		if p, ok := c.lookup(raw, testNow); !ok || p.UserID != user {
 			t.Fatalf("the newest token %s is not found: %+v %v", user, p, ok)
@@ -89,7 +89,31 @@ func TestVerifiedTokenCacheConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(c.entries); n > 16 {
+	if n := c.len(); n > 16 {
 		t.Errorf("the cache holds %d tokens, bound 16", n)
+	}
+}
+
+// Split into shards, a cache far from its bound keeps every token it was given, and
+// one of bound zero keeps none.
+func TestVerifiedTokenCacheShardsKeepEveryTokenBelowTheBound(t *testing.T) {
+	c := newTokenCache(maxVerifiedTokens)
+	for i := range 2000 {
+		raw := fmt.Sprintf("tok-%d", i)
+		c.store(raw, verifiedToken{p: principal{UserID: raw}, expires: testNow.Add(time.Hour)})
+	}
+	if n := c.len(); n != 2000 {
+		t.Errorf("the cache holds %d of 2000 tokens", n)
+	}
+	for i := range 2000 {
+		raw := fmt.Sprintf("tok-%d", i)
+		if p, ok := c.lookup(raw, testNow); !ok || p.UserID != raw {
+			t.Fatalf("token %s: %+v %v", raw, p, ok)
+		}
+	}
+	off := newTokenCache(0)
+	off.store("tok", verifiedToken{p: principal{UserID: "u"}, expires: testNow.Add(time.Hour)})
+	if _, ok := off.lookup("tok", testNow); ok || off.len() != 0 {
+		t.Error("a cache of bound 0 kept a token")
 	}
 }

@@ -263,12 +263,30 @@ func (w *WaitingRooms) ApplyShuffle(ctx context.Context, eventID string, fence w
 // decodeQueue builds a queue from the stored settings, the queue hash's fields (in
 // queueFields order, nil for missing ones) and the pending count.
 func decodeQueue(eventID, rawSettings string, fields []any, pending int64) (waitingroom.QueueState, error) {
+	return (&queueDecoder{}).decode(eventID, rawSettings, fields, pending)
+}
+
+// queueDecoder decodes the queues of one batch: the answers of a batch of joins or
+// queue reads mostly carry the same event's settings and status, whose JSON it then
+// decodes once, not once a fan.
+type queueDecoder struct {
+	settingsRaw string
+	settings    settingsJSON
+	statusRaw   string
+	status      statusJSON
+}
+
+func (d *queueDecoder) decode(eventID, rawSettings string, fields []any, pending int64) (waitingroom.QueueState, error) {
 	q := waitingroom.QueueState{Settings: waitingroom.Settings{EventID: eventID, Order: waitingroom.OrderFIFO}, Pending: pending}
 	if rawSettings != "" {
-		var s settingsJSON
-		if err := json.Unmarshal([]byte(rawSettings), &s); err != nil {
-			return q, fmt.Errorf("room settings of %s: %w", eventID, err)
+		if rawSettings != d.settingsRaw {
+			d.settingsRaw, d.settings = "", settingsJSON{}
+			if err := json.Unmarshal([]byte(rawSettings), &d.settings); err != nil {
+				return q, fmt.Errorf("room settings of %s: %w", eventID, err)
+			}
+			d.settingsRaw = rawSettings
 		}
+		s := d.settings
 		q.Configured = true
 		q.Settings = waitingroom.Settings{EventID: eventID, Enabled: s.Enabled, Order: waitingroom.Order(s.Order),
 			OpensAt: fromUnixMs(s.OpensAt), AdmitPerS: s.AdmitPerS}
@@ -285,10 +303,15 @@ func decodeQueue(eventID, rawSettings string, fields []any, pending int64) (wait
 	q.Closed, q.ShuffleBase, q.Shuffles, q.ExpiredUpTo = num(3) == 1, num(4), num(5), num(6)
 	if len(fields) > 7 {
 		if raw, ok := fields[7].(string); ok && raw != "" {
-			var st statusJSON
-			if err := json.Unmarshal([]byte(raw), &st); err != nil {
-				return q, fmt.Errorf("room status of %s: %w", eventID, err)
+			if raw != d.statusRaw {
+				d.statusRaw = ""
+				d.status = statusJSON{}
+				if err := json.Unmarshal([]byte(raw), &d.status); err != nil {
+					return q, fmt.Errorf("room status of %s: %w", eventID, err)
+				}
+				d.statusRaw = raw
 			}
+			st := d.status
 			q.Status = waitingroom.Status{AdmittingPerS: st.Rate, Change: st.Change, At: fromUnixMs(st.At), SoldOut: st.SoldOut,
 				Headroom: waitingroom.Headroom{Nodes: st.Nodes, Sections: st.Sections, DecisionsPerS: st.DPS, MaxDepth: st.Depth, CommitMs: st.CommitMs}}
 		}

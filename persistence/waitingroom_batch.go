@@ -99,15 +99,16 @@ func (w *WaitingRooms) runJoins(ctx context.Context, reqs []joinRequest) ([]join
 		return nil, fmt.Errorf("a batch of %d joins: %d answers", len(reqs), len(res))
 	}
 	out := make([]joinAnswer, len(reqs))
+	var d queueDecoder
 	for i, r := range reqs {
 		one, _ := res[i].([]any)
-		out[i] = decodeJoin(r.eventID, one)
+		out[i] = decodeJoin(&d, r.eventID, one)
 	}
 	return out, nil
 }
 
 // decodeJoin reads one join's answer of joinScript.
-func decodeJoin(eventID string, res []any) joinAnswer {
+func decodeJoin(d *queueDecoder, eventID string, res []any) joinAnswer {
 	if len(res) == 1 {
 		return joinAnswer{err: &actors.Error{Code: actors.CodeNotFound, Message: "this event has no open waiting room"}}
 	}
@@ -124,7 +125,7 @@ func decodeJoin(eventID string, res []any) joinAnswer {
 	if err != nil {
 		return joinAnswer{err: err}
 	}
-	q, err := decodeQueue(eventID, rawCfg, fields, pending)
+	q, err := d.decode(eventID, rawCfg, fields, pending)
 	return joinAnswer{rec: rec, created: created == 1, q: q, err: err}
 }
 
@@ -179,13 +180,14 @@ func (w *WaitingRooms) runQueueReads(ctx context.Context, reads []queueRead) ([]
 		return nil, fmt.Errorf("read %d queues: %w", len(reads), err)
 	}
 	out := make([]queueAnswer, len(reads))
+	var d queueDecoder
 	for i, r := range reads {
 		c := &cs[i]
 		if err := c.settings.Err(); err != nil && !errors.Is(err, redis.Nil) {
 			out[i].err = fmt.Errorf("read the queue of %s: %w", r.eventID, err)
 			continue
 		}
-		q, err := decodeQueue(r.eventID, c.settings.Val(), c.fields.Val(), c.pending.Val())
+		q, err := d.decode(r.eventID, c.settings.Val(), c.fields.Val(), c.pending.Val())
 		if err == nil && c.adm != nil {
 			for _, m := range c.adm.Val() {
 				a, aerr := decodeAdmission(m)

@@ -54,9 +54,12 @@ type ControllerConfig struct {
 	Rate RateConfig
 	// Inventory tells how many seats each event has left (nil: the rooms never stop
 	// for want of seats). A room stops admitting while its event has none, and admits
-	// no more fans than seats are left, counting those admitted within InFlight as
-	// holding one already.
+	// no more fans than seats are left, counting the fans admitted who have not held
+	// yet as holding one already: with Uses, those whose passes are neither used nor
+	// expired; without, those admitted within InFlight.
 	Inventory Inventory
+	// Uses counts the passes the nodes' holds used (nil: InFlight stands in for it).
+	Uses PassUses
 	// Tick is how often the controller admits (DefaultControllerTick when zero).
 	Tick time.Duration
 	// RateEvery is how often it moves the rate by the headroom (DefaultRateEvery when
@@ -66,8 +69,8 @@ type ControllerConfig struct {
 	// (DefaultControllerTTL when zero): a dead controller's node is replaced within it.
 	LeaseTTL time.Duration
 	// InFlight is how long an admitted fan counts against the seats left before its
-	// hold shows in them (DefaultInFlight when zero): the time to learn of the pass
-	// (a queue push, polled every 250 ms) and to hold.
+	// hold shows in them, when Uses is nil (DefaultInFlight when zero): the time to
+	// learn of the pass (a queue push, polled every 250 ms) and to hold.
 	InFlight time.Duration
 }
 
@@ -86,9 +89,11 @@ type Controller struct {
 
 // roomControl is the controller's memory of one room.
 type roomControl struct {
-	rate   *rateControl
-	admit  admission
-	recent []recentAdmission // the admissions of the last InFlight, oldest first
+	rate  *rateControl
+	admit admission
+	// recent are the admissions whose fans may not have held yet, oldest first: those
+	// of the last InFlight, or, with pass uses counted, those whose passes are valid.
+	recent []recentAdmission
 	// rated is when the rate last moved (or the headroom was last read at a fixed
 	// rate), change what the move did and headroom what it followed.
 	rated    time.Time
@@ -110,8 +115,20 @@ type recentAdmission struct {
 // inFlight counts the fans admitted within window before now, forgetting older ones:
 // fans who may not have held their seats yet, so that the seats left do not show them.
 func (rc *roomControl) inFlight(now time.Time, window time.Duration) int64 {
+	return rc.countSince(func(at time.Time) bool { return now.Sub(at) >= window })
+}
+
+// admittedValid counts the fans admitted whose passes are still valid at now (a pass
+// runs out PassTTL after its admission, to the second), forgetting older admissions.
+func (rc *roomControl) admittedValid(now time.Time) int64 {
+	return rc.countSince(func(at time.Time) bool { return !now.Before(passExpiry(at)) })
+}
+
+// countSince forgets the oldest admissions as long as gone says so of their time, and
+// counts the fans of the rest.
+func (rc *roomControl) countSince(gone func(at time.Time) bool) int64 {
 	i := 0
-	for i < len(rc.recent) && now.Sub(rc.recent[i].at) >= window {
+	for i < len(rc.recent) && gone(rc.recent[i].at) {
 		i++
 	}
 	rc.recent = rc.recent[i:]
@@ -121,6 +138,9 @@ func (rc *roomControl) inFlight(now time.Time, window time.Duration) int64 {
 	}
 	return n
 }
+
+// passExpiry is when the passes of an admission at at run out, as the tickets say.
+func passExpiry(at time.Time) time.Time { return at.Add(PassTTL).Truncate(time.Second) }
 
 // NewController checks cfg and returns a controller; Run starts it.
 func NewController(cfg ControllerConfig) (*Controller, error) {
@@ -271,6 +291,14 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	rc := c.rooms[id]
 	if rc == nil {
 		rc = &roomControl{rate: newRateControl(c.cfg.Rate, q.Status.AdmittingPerS)}
+		if c.cfg.Uses != nil {
+			// A new leader learns the admissions whose passes may still be unused.
+			recent, err := c.validAdmissions(ctx, id)
+			if err != nil {
+				return err
+			}
+			rc.recent = recent
+		}
 		c.rooms[id] = rc
 	}
 	st := Status{At: now}
@@ -321,7 +349,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			// left, less those the fans admitted a moment ago are about to hold. When
 			// none is left for a waiting fan, the room says it is sold out; it admits
 			// again if seats return (a hold refused, released or expired).
-			free := int64(seats) - rc.inFlight(now, c.cfg.InFlight)
+			free := int64(seats) - c.unheld(ctx, rc, id, now, int64(seats), n)
 			n = max(0, min(n, free))
 			st.SoldOut = free <= 0
 		}
@@ -339,6 +367,47 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		return nil
 	}
 	return c.shuffle(ctx, id)
+}
+
+// validAdmissions reads the event's admissions whose passes may still be valid.
+func (c *Controller) validAdmissions(ctx context.Context, eventID string) ([]recentAdmission, error) {
+	q, err := c.cfg.Store.QueueState(ctx, eventID, 0, -1)
+	if err != nil {
+		return nil, fmt.Errorf("read the admissions: %w", err)
+	}
+	prev := q.ExpiredUpTo
+	out := make([]recentAdmission, 0, len(q.Admissions))
+	for _, a := range q.Admissions {
+		if a.UpTo > prev {
+			out = append(out, recentAdmission{at: a.At, n: a.UpTo - prev})
+			prev = a.UpTo
+		}
+	}
+	return out, nil
+}
+
+// unheld counts the fans admitted who may not have held yet: with Uses, the passes
+// valid and not used; otherwise the fans admitted within InFlight. When the uses
+// cannot be read, every valid pass counts, which admits fewer fans, never more. The
+// uses are read only when they can change what the step does: not while the seats
+// left cover every valid pass and the n fans due (a join burst, the start of a sale),
+// nor when no seat is left.
+func (c *Controller) unheld(ctx context.Context, rc *roomControl, eventID string, now time.Time, seats, n int64) int64 {
+	if c.cfg.Uses == nil {
+		return rc.inFlight(now, c.cfg.InFlight)
+	}
+	issued := rc.admittedValid(now)
+	if issued == 0 || seats <= 0 || seats-issued >= max(n, 1) {
+		return issued
+	}
+	used, err := c.cfg.Uses.UsedPasses(ctx, eventID, now)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.cfg.Logger.Debug("reading the passes used failed; counting every valid pass as unused", zap.String("event_id", eventID), zap.Error(err))
+		}
+		return issued
+	}
+	return max(0, issued-used)
 }
 
 // seatsAvailable reads how many seats the event has left; known is false without an

@@ -107,3 +107,19 @@ type SystemClock struct{}
 
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
+
+// PassUse is a pass a hold used: the ticket it was issued for and when it expires.
+type PassUse struct {
+	EventID  string
+	TicketID string
+	Expires  time.Time
+}
+
+// PassUses records the passes the nodes' holds used, so that the controller counts
+// against the seats left only the passes issued and not used yet.
+type PassUses interface {
+	// UsePasses records uses; a pass recorded before counts once.
+	UsePasses(ctx context.Context, uses []PassUse) error
+	// UsedPasses counts the event's passes used that are still valid at now.
+	UsedPasses(ctx context.Context, eventID string, now time.Time) (int64, error)
+}

@@ -36,6 +36,11 @@ type ServiceConfig struct {
 	RefreshEvery time.Duration
 	// NewID makes ticket ids (q_ and 80 random bits when nil).
 	NewID func() string
+	// Uses records the passes this node's holds used (HoldDone), so that the
+	// controller stops counting them against the seats left (nil: not recorded).
+	Uses PassUses
+	// UseEvery is how often the uses are written (DefaultPassUseEvery when zero).
+	UseEvery time.Duration
 }
 
 // Service is one node's side of the waiting rooms: it sets and reads rooms, issues and
@@ -45,6 +50,7 @@ type ServiceConfig struct {
 type Service struct {
 	cfg    ServiceConfig
 	passes *Passes
+	uses   passUseLog
 
 	mu      sync.RWMutex
 	enabled map[string]bool
@@ -62,6 +68,9 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	}
 	if cfg.RefreshEvery <= 0 {
 		cfg.RefreshEvery = DefaultRefreshEvery
+	}
+	if cfg.UseEvery <= 0 {
+		cfg.UseEvery = DefaultPassUseEvery
 	}
 	if cfg.NewID == nil {
 		cfg.NewID = func() string { return actors.NewID(TicketIDPrefix) }
@@ -194,15 +203,30 @@ func (s *Service) EnabledRooms() []string {
 	return out
 }
 
-// Run refreshes the cache of enabled rooms every RefreshEvery until ctx ends. While the
-// store cannot be read the node keeps what it knew, and says so once.
+// Run refreshes the cache of enabled rooms every RefreshEvery, and writes the passes
+// used every UseEvery, until ctx ends. While the store cannot be read the node keeps
+// what it knew, and says so once.
 func (s *Service) Run(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.RefreshEvery)
 	defer t.Stop()
+	u := time.NewTicker(s.cfg.UseEvery)
+	defer u.Stop()
+	usesFailing := false
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-u.C:
+			err := s.flushUses(ctx)
+			switch {
+			case err != nil && !usesFailing && ctx.Err() == nil:
+				usesFailing = true
+				s.cfg.Logger.Warn("recording the queue passes used failed; the rooms admit fewer fans until it succeeds", zap.Error(err))
+			case err == nil && usesFailing:
+				usesFailing = false
+				s.cfg.Logger.Info("recording the queue passes used again")
+			}
+			continue
 		case <-t.C:
 		}
 		err := s.Refresh(ctx)

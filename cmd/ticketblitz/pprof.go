@@ -6,14 +6,26 @@ import (
 	"net"
 	nethttp "net/http"
 	"net/http/pprof"
+	"runtime"
 	"time"
 
 	"go.uber.org/zap"
 )
 
+// Sampling of the block and mutex profiles while pprof is served: a blocking event is
+// recorded about once per pprofBlockRate of time spent blocked, one contended mutex
+// in pprofMutexFraction. Without a pprof address neither is sampled.
+const (
+	pprofBlockRate     = 100 * time.Microsecond
+	pprofMutexFraction = 20
+)
+
 // servePprof serves Go's profiles on their own address, apart from the public API,
-// until ctx ends.
+// until ctx ends. It turns on the block and mutex profiles, which cost nothing while
+// no address is configured.
 func servePprof(ctx context.Context, addr string, log *zap.Logger) error {
+	runtime.SetBlockProfileRate(int(pprofBlockRate.Nanoseconds()))
+	runtime.SetMutexProfileFraction(pprofMutexFraction)
 	mux := nethttp.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

@@ -28,7 +28,7 @@ func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rd
 	cfg, log := s.cfg, s.log.Named("waitingroom")
 	store := persistence.NewWaitingRooms(rdb, cfg.RedisPrefix)
 	svc, err := waitingroom.NewService(waitingroom.ServiceConfig{
-		Store: store, Secret: []byte(cfg.JWTSecret), Logger: log, Node: cfg.NodeName, Tracer: tracer,
+		Store: store, Secret: []byte(cfg.JWTSecret), Logger: log, Node: cfg.NodeName, Tracer: tracer, Uses: store,
 	})
 	if err != nil {
 		return waitingRooms{}, err
@@ -39,7 +39,7 @@ func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rd
 	s.bg.Go(func() error { return svc.Run(bgCtx) })
 	controller, err := waitingroom.NewController(waitingroom.ControllerConfig{
 		Store: store, Headroom: store, Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Node: cfg.NodeName,
-		Logger: s.log.Named("admission"), Inventory: seatsLeft{s.store},
+		Logger: s.log.Named("admission"), Inventory: seatsLeft{s.store}, Uses: store,
 	})
 	if err != nil {
 		return waitingRooms{}, err
