@@ -52,6 +52,7 @@ type config struct {
 	ShutdownGrace    time.Duration
 	DrainDelay       time.Duration
 	PprofAddr        string
+	PprofContention  bool
 	Classroom        bool
 	ClassroomPause   time.Duration
 	DevControl       string
@@ -102,6 +103,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ClassroomPause, "classroom-pause-limit", actors.DefaultPauseLimit, "longest a section stays paused in the classroom: it then resumes by itself and logs it, so a forgotten pause cannot freeze a sale")
 	fs.StringVar(&c.DevControl, "dev-control", "", "host:port of the ticketblitz dev supervisor's control endpoint, which dev sets for its nodes: with classroom, the fault controls (kill, pause, start, drain a node, pause the broker, slow payments and the database) go through it")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's pprof profiles on this address (default: off)")
+	fs.BoolVar(&c.PprofContention, "pprof-contention", false, "with pprof-addr, also sample the block and mutex profiles (where requests wait, not only where CPU goes); the sampling itself costs CPU, so leave it off when measuring CPU")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", 24*time.Hour, "how long the first answer to an Idempotency-Key is kept; a request that reuses the key later is a new request (at least 10m; 0 keeps keys forever)")
 	fs.DurationVar(&c.OutboxRetention, "outbox-retention", time.Hour, "how long an outbox record is kept after it was published; unpublished records always are (0 keeps published ones forever)")
 	fs.DurationVar(&c.NotificationsRetention, "notifications-retention", 7*24*time.Hour, "how long the notifications log keeps each event it recorded (0 keeps them forever)")

@@ -96,6 +96,7 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_SHUTDOWN_GRACE":         "5s",
 	"TICKETBLITZ_DRAIN_DELAY":            "3s",
 	"TICKETBLITZ_PPROF_ADDR":             "127.0.0.1:6060",
+	"TICKETBLITZ_PPROF_CONTENTION":       "true",
 	"TICKETBLITZ_CLASSROOM":              "true",
 	"TICKETBLITZ_CLUSTER_PROBE_INTERVAL": "250ms",
 	"TICKETBLITZ_CLUSTER_REFUSAL_PROBE":  "false",

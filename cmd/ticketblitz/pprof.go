@@ -12,20 +12,22 @@ import (
 	"go.uber.org/zap"
 )
 
-// Sampling of the block and mutex profiles while pprof is served: a blocking event is
-// recorded about once per pprofBlockRate of time spent blocked, one contended mutex
-// in pprofMutexFraction. Without a pprof address neither is sampled.
+// Sampling of the block and mutex profiles when pprof-contention is set: a blocking
+// event is recorded about once per pprofBlockRate of time spent blocked, one contended
+// mutex in pprofMutexFraction. Otherwise neither is sampled: recording a blocking
+// event's stack costs CPU on every wait, which would show in the CPU being measured.
 const (
 	pprofBlockRate     = 100 * time.Microsecond
 	pprofMutexFraction = 20
 )
 
 // servePprof serves Go's profiles on their own address, apart from the public API,
-// until ctx ends. It turns on the block and mutex profiles, which cost nothing while
-// no address is configured.
-func servePprof(ctx context.Context, addr string, log *zap.Logger) error {
-	runtime.SetBlockProfileRate(int(pprofBlockRate.Nanoseconds()))
-	runtime.SetMutexProfileFraction(pprofMutexFraction)
+// until ctx ends. With contention it also turns on the block and mutex profiles.
+func servePprof(ctx context.Context, addr string, contention bool, log *zap.Logger) error {
+	if contention {
+		runtime.SetBlockProfileRate(int(pprofBlockRate.Nanoseconds()))
+		runtime.SetMutexProfileFraction(pprofMutexFraction)
+	}
 	mux := nethttp.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -41,7 +43,7 @@ func servePprof(ctx context.Context, addr string, log *zap.Logger) error {
 		<-ctx.Done()
 		_ = srv.Close()
 	}()
-	log.Info("pprof listening", zap.String("addr", ln.Addr().String()))
+	log.Info("pprof listening", zap.String("addr", ln.Addr().String()), zap.Bool("contention", contention))
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, nethttp.ErrServerClosed) {
 		return err
 	}

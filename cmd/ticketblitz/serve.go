@@ -105,7 +105,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	s.closed = append(s.closed, cancel)
 
 	if cfg.PprofAddr != "" {
-		s.bg.Go(func() error { return servePprof(bgCtx, cfg.PprofAddr, log) })
+		s.bg.Go(func() error { return servePprof(bgCtx, cfg.PprofAddr, cfg.PprofContention, log) })
 	}
 
 	pool, err := persistence.Open(ctx, cfg.PostgresURL, int32(cfg.PostgresPool))
