@@ -118,7 +118,7 @@ func startDevChaos(s *server, bgCtx context.Context, cfg config) *devChaos {
 		return nil
 	}
 	d := newDevChaos(cfg.DevControl, cfg.NodeName, s.log.Named("chaos"))
-	s.bg.Go(func() error { return d.Run(bgCtx) })
+	s.bg.Go("chaos control", func() error { return d.Run(bgCtx) })
 	return d
 }
 

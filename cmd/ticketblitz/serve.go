@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 	"github.com/ticketblitz/ticketblitz/cluster"
@@ -68,7 +68,7 @@ type server struct {
 	// none are configured), for in-process tests.
 	brokers []string
 
-	bg       *errgroup.Group
+	bg       *tasks
 	bgCancel context.CancelFunc
 	node     *cluster.Node
 	drain    *drainRequest
@@ -101,11 +101,11 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	}()
 	bgCtx, cancel := context.WithCancel(context.Background())
 	s.bgCancel = cancel
-	s.bg, bgCtx = errgroup.WithContext(bgCtx)
+	s.bg, bgCtx = newTasks(bgCtx)
 	s.closed = append(s.closed, cancel)
 
 	if cfg.PprofAddr != "" {
-		s.bg.Go(func() error { return servePprof(bgCtx, cfg.PprofAddr, cfg.PprofContention, log) })
+		s.bg.Go("pprof", func() error { return servePprof(bgCtx, cfg.PprofAddr, cfg.PprofContention, log) })
 	}
 
 	pool, err := persistence.Open(ctx, cfg.PostgresURL, int32(cfg.PostgresPool))
@@ -141,7 +141,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	if err != nil {
 		return nil, err
 	}
-	s.bg.Go(func() error { return breaker.Run(bgCtx) })
+	s.bg.Go("redis breaker", func() error { return breaker.Run(bgCtx) })
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		log.Warn("redis is not answering; the node serves without it until it does (readyz reports it)", zap.Error(err))
 	}
@@ -175,9 +175,9 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		return nil, err
 	}
 	s.traces = traces
-	s.bg.Go(func() error { return traces.Run(bgCtx) })
+	s.bg.Go("trace hub", func() error { return traces.Run(bgCtx) })
 	var tracer actors.Tracer = traces
-	s.bg.Go(func() error {
+	s.bg.Go("trace share", func() error {
 		return runTraceShare(bgCtx, &share, events.TraceShareConfig{
 			Brokers: brokers, Node: cfg.NodeName, Handler: traces.Receive, Logger: log.Named("traceshare"),
 		})
@@ -189,13 +189,13 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	if cfg.Strategy == "actor" {
 		relayMembers = membership // a classic strategy runs no cluster node
 	}
-	s.bg.Go(func() error {
+	s.bg.Go("relay", func() error {
 		return runRelay(bgCtx, &s.relay, brokers, events.RelayConfig{
 			Outbox: outbox, Logger: log.Named("relay"), Tracer: tracer, Node: cfg.NodeName, Registerer: reg,
 			Members: relayMembers,
 		})
 	})
-	s.bg.Go(func() error {
+	s.bg.Go("notifications", func() error {
 		return runNotifications(bgCtx, events.ConsumerConfig{Brokers: brokers, ClientID: cfg.NodeName, Sink: outbox, Logger: log.Named("notifications")})
 	})
 	// Every node prunes; their batches skip each other's rows (see persistence.Pruner).
@@ -207,7 +207,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	if err != nil {
 		return nil, err
 	}
-	s.bg.Go(func() error { return pruner.Run(bgCtx) })
+	s.bg.Go("pruner", func() error { return pruner.Run(bgCtx) })
 	// A classic strategy numbers its sections' versions after the fact: its seat maps
 	// must come from the strategy, which sequences first, so that a snapshot's version
 	// matches its seats. The http API, the live feed and the flash sales read them.
@@ -249,7 +249,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		feed.Publish(eventID, sectionID, ch)
 		invariants.Changed(eventID, sectionID, ch)
 	}
-	s.bg.Go(func() error {
+	s.bg.Go("live feed", func() error {
 		return runLiveFeed(bgCtx, events.LiveFeedConfig{Brokers: brokers, Node: cfg.NodeName, Handler: publish,
 			Bookings: invariants.Confirmed, Logger: log.Named("livefeed")})
 	})
@@ -276,8 +276,8 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	var sections tbhttp.Sections // only the actor strategy has section actors
 	switch {
 	case baseline != nil:
-		s.bg.Go(func() error { return baseline.RunExpiry(bgCtx) })
-		s.bg.Go(func() error { return baseline.RunSequencer(bgCtx) })
+		s.bg.Go("baseline expiry", func() error { return baseline.RunExpiry(bgCtx) })
+		s.bg.Go("baseline sequencer", func() error { return baseline.RunSequencer(bgCtx) })
 		reservations = baseline
 	default:
 		metrics, err := actors.NewMetrics(reg)
@@ -303,7 +303,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		if err != nil {
 			return nil, err
 		}
-		s.bg.Go(func() error { return signals.Run(bgCtx) })
+		s.bg.Go("section signals", func() error { return signals.Run(bgCtx) })
 		members, err := newMemberCounter(tracer, reg)
 		if err != nil {
 			return nil, err
@@ -330,7 +330,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 			}
 			return float64(n)
 		}))
-		s.bg.Go(func() error {
+		s.bg.Go("expulsion watch", func() error {
 			select {
 			case <-node.Expelled():
 				return errors.New("expelled from the cluster: the other members declared this node dead")
@@ -351,7 +351,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		if err != nil {
 			return nil, err
 		}
-		s.bg.Go(func() error { return reminder.Run(bgCtx) })
+		s.bg.Go("expiry reminder", func() error { return reminder.Run(bgCtx) })
 		clusterInfo = clusterView{node: node, drain: s.drain, log: log}
 		ready["cluster"] = func(ctx context.Context) error {
 			if s.drain.active() {
@@ -492,7 +492,7 @@ func (s *server) shutdown() error {
 			errs = append(errs, err)
 		}
 	case <-ctx.Done():
-		errs = append(errs, errors.New("background tasks did not stop in time"))
+		errs = append(errs, fmt.Errorf("background tasks did not stop in time: %s", strings.Join(s.bg.Running(), ", ")))
 	}
 	s.closeAll()
 	s.log.Info("stopped")

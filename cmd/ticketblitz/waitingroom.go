@@ -36,7 +36,7 @@ func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rd
 	if err := svc.Refresh(ctx); err != nil {
 		log.Warn("could not read the waiting rooms yet; holds need no pass until they are read", zap.Error(err))
 	}
-	s.bg.Go(func() error { return svc.Run(bgCtx) })
+	s.bg.Go("waiting rooms", func() error { return svc.Run(bgCtx) })
 	controller, err := waitingroom.NewController(waitingroom.ControllerConfig{
 		Store: store, Headroom: store, Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Node: cfg.NodeName,
 		Logger: s.log.Named("admission"), Inventory: seatsLeft{s.store}, Uses: store,
@@ -44,13 +44,13 @@ func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rd
 	if err != nil {
 		return waitingRooms{}, err
 	}
-	s.bg.Go(func() error { return controller.Run(bgCtx) })
+	s.bg.Go("admission", func() error { return controller.Run(bgCtx) })
 	queue, err := live.NewQueueFeed(live.QueueFeedConfig{Tickets: svc, Logger: s.log.Named("live"), Registerer: reg})
 	if err != nil {
 		return waitingRooms{}, err
 	}
 	s.queue = queue
-	s.bg.Go(func() error { return queue.Run(bgCtx) })
+	s.bg.Go("queue feed", func() error { return queue.Run(bgCtx) })
 	return waitingRooms{store: store, service: svc}, nil
 }
 
