@@ -316,6 +316,17 @@ func TestWaitingRoomAdmitsInPositionOrder(t *testing.T) {
 			}
 		}()
 	}
+	// The rate, not the joiners, must bound the watermark: on a loaded machine eight
+	// joiners may queue fewer than the 300 fans 30 steps admit, so the steps start once
+	// that many are in (the joiners go on meanwhile).
+	testenv.Eventually(t, 60*time.Second, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(tickets) < 300 {
+			return fmt.Errorf("%d fans joined, want 300 before admitting", len(tickets))
+		}
+		return nil
+	})
 	lastWM := int64(0)
 	for step := 0; step < 30; step++ {
 		clock.Advance(waitingroom.DefaultRateEvery)
