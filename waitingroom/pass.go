@@ -64,18 +64,16 @@ func (p *Passes) mac(body string) []byte {
 // Verify checks that pass is a valid pass of userID for eventID at now. Every refusal is
 // a QUEUE_REQUIRED error saying why.
 func (p *Passes) Verify(pass, eventID, userID string, now time.Time) error {
-	version, rest, ok := strings.Cut(pass, ".")
-	body, sig, ok2 := strings.Cut(rest, ".")
-	if !ok || !ok2 || version != passVersion {
+	version, body, sig, ok := splitPass(pass)
+	if !ok || version != passVersion {
 		return queueRequired("the queue pass is malformed")
 	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
 	if err != nil || !hmac.Equal(got, p.mac(body)) {
 		return queueRequired("the queue pass is not valid")
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(body)
-	var c passClaims
-	if err != nil || json.Unmarshal(payload, &c) != nil {
+	c, ok := decodeClaims(body)
+	if !ok {
 		return queueRequired("the queue pass is malformed")
 	}
 	switch {
@@ -87,6 +85,23 @@ func (p *Passes) Verify(pass, eventID, userID string, now time.Time) error {
 		return queueRequired("the queue pass has expired; join the queue again")
 	}
 	return nil
+}
+
+// splitPass cuts a pass "<version>.<body>.<signature>" into its parts.
+func splitPass(pass string) (version, body, sig string, ok bool) {
+	version, rest, ok := strings.Cut(pass, ".")
+	body, sig, ok2 := strings.Cut(rest, ".")
+	return version, body, sig, ok && ok2
+}
+
+// decodeClaims reads the claims of a pass's body, unchecked.
+func decodeClaims(body string) (passClaims, bool) {
+	payload, err := base64.RawURLEncoding.DecodeString(body)
+	var c passClaims
+	if err != nil || json.Unmarshal(payload, &c) != nil {
+		return passClaims{}, false
+	}
+	return c, true
 }
 
 func queueRequired(why string) error {

@@ -2,9 +2,6 @@ package waitingroom
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"strings"
 	"sync"
 	"time"
 )
@@ -65,17 +62,11 @@ func (l *passUseLog) giveBack(uses []PassUse) {
 
 // passClaimsOf reads the claims of a pass already verified, without checking it again.
 func passClaimsOf(pass string) (passClaims, bool) {
-	_, rest, ok := strings.Cut(pass, ".")
-	body, _, ok2 := strings.Cut(rest, ".")
-	if !ok || !ok2 {
+	_, body, _, ok := splitPass(pass)
+	if !ok {
 		return passClaims{}, false
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(body)
-	var c passClaims
-	if err != nil || json.Unmarshal(payload, &c) != nil {
-		return passClaims{}, false
-	}
-	return c, true
+	return decodeClaims(body)
 }
 
 // HoldDone tells the service that a hold let through by CheckPass with pass has been
