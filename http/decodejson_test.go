@@ -96,15 +96,13 @@ func TestDecodeHoldBodyMatchesDecoder(t *testing.T) {
 
 func checkHoldBodyMatches(t *testing.T, body []byte) {
 	t.Helper()
-	var got, want holdBody
-	gotErr, wantErr := decodeHoldBody(body, &got), decodeJSON(body, &want)
+	var want holdBody
+	got, gotErr := decodeHoldBody(body)
+	wantErr := decodeJSON(body, &want)
 	if !reflect.DeepEqual(gotErr, wantErr) {
 		t.Fatalf("%q: error %v, encoding/json's %v", body, gotErr, wantErr)
 	}
-	if gotErr != nil {
-		return
-	}
-	if !reflect.DeepEqual(got, want) {
+	if gotErr == nil && !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q: %+v, encoding/json %+v", body, got, want)
 	}
 }

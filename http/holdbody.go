@@ -4,13 +4,21 @@ package http
 // here directly from its bytes when it has the shape clients send; any other body goes
 // to decodeJSON, which decides it as it always did (the same values, the same problems).
 
-// decodeHoldBody decodes the body of POST …/holds into b.
-func decodeHoldBody(body []byte, b *holdBody) error {
-	if scanHoldBody(body, b) {
-		return nil
+// decodeHoldBody decodes the body of POST …/holds.
+func decodeHoldBody(body []byte) (holdBody, error) {
+	var b holdBody
+	if scanHoldBody(body, &b) {
+		return b, nil
 	}
-	*b = holdBody{}
-	return decodeJSON(body, b)
+	return decodeHoldBodyJSON(body)
+}
+
+// decodeHoldBodyJSON decodes it with encoding/json (its value escapes, so it is not
+// the plain path's).
+func decodeHoldBodyJSON(body []byte) (holdBody, error) {
+	var b holdBody
+	err := decodeJSON(body, &b)
+	return b, err
 }
 
 // scanHoldBody fills b from a body of the plain shape and reports whether it could: one

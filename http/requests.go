@@ -54,8 +54,8 @@ type rowBody struct {
 // in eventID, and validates it: exactly one of seats or quantity must be given, and
 // the request must pass actors.HoldRequest.Validate.
 func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string) (actors.HoldRequest, error) {
-	var b holdBody
-	if err := decodeHoldBody(body, &b); err != nil {
+	b, err := decodeHoldBody(body)
+	if err != nil {
 		return actors.HoldRequest{}, err
 	}
 	// problems is made only for a request with one: most have none.
