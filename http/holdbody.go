@@ -28,66 +28,28 @@ func decodeHoldBodyJSON(body []byte) (holdBody, error) {
 // fills the same; on false, b is partly filled and the body must be decoded otherwise.
 func scanHoldBody(body []byte, b *holdBody) bool {
 	p := plainScanner{s: body}
-	p.space()
-	if !p.take('{') {
-		return false
-	}
-	var seen [4]bool
-	p.space()
-	if p.take('}') {
-		return p.end()
-	}
-	for {
-		p.space()
-		key, ok := p.str()
-		if !ok {
-			return false
-		}
-		p.space()
-		if !p.take(':') {
-			return false
-		}
-		p.space()
-		var field int
+	return p.object(func(key []byte) (int, bool) {
+		var ok bool
 		switch string(key) {
 		case "section_id":
-			field = 0
-			v, ok := p.str()
-			if !ok {
-				return false
+			var v []byte
+			if v, ok = p.str(); ok {
+				b.SectionID = string(v)
 			}
-			b.SectionID = string(v)
+			return 0, ok
 		case "seats":
-			field = 1
-			if b.Seats, ok = p.strs(); !ok {
-				return false
-			}
+			b.Seats, ok = p.strs()
+			return 1, ok
 		case "quantity":
-			field = 2
-			n, ok := p.count()
-			if !ok {
-				return false
+			var n int
+			if n, ok = p.count(); ok {
+				b.Quantity = &n
 			}
-			b.Quantity = &n
+			return 2, ok
 		case "accessible":
-			field = 3
-			if b.Accessible, ok = p.boolean(); !ok {
-				return false
-			}
-		default:
-			return false
+			b.Accessible, ok = p.boolean()
+			return 3, ok
 		}
-		if seen[field] {
-			return false
-		}
-		seen[field] = true
-		p.space()
-		switch {
-		case p.take(','):
-		case p.take('}'):
-			return p.end()
-		default:
-			return false
-		}
-	}
+		return 0, false
+	})
 }

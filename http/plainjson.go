@@ -8,6 +8,46 @@ type plainScanner struct {
 	i int
 }
 
+// object reads one object, then only white space. For each key, value reads its value
+// and says which field (0 to 63) it filled; a key it does not know, a value it cannot
+// read, or a field filled twice ends the object as unread.
+func (p *plainScanner) object(value func(key []byte) (field int, ok bool)) bool {
+	p.space()
+	if !p.take('{') {
+		return false
+	}
+	var seen uint64
+	p.space()
+	if p.take('}') {
+		return p.end()
+	}
+	for {
+		p.space()
+		key, ok := p.str()
+		if !ok {
+			return false
+		}
+		p.space()
+		if !p.take(':') {
+			return false
+		}
+		p.space()
+		field, ok := value(key)
+		if !ok || seen&(1<<field) != 0 {
+			return false
+		}
+		seen |= 1 << field
+		p.space()
+		switch {
+		case p.take(','):
+		case p.take('}'):
+			return p.end()
+		default:
+			return false
+		}
+	}
+}
+
 // space skips JSON white space.
 func (p *plainScanner) space() {
 	for p.i < len(p.s) {

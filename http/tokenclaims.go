@@ -25,58 +25,25 @@ func decodeClaims(body []byte, claims *tokenClaims) error {
 // exponent. On false, claims is partly filled.
 func scanClaims(body []byte, claims *tokenClaims) bool {
 	p := plainScanner{s: body}
-	p.space()
-	if !p.take('{') {
-		return false
-	}
-	var seen [7]bool
-	p.space()
-	if p.take('}') {
-		return p.end()
-	}
-	for {
-		p.space()
-		key, ok := p.str()
-		if !ok {
-			return false
-		}
-		p.space()
-		if !p.take(':') {
-			return false
-		}
-		p.space()
-		var field int
+	return p.object(func(key []byte) (int, bool) {
 		switch string(key) {
 		case "role":
-			field, ok = 0, p.claimString(&claims.Role)
+			return 0, p.claimString(&claims.Role)
 		case "iss":
-			field, ok = 1, p.claimString(&claims.Issuer)
+			return 1, p.claimString(&claims.Issuer)
 		case "sub":
-			field, ok = 2, p.claimString(&claims.Subject)
+			return 2, p.claimString(&claims.Subject)
 		case "jti":
-			field, ok = 3, p.claimString(&claims.ID)
+			return 3, p.claimString(&claims.ID)
 		case "exp":
-			field, ok = 4, p.claimTime(&claims.ExpiresAt)
+			return 4, p.claimTime(&claims.ExpiresAt)
 		case "nbf":
-			field, ok = 5, p.claimTime(&claims.NotBefore)
+			return 5, p.claimTime(&claims.NotBefore)
 		case "iat":
-			field, ok = 6, p.claimTime(&claims.IssuedAt)
-		default:
-			return false
+			return 6, p.claimTime(&claims.IssuedAt)
 		}
-		if !ok || seen[field] {
-			return false
-		}
-		seen[field] = true
-		p.space()
-		switch {
-		case p.take(','):
-		case p.take('}'):
-			return p.end()
-		default:
-			return false
-		}
-	}
+		return 0, false
+	})
 }
 
 func (p *plainScanner) claimString(dst *string) bool {
