@@ -18,15 +18,9 @@ import (
 // LiveFeedGroupPrefix starts the consumer group id of every live feed.
 const LiveFeedGroupPrefix = "ticketblitz-live-"
 
-// The live feed asks the broker to answer a fetch once liveFetchMin bytes of records
-// are there, or after liveMaxWait: a delta reaches the fans within milliseconds either
-// way, and during a rush, when records come all the time, each fetch carries many of
-// them instead of one or two (a fetch answered for every record or two was most of the
-// feed's cost, on the broker's side and the consumer's).
-const (
-	liveMaxWait  = 10 * time.Millisecond
-	liveFetchMin = 16 << 10
-)
+// The live feed asks the broker to answer a fetch as soon as one record is there, or
+// after liveMaxWait: a delta should reach the fans in milliseconds.
+const liveMaxWait = 10 * time.Millisecond
 
 // LiveFeedConfig configures a LiveFeed. Brokers, Node and Handler are required.
 type LiveFeedConfig struct {
@@ -114,7 +108,7 @@ func liveFeedConfig(clientID string) *sarama.Config {
 	cfg := consumerConfig(clientID)
 	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
 	cfg.Consumer.MaxWaitTime = liveMaxWait
-	cfg.Consumer.Fetch.Min = liveFetchMin
+	cfg.Consumer.Fetch.Min = 1
 	return cfg
 }
 

@@ -157,19 +157,3 @@ func TestNewLiveFeedValidates(t *testing.T) {
 		}
 	}
 }
-
-// TestLiveFeedFetchesGather: the live feed's fetches gather records for at most
-// liveMaxWait, so a delta is never held longer, and answer once liveFetchMin bytes are
-// there rather than for every record.
-func TestLiveFeedFetchesGather(t *testing.T) {
-	cfg := liveFeedConfig("n1")
-	if cfg.Consumer.Fetch.Min != liveFetchMin || liveFetchMin < 4<<10 {
-		t.Fatalf("fetch min %d, want %d (at least 4 KiB)", cfg.Consumer.Fetch.Min, liveFetchMin)
-	}
-	if cfg.Consumer.MaxWaitTime != liveMaxWait || liveMaxWait > 10*time.Millisecond {
-		t.Fatalf("max wait %v, want %v (at most 10 ms)", cfg.Consumer.MaxWaitTime, liveMaxWait)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-}
