@@ -95,7 +95,6 @@ func TestDecodeHoldBodyMatchesDecoder(t *testing.T) {
 }
 
 func checkHoldBodyMatches(t *testing.T, body []byte) {
-	t.Helper()
 	var want holdBody
 	got, gotErr := decodeHoldBody(body)
 	wantErr := decodeJSON(body, &want)

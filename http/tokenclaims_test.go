@@ -21,7 +21,6 @@ var claimsSeeds = []string{
 }
 
 func checkClaimsMatch(t *testing.T, body []byte) {
-	t.Helper()
 	var got, want tokenClaims
 	gotErr, wantErr := decodeClaims(body, &got), json.Unmarshal(body, &want)
 	if (gotErr == nil) != (wantErr == nil) {
