@@ -1,7 +1,8 @@
 package actors
 
 import (
-	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -13,27 +14,27 @@ import (
 // The error is VALIDATION_FAILED naming every bad field ("seats[2]" for one seat).
 // Whether the seats exist in the section is the section's to say (UnknownSeats).
 func (r HoldRequest) Validate() error {
-	bad := map[string]string{}
+	var bad problemSet
 	if r.UserID == "" {
-		bad["user_id"] = "is required"
+		bad.set("user_id", "is required")
 	}
 	switch {
 	case r.SectionID == "":
-		bad["section_id"] = "is required"
+		bad.set("section_id", "is required")
 	case !ValidSectionID(r.SectionID):
-		bad["section_id"] = SectionIDRule
+		bad.set("section_id", SectionIDRule)
 	}
 	switch {
 	case len(r.Seats) > 0 && r.Quantity != 0:
-		bad["seats"] = "give seats or quantity, not both"
-		bad["quantity"] = "give seats or quantity, not both"
+		bad.set("seats", "give seats or quantity, not both")
+		bad.set("quantity", "give seats or quantity, not both")
 	case len(r.Seats) > 0 || r.Seats != nil && r.Quantity == 0:
-		checkSeatList(bad, r.Seats)
+		checkSeatList(&bad, r.Seats)
 		if r.Accessible {
-			bad["accessible"] = "applies only to quantity requests"
+			bad.set("accessible", "applies only to quantity requests")
 		}
 	case r.Quantity < 1 || r.Quantity > MaxSeatsPerHold:
-		bad["quantity"] = fmt.Sprintf("must be between 1 and %d", MaxSeatsPerHold)
+		bad.set("quantity", "must be between 1 and "+strconv.Itoa(MaxSeatsPerHold))
 	}
 	if len(bad) > 0 {
 		return InvalidFields(bad)
@@ -41,21 +42,29 @@ func (r HoldRequest) Validate() error {
 	return nil
 }
 
+// problemSet is the problems found so far, by field; it is made with the first, so a
+// request without any costs no map.
+type problemSet map[string]string
+
+func (p *problemSet) set(field, problem string) {
+	if *p == nil {
+		*p = map[string]string{}
+	}
+	(*p)[field] = problem
+}
+
 // checkSeatList notes into bad what is wrong with an explicit seat list.
-func checkSeatList(bad map[string]string, seats []string) {
+func checkSeatList(bad *problemSet, seats []string) {
 	if len(seats) < 1 || len(seats) > MaxSeatsPerHold {
-		bad["seats"] = fmt.Sprintf("must list 1 to %d seats", MaxSeatsPerHold)
+		bad.set("seats", "must list 1 to "+strconv.Itoa(MaxSeatsPerHold)+" seats")
 		return
 	}
-	seen := make(map[string]bool, len(seats))
 	for i, id := range seats {
-		field := fmt.Sprintf("seats[%d]", i)
 		if _, _, err := ParseSeatID(id); err != nil {
-			bad[field] = "must be a seat id like A-12"
-		} else if seen[id] {
-			bad[field] = "duplicate seat " + id
+			bad.set("seats["+strconv.Itoa(i)+"]", "must be a seat id like A-12")
+		} else if slices.Contains(seats[:i], id) { // at most MaxSeatsPerHold: no map needed
+			bad.set("seats["+strconv.Itoa(i)+"]", "duplicate seat "+id)
 		}
-		seen[id] = true
 	}
 }
 

@@ -25,6 +25,16 @@ var codeToProto = map[Code]ErrorCode{
 	codeOverloaded:          ErrorCode_ERROR_CODE_OVERLOADED,
 }
 
+// protoToCode is codeToProto the other way round, for reading replies (one a refusal
+// of each decision a rush turns down).
+var protoToCode = func() map[ErrorCode]Code {
+	m := make(map[ErrorCode]Code, len(codeToProto))
+	for c, p := range codeToProto {
+		m[p] = c
+	}
+	return m
+}()
+
 // ErrorReply encodes err as a Reply. Errors that are not domain errors become
 // UNAVAILABLE: the caller may retry, and the cause stays in the server's log.
 func ErrorReply(err error) *Reply {
@@ -40,10 +50,8 @@ func (r *Reply) Err() error {
 	if r.GetCode() == ErrorCode_ERROR_CODE_NONE {
 		return nil
 	}
-	for c, p := range codeToProto {
-		if p == r.GetCode() {
-			return &Error{Code: c, Message: r.GetMessage(), Seats: r.GetSeats(), Fields: r.GetFields()}
-		}
+	if c, ok := protoToCode[r.GetCode()]; ok {
+		return &Error{Code: c, Message: r.GetMessage(), Seats: r.GetSeats(), Fields: r.GetFields()}
 	}
 	return Unavailable("unknown error code " + r.GetCode().String())
 }

@@ -44,7 +44,7 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 	req.IdempotencyKey = key
 	h, err := s.cfg.Reservations.Hold(c.UserContext(), req)
 	if err != nil {
-		return fmt.Errorf("hold in %s/%s: %w", eventID, req.SectionID, err)
+		return &holdError{eventID: eventID, sectionID: req.SectionID, err: err}
 	}
 	return c.Status(fiber.StatusCreated).JSON(toHoldJSON(h))
 }
@@ -139,3 +139,17 @@ func (s *Server) confirmHold(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(toOrderJSON(o))
 }
+
+// holdError is a hold's refusal, named by its section: what fmt.Errorf("hold in %s/%s:
+// %w") says, with its text built only when read. Most of a rush's answers are
+// refusals, and most refusals are answered without their text.
+type holdError struct {
+	eventID, sectionID string
+	err                error
+}
+
+func (e *holdError) Error() string {
+	return "hold in " + e.eventID + "/" + e.sectionID + ": " + e.err.Error()
+}
+
+func (e *holdError) Unwrap() error { return e.err }

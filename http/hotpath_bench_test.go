@@ -110,3 +110,47 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// holdBodies are the bodies a rush sends: explicit seats, and a quantity.
+var holdBodies = map[string][]byte{
+	"seats":    []byte(`{"section_id":"hot","seats":["A-1","A-2"]}`),
+	"quantity": []byte(`{"section_id":"floor","quantity":2}`),
+}
+
+// BenchmarkDecodeHoldRequest is the decoding and validation of a hold's body, read
+// directly from its bytes (encoding/json only for bodies of another shape).
+func BenchmarkDecodeHoldRequest(b *testing.B) {
+	d, err := newDecoder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, body := range holdBodies {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				if _, err := d.decodeHoldRequest(body, "ev_1", "fan1"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestDecodeHoldRequestAllocations: a plain hold body costs only the values it holds
+// (the section id, the seat list and its ids, or the quantity), no decoder state.
+func TestDecodeHoldRequestAllocations(t *testing.T) {
+	d, err := newDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, most := range map[string]float64{"seats": 4, "quantity": 2} {
+		got := testing.AllocsPerRun(200, func() {
+			if _, err := d.decodeHoldRequest(holdBodies[name], "ev_1", "fan1"); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if got > most {
+			t.Errorf("%s: %v allocations, want at most %v", name, got, most)
+		}
+	}
+}

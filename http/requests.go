@@ -54,14 +54,17 @@ type rowBody struct {
 // in eventID, and validates it: exactly one of seats or quantity must be given, and
 // the request must pass actors.HoldRequest.Validate.
 func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string) (actors.HoldRequest, error) {
-	var b holdBody
-	if err := decodeJSON(body, &b); err != nil {
+	b, err := decodeHoldBody(body)
+	if err != nil {
 		return actors.HoldRequest{}, err
 	}
-	problems := map[string]string{}
+	// problems is made only for a request with one: most have none.
+	var problems map[string]string
 	if b.Seats == nil && b.Quantity == nil {
-		problems["seats"] = "give seats or quantity"
-		problems["quantity"] = "give seats or quantity"
+		problems = map[string]string{
+			"seats":    "give seats or quantity",
+			"quantity": "give seats or quantity",
+		}
 	}
 	r := actors.HoldRequest{
 		EventID:    eventID,
@@ -74,11 +77,20 @@ func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string) (actors
 		r.Quantity = *b.Quantity
 		if r.Quantity == 0 && b.Seats != nil {
 			// Zero means "not given" to the domain; here it was given.
-			problems["seats"] = "give seats or quantity, not both"
-			problems["quantity"] = "give seats or quantity, not both"
+			problems = map[string]string{
+				"seats":    "give seats or quantity, not both",
+				"quantity": "give seats or quantity, not both",
+			}
 		}
 	}
-	if err := mergeProblems(problems, r.Validate()); err != nil {
+	verr := r.Validate()
+	if problems == nil && verr == nil {
+		return r, nil
+	}
+	if problems == nil {
+		problems = map[string]string{}
+	}
+	if err := mergeProblems(problems, verr); err != nil {
 		return actors.HoldRequest{}, err
 	}
 	return r, nil

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"hash"
 	"strings"
 	"sync"
@@ -86,7 +85,7 @@ func verifyIssuedWith(macs *macPool, secret []byte, raw string, now time.Time, c
 		return false
 	}
 	st.claims = body
-	if json.Unmarshal(body, claims) != nil {
+	if decodeClaims(body, claims) != nil {
 		return false
 	}
 	v := jwt.NewValidator(jwt.WithExpirationRequired(), jwt.WithTimeFunc(func() time.Time { return now }))
