@@ -303,8 +303,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	st := Status{At: now}
 	var n int64
+	open := q.Settings.open(now)
 	due := rc.rateDue(now, c.cfg.RateEvery)
-	if q.Settings.open(now) && due {
+	if open && due {
 		// Read even at a fixed rate: the status shows the headroom the rate leaves.
 		// The signals change once a DefaultSignalEvery: read them as often.
 		signals, err := c.cfg.Headroom.Signals(ctx, id)
@@ -313,18 +314,28 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		}
 		rc.headroom = Aggregate(signals, now)
 	}
-	if q.Settings.open(now) {
+	if open {
 		st.Headroom = rc.headroom
+	}
+	// A room that follows the headroom paces its passes: while the holds of the passes
+	// out have not come back (paceWindow), nobody more is let in, so that the fans
+	// admitted hold without queueing behind each other. A fixed rate is the
+	// admin's and is honoured as set.
+	paced := open && !q.Settings.Fixed() && c.cfg.Uses != nil
+	passes := c.countPasses(rc, now)
+	if paced && passes.recent > 0 {
+		c.readUses(ctx, &passes, id, now)
 	}
 	// A node still answering a burst (the joins, say) would make holds admitted now
 	// queue behind it while the sections sit idle: nobody is admitted, no credit builds
-	// up and the rate stands until it drains.
-	busy := q.Settings.open(now) && !q.Settings.Fixed() && st.Headroom.MaxBacklog > rc.rate.cfg.BacklogBound
+	// up and the rate stands until it drains. The holds of the passes out are the
+	// room's own work, not a burst to wait for.
+	busy := open && !q.Settings.Fixed() && int64(st.Headroom.MaxBacklog)-passes.outstanding() > int64(rc.rate.cfg.BacklogBound)
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
 		rc.rated = now
-	case !q.Settings.open(now):
+	case !open:
 		st.AdmittingPerS, st.Change = rc.rate.rate, ChangeHold
 		rc.rated = time.Time{}
 	case due:
@@ -335,7 +346,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		st.AdmittingPerS, st.Change = rc.rate.rate, rc.change
 	}
 	switch {
-	case q.Settings.open(now):
+	case open:
 		if busy {
 			rc.admit.pause()
 			if q.Waiting() > 0 {
@@ -344,12 +355,15 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		} else {
 			n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
 		}
+		if paced {
+			n = min(n, max(0, paceWindow(st.Headroom, st.AdmittingPerS, rc.rate.cfg)-passes.outstanding()))
+		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
 			// left, less those the fans admitted a moment ago are about to hold. When
 			// none is left for a waiting fan, the room says it is sold out; it admits
 			// again if seats return (a hold refused, released or expired).
-			free := int64(seats) - c.unheld(ctx, rc, id, now, int64(seats), n)
+			free := int64(seats) - c.unheld(ctx, &passes, id, now, int64(seats), n)
 			n = max(0, min(n, free))
 			st.SoldOut = free <= 0
 		}
@@ -387,27 +401,16 @@ func (c *Controller) validAdmissions(ctx context.Context, eventID string) ([]rec
 }
 
 // unheld counts the fans admitted who may not have held yet: with Uses, the passes
-// valid and not used; otherwise the fans admitted within InFlight. When the uses
-// cannot be read, every valid pass counts, which admits fewer fans, never more. The
-// uses are read only when they can change what the step does: not while the seats
-// left cover every valid pass and the n fans due (a join burst, the start of a sale),
-// nor when no seat is left.
-func (c *Controller) unheld(ctx context.Context, rc *roomControl, eventID string, now time.Time, seats, n int64) int64 {
-	if c.cfg.Uses == nil {
-		return rc.inFlight(now, c.cfg.InFlight)
+// valid and not used; otherwise the fans admitted within InFlight. The uses are read
+// (once a step) only when they can change what the step does: not while the seats left
+// cover every valid pass and the n fans due (a join burst, the start of a sale), nor
+// when no seat is left.
+func (c *Controller) unheld(ctx context.Context, p *passCount, eventID string, now time.Time, seats, n int64) int64 {
+	if c.cfg.Uses == nil || p.valid == 0 || seats <= 0 || seats-p.valid >= max(n, 1) {
+		return p.unused()
 	}
-	issued := rc.admittedValid(now)
-	if issued == 0 || seats <= 0 || seats-issued >= max(n, 1) {
-		return issued
-	}
-	used, err := c.cfg.Uses.UsedPasses(ctx, eventID, now)
-	if err != nil {
-		if ctx.Err() == nil {
-			c.cfg.Logger.Debug("reading the passes used failed; counting every valid pass as unused", zap.String("event_id", eventID), zap.Error(err))
-		}
-		return issued
-	}
-	return max(0, issued-used)
+	c.readUses(ctx, p, eventID, now)
+	return p.unused()
 }
 
 // seatsAvailable reads how many seats the event has left; known is false without an
