@@ -329,8 +329,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	// A node still answering a burst (the joins, say) would make holds admitted now
 	// queue behind it while the sections sit idle: nobody is admitted, no credit builds
 	// up and the rate stands until it drains. The holds of the passes out are the
-	// room's own work, not a burst to wait for.
-	busy := open && !q.Settings.Fixed() && int64(st.Headroom.MaxBacklog)-passes.outstanding() > int64(rc.rate.cfg.BacklogBound)
+	// room's own work, not a burst to wait for. A node whose cores are saturated makes
+	// the holds wait as well, its backlog or not.
+	busy := open && !q.Settings.Fixed() && rc.rate.busy(st.Headroom, passes.outstanding())
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed

@@ -80,3 +80,11 @@ func (rc *roomControl) admittedWithin(now time.Time, window time.Duration) int64
 	}
 	return n
 }
+
+// busy reports whether a node is too busy for a hold admitted now to be answered at
+// once: its backlog beyond the outstanding holds of the room's own passes is over
+// BacklogBound, or its goroutines wait longer than SchedBound for a CPU.
+func (r *rateControl) busy(h Headroom, outstanding int64) bool {
+	return int64(h.MaxBacklog)-outstanding > int64(r.cfg.BacklogBound) ||
+		h.MaxSchedMs > r.cfg.SchedBound.Seconds()*1000
+}

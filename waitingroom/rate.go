@@ -36,6 +36,11 @@ type RateConfig struct {
 	// sections sit idle, so the controller admits nobody until it nearly drains, and
 	// leaves its rate as it was.
 	BacklogBound int
+	// SchedBound is the longest a node's runnable goroutines may wait for a CPU (the
+	// interval's 99th percentile, Signal.SchedMs) while the room still admits (default
+	// 100ms): a node whose cores a burst saturates makes an admitted hold wait as long,
+	// even while the requests it has not read yet show in no backlog.
+	SchedBound time.Duration
 	// PaceSpan bounds the passes out, issued within the controller's InFlight and not
 	// used yet, in a room that follows the headroom: no more than the rate admits in
 	// PaceSpan, and no fewer than DepthBound a section (DefaultPaceSpan when zero).
@@ -65,6 +70,9 @@ func (c RateConfig) withDefaults() RateConfig {
 	}
 	if c.BacklogBound <= 0 {
 		c.BacklogBound = 100
+	}
+	if c.SchedBound <= 0 {
+		c.SchedBound = 100 * time.Millisecond
 	}
 	if c.PaceSpan <= 0 {
 		c.PaceSpan = DefaultPaceSpan
