@@ -99,6 +99,22 @@ type roomControl struct {
 	rated    time.Time
 	change   string
 	headroom Headroom
+	// waitingSince is when fans started to wait in the room, zero while nobody waits.
+	waitingSince time.Time
+}
+
+// settling reports whether fans started to wait in the room too recently, at now, for
+// the headroom the controller read to show what their arrival does to the nodes: a
+// signal is published every DefaultSignalEvery and read every every.
+func (rc *roomControl) settling(now time.Time, waiting bool, every time.Duration) bool {
+	switch {
+	case !waiting:
+		rc.waitingSince = time.Time{}
+		return false
+	case rc.waitingSince.IsZero():
+		rc.waitingSince = now
+	}
+	return now.Sub(rc.waitingSince) < DefaultSignalEvery+every
 }
 
 // rateDue reports whether the rate should move at now, every RateEvery.
@@ -348,12 +364,18 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	switch {
 	case open:
-		if busy {
+		settling := rc.settling(now, q.Waiting() > 0, c.cfg.RateEvery)
+		switch {
+		case busy:
 			rc.admit.pause()
 			if q.Waiting() > 0 {
 				st.Change = ChangeBusy
 			}
-		} else {
+		case settling && paced:
+			// The first fans of a sale arrive with a burst of joins the signals do not
+			// show yet: the fans admitted now would hold in the middle of it.
+			rc.admit.pause()
+		default:
 			n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
 		}
 		if paced {

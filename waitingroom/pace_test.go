@@ -180,10 +180,10 @@ func TestBusyCountsOnlyTheBacklogBeyondTheRoomsHolds(t *testing.T) {
 		t.Fatalf("backlog 300 with 70 passes out: watermark %d; want nobody admitted", wm)
 	}
 	r.hold(30, 100)
-	r.publish(0, 150)
+	r.publish(0, 300)
 	r.c.rooms["ev1"].rated = time.Time{}
 	if got := r.step(); got != wm {
-		t.Fatalf("goroutines waiting 150 ms for a CPU: watermark %d; want nobody admitted (%d)", got, wm)
+		t.Fatalf("goroutines waiting 300 ms for a CPU: watermark %d; want nobody admitted (%d)", got, wm)
 	}
 	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
 	if q.Status.Change != ChangeBusy {
@@ -194,5 +194,22 @@ func TestBusyCountsOnlyTheBacklogBeyondTheRoomsHolds(t *testing.T) {
 	r.step() // the credit starts afresh after a pause
 	if got := r.step(); got <= wm {
 		t.Fatalf("the node's CPUs free again: watermark %d; want admission to go on", got)
+	}
+}
+
+// The first fans of a sale come with a burst of joins that the signals show only at the
+// next publication: a paced room admits nobody until a signal published since they
+// started to wait can have been read, then admits at its rate.
+func TestPacedRoomWaitsForASignalOfTheFirstFans(t *testing.T) {
+	r := newPaceRig(t)
+	settle := int((DefaultSignalEvery + DefaultRateEvery) / DefaultControllerTick)
+	for i := range settle {
+		if wm := r.step(); wm != 0 {
+			t.Fatalf("step %d after the first fans joined: watermark %d; want nobody admitted yet", i, wm)
+		}
+	}
+	r.step() // the credit starts afresh
+	if wm := r.step(); wm != 20 {
+		t.Fatalf("once settled: watermark %d; want a tick's worth at 400/s, 20", wm)
 	}
 }

@@ -38,7 +38,7 @@ type RateConfig struct {
 	BacklogBound int
 	// SchedBound is the longest a node's runnable goroutines may wait for a CPU (the
 	// interval's 99th percentile, Signal.SchedMs) while the room still admits (default
-	// 100ms): a node whose cores a burst saturates makes an admitted hold wait as long,
+	// 250ms): a node whose cores a burst saturates makes an admitted hold wait as long,
 	// even while the requests it has not read yet show in no backlog.
 	SchedBound time.Duration
 	// PaceSpan bounds the passes out, issued within the controller's InFlight and not
@@ -72,7 +72,7 @@ func (c RateConfig) withDefaults() RateConfig {
 		c.BacklogBound = 100
 	}
 	if c.SchedBound <= 0 {
-		c.SchedBound = 100 * time.Millisecond
+		c.SchedBound = 250 * time.Millisecond
 	}
 	if c.PaceSpan <= 0 {
 		c.PaceSpan = DefaultPaceSpan
