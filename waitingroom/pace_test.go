@@ -2,7 +2,6 @@ package waitingroom
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -27,23 +26,8 @@ type paceRig struct {
 func newPaceRig(t *testing.T) *paceRig {
 	t.Helper()
 	r := &paceRig{t: t, ctx: context.Background(), store: newMemStore(), clock: newFakeClock(), signals: &memSignals{}, uses: &memUses{}}
-	n := 0
-	svc, err := NewService(ServiceConfig{Store: r.store, Secret: []byte("secret"), Logger: zap.NewNop(), Clock: r.clock,
-		Uses: r.uses, NewID: func() string { n++; return fmt.Sprintf("%s%d", TicketIDPrefix, n) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.svc = svc
-	if _, err := svc.SetRoom(r.ctx, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 1000 {
-		tk, _, err := svc.Join(r.ctx, "ev1", fan(i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.ids = append(r.ids, tk.ID)
-	}
+	r.svc, r.ids = roomWithUses(t, r.store, r.clock, r.uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, 1000)
+	var err error
 	// 400 fans/s: the passes out are bounded by 80 (400 x 200 ms), more than the 32 an
 	// idle section's mailbox takes.
 	r.c, err = NewController(ControllerConfig{Store: r.store, Headroom: r.signals, Leases: openLeases{}, Node: "n1",
@@ -80,6 +64,19 @@ func (r *paceRig) step() int64 {
 	return q.Watermark
 }
 
+// fillWindow steps for a second at 400 fans/s with no pass used: the window's 80
+// passes are out and nobody more is admitted.
+func (r *paceRig) fillWindow() {
+	r.t.Helper()
+	var wm int64
+	for range 20 {
+		wm = r.step()
+	}
+	if wm != 80 {
+		r.t.Fatalf("a second at 400 fans/s with no pass used: watermark %d; want the 80 passes out of the window", wm)
+	}
+}
+
 // hold answers the holds of fans from..to-1 with their passes: the passes are used.
 func (r *paceRig) hold(from, to int) {
 	r.t.Helper()
@@ -100,15 +97,10 @@ func (r *paceRig) hold(from, to int) {
 // rate's credit; as their holds come back, as many more are.
 func TestAdmissionIsPacedToThePassesUsed(t *testing.T) {
 	r := newPaceRig(t)
-	var wm int64
-	for range 20 {
-		wm = r.step()
-	}
-	if wm != 80 {
-		t.Fatalf("a second at 400 fans/s with no pass used: watermark %d; want the 80 passes out of the window", wm)
-	}
+	r.fillWindow()
 	r.hold(0, 30)
-	if wm = r.step(); wm != 80+20 {
+	wm := r.step()
+	if wm != 80+20 {
 		// The credit of one tick at 400/s is 20 fans, within the 30 the holds freed.
 		t.Fatalf("30 passes used: watermark %d; want 100 (one tick's worth)", wm)
 	}
@@ -124,15 +116,9 @@ func TestAdmissionIsPacedToThePassesUsed(t *testing.T) {
 // once DefaultInFlight has passed since its admission: it cannot stall the room.
 func TestUnusedPassesDoNotStallTheRoom(t *testing.T) {
 	r := newPaceRig(t)
+	r.fillWindow()
 	var wm int64
-	for range 20 {
-		wm = r.step()
-	}
-	if wm != 80 {
-		t.Fatalf("watermark %d; want 80", wm)
-	}
-	steps := int(DefaultInFlight / DefaultControllerTick)
-	for range steps {
+	for range int(DefaultInFlight / DefaultControllerTick) {
 		wm = r.step()
 	}
 	if wm <= 80 {
@@ -160,18 +146,13 @@ func TestFixedRateIsNotPaced(t *testing.T) {
 // SchedBound for a CPU.
 func TestBusyCountsOnlyTheBacklogBeyondTheRoomsHolds(t *testing.T) {
 	r := newPaceRig(t)
-	var wm int64
-	for range 20 {
-		wm = r.step()
-	}
-	if wm != 80 {
-		t.Fatalf("watermark %d; want 80", wm)
-	}
+	r.fillWindow()
 	r.hold(0, 30)
 	// 50 passes out, their holds in the backlog with 100 requests more: not busy.
 	r.publish(150, 1)
 	r.c.rooms["ev1"].rated = time.Time{} // read the new signal at the next step
-	if wm = r.step(); wm != 100 {
+	wm := r.step()
+	if wm != 100 {
 		t.Fatalf("backlog of the room's holds and 100 more: watermark %d; want 100", wm)
 	}
 	r.publish(300, 1)

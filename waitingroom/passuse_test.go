@@ -80,24 +80,33 @@ func newPassRig(t *testing.T, seats int) *passRig {
 	t.Helper()
 	r := &passRig{t: t, ctx: context.Background(), store: newMemStore(), clock: newFakeClock(),
 		inv: &memInventory{seats: seats}, uses: &memUses{}}
+	r.svc, r.ids = roomWithUses(t, r.store, r.clock, r.uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO, AdmitPerS: 100}, 20)
+	return r
+}
+
+// roomWithUses is a service over store that records pass uses in uses, with the room
+// set and fans joined; it returns the fans' ticket ids in joining order.
+func roomWithUses(t *testing.T, store *memStore, clock *fakeClock, uses *memUses, set Settings, fans int) (*Service, []string) {
+	t.Helper()
 	n := 0
-	svc, err := NewService(ServiceConfig{Store: r.store, Secret: []byte("secret"), Logger: zap.NewNop(), Clock: r.clock,
-		Uses: r.uses, NewID: func() string { n++; return fmt.Sprintf("%s%d", TicketIDPrefix, n) }})
+	svc, err := NewService(ServiceConfig{Store: store, Secret: []byte("secret"), Logger: zap.NewNop(), Clock: clock,
+		Uses: uses, NewID: func() string { n++; return fmt.Sprintf("%s%d", TicketIDPrefix, n) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.svc = svc
-	if _, err := svc.SetRoom(r.ctx, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO, AdmitPerS: 100}); err != nil {
+	ctx := context.Background()
+	if _, err := svc.SetRoom(ctx, set); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 20 {
-		tk, _, err := svc.Join(r.ctx, "ev1", fan(i))
+	ids := make([]string, 0, fans)
+	for i := range fans {
+		tk, _, err := svc.Join(ctx, set.EventID, fan(i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.ids = append(r.ids, tk.ID)
+		ids = append(ids, tk.ID)
 	}
-	return r
+	return svc, ids
 }
 
 func fan(i int) string { return fmt.Sprintf("fan-%d", i) }
