@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -25,6 +26,8 @@ type Client struct {
 	base  string
 	http  *http.Client
 	token string
+	// wsDial opens the TCP connection of a websocket; nil dials as net.Dialer does.
+	wsDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Option configures a Client.
@@ -38,6 +41,13 @@ func WithHTTPClient(hc *http.Client) Option {
 			c.http = hc
 		}
 	}
+}
+
+// WithWebSocketDialer makes the client open the TCP connections of its websockets
+// (FollowQueue) with dial, for example from a chosen source address. The default
+// dials as a net.Dialer does.
+func WithWebSocketDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *Client) { c.wsDial = dial }
 }
 
 // WithToken makes the client send "Authorization: Bearer <token>" on every call.

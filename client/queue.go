@@ -65,10 +65,12 @@ const queueMessageType = "queue"
 // the server pushes it: at once, whenever it changes, and at least every 2 s. It
 // returns nil when fn returns false, and an error when ctx ends, the connection fails
 // or a message is not a ticket. The ticket id is the capability: no token is sent. The
-// connection is the Client's own, not one of its HTTP client's.
+// connection is the Client's own, not one of its HTTP client's, dialled as
+// WithWebSocketDialer says.
 func (c *Client) FollowQueue(ctx context.Context, ticketID string, fn func(QueueTicket) bool) error {
 	u := strings.Replace(c.base, "http", "ws", 1) + pathOf("/ws/queue/{ticket_id}", ticketID)
-	d := websocket.Dialer{HandshakeTimeout: DefaultTimeout, ReadBufferSize: 2 << 10, WriteBufferSize: 256}
+	d := websocket.Dialer{HandshakeTimeout: DefaultTimeout, ReadBufferSize: 2 << 10, WriteBufferSize: 256,
+		NetDialContext: c.wsDial}
 	conn, resp, err := d.DialContext(ctx, u, nil)
 	if err != nil {
 		if resp != nil {

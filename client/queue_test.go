@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -86,5 +87,21 @@ func TestFollowQueueFailures(t *testing.T) {
 	defer cancel()
 	if err := New(quiet.URL).FollowQueue(ctx, "q_1", never); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a silent feed after the context ended: %v, want the context's error", err)
+	}
+}
+
+func TestFollowQueueDialsThroughTheWebSocketDialer(t *testing.T) {
+	srv := queueFeed(t, admittedMsg)
+	var dialled []string
+	d := &net.Dialer{}
+	c := New(srv.URL, WithWebSocketDialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dialled = append(dialled, addr)
+		return d.DialContext(ctx, network, addr)
+	}))
+	if err := c.FollowQueue(context.Background(), "q_1", func(QueueTicket) bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	if want := srv.Listener.Addr().String(); len(dialled) != 1 || dialled[0] != want {
+		t.Fatalf("the dialer was asked for %v, want once for %s", dialled, want)
 	}
 }

@@ -55,6 +55,10 @@ type retryAfterError struct {
 func (e *retryAfterError) Error() string { return e.err.Error() }
 func (e *retryAfterError) Unwrap() error { return e.err }
 
+// RetryAfter is how long the client should wait. A RATE_LIMITED error of any layer that
+// has this method (persistence's, from a join charged in its own step) sets Retry-After.
+func (e *retryAfterError) RetryAfter() time.Duration { return e.after }
+
 // rateLimited is the error of a request the rate limiter refused.
 func rateLimited(after time.Duration) error {
 	return &retryAfterError{err: actors.ErrRateLimited, after: after}
@@ -100,9 +104,9 @@ func classify(err error) answer {
 		switch e.Code {
 		case actors.CodeRateLimited:
 			a.retryAfter = time.Second
-			var ra *retryAfterError
-			if errors.As(err, &ra) && ra.after > 0 {
-				a.retryAfter = ra.after
+			var ra interface{ RetryAfter() time.Duration }
+			if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+				a.retryAfter = ra.RetryAfter()
 			}
 		case actors.CodeUnavailable:
 			a.retryAfter = unavailableRetryAfter

@@ -27,7 +27,7 @@ func (s *Server) routes() {
 
 	api.Put("/events/:event_id/waiting-room", s.authenticate, s.rateLimit, s.adminOnly, s.putWaitingRoom)
 	api.Get("/events/:event_id/waiting-room", s.getWaitingRoom)
-	api.Post("/events/:event_id/queue", s.authenticate, s.rateLimit, s.joinQueue)
+	api.Post("/events/:event_id/queue", s.authenticate, s.rateLimitJoin, s.joinQueue)
 	api.Get("/queue/:ticket_id", s.authenticate, s.rateLimit, s.getQueueTicket)
 
 	api.Get("/me/holds", s.authenticate, s.rateLimit, s.myHolds)

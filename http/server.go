@@ -47,6 +47,10 @@ type Config struct {
 	// WaitingRooms serves the waiting-room routes and checks the queue pass of every
 	// hold; nil makes those routes answer 404 NOT_FOUND and lets holds through.
 	WaitingRooms WaitingRooms
+	// JoinsRateLimited says WaitingRooms charges each join to the per-user rate limit
+	// itself, in the join's own step (persistence.WaitingRooms.ChargeJoinsTo), and fails
+	// a refused one RATE_LIMITED: the join route then leaves the check to it.
+	JoinsRateLimited bool
 	// JWTSecret signs and checks HS256 bearer tokens.
 	JWTSecret []byte
 	// DevTokens enables POST /api/v1/auth/token, which mints fan tokens for anybody.

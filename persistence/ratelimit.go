@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ticketblitz/ticketblitz/actors"
 )
 
 // ParseRate parses a rate such as "100/min" (TICKETBLITZ_RATE_LIMIT): a positive count,
@@ -77,8 +79,7 @@ func (l *RateLimiter) Limit() redis_rate.Limit { return l.limit }
 // Allow spends one request of key's allowance. When it is refused, retryAfter says how
 // long until the next request would be allowed (always positive).
 func (l *RateLimiter) Allow(ctx context.Context, key string) (allowed bool, retryAfter time.Duration, err error) {
-	// The key is redis_rate's: "rate:" before the limiter's own name.
-	res, err := l.checks.do(ctx, "rate:"+l.prefix+"ratelimit:"+key)
+	res, err := l.checks.do(ctx, l.redisKey(key))
 	if err != nil {
 		return false, 0, fmt.Errorf("rate limit %q: %w", key, err)
 	}
@@ -91,3 +92,23 @@ func (l *RateLimiter) Allow(ctx context.Context, key string) (allowed bool, retr
 	}
 	return false, retryAfter, nil
 }
+
+// redisKey is where key's state lives: redis_rate's key, "rate:" before the limiter's
+// own name.
+func (l *RateLimiter) redisKey(key string) string { return "rate:" + l.prefix + "ratelimit:" + key }
+
+// RateLimitedError is a request a RateLimiter's allowance refused in a step that does
+// more than the check (see WaitingRooms.ChargeJoinsTo): actors.ErrRateLimited, with when
+// the next request would be allowed.
+type RateLimitedError struct {
+	// After is how long until the next request would be allowed (always positive).
+	After time.Duration
+}
+
+func (e *RateLimitedError) Error() string { return actors.ErrRateLimited.Error() }
+
+// Unwrap makes the error match actors.ErrRateLimited.
+func (e *RateLimitedError) Unwrap() error { return actors.ErrRateLimited }
+
+// RetryAfter is After, at least a millisecond, as Allow answers it.
+func (e *RateLimitedError) RetryAfter() time.Duration { return max(e.After, time.Millisecond) }

@@ -10,28 +10,22 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// allowEach is redis_rate's GCRA script (Copyright (c) 2017 Pavel Pravosud,
-// https://github.com/rwz/redis-gcra) run for every key of KEYS in turn, in one call: the
-// same arithmetic, the same state (the theoretical arrival time under "rate:"+key), so
-// nodes running either version agree. A key that appears twice is charged twice, in
-// order. It returns, per key, 1 (allowed) or 0 and the seconds until a retry may pass.
-var allowEach = redis.NewScript(`
-redis.replicate_commands()
+// gcraLua is redis_rate's GCRA arithmetic (Copyright (c) 2017 Pavel Pravosud,
+// https://github.com/rwz/redis-gcra) as Lua functions, for the scripts that charge a
+// request to a key: gcraNow reads Redis's clock once per script; gcra spends one
+// request of key's allowance (the theoretical arrival time under key) and returns 1,
+// "-1" when it is allowed, else 0 and the seconds until a retry may pass. The calling
+// script must call redis.replicate_commands() before writing.
+const gcraLua = `
+local function gcraNow()
+  local t = redis.call("TIME")
+  return (t[1] - 1483228800) + (t[2] / 1000000)
+end
 
-local burst = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local period = tonumber(ARGV[3])
-
-local emission_interval = period / rate
-local increment = emission_interval
-local burst_offset = emission_interval * burst
-
-local jan_1_2017 = 1483228800
-local now = redis.call("TIME")
-now = (now[1] - jan_1_2017) + (now[2] / 1000000)
-
-local out = {}
-for i, key in ipairs(KEYS) do
+local function gcra(key, burst, rate, period, now)
+  local emission_interval = period / rate
+  local increment = emission_interval
+  local burst_offset = emission_interval * burst
   local tat = redis.call("GET", key)
   if not tat then
     tat = now
@@ -43,16 +37,31 @@ for i, key in ipairs(KEYS) do
   local allow_at = new_tat - burst_offset
   local diff = now - allow_at
   if diff / emission_interval < 0 then
-    out[2 * i - 1] = 0
-    out[2 * i] = tostring(-diff)
-  else
-    local reset_after = new_tat - now
-    if reset_after > 0 then
-      redis.call("SET", key, new_tat, "EX", math.ceil(reset_after))
-    end
-    out[2 * i - 1] = 1
-    out[2 * i] = "-1"
+    return 0, tostring(-diff)
   end
+  local reset_after = new_tat - now
+  if reset_after > 0 then
+    redis.call("SET", key, new_tat, "EX", math.ceil(reset_after))
+  end
+  return 1, "-1"
+end
+`
+
+// allowEach is redis_rate's GCRA script run for every key of KEYS in turn, in one
+// call: the same arithmetic (gcraLua), the same state (the theoretical arrival time
+// under "rate:"+key), so nodes running either version agree. A key that appears twice
+// is charged twice, in order. It returns, per key, 1 (allowed) or 0 and the seconds
+// until a retry may pass.
+var allowEach = redis.NewScript(`
+redis.replicate_commands()
+` + gcraLua + `
+local burst = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local period = tonumber(ARGV[3])
+local now = gcraNow()
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[2 * i - 1], out[2 * i] = gcra(key, burst, rate, period, now)
 end
 return out
 `)
@@ -80,11 +89,20 @@ func runAllowEach(ctx context.Context, rdb *redis.Client, limit redis_rate.Limit
 			continue
 		}
 		text, _ := v[2*i+1].(string)
-		secs, err := strconv.ParseFloat(text, 64)
+		after, err := parseRetryAfter(text)
 		if err != nil {
-			return nil, fmt.Errorf("rate limit script: retry after %q: %w", text, err)
+			return nil, err
 		}
-		out[i].retryAfter = time.Duration(secs * float64(time.Second))
+		out[i].retryAfter = after
 	}
 	return out, nil
+}
+
+// parseRetryAfter reads gcra's seconds until a retry may pass.
+func parseRetryAfter(text string) (time.Duration, error) {
+	secs, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return 0, fmt.Errorf("rate limit script: retry after %q: %w", text, err)
+	}
+	return time.Duration(secs * float64(time.Second)), nil
 }

@@ -25,6 +25,8 @@ type WaitingRooms struct {
 	rdb     *redis.Client
 	prefix  string
 	batches roomBatches
+	// limiter, when set, is charged for each join in the join's own script.
+	limiter *RateLimiter
 }
 
 // NewWaitingRooms returns the waiting rooms stored in rdb under prefix.
@@ -33,6 +35,13 @@ func NewWaitingRooms(rdb *redis.Client, prefix string) *WaitingRooms {
 	w.batches = w.newBatches()
 	return w
 }
+
+// ChargeJoinsTo makes every join spend one request of the user's allowance of l, under
+// the key "user:" + user id (the HTTP layer's per-user key), in the same script as the
+// join: one round trip instead of two, with the same state and arithmetic as
+// l.Allow, so the limit holds across nodes and routes. A refused join changes nothing
+// and fails with a *RateLimitedError. Call it before the first join.
+func (w *WaitingRooms) ChargeJoinsTo(l *RateLimiter) { w.limiter = l }
 
 // signalTTL drops an event's signals once no node has published them for a while.
 const signalTTL = 10 * time.Second
@@ -168,7 +177,11 @@ func (w *WaitingRooms) QueueState(ctx context.Context, eventID string, above int
 // Join issues userID a ticket, or answers the one they hold: concurrent joins share one
 // script call, which runs them in turn.
 func (w *WaitingRooms) Join(ctx context.Context, eventID, userID, newID string, now time.Time) (waitingroom.TicketRecord, bool, waitingroom.QueueState, error) {
-	a, err := w.batches.joins.do(ctx, joinRequest{eventID: eventID, userID: userID, newID: newID, now: now})
+	r := joinRequest{eventID: eventID, userID: userID, newID: newID, now: now}
+	if w.limiter != nil {
+		r.rateKey = w.limiter.redisKey("user:" + userID)
+	}
+	a, err := w.batches.joins.do(ctx, r)
 	if err != nil {
 		return waitingroom.TicketRecord{}, false, waitingroom.QueueState{}, fmt.Errorf("join the room of %s: %w", eventID, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ticketblitz/ticketblitz/actors"
@@ -36,6 +37,8 @@ const (
 type joinRequest struct {
 	eventID, userID, newID string
 	now                    time.Time
+	// rateKey, when set, is the rate limit the join is charged to in its own step.
+	rateKey string
 }
 
 type joinAnswer struct {
@@ -82,14 +85,24 @@ func (w *WaitingRooms) newBatches() roomBatches {
 
 // runJoins runs a batch of joins as one script call.
 func (w *WaitingRooms) runJoins(ctx context.Context, reqs []joinRequest) ([]joinAnswer, error) {
-	keys := make([]string, 0, 2+4*len(reqs))
+	keys := make([]string, 0, 2+5*len(reqs))
 	keys = append(keys, w.roomsKey(), w.ticketsKey())
-	args := make([]any, 0, 1+4*len(reqs))
-	args = append(args, waitingroom.PassTTL.Milliseconds())
+	args := make([]any, 0, 4+5*len(reqs))
+	var limit redis_rate.Limit
+	if w.limiter != nil {
+		limit = w.limiter.limit
+	}
+	args = append(args, waitingroom.PassTTL.Milliseconds(), limit.Burst, limit.Rate, limit.Period.Seconds())
 	for _, r := range reqs {
-		keys = append(keys, w.eventKey(r.eventID, "users"), w.eventKey(r.eventID, "q"),
-			w.eventKey(r.eventID, "pending"), w.eventKey(r.eventID, "adm"))
-		args = append(args, r.eventID, r.userID, r.newID, r.now.UnixMilli())
+		users := w.eventKey(r.eventID, "users")
+		// A join charged to no limit names its users' hash in the limit's place, untouched.
+		rateKey, charge := users, 0
+		if r.rateKey != "" && w.limiter != nil {
+			rateKey, charge = r.rateKey, 1
+		}
+		keys = append(keys, users, w.eventKey(r.eventID, "q"),
+			w.eventKey(r.eventID, "pending"), w.eventKey(r.eventID, "adm"), rateKey)
+		args = append(args, r.eventID, r.userID, r.newID, r.now.UnixMilli(), charge)
 	}
 	res, err := joinScript.Run(ctx, w.rdb, keys, args...).Slice()
 	if err != nil {
@@ -111,6 +124,14 @@ func (w *WaitingRooms) runJoins(ctx context.Context, reqs []joinRequest) ([]join
 func decodeJoin(d *queueDecoder, eventID string, res []any) joinAnswer {
 	if len(res) == 1 {
 		return joinAnswer{err: &actors.Error{Code: actors.CodeNotFound, Message: "this event has no open waiting room"}}
+	}
+	if code, _ := res[0].(int64); len(res) == 2 && code == -2 {
+		text, _ := res[1].(string)
+		after, err := parseRetryAfter(text)
+		if err != nil {
+			return joinAnswer{err: fmt.Errorf("join the room of %s: %w", eventID, err)}
+		}
+		return joinAnswer{err: &RateLimitedError{After: after}}
 	}
 	if len(res) != 6 {
 		return joinAnswer{err: fmt.Errorf("join the room of %s: unexpected answer %v", eventID, res)}

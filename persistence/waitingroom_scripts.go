@@ -11,13 +11,21 @@ import "github.com/redis/go-redis/v9"
 
 // joinScript issues a ticket per join, or answers the user's own while it has not
 // expired, for every join of a batch in turn: a user who appears twice gets one ticket,
-// and positions follow the batch's order.
-// KEYS: rooms, tickets, then per join: users, queue, pending, admissions.
-// ARGV: pass lifetime (ms), then per join: event id, user id, new ticket id, now (unix ms).
+// and positions follow the batch's order. A join marked charged first spends one
+// request of its user's rate-limit allowance (gcraLua, the state RateLimiter.Allow
+// reads and writes), and a refused one changes nothing else.
+// KEYS: rooms, tickets, then per join: users, queue, pending, admissions, rate limit.
+// ARGV: pass lifetime (ms), the limit's burst, rate and period (s), then per join: event
+// id, user id, new ticket id, now (unix ms), 1 to charge the limit (else 0).
 // It answers per join {created (1, 0 or -1 when the room is not enabled), ticket id,
-// record, settings, the queue hash's fields, pending count}, or {-1}.
+// record, settings, the queue hash's fields, pending count}, {-1}, or {-2, seconds
+// until a retry may pass} when the limit refused it.
 var joinScript = redis.NewScript(`
+redis.replicate_commands()
+` + gcraLua + `
 local passMs = tonumber(ARGV[1])
+local burst, rate, period = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local rateNow = nil
 local fields = {'joined', 'next', 'wm', 'closed', 'base', 'shuffles', 'expired', 'status'}
 local function join(ev, user, newID, now, kUsers, kQ, kPending, kAdm)
   local function answer(created, id, rec, cfg)
@@ -67,9 +75,18 @@ local function join(ev, user, newID, now, kUsers, kQ, kPending, kAdm)
   return answer(1, newID, rec, cfgRaw)
 end
 local out = {}
-for i = 0, (#ARGV - 1) / 4 - 1 do
-  local a, k = 2 + 4 * i, 3 + 4 * i
-  out[i + 1] = join(ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3])
+for i = 0, (#ARGV - 4) / 5 - 1 do
+  local a, k = 5 + 5 * i, 3 + 5 * i
+  local allowed, after = 1, nil
+  if ARGV[a + 4] == '1' then
+    rateNow = rateNow or gcraNow()
+    allowed, after = gcra(KEYS[k + 4], burst, rate, period, rateNow)
+  end
+  if allowed == 1 then
+    out[i + 1] = join(ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3])
+  else
+    out[i + 1] = {-2, after}
+  end
 end
 return out
 `)

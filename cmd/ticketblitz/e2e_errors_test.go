@@ -104,6 +104,21 @@ func TestErrorCodes(t *testing.T) {
 			}
 			// Other users are not affected.
 			want(t, alice.do("GET", "/api/v1/me/orders", nil), 200, "")
+			// A join charges the limit in its own step: the same allowance as every route.
+			want(t, spam.do("POST", "/api/v1/events/demo/queue", nil), 429, "RATE_LIMITED")
+			joiner := s.as("joiner", "fan")
+			for i := 0; i < 45; i++ {
+				last = joiner.do("POST", "/api/v1/events/demo/queue", nil)
+				if last.Status == 429 {
+					break
+				}
+				want(t, last, 404, "NOT_FOUND") // demo has no open waiting room
+			}
+			want(t, last, 429, "RATE_LIMITED")
+			if ra, err := strconv.Atoi(last.Header.Get("Retry-After")); err != nil || ra < 1 {
+				t.Fatalf("join's Retry-After = %q", last.Header.Get("Retry-After"))
+			}
+			want(t, joiner.do("GET", "/api/v1/me/orders", nil), 429, "RATE_LIMITED")
 		})
 	}
 }

@@ -23,10 +23,12 @@ type waitingRooms struct {
 // read once before the node serves), the admission controller that runs while this
 // node holds the lease, and the queue websocket's poller, all in the background group.
 // The section signals are started with the section actors.
+// Joins are charged to limiter in their own script (the HTTP layer's JoinsRateLimited).
 func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rdb *redis.Client, tracer actors.Tracer,
-	reg prometheus.Registerer) (waitingRooms, error) {
+	reg prometheus.Registerer, limiter *persistence.RateLimiter) (waitingRooms, error) {
 	cfg, log := s.cfg, s.log.Named("waitingroom")
 	store := persistence.NewWaitingRooms(rdb, cfg.RedisPrefix)
+	store.ChargeJoinsTo(limiter)
 	svc, err := waitingroom.NewService(waitingroom.ServiceConfig{
 		Store: store, Secret: []byte(cfg.JWTSecret), Logger: log, Node: cfg.NodeName, Tracer: tracer, Uses: store,
 	})

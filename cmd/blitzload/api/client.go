@@ -29,6 +29,9 @@ type Config struct {
 	Base string
 	// HTTP carries the calls; each fan should have its own (NewHTTPClient).
 	HTTP *http.Client
+	// Dial, optional, opens the connections of the client's websockets (FollowQueue);
+	// give the one HTTP dials with (HostDial), so that both leave from one host.
+	Dial DialFunc
 	// User and Token identify the caller; empty for anonymous reads.
 	User, Token string
 	// Observer, optional, receives a Sample per call.
@@ -43,8 +46,12 @@ func New(cfg Config) *Client {
 	if hc == nil {
 		hc = NewHTTPClient(1, 30*time.Second)
 	}
+	opts := []client.Option{client.WithHTTPClient(hc), client.WithToken(cfg.Token)}
+	if cfg.Dial != nil {
+		opts = append(opts, client.WithWebSocketDialer(cfg.Dial))
+	}
 	return &Client{
-		api:  client.New(cfg.Base, client.WithHTTPClient(hc), client.WithToken(cfg.Token)),
+		api:  client.New(cfg.Base, opts...),
 		user: cfg.User,
 		obs:  cfg.Observer,
 		log:  cfg.Log,

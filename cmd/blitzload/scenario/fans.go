@@ -32,11 +32,14 @@ func newFans(ctx context.Context, env *Env, cfg Config, prefix string, n int) ([
 			errs[i] = err
 			return
 		}
+		// Each fan is a host of its own: its connection and its websockets leave from
+		// its own source address when the server is on this machine.
+		dial := api.HostDial(cfg.Target, i)
 		fans[i] = &fan{
 			idx:  i,
 			user: user,
-			client: api.New(api.Config{Base: cfg.Target, HTTP: api.NewHTTPClient(1, cfg.Timeout), User: user, Token: tok,
-				Observer: env.Collector, Log: env.Log}),
+			client: api.New(api.Config{Base: cfg.Target, HTTP: api.NewHTTPClientDial(1, cfg.Timeout, dial), Dial: dial,
+				User: user, Token: tok, Observer: env.Collector, Log: env.Log}),
 			rng:   rng(cfg.Seed, uint64(i)+1),
 			runID: env.RunID,
 		}
