@@ -384,11 +384,13 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
 			// left, less those the fans admitted a moment ago are about to hold. When
-			// none is left for a waiting fan, the room says it is sold out; it admits
+			// none is left for a waiting fan, the room says it is sold out once the
+			// holds of the passes out are answered (they may leave seats, and telling
+			// thousands of waiting fans at once would hold those holds up); it admits
 			// again if seats return (a hold refused, released or expired).
 			free := int64(seats) - c.unheld(ctx, &passes, id, now, int64(seats), n)
 			n = max(0, min(n, free))
-			st.SoldOut = free <= 0
+			st.SoldOut = free <= 0 && (seats <= 0 || c.cfg.Uses == nil || passes.outstanding() == 0)
 		}
 	default:
 		rc.admit.pause()

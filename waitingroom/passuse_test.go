@@ -165,9 +165,10 @@ func TestRoomCountsUnusedPassesAgainstTheSeats(t *testing.T) {
 	c := r.controller()
 	r.admitFirst(c)
 	// Long after their admission the 3 fans have not held, and the store still shows
-	// 3 seats: nobody more is let in.
+	// 3 seats: nobody more is let in, and once their holds are overdue (InFlight) the
+	// room says it is sold out.
 	for range 10 {
-		if q := r.step(c, time.Second); q.Watermark != 3 || !q.Status.SoldOut {
+		if q := r.step(c, DefaultInFlight); q.Watermark != 3 || !q.Status.SoldOut {
 			t.Fatalf("3 seats, 3 passes unused: watermark %d, sold out %v; want 3, sold out", q.Watermark, q.Status.SoldOut)
 		}
 	}
@@ -184,7 +185,12 @@ func TestRoomCountsUnusedPassesAgainstTheSeats(t *testing.T) {
 	if q := r.step(c, DefaultRateEvery); q.Watermark != 4 {
 		t.Fatalf("2 seats, 1 pass unused: watermark %d, want 4", q.Watermark)
 	}
-	if q := r.step(c, DefaultRateEvery); q.Watermark != 4 || !q.Status.SoldOut {
+	// The fourth fan's hold is on its way: the room says it is sold out only once it
+	// is answered, or overdue.
+	if q := r.step(c, DefaultRateEvery); q.Watermark != 4 || q.Status.SoldOut {
+		t.Fatalf("2 seats, 2 passes unused, one just issued: watermark %d, sold out %v; want 4, not yet", q.Watermark, q.Status.SoldOut)
+	}
+	if q := r.step(c, DefaultInFlight); q.Watermark != 4 || !q.Status.SoldOut {
 		t.Fatalf("2 seats, 2 passes unused: watermark %d, sold out %v; want 4, sold out", q.Watermark, q.Status.SoldOut)
 	}
 	// The unused passes expire: their seats count as left again.
@@ -220,7 +226,7 @@ func TestPassUsesUnreadableAdmitFewer(t *testing.T) {
 	if err := r.svc.flushUses(r.ctx); err == nil {
 		t.Fatal("a failed write reported no error")
 	}
-	if q := r.step(c, DefaultRateEvery); q.Watermark != 3 || !q.Status.SoldOut {
+	if q := r.step(c, DefaultInFlight); q.Watermark != 3 || !q.Status.SoldOut {
 		t.Fatalf("uses unreadable: watermark %d, sold out %v; want 3, sold out", q.Watermark, q.Status.SoldOut)
 	}
 	r.uses.fail(nil)
@@ -285,7 +291,7 @@ func TestControllerReadsPassUsesOnlyWhenTheyMatter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if q := r.step(c, DefaultRateEvery); q.Watermark != 20 || !q.Status.SoldOut || r.uses.reads != 1 {
+	if q := r.step(c, DefaultInFlight); q.Watermark != 20 || !q.Status.SoldOut || r.uses.reads != 1 {
 		t.Fatalf("10 seats, 20 passes unused: watermark %d, sold out %v, %d reads; want 20, sold out, 1 read",
 			q.Watermark, q.Status.SoldOut, r.uses.reads)
 	}
