@@ -21,6 +21,7 @@ type signalJSON struct {
 	CommitMs float64 `json:"commit_ms"`
 	PerBatch float64 `json:"per_batch"`
 	Backlog  int     `json:"backlog,omitempty"`
+	SchedMs  float64 `json:"sched_ms,omitempty"`
 }
 
 // PublishSignals records this node's signals, one pipeline for every event.
@@ -28,7 +29,8 @@ func (w *WaitingRooms) PublishSignals(ctx context.Context, signals []waitingroom
 	_, err := w.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, s := range signals {
 			raw, err := json.Marshal(signalJSON{At: unixMs(s.At), Sections: s.Sections, DPS: s.DecisionsPerS,
-				Depth: s.MaxDepth, Batches: s.Batches, CommitMs: s.CommitMs, PerBatch: s.DecisionsPerBatch, Backlog: s.Backlog})
+				Depth: s.MaxDepth, Batches: s.Batches, CommitMs: s.CommitMs, PerBatch: s.DecisionsPerBatch, Backlog: s.Backlog,
+				SchedMs: s.SchedMs})
 			if err != nil {
 				return fmt.Errorf("encode the signal of %s: %w", s.EventID, err)
 			}
@@ -57,7 +59,8 @@ func (w *WaitingRooms) Signals(ctx context.Context, eventID string) ([]waitingro
 			return nil, fmt.Errorf("signal of %s from %s: %w", eventID, node, err)
 		}
 		out = append(out, waitingroom.Signal{EventID: eventID, Node: node, At: fromUnixMs(s.At), Sections: s.Sections,
-			DecisionsPerS: s.DPS, MaxDepth: s.Depth, Batches: s.Batches, CommitMs: s.CommitMs, DecisionsPerBatch: s.PerBatch, Backlog: s.Backlog})
+			DecisionsPerS: s.DPS, MaxDepth: s.Depth, Batches: s.Batches, CommitMs: s.CommitMs, DecisionsPerBatch: s.PerBatch, Backlog: s.Backlog,
+			SchedMs: s.SchedMs})
 	}
 	return out, nil
 }

@@ -481,7 +481,8 @@ func TestWaitingRoomSignalsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	at := time.UnixMilli(time.Now().UnixMilli()).UTC()
 	in := []waitingroom.Signal{
-		{EventID: "ev", Node: "n1", At: at, Sections: 2, DecisionsPerS: 812.5, MaxDepth: 3, Batches: 40, CommitMs: 2.5, DecisionsPerBatch: 5.08},
+		{EventID: "ev", Node: "n1", At: at, Sections: 2, DecisionsPerS: 812.5, MaxDepth: 3, Batches: 40, CommitMs: 2.5, DecisionsPerBatch: 5.08,
+			Backlog: 12, SchedMs: 4.5},
 		{EventID: "other", Node: "n1", At: at, Sections: 1},
 	}
 	if err := e.store.PublishSignals(ctx, in); err != nil {

@@ -99,6 +99,22 @@ type roomControl struct {
 	rated    time.Time
 	change   string
 	headroom Headroom
+	// waitingSince is when fans started to wait in the room, zero while nobody waits.
+	waitingSince time.Time
+}
+
+// settling reports whether fans started to wait in the room too recently, at now, for
+// the headroom the controller read to show what their arrival does to the nodes: a
+// signal is published every DefaultSignalEvery and read every every.
+func (rc *roomControl) settling(now time.Time, waiting bool, every time.Duration) bool {
+	switch {
+	case !waiting:
+		rc.waitingSince = time.Time{}
+		return false
+	case rc.waitingSince.IsZero():
+		rc.waitingSince = now
+	}
+	return now.Sub(rc.waitingSince) < DefaultSignalEvery+every
 }
 
 // rateDue reports whether the rate should move at now, every RateEvery.
@@ -303,8 +319,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	st := Status{At: now}
 	var n int64
+	open := q.Settings.open(now)
 	due := rc.rateDue(now, c.cfg.RateEvery)
-	if q.Settings.open(now) && due {
+	if open && due {
 		// Read even at a fixed rate: the status shows the headroom the rate leaves.
 		// The signals change once a DefaultSignalEvery: read them as often.
 		signals, err := c.cfg.Headroom.Signals(ctx, id)
@@ -313,18 +330,29 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		}
 		rc.headroom = Aggregate(signals, now)
 	}
-	if q.Settings.open(now) {
+	if open {
 		st.Headroom = rc.headroom
+	}
+	// A room that follows the headroom paces its passes: while the holds of the passes
+	// out have not come back (paceWindow), nobody more is let in, so that the fans
+	// admitted hold without queueing behind each other. A fixed rate is the
+	// admin's and is honoured as set.
+	paced := open && !q.Settings.Fixed() && c.cfg.Uses != nil
+	passes := c.countPasses(rc, now)
+	if paced && passes.recent > 0 {
+		c.readUses(ctx, &passes, id, now)
 	}
 	// A node still answering a burst (the joins, say) would make holds admitted now
 	// queue behind it while the sections sit idle: nobody is admitted, no credit builds
-	// up and the rate stands until it drains.
-	busy := q.Settings.open(now) && !q.Settings.Fixed() && st.Headroom.MaxBacklog > rc.rate.cfg.BacklogBound
+	// up and the rate stands until it drains. The holds of the passes out are the
+	// room's own work, not a burst to wait for. A node whose cores are saturated makes
+	// the holds wait as well, its backlog or not.
+	busy := open && !q.Settings.Fixed() && rc.rate.busy(st.Headroom, passes.outstanding())
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
 		rc.rated = now
-	case !q.Settings.open(now):
+	case !open:
 		st.AdmittingPerS, st.Change = rc.rate.rate, ChangeHold
 		rc.rated = time.Time{}
 	case due:
@@ -335,23 +363,34 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		st.AdmittingPerS, st.Change = rc.rate.rate, rc.change
 	}
 	switch {
-	case q.Settings.open(now):
-		if busy {
+	case open:
+		settling := rc.settling(now, q.Waiting() > 0, c.cfg.RateEvery)
+		switch {
+		case busy:
 			rc.admit.pause()
 			if q.Waiting() > 0 {
 				st.Change = ChangeBusy
 			}
-		} else {
+		case settling && paced:
+			// The first fans of a sale arrive with a burst of joins the signals do not
+			// show yet: the fans admitted now would hold in the middle of it.
+			rc.admit.pause()
+		default:
 			n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
+		}
+		if paced {
+			n = min(n, max(0, paceWindow(st.Headroom, st.AdmittingPerS, rc.rate.cfg)-passes.outstanding()))
 		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
 			// left, less those the fans admitted a moment ago are about to hold. When
-			// none is left for a waiting fan, the room says it is sold out; it admits
+			// none is left for a waiting fan, the room says it is sold out once the
+			// holds of the passes out are answered (they may leave seats, and telling
+			// thousands of waiting fans at once would hold those holds up); it admits
 			// again if seats return (a hold refused, released or expired).
-			free := int64(seats) - c.unheld(ctx, rc, id, now, int64(seats), n)
+			free := int64(seats) - c.unheld(ctx, &passes, id, now, int64(seats), n)
 			n = max(0, min(n, free))
-			st.SoldOut = free <= 0
+			st.SoldOut = free <= 0 && (seats <= 0 || c.cfg.Uses == nil || passes.outstanding() == 0)
 		}
 	default:
 		rc.admit.pause()
@@ -387,27 +426,16 @@ func (c *Controller) validAdmissions(ctx context.Context, eventID string) ([]rec
 }
 
 // unheld counts the fans admitted who may not have held yet: with Uses, the passes
-// valid and not used; otherwise the fans admitted within InFlight. When the uses
-// cannot be read, every valid pass counts, which admits fewer fans, never more. The
-// uses are read only when they can change what the step does: not while the seats
-// left cover every valid pass and the n fans due (a join burst, the start of a sale),
-// nor when no seat is left.
-func (c *Controller) unheld(ctx context.Context, rc *roomControl, eventID string, now time.Time, seats, n int64) int64 {
-	if c.cfg.Uses == nil {
-		return rc.inFlight(now, c.cfg.InFlight)
+// valid and not used; otherwise the fans admitted within InFlight. The uses are read
+// (once a step) only when they can change what the step does: not while the seats left
+// cover every valid pass and the n fans due (a join burst, the start of a sale), nor
+// when no seat is left.
+func (c *Controller) unheld(ctx context.Context, p *passCount, eventID string, now time.Time, seats, n int64) int64 {
+	if c.cfg.Uses == nil || p.valid == 0 || seats <= 0 || seats-p.valid >= max(n, 1) {
+		return p.unused()
 	}
-	issued := rc.admittedValid(now)
-	if issued == 0 || seats <= 0 || seats-issued >= max(n, 1) {
-		return issued
-	}
-	used, err := c.cfg.Uses.UsedPasses(ctx, eventID, now)
-	if err != nil {
-		if ctx.Err() == nil {
-			c.cfg.Logger.Debug("reading the passes used failed; counting every valid pass as unused", zap.String("event_id", eventID), zap.Error(err))
-		}
-		return issued
-	}
-	return max(0, issued-used)
+	c.readUses(ctx, p, eventID, now)
+	return p.unused()
 }
 
 // seatsAvailable reads how many seats the event has left; known is false without an

@@ -80,24 +80,33 @@ func newPassRig(t *testing.T, seats int) *passRig {
 	t.Helper()
 	r := &passRig{t: t, ctx: context.Background(), store: newMemStore(), clock: newFakeClock(),
 		inv: &memInventory{seats: seats}, uses: &memUses{}}
+	r.svc, r.ids = roomWithUses(t, r.store, r.clock, r.uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO, AdmitPerS: 100}, 20)
+	return r
+}
+
+// roomWithUses is a service over store that records pass uses in uses, with the room
+// set and fans joined; it returns the fans' ticket ids in joining order.
+func roomWithUses(t *testing.T, store *memStore, clock *fakeClock, uses *memUses, set Settings, fans int) (*Service, []string) {
+	t.Helper()
 	n := 0
-	svc, err := NewService(ServiceConfig{Store: r.store, Secret: []byte("secret"), Logger: zap.NewNop(), Clock: r.clock,
-		Uses: r.uses, NewID: func() string { n++; return fmt.Sprintf("%s%d", TicketIDPrefix, n) }})
+	svc, err := NewService(ServiceConfig{Store: store, Secret: []byte("secret"), Logger: zap.NewNop(), Clock: clock,
+		Uses: uses, NewID: func() string { n++; return fmt.Sprintf("%s%d", TicketIDPrefix, n) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.svc = svc
-	if _, err := svc.SetRoom(r.ctx, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO, AdmitPerS: 100}); err != nil {
+	ctx := context.Background()
+	if _, err := svc.SetRoom(ctx, set); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 20 {
-		tk, _, err := svc.Join(r.ctx, "ev1", fan(i))
+	ids := make([]string, 0, fans)
+	for i := range fans {
+		tk, _, err := svc.Join(ctx, set.EventID, fan(i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.ids = append(r.ids, tk.ID)
+		ids = append(ids, tk.ID)
 	}
-	return r
+	return svc, ids
 }
 
 func fan(i int) string { return fmt.Sprintf("fan-%d", i) }
@@ -156,9 +165,10 @@ func TestRoomCountsUnusedPassesAgainstTheSeats(t *testing.T) {
 	c := r.controller()
 	r.admitFirst(c)
 	// Long after their admission the 3 fans have not held, and the store still shows
-	// 3 seats: nobody more is let in.
+	// 3 seats: nobody more is let in, and once their holds are overdue (InFlight) the
+	// room says it is sold out.
 	for range 10 {
-		if q := r.step(c, time.Second); q.Watermark != 3 || !q.Status.SoldOut {
+		if q := r.step(c, DefaultInFlight); q.Watermark != 3 || !q.Status.SoldOut {
 			t.Fatalf("3 seats, 3 passes unused: watermark %d, sold out %v; want 3, sold out", q.Watermark, q.Status.SoldOut)
 		}
 	}
@@ -175,7 +185,12 @@ func TestRoomCountsUnusedPassesAgainstTheSeats(t *testing.T) {
 	if q := r.step(c, DefaultRateEvery); q.Watermark != 4 {
 		t.Fatalf("2 seats, 1 pass unused: watermark %d, want 4", q.Watermark)
 	}
-	if q := r.step(c, DefaultRateEvery); q.Watermark != 4 || !q.Status.SoldOut {
+	// The fourth fan's hold is on its way: the room says it is sold out only once it
+	// is answered, or overdue.
+	if q := r.step(c, DefaultRateEvery); q.Watermark != 4 || q.Status.SoldOut {
+		t.Fatalf("2 seats, 2 passes unused, one just issued: watermark %d, sold out %v; want 4, not yet", q.Watermark, q.Status.SoldOut)
+	}
+	if q := r.step(c, DefaultInFlight); q.Watermark != 4 || !q.Status.SoldOut {
 		t.Fatalf("2 seats, 2 passes unused: watermark %d, sold out %v; want 4, sold out", q.Watermark, q.Status.SoldOut)
 	}
 	// The unused passes expire: their seats count as left again.
@@ -211,7 +226,7 @@ func TestPassUsesUnreadableAdmitFewer(t *testing.T) {
 	if err := r.svc.flushUses(r.ctx); err == nil {
 		t.Fatal("a failed write reported no error")
 	}
-	if q := r.step(c, DefaultRateEvery); q.Watermark != 3 || !q.Status.SoldOut {
+	if q := r.step(c, DefaultInFlight); q.Watermark != 3 || !q.Status.SoldOut {
 		t.Fatalf("uses unreadable: watermark %d, sold out %v; want 3, sold out", q.Watermark, q.Status.SoldOut)
 	}
 	r.uses.fail(nil)
@@ -276,7 +291,7 @@ func TestControllerReadsPassUsesOnlyWhenTheyMatter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if q := r.step(c, DefaultRateEvery); q.Watermark != 20 || !q.Status.SoldOut || r.uses.reads != 1 {
+	if q := r.step(c, DefaultInFlight); q.Watermark != 20 || !q.Status.SoldOut || r.uses.reads != 1 {
 		t.Fatalf("10 seats, 20 passes unused: watermark %d, sold out %v, %d reads; want 20, sold out, 1 read",
 			q.Watermark, q.Status.SoldOut, r.uses.reads)
 	}

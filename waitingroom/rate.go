@@ -30,11 +30,21 @@ type RateConfig struct {
 	Decrease float64
 	// CutEvery spaces cuts, so that one spike, still draining, is cut once (default 1s).
 	CutEvery time.Duration
-	// BacklogBound is the largest node backlog (requests being answered) at which the
-	// room still admits (default 500): above it an admitted fan's hold would wait behind
-	// the backlog (a join burst, say) while the sections sit idle, so the controller
-	// admits nobody until it drains, and leaves its rate as it was.
+	// BacklogBound is the largest node backlog (requests being answered), beyond the
+	// holds of the passes out, at which the room still admits (default 100): above it an
+	// admitted fan's hold would wait behind the backlog (a join burst, say) while the
+	// sections sit idle, so the controller admits nobody until it nearly drains, and
+	// leaves its rate as it was.
 	BacklogBound int
+	// SchedBound is the longest a node's runnable goroutines may wait for a CPU (the
+	// interval's 99th percentile, Signal.SchedMs) while the room still admits (default
+	// 250ms): a node whose cores a burst saturates makes an admitted hold wait as long,
+	// even while the requests it has not read yet show in no backlog.
+	SchedBound time.Duration
+	// PaceSpan bounds the passes out, issued within the controller's InFlight and not
+	// used yet, in a room that follows the headroom: no more than the rate admits in
+	// PaceSpan, and no fewer than DepthBound a section (DefaultPaceSpan when zero).
+	PaceSpan time.Duration
 }
 
 func (c RateConfig) withDefaults() RateConfig {
@@ -59,7 +69,13 @@ func (c RateConfig) withDefaults() RateConfig {
 		c.CutEvery = time.Second
 	}
 	if c.BacklogBound <= 0 {
-		c.BacklogBound = 500
+		c.BacklogBound = 100
+	}
+	if c.SchedBound <= 0 {
+		c.SchedBound = 250 * time.Millisecond
+	}
+	if c.PaceSpan <= 0 {
+		c.PaceSpan = DefaultPaceSpan
 	}
 	c.Initial = min(max(c.Initial, c.Min), c.Max)
 	return c

@@ -41,6 +41,9 @@ type Signal struct {
 	// Backlog is how many requests the node was answering when it published: a hold
 	// admitted now queues behind them, however idle the sections are.
 	Backlog int
+	// SchedMs is the 99th percentile of how long the node's runnable goroutines waited
+	// for a CPU over the interval (SchedLatency): a hold admitted now waits as long.
+	SchedMs float64
 }
 
 // capacity is the decisions per second the signal's sections sustain writing batches
@@ -67,6 +70,8 @@ type Headroom struct {
 	Capacity float64
 	// MaxBacklog is the largest node's backlog (Signal.Backlog).
 	MaxBacklog int
+	// MaxSchedMs is the largest node's scheduling latency (Signal.SchedMs).
+	MaxSchedMs float64
 }
 
 // Aggregate sums the signals no older than SignalMaxAge at now.
@@ -83,6 +88,7 @@ func Aggregate(signals []Signal, now time.Time) Headroom {
 		h.DecisionsPerS += s.DecisionsPerS
 		h.MaxDepth = max(h.MaxDepth, s.MaxDepth)
 		h.MaxBacklog = max(h.MaxBacklog, s.Backlog)
+		h.MaxSchedMs = max(h.MaxSchedMs, s.SchedMs)
 		batches += s.Batches
 		commitSum += s.CommitMs * float64(s.Batches)
 		h.Capacity += s.capacity()
@@ -111,6 +117,9 @@ type PublisherConfig struct {
 	// With it, every enabled event gets a signal, sections on the node or not: the
 	// backlog matters before the first hold reaches a section.
 	Backlog func() int
+	// Sched reads how long the node's runnable goroutines waited for a CPU since the
+	// last call (SchedLatency.Read; nil: not published).
+	Sched func() time.Duration
 	// Clock tells time (the system clock when nil).
 	Clock Clock
 }
@@ -210,9 +219,12 @@ func (p *Publisher) collect(now time.Time) []Signal {
 		acc.signal.Batches += s.Batches - before.Batches
 		acc.commitNs += int64(s.CommitTime - before.CommitTime)
 	}
-	backlog := 0
+	backlog, schedMs := 0, 0.0
 	if p.cfg.Backlog != nil {
 		backlog = p.cfg.Backlog()
+	}
+	if p.cfg.Sched != nil {
+		schedMs = float64(p.cfg.Sched()) / float64(time.Millisecond)
 	}
 	var out []Signal
 	for _, id := range enabled {
@@ -223,7 +235,7 @@ func (p *Publisher) collect(now time.Time) []Signal {
 			}
 			acc = &sum{signal: Signal{EventID: id, Node: p.cfg.Node, At: now}}
 		}
-		acc.signal.Backlog = backlog
+		acc.signal.Backlog, acc.signal.SchedMs = backlog, schedMs
 		if acc.signal.Batches > 0 {
 			acc.signal.CommitMs = float64(acc.commitNs) / float64(acc.signal.Batches) / 1e6
 			acc.signal.DecisionsPerBatch = acc.signal.DecisionsPerS * dt / float64(acc.signal.Batches)

@@ -2,6 +2,7 @@ package waitingroom
 
 import (
 	"context"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -92,6 +93,46 @@ func TestPublisherCarriesTheBacklog(t *testing.T) {
 	}
 	if h := Aggregate(got, now.Add(DefaultSignalEvery)); h.MaxBacklog != 700 {
 		t.Fatalf("headroom %+v; want the backlog", h)
+	}
+}
+
+// The node's scheduling latency rides on every signal, and the headroom keeps the
+// largest node's.
+func TestPublisherCarriesTheSchedulingLatency(t *testing.T) {
+	p, err := NewPublisher(PublisherConfig{Sections: noSections{}, Sink: nopSink{}, Rooms: func() []string { return []string{"ev1"} },
+		Node: "n1", Logger: zap.NewNop(), Backlog: func() int { return 0 }, Sched: func() time.Duration { return 1500 * time.Microsecond }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	p.collect(now)
+	got := p.collect(now.Add(DefaultSignalEvery))
+	if len(got) != 1 || got[0].SchedMs != 1.5 {
+		t.Fatalf("signals %+v; want one with 1.5 ms", got)
+	}
+	other := Signal{EventID: "ev1", Node: "n2", At: now, SchedMs: 40}
+	if h := Aggregate(append(got, other), now.Add(DefaultSignalEvery)); h.MaxSchedMs != 40 {
+		t.Fatalf("headroom %+v; want the largest node's 40 ms", h)
+	}
+}
+
+// The scheduling latency's 99th percentile is the upper bound of its bucket, over the
+// latencies since the last read only.
+func TestSchedLatencyQuantile(t *testing.T) {
+	buckets := []float64{0, 0.001, 0.01, 0.1, math.Inf(1)}
+	if got := quantile([]uint64{0, 0, 0, 0}, 0, buckets, 0.99); got != 0 {
+		t.Fatalf("nothing scheduled: %v", got)
+	}
+	if got := quantile([]uint64{990, 5, 5, 0}, 1000, buckets, 0.99); got != 10*time.Millisecond {
+		t.Fatalf("1%% of 1,000 between 1 and 100 ms: %v; want 10 ms", got)
+	}
+	if got := quantile([]uint64{0, 0, 0, 3}, 3, buckets, 0.99); got != 100*time.Millisecond {
+		t.Fatalf("every wait in the unbounded bucket: %v; want its lower bound", got)
+	}
+	s := NewSchedLatency()
+	s.Read()
+	if got := s.Read(); got > time.Second {
+		t.Fatalf("an idle process: %v", got)
 	}
 }
 

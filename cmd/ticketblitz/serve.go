@@ -298,7 +298,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 		}
 		signals, err := waitingroom.NewPublisher(waitingroom.PublisherConfig{
 			Sections: metrics, Sink: rooms.store, Rooms: rooms.service.EnabledRooms, Node: cfg.NodeName, Logger: log.Named("waitingroom"),
-			Backlog: s.httpBacklog,
+			Backlog: s.httpBacklog, Sched: waitingroom.NewSchedLatency().Read,
 		})
 		if err != nil {
 			return nil, err

@@ -258,8 +258,9 @@ func TestQueueFeedReadsEachQueueOncePerPoll(t *testing.T) {
 	}
 }
 
-// A poll that finds the queue as it was computes no ticket; one that finds it moved
-// tells the fans it admitted at once.
+// A poll that finds the queue as it was computes no ticket; one that finds only its
+// watermark moved computes the tickets of the fans it admitted, and tells them at once;
+// one that finds it sold out computes everybody's.
 func TestQueueFeedRendersOnlyWhenTheQueueMoves(t *testing.T) {
 	qe := newQueueEnv(t, QueueFeedConfig{Poll: 20 * time.Millisecond, Render: time.Hour, Minor: time.Hour, Heartbeat: time.Hour})
 	var clients []*queueClient
@@ -284,9 +285,21 @@ func TestQueueFeedRendersOnlyWhenTheQueueMoves(t *testing.T) {
 	if m.Status != "admitted" || time.Since(before) > time.Second {
 		t.Fatalf("q_3 after admission: %+v after %v", m, time.Since(before))
 	}
+	// The other admitted fans heard too; the seven still waiting, whose places alone
+	// moved, cost nothing until a message to them is due.
+	for i := range 2 {
+		if m := clients[i].must(2 * time.Second); m.Status != "admitted" {
+			t.Fatalf("q_%d after admission: %+v", i+1, m)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := qe.tickets.renders.Load(); n != 3 {
+		t.Fatalf("%d tickets computed after the watermark rose over 3 fans; want theirs, 3", n)
+	}
+	qe.tickets.set(func(f *fakeTickets) { f.state.Status.SoldOut = true })
 	testenv.Eventually(t, 2*time.Second, func() error {
-		if n := qe.tickets.renders.Load(); n < 10 {
-			return fmt.Errorf("%d tickets computed after the queue moved; want every subscriber's", n)
+		if n := qe.tickets.renders.Load(); n < 3+10 {
+			return fmt.Errorf("%d tickets computed after the room sold out; want every subscriber's again", n-3)
 		}
 		return nil
 	})

@@ -1,0 +1,90 @@
+package waitingroom
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// DefaultPaceSpan is how long a pass is out when nothing queues (RateConfig.PaceSpan):
+// its push (the queue websocket reads every 50 ms), the fan's hold, the use noted (a
+// node writes its uses every 50 ms) and read (at the controller's next 50 ms step).
+// The passes out are bounded by what the rate admits in that time: while the holds come
+// back at that pace the bound costs nothing, and when they slow down (a node or its
+// sections falling behind) nobody more is let in, so that the fans admitted do not
+// queue behind each other as 2,000 let in within a second did.
+const DefaultPaceSpan = 200 * time.Millisecond
+
+// passCount is what the controller knows, at one step, of the passes it issued.
+type passCount struct {
+	// valid counts the fans admitted whose passes are still valid (with pass uses
+	// counted), or who were admitted within InFlight (without).
+	valid int64
+	// recent counts those admitted within InFlight: the fans who may be about to hold.
+	recent int64
+	// used counts the valid passes used; read is set once it was read (or its read
+	// failed, when it stays zero: every valid pass counts as unused).
+	used int64
+	read bool
+}
+
+// unused counts the valid passes not used yet.
+func (p *passCount) unused() int64 { return max(0, p.valid-p.used) }
+
+// outstanding counts the passes issued within InFlight and not used yet, at most: the
+// fans whose holds are on their way. A pass admitted longer ago and never used (a fan
+// who walked away) drops out of it after InFlight, so that it cannot stall the room.
+func (p *passCount) outstanding() int64 { return min(p.recent, p.unused()) }
+
+// countPasses counts the room's passes at now without reading the uses.
+func (c *Controller) countPasses(rc *roomControl, now time.Time) passCount {
+	if c.cfg.Uses == nil {
+		n := rc.inFlight(now, c.cfg.InFlight)
+		return passCount{valid: n, recent: n}
+	}
+	return passCount{valid: rc.admittedValid(now), recent: rc.admittedWithin(now, c.cfg.InFlight)}
+}
+
+// readUses reads how many of the event's valid passes were used, once a step. When the
+// uses cannot be read every valid pass counts as unused, which admits fewer fans, never
+// more.
+func (c *Controller) readUses(ctx context.Context, p *passCount, eventID string, now time.Time) {
+	if p.read || c.cfg.Uses == nil {
+		return
+	}
+	p.read = true
+	used, err := c.cfg.Uses.UsedPasses(ctx, eventID, now)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.cfg.Logger.Debug("reading the passes used failed; counting every valid pass as unused", zap.String("event_id", eventID), zap.Error(err))
+		}
+		return
+	}
+	p.used = used
+}
+
+// paceWindow is how many passes may be out, issued and not used, in a room that
+// follows the headroom at rate: what the rate admits in PaceSpan (the rate follows the
+// sections' mailboxes and batch write times), and never fewer than DepthBound a
+// section, what their empty mailboxes take at once.
+func paceWindow(h Headroom, rate float64, cfg RateConfig) int64 {
+	return int64(max(rate*cfg.PaceSpan.Seconds(), float64(cfg.DepthBound*max(h.Sections, 1))))
+}
+
+// admittedWithin counts the fans admitted within window before now, forgetting none.
+func (rc *roomControl) admittedWithin(now time.Time, window time.Duration) int64 {
+	var n int64
+	for i := len(rc.recent) - 1; i >= 0 && now.Sub(rc.recent[i].at) < window; i-- {
+		n += rc.recent[i].n
+	}
+	return n
+}
+
+// busy reports whether a node is too busy for a hold admitted now to be answered at
+// once: its backlog beyond the outstanding holds of the room's own passes is over
+// BacklogBound, or its goroutines wait longer than SchedBound for a CPU.
+func (r *rateControl) busy(h Headroom, outstanding int64) bool {
+	return int64(h.MaxBacklog)-outstanding > int64(r.cfg.BacklogBound) ||
+		h.MaxSchedMs > r.cfg.SchedBound.Seconds()*1000
+}

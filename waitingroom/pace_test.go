@@ -1,0 +1,196 @@
+package waitingroom
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// paceRig is a headroom room of 1,000 waiting fans with 10,000 seats and pass uses
+// counted, whose one section and node publish what the test sets.
+type paceRig struct {
+	t       *testing.T
+	ctx     context.Context
+	store   *memStore
+	clock   *fakeClock
+	signals *memSignals
+	uses    *memUses
+	svc     *Service
+	c       *Controller
+	ids     []string
+}
+
+func newPaceRig(t *testing.T) *paceRig {
+	t.Helper()
+	r := &paceRig{t: t, ctx: context.Background(), store: newMemStore(), clock: newFakeClock(), signals: &memSignals{}, uses: &memUses{}}
+	r.svc, r.ids = roomWithUses(t, r.store, r.clock, r.uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, 1000)
+	var err error
+	// 400 fans/s: the passes out are bounded by 80 (400 x 200 ms), more than the 32 an
+	// idle section's mailbox takes.
+	r.c, err = NewController(ControllerConfig{Store: r.store, Headroom: r.signals, Leases: openLeases{}, Node: "n1",
+		Logger: zap.NewNop(), Clock: r.clock, Rand: rand.New(rand.NewPCG(1, 1)), Inventory: &memInventory{seats: 10000},
+		Uses: r.uses, Rate: RateConfig{Initial: 400, Max: 400}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.publish(0, 0)
+	return r
+}
+
+// publish sets the node's signal: its backlog and its goroutines' wait for a CPU.
+func (r *paceRig) publish(backlog int, schedMs float64) {
+	r.signals.mu.Lock()
+	defer r.signals.mu.Unlock()
+	r.signals.signals = []Signal{{EventID: "ev1", Node: "n1", At: r.clock.Now(), Sections: 1, Backlog: backlog, SchedMs: schedMs}}
+}
+
+// step advances the clock a controller tick, keeps the signal fresh, steps, and
+// returns the watermark.
+func (r *paceRig) step() int64 {
+	r.t.Helper()
+	r.clock.Advance(DefaultControllerTick)
+	r.signals.mu.Lock()
+	for i := range r.signals.signals {
+		r.signals.signals[i].At = r.clock.Now()
+	}
+	r.signals.mu.Unlock()
+	if err := r.c.Step(r.ctx); err != nil {
+		r.t.Fatal(err)
+	}
+	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
+	return q.Watermark
+}
+
+// fillWindow steps for a second at 400 fans/s with no pass used: the window's 80
+// passes are out and nobody more is admitted.
+func (r *paceRig) fillWindow() {
+	r.t.Helper()
+	var wm int64
+	for range 20 {
+		wm = r.step()
+	}
+	if wm != 80 {
+		r.t.Fatalf("a second at 400 fans/s with no pass used: watermark %d; want the 80 passes out of the window", wm)
+	}
+}
+
+// hold answers the holds of fans from..to-1 with their passes: the passes are used.
+func (r *paceRig) hold(from, to int) {
+	r.t.Helper()
+	for i := from; i < to; i++ {
+		tk, err := r.svc.Ticket(r.ctx, r.ids[i])
+		if err != nil || tk.Pass == "" {
+			r.t.Fatalf("fan %d has no pass: %+v %v", i, tk, err)
+		}
+		r.svc.HoldDone("ev1", fan(i), tk.Pass)
+	}
+	if err := r.svc.flushUses(r.ctx); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// A room that follows the headroom lets no more passes out than its rate admits in
+// PaceSpan: while the fans admitted have not held, nobody more is let in, whatever the
+// rate's credit; as their holds come back, as many more are.
+func TestAdmissionIsPacedToThePassesUsed(t *testing.T) {
+	r := newPaceRig(t)
+	r.fillWindow()
+	r.hold(0, 30)
+	wm := r.step()
+	if wm != 80+20 {
+		// The credit of one tick at 400/s is 20 fans, within the 30 the holds freed.
+		t.Fatalf("30 passes used: watermark %d; want 100 (one tick's worth)", wm)
+	}
+	for range 5 {
+		wm = r.step()
+	}
+	if wm != 110 {
+		t.Fatalf("30 of 110 passes used: watermark %d; want 110 (80 out)", wm)
+	}
+}
+
+// A pass that is never used (its fan walked away) stops counting against the window
+// once DefaultInFlight has passed since its admission: it cannot stall the room.
+func TestUnusedPassesDoNotStallTheRoom(t *testing.T) {
+	r := newPaceRig(t)
+	r.fillWindow()
+	var wm int64
+	for range int(DefaultInFlight / DefaultControllerTick) {
+		wm = r.step()
+	}
+	if wm <= 80 {
+		t.Fatalf("no pass used for %v: watermark %d; want admission to go on", DefaultInFlight, wm)
+	}
+}
+
+// A fixed rate is the admin's: it is honoured whatever the passes out.
+func TestFixedRateIsNotPaced(t *testing.T) {
+	r := newPaceRig(t)
+	if _, err := r.svc.SetRoom(r.ctx, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO, AdmitPerS: 4000}); err != nil {
+		t.Fatal(err)
+	}
+	var wm int64
+	for range 5 {
+		wm = r.step()
+	}
+	if wm != 4*200 {
+		t.Fatalf("fixed 4,000 fans/s, 4 ticks of credit, no pass used: watermark %d; want 800", wm)
+	}
+}
+
+// The holds of the room's own passes are the backlog it expects: they do not make the
+// node busy; a backlog beyond them does, and so do goroutines that wait longer than
+// SchedBound for a CPU.
+func TestBusyCountsOnlyTheBacklogBeyondTheRoomsHolds(t *testing.T) {
+	r := newPaceRig(t)
+	r.fillWindow()
+	r.hold(0, 30)
+	// 50 passes out, their holds in the backlog with 100 requests more: not busy.
+	r.publish(150, 1)
+	r.c.rooms["ev1"].rated = time.Time{} // read the new signal at the next step
+	wm := r.step()
+	if wm != 100 {
+		t.Fatalf("backlog of the room's holds and 100 more: watermark %d; want 100", wm)
+	}
+	r.publish(300, 1)
+	r.c.rooms["ev1"].rated = time.Time{}
+	if wm = r.step(); wm != 100 {
+		t.Fatalf("backlog 300 with 70 passes out: watermark %d; want nobody admitted", wm)
+	}
+	r.hold(30, 100)
+	r.publish(0, 300)
+	r.c.rooms["ev1"].rated = time.Time{}
+	if got := r.step(); got != wm {
+		t.Fatalf("goroutines waiting 300 ms for a CPU: watermark %d; want nobody admitted (%d)", got, wm)
+	}
+	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
+	if q.Status.Change != ChangeBusy {
+		t.Fatalf("status %+v; want busy", q.Status)
+	}
+	r.publish(0, 2)
+	r.c.rooms["ev1"].rated = time.Time{}
+	r.step() // the credit starts afresh after a pause
+	if got := r.step(); got <= wm {
+		t.Fatalf("the node's CPUs free again: watermark %d; want admission to go on", got)
+	}
+}
+
+// The first fans of a sale come with a burst of joins that the signals show only at the
+// next publication: a paced room admits nobody until a signal published since they
+// started to wait can have been read, then admits at its rate.
+func TestPacedRoomWaitsForASignalOfTheFirstFans(t *testing.T) {
+	r := newPaceRig(t)
+	settle := int((DefaultSignalEvery + DefaultRateEvery) / DefaultControllerTick)
+	for i := range settle {
+		if wm := r.step(); wm != 0 {
+			t.Fatalf("step %d after the first fans joined: watermark %d; want nobody admitted yet", i, wm)
+		}
+	}
+	r.step() // the credit starts afresh
+	if wm := r.step(); wm != 20 {
+		t.Fatalf("once settled: watermark %d; want a tick's worth at 400/s, 20", wm)
+	}
+}
