@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -80,7 +81,7 @@ func (c *Client) Hold(ctx context.Context, r HoldRequest) (Hold, error) {
 		return Hold{}, fmt.Errorf("count tickets: %w", err)
 	}
 	cmd := &HoldCommand{
-		UserId: r.UserID, Seats: r.Seats, Quantity: int32(r.Quantity), Accessible: r.Accessible,
+		UserId: r.UserID, Seats: slices.Clone(r.Seats), Quantity: int32(r.Quantity), Accessible: r.Accessible,
 		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, TicketsElsewhere: int32(elsewhere),
 	}
 	key := SectionKey{r.EventID, r.SectionID}
