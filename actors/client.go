@@ -29,6 +29,8 @@ type Client struct {
 	left    *departures
 	// lookup is the cluster's identity lookup (Cluster.Get); tests replace it.
 	lookup func(identity, kind string) *actor.PID
+	// timers are the attempts' timers, reused.
+	timers timerPool
 }
 
 // location is where a hold or order lives and whose it is; both never change.

@@ -74,3 +74,32 @@ func TestCommandKindIsTheMessageName(t *testing.T) {
 		}
 	}
 }
+
+// TestTimerPoolReusesWithoutStaleFirings: a timer that fired, received or not, and one
+// stopped before it fired, come back from the pool armed for their new duration only.
+func TestTimerPoolReusesWithoutStaleFirings(t *testing.T) {
+	var tp timerPool
+	fired := tp.start(0)
+	<-fired.C
+	tp.put(fired)
+
+	unread := tp.start(0)
+	time.Sleep(time.Millisecond) // let it fire; the check below holds whether it did or not
+	tp.put(unread)
+
+	stopped := tp.start(time.Hour)
+	tp.put(stopped)
+
+	for range 3 {
+		again := tp.start(time.Hour)
+		select {
+		case <-again.C:
+			t.Fatal("a timer from the pool delivered a firing from before its reuse")
+		default:
+		}
+		defer again.Stop()
+	}
+
+	short := tp.start(0)
+	<-short.C // a reused timer still fires for its new duration
+}

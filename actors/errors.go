@@ -195,10 +195,11 @@ func Unavailable(why string) *Error {
 
 // AsError returns err as a domain *Error: itself when it is one, ErrUnavailable for
 // ErrFenced, and nil with ok false for anything else.
-func AsError(err error) (e *Error, ok bool) {
+func AsError(err error) (*Error, bool) {
 	if e, ok := err.(*Error); ok { // the usual case, without errors.As's reflection
 		return e, true
 	}
+	var e *Error // escapes to errors.As: allocated on this path only
 	if errors.As(err, &e) {
 		return e, true
 	}
