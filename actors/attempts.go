@@ -162,7 +162,7 @@ func (a *sectionActor) recordAttempts(ds []*decision, after, version int64) []At
 			}
 			if n.cmd != nil {
 				if raw, err := proto.Marshal(n.cmd); err == nil {
-					n.Command, n.Kind = raw, string(n.cmd.ProtoReflect().Descriptor().Name())
+					n.Command, n.Kind = raw, commandKind(n.cmd)
 				}
 				n.cmd = nil
 			}
@@ -170,6 +170,24 @@ func (a *sectionActor) recordAttempts(ds []*decision, after, version int64) []At
 		}
 	}
 	return out
+}
+
+// commandKind is the name of cmd's message type, as Attempt.Kind keeps it and replay
+// reads it: the command types by a type switch, any other by its descriptor.
+func commandKind(cmd proto.Message) string {
+	switch cmd.(type) {
+	case *HoldCommand:
+		return "HoldCommand"
+	case *ReleaseCommand:
+		return "ReleaseCommand"
+	case *ExtendCommand:
+		return "ExtendCommand"
+	case *ConfirmCommand:
+		return "ConfirmCommand"
+	case *CancelCommand:
+		return "CancelCommand"
+	}
+	return string(cmd.ProtoReflect().Descriptor().Name())
 }
 
 // hasAttempts reports whether any of ds has an attempt to record.

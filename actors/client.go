@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -28,6 +29,8 @@ type Client struct {
 	left    *departures
 	// lookup is the cluster's identity lookup (Cluster.Get); tests replace it.
 	lookup func(identity, kind string) *actor.PID
+	// timers are the attempts' timers, reused.
+	timers timerPool
 }
 
 // location is where a hold or order lives and whose it is; both never change.
@@ -80,7 +83,7 @@ func (c *Client) Hold(ctx context.Context, r HoldRequest) (Hold, error) {
 		return Hold{}, fmt.Errorf("count tickets: %w", err)
 	}
 	cmd := &HoldCommand{
-		UserId: r.UserID, Seats: r.Seats, Quantity: int32(r.Quantity), Accessible: r.Accessible,
+		UserId: r.UserID, Seats: slices.Clone(r.Seats), Quantity: int32(r.Quantity), Accessible: r.Accessible,
 		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, TicketsElsewhere: int32(elsewhere),
 	}
 	key := SectionKey{r.EventID, r.SectionID}

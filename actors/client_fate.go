@@ -12,23 +12,33 @@ import (
 )
 
 // withDeadline returns a copy of cmd carrying deadline. Each attempt sends its own copy:
-// a section on this node reads the message itself, not a serialized one.
+// a section on this node reads the message itself, not a serialized one. The copy
+// shares cmd's seats and request hash, which neither the client nor the section
+// changes; it is made field by field rather than by proto.Clone, which walks the
+// message by reflection on every attempt (TestWithDeadlineCopiesEveryField keeps the
+// two in step).
 func withDeadline(cmd proto.Message, deadline time.Time) proto.Message {
-	m := proto.Clone(cmd)
 	us := deadline.UnixMicro()
-	switch c := m.(type) {
+	switch c := cmd.(type) {
 	case *HoldCommand:
-		c.DeadlineUnixMicro = us
+		return &HoldCommand{
+			UserId: c.UserId, Seats: c.Seats, Quantity: c.Quantity, Accessible: c.Accessible,
+			IdempotencyKey: c.IdempotencyKey, RequestHash: c.RequestHash,
+			TicketsElsewhere: c.TicketsElsewhere, DeadlineUnixMicro: us,
+		}
 	case *ReleaseCommand:
-		c.DeadlineUnixMicro = us
+		return &ReleaseCommand{HoldId: c.HoldId, UserId: c.UserId, IdempotencyKey: c.IdempotencyKey, DeadlineUnixMicro: us}
 	case *ExtendCommand:
-		c.DeadlineUnixMicro = us
+		return &ExtendCommand{HoldId: c.HoldId, UserId: c.UserId, IdempotencyKey: c.IdempotencyKey, DeadlineUnixMicro: us}
 	case *ConfirmCommand:
-		c.DeadlineUnixMicro = us
+		return &ConfirmCommand{
+			HoldId: c.HoldId, UserId: c.UserId, PaymentToken: c.PaymentToken,
+			IdempotencyKey: c.IdempotencyKey, RequestHash: c.RequestHash, DeadlineUnixMicro: us,
+		}
 	case *CancelCommand:
-		c.DeadlineUnixMicro = us
+		return &CancelCommand{OrderId: c.OrderId, UserId: c.UserId, Admin: c.Admin, IdempotencyKey: c.IdempotencyKey, DeadlineUnixMicro: us}
 	}
-	return m
+	return proto.Clone(cmd)
 }
 
 // askFate learns the fate of a command some of whose attempts, the last with deadline

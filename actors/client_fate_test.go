@@ -19,7 +19,7 @@ import (
 
 // clusterWith starts a one-node cluster whose section actors run with cfg on the system
 // clock (deadlines are wall time), and returns a Client of it routing with dir.
-func clusterWith(t *testing.T, cfg SectionConfig, dir Directory, ccfg ClientConfig) *Client {
+func clusterWith(t testing.TB, cfg SectionConfig, dir Directory, ccfg ClientConfig) *Client {
 	t.Helper()
 	if cfg.Payments == nil {
 		cfg.Payments = SimulatedPayments{}

@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -20,32 +21,31 @@ var errDeadLetter = errors.New("the section's actor was gone")
 // replyBox is the one-answer mailbox of an attempt: a process in the actor system's
 // registry, under its own id, that keeps the first message sent to it. It does what an
 // actor.Future does for a request, without the future's condition variable, timer and
-// the goroutine that must block on it: the attempt waits on the box's channel beside the
-// topology signal and its own timer.
-type replyBox struct {
-	ch chan any
-}
+// the goroutine that must block on it: the attempt waits on the box beside the
+// topology signal and its own timer. The box is its channel (of capacity 1), so that
+// it costs the channel's allocations and no struct around them.
+type replyBox chan any
 
-var _ actor.Process = (*replyBox)(nil)
+var _ actor.Process = replyBox(nil)
 
 // SendUserMessage keeps the first answer (the section answers once); a dead letter
 // response is kept as errDeadLetter.
-func (b *replyBox) SendUserMessage(_ *actor.PID, message any) {
+func (b replyBox) SendUserMessage(_ *actor.PID, message any) {
 	_, msg, _ := actor.UnwrapEnvelope(message)
 	if _, ok := msg.(*actor.DeadLetterResponse); ok {
 		msg = errDeadLetter
 	}
 	select {
-	case b.ch <- msg:
+	case b <- msg:
 	default:
 	}
 }
 
 // SendSystemMessage keeps a system message as the answer, as a future does.
-func (b *replyBox) SendSystemMessage(pid *actor.PID, message any) { b.SendUserMessage(pid, message) }
+func (b replyBox) SendSystemMessage(pid *actor.PID, message any) { b.SendUserMessage(pid, message) }
 
 // Stop does nothing: the attempt removes the box from the registry itself.
-func (b *replyBox) Stop(*actor.PID) {}
+func (b replyBox) Stop(*actor.PID) {}
 
 // attempt sends one request to the section's activation (looked up as the cluster's own
 // Request looks it up: its PID cache, then the identity lookup) and waits for the answer
@@ -58,22 +58,22 @@ func (b *replyBox) Stop(*actor.PID) {}
 // dropped) rather than sent to dead letters.
 func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res any, cut *topologyChange, err error) {
 	left := c.left.next()
-	timer := time.NewTimer(timeout)
+	timer := c.timers.start(timeout)
 	pid, err := c.pidOf(identity, left.ch, timer.C)
 	if err != nil {
-		timer.Stop()
+		c.timers.put(timer)
 		if errors.Is(err, errTopologyChanged) {
 			return nil, left.cause, err
 		}
 		return nil, nil, fmt.Errorf("request %s: %w", identity, err)
 	}
 	sys := c.cluster.ActorSystem
-	box := &replyBox{ch: make(chan any, 1)}
+	box := make(replyBox, 1)
 	self, _ := sys.ProcessRegistry.Add(box, "reply"+sys.ProcessRegistry.NextId())
 	sys.Root.RequestWithCustomSender(pid, msg, self)
 	select {
-	case m := <-box.ch:
-		timer.Stop()
+	case m := <-box:
+		c.timers.put(timer)
 		sys.ProcessRegistry.Remove(self)
 		if e, ok := m.(error); ok && errors.Is(e, errDeadLetter) {
 			c.cluster.PidCache.Remove(identity, SectionKindName)
@@ -81,13 +81,14 @@ func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res a
 		}
 		return m, nil, nil
 	case <-timer.C:
+		c.timers.put(timer)
 		sys.ProcessRegistry.Remove(self)
 		c.cluster.PidCache.Remove(identity, SectionKindName)
 		return nil, nil, fmt.Errorf("request %s: %w", identity, errNoAnswer)
 	case <-left.ch:
 		go func() {
 			select {
-			case <-box.ch:
+			case <-box:
 				timer.Stop()
 			case <-timer.C:
 				c.cluster.PidCache.Remove(identity, SectionKindName)
@@ -121,4 +122,25 @@ func (c *Client) pidOf(identity string, changed <-chan struct{}, timeout <-chan 
 	case <-timeout:
 		return nil, errNoAnswer
 	}
+}
+
+// timerPool keeps the stopped timers of finished attempts for the next ones: an attempt
+// needs one, and a new timer costs three allocations. Since Go 1.23 a stopped or reset
+// timer's channel never delivers a value from before the Stop or Reset, so a timer
+// taken from the pool fires only for its new attempt.
+type timerPool struct{ p sync.Pool }
+
+// start returns a timer firing after d.
+func (tp *timerPool) start(d time.Duration) *time.Timer {
+	if t, ok := tp.p.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+// put stops t and keeps it for reuse; its owner must not use it any more.
+func (tp *timerPool) put(t *time.Timer) {
+	t.Stop()
+	tp.p.Put(t)
 }

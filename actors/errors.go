@@ -73,6 +73,9 @@ func (e *Error) Error() string {
 
 // Is reports whether target is an *Error with the same code.
 func (e *Error) Is(target error) bool {
+	if t, ok := target.(*Error); ok { // the usual case, without errors.As's reflection
+		return t.Code == e.Code
+	}
 	var t *Error
 	if !errors.As(target, &t) {
 		return false
@@ -192,7 +195,11 @@ func Unavailable(why string) *Error {
 
 // AsError returns err as a domain *Error: itself when it is one, ErrUnavailable for
 // ErrFenced, and nil with ok false for anything else.
-func AsError(err error) (e *Error, ok bool) {
+func AsError(err error) (*Error, bool) {
+	if e, ok := err.(*Error); ok { // the usual case, without errors.As's reflection
+		return e, true
+	}
+	var e *Error // escapes to errors.As: allocated on this path only
 	if errors.As(err, &e) {
 		return e, true
 	}

@@ -35,6 +35,17 @@ var protoToCode = func() map[ErrorCode]Code {
 	return m
 }()
 
+// plainRefusals are the sentinels Reply.Err answers with, instead of a new Error, for a
+// reply that carries exactly their code and text and nothing more: SOLD_OUT, most
+// answers of a rush, and the other refusals sections send as they are.
+var plainRefusals = func() map[ErrorCode]*Error {
+	m := map[ErrorCode]*Error{}
+	for _, e := range []*Error{ErrSoldOut, ErrSeatUnavailable, ErrHoldNotActive, ErrHoldExpired, ErrLimitExceeded, ErrForbidden, ErrNotFound, ErrIdempotencyConflict, ErrPaymentDeclined} {
+		m[codeToProto[e.Code]] = e
+	}
+	return m
+}()
+
 // ErrorReply encodes err as a Reply. Errors that are not domain errors become
 // UNAVAILABLE: the caller may retry, and the cause stays in the server's log.
 func ErrorReply(err error) *Reply {
@@ -51,6 +62,9 @@ func (r *Reply) Err() error {
 		return nil
 	}
 	if c, ok := protoToCode[r.GetCode()]; ok {
+		if s := plainRefusals[r.GetCode()]; s != nil && s.Message == r.GetMessage() && len(r.GetSeats()) == 0 && len(r.GetFields()) == 0 {
+			return s // nothing changes an Error once made: the sentinel is the same value
+		}
 		return &Error{Code: c, Message: r.GetMessage(), Seats: r.GetSeats(), Fields: r.GetFields()}
 	}
 	return Unavailable("unknown error code " + r.GetCode().String())
