@@ -120,33 +120,44 @@ func (s *TraceShare) Dropped() int64 { return s.dropped.Load() }
 // closes both clients and returns nil.
 func (s *TraceShare) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for err := range s.group.Errors() {
 			s.log.Debug("trace reader error", zap.Error(err))
 		}
 	}()
+	// The producing goroutine has its own context and is waited for before the producer
+	// closes: AsyncClose closes the producer's input, which must then have no sender.
+	produceCtx, stopProducing := context.WithCancel(ctx)
+	produced := make(chan struct{})
 	go func() {
-		defer wg.Done()
-		key := sarama.StringEncoder(s.cfg.Node)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case raw := <-s.in:
-				select {
-				case s.producer.Input() <- &sarama.ProducerMessage{Topic: TopicVisualizerTraces, Key: key, Value: sarama.ByteEncoder(raw)}:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
+		defer close(produced)
+		s.produce(produceCtx)
 	}()
 	err := consumeLoop(ctx, s.group, []string{TopicVisualizerTraces}, traceShareHandler{s.cfg.Handler}, s.log, DefaultMaxBackoff)
+	stopProducing()
+	<-produced
 	s.close()
 	wg.Wait()
 	return err
+}
+
+// produce hands the queued traces to the producer until ctx ends.
+func (s *TraceShare) produce(ctx context.Context) {
+	key := sarama.StringEncoder(s.cfg.Node)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case raw := <-s.in:
+			select {
+			case s.producer.Input() <- &sarama.ProducerMessage{Topic: TopicVisualizerTraces, Key: key, Value: sarama.ByteEncoder(raw)}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 }
 
 func (s *TraceShare) close() {

@@ -613,8 +613,40 @@ func runNotifications(ctx context.Context, cc events.ConsumerConfig) error {
 	if err != nil {
 		return nil
 	}
-	defer func() { _ = n.Close() }()
-	return n.Run(ctx)
+	return runUntilLeft(ctx, cc.Logger, notificationsLeaveWithin, n.Run, n.Close)
+}
+
+// notificationsLeaveWithin bounds how long a stopping node waits for its notifications
+// consumer to leave the group. Leaving (and the offset commit before it) are requests to
+// the broker that sarama does not cancel: one caught in a rebalance, after a member died
+// or left, waits for the broker's answer, which can outlast the whole shutdown grace.
+const notificationsLeaveWithin = 5 * time.Second
+
+// runUntilLeft runs run until ctx ends and then waits at most within for it to return,
+// closing it afterwards either way. Past within it logs and returns, leaving the
+// consumer to the process's exit: the records it read but did not commit are read again
+// by the group's next member, and the notifications log keeps each envelope once.
+func runUntilLeft(ctx context.Context, log *zap.Logger, within time.Duration, run func(context.Context) error, closeFn func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx)
+		_ = closeFn()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(within)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		log.Warn("the consumer did not leave its group in time; its uncommitted records go to the group's next member", zap.Duration("waited", within))
+		return nil
+	}
 }
 
 // runLiveFeed feeds every committed section version to this node's websockets until
