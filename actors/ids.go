@@ -18,3 +18,7 @@ func NewID(prefix string) string {
 	s.WriteString(idEncoding.EncodeToString(b[:]))
 	return s.String()
 }
+
+// UserRateKey is the key of a user's per-user request allowance: every route charges
+// it, and a join charges it in the join's own script, so the two must name it alike.
+func UserRateKey(userID string) string { return "user:" + userID }

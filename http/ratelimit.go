@@ -16,7 +16,7 @@ func (s *Server) rateLimit(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	p := principalOf(c)
-	allowed, retryAfter, err := s.cfg.RateLimiter.Allow(c.UserContext(), "user:"+p.UserID)
+	allowed, retryAfter, err := s.cfg.RateLimiter.Allow(c.UserContext(), actors.UserRateKey(p.UserID))
 	if err != nil {
 		s.metrics.limiterErrors.Inc()
 		if s.limiterDown.CompareAndSwap(false, true) {

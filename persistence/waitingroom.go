@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ticketblitz/ticketblitz/actors"
 	"github.com/ticketblitz/ticketblitz/waitingroom"
 )
 
@@ -37,7 +38,7 @@ func NewWaitingRooms(rdb *redis.Client, prefix string) *WaitingRooms {
 }
 
 // ChargeJoinsTo makes every join spend one request of the user's allowance of l, under
-// the key "user:" + user id (the HTTP layer's per-user key), in the same script as the
+// the key actors.UserRateKey(user id), as every route does, in the same script as the
 // join: one round trip instead of two, with the same state and arithmetic as
 // l.Allow, so the limit holds across nodes and routes. A refused join changes nothing
 // and fails with a *RateLimitedError. Call it before the first join.
@@ -179,7 +180,7 @@ func (w *WaitingRooms) QueueState(ctx context.Context, eventID string, above int
 func (w *WaitingRooms) Join(ctx context.Context, eventID, userID, newID string, now time.Time) (waitingroom.TicketRecord, bool, waitingroom.QueueState, error) {
 	r := joinRequest{eventID: eventID, userID: userID, newID: newID, now: now}
 	if w.limiter != nil {
-		r.rateKey = w.limiter.redisKey("user:" + userID)
+		r.rateKey = w.limiter.redisKey(actors.UserRateKey(userID))
 	}
 	a, err := w.batches.joins.do(ctx, r)
 	if err != nil {
