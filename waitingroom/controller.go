@@ -344,10 +344,11 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	// A node still answering a burst (the joins, say) would make holds admitted now
 	// queue behind it while the sections sit idle: nobody is admitted, no credit builds
-	// up and the rate stands until it drains. The holds of the passes out are the
-	// room's own work, not a burst to wait for. A node whose cores are saturated makes
-	// the holds wait as well, its backlog or not.
-	busy := open && !q.Settings.Fixed() && rc.rate.busy(st.Headroom, passes.outstanding())
+	// up and the rate stands until it drains. The requests of the fans admitted within
+	// InFlight (their holds, then the winners' confirms and releases, one at a time a
+	// fan) are the room's own work, not a burst to wait for. A node whose cores are
+	// saturated makes the holds wait as well, its backlog or not.
+	busy := open && !q.Settings.Fixed() && rc.rate.busy(st.Headroom, passes.recent)
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
@@ -383,14 +384,17 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
-			// left, less those the fans admitted a moment ago are about to hold. When
-			// none is left for a waiting fan, the room says it is sold out once the
-			// holds of the passes out are answered (they may leave seats, and telling
-			// thousands of waiting fans at once would hold those holds up); it admits
-			// again if seats return (a hold refused, released or expired).
+			// left, less those the fans admitted a moment ago are about to hold (but
+			// for the last few seats of a paced room: seatsCap). When none is left for
+			// a waiting fan, the room says it is sold out once the holds of the passes
+			// out are answered (they may leave seats, and telling thousands of waiting
+			// fans at once would hold those holds up; a paced room waits for them even
+			// when the store shows no seat left, since the winners of a sale release
+			// some); it admits again if seats return (a hold refused, released or
+			// expired).
 			free := int64(seats) - c.unheld(ctx, &passes, id, now, int64(seats), n)
-			n = max(0, min(n, free))
-			st.SoldOut = free <= 0 && (seats <= 0 || c.cfg.Uses == nil || passes.outstanding() == 0)
+			n = max(0, min(n, c.seatsCap(paced, seats, free, &passes, st.Headroom)))
+			st.SoldOut = free <= 0 && (seats <= 0 && !paced || c.cfg.Uses == nil || passes.outstanding() == 0)
 		}
 	default:
 		rc.admit.pause()

@@ -82,9 +82,27 @@ func (rc *roomControl) admittedWithin(now time.Time, window time.Duration) int64
 }
 
 // busy reports whether a node is too busy for a hold admitted now to be answered at
-// once: its backlog beyond the outstanding holds of the room's own passes is over
-// BacklogBound, or its goroutines wait longer than SchedBound for a CPU.
-func (r *rateControl) busy(h Headroom, outstanding int64) bool {
-	return int64(h.MaxBacklog)-outstanding > int64(r.cfg.BacklogBound) ||
+// once: its backlog beyond the requests of the room's own fans (own, the fans admitted
+// within InFlight: each has one request at a time on its way, its hold or, once it
+// held, its confirm or release) is over BacklogBound, or its goroutines wait longer
+// than SchedBound for a CPU.
+func (r *rateControl) busy(h Headroom, own int64) bool {
+	return int64(h.MaxBacklog)-own > int64(r.cfg.BacklogBound) ||
 		h.MaxSchedMs > r.cfg.SchedBound.Seconds()*1000
+}
+
+// seatsCap is how many fans a step may admit for the seats left: free, the seats left
+// less the passes unused, one seat a fan. In a paced room whose last few seats are left
+// (fewer than the sections' empty mailboxes take, DepthBound a section) and no hold of
+// its passes is on its way, it is that many fans instead: fans ask for 1 to several
+// seats, and one fan admitted per free seat, each waiting for the last's hold to be
+// answered, sold the last seats one round trip at a time (a second of a sale for the
+// last dozen fans). The fans admitted beyond the seats hold as fans without a room
+// would, and the one who finds none is answered SOLD_OUT by the hold.
+func (c *Controller) seatsCap(paced bool, seats int, free int64, p *passCount, h Headroom) int64 {
+	if !paced || seats <= 0 || free <= 0 || p.outstanding() > 0 {
+		return free
+	}
+	cfg := c.cfg.Rate.withDefaults()
+	return max(free, int64(cfg.DepthBound*max(h.Sections, 1)))
 }

@@ -18,6 +18,7 @@ type paceRig struct {
 	clock   *fakeClock
 	signals *memSignals
 	uses    *memUses
+	inv     *memInventory
 	svc     *Service
 	c       *Controller
 	ids     []string
@@ -25,13 +26,13 @@ type paceRig struct {
 
 func newPaceRig(t *testing.T) *paceRig {
 	t.Helper()
-	r := &paceRig{t: t, ctx: context.Background(), store: newMemStore(), clock: newFakeClock(), signals: &memSignals{}, uses: &memUses{}}
+	r := &paceRig{t: t, ctx: context.Background(), store: newMemStore(), clock: newFakeClock(), signals: &memSignals{}, uses: &memUses{}, inv: &memInventory{seats: 10000}}
 	r.svc, r.ids = roomWithUses(t, r.store, r.clock, r.uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, 1000)
 	var err error
 	// 400 fans/s: the passes out are bounded by 80 (400 x 200 ms), more than the 32 an
 	// idle section's mailbox takes.
 	r.c, err = NewController(ControllerConfig{Store: r.store, Headroom: r.signals, Leases: openLeases{}, Node: "n1",
-		Logger: zap.NewNop(), Clock: r.clock, Rand: rand.New(rand.NewPCG(1, 1)), Inventory: &memInventory{seats: 10000},
+		Logger: zap.NewNop(), Clock: r.clock, Rand: rand.New(rand.NewPCG(1, 1)), Inventory: r.inv,
 		Uses: r.uses, Rate: RateConfig{Initial: 400, Max: 400}})
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +40,9 @@ func newPaceRig(t *testing.T) *paceRig {
 	r.publish(0, 0)
 	return r
 }
+
+// seats sets the seats the event has left.
+func (r *paceRig) seats(n int) { r.inv.set(n, nil) }
 
 // publish sets the node's signal: its backlog and its goroutines' wait for a CPU.
 func (r *paceRig) publish(backlog int, schedMs float64) {
@@ -192,5 +196,105 @@ func TestPacedRoomWaitsForASignalOfTheFirstFans(t *testing.T) {
 	r.step() // the credit starts afresh
 	if wm := r.step(); wm != 20 {
 		t.Fatalf("once settled: watermark %d; want a tick's worth at 400/s, 20", wm)
+	}
+}
+
+// The fans who held are on their winners' paths (confirm, release), a request each:
+// that backlog is the room's own too, and does not pause the admission; a backlog
+// beyond every fan admitted within InFlight still does.
+func TestBusyCountsTheRequestsOfTheFansWhoHeld(t *testing.T) {
+	r := newPaceRig(t)
+	r.fillWindow()
+	r.hold(0, 80)
+	// 80 fans held; their 80 confirms and 90 requests more: not busy.
+	r.publish(170, 1)
+	r.c.rooms["ev1"].rated = time.Time{}
+	if wm := r.step(); wm != 100 {
+		t.Fatalf("backlog of the fans who held and 90 more: watermark %d; want 100 (a tick's worth)", wm)
+	}
+	r.publish(300, 1)
+	r.c.rooms["ev1"].rated = time.Time{}
+	if wm := r.step(); wm != 100 {
+		t.Fatalf("backlog 300 with 100 fans admitted: watermark %d; want nobody admitted", wm)
+	}
+}
+
+// The last seats of a paced room go to a batch of fans, DepthBound a section, once no
+// hold of its passes is on its way: one fan per free seat, each after the last one's
+// hold, sold them a round trip at a time to fans asking for more than was left. While
+// holds are on their way, or while more seats are left, a fan still counts a seat.
+func TestLastSeatsGoToABatchOfFans(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(3)
+	var wm int64
+	for range 20 {
+		wm = r.step()
+	}
+	if wm != 20 {
+		// The credit of a tick is 20 fans, fewer than the batch of 32: all of them.
+		t.Fatalf("3 seats left, nobody admitted before: watermark %d; want a tick's 20", wm)
+	}
+	for range 5 {
+		if wm = r.step(); wm != 20 {
+			t.Fatalf("3 seats left, 20 holds on their way: watermark %d; want 20", wm)
+		}
+	}
+	// Everyone asked for more than was left but one, who took 2: one seat left.
+	r.hold(0, 20)
+	r.seats(1)
+	if wm = r.step(); wm != 40 {
+		t.Fatalf("1 seat left, no hold on its way: watermark %d; want 40", wm)
+	}
+	r.hold(20, 40)
+	r.seats(0)
+	wm = r.step()
+	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
+	if wm != 40 || !q.Status.SoldOut {
+		t.Fatalf("no seat left: watermark %d, sold out %v; want 40, sold out", wm, q.Status.SoldOut)
+	}
+}
+
+// With more seats left than the batch, a paced room admits no more fans than seats
+// left, less the passes unused.
+func TestPacedRoomAdmitsNoMoreFansThanSeatsLeft(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(50)
+	var wm int64
+	for range 20 {
+		wm = r.step()
+	}
+	if wm != 50 {
+		t.Fatalf("50 seats left: watermark %d; want 50", wm)
+	}
+	r.hold(0, 50)
+	r.seats(40)
+	for range 3 {
+		wm = r.step()
+	}
+	if wm != 90 {
+		t.Fatalf("40 seats left after 50 holds: watermark %d; want 90", wm)
+	}
+}
+
+// A paced room says it is sold out once the holds of its passes out are answered, even
+// when the store shows no seat left already: 8,900 sold-out messages sent while the
+// last holds were decided held those holds up by a second.
+func TestPacedRoomSaysSoldOutOnceTheHoldsOutAreAnswered(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(100)
+	for range 20 {
+		r.step()
+	}
+	r.seats(0)
+	wm := r.step()
+	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
+	if wm != 80 || q.Status.SoldOut {
+		t.Fatalf("no seat left, 80 holds on their way: watermark %d, sold out %v; want 80, not yet", wm, q.Status.SoldOut)
+	}
+	r.hold(0, 80)
+	wm = r.step()
+	q, _ = r.store.QueueState(r.ctx, "ev1", 0, 0)
+	if wm != 80 || !q.Status.SoldOut {
+		t.Fatalf("no seat left, every hold answered: watermark %d, sold out %v; want 80, sold out", wm, q.Status.SoldOut)
 	}
 }
