@@ -68,7 +68,7 @@ type Config struct {
 	// rushes (QueueFanRecord, one JSON object a line, with its rush): the timeline of
 	// a run, from the joins answered to the last fan done.
 	QueueRecords string `yaml:"queue-records" json:"queue-records,omitempty"`
-	WSSample     int           `yaml:"ws-sample" json:"ws-sample"`
+	WSSample     int    `yaml:"ws-sample" json:"ws-sample"`
 
 	// hot
 	Callers int    `yaml:"callers" json:"callers"`
