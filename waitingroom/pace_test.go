@@ -68,6 +68,22 @@ func (r *paceRig) step() int64 {
 	return q.Watermark
 }
 
+// steps steps n times and returns the watermark.
+func (r *paceRig) steps(n int) int64 {
+	r.t.Helper()
+	var wm int64
+	for range n {
+		wm = r.step()
+	}
+	return wm
+}
+
+// soldOut reports whether the room's status says it is sold out.
+func (r *paceRig) soldOut() bool {
+	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
+	return q.Status.SoldOut
+}
+
 // fillWindow steps for a second at 400 fans/s with no pass used: the window's 80
 // passes are out and nobody more is admitted.
 func (r *paceRig) fillWindow() {
@@ -226,31 +242,23 @@ func TestBusyCountsTheRequestsOfTheFansWhoHeld(t *testing.T) {
 func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(3)
-	var wm int64
-	for range 20 {
-		wm = r.step()
-	}
-	if wm != 20 {
-		// The credit of a tick is 20 fans, fewer than the batch of 32: all of them.
+	// The credit of a tick is 20 fans, fewer than the batch: all of them.
+	if wm := r.steps(20); wm != 20 {
 		t.Fatalf("3 seats left, nobody admitted before: watermark %d; want a tick's 20", wm)
 	}
-	for range 5 {
-		if wm = r.step(); wm != 20 {
-			t.Fatalf("3 seats left, 20 holds on their way: watermark %d; want 20", wm)
-		}
+	if wm := r.steps(5); wm != 20 {
+		t.Fatalf("3 seats left, 20 holds on their way: watermark %d; want 20", wm)
 	}
 	// Everyone asked for more than was left but one, who took 2: one seat left.
 	r.hold(0, 20)
 	r.seats(1)
-	if wm = r.step(); wm != 40 {
+	if wm := r.step(); wm != 40 {
 		t.Fatalf("1 seat left, no hold on its way: watermark %d; want 40", wm)
 	}
 	r.hold(20, 40)
 	r.seats(0)
-	wm = r.step()
-	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
-	if wm != 40 || !q.Status.SoldOut {
-		t.Fatalf("no seat left: watermark %d, sold out %v; want 40, sold out", wm, q.Status.SoldOut)
+	if wm := r.step(); wm != 40 || !r.soldOut() {
+		t.Fatalf("no seat left: watermark %d, sold out %v; want 40, sold out", wm, r.soldOut())
 	}
 }
 
@@ -259,19 +267,12 @@ func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 func TestPacedRoomAdmitsNoMoreFansThanSeatsLeft(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(50)
-	var wm int64
-	for range 20 {
-		wm = r.step()
-	}
-	if wm != 50 {
+	if wm := r.steps(20); wm != 50 {
 		t.Fatalf("50 seats left: watermark %d; want 50", wm)
 	}
 	r.hold(0, 50)
 	r.seats(40)
-	for range 3 {
-		wm = r.step()
-	}
-	if wm != 90 {
+	if wm := r.steps(3); wm != 90 {
 		t.Fatalf("40 seats left after 50 holds: watermark %d; want 90", wm)
 	}
 }
@@ -282,19 +283,13 @@ func TestPacedRoomAdmitsNoMoreFansThanSeatsLeft(t *testing.T) {
 func TestPacedRoomSaysSoldOutOnceTheHoldsOutAreAnswered(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(100)
-	for range 20 {
-		r.step()
-	}
+	r.steps(20)
 	r.seats(0)
-	wm := r.step()
-	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
-	if wm != 80 || q.Status.SoldOut {
-		t.Fatalf("no seat left, 80 holds on their way: watermark %d, sold out %v; want 80, not yet", wm, q.Status.SoldOut)
+	if wm := r.step(); wm != 80 || r.soldOut() {
+		t.Fatalf("no seat left, 80 holds on their way: watermark %d, sold out %v; want 80, not yet", wm, r.soldOut())
 	}
 	r.hold(0, 80)
-	wm = r.step()
-	q, _ = r.store.QueueState(r.ctx, "ev1", 0, 0)
-	if wm != 80 || !q.Status.SoldOut {
-		t.Fatalf("no seat left, every hold answered: watermark %d, sold out %v; want 80, sold out", wm, q.Status.SoldOut)
+	if wm := r.step(); wm != 80 || !r.soldOut() {
+		t.Fatalf("no seat left, every hold answered: watermark %d, sold out %v; want 80, sold out", wm, r.soldOut())
 	}
 }
