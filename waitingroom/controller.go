@@ -101,6 +101,10 @@ type roomControl struct {
 	headroom Headroom
 	// waitingSince is when fans started to wait in the room, zero while nobody waits.
 	waitingSince time.Time
+	// probe is where the first passes since fans started to wait stand: probeNone
+	// before any went out, probeOut while their holds are on their way, probeBack
+	// once they came back.
+	probe probeState
 }
 
 // settling reports whether fans started to wait in the room too recently, at now, for
@@ -109,7 +113,7 @@ type roomControl struct {
 func (rc *roomControl) settling(now time.Time, waiting bool, every time.Duration) bool {
 	switch {
 	case !waiting:
-		rc.waitingSince = time.Time{}
+		rc.waitingSince, rc.probe = time.Time{}, probeNone
 		return false
 	case rc.waitingSince.IsZero():
 		rc.waitingSince = now
@@ -380,7 +384,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
 		}
 		if paced {
-			n = min(n, max(0, paceWindow(st.Headroom, st.AdmittingPerS, rc.rate.cfg)-passes.outstanding()))
+			n = min(n, max(0, rc.window(st.Headroom, st.AdmittingPerS, &passes)-passes.outstanding()))
 		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
@@ -405,6 +409,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	if admitted := res.Watermark - q.Watermark; admitted > 0 {
 		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
+		if rc.probe == probeNone {
+			rc.probe = probeOut
+		}
 	}
 	if res.ShufflePending == 0 {
 		return nil

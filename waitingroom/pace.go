@@ -72,6 +72,36 @@ func paceWindow(h Headroom, rate float64, cfg RateConfig) int64 {
 	return int64(max(rate*cfg.PaceSpan.Seconds(), float64(cfg.DepthBound*max(h.Sections, 1))))
 }
 
+// ProbePasses is how many passes a paced room lets out first, once fans wait, before
+// the holds of any came back: the node may look idle while the fans' own clients are
+// still busy with the join burst (reading its answers, connecting their websockets),
+// and the fans admitted then hold only once they are done; the first rate's worth
+// admitted that way set the p99 of the admitted fans' holds.
+const ProbePasses = 8
+
+// probeState is where a room's first passes stand (roomControl.probe).
+type probeState int
+
+const (
+	probeNone probeState = iota
+	probeOut
+	probeBack
+)
+
+// window is how many passes may be out in a paced room: ProbePasses until the first
+// passes' holds came back (or the passes dropped out of the outstanding ones, their
+// fans gone), then paceWindow's.
+func (rc *roomControl) window(h Headroom, rate float64, p *passCount) int64 {
+	if rc.probe == probeOut && p.outstanding() == 0 {
+		rc.probe = probeBack
+	}
+	w := paceWindow(h, rate, rc.rate.cfg)
+	if rc.probe != probeBack {
+		return min(w, ProbePasses)
+	}
+	return w
+}
+
 // admittedWithin counts the fans admitted within window before now, forgetting none.
 func (rc *roomControl) admittedWithin(now time.Time, window time.Duration) int64 {
 	var n int64

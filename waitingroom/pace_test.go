@@ -22,6 +22,9 @@ type paceRig struct {
 	svc     *Service
 	c       *Controller
 	ids     []string
+	// probing keeps the room's first ProbePasses passes alone until their holds
+	// come back; the rig skips that unless set.
+	probing bool
 }
 
 func newPaceRig(t *testing.T) *paceRig {
@@ -61,6 +64,9 @@ func (r *paceRig) step() int64 {
 		r.signals.signals[i].At = r.clock.Now()
 	}
 	r.signals.mu.Unlock()
+	if rc := r.c.rooms["ev1"]; rc != nil && !r.probing {
+		rc.probe = probeBack
+	}
 	if err := r.c.Step(r.ctx); err != nil {
 		r.t.Fatal(err)
 	}
@@ -291,5 +297,34 @@ func TestPacedRoomSaysSoldOutOnceTheHoldsOutAreAnswered(t *testing.T) {
 	r.hold(0, 80)
 	if wm := r.step(); wm != 80 || !r.soldOut() {
 		t.Fatalf("no seat left, every hold answered: watermark %d, sold out %v; want 80, sold out", wm, r.soldOut())
+	}
+}
+
+// A paced room lets ProbePasses passes out first and no more until their holds come
+// back: fans admitted while their own clients are still busy with the join burst hold
+// late, and a rate's worth of them set the p99 of the admitted holds. Once the probe's
+// holds are back, the window is the rate's; when nobody waits any more, the next fans
+// are probed again.
+func TestPacedRoomProbesWithItsFirstPasses(t *testing.T) {
+	r := newPaceRig(t)
+	r.probing = true
+	if wm := r.steps(40); wm != ProbePasses {
+		t.Fatalf("two seconds with the first passes' holds on their way: watermark %d; want %d", wm, ProbePasses)
+	}
+	r.hold(0, ProbePasses)
+	r.step() // the probe came back: the window opens
+	if wm := r.steps(19); wm != ProbePasses+80 {
+		t.Fatalf("the probe back: watermark %d; want %d (the rate's window)", wm, ProbePasses+80)
+	}
+}
+
+// A probe whose fans walked away does not keep the room on ProbePasses: once their
+// passes drop out of the outstanding ones (DefaultInFlight), the window opens.
+func TestUnusedProbeDoesNotStallTheRoom(t *testing.T) {
+	r := newPaceRig(t)
+	r.probing = true
+	wm := r.steps(int(DefaultInFlight/DefaultControllerTick) + 20)
+	if wm <= ProbePasses+ProbePasses {
+		t.Fatalf("the probe's fans never held: watermark %d; want admission to go on", wm)
 	}
 }
