@@ -338,9 +338,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		st.Headroom = rc.headroom
 	}
 	// A room that follows the headroom paces its passes: while the holds of the passes
-	// out have not come back (paceWindow), nobody more is let in, so that the fans
-	// admitted hold without queueing behind each other. A fixed rate is the
-	// admin's and is honoured as set.
+	// out have not come back (roomControl.window: a probe of ProbePasses first, then
+	// paceWindow), nobody more is let in, so that the fans admitted hold without
+	// queueing behind each other. A fixed rate is the admin's and is honoured as set.
 	paced := open && !q.Settings.Fixed() && c.cfg.Uses != nil
 	passes := c.countPasses(rc, now)
 	if paced && passes.recent > 0 {
