@@ -11,5 +11,7 @@
 // that no request was answered with, where the fan's hold requests were answered 503 or
 // not at all (a 503 means nothing was decided). Unknown outcomes give slack to the seat
 // checks, never a false alarm; the phantom-hold rule counts on settling: a request left
-// without an answer should be asked again with its idempotency key before the audit.
+// without an answer should be asked again with its idempotency key before the audit
+// (the flash scenarios do it for holds no attempt of which was answered; chaos for
+// every operation left without a definite answer).
 package audit

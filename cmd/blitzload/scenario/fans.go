@@ -18,6 +18,9 @@ type fan struct {
 	rng    *rand.Rand
 	keys   int
 	runID  string
+	// unsettled are the fan's holds none of whose attempts got an answer: what the
+	// server decided for them is unknown until settleHolds asks again.
+	unsettled []unsettledHold
 }
 
 // newFans builds n fans, each with its own keep-alive connection and token, minting
@@ -116,18 +119,10 @@ func backoff(ctx context.Context, r *rand.Rand, a int, res api.Result) {
 	sleepCtx(ctx, d)
 }
 
-// hold asks for a hold, retrying an unknown outcome with the same idempotency key.
+// hold asks for a hold, retrying an unknown outcome with the same idempotency key
+// (holdWithPass without a pass).
 func (f *fan) hold(ctx context.Context, eventID string, req api.HoldRequest, retries int) (api.Hold, api.Result) {
-	key := f.key("h")
-	var h api.Hold
-	var r api.Result
-	for a := 0; a <= retries; a++ {
-		h, r = f.client.Hold(ctx, eventID, req, key)
-		if !r.Retryable() || ctx.Err() != nil {
-			break
-		}
-		backoff(ctx, f.rng, a, r)
-	}
+	h, r, _ := f.holdWithPass(ctx, eventID, req, "", retries)
 	return h, r
 }
 

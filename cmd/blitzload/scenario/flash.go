@@ -118,6 +118,7 @@ func RunFlash(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 	close(barrier)
 	wg.Wait()
 	env.Collector.Finish(time.Now())
+	settleHolds(ctx, fans).note(res)
 	if ws != nil {
 		ws.drain(3 * time.Second)
 	}

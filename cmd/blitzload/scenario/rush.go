@@ -73,6 +73,7 @@ func RunFlashQueue(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 		rec.Done = time.Now()
 	})
 	env.Collector.Finish(time.Now())
+	settled := settleHolds(ctx, fans)
 	closeFans(fans)
 
 	q := &QueueRush{Order: cfg.Queue, Fans: cfg.Fans, Room: room, Watched: watched}
@@ -89,6 +90,7 @@ func RunFlashQueue(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 	}
 	res.Queue = q
 	q.report(res, &roomTally, &plainTally)
+	settled.note(res)
 	return res, nil
 }
 

@@ -161,6 +161,9 @@ func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequ
 	}
 	if firstAnswer.IsZero() {
 		firstAnswer = r.End
+		if ctx.Err() == nil {
+			f.unsettled = append(f.unsettled, unsettledHold{eventID: eventID, req: req, key: key, pass: pass})
+		}
 	}
 	return h, r, firstAnswer
 }

@@ -1,0 +1,68 @@
+package scenario
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
+)
+
+// settleAttempts bounds how many times settleHolds asks about one hold.
+const settleAttempts = 8
+
+// unsettledHold is a hold request none of whose attempts was answered: the server may
+// have decided it after the fan's client gave up, or never.
+type unsettledHold struct {
+	eventID string
+	req     api.HoldRequest
+	key     string
+	pass    string
+}
+
+// settleTally counts what settling found: holds the server had made (or made now),
+// holds it refused, and holds still without an answer.
+type settleTally struct {
+	asked, held, refused, unknown int
+}
+
+// settleHolds asks again, once the sale is over, for every hold a fan got no answer
+// to at all: the same request with the same idempotency key (and pass), until it is
+// answered, as a client that lost its answer would. The server answers from what it
+// decided then, or decides now; the answer goes into the fans' records like any
+// other, so the audit knows the fan's holds. Holds answered at least once (503
+// included) are left as they were: the phantom-hold rule judges those as answered.
+func settleHolds(ctx context.Context, fans []*fan) settleTally {
+	var asked, held, refused, unknown atomic.Int64
+	parallelFor(len(fans), 64, func(i int) {
+		f := fans[i]
+		for _, u := range f.unsettled {
+			asked.Add(1)
+			var r api.Result
+			for a := 0; a < settleAttempts; a++ {
+				_, r = f.client.HoldWithPass(ctx, u.eventID, u.req, u.key, u.pass)
+				if !r.Retryable() || ctx.Err() != nil {
+					break
+				}
+				backoff(ctx, f.rng, a, r)
+			}
+			switch {
+			case r.OK() && r.Err == nil:
+				held.Add(1)
+			case r.Retryable():
+				unknown.Add(1)
+			default:
+				refused.Add(1)
+			}
+		}
+		f.unsettled = nil
+	})
+	return settleTally{asked: int(asked.Load()), held: int(held.Load()), refused: int(refused.Load()), unknown: int(unknown.Load())}
+}
+
+// note records the tally among a result's facts.
+func (t settleTally) note(res *Result) {
+	res.fact("holds settled", "%d without any answer asked again with their keys after the sale: %d held, %d refused, %d still unknown",
+		t.asked, t.held, t.refused, t.unknown)
+	res.num("settled_holds", float64(t.asked))
+	res.num("settled_still_unknown", float64(t.unknown))
+}
