@@ -22,12 +22,7 @@ func benchmarkJoinBatch(b *testing.B, charged bool) {
 	const batch = 512
 	rdb, prefix := testRedis(b)
 	ctx := context.Background()
-	b.Cleanup(func() {
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
+	removeKeysAfter(b, rdb, prefix)
 	store := NewWaitingRooms(rdb, prefix)
 	limiter, err := NewRateLimiter(rdb, prefix, "100000000/min")
 	if err != nil {

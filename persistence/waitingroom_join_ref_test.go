@@ -103,12 +103,7 @@ func roomKeysDump(ctx context.Context, t *testing.T, w *WaitingRooms, events []s
 func TestJoinBatchAgreesWithJoiningOneAtATime(t *testing.T) {
 	rdb, prefix := testRedis(t)
 	ctx := context.Background()
-	t.Cleanup(func() {
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
+	removeKeysAfter(t, rdb, prefix)
 	batched, single := NewWaitingRooms(rdb, prefix+"b:"), NewWaitingRooms(rdb, prefix+"s:")
 	events := []string{"fifo", "random", "off", "none"}
 	fence := waitingroom.Fence{Lease: "room", Owner: "me"}

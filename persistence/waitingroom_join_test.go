@@ -23,14 +23,19 @@ var joinT0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 func batchRooms(t *testing.T) (*WaitingRooms, *redis.Client, string) {
 	t.Helper()
 	rdb, prefix := testRedis(t)
-	t.Cleanup(func() {
+	removeKeysAfter(t, rdb, prefix)
+	return NewWaitingRooms(rdb, prefix), rdb, prefix
+}
+
+// removeKeysAfter removes every key under prefix when the test ends.
+func removeKeysAfter(tb testing.TB, rdb *redis.Client, prefix string) {
+	tb.Cleanup(func() {
 		ctx := context.Background()
 		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 		for iter.Next(ctx) {
 			rdb.Del(ctx, iter.Val())
 		}
 	})
-	return NewWaitingRooms(rdb, prefix), rdb, prefix
 }
 
 func saveRoom(t *testing.T, w *WaitingRooms, s waitingroom.Settings) {
