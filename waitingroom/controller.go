@@ -101,6 +101,10 @@ type roomControl struct {
 	headroom Headroom
 	// waitingSince is when fans started to wait in the room, zero while nobody waits.
 	waitingSince time.Time
+	// probe is where the first passes since fans started to wait stand: probeNone
+	// before any went out, probeOut while their holds are on their way, probeBack
+	// once they came back.
+	probe probeState
 }
 
 // settling reports whether fans started to wait in the room too recently, at now, for
@@ -109,7 +113,7 @@ type roomControl struct {
 func (rc *roomControl) settling(now time.Time, waiting bool, every time.Duration) bool {
 	switch {
 	case !waiting:
-		rc.waitingSince = time.Time{}
+		rc.waitingSince, rc.probe = time.Time{}, probeNone
 		return false
 	case rc.waitingSince.IsZero():
 		rc.waitingSince = now
@@ -334,9 +338,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		st.Headroom = rc.headroom
 	}
 	// A room that follows the headroom paces its passes: while the holds of the passes
-	// out have not come back (paceWindow), nobody more is let in, so that the fans
-	// admitted hold without queueing behind each other. A fixed rate is the
-	// admin's and is honoured as set.
+	// out have not come back (roomControl.window: a probe of ProbePasses first, then
+	// paceWindow), nobody more is let in, so that the fans admitted hold without
+	// queueing behind each other. A fixed rate is the admin's and is honoured as set.
 	paced := open && !q.Settings.Fixed() && c.cfg.Uses != nil
 	passes := c.countPasses(rc, now)
 	if paced && passes.recent > 0 {
@@ -344,10 +348,11 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	// A node still answering a burst (the joins, say) would make holds admitted now
 	// queue behind it while the sections sit idle: nobody is admitted, no credit builds
-	// up and the rate stands until it drains. The holds of the passes out are the
-	// room's own work, not a burst to wait for. A node whose cores are saturated makes
-	// the holds wait as well, its backlog or not.
-	busy := open && !q.Settings.Fixed() && rc.rate.busy(st.Headroom, passes.outstanding())
+	// up and the rate stands until it drains. The requests of the fans admitted within
+	// InFlight (their holds, then the winners' confirms and releases, one at a time a
+	// fan) are the room's own work, not a burst to wait for. A node whose cores are
+	// saturated makes the holds wait as well, its backlog or not.
+	busy := open && !q.Settings.Fixed() && rc.rate.busy(st.Headroom, passes.recent)
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
@@ -379,18 +384,21 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
 		}
 		if paced {
-			n = min(n, max(0, paceWindow(st.Headroom, st.AdmittingPerS, rc.rate.cfg)-passes.outstanding()))
+			n = min(n, max(0, rc.window(st.Headroom, st.AdmittingPerS, &passes)-passes.outstanding()))
 		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
-			// left, less those the fans admitted a moment ago are about to hold. When
-			// none is left for a waiting fan, the room says it is sold out once the
-			// holds of the passes out are answered (they may leave seats, and telling
-			// thousands of waiting fans at once would hold those holds up); it admits
-			// again if seats return (a hold refused, released or expired).
+			// left, less those the fans admitted a moment ago are about to hold (but
+			// for the last few seats of a paced room: seatsCap). When none is left for
+			// a waiting fan, the room says it is sold out once the holds of the passes
+			// out are answered (they may leave seats, and telling thousands of waiting
+			// fans at once would hold those holds up; a paced room waits for them even
+			// when the store shows no seat left, since the winners of a sale release
+			// some); it admits again if seats return (a hold refused, released or
+			// expired).
 			free := int64(seats) - c.unheld(ctx, &passes, id, now, int64(seats), n)
-			n = max(0, min(n, free))
-			st.SoldOut = free <= 0 && (seats <= 0 || c.cfg.Uses == nil || passes.outstanding() == 0)
+			n = max(0, min(n, c.seatsCap(paced, seats, free, &passes, st.Headroom)))
+			st.SoldOut = free <= 0 && (seats <= 0 && !paced || c.cfg.Uses == nil || passes.outstanding() == 0)
 		}
 	default:
 		rc.admit.pause()
@@ -401,6 +409,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	if admitted := res.Watermark - q.Watermark; admitted > 0 {
 		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
+		if rc.probe == probeNone {
+			rc.probe = probeOut
+		}
 	}
 	if res.ShufflePending == 0 {
 		return nil

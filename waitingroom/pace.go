@@ -72,6 +72,36 @@ func paceWindow(h Headroom, rate float64, cfg RateConfig) int64 {
 	return int64(max(rate*cfg.PaceSpan.Seconds(), float64(cfg.DepthBound*max(h.Sections, 1))))
 }
 
+// ProbePasses is how many passes a paced room lets out first, once fans wait, before
+// the holds of any came back: the node may look idle while the fans' own clients are
+// still busy with the join burst (reading its answers, connecting their websockets),
+// and the fans admitted then hold only once they are done; the first rate's worth
+// admitted that way set the p99 of the admitted fans' holds.
+const ProbePasses = 8
+
+// probeState is where a room's first passes stand (roomControl.probe).
+type probeState int
+
+const (
+	probeNone probeState = iota
+	probeOut
+	probeBack
+)
+
+// window is how many passes may be out in a paced room: ProbePasses until the first
+// passes' holds came back (or the passes dropped out of the outstanding ones, their
+// fans gone), then paceWindow's.
+func (rc *roomControl) window(h Headroom, rate float64, p *passCount) int64 {
+	if rc.probe == probeOut && p.outstanding() == 0 {
+		rc.probe = probeBack
+	}
+	w := paceWindow(h, rate, rc.rate.cfg)
+	if rc.probe != probeBack {
+		return min(w, ProbePasses)
+	}
+	return w
+}
+
 // admittedWithin counts the fans admitted within window before now, forgetting none.
 func (rc *roomControl) admittedWithin(now time.Time, window time.Duration) int64 {
 	var n int64
@@ -82,9 +112,27 @@ func (rc *roomControl) admittedWithin(now time.Time, window time.Duration) int64
 }
 
 // busy reports whether a node is too busy for a hold admitted now to be answered at
-// once: its backlog beyond the outstanding holds of the room's own passes is over
-// BacklogBound, or its goroutines wait longer than SchedBound for a CPU.
-func (r *rateControl) busy(h Headroom, outstanding int64) bool {
-	return int64(h.MaxBacklog)-outstanding > int64(r.cfg.BacklogBound) ||
+// once: its backlog beyond the requests of the room's own fans (own, the fans admitted
+// within InFlight: each has one request at a time on its way, its hold or, once it
+// held, its confirm or release) is over BacklogBound, or its goroutines wait longer
+// than SchedBound for a CPU.
+func (r *rateControl) busy(h Headroom, own int64) bool {
+	return int64(h.MaxBacklog)-own > int64(r.cfg.BacklogBound) ||
 		h.MaxSchedMs > r.cfg.SchedBound.Seconds()*1000
+}
+
+// seatsCap is how many fans a step may admit for the seats left: free, the seats left
+// less the passes unused, one seat a fan. In a paced room whose last few seats are left
+// (fewer than the sections' empty mailboxes take, DepthBound a section) and no hold of
+// its passes is on its way, it is that many fans instead: fans ask for 1 to several
+// seats, and one fan admitted per free seat, each waiting for the last's hold to be
+// answered, sold the last seats one round trip at a time (a second of a sale for the
+// last dozen fans). The fans admitted beyond the seats hold as fans without a room
+// would, and the one who finds none is answered SOLD_OUT by the hold.
+func (c *Controller) seatsCap(paced bool, seats int, free int64, p *passCount, h Headroom) int64 {
+	if !paced || seats <= 0 || free <= 0 || p.outstanding() > 0 {
+		return free
+	}
+	cfg := c.cfg.Rate.withDefaults()
+	return max(free, int64(cfg.DepthBound*max(h.Sections, 1)))
 }

@@ -18,20 +18,24 @@ type paceRig struct {
 	clock   *fakeClock
 	signals *memSignals
 	uses    *memUses
+	inv     *memInventory
 	svc     *Service
 	c       *Controller
 	ids     []string
+	// probing keeps the room's first ProbePasses passes alone until their holds
+	// come back; the rig skips that unless set.
+	probing bool
 }
 
 func newPaceRig(t *testing.T) *paceRig {
 	t.Helper()
-	r := &paceRig{t: t, ctx: context.Background(), store: newMemStore(), clock: newFakeClock(), signals: &memSignals{}, uses: &memUses{}}
+	r := &paceRig{t: t, ctx: context.Background(), store: newMemStore(), clock: newFakeClock(), signals: &memSignals{}, uses: &memUses{}, inv: &memInventory{seats: 10000}}
 	r.svc, r.ids = roomWithUses(t, r.store, r.clock, r.uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, 1000)
 	var err error
 	// 400 fans/s: the passes out are bounded by 80 (400 x 200 ms), more than the 32 an
 	// idle section's mailbox takes.
 	r.c, err = NewController(ControllerConfig{Store: r.store, Headroom: r.signals, Leases: openLeases{}, Node: "n1",
-		Logger: zap.NewNop(), Clock: r.clock, Rand: rand.New(rand.NewPCG(1, 1)), Inventory: &memInventory{seats: 10000},
+		Logger: zap.NewNop(), Clock: r.clock, Rand: rand.New(rand.NewPCG(1, 1)), Inventory: r.inv,
 		Uses: r.uses, Rate: RateConfig{Initial: 400, Max: 400}})
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +43,9 @@ func newPaceRig(t *testing.T) *paceRig {
 	r.publish(0, 0)
 	return r
 }
+
+// seats sets the seats the event has left.
+func (r *paceRig) seats(n int) { r.inv.set(n, nil) }
 
 // publish sets the node's signal: its backlog and its goroutines' wait for a CPU.
 func (r *paceRig) publish(backlog int, schedMs float64) {
@@ -57,11 +64,30 @@ func (r *paceRig) step() int64 {
 		r.signals.signals[i].At = r.clock.Now()
 	}
 	r.signals.mu.Unlock()
+	if rc := r.c.rooms["ev1"]; rc != nil && !r.probing {
+		rc.probe = probeBack
+	}
 	if err := r.c.Step(r.ctx); err != nil {
 		r.t.Fatal(err)
 	}
 	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
 	return q.Watermark
+}
+
+// steps steps n times and returns the watermark.
+func (r *paceRig) steps(n int) int64 {
+	r.t.Helper()
+	var wm int64
+	for range n {
+		wm = r.step()
+	}
+	return wm
+}
+
+// soldOut reports whether the room's status says it is sold out.
+func (r *paceRig) soldOut() bool {
+	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
+	return q.Status.SoldOut
 }
 
 // fillWindow steps for a second at 400 fans/s with no pass used: the window's 80
@@ -192,5 +218,113 @@ func TestPacedRoomWaitsForASignalOfTheFirstFans(t *testing.T) {
 	r.step() // the credit starts afresh
 	if wm := r.step(); wm != 20 {
 		t.Fatalf("once settled: watermark %d; want a tick's worth at 400/s, 20", wm)
+	}
+}
+
+// The fans who held are on their winners' paths (confirm, release), a request each:
+// that backlog is the room's own too, and does not pause the admission; a backlog
+// beyond every fan admitted within InFlight still does.
+func TestBusyCountsTheRequestsOfTheFansWhoHeld(t *testing.T) {
+	r := newPaceRig(t)
+	r.fillWindow()
+	r.hold(0, 80)
+	// 80 fans held; their 80 confirms and 90 requests more: not busy.
+	r.publish(170, 1)
+	r.c.rooms["ev1"].rated = time.Time{}
+	if wm := r.step(); wm != 100 {
+		t.Fatalf("backlog of the fans who held and 90 more: watermark %d; want 100 (a tick's worth)", wm)
+	}
+	r.publish(300, 1)
+	r.c.rooms["ev1"].rated = time.Time{}
+	if wm := r.step(); wm != 100 {
+		t.Fatalf("backlog 300 with 100 fans admitted: watermark %d; want nobody admitted", wm)
+	}
+}
+
+// The last seats of a paced room go to a batch of fans, DepthBound a section, once no
+// hold of its passes is on its way: one fan per free seat, each after the last one's
+// hold, sold them a round trip at a time to fans asking for more than was left. While
+// holds are on their way, or while more seats are left, a fan still counts a seat.
+func TestLastSeatsGoToABatchOfFans(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(3)
+	// The credit of a tick is 20 fans, fewer than the batch: all of them.
+	if wm := r.steps(20); wm != 20 {
+		t.Fatalf("3 seats left, nobody admitted before: watermark %d; want a tick's 20", wm)
+	}
+	if wm := r.steps(5); wm != 20 {
+		t.Fatalf("3 seats left, 20 holds on their way: watermark %d; want 20", wm)
+	}
+	// Everyone asked for more than was left but one, who took 2: one seat left.
+	r.hold(0, 20)
+	r.seats(1)
+	if wm := r.step(); wm != 40 {
+		t.Fatalf("1 seat left, no hold on its way: watermark %d; want 40", wm)
+	}
+	r.hold(20, 40)
+	r.seats(0)
+	if wm := r.step(); wm != 40 || !r.soldOut() {
+		t.Fatalf("no seat left: watermark %d, sold out %v; want 40, sold out", wm, r.soldOut())
+	}
+}
+
+// With more seats left than the batch, a paced room admits no more fans than seats
+// left, less the passes unused.
+func TestPacedRoomAdmitsNoMoreFansThanSeatsLeft(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(50)
+	if wm := r.steps(20); wm != 50 {
+		t.Fatalf("50 seats left: watermark %d; want 50", wm)
+	}
+	r.hold(0, 50)
+	r.seats(40)
+	if wm := r.steps(3); wm != 90 {
+		t.Fatalf("40 seats left after 50 holds: watermark %d; want 90", wm)
+	}
+}
+
+// A paced room says it is sold out once the holds of its passes out are answered, even
+// when the store shows no seat left already: 8,900 sold-out messages sent while the
+// last holds were decided held those holds up by a second.
+func TestPacedRoomSaysSoldOutOnceTheHoldsOutAreAnswered(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(100)
+	r.steps(20)
+	r.seats(0)
+	if wm := r.step(); wm != 80 || r.soldOut() {
+		t.Fatalf("no seat left, 80 holds on their way: watermark %d, sold out %v; want 80, not yet", wm, r.soldOut())
+	}
+	r.hold(0, 80)
+	if wm := r.step(); wm != 80 || !r.soldOut() {
+		t.Fatalf("no seat left, every hold answered: watermark %d, sold out %v; want 80, sold out", wm, r.soldOut())
+	}
+}
+
+// A paced room lets ProbePasses passes out first and no more until their holds come
+// back: fans admitted while their own clients are still busy with the join burst hold
+// late, and a rate's worth of them set the p99 of the admitted holds. Once the probe's
+// holds are back, the window is the rate's; when nobody waits any more, the next fans
+// are probed again.
+func TestPacedRoomProbesWithItsFirstPasses(t *testing.T) {
+	r := newPaceRig(t)
+	r.probing = true
+	if wm := r.steps(40); wm != ProbePasses {
+		t.Fatalf("two seconds with the first passes' holds on their way: watermark %d; want %d", wm, ProbePasses)
+	}
+	r.hold(0, ProbePasses)
+	r.step() // the probe came back: the window opens
+	if wm := r.steps(19); wm != ProbePasses+80 {
+		t.Fatalf("the probe back: watermark %d; want %d (the rate's window)", wm, ProbePasses+80)
+	}
+}
+
+// A probe whose fans walked away does not keep the room on ProbePasses: once their
+// passes drop out of the outstanding ones (DefaultInFlight), the window opens.
+func TestUnusedProbeDoesNotStallTheRoom(t *testing.T) {
+	r := newPaceRig(t)
+	r.probing = true
+	wm := r.steps(int(DefaultInFlight/DefaultControllerTick) + 20)
+	if wm <= ProbePasses+ProbePasses {
+		t.Fatalf("the probe's fans never held: watermark %d; want admission to go on", wm)
 	}
 }

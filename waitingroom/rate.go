@@ -31,7 +31,9 @@ type RateConfig struct {
 	// CutEvery spaces cuts, so that one spike, still draining, is cut once (default 1s).
 	CutEvery time.Duration
 	// BacklogBound is the largest node backlog (requests being answered), beyond the
-	// holds of the passes out, at which the room still admits (default 100): above it an
+	// requests of the fans the room admitted within the controller's InFlight (one a
+	// fan: its hold, then a winner's confirm or release), at which the room still
+	// admits (default 100): above it an
 	// admitted fan's hold would wait behind the backlog (a join burst, say) while the
 	// sections sit idle, so the controller admits nobody until it nearly drains, and
 	// leaves its rate as it was.

@@ -33,10 +33,11 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 	}{{"fifo", 300}, {"random", 120}} {
 		t.Run(tc.order, func(t *testing.T) {
 			jsonPath := filepath.Join(tmp, tc.order+".json")
+			recPath := filepath.Join(tmp, tc.order+".records.jsonl")
 			var stdout, stderr bytes.Buffer
 			fans := strconv.Itoa(tc.fans)
 			code := run(ctx, []string{"flash", "--queue", tc.order, "--target", srv.Base, "--fans", fans, "--seats", "100",
-				"--queue-opens-in", "3s", "--json", jsonPath}, getenv, &stdout, &stderr)
+				"--queue-opens-in", "3s", "--json", jsonPath, "--queue-records", recPath}, getenv, &stdout, &stderr)
 			if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {
 				t.Fatalf("flash --queue exited %d\nstdout:\n%s\nstderr:\n%s\nserver log:\n%s", code, stdout.String(), stderr.String(), srv.LogTail(30))
 			}
@@ -87,6 +88,9 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			if b := q.Bare; b.Answers != tc.fans || b.Errors != 0 || b.Latency.P99 <= 0 || b.AnswersPerS <= 0 {
 				t.Errorf("bare reference: %+v", b)
 			}
+			if rushes := recordRushes(t, recPath); rushes[scenario.RushRoom] != tc.fans || rushes[scenario.RushPlain] != tc.fans {
+				t.Errorf("--queue-records: %v lines a rush, want %d each", rushes, tc.fans)
+			}
 			if (q.ShuffleRank != nil) != (tc.order == "random") {
 				t.Errorf("shuffle rank %v in a %s room", q.ShuffleRank, tc.order)
 			}
@@ -109,4 +113,26 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recordRushes counts the lines of a --queue-records file by rush, each a fan's record
+// that names its user.
+func recordRushes(t *testing.T, path string) map[string]int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var rec struct {
+			Rush string `json:"rush"`
+			User string `json:"user"`
+		}
+		if err := json.Unmarshal(line, &rec); err != nil || rec.User == "" {
+			t.Fatalf("record %q: %v", line, err)
+		}
+		out[rec.Rush]++
+	}
+	return out
 }

@@ -64,7 +64,11 @@ type Config struct {
 	// QueueOpensIn is how long after the room is set a random room opens (and shuffles
 	// everyone who joined before).
 	QueueOpensIn time.Duration `yaml:"queue-opens-in" json:"queue-opens-in"`
-	WSSample     int           `yaml:"ws-sample" json:"ws-sample"`
+	// QueueRecords, when set, names a file that receives every fan's record of both
+	// rushes (QueueFanRecord, one JSON object a line, with its rush): the timeline of
+	// a run, from the joins answered to the last fan done.
+	QueueRecords string `yaml:"queue-records" json:"queue-records,omitempty"`
+	WSSample     int    `yaml:"ws-sample" json:"ws-sample"`
 
 	// hot
 	Callers int    `yaml:"callers" json:"callers"`

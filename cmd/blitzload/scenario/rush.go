@@ -82,6 +82,11 @@ func RunFlashQueue(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 	}
 	res.Ended = time.Now()
 	q.summarize(roomRecs, plainRecs, wsFans)
+	if cfg.QueueRecords != "" {
+		if err := writeQueueRecordsFile(cfg.QueueRecords, roomRecs, plainRecs); err != nil {
+			res.note("%v", err)
+		}
+	}
 	res.Queue = q
 	q.report(res, &roomTally, &plainTally)
 	return res, nil
