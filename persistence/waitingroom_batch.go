@@ -85,69 +85,110 @@ func (w *WaitingRooms) newBatches() roomBatches {
 
 // runJoins runs a batch of joins as one script call.
 func (w *WaitingRooms) runJoins(ctx context.Context, reqs []joinRequest) ([]joinAnswer, error) {
-	keys := make([]string, 0, 2+5*len(reqs))
+	// The batch's events, numbered from 1 in the order they first appear.
+	var events []string
+	number := make(map[string]int, 1)
+	for _, r := range reqs {
+		if number[r.eventID] == 0 {
+			events = append(events, r.eventID)
+			number[r.eventID] = len(events)
+		}
+	}
+	keys := make([]string, 0, 2+4*len(events)+len(reqs))
 	keys = append(keys, w.roomsKey(), w.ticketsKey())
-	args := make([]any, 0, 4+5*len(reqs))
+	args := make([]any, 0, 5+len(events)+5*len(reqs))
 	var limit redis_rate.Limit
 	if w.limiter != nil {
 		limit = w.limiter.limit
 	}
-	args = append(args, waitingroom.PassTTL.Milliseconds(), limit.Burst, limit.Rate, limit.Period.Seconds())
+	args = append(args, waitingroom.PassTTL.Milliseconds(), limit.Burst, limit.Rate, limit.Period.Seconds(), len(events))
+	for _, ev := range events {
+		keys = append(keys, w.eventKey(ev, "users"), w.eventKey(ev, "q"), w.eventKey(ev, "pending"), w.eventKey(ev, "adm"))
+		args = append(args, ev)
+	}
 	for _, r := range reqs {
-		users := w.eventKey(r.eventID, "users")
-		// A join charged to no limit names its users' hash in the limit's place, untouched.
-		rateKey, charge := users, 0
+		// A join charged to no limit names its rooms' hash in the limit's place, untouched.
+		rateKey, charge := w.roomsKey(), 0
 		if r.rateKey != "" && w.limiter != nil {
 			rateKey, charge = r.rateKey, 1
 		}
-		keys = append(keys, users, w.eventKey(r.eventID, "q"),
-			w.eventKey(r.eventID, "pending"), w.eventKey(r.eventID, "adm"), rateKey)
-		args = append(args, r.eventID, r.userID, r.newID, r.now.UnixMilli(), charge)
+		keys = append(keys, rateKey)
+		args = append(args, number[r.eventID], r.userID, r.newID, r.now.UnixMilli(), charge)
 	}
 	res, err := joinScript.Run(ctx, w.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("a batch of %d joins: %w", len(reqs), err)
 	}
-	if len(res) != len(reqs) {
-		return nil, fmt.Errorf("a batch of %d joins: %d answers", len(reqs), len(res))
+	return decodeJoins(reqs, events, res)
+}
+
+// decodeJoins reads joinScript's answer to a batch of joins into events, each event's
+// queue decoded once.
+func decodeJoins(reqs []joinRequest, events []string, res []any) ([]joinAnswer, error) {
+	var queues, joins []any
+	if len(res) == 2 {
+		queues, _ = res[0].([]any)
+		joins, _ = res[1].([]any)
+	}
+	if len(queues) != len(events) || len(joins) != len(reqs) {
+		return nil, fmt.Errorf("a batch of %d joins into %d rooms: %d answers of %d rooms", len(reqs), len(events), len(joins), len(queues))
+	}
+	qs := make([]waitingroom.QueueState, len(events))
+	qerrs := make([]error, len(events))
+	var d queueDecoder
+	for i, ev := range events {
+		one, _ := queues[i].([]any)
+		if len(one) != 3 {
+			qerrs[i] = fmt.Errorf("join the room of %s: unexpected queue %v", ev, one)
+			continue
+		}
+		rawCfg, _ := one[0].(string)
+		fields, _ := one[1].([]any)
+		pending, _ := one[2].(int64)
+		qs[i], qerrs[i] = d.decode(ev, rawCfg, fields, pending)
 	}
 	out := make([]joinAnswer, len(reqs))
-	var d queueDecoder
 	for i, r := range reqs {
-		one, _ := res[i].([]any)
-		out[i] = decodeJoin(&d, r.eventID, one)
+		one, _ := joins[i].([]any)
+		out[i] = decodeJoin(r, one, qs, qerrs)
 	}
 	return out, nil
 }
 
-// decodeJoin reads one join's answer of joinScript.
-func decodeJoin(d *queueDecoder, eventID string, res []any) joinAnswer {
+// decodeJoin reads one join's answer of joinScript, given its batch's queues.
+func decodeJoin(r joinRequest, res []any, qs []waitingroom.QueueState, qerrs []error) joinAnswer {
 	if len(res) == 1 {
 		return joinAnswer{err: &actors.Error{Code: actors.CodeNotFound, Message: "this event has no open waiting room"}}
 	}
-	if code, _ := res[0].(int64); len(res) == 2 && code == -2 {
+	code, _ := res[0].(int64)
+	if len(res) == 2 && code == -2 {
 		text, _ := res[1].(string)
 		after, err := parseRetryAfter(text)
 		if err != nil {
-			return joinAnswer{err: fmt.Errorf("join the room of %s: %w", eventID, err)}
+			return joinAnswer{err: fmt.Errorf("join the room of %s: %w", r.eventID, err)}
 		}
 		return joinAnswer{err: &RateLimitedError{After: after}}
 	}
-	if len(res) != 6 {
-		return joinAnswer{err: fmt.Errorf("join the room of %s: unexpected answer %v", eventID, res)}
+	ev, _ := res[len(res)-1].(int64)
+	if len(res) != 4 || ev < 1 || ev > int64(len(qs)) || (code != 0 && code != 1) {
+		return joinAnswer{err: fmt.Errorf("join the room of %s: unexpected answer %v", r.eventID, res)}
 	}
-	created, _ := res[0].(int64)
+	if err := qerrs[ev-1]; err != nil {
+		return joinAnswer{err: err}
+	}
 	id, _ := res[1].(string)
+	if code == 1 {
+		// A new ticket: its record is the request's, with the position it was given.
+		pos, _ := res[2].(int64)
+		rec := waitingroom.TicketRecord{ID: id, EventID: r.eventID, UserID: r.userID, Position: pos, JoinedAt: fromUnixMs(r.now.UnixMilli())}
+		return joinAnswer{rec: rec, created: true, q: qs[ev-1]}
+	}
 	rawRec, _ := res[2].(string)
-	rawCfg, _ := res[3].(string)
-	fields, _ := res[4].([]any)
-	pending, _ := res[5].(int64)
 	rec, err := decodeRecord(id, rawRec)
 	if err != nil {
 		return joinAnswer{err: err}
 	}
-	q, err := d.decode(eventID, rawCfg, fields, pending)
-	return joinAnswer{rec: rec, created: created == 1, q: q, err: err}
+	return joinAnswer{rec: rec, q: qs[ev-1]}
 }
 
 // runTickets reads a batch of tickets' records with one HMGET.

@@ -55,14 +55,8 @@ type roomEnv struct {
 func newRoomEnv(t *testing.T, clock waitingroom.Clock) *roomEnv {
 	t.Helper()
 	rdb, prefix := testRedis(t)
-	t.Cleanup(func() {
-		// A thousand tickets a test: leave Redis as it was.
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
+	// A thousand tickets a test: leave Redis as it was.
+	removeKeysAfter(t, rdb, prefix)
 	e := &roomEnv{t: t, store: NewWaitingRooms(rdb, prefix), leases: NewLeases(rdb, prefix), clock: clock}
 	svc, err := waitingroom.NewService(waitingroom.ServiceConfig{Store: e.store, Secret: []byte("secret"), Logger: zap.NewNop(), Clock: clock})
 	if err != nil {
