@@ -28,16 +28,21 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 	getenv := func(string) string { return "" }
 
 	for _, tc := range []struct {
-		order string
-		fans  int
-	}{{"fifo", 300}, {"random", 120}} {
-		t.Run(tc.order, func(t *testing.T) {
-			jsonPath := filepath.Join(tmp, tc.order+".json")
-			recPath := filepath.Join(tmp, tc.order+".records.jsonl")
+		name, order string
+		fans        int
+		late        bool
+	}{{"fifo", "fifo", 300, false}, {"random", "random", 120, false}, {"fifo-follow-late", "fifo", 200, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			jsonPath := filepath.Join(tmp, tc.name+".json")
+			recPath := filepath.Join(tmp, tc.name+".records.jsonl")
 			var stdout, stderr bytes.Buffer
 			fans := strconv.Itoa(tc.fans)
-			code := run(ctx, []string{"flash", "--queue", tc.order, "--target", srv.Base, "--fans", fans, "--seats", "100",
-				"--queue-opens-in", "3s", "--json", jsonPath, "--queue-records", recPath}, getenv, &stdout, &stderr)
+			args := []string{"flash", "--queue", tc.order, "--target", srv.Base, "--fans", fans, "--seats", "100",
+				"--queue-opens-in", "3s", "--json", jsonPath, "--queue-records", recPath}
+			if tc.late {
+				args = append(args, "--queue-follow-late")
+			}
+			code := run(ctx, args, getenv, &stdout, &stderr)
 			if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {
 				t.Fatalf("flash --queue exited %d\nstdout:\n%s\nstderr:\n%s\nserver log:\n%s", code, stdout.String(), stderr.String(), srv.LogTail(30))
 			}
@@ -91,6 +96,9 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			if rushes := recordRushes(t, recPath); rushes[scenario.RushRoom] != tc.fans || rushes[scenario.RushPlain] != tc.fans {
 				t.Errorf("--queue-records: %v lines a rush, want %d each", rushes, tc.fans)
 			}
+			if tc.late {
+				checkFollowedLate(t, recPath)
+			}
 			if (q.ShuffleRank != nil) != (tc.order == "random") {
 				t.Errorf("shuffle rank %v in a %s room", q.ShuffleRank, tc.order)
 			}
@@ -135,4 +143,47 @@ func recordRushes(t *testing.T, path string) map[string]int {
 		out[rec.Rush]++
 	}
 	return out
+}
+
+// checkFollowedLate requires of a --queue-follow-late run's records that no fan of the
+// room's rush who was not admitted in its join's answer held before every join was
+// answered.
+func checkFollowedLate(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []scenario.QueueFanRecord
+	var lastJoin time.Time
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var rec struct {
+			Rush string `json:"rush"`
+			scenario.QueueFanRecord
+		}
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatalf("record %q: %v", line, err)
+		}
+		if rec.Rush != scenario.RushRoom {
+			continue
+		}
+		recs = append(recs, rec.QueueFanRecord)
+		if rec.JoinEnd.After(lastJoin) {
+			lastJoin = rec.JoinEnd
+		}
+	}
+	held := 0
+	for _, r := range recs {
+		if r.Follow == "join" || r.HoldStart.IsZero() {
+			continue
+		}
+		held++
+		if r.HoldStart.Before(lastJoin) {
+			t.Errorf("fan %s followed by %s and held at %s, before the last join was answered at %s",
+				r.User, r.Follow, r.HoldStart.Format(time.RFC3339Nano), lastJoin.Format(time.RFC3339Nano))
+		}
+	}
+	if held == 0 {
+		t.Errorf("no fan of the room held after following its ticket")
+	}
 }

@@ -58,6 +58,7 @@ func bindScenarioFlags(fs *flag.FlagSet, cfg *scenario.Config, o *options) {
 	fs.StringVar(&cfg.Queue, "queue", cfg.Queue, "flash: rush through the event's waiting room in this order (fifo or random), beside the same rush without it and a bare reference")
 	fs.IntVar(&cfg.QueueWS, "queue-ws", cfg.QueueWS, "flash --queue: most fans following their ticket by websocket, the rest poll (-1: as many as the open files allow)")
 	fs.DurationVar(&cfg.QueuePoll, "queue-poll", cfg.QueuePoll, "flash --queue: how often a polling fan reads its ticket")
+	fs.BoolVar(&cfg.QueueFollowLate, "queue-follow-late", cfg.QueueFollowLate, "flash --queue, a diagnosis: fans follow their tickets only once every join is answered (a page follows at once)")
 	fs.StringVar(&cfg.QueueRecords, "queue-records", cfg.QueueRecords, "flash --queue: write every fan's record of both rushes to this file, one JSON object a line (the run's timeline)")
 	fs.DurationVar(&cfg.QueueOpensIn, "queue-opens-in", cfg.QueueOpensIn, "flash --queue random: the room opens (and shuffles) this long after it is set")
 	fs.IntVar(&cfg.WSSample, "ws-sample", cfg.WSSample, "flash: subscribers that measure delivery latency")

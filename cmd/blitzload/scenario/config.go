@@ -68,7 +68,12 @@ type Config struct {
 	// rushes (QueueFanRecord, one JSON object a line, with its rush): the timeline of
 	// a run, from the joins answered to the last fan done.
 	QueueRecords string `yaml:"queue-records" json:"queue-records,omitempty"`
-	WSSample     int    `yaml:"ws-sample" json:"ws-sample"`
+	// QueueFollowLate, a diagnosis, makes every fan of the rush through the room wait
+	// until every join is answered before it follows its ticket: the joins are then
+	// answered without the followers' websockets opening beside them, which tells the
+	// join's own cost from theirs. A page follows at once; so do the fans without it.
+	QueueFollowLate bool `yaml:"queue-follow-late" json:"queue-follow-late,omitempty"`
+	WSSample        int  `yaml:"ws-sample" json:"ws-sample"`
 
 	// hot
 	Callers int    `yaml:"callers" json:"callers"`

@@ -57,8 +57,14 @@ func RunFlashQueue(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 	var roomTally, plainTally flashTally
 	roomRecs := make([]QueueFanRecord, len(fans))
 	stopWatch := watchRoom(ctx, cfg, roomRef.EventID, began, time.Second)
+	var joined *sync.WaitGroup
+	if cfg.QueueFollowLate {
+		joined = &sync.WaitGroup{}
+		joined.Add(len(fans))
+		res.note("--queue-follow-late: every fan followed its ticket only once every join was answered")
+	}
 	rush(fans, func(i int, f *fan) {
-		f.rushThroughRoom(ctx, cfg, roomRef.EventID, roomRef.SectionID, i < wsFans, &roomTally, &roomRecs[i])
+		f.rushThroughRoom(ctx, cfg, roomRef.EventID, roomRef.SectionID, i < wsFans, joined, &roomTally, &roomRecs[i])
 	})
 	watched := stopWatch()
 	// Fans done early have been idle since: open again any connection the server closed.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
@@ -171,10 +172,16 @@ func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequ
 // rushThroughRoom is one fan's part of the sale through the waiting room: join at the
 // barrier, follow the ticket to a pass, hold best available with it, then the winner's
 // paths.
-func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionID string, ws bool, t *flashTally, rec *QueueFanRecord) {
+// joined, when not nil, is waited on after the fan's join is answered and marked: the
+// fan follows its ticket only once every fan joined (Config.QueueFollowLate).
+func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionID string, ws bool, joined *sync.WaitGroup, t *flashTally, rec *QueueFanRecord) {
 	rec.User, rec.EventID = f.user, eventID
 	defer func() { rec.Done = time.Now() }()
 	tk, r := f.joinQueue(ctx, cfg, eventID, rec)
+	if joined != nil {
+		joined.Done()
+		joined.Wait()
+	}
 	if !r.OK() || r.Err != nil {
 		t.failed.Add(1)
 		t.refusal("join " + r.Code)
