@@ -70,30 +70,56 @@ func (c *Client) Hold(ctx context.Context, r HoldRequest) (Hold, error) {
 	hash := r.Hash()
 	if r.IdempotencyKey != "" {
 		if rep, ok, err := c.replay(ctx, r.UserID, r.IdempotencyKey, hash); ok || err != nil {
-			if err != nil {
-				return Hold{}, err
-			}
-			return HoldFromMsg(rep.GetHold()), nil
+			return replayedHold(rep, err)
 		}
 	} else {
 		r.IdempotencyKey = NewID("auto_")
 	}
-	elsewhere, err := c.dir.TicketsElsewhere(ctx, r.EventID, r.SectionID, r.UserID)
+	cmd, err := c.holdCommand(ctx, &r, hash)
 	if err != nil {
-		return Hold{}, fmt.Errorf("count tickets: %w", err)
-	}
-	cmd := &HoldCommand{
-		UserId: r.UserID, Seats: slices.Clone(r.Seats), Quantity: int32(r.Quantity), Accessible: r.Accessible,
-		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, TicketsElsewhere: int32(elsewhere),
+		return Hold{}, err
 	}
 	key := SectionKey{r.EventID, r.SectionID}
 	rep, err := c.request(ctx, key, cmd, storedAnswer{user: r.UserID, key: r.IdempotencyKey, hash: hash})
 	if err != nil {
 		return Hold{}, err
 	}
+	return c.heldIn(key, rep), nil
+}
+
+// replayedHold is the hold of a stored answer rep, or its refusal err. Like the
+// functions below, it is kept out of Hold's frame, which runs on an HTTP connection's
+// goroutine (see backOff).
+//
+//go:noinline
+func replayedHold(rep *Reply, err error) (Hold, error) {
+	if err != nil {
+		return Hold{}, err
+	}
+	return HoldFromMsg(rep.GetHold()), nil
+}
+
+// holdCommand is the command placing r, whose request hash is hash.
+//
+//go:noinline
+func (c *Client) holdCommand(ctx context.Context, r *HoldRequest, hash []byte) (*HoldCommand, error) {
+	elsewhere, err := c.dir.TicketsElsewhere(ctx, r.EventID, r.SectionID, r.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("count tickets: %w", err)
+	}
+	return &HoldCommand{
+		UserId: r.UserID, Seats: slices.Clone(r.Seats), Quantity: int32(r.Quantity), Accessible: r.Accessible,
+		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, TicketsElsewhere: int32(elsewhere),
+	}, nil
+}
+
+// heldIn is the hold of the reply rep of section key, whose location it remembers.
+//
+//go:noinline
+func (c *Client) heldIn(key SectionKey, rep *Reply) Hold {
 	h := HoldFromMsg(rep.GetHold())
 	c.located.Add(h.ID, location{key: key, owner: h.UserID})
-	return h, nil
+	return h
 }
 
 // Release gives a hold's seats back.
@@ -358,17 +384,9 @@ func (c *Client) request(ctx context.Context, key SectionKey, cmd proto.Message,
 	// unsettled is the latest deadline of the attempts that may have been decided
 	// without their answer reaching this call (zero: none).
 	var unsettled time.Time
-attempts:
 	for attempt := 1; attempt <= c.cfg.Attempts; attempt++ {
-		if attempt > 1 {
-			wait := backoff/2 + rand.N(backoff/2+1)
-			backoff = min(backoff*2, c.cfg.MaxBackoff)
-			c.cfg.Logger.Debug("retrying section request", zap.String("section", identity), zap.Int("attempt", attempt), zap.Error(last))
-			select {
-			case <-ctx.Done():
-				break attempts
-			case <-time.After(wait):
-			}
+		if attempt > 1 && !c.backOff(ctx, identity, attempt, &backoff, last) {
+			break
 		}
 		deadline := time.Now().Add(c.cfg.AttemptTimeout)
 		if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
@@ -378,14 +396,8 @@ attempts:
 			break
 		}
 		if attempt > 1 {
-			rep, ok, err := c.replay(ctx, idem.user, idem.key, idem.hash)
-			switch {
-			case ok:
+			if rep, done, err := c.lookupBeforeRetry(ctx, identity, idem); done {
 				return rep, err
-			case errors.Is(err, ErrIdempotencyConflict):
-				return nil, err
-			case err != nil: // the store is not answering: the section may still know the key
-				c.cfg.Logger.Debug("idempotency lookup before a retry failed", zap.String("section", identity), zap.Error(err))
 			}
 		}
 		res, cut, err := c.attempt(identity, withDeadline(cmd, deadline), time.Until(deadline))
@@ -397,28 +409,108 @@ attempts:
 			last, unsettled = err, deadline
 			continue
 		}
-		rep, ok := res.(*Reply)
-		if !ok {
-			return nil, Unavailable(fmt.Sprintf("unexpected answer %T", res))
+		rep, next, err := judgeAnswer(res)
+		switch next {
+		case answerFinal:
+			return rep, err
+		case answerStop:
+			last = err
+		case answerRetry:
+			// A batch undone or fenced wrote nothing; one whose outcome is unknown may have.
+			last, unsettled = err, deadline
+			continue
 		}
-		rerr := rep.Err()
-		switch {
-		case rerr == nil:
-			return rep, nil
-		case errors.Is(rerr, errExpired):
-			// Handled after every earlier copy, and none of them was decided.
-			return nil, Unavailable("the section could not decide the request in time; nothing was decided")
-		case errors.Is(rerr, errOverloaded):
-			// Refused as it arrived: it says nothing of earlier copies still queued.
-			last = rerr
-			break attempts
-		}
-		if e, _ := AsError(rerr); !e.Retryable() {
-			return nil, rerr
-		}
-		// A batch undone or fenced wrote nothing; one whose outcome is unknown may have.
-		last, unsettled = rerr, deadline
+		break
 	}
+	return c.requestFailed(ctx, identity, cmd, last, unsettled, idem)
+}
+
+// The hot path of a request (request, attempt) runs on the goroutine of an HTTP
+// connection: a request that outgrows the stack the goroutine has copies it to one
+// twice the size, and the collector halves it again once the connection is idle. What a
+// request needs only when an attempt failed (the backoff, its log lines, the lookup of
+// the key before a retry, the final errors) is in the functions below, kept out of
+// request's frame: an answered attempt calls only judgeAnswer.
+
+// backOff waits the backoff before the attempt-th attempt, doubling *backoff for the
+// next; last is the failure retried. It returns false when ctx ended first.
+//
+//go:noinline
+func (c *Client) backOff(ctx context.Context, identity string, attempt int, backoff *time.Duration, last error) bool {
+	wait := *backoff/2 + rand.N(*backoff/2+1)
+	*backoff = min(*backoff*2, c.cfg.MaxBackoff)
+	c.cfg.Logger.Debug("retrying section request", zap.String("section", identity), zap.Int("attempt", attempt), zap.Error(last))
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(wait):
+		return true
+	}
+}
+
+// lookupBeforeRetry looks the command's idempotency key up in the store before a
+// retry: an earlier attempt may have been decided. done is true when that ends the
+// request, with rep and err its answer.
+//
+//go:noinline
+func (c *Client) lookupBeforeRetry(ctx context.Context, identity string, idem storedAnswer) (rep *Reply, done bool, err error) {
+	rep, ok, err := c.replay(ctx, idem.user, idem.key, idem.hash)
+	switch {
+	case ok:
+		return rep, true, err
+	case errors.Is(err, ErrIdempotencyConflict):
+		return nil, true, err
+	case err != nil: // the store is not answering: the section may still know the key
+		c.cfg.Logger.Debug("idempotency lookup before a retry failed", zap.String("section", identity), zap.Error(err))
+	}
+	return nil, false, nil
+}
+
+// answerNext is what a request does after an attempt's answer.
+type answerNext int
+
+const (
+	// answerFinal ends the request with the answer.
+	answerFinal answerNext = iota
+	// answerRetry tries again: the answer is a retryable refusal, and the command may
+	// have been decided (a batch whose outcome is unknown).
+	answerRetry
+	// answerStop gives up: the section refused the command as it arrived (overloaded).
+	answerStop
+)
+
+// judgeAnswer reads an attempt's answer res: the reply and its refusal, and what the
+// request does next.
+//
+//go:noinline
+func judgeAnswer(res any) (*Reply, answerNext, error) {
+	rep, ok := res.(*Reply)
+	if !ok {
+		return nil, answerFinal, Unavailable(fmt.Sprintf("unexpected answer %T", res))
+	}
+	rerr := rep.Err()
+	switch {
+	case rerr == nil:
+		return rep, answerFinal, nil
+	case errors.Is(rerr, errExpired):
+		// Handled after every earlier copy, and none of them was decided.
+		return nil, answerFinal, Unavailable("the section could not decide the request in time; nothing was decided")
+	case errors.Is(rerr, errOverloaded):
+		// Refused as it arrived: it says nothing of earlier copies still queued.
+		return nil, answerStop, rerr
+	}
+	if e, _ := AsError(rerr); !e.Retryable() {
+		return nil, answerFinal, rerr
+	}
+	return nil, answerRetry, rerr
+}
+
+// requestFailed ends a request whose attempts gave no final answer: last is the last
+// attempt's failure, unsettled the latest deadline of the attempts that may have been
+// decided unanswered (zero: none), whose fate it then asks.
+//
+//go:noinline
+func (c *Client) requestFailed(ctx context.Context, identity string, cmd proto.Message, last error, unsettled time.Time, idem storedAnswer) (*Reply, error) {
 	if !unsettled.IsZero() {
 		return c.askFate(ctx, identity, cmd, unsettled, idem)
 	}

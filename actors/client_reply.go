@@ -62,41 +62,76 @@ func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res a
 	pid, err := c.pidOf(identity, left.ch, timer.C)
 	if err != nil {
 		c.timers.put(timer)
-		if errors.Is(err, errTopologyChanged) {
-			return nil, left.cause, err
-		}
-		return nil, nil, fmt.Errorf("request %s: %w", identity, err)
+		return c.notSent(identity, left, err)
 	}
-	sys := c.cluster.ActorSystem
 	box := make(replyBox, 1)
-	self, _ := sys.ProcessRegistry.Add(box, "reply"+sys.ProcessRegistry.NextId())
-	sys.Root.RequestWithCustomSender(pid, msg, self)
+	self := c.register(box)
+	c.cluster.ActorSystem.Root.RequestWithCustomSender(pid, msg, self)
 	select {
 	case m := <-box:
 		c.timers.put(timer)
-		sys.ProcessRegistry.Remove(self)
+		c.cluster.ActorSystem.ProcessRegistry.Remove(self)
 		if e, ok := m.(error); ok && errors.Is(e, errDeadLetter) {
-			c.cluster.PidCache.Remove(identity, SectionKindName)
-			return nil, nil, fmt.Errorf("request %s: %w", identity, e)
+			return c.unanswered(identity, e)
 		}
 		return m, nil, nil
 	case <-timer.C:
 		c.timers.put(timer)
-		sys.ProcessRegistry.Remove(self)
-		c.cluster.PidCache.Remove(identity, SectionKindName)
-		return nil, nil, fmt.Errorf("request %s: %w", identity, errNoAnswer)
+		c.cluster.ActorSystem.ProcessRegistry.Remove(self)
+		return c.unanswered(identity, errNoAnswer)
 	case <-left.ch:
-		go func() {
-			select {
-			case <-box:
-				timer.Stop()
-			case <-timer.C:
-				c.cluster.PidCache.Remove(identity, SectionKindName)
-			}
-			sys.ProcessRegistry.Remove(self)
-		}()
+		c.abandon(identity, box, self, timer)
 		return nil, left.cause, errTopologyChanged
 	}
+}
+
+// An attempt runs on an HTTP connection's goroutine, at the deepest point of a request:
+// what it does only when it fails, and the registration of its box, are in the
+// functions below, kept out of its frame (see Client.backOff).
+
+// register adds box to the actor system's registry under a new id, and returns its PID.
+//
+//go:noinline
+func (c *Client) register(box replyBox) *actor.PID {
+	reg := c.cluster.ActorSystem.ProcessRegistry
+	self, _ := reg.Add(box, "reply"+reg.NextId())
+	return self
+}
+
+// notSent is the outcome of an attempt whose section's activation could not be found
+// (err, from pidOf); left is the topology watch it waited with.
+//
+//go:noinline
+func (c *Client) notSent(identity string, left *topologySignal, err error) (any, *topologyChange, error) {
+	if errors.Is(err, errTopologyChanged) {
+		return nil, left.cause, err
+	}
+	return nil, nil, fmt.Errorf("request %s: %w", identity, err)
+}
+
+// unanswered is the outcome of an attempt that got no answer (err says why): the
+// section's cached PID is dropped, so that the next attempt looks it up afresh.
+//
+//go:noinline
+func (c *Client) unanswered(identity string, err error) (any, *topologyChange, error) {
+	c.cluster.PidCache.Remove(identity, SectionKindName)
+	return nil, nil, fmt.Errorf("request %s: %w", identity, err)
+}
+
+// abandon leaves an attempt cut short by a topology change: its box stays registered
+// until its answer or its timer, so that a late answer is received and dropped.
+//
+//go:noinline
+func (c *Client) abandon(identity string, box replyBox, self *actor.PID, timer *time.Timer) {
+	go func() {
+		select {
+		case <-box:
+			timer.Stop()
+		case <-timer.C:
+			c.cluster.PidCache.Remove(identity, SectionKindName)
+		}
+		c.cluster.ActorSystem.ProcessRegistry.Remove(self)
+	}()
 }
 
 // pidOf is the section's activation: the cached PID, or the identity lookup's answer,

@@ -22,9 +22,9 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 		return err
 	}
 	if s.cfg.WaitingRooms != nil {
-		pass := c.Get(headerQueuePass)
-		if err := s.cfg.WaitingRooms.CheckPass(eventID, p.UserID, pass); err != nil {
-			return fmt.Errorf("hold in %s: %w", eventID, err)
+		pass, err := s.checkQueuePass(c, eventID, p.UserID)
+		if err != nil {
+			return err
 		}
 		if pass != "" {
 			// Whatever the hold answers, the fan had its turn: the pass is used. The
@@ -32,20 +32,56 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 			defer s.cfg.WaitingRooms.HoldDone(eventID, p.UserID, pass)
 		}
 	}
-	key, keyErr := idempotencyKey(c.Get(headerIdempotencyKey))
-	body, err := requestBody(c)
+	req, err := s.holdRequestOf(c, eventID, p.UserID)
 	if err != nil {
 		return err
 	}
-	req, err := s.decode.decodeHoldRequest(body, eventID, p.UserID)
-	if err := joinValidation(keyErr, err); err != nil {
-		return err
-	}
-	req.IdempotencyKey = key
 	h, err := s.cfg.Reservations.Hold(c.UserContext(), req)
 	if err != nil {
 		return &holdError{eventID: eventID, sectionID: req.SectionID, err: err}
 	}
+	return holdCreated(c, h)
+}
+
+// This handler's frame stays on its connection goroutine's stack for the whole of
+// Reservations.Hold, the deepest call of a request: reading the request and writing the
+// answer are done in the functions below, so that their temporaries are not part of
+// that frame (the collector halves an idle connection's stack, and a request that
+// outgrows it copies the stack to one twice the size).
+
+// checkQueuePass checks the caller's queue pass for eventID, and returns it.
+//
+//go:noinline
+func (s *Server) checkQueuePass(c *fiber.Ctx, eventID, userID string) (string, error) {
+	pass := c.Get(headerQueuePass)
+	if err := s.cfg.WaitingRooms.CheckPass(eventID, userID, pass); err != nil {
+		return "", fmt.Errorf("hold in %s: %w", eventID, err)
+	}
+	return pass, nil
+}
+
+// holdRequestOf reads the hold request of c, for userID in eventID: its idempotency key
+// and its body, with every bad field reported at once.
+//
+//go:noinline
+func (s *Server) holdRequestOf(c *fiber.Ctx, eventID, userID string) (actors.HoldRequest, error) {
+	key, keyErr := idempotencyKey(c.Get(headerIdempotencyKey))
+	body, err := requestBody(c)
+	if err != nil {
+		return actors.HoldRequest{}, err
+	}
+	req, err := s.decode.decodeHoldRequest(body, eventID, userID)
+	if err := joinValidation(keyErr, err); err != nil {
+		return actors.HoldRequest{}, err
+	}
+	req.IdempotencyKey = key
+	return req, nil
+}
+
+// holdCreated answers 201 with the hold h.
+//
+//go:noinline
+func holdCreated(c *fiber.Ctx, h actors.Hold) error {
 	return c.Status(fiber.StatusCreated).JSON(toHoldJSON(h))
 }
 

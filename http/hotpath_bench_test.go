@@ -50,9 +50,12 @@ func BenchmarkHTTPHold(b *testing.B) {
 	}
 }
 
-func benchHTTPHold(b *testing.B, soldOut, fresh bool) {
+// hotPathServer is a server whose holds res decides, with a limiter that lets
+// everything through and nothing logged.
+func hotPathServer(t testing.TB, res Reservations) *Server {
+	t.Helper()
 	srv, err := New(Config{
-		Reservations: &decidedReservations{soldOut: soldOut},
+		Reservations: res,
 		Catalog:      newFakeCatalog(),
 		RateLimiter:  allowAll{},
 		JWTSecret:    testSecret,
@@ -61,8 +64,13 @@ func benchHTTPHold(b *testing.B, soldOut, fresh bool) {
 		Clock:        func() time.Time { return testNow },
 	})
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
+	return srv
+}
+
+func benchHTTPHold(b *testing.B, soldOut, fresh bool) {
+	srv := hotPathServer(b, &decidedReservations{soldOut: soldOut})
 	n := 1000
 	if fresh {
 		n = b.N

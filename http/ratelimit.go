@@ -12,8 +12,21 @@ import (
 // every fan because the limiter is down would be the bigger outage. The failure is
 // logged once per outage, not once per request.
 func (s *Server) rateLimit(c *fiber.Ctx) error {
+	if err := s.chargeRate(c); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// chargeRate charges the request to its user's rate limit, and refuses it when the
+// limit is spent. A failing limiter lets it through. It is not inlined: the handler
+// runs beneath rateLimit's frame, on a connection goroutine's stack (see
+// Server.identify).
+//
+//go:noinline
+func (s *Server) chargeRate(c *fiber.Ctx) error {
 	if s.cfg.RateLimiter == nil {
-		return c.Next()
+		return nil
 	}
 	p := principalOf(c)
 	allowed, retryAfter, err := s.cfg.RateLimiter.Allow(c.UserContext(), actors.UserRateKey(p.UserID))
@@ -23,7 +36,7 @@ func (s *Server) rateLimit(c *fiber.Ctx) error {
 			s.log.Warn("rate limiter failing; letting requests through",
 				zap.String("request_id", s.requestIDOf(c)), zap.Error(err))
 		}
-		return c.Next()
+		return nil
 	}
 	if s.limiterDown.CompareAndSwap(true, false) {
 		s.log.Info("rate limiter recovered")
@@ -31,7 +44,7 @@ func (s *Server) rateLimit(c *fiber.Ctx) error {
 	if !allowed {
 		return rateLimited(retryAfter)
 	}
-	return c.Next()
+	return nil
 }
 
 // rateLimitJoin is rateLimit for the join route, except that a join the waiting rooms

@@ -203,8 +203,9 @@ func pathID(raw string, valid func(string) bool, what string) (string, error) {
 
 // joinValidation merges the VALIDATION_FAILED errors of a request's parts (header and
 // body) so that the client hears about every bad field at once. Any other error wins.
+// A request without problems allocates nothing here (most requests of a rush).
 func joinValidation(errs ...error) error {
-	merged := fieldProblems{}
+	var merged fieldProblems
 	for _, err := range errs {
 		if err == nil {
 			continue
@@ -212,6 +213,9 @@ func joinValidation(errs ...error) error {
 		e, ok := actors.AsError(err)
 		if !ok || e.Code != actors.CodeValidation {
 			return err
+		}
+		if merged == nil {
+			merged = fieldProblems{}
 		}
 		for field, problem := range e.Fields {
 			merged.add(field, problem)
