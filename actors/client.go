@@ -449,8 +449,8 @@ func (c *Client) backOff(ctx context.Context, identity string, attempt int, back
 }
 
 // lookupBeforeRetry looks the command's idempotency key up in the store before a
-// retry: an earlier attempt may have been decided. done is true when that ends the
-// request, with rep and err its answer.
+// retry or a question about its fate (askFate): an earlier attempt may have been
+// decided. done is true when that ends the request, with rep and err its answer.
 //
 //go:noinline
 func (c *Client) lookupBeforeRetry(ctx context.Context, identity string, idem storedAnswer) (rep *Reply, done bool, err error) {

@@ -2,8 +2,6 @@ package actors
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -60,12 +58,8 @@ func (c *Client) askFate(ctx context.Context, identity string, cmd proto.Message
 	backoff := c.cfg.BaseBackoff
 	var why error
 	for {
-		rep, ok, err := c.replay(ctx, idem.user, idem.key, idem.hash)
-		switch {
-		case ok:
+		if rep, done, err := c.lookupBeforeRetry(ctx, identity, idem); done {
 			return rep, err
-		case errors.Is(err, ErrIdempotencyConflict):
-			return nil, err
 		}
 		timeout := time.Until(end)
 		if timeout <= 0 {
@@ -74,19 +68,11 @@ func (c *Client) askFate(ctx context.Context, identity string, cmd proto.Message
 		res, _, err := c.attempt(identity, probe, timeout)
 		why = err
 		if err == nil {
-			rep, ok := res.(*Reply)
-			if !ok {
-				return nil, Unavailable(fmt.Sprintf("unexpected answer %T", res))
-			}
-			rerr := rep.Err()
-			switch {
-			case rerr == nil:
-				return rep, nil
-			case errors.Is(rerr, errExpired):
-				return nil, Unavailable("the section could not decide the request in time; nothing was decided")
-			}
-			if e, _ := AsError(rerr); !e.Retryable() && !errors.Is(rerr, errOverloaded) {
-				return nil, rerr
+			// A section overloaded now (answerStop) may still decide an earlier copy:
+			// asked again, like a retryable refusal.
+			rep, next, rerr := judgeAnswer(res)
+			if next == answerFinal {
+				return rep, rerr
 			}
 			why = rerr
 		}
