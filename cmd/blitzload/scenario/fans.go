@@ -20,7 +20,7 @@ type fan struct {
 	runID  string
 	// unsettled are the fan's holds none of whose attempts got an answer: what the
 	// server decided for them is unknown until settleHolds asks again.
-	unsettled []unsettledHold
+	unsettled []holdAsk
 }
 
 // newFans builds n fans, each with its own keep-alive connection and token, minting

@@ -147,11 +147,26 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 
 // holdWithPass asks for k best-available seats with the pass, retrying an unknown
 // outcome with the same idempotency key. firstAnswer is when the first answer came,
-// whatever it said (the last attempt's end when none came).
+// whatever it said (the last attempt's end when none came). A hold none of whose
+// attempts was answered is kept for settleHolds.
 func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequest, pass string, retries int) (h api.Hold, r api.Result, firstAnswer time.Time) {
-	key := f.key("h")
-	for a := 0; a <= retries; a++ {
-		h, r = f.client.HoldWithPass(ctx, eventID, req, key, pass)
+	ask := holdAsk{eventID: eventID, req: req, key: f.key("h"), pass: pass}
+	h, r, firstAnswer = f.sendHold(ctx, ask, retries+1)
+	if firstAnswer.IsZero() {
+		firstAnswer = r.End
+		if ctx.Err() == nil {
+			f.unsettled = append(f.unsettled, ask)
+		}
+	}
+	return h, r, firstAnswer
+}
+
+// sendHold sends ask up to attempts times, again with backoff while its outcome is
+// unknown or the rate limit refused it. firstAnswer is when the first answer came,
+// whatever it said; zero when none came.
+func (f *fan) sendHold(ctx context.Context, ask holdAsk, attempts int) (h api.Hold, r api.Result, firstAnswer time.Time) {
+	for a := 0; a < attempts; a++ {
+		h, r = f.client.HoldWithPass(ctx, ask.eventID, ask.req, ask.key, ask.pass)
 		if firstAnswer.IsZero() && r.Status != 0 {
 			firstAnswer = r.End
 		}
@@ -160,18 +175,13 @@ func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequ
 		}
 		backoff(ctx, f.rng, a, r)
 	}
-	if firstAnswer.IsZero() {
-		firstAnswer = r.End
-		if ctx.Err() == nil {
-			f.unsettled = append(f.unsettled, unsettledHold{eventID: eventID, req: req, key: key, pass: pass})
-		}
-	}
 	return h, r, firstAnswer
 }
 
 // rushThroughRoom is one fan's part of the sale through the waiting room: join at the
 // barrier, follow the ticket to a pass, hold best available with it, then the winner's
 // paths.
+//
 // joined, when not nil, is waited on after the fan's join is answered and marked: the
 // fan follows its ticket only once every fan joined (Config.QueueFollowLate).
 func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionID string, ws bool, joined *sync.WaitGroup, t *flashTally, rec *QueueFanRecord) {

@@ -10,9 +10,9 @@ import (
 // settleAttempts bounds how many times settleHolds asks about one hold.
 const settleAttempts = 8
 
-// unsettledHold is a hold request none of whose attempts was answered: the server may
-// have decided it after the fan's client gave up, or never.
-type unsettledHold struct {
+// holdAsk is a hold request as a fan sends it, each attempt the same: the event, the
+// body, the idempotency key and the pass (empty without a room).
+type holdAsk struct {
 	eventID string
 	req     api.HoldRequest
 	key     string
@@ -37,14 +37,7 @@ func settleHolds(ctx context.Context, fans []*fan) settleTally {
 		f := fans[i]
 		for _, u := range f.unsettled {
 			asked.Add(1)
-			var r api.Result
-			for a := 0; a < settleAttempts; a++ {
-				_, r = f.client.HoldWithPass(ctx, u.eventID, u.req, u.key, u.pass)
-				if !r.Retryable() || ctx.Err() != nil {
-					break
-				}
-				backoff(ctx, f.rng, a, r)
-			}
+			_, r, _ := f.sendHold(ctx, u, settleAttempts)
 			switch {
 			case r.OK() && r.Err == nil:
 				held.Add(1)
