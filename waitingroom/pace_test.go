@@ -47,11 +47,15 @@ func newPaceRig(t *testing.T) *paceRig {
 // seats sets the seats the event has left.
 func (r *paceRig) seats(n int) { r.inv.set(n, nil) }
 
-// publish sets the node's signal: its backlog and its goroutines' wait for a CPU.
+// publish sets the node's signal, its backlog and its goroutines' wait for a CPU, for
+// the controller to read at its next step.
 func (r *paceRig) publish(backlog int, schedMs float64) {
 	r.signals.mu.Lock()
-	defer r.signals.mu.Unlock()
 	r.signals.signals = []Signal{{EventID: "ev1", Node: "n1", At: r.clock.Now(), Sections: 1, Backlog: backlog, SchedMs: schedMs}}
+	r.signals.mu.Unlock()
+	if rc := r.c.rooms["ev1"]; rc != nil {
+		rc.rated = time.Time{} // the next step reads the new signal
+	}
 }
 
 // step advances the clock a controller tick, keeps the signal fresh, steps, and
@@ -176,19 +180,16 @@ func TestBusyCountsOnlyTheBacklogBeyondTheRoomsHolds(t *testing.T) {
 	r.hold(0, 30)
 	// 50 passes out, their holds in the backlog with 100 requests more: not busy.
 	r.publish(150, 1)
-	r.c.rooms["ev1"].rated = time.Time{} // read the new signal at the next step
 	wm := r.step()
 	if wm != 100 {
 		t.Fatalf("backlog of the room's holds and 100 more: watermark %d; want 100", wm)
 	}
 	r.publish(300, 1)
-	r.c.rooms["ev1"].rated = time.Time{}
 	if wm = r.step(); wm != 100 {
 		t.Fatalf("backlog 300 with 70 passes out: watermark %d; want nobody admitted", wm)
 	}
 	r.hold(30, 100)
 	r.publish(0, 300)
-	r.c.rooms["ev1"].rated = time.Time{}
 	if got := r.step(); got != wm {
 		t.Fatalf("goroutines waiting 300 ms for a CPU: watermark %d; want nobody admitted (%d)", got, wm)
 	}
@@ -197,7 +198,6 @@ func TestBusyCountsOnlyTheBacklogBeyondTheRoomsHolds(t *testing.T) {
 		t.Fatalf("status %+v; want busy", q.Status)
 	}
 	r.publish(0, 2)
-	r.c.rooms["ev1"].rated = time.Time{}
 	r.step() // the credit starts afresh after a pause
 	if got := r.step(); got <= wm {
 		t.Fatalf("the node's CPUs free again: watermark %d; want admission to go on", got)
@@ -230,12 +230,10 @@ func TestBusyCountsTheRequestsOfTheFansWhoHeld(t *testing.T) {
 	r.hold(0, 80)
 	// 80 fans held; their 80 confirms and 90 requests more: not busy.
 	r.publish(170, 1)
-	r.c.rooms["ev1"].rated = time.Time{}
 	if wm := r.step(); wm != 100 {
 		t.Fatalf("backlog of the fans who held and 90 more: watermark %d; want 100 (a tick's worth)", wm)
 	}
 	r.publish(300, 1)
-	r.c.rooms["ev1"].rated = time.Time{}
 	if wm := r.step(); wm != 100 {
 		t.Fatalf("backlog 300 with 100 fans admitted: watermark %d; want nobody admitted", wm)
 	}
