@@ -99,6 +99,8 @@ type roomControl struct {
 	rated    time.Time
 	change   string
 	headroom Headroom
+	// sinceRated counts the fans admitted since the rate last moved.
+	sinceRated int64
 	// waitingSince is when fans started to wait in the room, zero while nobody waits.
 	waitingSince time.Time
 	// probe is where the first passes since fans started to wait stand: probeNone
@@ -119,6 +121,18 @@ func (rc *roomControl) settling(now time.Time, waiting bool, every time.Duration
 		rc.waitingSince = now
 	}
 	return now.Sub(rc.waitingSince) < DefaultSignalEvery+every
+}
+
+// usedRate reports whether the room's admissions since the rate last moved, at now,
+// came to at least half what its rate allowed (the rate was tried on the sections, so
+// it may rise further), and starts counting afresh.
+func (rc *roomControl) usedRate(now time.Time) bool {
+	n := rc.sinceRated
+	rc.sinceRated = 0
+	if rc.rated.IsZero() {
+		return false
+	}
+	return float64(n) >= 0.5*rc.rate.rate*now.Sub(rc.rated).Seconds()
 }
 
 // rateDue reports whether the rate should move at now, every RateEvery.
@@ -361,7 +375,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		st.AdmittingPerS, st.Change = rc.rate.rate, ChangeHold
 		rc.rated = time.Time{}
 	case due:
-		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0 && !busy, now)
+		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0 && !busy, rc.usedRate(now), now)
 		rc.rated, rc.change = now, st.Change
 	default:
 		// Between two moves the rate stands, and the status says what the last did.
@@ -409,6 +423,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	if admitted := res.Watermark - q.Watermark; admitted > 0 {
 		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
+		rc.sinceRated += admitted
 		if rc.probe == probeNone {
 			rc.probe = probeOut
 		}
