@@ -80,3 +80,42 @@ func TestPacedRoomAdmitsPastTheUnusedCapOnceUsed(t *testing.T) {
 		t.Fatalf("one tick at 4,000 fans/s admitted %d; want %d", next-wm, want)
 	}
 }
+
+// A room whose passes out keep holding its steps back (the holds come back slower
+// than the rate lets fans in) has not kept up with its rate: it admits most of what
+// the rate allows, yet the rate stays at 2,000 fans/s.
+func TestPacedRoomStaysUnderTheUnusedCapWhileThePassesOutHoldItBack(t *testing.T) {
+	store, clock, uses := newMemStore(), newFakeClock(), &memUses{}
+	svc, ids := roomWithUses(t, store, clock, uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, 8000)
+	signals := &memSignals{}
+	c, err := NewController(ControllerConfig{Store: store, Headroom: signals, Leases: openLeases{}, Node: "n1",
+		Logger: zap.NewNop(), Clock: clock, Rand: rand.New(rand.NewPCG(1, 1)), Inventory: &memInventory{seats: 100000},
+		Uses: uses})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &paceRig{t: t, ctx: t.Context(), store: store, clock: clock, signals: signals, uses: uses, svc: svc, c: c, ids: ids}
+	r.publish(0, 0)
+	held := 0
+	admitted := int64(0)
+	for i := range 60 {
+		wm := r.step()
+		if i == 20 {
+			admitted = wm
+		}
+		// The fans hold, but the last 320 admitted have not yet: 80 of the 400
+		// passes the window lets out at 2,000 fans/s are free at each step, short of
+		// the 100 the rate allows.
+		if upTo := int(wm) - 320; upTo > held {
+			r.hold(held, upTo)
+			held = upTo
+		}
+	}
+	q, _ := store.QueueState(r.ctx, "ev1", 0, 0)
+	if per := float64(q.Watermark-admitted) / (39 * DefaultControllerTick.Seconds()); per < 1000 {
+		t.Fatalf("the room admitted %.0f fans/s; want most of the 2,000 its rate allows", per)
+	}
+	if rate := c.rooms["ev1"].rate.rate; rate != 2000 {
+		t.Fatalf("the passes out held the room back, yet the rate rose to %v; want 2000", rate)
+	}
+}
