@@ -35,17 +35,9 @@ func TestRateRisesPastUnusedMaxOnlyWhenUsed(t *testing.T) {
 // whose section keeps up, admits past 2,000 fans a second once its admissions used
 // that rate, but not while the probe held them back.
 func TestPacedRoomAdmitsPastTheUnusedCapOnceUsed(t *testing.T) {
-	store, clock, uses := newMemStore(), newFakeClock(), &memUses{}
-	svc, ids := roomWithUses(t, store, clock, uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, 12000)
-	signals := &memSignals{}
-	c, err := NewController(ControllerConfig{Store: store, Headroom: signals, Leases: openLeases{}, Node: "n1",
-		Logger: zap.NewNop(), Clock: clock, Rand: rand.New(rand.NewPCG(1, 1)), Inventory: &memInventory{seats: 100000},
-		Uses: uses})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &paceRig{t: t, ctx: t.Context(), store: store, clock: clock, signals: signals, uses: uses, svc: svc, c: c, ids: ids, probing: true}
-	r.publish(0, 0)
+	r := newDefaultRateRig(t, 12000)
+	r.probing = true
+	store, c := r.store, r.c
 	held := 0
 	// holdAll uses every pass out: the fans held at once.
 	holdAll := func() {
@@ -85,17 +77,8 @@ func TestPacedRoomAdmitsPastTheUnusedCapOnceUsed(t *testing.T) {
 // than the rate lets fans in) has not kept up with its rate: it admits most of what
 // the rate allows, yet the rate stays at 2,000 fans/s.
 func TestPacedRoomStaysUnderTheUnusedCapWhileThePassesOutHoldItBack(t *testing.T) {
-	store, clock, uses := newMemStore(), newFakeClock(), &memUses{}
-	svc, ids := roomWithUses(t, store, clock, uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, 8000)
-	signals := &memSignals{}
-	c, err := NewController(ControllerConfig{Store: store, Headroom: signals, Leases: openLeases{}, Node: "n1",
-		Logger: zap.NewNop(), Clock: clock, Rand: rand.New(rand.NewPCG(1, 1)), Inventory: &memInventory{seats: 100000},
-		Uses: uses})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &paceRig{t: t, ctx: t.Context(), store: store, clock: clock, signals: signals, uses: uses, svc: svc, c: c, ids: ids}
-	r.publish(0, 0)
+	r := newDefaultRateRig(t, 8000)
+	store, c := r.store, r.c
 	held := 0
 	admitted := int64(0)
 	for i := range 60 {
@@ -118,4 +101,22 @@ func TestPacedRoomStaysUnderTheUnusedCapWhileThePassesOutHoldItBack(t *testing.T
 	if rate := c.rooms["ev1"].rate.rate; rate != 2000 {
 		t.Fatalf("the passes out held the room back, yet the rate rose to %v; want 2000", rate)
 	}
+}
+
+// newDefaultRateRig is a headroom room of fans waiting fans, 100,000 seats and pass
+// uses counted, whose controller has the default rate settings; the probe is skipped
+// unless the test sets probing.
+func newDefaultRateRig(t *testing.T, fans int) *paceRig {
+	t.Helper()
+	r := &paceRig{t: t, ctx: t.Context(), store: newMemStore(), clock: newFakeClock(), signals: &memSignals{}, uses: &memUses{},
+		inv: &memInventory{seats: 100000}}
+	r.svc, r.ids = roomWithUses(t, r.store, r.clock, r.uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, fans)
+	var err error
+	r.c, err = NewController(ControllerConfig{Store: r.store, Headroom: r.signals, Leases: openLeases{}, Node: "n1",
+		Logger: zap.NewNop(), Clock: r.clock, Rand: rand.New(rand.NewPCG(1, 1)), Inventory: r.inv, Uses: r.uses})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.publish(0, 0)
+	return r
 }
