@@ -14,7 +14,7 @@ type RateConfig struct {
 	// take in one step (see idleStart).
 	Initial float64
 	// Min and Max bound the rate (defaults 1 and 4000): Max is the rate idle sections
-	// lead to, once the room's admissions used the rate it reached on the way.
+	// reach, once the room's admissions used the rate it reached on the way.
 	Min, Max float64
 	// UnusedMax bounds the rate while the room does not use it (default 2000, never
 	// above Max): a step whose admissions were held back (by the passes out, a busy
