@@ -133,9 +133,8 @@ func (e *commitEncoder) queue(pb *pgx.Batch, sql string, args ...any) *pgx.Queue
 }
 
 // The binary array format: dimensions, a has-nulls flag, the element type, then per
-// dimension its length and lower bound; then each element as its length (-1 for NULL)
-// and bytes.
-const arrayHeaderLen = 20
+// dimension its length and lower bound (20 bytes for one dimension); then each element
+// as its length (-1 for NULL) and bytes.
 
 // begin starts an array of elemOID; end finishes it.
 func (e *commitEncoder) begin(elemOID uint32) int {
@@ -328,6 +327,16 @@ func times[T any](e *commitEncoder, rows []T, zeroIsNull bool, f func(*T) time.T
 		e.timestamptz(t)
 	}
 	return e.end(start, len(rows), pgtype.TimestamptzArrayOID, hasNull)
+}
+
+// seatLists writes a column of seat lists as a text array, each list one JSON array
+// (see jsonList).
+func seatLists[T any](e *commitEncoder, rows []T, f func(*T) []string) *encodedArray {
+	start := e.begin(pgtype.TextOID)
+	for i := range rows {
+		e.jsonList(f(&rows[i]))
+	}
+	return e.end(start, len(rows), pgtype.TextArrayOID, false)
 }
 
 // strs writes a []string as a text array.

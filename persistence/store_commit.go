@@ -214,11 +214,7 @@ func commitBatch(b *actors.Batch, e *commitEncoder) (*pgx.Batch, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode hold quantities: %w", err)
 		}
-		start := e.begin(pgtype.TextOID)
-		for i := range holds {
-			e.jsonList(holds[i].Seats)
-		}
-		seats := e.end(start, len(holds), pgtype.TextArrayOID, false)
+		seats := seatLists(e, holds, func(h *actors.Hold) []string { return h.Seats })
 		e.queue(pb, commitHoldsSQL, ev, sec,
 			texts(e, holds, func(h *actors.Hold) string { return h.ID }),
 			texts(e, holds, func(h *actors.Hold) string { return h.UserID }),
@@ -262,11 +258,7 @@ func queueOrders(pb *pgx.Batch, ev, sec string, orders []actors.Order, e *commit
 	if err != nil {
 		return fmt.Errorf("encode order quantities: %w", err)
 	}
-	start := e.begin(pgtype.TextOID)
-	for i := range orders {
-		e.jsonList(orders[i].Seats)
-	}
-	seats := e.end(start, len(orders), pgtype.TextArrayOID, false)
+	seats := seatLists(e, orders, func(o *actors.Order) []string { return o.Seats })
 	e.queue(pb, commitOrdersSQL, ev, sec,
 		texts(e, orders, func(o *actors.Order) string { return o.ID }),
 		texts(e, orders, func(o *actors.Order) string { return o.HoldID }),
