@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -78,7 +77,7 @@ func (p encodedArrayPlan) Encode(value any, buf []byte) ([]byte, error) {
 }
 
 // commitEncoder holds one commit's encoded arrays and arguments; they are kept, with
-// their room, for the next commit (commitEncoders) once the batch is answered.
+// their room, for a later commit (commitEncoders) once the batch is answered.
 type commitEncoder struct {
 	buf    []byte
 	arrays []encodedArray
@@ -87,15 +86,23 @@ type commitEncoder struct {
 	keyIDs map[[2]string]int // scratch for firstByID: (user, key)
 }
 
-var commitEncoders = sync.Pool{New: func() any {
-	return &commitEncoder{ids: make(map[string]int), keyIDs: make(map[[2]string]int)}
-}}
+// commitEncoders keeps the encoders of finished commits for the next ones: as many as
+// commits of different sections run at once, up to its capacity. Unlike a sync.Pool, it
+// is not emptied by every collection, which would have each batch grow its buffer anew.
+var commitEncoders = make(chan *commitEncoder, 16)
 
 // maxKeptEncoderBytes bounds the buffer a commitEncoder keeps for the next commit; one
 // of an unusually large batch is left to the collector.
 const maxKeptEncoderBytes = 4 << 20
 
-func getCommitEncoder() *commitEncoder { return commitEncoders.Get().(*commitEncoder) }
+func getCommitEncoder() *commitEncoder {
+	select {
+	case e := <-commitEncoders:
+		return e
+	default:
+		return &commitEncoder{ids: make(map[string]int), keyIDs: make(map[[2]string]int)}
+	}
+}
 
 // release hands e back for another commit: the batch that used it must be done (pgx
 // reads the arguments until its results are read).
@@ -107,7 +114,10 @@ func (e *commitEncoder) release() {
 	clear(e.ids)
 	clear(e.keyIDs)
 	e.buf, e.arrays, e.args = e.buf[:0], e.arrays[:0], e.args[:0]
-	commitEncoders.Put(e)
+	select {
+	case commitEncoders <- e:
+	default: // enough are kept
+	}
 }
 
 // queue queues sql with args on pb: the first *encodedArray among args reserves room
