@@ -2,10 +2,8 @@ package persistence
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -134,25 +132,34 @@ ON CONFLICT (user_id, key) DO NOTHING`
 //   - wrapping actors.ErrCommitUnknown: the COMMIT was sent and no answer says how it
 //     ended (ctx ended, the connection was lost, the server failed during the commit):
 //     the batch may have committed.
+//
+// The store's pool must come from Open, whose connections take the commit's encoded
+// arrays (see encodedArray).
 func (s *Store) Commit(ctx context.Context, b *actors.Batch) error {
-	op := fmt.Sprintf("commit batch on %s at epoch %d version %d", b.Key.Identity(), b.Epoch, b.Version)
-	pb, err := commitBatch(b)
+	enc := getCommitEncoder()
+	defer enc.release() // after the batch's results are read (deferred first, run last)
+	pb, err := commitBatch(b, enc)
 	if err != nil {
-		return fmt.Errorf("%s: %w: %w", op, actors.ErrRolledBack, err)
+		return fmt.Errorf("%s: %w: %w", commitOp(b), actors.ErrRolledBack, err)
 	}
 	br := s.pool.SendBatch(ctx, pb)
 	tx := br.Tx()
 	defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit; releases the connection otherwise
 	if err := br.Close(); err != nil {
 		if errors.Is(err, actors.ErrFenced) {
-			return classify(op, err)
+			return classify(commitOp(b), err)
 		}
-		return fmt.Errorf("%w: %w", actors.ErrRolledBack, classify(op, err))
+		return fmt.Errorf("%w: %w", actors.ErrRolledBack, classify(commitOp(b), err))
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return commitOutcome(op+": commit", err)
+		return commitOutcome(commitOp(b)+": commit", err)
 	}
 	return nil
+}
+
+// commitOp names a commit in its errors.
+func commitOp(b *actors.Batch) string {
+	return fmt.Sprintf("commit batch on %s at epoch %d version %d", b.Key.Identity(), b.Epoch, b.Version)
 }
 
 // commitOutcome classifies an error of the COMMIT itself: a rollback the server answered,
@@ -165,9 +172,9 @@ func commitOutcome(op string, err error) error {
 	return fmt.Errorf("%w: %w", actors.ErrCommitUnknown, classify(op, err))
 }
 
-// commitBatch builds the statements that write b, with callbacks that fail the batch
-// when the fence or a row count does not hold.
-func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
+// commitBatch builds the statements that write b, their arrays written by e, with
+// callbacks that fail the batch when the fence or a row count does not hold.
+func commitBatch(b *actors.Batch, e *commitEncoder) (*pgx.Batch, error) {
 	ev, sec := b.Key.EventID, b.Key.SectionID
 	pb := &pgx.Batch{}
 	pb.BeginTx(pgx.TxOptions{})
@@ -179,128 +186,171 @@ func commitBatch(b *actors.Batch) (*pgx.Batch, error) {
 	}
 	if b.RecordOnly {
 		pb.Queue(commitRecordFenceSQL, ev, sec, b.Epoch, b.Version, b.LastSeq, bytesOrEmpty(b.Digest)).Exec(fenced)
-		queueAttempts(pb, b)
+		queueAttempts(pb, b, e)
 		return pb, nil
 	}
 	pb.Queue(commitFenceSQL, ev, sec, b.Epoch, b.Version, b.Held, b.Sold, nullTime(b.NextExpiry), b.LastSeq,
 		bytesOrEmpty(b.Digest), bytesOrEmpty(b.Chain)).Exec(fenced)
 	pb.Queue(commitChainSQL, ev, sec, b.Version+1, b.LastSeq, bytesOrEmpty(b.Digest), bytesOrEmpty(b.Chain))
-	queueAttempts(pb, b)
+	queueAttempts(pb, b, e)
 
 	if len(b.UserTickets) > 0 {
-		queueUserTickets(pb, b)
-	}
-
-	if seats := lastByID(b.Seats, func(c actors.SeatChange) string { return c.ID }); len(seats) > 0 {
-		ids, statuses, holdIDs, orderIDs := make([]string, len(seats)), make([]string, len(seats)), make([]string, len(seats)), make([]string, len(seats))
-		for i, c := range seats {
-			ids[i], statuses[i], holdIDs[i], orderIDs[i] = c.ID, string(c.Status), c.HoldID, c.OrderID
-		}
-		pb.Queue(commitSeatsSQL, ev, sec, ids, statuses, holdIDs, orderIDs).Exec(expectRows("seat", len(seats)))
-	}
-
-	if holds := lastByID(b.Holds, func(h actors.Hold) string { return h.ID }); len(holds) > 0 {
-		n := len(holds)
-		ids, users, seats, statuses, orderIDs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		quantities := make([]int, n)
-		expires, created, updated := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
-		for i, h := range holds {
-			list, err := seatList(h.Seats)
-			if err != nil {
-				return nil, fmt.Errorf("encode seats of hold %s: %w", h.ID, err)
-			}
-			ids[i], users[i], seats[i], statuses[i], orderIDs[i] = h.ID, h.UserID, list, string(h.Status), h.OrderID
-			quantities[i] = h.Quantity
-			expires[i], created[i], updated[i] = h.ExpiresAt, h.CreatedAt, h.UpdatedAt
-		}
-		pb.Queue(commitHoldsSQL, ev, sec, ids, users, seats, quantities, statuses, expires, created, updated, orderIDs).
-			Exec(expectRows("hold", n))
-	}
-
-	if orders := lastByID(b.Orders, func(o actors.Order) string { return o.ID }); len(orders) > 0 {
-		n := len(orders)
-		ids, holdIDs, users, seats, statuses, currencies := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		quantities, totals := make([]int, n), make([]int64, n)
-		created, updated := make([]time.Time, n), make([]time.Time, n)
-		var cancelled, soldOrders, soldSeats []string
-		for i, o := range orders {
-			list, err := seatList(o.Seats)
-			if err != nil {
-				return nil, fmt.Errorf("encode seats of order %s: %w", o.ID, err)
-			}
-			ids[i], holdIDs[i], users[i], seats[i], statuses[i], currencies[i] = o.ID, o.HoldID, o.UserID, list, string(o.Status), o.Currency
-			quantities[i], totals[i] = o.Quantity, o.TotalCents
-			created[i], updated[i] = o.CreatedAt, o.UpdatedAt
-			switch o.Status {
-			case actors.OrderConfirmed:
-				for _, seat := range o.Seats {
-					soldOrders = append(soldOrders, o.ID)
-					soldSeats = append(soldSeats, seat)
-				}
-			case actors.OrderCancelled:
-				cancelled = append(cancelled, o.ID)
-			}
-		}
-		pb.Queue(commitOrdersSQL, ev, sec, ids, holdIDs, users, seats, quantities, statuses, totals, currencies, created, updated).
-			Exec(expectRows("order", n))
-		if len(cancelled) > 0 {
-			pb.Queue(commitCancelTicketsSQL, cancelled)
-		}
-		if len(soldSeats) > 0 {
-			pb.Queue(commitSellTicketsSQL, ev, sec, soldOrders, soldSeats)
+		if err := queueUserTickets(pb, b, e); err != nil {
+			return nil, err
 		}
 	}
 
-	if keys := firstByID(b.Keys, func(r actors.IdempotencyRecord) string { return r.UserID + "\x00" + r.Key }); len(keys) > 0 {
-		n := len(keys)
-		users, names, events, sections := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		hashes, responses := make([][]byte, n), make([][]byte, n)
-		for i, r := range keys {
-			users[i], names[i], events[i], sections[i] = r.UserID, r.Key, textOr(r.EventID, ev), textOr(r.SectionID, sec)
-			hashes[i], responses[i] = bytesOrEmpty(r.RequestHash), bytesOrEmpty(r.Response)
+	if seats := lastByID(b.Seats, func(c *actors.SeatChange) string { return c.ID }, e.ids); len(seats) > 0 {
+		e.queue(pb, commitSeatsSQL, ev, sec,
+			texts(e, seats, func(c *actors.SeatChange) string { return c.ID }),
+			texts(e, seats, func(c *actors.SeatChange) string { return string(c.Status) }),
+			texts(e, seats, func(c *actors.SeatChange) string { return c.HoldID }),
+			texts(e, seats, func(c *actors.SeatChange) string { return c.OrderID })).
+			Exec(expectRows("seat", len(seats)))
+	}
+
+	if holds := lastByID(b.Holds, func(h *actors.Hold) string { return h.ID }, e.ids); len(holds) > 0 {
+		quantities, err := int4s(e, holds, func(h *actors.Hold) int { return h.Quantity })
+		if err != nil {
+			return nil, fmt.Errorf("encode hold quantities: %w", err)
 		}
-		pb.Queue(commitKeysSQL, users, names, events, sections, hashes, responses)
+		seats := seatLists(e, holds, func(h *actors.Hold) []string { return h.Seats })
+		e.queue(pb, commitHoldsSQL, ev, sec,
+			texts(e, holds, func(h *actors.Hold) string { return h.ID }),
+			texts(e, holds, func(h *actors.Hold) string { return h.UserID }),
+			seats, quantities,
+			texts(e, holds, func(h *actors.Hold) string { return string(h.Status) }),
+			times(e, holds, false, func(h *actors.Hold) time.Time { return h.ExpiresAt }),
+			times(e, holds, false, func(h *actors.Hold) time.Time { return h.CreatedAt }),
+			times(e, holds, false, func(h *actors.Hold) time.Time { return h.UpdatedAt }),
+			texts(e, holds, func(h *actors.Hold) string { return h.OrderID })).
+			Exec(expectRows("hold", len(holds)))
+	}
+
+	if orders := lastByID(b.Orders, func(o *actors.Order) string { return o.ID }, e.ids); len(orders) > 0 {
+		if err := queueOrders(pb, ev, sec, orders, e); err != nil {
+			return nil, err
+		}
+	}
+
+	if keys := firstByID(b.Keys, func(r *actors.IdempotencyRecord) [2]string { return [2]string{r.UserID, r.Key} }, e.keyIDs); len(keys) > 0 {
+		e.queue(pb, commitKeysSQL,
+			texts(e, keys, func(r *actors.IdempotencyRecord) string { return r.UserID }),
+			texts(e, keys, func(r *actors.IdempotencyRecord) string { return r.Key }),
+			texts(e, keys, func(r *actors.IdempotencyRecord) string { return textOr(r.EventID, ev) }),
+			texts(e, keys, func(r *actors.IdempotencyRecord) string { return textOr(r.SectionID, sec) }),
+			bytesColumn(e, keys, func(r *actors.IdempotencyRecord) []byte { return r.RequestHash }),
+			bytesColumn(e, keys, func(r *actors.IdempotencyRecord) []byte { return r.Response }))
 	}
 
 	if len(b.Outbox) > 0 {
-		pb.Queue(outboxInsertSQL, outboxInsertArgs(b.Outbox)...)
+		e.queue(pb, outboxInsertSQL,
+			texts(e, b.Outbox, func(m *actors.OutboxMessage) string { return m.Topic }),
+			texts(e, b.Outbox, func(m *actors.OutboxMessage) string { return m.Key }),
+			bytesColumn(e, b.Outbox, func(m *actors.OutboxMessage) []byte { return m.Payload }))
 	}
 	return pb, nil
 }
 
+// queueOrders queues the batch's orders and the tickets they sell or cancel.
+func queueOrders(pb *pgx.Batch, ev, sec string, orders []actors.Order, e *commitEncoder) error {
+	quantities, err := int4s(e, orders, func(o *actors.Order) int { return o.Quantity })
+	if err != nil {
+		return fmt.Errorf("encode order quantities: %w", err)
+	}
+	seats := seatLists(e, orders, func(o *actors.Order) []string { return o.Seats })
+	e.queue(pb, commitOrdersSQL, ev, sec,
+		texts(e, orders, func(o *actors.Order) string { return o.ID }),
+		texts(e, orders, func(o *actors.Order) string { return o.HoldID }),
+		texts(e, orders, func(o *actors.Order) string { return o.UserID }),
+		seats, quantities,
+		texts(e, orders, func(o *actors.Order) string { return string(o.Status) }),
+		int8s(e, orders, func(o *actors.Order) int64 { return o.TotalCents }),
+		texts(e, orders, func(o *actors.Order) string { return o.Currency }),
+		times(e, orders, false, func(o *actors.Order) time.Time { return o.CreatedAt }),
+		times(e, orders, false, func(o *actors.Order) time.Time { return o.UpdatedAt })).
+		Exec(expectRows("order", len(orders)))
+
+	// Cancelled orders, then each seat a confirmed order sells (order id and seat id).
+	cancelled := e.begin(pgtype.TextOID)
+	n := 0
+	for i := range orders {
+		if orders[i].Status == actors.OrderCancelled {
+			e.text(orders[i].ID)
+			n++
+		}
+	}
+	if n > 0 {
+		e.queue(pb, commitCancelTicketsSQL, e.end(cancelled, n, pgtype.TextArrayOID, false))
+	} else {
+		e.buf = e.buf[:cancelled]
+	}
+	soldOrders, n := e.begin(pgtype.TextOID), 0
+	for i := range orders {
+		if orders[i].Status == actors.OrderConfirmed {
+			for range orders[i].Seats {
+				e.text(orders[i].ID)
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		e.buf = e.buf[:soldOrders]
+		return nil
+	}
+	orderIDs := e.end(soldOrders, n, pgtype.TextArrayOID, false)
+	soldSeats := e.begin(pgtype.TextOID)
+	for i := range orders {
+		if orders[i].Status == actors.OrderConfirmed {
+			for _, seat := range orders[i].Seats {
+				e.text(seat)
+			}
+		}
+	}
+	e.queue(pb, commitSellTicketsSQL, ev, sec, orderIDs, e.end(soldSeats, n, pgtype.TextArrayOID, false))
+	return nil
+}
+
 // queueAttempts queues the insert of the batch's attempts, if it has any.
-func queueAttempts(pb *pgx.Batch, b *actors.Batch) {
+func queueAttempts(pb *pgx.Batch, b *actors.Batch, e *commitEncoder) {
 	n := len(b.Attempts)
 	if n == 0 {
 		return
 	}
-	seqs, versions, causes := make([]int64, n), make([]int64, n), make([]int64, n)
-	at := make([]time.Time, n)
-	users, actions, seats, refs, codes, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	commands := make([][]byte, n)
-	received := make([]pgtype.Timestamptz, n) // null where unknown
-	for i, a := range b.Attempts {
-		seqs[i], versions[i], causes[i], at[i] = a.Seq, a.Version, a.CauseSeq, a.At
-		users[i], actions[i], seats[i], refs[i], codes[i], kinds[i] = a.UserID, a.Action, strings.Join(a.Seats, ","), a.Ref, string(a.Code), a.Kind
-		commands[i] = bytesOrEmpty(a.Command)
-		received[i] = pgtype.Timestamptz{Time: a.ReceivedAt, Valid: !a.ReceivedAt.IsZero()}
+	at := b.Attempts
+	start := e.begin(pgtype.TextOID)
+	for i := range at {
+		e.joined(at[i].Seats, ',')
 	}
-	pb.Queue(commitAttemptsSQL, b.Key.EventID, b.Key.SectionID, seqs, at, versions, users, actions, seats, refs, codes, causes, kinds, commands,
-		received).
+	seats := e.end(start, n, pgtype.TextArrayOID, false)
+	e.queue(pb, commitAttemptsSQL, b.Key.EventID, b.Key.SectionID,
+		int8s(e, at, func(a *actors.Attempt) int64 { return a.Seq }),
+		times(e, at, false, func(a *actors.Attempt) time.Time { return a.At }),
+		int8s(e, at, func(a *actors.Attempt) int64 { return a.Version }),
+		texts(e, at, func(a *actors.Attempt) string { return a.UserID }),
+		texts(e, at, func(a *actors.Attempt) string { return a.Action }),
+		seats,
+		texts(e, at, func(a *actors.Attempt) string { return a.Ref }),
+		texts(e, at, func(a *actors.Attempt) string { return string(a.Code) }),
+		int8s(e, at, func(a *actors.Attempt) int64 { return a.CauseSeq }),
+		texts(e, at, func(a *actors.Attempt) string { return a.Kind }),
+		bytesColumn(e, at, func(a *actors.Attempt) []byte { return a.Command }),
+		times(e, at, true, func(a *actors.Attempt) time.Time { return a.ReceivedAt })). // null where unknown
 		Exec(expectRows("attempt", n))
 }
 
 // queueUserTickets queues the per-user limit's statements: lock the counts of the
 // batch's users, refuse the batch with an *actors.LimitError naming the users a positive
 // change would take past the limit (with their committed counts), move the counts.
-func queueUserTickets(pb *pgx.Batch, b *actors.Batch) {
+func queueUserTickets(pb *pgx.Batch, b *actors.Batch, e *commitEncoder) error {
 	n := len(b.UserTickets)
-	users, deltas := make([]string, n), make([]int, n)
-	for i, c := range b.UserTickets {
-		users[i], deltas[i] = c.UserID, c.Delta
+	users := texts(e, b.UserTickets, func(c *actors.UserTicketChange) string { return c.UserID })
+	deltas, err := int4s(e, b.UserTickets, func(c *actors.UserTicketChange) int { return c.Delta })
+	if err != nil {
+		return fmt.Errorf("encode user ticket changes: %w", err)
 	}
-	pb.Queue(commitUserRowsSQL, b.Key.EventID, users)
-	pb.Queue(commitUserLockSQL, b.Key.EventID, users).Query(func(rows pgx.Rows) error {
+	e.queue(pb, commitUserRowsSQL, b.Key.EventID, users)
+	e.queue(pb, commitUserLockSQL, b.Key.EventID, users).Query(func(rows pgx.Rows) error {
 		counts := make(map[string]int, n)
 		for rows.Next() {
 			var user string
@@ -327,7 +377,8 @@ func queueUserTickets(pb *pgx.Batch, b *actors.Batch) {
 		}
 		return nil
 	})
-	pb.Queue(commitUserTicketsSQL, b.Key.EventID, users, deltas, b.MaxTicketsPerUser).Exec(expectRows("user ticket count", n))
+	e.queue(pb, commitUserTicketsSQL, b.Key.EventID, users, deltas, b.MaxTicketsPerUser).Exec(expectRows("user ticket count", n))
+	return nil
 }
 
 // expectRows fails the batch unless a statement touched exactly want rows: a seat the
@@ -343,54 +394,57 @@ func expectRows(what string, want int) func(pgconn.CommandTag) error {
 }
 
 // lastByID keeps one item per id, the last one: a batch may change a seat, hold or order
-// more than once, and one statement may touch a row only once.
-func lastByID[T any](items []T, id func(T) string) []T {
-	if len(items) < 2 {
+// more than once, and one statement may touch a row only once. It returns items itself
+// when no id repeats; seen is scratch room, cleared first.
+func lastByID[T any, K comparable](items []T, id func(*T) K, seen map[K]int) []T {
+	if len(items) < 2 || !repeats(items, id, seen) {
 		return items
 	}
-	at := make(map[string]int, len(items))
+	clear(seen)
 	out := make([]T, 0, len(items))
-	for _, it := range items {
-		k := id(it)
-		if i, ok := at[k]; ok {
-			out[i] = it
+	for i := range items {
+		k := id(&items[i])
+		if at, ok := seen[k]; ok {
+			out[at] = items[i]
 			continue
 		}
-		at[k] = len(out)
-		out = append(out, it)
+		seen[k] = len(out)
+		out = append(out, items[i])
 	}
 	return out
 }
 
 // firstByID keeps one item per id, the first one: the first answer to an idempotency
-// key is the one that stands.
-func firstByID[T any](items []T, id func(T) string) []T {
-	if len(items) < 2 {
+// key is the one that stands. It returns items itself when no id repeats; seen is
+// scratch room, cleared first.
+func firstByID[T any, K comparable](items []T, id func(*T) K, seen map[K]int) []T {
+	if len(items) < 2 || !repeats(items, id, seen) {
 		return items
 	}
-	seen := make(map[string]bool, len(items))
+	clear(seen)
 	out := make([]T, 0, len(items))
-	for _, it := range items {
-		k := id(it)
-		if seen[k] {
+	for i := range items {
+		k := id(&items[i])
+		if _, ok := seen[k]; ok {
 			continue
 		}
-		seen[k] = true
-		out = append(out, it)
+		seen[k] = len(out)
+		out = append(out, items[i])
 	}
 	return out
 }
 
-// seatList encodes seat ids as a JSON array for the holds and orders statements.
-func seatList(seats []string) (string, error) {
-	if len(seats) == 0 {
-		return "[]", nil
+// repeats reports whether two of items have the same id, using seen (cleared first).
+func repeats[T any, K comparable](items []T, id func(*T) K, seen map[K]int) bool {
+	clear(seen)
+	for i := range items {
+		k := id(&items[i])
+		if _, ok := seen[k]; ok {
+			return true
+		}
+		seen[k] = i
 	}
-	raw, err := json.Marshal(seats)
-	if err != nil {
-		return "", err
-	}
-	return string(raw), nil
+	return false
 }
 
 // nullTime returns t, or nil (SQL NULL) for the zero time.
