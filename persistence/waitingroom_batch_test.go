@@ -133,18 +133,11 @@ func (h *ticketReadGate) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 // unknown tickets are NOT_FOUND among known ones; and a ticket that joined while a
 // batch was in flight is found by a read made after it.
 func TestWaitingRoomConcurrentTicketReadsShareRoundTrips(t *testing.T) {
+	const fans = 400
 	e := newRoomEnv(t, waitingroom.SystemClock{})
 	e.open(waitingroom.Settings{EventID: "ev1", Enabled: true, Order: waitingroom.OrderFIFO, AdmitPerS: 1})
+	ids := joinOneByOne(t, e, "ev1", fans)
 	ctx := context.Background()
-	const fans = 400
-	ids := make([]string, fans)
-	for i := range fans {
-		tk, _, err := e.svc.Join(ctx, "ev1", fmt.Sprintf("fan-%d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[i] = tk.ID
-	}
 	gate := &ticketReadGate{started: make(chan struct{}), release: make(chan struct{})}
 	e.store.rdb.AddHook(gate)
 
@@ -185,4 +178,19 @@ func TestWaitingRoomConcurrentTicketReadsShareRoundTrips(t *testing.T) {
 	} else {
 		t.Logf("%d concurrent ticket reads took %d HMGETs", fans+fans/10+1, n)
 	}
+}
+
+// joinOneByOne joins n fans into eventID, one after the other, and returns their
+// tickets' ids in position order.
+func joinOneByOne(t *testing.T, e *roomEnv, eventID string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		tk, _, err := e.svc.Join(context.Background(), eventID, fmt.Sprintf("fan-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = tk.ID
+	}
+	return ids
 }
