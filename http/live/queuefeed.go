@@ -231,12 +231,14 @@ func (f *QueueFeed) session(c *conn) func() {
 }
 
 // firstFromWatch sends s its first ticket computed from its event's watch, and
-// subscribes it there, when the watch read the queue within the last two polls (one
-// that runs late under load still counts): in a rush thousands of fans open their
-// websockets within a few polls, and a queue read of their own made each open cost a
-// round trip and its decoding. The ticket is as fresh as one a poll would send, and
-// the subscriber hears of whatever the next poll finds moved, as every subscriber
-// does. done is false when there is no such watch (the caller reads the queue); w is
+// subscribes it there, when the watch read the queue within the last two polls or the
+// last Render, whichever is longer: in a rush thousands of fans open their websockets
+// within a few polls, and a queue read of their own made each open cost a round trip
+// and its decoding. On a busy node a poll's read itself takes a poll or more, so that
+// two polls alone sent most opens of a rush to a read of their own; a ticket computed
+// from a read up to Render old is no older than the feed lets any ticket's place and
+// wait stand while the queue does not move, and the subscriber hears of whatever the
+// next poll finds moved, as every subscriber does. done is false when there is no such watch (the caller reads the queue); w is
 // nil when the connection closed meanwhile.
 func (f *QueueFeed) firstFromWatch(s *queueSub) (w *queueWatch, done bool) {
 	f.mu.Lock()
@@ -251,7 +253,7 @@ func (f *QueueFeed) firstFromWatch(s *queueSub) (w *queueWatch, done bool) {
 	f.mu.Unlock()
 	defer w.mu.Unlock()
 	now := f.cfg.Clock()
-	if !w.read || now.Sub(w.readAt) > 2*f.cfg.Poll {
+	if !w.read || now.Sub(w.readAt) > max(2*f.cfg.Poll, f.cfg.Render) {
 		return nil, false
 	}
 	s.shuffles = w.state.Shuffles
