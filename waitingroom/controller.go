@@ -99,6 +99,10 @@ type roomControl struct {
 	rated    time.Time
 	change   string
 	headroom Headroom
+	// sinceRated counts the fans admitted since the rate last moved, and windowFull
+	// is set once the passes out held a step's admissions back meanwhile.
+	sinceRated int64
+	windowFull bool
 	// waitingSince is when fans started to wait in the room, zero while nobody waits.
 	waitingSince time.Time
 	// probe is where the first passes since fans started to wait stand: probeNone
@@ -119,6 +123,20 @@ func (rc *roomControl) settling(now time.Time, waiting bool, every time.Duration
 		rc.waitingSince = now
 	}
 	return now.Sub(rc.waitingSince) < DefaultSignalEvery+every
+}
+
+// usedRate reports whether the room's admissions since the rate last moved, at now,
+// came to at least half what its rate allowed, with the holds of their passes coming
+// back fast enough that the passes out never held a step back (the rate was tried on
+// the nodes and sections, and kept up with, so it may rise further), and starts
+// counting afresh.
+func (rc *roomControl) usedRate(now time.Time) bool {
+	n, full := rc.sinceRated, rc.windowFull
+	rc.sinceRated, rc.windowFull = 0, false
+	if rc.rated.IsZero() || full {
+		return false
+	}
+	return float64(n) >= 0.5*rc.rate.rate*now.Sub(rc.rated).Seconds()
 }
 
 // rateDue reports whether the rate should move at now, every RateEvery.
@@ -361,7 +379,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		st.AdmittingPerS, st.Change = rc.rate.rate, ChangeHold
 		rc.rated = time.Time{}
 	case due:
-		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0 && !busy, now)
+		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0 && !busy, rc.usedRate(now), now)
 		rc.rated, rc.change = now, st.Change
 	default:
 		// Between two moves the rate stands, and the status says what the last did.
@@ -384,7 +402,13 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
 		}
 		if paced {
-			n = min(n, max(0, rc.window(st.Headroom, st.AdmittingPerS, &passes)-passes.outstanding()))
+			room := max(0, rc.window(st.Headroom, st.AdmittingPerS, &passes)-passes.outstanding())
+			if n > room {
+				// The holds of the passes out do not come back as fast as the rate
+				// lets fans in: the rate is not kept up with.
+				rc.windowFull = true
+			}
+			n = min(n, room)
 		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			// Every admitted fan holds a seat at least: never more fans than seats
@@ -409,6 +433,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	if admitted := res.Watermark - q.Watermark; admitted > 0 {
 		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
+		rc.sinceRated += admitted
 		if rc.probe == probeNone {
 			rc.probe = probeOut
 		}

@@ -13,9 +13,16 @@ type RateConfig struct {
 	// rate starts from there; while the sections' mailboxes are empty, from what they
 	// take in one step (see idleStart).
 	Initial float64
-	// Min and Max bound the rate (defaults 1 and 2000): Max is the rate idle sections
-	// lead to.
+	// Min and Max bound the rate (defaults 1 and 4000): Max is the rate idle sections
+	// reach, once the room's admissions used the rate it reached on the way.
 	Min, Max float64
+	// UnusedMax bounds the rate while the room does not use it (default 2000, never
+	// above Max): a step whose admissions were held back (by the passes out, a busy
+	// node, the first fans' settling, too few fans waiting) tells nothing of what the
+	// sections take at that rate, and a rate grown that way would let a flood in when
+	// the room opens up. Beyond it the rate rises only on steps that admitted at least
+	// half what the rate allowed, while the sections keep up.
+	UnusedMax float64
 	// DepthBound is the deepest mailbox that still counts as keeping up (default 32).
 	DepthBound int
 	// CommitBound is the mean batch write time below which commits count as steady
@@ -57,7 +64,8 @@ func (c RateConfig) withDefaults() RateConfig {
 	}
 	set(&c.Initial, 10)
 	set(&c.Min, 1)
-	set(&c.Max, 2000)
+	set(&c.Max, 4000)
+	set(&c.UnusedMax, 2000)
 	set(&c.Growth, 2)
 	set(&c.Recovery, 1.1)
 	set(&c.Decrease, 0.5)
@@ -80,6 +88,7 @@ func (c RateConfig) withDefaults() RateConfig {
 		c.PaceSpan = DefaultPaceSpan
 	}
 	c.Initial = min(max(c.Initial, c.Min), c.Max)
+	c.UnusedMax = min(c.UnusedMax, c.Max)
 	return c
 }
 
@@ -113,8 +122,9 @@ func newRateControl(cfg RateConfig, start float64) *rateControl {
 }
 
 // update moves the rate for one step given the headroom, and says what it did. The
-// rate rises only while fans wait (demand): an empty room keeps its rate.
-func (r *rateControl) update(h Headroom, demand bool, now time.Time) (float64, string) {
+// rate rises only while fans wait (demand): an empty room keeps its rate. It rises
+// past UnusedMax only when the step's admissions used it (used).
+func (r *rateControl) update(h Headroom, demand, used bool, now time.Time) (float64, string) {
 	if h.MaxDepth > r.lastDepth && h.MaxDepth > r.cfg.DepthBound/4 {
 		r.growing++
 	} else {
@@ -144,8 +154,13 @@ func (r *rateControl) update(h Headroom, demand bool, now time.Time) (float64, s
 			r.baseline = 0.9*r.baseline + 0.1*h.CommitMs
 		}
 	}
-	if !demand || r.growing > 0 || r.rate >= r.cfg.Max {
-		// Nobody to admit, or a mailbox deepening (not yet enough to cut): hold.
+	limit := r.cfg.Max
+	if !used {
+		limit = r.cfg.UnusedMax
+	}
+	if !demand || r.growing > 0 || r.rate >= limit {
+		// Nobody to admit, a mailbox deepening (not yet enough to cut), or a rate the
+		// room has not used yet: hold.
 		return r.rate, ChangeHold
 	}
 	growth := r.cfg.Growth
@@ -154,7 +169,7 @@ func (r *rateControl) update(h Headroom, demand bool, now time.Time) (float64, s
 	}
 	// The sections keep up: at least as fast as they showed they can go, and, before
 	// they showed anything, as fast as idle mailboxes take in one step.
-	r.rate = min(max(r.rate*growth, h.Capacity, r.idleStart(h)), r.cfg.Max)
+	r.rate = min(max(r.rate*growth, h.Capacity, r.idleStart(h)), limit)
 	return r.rate, ChangeRaise
 }
 

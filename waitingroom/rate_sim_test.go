@@ -97,7 +97,7 @@ func TestRateStartsFromMeasuredCapacity(t *testing.T) {
 	now := newFakeClock().Now()
 	// 4 decisions a batch, a batch every 5 ms: 800 decisions a second.
 	sig := Signal{Sections: 1, CommitMs: 5, DecisionsPerBatch: 4, Batches: 10, At: now}
-	rate, change := r.update(Aggregate([]Signal{sig}, now), true, now)
+	rate, change := r.update(Aggregate([]Signal{sig}, now), true, true, now)
 	if change != ChangeRaise || rate != 800 {
 		t.Fatalf("first step: %v (%s); want the measured 800", rate, change)
 	}

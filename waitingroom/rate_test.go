@@ -27,7 +27,7 @@ func run(cfg RateConfig, fixed, steps int, waiting int64, signal func(step int, 
 		clock.Advance(DefaultRateEvery)
 		rate := float64(fixed)
 		if fixed == 0 {
-			rate, _ = rc.rate.update(signal(i, rc.rate.rate), waiting-admitted > 0, clock.Now())
+			rate, _ = rc.rate.update(signal(i, rc.rate.rate), waiting-admitted > 0, true, clock.Now())
 		}
 		admitted += rc.admit.take(clock.Now(), rate, waiting-admitted)
 		rates = append(rates, rate)
@@ -172,7 +172,7 @@ func TestRateStaysWithoutDemand(t *testing.T) {
 	now := newFakeClock().Now()
 	for i := 0; i < 50; i++ {
 		now = now.Add(DefaultRateEvery)
-		if rate, change := r.update(Headroom{}, false, now); rate != 10 || change != ChangeHold {
+		if rate, change := r.update(Headroom{}, false, true, now); rate != 10 || change != ChangeHold {
 			t.Fatalf("with nobody waiting: rate %v (%s), want the initial 10 held", rate, change)
 		}
 	}
@@ -183,16 +183,16 @@ func TestRateStaysWithoutDemand(t *testing.T) {
 func TestSlowStartBeginsFromIdleMailboxes(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	r := newRateControl(RateConfig{}, 0)
-	if rate, change := r.update(Headroom{Nodes: 1, Sections: 2}, true, now); rate != 256 || change != ChangeRaise {
+	if rate, change := r.update(Headroom{Nodes: 1, Sections: 2}, true, true, now); rate != 256 || change != ChangeRaise {
 		t.Fatalf("idle start = %v %s; want 2 sections x 32 per 250 ms = 256/s", rate, change)
 	}
 	busy := newRateControl(RateConfig{}, 0)
-	if rate, _ := busy.update(Headroom{Nodes: 1, Sections: 2, MaxDepth: 3}, true, now); rate != 20 {
+	if rate, _ := busy.update(Headroom{Nodes: 1, Sections: 2, MaxDepth: 3}, true, true, now); rate != 20 {
 		t.Fatalf("busy start = %v; want the initial 10/s doubled", rate)
 	}
 	cut := newRateControl(RateConfig{}, 0)
-	cut.update(Headroom{Nodes: 1, Sections: 1, MaxDepth: 1000}, true, now)
-	if rate, _ := cut.update(Headroom{Nodes: 1, Sections: 1}, true, now.Add(2*time.Second)); rate > 10 {
+	cut.update(Headroom{Nodes: 1, Sections: 1, MaxDepth: 1000}, true, true, now)
+	if rate, _ := cut.update(Headroom{Nodes: 1, Sections: 1}, true, true, now.Add(2*time.Second)); rate > 10 {
 		t.Fatalf("after a cut = %v; want recovery from the cut rate, not the idle start", rate)
 	}
 }

@@ -1,0 +1,54 @@
+package persistence
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ticketblitz/ticketblitz/waitingroom"
+)
+
+// The join's answer tells a fan at once what a ticket read would: a fan joining a room
+// the controller recorded as sold out is answered sold_out, without a position to wait
+// on a websocket for; a fan joining again whose position is under the watermark is
+// answered admitted, with its pass.
+func TestWaitingRoomJoinAnswersSoldOutAndAdmittedAtOnce(t *testing.T) {
+	clock := &roomClock{now: time.Now()}
+	e := newRoomEnv(t, clock)
+	e.open(waitingroom.Settings{EventID: "ev", Enabled: true, Order: waitingroom.OrderFIFO})
+	ctx := context.Background()
+	for _, u := range []string{"u0", "u1", "u2"} {
+		if tk, _, err := e.svc.Join(ctx, "ev", u); err != nil || tk.Status != waitingroom.TicketWaiting {
+			t.Fatalf("join of %s before any admission: %+v, %v", u, tk, err)
+		}
+	}
+	if ok, _, err := e.leases.Acquire(ctx, waitingroom.ControllerLease, "ctl", time.Minute); err != nil || !ok {
+		t.Fatalf("the controller lease: %v, %v", ok, err)
+	}
+	fence := waitingroom.Fence{Lease: waitingroom.ControllerLease, Owner: "ctl"}
+	// One fan admitted; then no seat is left for the others.
+	if _, err := e.store.Admit(ctx, "ev", fence, 1, clock.Now(), waitingroom.Status{AdmittingPerS: 10, Change: waitingroom.ChangeRaise}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Admit(ctx, "ev", fence, 0, clock.Now(), waitingroom.Status{AdmittingPerS: 10, Change: waitingroom.ChangeHold, SoldOut: true}); err != nil {
+		t.Fatal(err)
+	}
+	late, created, err := e.svc.Join(ctx, "ev", "late")
+	if err != nil || !created || late.Status != waitingroom.TicketSoldOut || late.Pass != "" || late.ETASeconds != 0 {
+		t.Fatalf("a fan joining a sold-out room: %+v created %v, %v; want a new ticket, sold_out", late, created, err)
+	}
+	again, created, err := e.svc.Join(ctx, "ev", "u0")
+	if err != nil || created || again.Status != waitingroom.TicketAdmitted || again.Pass == "" {
+		t.Fatalf("an admitted fan joining again: %+v created %v, %v; want its ticket, admitted, with its pass", again, created, err)
+	}
+	if err := e.svc.CheckPass("ev", "u0", again.Pass); err != nil {
+		t.Fatalf("the pass in the join answer: %v", err)
+	}
+	// Seats return: the controller no longer says sold out, and a join reads waiting.
+	if _, err := e.store.Admit(ctx, "ev", fence, 0, clock.Now(), waitingroom.Status{AdmittingPerS: 10, Change: waitingroom.ChangeHold}); err != nil {
+		t.Fatal(err)
+	}
+	if tk, _, err := e.svc.Join(ctx, "ev", "later"); err != nil || tk.Status != waitingroom.TicketWaiting || tk.Ahead != 3 {
+		t.Fatalf("a fan joining once seats returned: %+v, %v; want waiting behind 3", tk, err)
+	}
+}
