@@ -42,6 +42,32 @@ func newTextFrame(payload []byte) *frame {
 	return &frame{data: append(b, payload...)}
 }
 
+// frameHeaderMax is the longest frame header (the 64-bit length form).
+const frameHeaderMax = 10
+
+// textFrameAt makes a text frame of b[frameHeaderMax:], writing its header into the
+// frameHeaderMax bytes reserved before the payload: no copy of the payload.
+func textFrameAt(b []byte) *frame {
+	const finText = 0x80 | 0x1
+	payload := b[frameHeaderMax:]
+	var h int
+	switch n := len(payload); {
+	case n <= frameLen7:
+		h = 2
+		b[frameHeaderMax-1] = byte(n)
+	case n <= frameLen16:
+		h = 4
+		b[frameHeaderMax-3] = 126
+		binary.BigEndian.PutUint16(b[frameHeaderMax-2:], uint16(n))
+	default:
+		h = 10
+		b[1] = 127
+		binary.BigEndian.PutUint64(b[2:], uint64(n))
+	}
+	b[frameHeaderMax-h] = finText
+	return &frame{data: b[frameHeaderMax-h:]}
+}
+
 // prepareJSON encodes v once as a text frame that any number of connections can write.
 func prepareJSON(v any) (*frame, error) {
 	raw, err := json.Marshal(v)

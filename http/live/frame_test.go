@@ -56,6 +56,18 @@ func TestTextFrameLengthForms(t *testing.T) {
 	}
 }
 
+// textFrameAt frames a payload written after the reserved header bytes exactly as
+// newTextFrame frames a copy of it.
+func TestTextFrameAtMatchesNewTextFrame(t *testing.T) {
+	for _, n := range []int{0, 1, 125, 126, 65535, 65536, 70000} {
+		payload := bytes.Repeat([]byte{'y'}, n)
+		b := append(make([]byte, frameHeaderMax), payload...)
+		if got, want := textFrameAt(b).data, newTextFrame(payload).data; !bytes.Equal(got, want) {
+			t.Fatalf("%d bytes: frame %x…, want %x…", n, got[:min(len(got), 12)], want[:min(len(want), 12)])
+		}
+	}
+}
+
 // TestWriteFramesKeepsOrder writes batches of frames over a real TCP connection, one
 // writev each, and reads them back in order.
 func TestWriteFramesKeepsOrder(t *testing.T) {

@@ -1,6 +1,9 @@
 package live
 
 import (
+	"encoding/json"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
@@ -114,4 +117,76 @@ func toQueueMessage(t waitingroom.Ticket) queueMessageJSON {
 		out.PassExpiresAt = &at
 	}
 	return out
+}
+
+// encodeQueueMessage encodes t as the /ws/queue message: the bytes encoding/json makes
+// of toQueueMessage(t), appended by hand into the frame's own buffer. A room sends a
+// message of its own to every fan (first ticket, heartbeats, admission, sold out), ten
+// thousand at a time, and reflection and a copy of each payload into its frame were
+// most of what building one cost.
+func encodeQueueMessage(t waitingroom.Ticket) (*frame, error) {
+	b := make([]byte, frameHeaderMax, frameHeaderMax+320)
+	b = append(b, `{"type":"queue","id":`...)
+	b = appendJSONString(b, t.ID)
+	b = append(b, `,"event_id":`...)
+	b = appendJSONString(b, t.EventID)
+	b = append(b, `,"user_id":`...)
+	b = appendJSONString(b, t.UserID)
+	b = append(b, `,"position":`...)
+	if t.Position > 0 {
+		b = strconv.AppendInt(b, t.Position, 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"ahead":`...)
+	b = strconv.AppendInt(b, t.Ahead, 10)
+	b = append(b, `,"eta_seconds":`...)
+	b = strconv.AppendInt(b, t.ETASeconds, 10)
+	b = append(b, `,"status":`...)
+	b = appendJSONString(b, string(t.Status))
+	b = append(b, `,"pass":`...)
+	if t.Pass != "" {
+		b = appendJSONString(b, t.Pass)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"pass_expires_at":`...)
+	var err error
+	if !t.PassExpiresAt.IsZero() {
+		if b, err = appendJSONTime(b, t.PassExpiresAt.UTC()); err != nil {
+			return nil, err
+		}
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"joined_at":`...)
+	if b, err = appendJSONTime(b, t.JoinedAt.UTC()); err != nil {
+		return nil, err
+	}
+	b = append(b, '}')
+	return textFrameAt(b), nil
+}
+
+// appendJSONString appends s as encoding/json writes a string. Ids, statuses and
+// passes are plain ASCII; anything else goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			raw, _ := json.Marshal(s) // a string always encodes
+			return append(b, raw...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONTime appends t as encoding/json writes a time.Time.
+func appendJSONTime(b []byte, t time.Time) ([]byte, error) {
+	b = append(b, '"')
+	b, err := t.AppendText(b)
+	if err != nil {
+		return nil, fmt.Errorf("encode websocket message: %w", err)
+	}
+	return append(b, '"'), nil
 }

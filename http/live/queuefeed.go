@@ -98,6 +98,9 @@ type queueWatch struct {
 	subs  map[*queueSub]struct{}
 	state waitingroom.QueueState // with every admission still relevant
 	read  bool                   // state was read at least once
+	// readAt is when state was read: a subscriber arriving soon after gets its first
+	// ticket from it (see firstFromWatch).
+	readAt time.Time
 	// rendered is when every subscriber's ticket was last computed, from a queue
 	// that stood at moved.
 	rendered time.Time
@@ -202,6 +205,13 @@ func (f *QueueFeed) session(c *conn) func() {
 		c.close(websocket.CloseInternalServerErr, "internal error")
 		return nil
 	}
+	s := &queueSub{c: c, rec: rec}
+	if w, done := f.firstFromWatch(s); done {
+		if w == nil {
+			return nil
+		}
+		return func() { f.detach(w, s) }
+	}
 	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
 	defer cancel()
 	q, err := f.cfg.Tickets.QueueState(ctx, rec.EventID, rec.Position-1, 1)
@@ -212,12 +222,46 @@ func (f *QueueFeed) session(c *conn) func() {
 		}
 		return nil
 	}
-	s := &queueSub{c: c, rec: rec, shuffles: q.Shuffles}
+	s.shuffles = q.Shuffles
 	if !f.deliver(s, f.cfg.Tickets.Render(rec, q, f.cfg.Clock()), f.cfg.Clock(), true) {
 		return nil
 	}
 	w := f.attach(rec.EventID, s)
 	return func() { f.detach(w, s) }
+}
+
+// firstFromWatch sends s its first ticket computed from its event's watch, and
+// subscribes it there, when the watch read the queue within the last two polls or the
+// last Render, whichever is longer: in a rush thousands of fans open their websockets
+// within a few polls, and a queue read of their own made each open cost a round trip
+// and its decoding. On a busy node a poll's read itself takes a poll or more, so that
+// two polls alone sent most opens of a rush to a read of their own; a ticket computed
+// from a read up to Render old is no older than the feed lets any ticket's place and
+// wait stand while the queue does not move, and the subscriber hears of whatever the
+// next poll finds moved, as every subscriber does. done is false when there is no such watch (the caller reads the queue); w is
+// nil when the connection closed meanwhile.
+func (f *QueueFeed) firstFromWatch(s *queueSub) (w *queueWatch, done bool) {
+	f.mu.Lock()
+	w = f.watches[s.rec.EventID]
+	if w == nil {
+		f.mu.Unlock()
+		return nil, false
+	}
+	// A watch in the map has subscribers; holding its lock keeps it there (detach
+	// removes it only once empty, and needs the lock to tell) until s is one of them.
+	w.mu.Lock()
+	f.mu.Unlock()
+	defer w.mu.Unlock()
+	now := f.cfg.Clock()
+	if !w.read || now.Sub(w.readAt) > max(2*f.cfg.Poll, f.cfg.Render) {
+		return nil, false
+	}
+	s.shuffles = w.state.Shuffles
+	if !f.deliver(s, f.cfg.Tickets.Render(s.rec, w.state, now), now, true) {
+		return nil, true
+	}
+	w.subs[s] = struct{}{}
+	return w, true
 }
 
 // attach adds s to its event's watch, made when the event has none.
@@ -293,7 +337,7 @@ func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
 	now := f.cfg.Clock()
 	w.mu.Lock()
 	q.Admissions = keepAdmissions(append(w.state.Admissions, q.Admissions...), now)
-	w.state, w.read = q, true
+	w.state, w.read, w.readAt = q, true, now
 	moved := movesOf(&q)
 	if !w.rendered.IsZero() && moved == w.moved && now.Sub(w.rendered) < f.cfg.Render {
 		// Nothing a subscriber must hear at once; the next full pass sends the rest.
@@ -404,7 +448,7 @@ func (f *QueueFeed) deliver(s *queueSub, t waitingroom.Ticket, now time.Time, fi
 	if !first && !major && !(minor && since >= f.cfg.Minor) && since < f.cfg.Heartbeat {
 		return true
 	}
-	msg, err := prepareJSON(toQueueMessage(t))
+	msg, err := encodeQueueMessage(t)
 	if err != nil {
 		f.log.Error("encode queue message", zap.String("ticket_id", t.ID), zap.Error(err))
 		return false

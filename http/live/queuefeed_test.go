@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	nethttp "net/http"
@@ -28,6 +29,7 @@ type fakeTickets struct {
 	recs    map[string]waitingroom.TicketRecord
 	state   waitingroom.QueueState
 	reads   int          // QueueState calls
+	opens   int          // of which reads of the one admission a first ticket needs
 	renders atomic.Int64 // Render calls
 }
 
@@ -53,10 +55,13 @@ func (f *fakeTickets) TicketRecords(_ context.Context, ids []string) ([]waitingr
 	return out, nil
 }
 
-func (f *fakeTickets) QueueState(context.Context, string, int64, int) (waitingroom.QueueState, error) {
+func (f *fakeTickets) QueueState(_ context.Context, _ string, _ int64, maxAdmissions int) (waitingroom.QueueState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reads++
+	if maxAdmissions == 1 {
+		f.opens++
+	}
 	return f.state, nil
 }
 
@@ -303,6 +308,56 @@ func TestQueueFeedRendersOnlyWhenTheQueueMoves(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Fans who open their websockets while the event's watch holds a fresh read of the
+// queue get their first ticket from it, with no read of their own, and it is the same
+// ticket a read would have given.
+func TestQueueFeedFirstTicketFromTheWatch(t *testing.T) {
+	// A clock that stands still keeps every read of the watch fresh.
+	frozen := time.Date(2026, 12, 6, 22, 0, 0, 0, time.UTC)
+	qe := newQueueEnv(t, QueueFeedConfig{Poll: 20 * time.Millisecond, Clock: func() time.Time { return frozen }})
+	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 3 })
+	first := qe.dial(t, "q_1")
+	if m := first.must(2 * time.Second); m.Status != "admitted" {
+		t.Fatalf("q_1: %+v", m)
+	}
+	// The first fan had no watch to join: its ticket needed a read. Once the watch has
+	// polled, nobody's does.
+	testenv.Eventually(t, 2*time.Second, func() error {
+		qe.tickets.mu.Lock()
+		defer qe.tickets.mu.Unlock()
+		if qe.tickets.reads-qe.tickets.opens == 0 {
+			return errors.New("the watch has not polled yet")
+		}
+		return nil
+	})
+	var last *queueClient
+	for i := 2; i <= 21; i++ {
+		last = qe.dial(t, fmt.Sprintf("q_%d", i))
+		m := last.must(2 * time.Second)
+		if m.Position == nil || *m.Position != int64(i) {
+			t.Fatalf("q_%d: %+v", i, m)
+		}
+		if i <= 3 {
+			if m.Status != "admitted" || m.Pass == nil || *m.Pass != fmt.Sprintf("pass-q_%d", i) {
+				t.Fatalf("q_%d, admitted: %+v", i, m)
+			}
+		} else if m.Status != "waiting" || m.Ahead != int64(i-4) || m.Pass != nil {
+			t.Fatalf("q_%d, waiting behind 3 admitted: %+v", i, m)
+		}
+	}
+	qe.tickets.mu.Lock()
+	opens := qe.tickets.opens
+	qe.tickets.mu.Unlock()
+	if opens != 1 {
+		t.Fatalf("%d reads of the queue for 21 first tickets; want the first fan's only", opens)
+	}
+	// They are subscribed: what the next poll finds reaches them.
+	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 21 })
+	if m := last.must(2 * time.Second); m.Status != "admitted" {
+		t.Fatalf("q_21 after the watermark passed it: %+v", m)
+	}
 }
 
 func TestQueueFeedPlacesShuffledTickets(t *testing.T) {
