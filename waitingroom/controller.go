@@ -107,8 +107,9 @@ type roomControl struct {
 	waitingSince time.Time
 	// probe is where the first passes since fans started to wait stand: probeNone
 	// before any went out, probeOut while their holds are on their way, probeBack
-	// once they came back.
-	probe probeState
+	// once they came back. probeAt is when the first of them went out.
+	probe   probeState
+	probeAt time.Time
 }
 
 // settling reports whether fans started to wait in the room too recently, at now, for
@@ -402,7 +403,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			n = rc.admit.take(now, st.AdmittingPerS, q.admittable()-q.Watermark)
 		}
 		if paced {
-			room := max(0, rc.window(st.Headroom, st.AdmittingPerS, &passes)-passes.outstanding())
+			room := max(0, rc.window(st.Headroom, st.AdmittingPerS, &passes, now, c.cfg.InFlight)-passes.outstanding())
 			if n > room {
 				// The holds of the passes out do not come back as fast as the rate
 				// lets fans in: the rate is not kept up with.
@@ -435,7 +436,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
 		rc.sinceRated += admitted
 		if rc.probe == probeNone {
-			rc.probe = probeOut
+			rc.probe, rc.probeAt = probeOut, now
 		}
 	}
 	if res.ShufflePending == 0 {

@@ -89,10 +89,12 @@ const (
 )
 
 // window is how many passes may be out in a paced room: ProbePasses until the first
-// passes' holds came back (or the passes dropped out of the outstanding ones, their
-// fans gone), then paceWindow's.
-func (rc *roomControl) window(h Headroom, rate float64, p *passCount) int64 {
-	if rc.probe == probeOut && p.outstanding() == 0 {
+// passes' holds came back, or until inFlight after the first went out (their fans
+// gone: the passes out never count zero again while the probe's window rolls, fans
+// admitted as others hold, and one pass never used keeps them above it), then
+// paceWindow's.
+func (rc *roomControl) window(h Headroom, rate float64, p *passCount, now time.Time, inFlight time.Duration) int64 {
+	if rc.probe == probeOut && (p.outstanding() == 0 || now.Sub(rc.probeAt) >= inFlight) {
 		rc.probe = probeBack
 	}
 	w := paceWindow(h, rate, rc.rate.cfg)

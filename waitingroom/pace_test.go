@@ -326,3 +326,29 @@ func TestUnusedProbeDoesNotStallTheRoom(t *testing.T) {
 		t.Fatalf("the probe's fans never held: watermark %d; want admission to go on", wm)
 	}
 }
+
+// A probe some of whose fans walked away while the others held does not keep the room
+// on ProbePasses. With passes never used, the passes out (those of the last
+// DefaultInFlight, at most the valid ones unused) never count zero again once fans are
+// admitted into the probe's window as others hold: in an overloaded sale whose join
+// answers were lost for 4 fans in 10, the room let 8 fans in every DefaultInFlight,
+// 4 a second, for six minutes. Once DefaultInFlight has passed since the first pass
+// went out, the window is the rate's.
+func TestProbeWithFansGoneDoesNotKeepTheRoomOnIt(t *testing.T) {
+	r := newPaceRig(t)
+	r.probing = true
+	var wm, seen int64
+	for range int(DefaultInFlight/DefaultControllerTick) + 20 {
+		wm = r.step()
+		for ; seen < wm; seen++ {
+			if seen%5 >= 2 { // fans 0, 1, 5, 6, ... never hold
+				r.hold(int(seen), int(seen)+1)
+			}
+		}
+	}
+	// Three seconds at 400 fans/s: the probe's 8 for two seconds, then the rate's
+	// window of 80, its passes used by 3 fans in 5.
+	if wm <= 80 {
+		t.Fatalf("3 fans in 5 holding at once: watermark %d after %v; want the window open (over 80)", wm, DefaultInFlight+time.Second)
+	}
+}
