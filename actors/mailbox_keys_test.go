@@ -116,7 +116,7 @@ func TestKeyLedgerForgetsWhatNoLongerMatters(t *testing.T) {
 	l := keyLedger{window: time.Second}
 	t0 := time.Unix(1000, 0)
 	for i := range 100 {
-		k := idemKey{"fan", string(rune('a' + i%26)) + string(rune('a'+i/26))}
+		k := idemKey{"fan", string(rune('a'+i%26)) + string(rune('a'+i/26))}
 		l.taken(k, l.queued(k), t0.Add(time.Duration(i)*time.Millisecond))
 	}
 	waiting := idemKey{"fan", "waiting"}
