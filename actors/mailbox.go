@@ -91,8 +91,7 @@ func newMailboxRegistry(limit int, metrics *Metrics, clock Clock, window time.Du
 // producer makes the mailboxes: protoactor's unbounded queue behind the count.
 func (r *mailboxRegistry) producer() actor.MailboxProducer {
 	return func() actor.Mailbox {
-		c := &mailboxCounter{}
-		c.keys.window = r.window
+		c := &mailboxCounter{keys: keyLedger{window: r.window, keys: make(map[idemKey]*keyEntry)}}
 		return &countingMailbox{Mailbox: actor.Unbounded()(), reg: r, c: c}
 	}
 }
@@ -279,14 +278,11 @@ func (l *keyLedger) next() uint64 {
 
 // entry is k's entry, made when missing; the caller holds mu.
 func (l *keyLedger) entry(k idemKey) *keyEntry {
-	if l.keys == nil {
-		l.keys = make(map[idemKey]*keyEntry)
+	if e := l.keys[k]; e != nil {
+		return e
 	}
-	e := l.keys[k]
-	if e == nil {
-		e = &keyEntry{}
-		l.keys[k] = e
-	}
+	e := &keyEntry{}
+	l.keys[k] = e
 	return e
 }
 

@@ -113,7 +113,7 @@ func TestSupersededCopyOfADecidedKeyIsAnsweredWithTheDecision(t *testing.T) {
 // TestKeyLedgerForgetsWhatNoLongerMatters: keys whose copies were all taken leave the
 // ledger once the window passed; a key with a copy waiting stays.
 func TestKeyLedgerForgetsWhatNoLongerMatters(t *testing.T) {
-	l := keyLedger{window: time.Second}
+	l := keyLedger{window: time.Second, keys: make(map[idemKey]*keyEntry)}
 	t0 := time.Unix(1000, 0)
 	for i := range 100 {
 		k := idemKey{"fan", string(rune('a'+i%26)) + string(rune('a'+i/26))}
