@@ -45,7 +45,7 @@ func newHarness(t *testing.T, store *fakeStore, opts ...func(*harness, *SectionC
 		t.Fatal(err)
 	}
 	c := cfg.withDefaults()
-	reg := newMailboxRegistry(c.MailboxLimit, c.Metrics, c.Clock)
+	reg := newMailboxRegistry(c.MailboxLimit, c.Metrics, c.Clock, c.takenWindow())
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return inspectable{&sectionActor{cfg: &c, mailboxes: reg, log: c.Logger}}
 	}, actor.WithMailbox(reg.producer()))

@@ -110,3 +110,10 @@ const keyWindowMargin = 2
 
 // keyWindow is how long the section keeps an idempotency answer in memory.
 func (c SectionConfig) keyWindow() time.Duration { return keyWindowMargin * c.RetryHorizon }
+
+// takenWindow is how long the section's mailbox remembers a key it handed the section
+// (see keyLedger): a copy of the key it would refuse within that time may come from a
+// caller that looked the key up in the store before the section's decision of it was
+// written there (within twice CommitTimeout), so it is queued and answered from that
+// decision. RetryHorizon bounds how long a request goes on after its lookup.
+func (c SectionConfig) takenWindow() time.Duration { return max(c.RetryHorizon, 2*c.CommitTimeout) }

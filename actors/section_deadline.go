@@ -20,7 +20,17 @@ import "time"
 // tooLate reports whether a command with this deadline (microseconds since the Unix
 // epoch, 0: none) can no longer be decided and answered in time; it then makes d its
 // EXPIRED answer.
+//
+// A copy its mailbox superseded (it refused a later copy of the same key while this one
+// waited, see keyLedger) is dropped the same way: that refusal told the caller nothing
+// was decided. Like a late copy, it is answered from its key's decision when the section
+// has one, since every decision looks the key up first.
 func (a *sectionActor) tooLate(d *decision, deadlineMicro int64) bool {
+	if a.depth.wasSuperseded() {
+		d.fail(errExpired)
+		d.late = true
+		return true
+	}
 	if deadlineMicro == 0 {
 		return false
 	}

@@ -11,7 +11,7 @@ func NewSectionKind(cfg SectionConfig) (*protocluster.Kind, error) {
 		return nil, err
 	}
 	c := cfg.withDefaults()
-	reg := newMailboxRegistry(c.MailboxLimit, c.Metrics, c.Clock)
+	reg := newMailboxRegistry(c.MailboxLimit, c.Metrics, c.Clock, c.takenWindow())
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &sectionActor{cfg: &c, mailboxes: reg, log: c.Logger}
 	}, actor.WithMailbox(reg.producer()))

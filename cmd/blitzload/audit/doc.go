@@ -12,6 +12,8 @@
 // not at all (a 503 means nothing was decided). Unknown outcomes give slack to the seat
 // checks, never a false alarm; the phantom-hold rule counts on settling: a request left
 // without an answer should be asked again with its idempotency key before the audit
-// (the flash scenarios do it for holds no attempt of which was answered; chaos for
-// every operation left without a definite answer).
+// (the flash scenarios do it for holds whose last attempt went unanswered, whatever the
+// attempts before it said, since a silent attempt after a 503 may have been decided;
+// a hold whose attempts after the last silent one were all answered 503 is judged by
+// that 503; chaos for every operation left without a definite answer).
 package audit

@@ -18,8 +18,9 @@ type fan struct {
 	rng    *rand.Rand
 	keys   int
 	runID  string
-	// unsettled are the fan's holds none of whose attempts got an answer: what the
-	// server decided for them is unknown until settleHolds asks again.
+	// unsettled are the fan's holds whose last attempt got no answer (nor any attempt
+	// a definite one): what the server decided for them is unknown until settleHolds
+	// asks again.
 	unsettled []holdAsk
 }
 

@@ -147,16 +147,16 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 
 // holdWithPass asks for k best-available seats with the pass, retrying an unknown
 // outcome with the same idempotency key. firstAnswer is when the first answer came,
-// whatever it said (the last attempt's end when none came). A hold none of whose
-// attempts was answered is kept for settleHolds.
+// whatever it said (the last attempt's end when none came). A hold whose last attempt
+// was not answered is kept for settleHolds (see there).
 func (f *fan) holdWithPass(ctx context.Context, eventID string, req api.HoldRequest, pass string, retries int) (h api.Hold, r api.Result, firstAnswer time.Time) {
 	ask := holdAsk{eventID: eventID, req: req, key: f.key("h"), pass: pass}
 	h, r, firstAnswer = f.sendHold(ctx, ask, retries+1)
 	if firstAnswer.IsZero() {
 		firstAnswer = r.End
-		if ctx.Err() == nil {
-			f.unsettled = append(f.unsettled, ask)
-		}
+	}
+	if r.Status == 0 && ctx.Err() == nil {
+		f.unsettled = append(f.unsettled, ask)
 	}
 	return h, r, firstAnswer
 }

@@ -25,12 +25,18 @@ type settleTally struct {
 	asked, held, refused, unknown int
 }
 
-// settleHolds asks again, once the sale is over, for every hold a fan got no answer
-// to at all: the same request with the same idempotency key (and pass), until it is
-// answered, as a client that lost its answer would. The server answers from what it
-// decided then, or decides now; the answer goes into the fans' records like any
-// other, so the audit knows the fan's holds. Holds answered at least once (503
-// included) are left as they were: the phantom-hold rule judges those as answered.
+// settleHolds asks again, once the sale is over, for every hold whose last attempt a
+// fan got no answer to: the same request with the same idempotency key (and pass),
+// until it is answered, as a client that lost its answer would. The server answers from
+// what it decided then, or decides now; the answer goes into the fans' records like any
+// other, so the audit knows the fan's holds.
+//
+// Why the last attempt: a 503 says nothing was decided for the key, so a hold whose
+// attempts after its last silent one were all answered 503 must have no hold from it,
+// and is left for the phantom-hold rule to judge. An attempt that went unanswered after
+// a 503 may have been decided, and nothing the server does can tell the fan which
+// (the 503 was true when it was given): that hold is as unknown as one never answered,
+// and a client asks again.
 func settleHolds(ctx context.Context, fans []*fan) settleTally {
 	var asked, held, refused, unknown atomic.Int64
 	parallelFor(len(fans), 64, func(i int) {
@@ -54,7 +60,7 @@ func settleHolds(ctx context.Context, fans []*fan) settleTally {
 
 // note records the tally among a result's facts.
 func (t settleTally) note(res *Result) {
-	res.fact("holds settled", "%d without any answer asked again with their keys after the sale: %d held, %d refused, %d still unknown",
+	res.fact("holds settled", "%d whose last attempt went unanswered asked again with their keys after the sale: %d held, %d refused, %d still unknown",
 		t.asked, t.held, t.refused, t.unknown)
 	res.num("settled_holds", float64(t.asked))
 	res.num("settled_still_unknown", float64(t.unknown))
