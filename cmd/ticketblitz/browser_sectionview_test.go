@@ -69,7 +69,7 @@ func TestBrowserClassroomSectionView(t *testing.T) {
 
 	page.do(chromedp.Click(chromedp.CSS(`#sv-step`)))
 	if status := <-answers[0]; status != 201 {
-		t.Fatalf("the stepped hold answered %d, want 201", status)
+		t.Fatalf("the stepped hold answered %d, want 201; the server's log ends:\n%s", status, s.logs.tail(40))
 	}
 	page.waitFor(3*time.Second, "one decided, one still queued", `document.getElementById('sv-holds').textContent === '2' && document.querySelectorAll('#sv-messages li[data-type="Hold"]').length === 1 && document.getElementById('section-view').dataset.paused === 'true'`)
 	classroomShot(page, `#section-view`, "classroom-section-view")
@@ -81,7 +81,7 @@ func TestBrowserClassroomSectionView(t *testing.T) {
 
 	page.do(chromedp.Click(chromedp.CSS(`#sv-resume`)))
 	if status := <-answers[1]; status != 201 {
-		t.Fatalf("the resumed hold answered %d, want 201", status)
+		t.Fatalf("the resumed hold answered %d, want 201; the server's log ends:\n%s", status, s.logs.tail(40))
 	}
 	page.waitFor(5*time.Second, "resumed", `document.getElementById('section-view').dataset.paused === 'false' && document.getElementById('sv-holds').textContent === '3' && !document.querySelector('#nodes .chip-paused')`)
 }
