@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -94,18 +95,50 @@ func (n *node) gossip() string { return "127.0.0.1:" + strconv.Itoa(n.gossipPort
 // newNode reserves free ports for a node.
 func newNode(name string) (*node, error) {
 	n := &node{name: name}
+	return n, n.pickPorts()
+}
+
+// pickPorts chooses the node's three ports.
+func (n *node) pickPorts() error {
 	for _, p := range []*int{&n.httpPort, &n.gossipPort, &n.rmtPort} {
 		port, err := freePort()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		*p = port
 	}
-	return n, nil
+	return nil
 }
 
-// start runs the node's process, joining through join, and waits for /readyz.
+// firstStartAttempts bounds how often a node's first start picks new ports after one
+// of them was taken between freePort's check and the node's bind (by another process
+// on the machine picking its ports alike).
+const firstStartAttempts = 3
+
+// start runs the node's process, joining through join, and waits for /readyz. A node
+// that never ran yet and could not bind a port it was given tries again on new ones:
+// nothing knows its addresses before its first start.
 func (c *cluster) start(ctx context.Context, n *node, join []string) error {
+	fresh := n.srv == nil
+	for attempt := 1; ; attempt++ {
+		err := c.startOnce(ctx, n, join)
+		if !portTaken(err, fresh, attempt) || ctx.Err() != nil {
+			return err
+		}
+		if perr := n.pickPorts(); perr != nil {
+			return errors.Join(err, perr)
+		}
+	}
+}
+
+// portTaken reports whether a node's start failed, at its attempt-th try, only because
+// a port it was given was taken, and a node that never ran (fresh) may take new ones.
+func portTaken(err error, fresh bool, attempt int) bool {
+	return err != nil && fresh && attempt < firstStartAttempts && strings.Contains(err.Error(), "address already in use")
+}
+
+// startOnce runs the node's process once.
+func (c *cluster) startOnce(ctx context.Context, n *node, join []string) error {
 	n.starts++
 	srv, err := serverproc.Start(ctx, serverproc.Options{
 		Bin: c.cfg.ServerBin, Strategy: "actor", PostgresURL: c.dbURL, RedisURL: c.cfg.RedisURL,
