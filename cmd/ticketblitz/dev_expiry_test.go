@@ -47,20 +47,23 @@ func TestDevClusterExpiresAndLimitsAcrossNodes(t *testing.T) {
 
 	type probe struct{ user, hold, section string }
 	var probes []probe
+	// hostOf is each section's node, from the nodes' mailbox gauges, read after each
+	// hold: a section passivates 1 s after its hold, and on a busy machine the twelve
+	// holds together can take longer than that.
+	hostOf := map[string]int{}
 	for i := range wakeSections {
 		p := probe{user: fmt.Sprintf("probe-%02d", i), section: fmt.Sprintf("s%02d", i)}
 		r := fanAPI(t, d.url(i%2), p.user).do("POST", "/api/v1/events/"+eventID+"/holds", map[string]any{"section_id": p.section, "quantity": 1})
 		want(t, r, 201, "")
 		p.hold = r.str("id")
 		probes = append(probes, p)
-	}
-	probed := time.Now()
-	hostOf := map[string]int{} // section → node index, from each node's mailbox gauges
-	for i := range 2 {
-		for _, s := range activeSections(t, d.url(i), eventID) {
-			hostOf[s] = i
+		for n := range 2 {
+			for _, s := range activeSections(t, d.url(n), eventID) {
+				hostOf[s] = n
+			}
 		}
 	}
+	probed := time.Now()
 	if len(hostOf) != wakeSections {
 		t.Fatalf("placement of %d sections found in the nodes' metrics, want %d: %v", len(hostOf), wakeSections, hostOf)
 	}
