@@ -238,8 +238,10 @@ func (f *QueueFeed) session(c *conn) func() {
 // two polls alone sent most opens of a rush to a read of their own; a ticket computed
 // from a read up to Render old is no older than the feed lets any ticket's place and
 // wait stand while the queue does not move, and the subscriber hears of whatever the
-// next poll finds moved, as every subscriber does. done is false when there is no such watch (the caller reads the queue); w is
-// nil when the connection closed meanwhile.
+// next poll finds moved, as every subscriber does.
+//
+// done is false when there is no such watch (the caller reads the queue); w is nil
+// when the connection closed meanwhile.
 func (f *QueueFeed) firstFromWatch(s *queueSub) (w *queueWatch, done bool) {
 	f.mu.Lock()
 	w = f.watches[s.rec.EventID]
