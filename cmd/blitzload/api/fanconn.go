@@ -25,7 +25,7 @@ func NewFanHTTPClient(timeout time.Duration, dial DialFunc) *http.Client {
 	if dial == nil {
 		dial = newDialer(nil).DialContext
 	}
-	return &http.Client{Transport: &fanTransport{dial: dial, timeout: timeout}}
+	return &http.Client{Transport: &fanTransport{dial: dial, timeout: timeout, idleCheck: idleCheckAfter}}
 }
 
 // idleCheckAfter is how long a connection may sit idle before a call first checks
@@ -34,8 +34,9 @@ const idleCheckAfter = time.Second
 
 // fanTransport is NewFanHTTPClient's RoundTripper: one connection, one call at a time.
 type fanTransport struct {
-	dial    DialFunc
-	timeout time.Duration
+	dial      DialFunc
+	timeout   time.Duration
+	idleCheck time.Duration // idleCheckAfter, but in tests
 
 	// mu is held from a call's write until its answer's body is closed.
 	mu       sync.Mutex
@@ -94,7 +95,7 @@ func (t *fanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // connect makes sure there is a live connection; reused reports one already open.
 func (t *fanTransport) connect(ctx context.Context, host string, deadline time.Time) (reused bool, err error) {
-	if t.conn != nil && time.Since(t.lastUsed) > idleCheckAfter && !connAlive(t.conn, t.br) {
+	if t.conn != nil && time.Since(t.lastUsed) >= t.idleCheck && !connAlive(t.conn, t.br) {
 		t.drop()
 	}
 	if t.conn != nil {
