@@ -1,10 +1,10 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -61,28 +61,6 @@ var ErrQueueFeedRefused = errors.New("queue websocket refused")
 // queueMessageType is the type of every message of /ws/queue/{ticket_id}.
 const queueMessageType = "queue"
 
-// readMessage reads the next data message into buf, whose memory it reuses.
-func readMessage(conn *websocket.Conn, buf []byte) ([]byte, error) {
-	_, r, err := conn.NextReader()
-	if err != nil {
-		return buf[:0], err
-	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		switch {
-		case err == io.EOF:
-			return buf, nil
-		case err != nil:
-			return buf, err
-		}
-	}
-}
-
 // FollowQueue opens GET /ws/queue/{ticket_id} and calls fn with the ticket each time
 // the server pushes it: at once, whenever it changes, and at least every 2 s. It
 // returns nil when fn returns false, and an error when ctx ends, the connection fails
@@ -104,16 +82,20 @@ func (c *Client) FollowQueue(ctx context.Context, ticketID string, fn func(Queue
 	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
 	defer stop()
 	defer conn.Close()
-	var buf []byte
+	var buf bytes.Buffer // one message at a time, its memory reused
 	for {
-		buf, err = readMessage(conn, buf)
+		buf.Reset()
+		_, r, err := conn.NextReader()
+		if err == nil {
+			_, err = buf.ReadFrom(r)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("follow %s: %w", u, ctx.Err())
 			}
 			return fmt.Errorf("follow %s: %w", u, err)
 		}
-		m, err := decodeQueueMessage(buf)
+		m, err := decodeQueueMessage(buf.Bytes())
 		if err != nil {
 			return fmt.Errorf("follow %s: decode message: %w", u, err)
 		}
