@@ -28,7 +28,6 @@ type fanServer struct {
 }
 
 func newFanServer(t *testing.T, closeFirst ...string) *fanServer {
-	t.Helper()
 	s := &fanServer{calls: map[string]int{}, closeFirst: map[string]bool{}, release: make(chan struct{})}
 	for _, p := range closeFirst {
 		s.closeFirst[p] = true
@@ -75,7 +74,6 @@ func (s *fanServer) callsOf(path string) int {
 
 // fanCall sends one call and returns its answer's body.
 func fanCall(t *testing.T, hc *http.Client, ctx context.Context, method, url, body, key string) (string, error) {
-	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
