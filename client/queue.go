@@ -1,8 +1,8 @@
 package client
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -82,19 +82,21 @@ func (c *Client) FollowQueue(ctx context.Context, ticketID string, fn func(Queue
 	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
 	defer stop()
 	defer conn.Close()
+	var buf bytes.Buffer // one message at a time, its memory reused
 	for {
-		_, data, err := conn.ReadMessage()
+		buf.Reset()
+		_, r, err := conn.NextReader()
+		if err == nil {
+			_, err = buf.ReadFrom(r)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("follow %s: %w", u, ctx.Err())
 			}
 			return fmt.Errorf("follow %s: %w", u, err)
 		}
-		var m struct {
-			Type string `json:"type"`
-			QueueTicket
-		}
-		if err := json.Unmarshal(data, &m); err != nil {
+		m, err := decodeQueueMessage(buf.Bytes())
+		if err != nil {
 			return fmt.Errorf("follow %s: decode message: %w", u, err)
 		}
 		if m.Type != queueMessageType {

@@ -51,9 +51,16 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&benchFile, "benchmarks-file", "", "markdown file to write the section into (default BENCHMARKS.md at the module root)")
 	fs.BoolVar(&noWrite, "no-write", false, "print the table but do not write the benchmarks file")
 	fs.StringVar(&jsonOut, "json", "", "write every result as JSON to this file")
+	var prof profiles
+	prof.bind(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	stopProfiles, err := prof.start(stderr)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
 	c.Strategies, c.FlashStrategies = splitList(strategies), splitList(flashStrategies)
 	rates, err := bench.ParseRates(steadyRates)
 	if err != nil {

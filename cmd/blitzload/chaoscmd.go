@@ -49,11 +49,17 @@ func runChaos(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&benchFile, "benchmarks-file", "", "markdown file to write the table into (default BENCHMARKS.md at the module root)")
 	fs.BoolVar(&noWrite, "no-write", false, "do not write the benchmarks file")
 	fs.StringVar(&jsonOut, "json", "", "write the results as JSON to this file")
+	var prof profiles
+	prof.bind(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	stopProfiles, err := prof.start(stderr)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
 	var list []chaos.Scenario
-	var err error
 	if strings.TrimSpace(scenarios) != "" {
 		if list, err = chaos.ParseScenarios(scenarios); err != nil {
 			return fmt.Errorf("%w: %v", errUsage, err)

@@ -35,6 +35,10 @@ usage:
 
 Every run is audited from the fans' own records; the exit code is 2 when the audit
 finds a violation. "blitzload COMMAND -h" lists a command's flags.
+
+The load client shares the machine with what it measures: --cpuprofile FILE and
+--memprofile FILE on every command write its own CPU and allocation profiles (pprof).
+It runs its garbage collector at GOGC=400 unless GOGC is set.
 `
 
 // errUsage marks a command-line mistake.

@@ -26,7 +26,7 @@ type options struct {
 	HTMLAssets  string
 	RecordsOut  string
 	NoAudit     bool
-	CPUProfile  string
+	Profiles    profiles
 }
 
 // bindScenarioFlags declares every flag on fs, with the current values of cfg and o
@@ -79,7 +79,7 @@ func bindScenarioFlags(fs *flag.FlagSet, cfg *scenario.Config, o *options) {
 	fs.StringVar(&o.HTMLAssets, "html-assets", o.HTMLAssets, "where the HTML report loads echarts.min.js from")
 	fs.StringVar(&o.RecordsOut, "records", o.RecordsOut, "write the fans' records (JSON lines) to this file")
 	fs.BoolVar(&o.NoAudit, "no-audit", o.NoAudit, "skip the audit")
-	fs.StringVar(&o.CPUProfile, "cpu-profile", o.CPUProfile, "write the load client's own CPU profile (pprof) of the run to this file")
+	o.Profiles.bind(fs)
 }
 
 // findConfigFile returns the value of -config/--config in args, if any.

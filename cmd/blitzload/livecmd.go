@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -41,8 +40,8 @@ func runLive(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&benchFile, "benchmarks-file", "", "markdown file to write the section into (default BENCHMARKS.md at the module root)")
 	fs.BoolVar(&noWrite, "no-write", false, "print the table but do not write the benchmarks file")
 	fs.StringVar(&jsonOut, "json", "", "write the results as JSON to this file")
-	var cpuProfile string
-	fs.StringVar(&cpuProfile, "cpu-profile", "", "write this process's CPU profile (load and subscribers) to this file")
+	var prof profiles
+	prof.bind(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,13 +87,11 @@ func runLive(ctx context.Context, args []string, getenv func(string) string, std
 	c.Limit, c.Out = limit, stderr
 	c.Command = commandLine(append([]string{"live"}, args...))
 	fmt.Fprintf(stderr, "live: %s; %s\n", livebench.ReadMachineLine(), limit)
-	if cpuProfile != "" {
-		stop, err := startCPUProfile(cpuProfile)
-		if err != nil {
-			return fmt.Errorf("live: %w", err)
-		}
-		defer stop()
+	stopProfiles, err := prof.start(stderr)
+	if err != nil {
+		return fmt.Errorf("live: %w", err)
 	}
+	defer stopProfiles()
 	res, runErr := livebench.Run(ctx, c)
 	if res != nil {
 		fmt.Fprint(stdout, livebench.Text(res))
@@ -166,20 +163,4 @@ func autoRates(counts []int, fanout float64) []float64 {
 		out[i] = min(maxAutoRate, fanout/float64(max(n, 1)))
 	}
 	return out
-}
-
-// startCPUProfile profiles this process into path until the returned stop is called.
-func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
 }

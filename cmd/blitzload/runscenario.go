@@ -35,13 +35,11 @@ func runScenario(ctx context.Context, name string, args []string, getenv func(st
 	if cfg.Queue != "" {
 		env.Bare = bareStarter(o.JWTSecret)
 	}
-	if o.CPUProfile != "" { // the client shares the machine: its CPU is part of every result
-		stop, err := startCPUProfile(o.CPUProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
+	stopProfiles, err := o.Profiles.start(stderr)
+	if err != nil {
+		return err
 	}
+	defer stopProfiles()
 	out, runErr := scenario.Execute(ctx, env, cfg, o.NoAudit)
 	if o.RecordsOut != "" {
 		if err := writeRecords(o.RecordsOut, env.Log.Records()); err != nil {

@@ -51,9 +51,16 @@ func runSoak(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&benchFile, "benchmarks-file", "", "markdown file to write the section into (default BENCHMARKS.md at the module root)")
 	fs.BoolVar(&noWrite, "no-write", false, "do not write the benchmarks file")
 	fs.StringVar(&jsonOut, "json", "", "write the result as JSON to this file")
+	var prof profiles
+	prof.bind(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	stopProfiles, err := prof.start(stderr)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
 	prep := clusterRun{name: "soak", workDir: c.WorkDir, serverBin: c.ServerBin, benchFile: benchFile, noWrite: noWrite}
 	machine, err := prep.prepare(ctx, stderr)
 	if err != nil {

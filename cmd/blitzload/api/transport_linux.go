@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bufio"
+	"net"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -20,4 +22,29 @@ func bindNoPort(_, _ string, c syscall.RawConn) error {
 		return err
 	}
 	return serr
+}
+
+// connAlive reports whether an idle connection is still open: nothing buffered and
+// nothing to read on it (a peek that would block), where the server's close or a
+// stray byte would show.
+func connAlive(c net.Conn, br *bufio.Reader) bool {
+	if br != nil && br.Buffered() > 0 {
+		return false
+	}
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	alive := true
+	err = rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		_, _, rerr := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		alive = rerr == unix.EAGAIN
+		return true
+	})
+	return err == nil && alive
 }

@@ -42,7 +42,7 @@ func runBare(ctx context.Context, env *Env, cfg Config) (BareResult, error) {
 			errs[i] = err
 			return
 		}
-		fans[i] = bareFan{hc: api.NewHTTPClient(1, cfg.Timeout), tok: tok}
+		fans[i] = bareFan{hc: api.NewFanHTTPClient(cfg.Timeout, nil), tok: tok}
 		errs[i] = bareCall(ctx, fans[i].hc, http.MethodGet, base+"/healthz", "", nil)
 	})
 	defer func() {

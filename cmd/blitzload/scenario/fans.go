@@ -42,7 +42,7 @@ func newFans(ctx context.Context, env *Env, cfg Config, prefix string, n int) ([
 		fans[i] = &fan{
 			idx:  i,
 			user: user,
-			client: api.New(api.Config{Base: cfg.Target, HTTP: api.NewHTTPClientDial(1, cfg.Timeout, dial), Dial: dial,
+			client: api.New(api.Config{Base: cfg.Target, HTTP: api.NewFanHTTPClient(cfg.Timeout, dial), Dial: dial,
 				User: user, Token: tok, Observer: env.Collector, Log: env.Log}),
 			rng:   rng(cfg.Seed, uint64(i)+1),
 			runID: env.RunID,
