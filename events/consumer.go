@@ -86,11 +86,7 @@ func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
 }
 
 func consumerConfig(clientID string) *sarama.Config {
-	cfg := sarama.NewConfig()
-	cfg.Version = protocolVersion()
-	if clientID != "" {
-		cfg.ClientID = clientID
-	}
+	cfg := newSaramaConfig(clientID)
 	cfg.Net.DialTimeout = 2 * time.Second
 	cfg.Metadata.Retry.Max = 2
 	cfg.Metadata.Retry.Backoff = 100 * time.Millisecond

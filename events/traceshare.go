@@ -78,9 +78,7 @@ func NewTraceShare(cfg TraceShareConfig) (*TraceShare, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
-	pcfg := sarama.NewConfig()
-	pcfg.Version = protocolVersion()
-	pcfg.ClientID = cfg.Node + "-traces"
+	pcfg := newSaramaConfig(cfg.Node + "-traces")
 	pcfg.Net.DialTimeout = 2 * time.Second
 	pcfg.Producer.RequiredAcks = sarama.NoResponse
 	pcfg.Producer.Retry.Max = 0
