@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -86,11 +85,7 @@ func NewNotifications(cfg ConsumerConfig) (*Notifications, error) {
 }
 
 func consumerConfig(clientID string) *sarama.Config {
-	cfg := sarama.NewConfig()
-	cfg.Version = protocolVersion()
-	if clientID != "" {
-		cfg.ClientID = clientID
-	}
+	cfg := newSaramaConfig(clientID)
 	cfg.Net.DialTimeout = 2 * time.Second
 	cfg.Metadata.Retry.Max = 2
 	cfg.Metadata.Retry.Backoff = 100 * time.Millisecond
@@ -223,8 +218,8 @@ func (h *notificationHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, cla
 func (h *notificationHandler) record(ctx context.Context, msgs []*sarama.ConsumerMessage) bool {
 	ns := make([]actors.Notification, 0, len(msgs))
 	for _, msg := range msgs {
-		var env actors.Envelope
-		if err := json.Unmarshal(msg.Value, &env); err != nil || env.ID == "" {
+		id, typ, err := envelopeHead(msg.Value)
+		if err != nil || id == "" {
 			if err == nil {
 				err = errors.New("envelope has no id")
 			}
@@ -232,7 +227,7 @@ func (h *notificationHandler) record(ctx context.Context, msgs []*sarama.Consume
 				zap.String("topic", msg.Topic), zap.Int32("partition", msg.Partition), zap.Int64("offset", msg.Offset), zap.Error(err))
 			continue
 		}
-		ns = append(ns, actors.Notification{EnvelopeID: env.ID, Topic: msg.Topic, Key: string(msg.Key), Type: env.Type,
+		ns = append(ns, actors.Notification{EnvelopeID: id, Topic: msg.Topic, Key: string(msg.Key), Type: typ,
 			Partition: msg.Partition, Offset: msg.Offset, Payload: msg.Value})
 	}
 	if len(ns) == 0 {

@@ -18,9 +18,18 @@ import (
 // LiveFeedGroupPrefix starts the consumer group id of every live feed.
 const LiveFeedGroupPrefix = "ticketblitz-live-"
 
-// The live feed asks the broker to answer a fetch as soon as one record is there, or
-// after liveMaxWait: a delta should reach the fans in milliseconds.
-const liveMaxWait = 10 * time.Millisecond
+// The live feed asks the broker to answer a fetch once liveFetchMin bytes of records are
+// there, or after liveMaxWait, whichever comes first: a delta reaches the fans at most
+// liveMaxWait after the broker has it. Answering at the first record, as it did, cost a
+// fetch (its request and response encoded and decoded on both sides) per batch the relay
+// produced: during a rush, one every millisecond or two for a handful of records. Once
+// versions come faster than liveFetchMin bytes per liveMaxWait, a fetch waits for
+// liveFetchMin (about 40 versions of one or two seats, or a few big ones) instead;
+// BenchmarkLiveFeedRush measures the trade (fetches and CPU per version, and the delay).
+const (
+	liveMaxWait  = 10 * time.Millisecond
+	liveFetchMin = 16 << 10
+)
 
 // LiveFeedConfig configures a LiveFeed. Brokers, Node and Handler are required.
 type LiveFeedConfig struct {
@@ -108,7 +117,7 @@ func liveFeedConfig(clientID string) *sarama.Config {
 	cfg := consumerConfig(clientID)
 	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
 	cfg.Consumer.MaxWaitTime = liveMaxWait
-	cfg.Consumer.Fetch.Min = 1
+	cfg.Consumer.Fetch.Min = liveFetchMin
 	return cfg
 }
 

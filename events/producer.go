@@ -67,11 +67,7 @@ func NewRelayProducer(brokers []string, clientID string) (sarama.AsyncProducer, 
 }
 
 func producerConfig(clientID string) *sarama.Config {
-	cfg := sarama.NewConfig()
-	cfg.Version = protocolVersion()
-	if clientID != "" {
-		cfg.ClientID = clientID
-	}
+	cfg := newSaramaConfig(clientID)
 	cfg.Net.MaxOpenRequests = 1
 	cfg.Net.DialTimeout = 2 * time.Second
 	cfg.Net.ReadTimeout = 5 * time.Second

@@ -21,9 +21,7 @@ type Tail struct {
 
 // NewTail connects to brokers.
 func NewTail(brokers []string, clientID string) (*Tail, error) {
-	cfg := sarama.NewConfig()
-	cfg.Version = protocolVersion()
-	cfg.ClientID = clientID + "-tail"
+	cfg := newSaramaConfig(clientID + "-tail")
 	cfg.Net.DialTimeout = 2 * time.Second
 	cfg.Net.ReadTimeout = 5 * time.Second
 	cfg.Metadata.AllowAutoTopicCreation = false

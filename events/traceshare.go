@@ -78,9 +78,7 @@ func NewTraceShare(cfg TraceShareConfig) (*TraceShare, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
-	pcfg := sarama.NewConfig()
-	pcfg.Version = protocolVersion()
-	pcfg.ClientID = cfg.Node + "-traces"
+	pcfg := newSaramaConfig(cfg.Node + "-traces")
 	pcfg.Net.DialTimeout = 2 * time.Second
 	pcfg.Producer.RequiredAcks = sarama.NoResponse
 	pcfg.Producer.Retry.Max = 0
@@ -93,7 +91,7 @@ func NewTraceShare(cfg TraceShareConfig) (*TraceShare, error) {
 		return nil, fmt.Errorf("connect trace producer to %v: %w", cfg.Brokers, err)
 	}
 	groupID := TraceShareGroupPrefix + cfg.Node + "-" + actors.NewID("")
-	group, err := sarama.NewConsumerGroup(cfg.Brokers, groupID, liveFeedConfig(cfg.Node+"-traces"))
+	group, err := sarama.NewConsumerGroup(cfg.Brokers, groupID, traceReaderConfig(cfg.Node+"-traces"))
 	if err != nil {
 		_ = producer.Close()
 		return nil, fmt.Errorf("connect trace reader %q to %v: %w", groupID, cfg.Brokers, err)
@@ -102,6 +100,19 @@ func NewTraceShare(cfg TraceShareConfig) (*TraceShare, error) {
 		cfg: cfg, log: cfg.Logger.With(zap.String("group", groupID)),
 		in: make(chan []byte, cfg.Queue), producer: producer, group: group,
 	}, nil
+}
+
+// traceShareMaxWait bounds how long a fetch of the trace reader waits for records.
+// Traces are for people watching the visualizer, for whom a tenth of a second is
+// nothing, and an idle node's reader asks the broker ten times a second instead of a
+// hundred (the live feed's liveMaxWait).
+const traceShareMaxWait = 100 * time.Millisecond
+
+// traceReaderConfig is the live feed's config, waiting up to traceShareMaxWait.
+func traceReaderConfig(clientID string) *sarama.Config {
+	cfg := liveFeedConfig(clientID)
+	cfg.Consumer.MaxWaitTime = traceShareMaxWait
+	return cfg
 }
 
 // Publish queues raw for the other nodes without blocking.
