@@ -145,17 +145,21 @@ func (a *sectionActor) recordAttempts(ds []*decision, after, version int64) []At
 	if !a.cfg.RecordAttempts {
 		return nil
 	}
-	count := 0
+	count, size := 0, 0
 	for _, d := range ds {
 		count += len(d.expired)
+		for _, n := range d.expired {
+			size += cmdSize(n)
+		}
 		if d.note != nil && !notInSection(d.reply) { // not decided here: the store answers for a hold or order the section let go
 			count++
+			size += cmdSize(d.note)
 		}
 	}
 	if count == 0 {
 		return nil
 	}
-	r := attemptRecorder{out: make([]Attempt, 0, count), seq: after, version: version}
+	r := attemptRecorder{out: make([]Attempt, 0, count), seq: after, version: version, commands: make([]byte, 0, size)}
 	for _, d := range ds {
 		for _, n := range d.expired {
 			r.add(n)
@@ -168,12 +172,20 @@ func (a *sectionActor) recordAttempts(ds []*decision, after, version int64) []At
 	return r.out
 }
 
+// cmdSize is the size of n's command encoded, 0 when it has none.
+func cmdSize(n *attemptNote) int {
+	if n.cmd == nil {
+		return 0
+	}
+	return proto.Size(n.cmd)
+}
+
 // attemptRecorder numbers and collects a batch's attempts (see recordAttempts).
 type attemptRecorder struct {
 	out      []Attempt
 	seq      int64
 	version  int64
-	commands []byte // the attempts' commands, encoded, back to back
+	commands []byte // the attempts' commands, encoded, back to back (made to their size)
 }
 
 // add numbers n and appends it, its command encoded.
