@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"errors"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -127,49 +126,87 @@ func (d *decision) attempts() []*attemptNote {
 // notInSection reports whether r sends the caller to the store (see errNotInSection).
 func notInSection(r *Reply) bool { return r.GetCode() == ErrorCode_ERROR_CODE_NOT_IN_SECTION }
 
-// codeOf is the error code of a reply, empty when it grants.
+// codeOf is the error code of a reply, empty when it grants: the code of the error
+// Reply.Err makes of it, read without making the error.
 func codeOf(r *Reply) Code {
 	if r == nil || r.GetCode() == ErrorCode_ERROR_CODE_NONE {
 		return ""
 	}
-	var e *Error
-	if errors.As(r.Err(), &e) {
-		return e.Code
+	if c, ok := protoToCode[r.GetCode()]; ok {
+		return c
 	}
 	return CodeUnavailable
 }
 
 // recordAttempts numbers the attempts of ds from after (the last number committed) and
-// returns them; nil when the section does not record attempts.
+// returns them; nil when the section does not record attempts. The attempts go into one
+// slice made to their count, and their commands, encoded, side by side into one buffer.
 func (a *sectionActor) recordAttempts(ds []*decision, after, version int64) []Attempt {
 	if !a.cfg.RecordAttempts {
 		return nil
 	}
-	var out []Attempt
-	seq := after
+	count, size := 0, 0
 	for _, d := range ds {
-		for _, n := range d.attempts() {
-			if n == d.note {
-				if notInSection(d.reply) {
-					continue // not decided here: the store answers for a hold or order the section let go
-				}
-				n.Code = codeOf(d.reply)
-			}
-			seq++
-			n.Seq, n.Version = seq, version
-			if n.cause != nil && !n.Granted() {
-				n.CauseSeq = n.cause.Seq
-			}
-			if n.cmd != nil {
-				if raw, err := proto.Marshal(n.cmd); err == nil {
-					n.Command, n.Kind = raw, commandKind(n.cmd)
-				}
-				n.cmd = nil
-			}
-			out = append(out, n.Attempt)
+		count += len(d.expired)
+		for _, n := range d.expired {
+			size += cmdSize(n)
+		}
+		if d.note != nil && !notInSection(d.reply) { // not decided here: the store answers for a hold or order the section let go
+			count++
+			size += cmdSize(d.note)
 		}
 	}
-	return out
+	if count == 0 {
+		return nil
+	}
+	r := attemptRecorder{out: make([]Attempt, 0, count), seq: after, version: version, commands: make([]byte, 0, size)}
+	for _, d := range ds {
+		for _, n := range d.expired {
+			r.add(n)
+		}
+		if d.note != nil && !notInSection(d.reply) {
+			d.note.Code = codeOf(d.reply)
+			r.add(d.note)
+		}
+	}
+	return r.out
+}
+
+// cmdSize is the size of n's command encoded, 0 when it has none.
+func cmdSize(n *attemptNote) int {
+	if n.cmd == nil {
+		return 0
+	}
+	return proto.Size(n.cmd)
+}
+
+// attemptRecorder numbers and collects a batch's attempts (see recordAttempts).
+type attemptRecorder struct {
+	out      []Attempt
+	seq      int64
+	version  int64
+	commands []byte // the attempts' commands, encoded, back to back (made to their size)
+}
+
+// add numbers n and appends it, its command encoded.
+func (r *attemptRecorder) add(n *attemptNote) {
+	r.seq++
+	n.Seq, n.Version = r.seq, r.version
+	if n.cause != nil && !n.Granted() {
+		n.CauseSeq = n.cause.Seq
+	}
+	if n.cmd != nil {
+		start := len(r.commands)
+		if b, err := (proto.MarshalOptions{}).MarshalAppend(r.commands, n.cmd); err == nil {
+			r.commands = b
+			n.Command, n.Kind = b[start:len(b):len(b)], commandKind(n.cmd)
+			if len(n.Command) == 0 {
+				n.Command = []byte{} // an empty command, as proto.Marshal gives it: not NULL
+			}
+		}
+		n.cmd = nil
+	}
+	r.out = append(r.out, n.Attempt)
 }
 
 // commandKind is the name of cmd's message type, as Attempt.Kind keeps it and replay

@@ -32,13 +32,21 @@ type coalescer[Q, A any] struct {
 	mu      sync.Mutex
 	running int // flushers alive: batches in flight, or about to be
 	pending []*coalesced[Q, A]
+
+	// waiters keeps the requests whose answers their callers have read, each with its
+	// channel, for the next callers: a request would otherwise cost two allocations
+	// (the request and its channel) on every hold's lookups.
+	waiters sync.Pool
 }
 
 // coalesced is one caller's request.
 type coalesced[Q, A any] struct {
-	ctx  context.Context
-	q    Q
-	done chan struct{} // closed when its answer is in
+	ctx context.Context
+	q   Q
+	// done receives one value when the answer is in. It has room for that value, so
+	// the batch never waits for the caller, and is never closed, so that it serves the
+	// request's next caller once this one has read its answer.
+	done chan struct{}
 	a    A
 	err  error
 }
@@ -51,7 +59,7 @@ func (c *coalescer[Q, A]) do(ctx context.Context, q Q) (A, error) {
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
-	w := &coalesced[Q, A]{ctx: ctx, q: q, done: make(chan struct{})}
+	w := c.waiter(ctx, q)
 	c.mu.Lock()
 	c.pending = append(c.pending, w)
 	if c.running < max(c.inflight, 1) {
@@ -61,23 +69,46 @@ func (c *coalescer[Q, A]) do(ctx context.Context, q Q) (A, error) {
 	c.mu.Unlock()
 	select {
 	case <-w.done:
-		return w.a, w.err
+		a, err := w.a, w.err
+		c.recycle(w)
+		return a, err
 	case <-ctx.Done():
-		c.abandon(w)
+		if c.abandon(w) {
+			c.recycle(w)
+		}
 		return zero, ctx.Err()
 	}
 }
 
-// abandon takes a caller who gave up out of the queue, if no batch has taken it yet.
-func (c *coalescer[Q, A]) abandon(w *coalesced[Q, A]) {
+// waiter returns a request for q: one whose last caller is done with it, or a new one.
+func (c *coalescer[Q, A]) waiter(ctx context.Context, q Q) *coalesced[Q, A] {
+	w, _ := c.waiters.Get().(*coalesced[Q, A])
+	if w == nil {
+		w = &coalesced[Q, A]{done: make(chan struct{}, 1)}
+	}
+	w.ctx, w.q = ctx, q
+	return w
+}
+
+// recycle keeps w for another caller. Nothing may hold w any more: its answer was
+// read, or no batch took it; either way its channel is empty.
+func (c *coalescer[Q, A]) recycle(w *coalesced[Q, A]) {
+	*w = coalesced[Q, A]{done: w.done}
+	c.waiters.Put(w)
+}
+
+// abandon takes a caller who gave up out of the queue, if no batch has taken it yet,
+// and reports whether it did; a request a batch took is answered to nobody.
+func (c *coalescer[Q, A]) abandon(w *coalesced[Q, A]) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, p := range c.pending {
 		if p == w {
 			c.pending = append(c.pending[:i], c.pending[i+1:]...)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // flush runs batches of the queue, each of up to max callers, until the queue is empty.
@@ -112,6 +143,6 @@ func (c *coalescer[Q, A]) runBatch(batch []*coalesced[Q, A]) {
 		} else {
 			w.err = err
 		}
-		close(w.done)
+		w.done <- struct{}{} // w may serve another caller from here on
 	}
 }

@@ -229,3 +229,24 @@ func TestCoalescerFailsTheBatch(t *testing.T) {
 		t.Fatalf("after a failure: %v", err)
 	}
 }
+
+// A request's place in the queue and its channel are kept for the next caller once its
+// answer is read: a lone caller's request costs only its batch's allocations (the
+// flusher, the batch, its timeout), not its own. Without the reuse each request costs two
+// more (its struct and its channel): 10 allocations a request instead of 8.
+func TestCoalescerReusesRequests(t *testing.T) {
+	if raceBuild {
+		t.Skip("under the race detector a sync.Pool drops what it is given at random")
+	}
+	c := echoCoalescer()
+	ctx := context.Background()
+	c.do(ctx, 0) //nolint:errcheck // warms the pool
+	got := testing.AllocsPerRun(200, func() {
+		if a, err := c.do(ctx, 7); err != nil || a != 7 {
+			t.Fatalf("do(7) = %d, %v", a, err)
+		}
+	})
+	if got > 8 {
+		t.Errorf("%.1f allocations a request, want at most 8: the request and its channel are not reused", got)
+	}
+}

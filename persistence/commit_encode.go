@@ -120,9 +120,15 @@ func (e *commitEncoder) release() {
 	}
 }
 
-// queue queues sql with args on pb: the first *encodedArray among args reserves room
-// for all of them in pgx's parameter buffer.
+// queue queues sql with args on pb (see params).
 func (e *commitEncoder) queue(pb *pgx.Batch, sql string, args ...any) *pgx.QueuedQuery {
+	return pb.Queue(sql, e.params(args...)...)
+}
+
+// params keeps args, one statement's arguments, with the encoder until it is released
+// (pgx reads them until the statement's results are read) and returns them: the first
+// *encodedArray among them reserves room for all of them in pgx's parameter buffer.
+func (e *commitEncoder) params(args ...any) []any {
 	n := len(e.args)
 	e.args = append(e.args, args...)
 	stored := e.args[n:len(e.args):len(e.args)]
@@ -139,7 +145,7 @@ func (e *commitEncoder) queue(pb *pgx.Batch, sql string, args ...any) *pgx.Queue
 	if first != nil {
 		first.reserve = total + 256 // and the statement's other, small parameters
 	}
-	return pb.Queue(sql, stored...)
+	return stored
 }
 
 // The binary array format: dimensions, a has-nulls flag, the element type, then per

@@ -39,34 +39,38 @@ func newIdemLookup(pool *pgxpool.Pool) *coalescer[idemQuery, idemAnswer] {
 
 // lookupIdempotent reads the records of every (user, key) of qs with one statement. It
 // reads what a query per key would: each was committed before its caller asked, or not.
+// The keys go as two encoded arrays (see commitEncoder), and each row found names the
+// place of its key in qs, so that a batch costs no map of its keys (in a rush most keys
+// are new, and the map was the batch's largest allocation).
 func lookupIdempotent(ctx context.Context, pool *pgxpool.Pool, qs []idemQuery) ([]idemAnswer, error) {
-	users := make([]string, len(qs))
-	keys := make([]string, len(qs))
-	for i, q := range qs {
-		users[i], keys[i] = q.userID, q.key
-	}
+	e := getCommitEncoder()
+	defer e.release() // after the rows are closed (deferred first, run last)
+	args := e.params(texts(e, qs, func(q *idemQuery) string { return q.userID }),
+		texts(e, qs, func(q *idemQuery) string { return q.key }))
 	rows, err := pool.Query(ctx, `
-SELECT k.user_id, k.key, k.event_id, k.section_id, k.request_hash, k.response
-FROM unnest($1::text[], $2::text[]) AS q(user_id, key)
-JOIN idempotency_keys k ON k.user_id = q.user_id AND k.key = q.key`, users, keys)
+SELECT q.i, k.user_id, k.key, k.event_id, k.section_id, k.request_hash, k.response
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(user_id, key, i)
+JOIN idempotency_keys k ON k.user_id = q.user_id AND k.key = q.key`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	found := make(map[idemQuery]actors.IdempotencyRecord, len(qs))
+	out := make([]idemAnswer, len(qs))
+	var i int64
+	var r actors.IdempotencyRecord
+	dest := []any{&i, &r.UserID, &r.Key, &r.EventID, &r.SectionID, &r.RequestHash, &r.Response}
 	for rows.Next() {
-		var r actors.IdempotencyRecord
-		if err := rows.Scan(&r.UserID, &r.Key, &r.EventID, &r.SectionID, &r.RequestHash, &r.Response); err != nil {
+		r = actors.IdempotencyRecord{}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		found[idemQuery{r.UserID, r.Key}] = r
+		if i < 1 || i > int64(len(qs)) {
+			return nil, fmt.Errorf("idempotency lookup: row for key %d of %d", i, len(qs))
+		}
+		out[i-1] = idemAnswer{rec: r, ok: true}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	out := make([]idemAnswer, len(qs))
-	for i, q := range qs {
-		out[i].rec, out[i].ok = found[q]
 	}
 	return out, nil
 }
