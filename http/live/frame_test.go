@@ -96,8 +96,6 @@ func TestWriteFramesKeepsOrder(t *testing.T) {
 	}
 	defer server.Close()
 
-	cfg := EndpointConfig{}.withDefaults()
-	c := &conn{raw: server, cfg: &cfg}
 	var bufs net.Buffers
 	const batches, perBatch = 20, 50
 	want := make([]string, 0, batches*perBatch)
@@ -110,7 +108,7 @@ func TestWriteFramesKeepsOrder(t *testing.T) {
 				msg := strings.Repeat(string(rune('a'+i%26)), 1+(b*perBatch+i)*37%70000)
 				batch = append(batch, newTextFrame([]byte(msg)))
 			}
-			if err := c.writeFrames(batch, &bufs); err != nil {
+			if err := writeFrames(server, batch, &bufs); err != nil {
 				done <- err
 				return
 			}
