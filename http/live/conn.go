@@ -16,14 +16,16 @@ import (
 // the shared counter, so that thousands of connections do not contend on one cache line.
 const sentFlushEvery = 64
 
-// conn is one client connection. Whoever has a frame for it writes it: send hands the
-// frame to the kernel at once, without blocking, on the sender's goroutine, so that a
-// feed's fan-out to thousands of subscribers is a loop of system calls, not thousands
-// of goroutines woken. Only a socket that cannot take a frame whole (its send buffer is
-// full: a slow reader) gets a writer goroutine, started for that: it writes what waits
-// in the connection's queue with writes bounded by WriteWait and ends once the queue is
-// empty. Its reader runs on the connection's own goroutine and only watches for pings,
-// pongs, the client's close and silence.
+// conn is one client connection. On an inline endpoint whoever has a frame for it
+// writes it: send hands the frame to the kernel at once, without blocking, on the
+// sender's goroutine, so that a feed's fan-out to thousands of subscribers is a loop of
+// system calls, not thousands of goroutines woken. Only a socket that cannot take a
+// frame whole (its send buffer is full: a slow reader) gets a writer goroutine, started
+// for that: it writes what waits in the connection's queue with writes bounded by
+// WriteWait and ends once the queue is empty. On other endpoints every frame starts
+// such a writer when none runs. Either way an idle connection has no writer. Its
+// reader runs on the connection's own goroutine and only watches for pings, pongs, the
+// client's close and silence.
 //
 // Lock order: eventHub.mu or TraceHub.viewerMu, then the once, then qmu; endpoint.mu and
 // deadlineMu are taken alone.
@@ -34,6 +36,10 @@ type conn struct {
 	cfg        *EndpointConfig
 	metrics    *endpointMetrics
 	dropOldest bool
+	// inline: a sender writes its frame itself when no writer runs; otherwise every
+	// frame goes through a writer goroutine, started when one is queued and ended once
+	// the queue is empty, so that a fan-out's writes run on every core.
+	inline bool
 
 	qmu sync.Mutex
 	// queue waits for the writer goroutine, oldest first; it is empty unless writing.
@@ -73,7 +79,8 @@ func newConn(ws *websocket.Conn, e *endpoint) *conn {
 		sys:        syscallConn(raw),
 		cfg:        &e.cfg,
 		metrics:    e.metrics,
-		dropOldest: e.dropOldest,
+		dropOldest: e.mode.dropOldest,
+		inline:     e.mode.inline,
 		ctx:        ctx,
 		cancel:     cancel,
 		stop:       make(chan struct{}),
@@ -126,6 +133,12 @@ func (c *conn) send(m *frame) bool {
 		c.qmu.Unlock()
 		return false
 	}
+	if !c.writing && !c.inline {
+		c.queue = append(c.queue, m)
+		c.startWriterLocked()
+		c.qmu.Unlock()
+		return true
+	}
 	if !c.writing {
 		// Written now or waiting for the writer: taken either way.
 		_, err := c.writeNowLocked(m)
@@ -174,10 +187,16 @@ func (c *conn) writeNowLocked(m *frame) (done bool, err error) {
 	}
 	c.queue = append(c.queue, rest)
 	c.partial = n > 0
+	c.startWriterLocked()
+	return false, nil
+}
+
+// startWriterLocked starts the writer goroutine for what waits in the queue; qmu is
+// held and no writer runs.
+func (c *conn) startWriterLocked() {
 	c.writing = true
 	c.writers.Add(1)
 	go c.writeLoop()
-	return false, nil
 }
 
 // dropOneLocked drops the oldest frame that may be dropped; qmu is held.

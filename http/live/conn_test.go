@@ -70,7 +70,7 @@ func TestSlowSocketGetsEveryFrameWholeAndInOrder(t *testing.T) {
 	cfg := EndpointConfig{SendBuffer: 1 << 20, WriteWait: time.Minute}.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := &conn{raw: server, sys: syscallConn(server), cfg: &cfg, metrics: m.endpoint("test"), stop: make(chan struct{}),
+	c := &conn{raw: server, sys: syscallConn(server), cfg: &cfg, metrics: m.endpoint("test"), stop: make(chan struct{}), inline: true,
 		ctx: ctx, cancel: cancel}
 	if c.sys == nil {
 		t.Skip("no descriptor to write to without blocking on this platform")

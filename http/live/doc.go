@@ -6,10 +6,10 @@
 // node's sampled actor traces (TraceHub, the node's actors.Tracer).
 //
 // All run on one connection machinery: an endpoint admits connections within a limit,
-// a publisher writes each pre-encoded frame to the socket itself without blocking (a
-// writer goroutine starts only for a socket that cannot take it, and sends what waits
-// in batches), each connection has one reader that watches heartbeats, and nothing a
-// slow client does blocks a publisher.
+// frames are encoded once, a connection has a writer goroutine only while frames wait
+// for it (it sends them in batches; the queue feed writes each frame itself without
+// blocking and needs one only for a full socket), each connection has one reader that
+// watches heartbeats, and nothing a slow client does blocks a publisher.
 // The handlers plug into http's routes; refusals before an upgrade are actors' domain
 // errors, answered by http's error table. It reads events and seat maps through its
 // own Catalog port, and queues through its QueueTickets port; it imports only actors

@@ -111,13 +111,13 @@ type sessionFunc func(c *conn) (cleanup func())
 // connection limit, runs each one's reader (its writes are the senders'), and closes
 // them all on shutdown.
 type endpoint struct {
-	name       string
-	cfg        EndpointConfig
-	log        *zap.Logger
-	metrics    *endpointMetrics
-	dropOldest bool
-	session    sessionFunc
-	upgrade    fiber.Handler
+	name    string
+	cfg     EndpointConfig
+	log     *zap.Logger
+	metrics *endpointMetrics
+	mode    endpointMode
+	session sessionFunc
+	upgrade fiber.Handler
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -125,15 +125,24 @@ type endpoint struct {
 	wg      sync.WaitGroup
 }
 
-func newEndpoint(name string, cfg EndpointConfig, log *zap.Logger, m *connMetrics, dropOldest bool, session sessionFunc) *endpoint {
+// endpointMode is how an endpoint's connections take frames.
+type endpointMode struct {
+	// dropOldest: a full send queue loses its oldest frame (visualizers) rather than
+	// closing the connection as too slow (fans).
+	dropOldest bool
+	// inline: senders write frames themselves (see conn).
+	inline bool
+}
+
+func newEndpoint(name string, cfg EndpointConfig, log *zap.Logger, m *connMetrics, mode endpointMode, session sessionFunc) *endpoint {
 	e := &endpoint{
-		name:       name,
-		cfg:        cfg,
-		log:        log,
-		metrics:    m.endpoint(name),
-		dropOldest: dropOldest,
-		session:    session,
-		conns:      make(map[*conn]struct{}),
+		name:    name,
+		cfg:     cfg,
+		log:     log,
+		metrics: m.endpoint(name),
+		mode:    mode,
+		session: session,
+		conns:   make(map[*conn]struct{}),
 	}
 	e.upgrade = websocket.New(e.serve, websocket.Config{
 		HandshakeTimeout: cfg.WriteWait,

@@ -167,7 +167,7 @@ func NewQueueFeed(cfg QueueFeedConfig) (*QueueFeed, error) {
 		return nil, err
 	}
 	f := &QueueFeed{cfg: cfg, log: cfg.Logger, watches: make(map[string]*queueWatch)}
-	f.endpoint = newEndpoint("queue", cfg.Endpoint, cfg.Logger, m, false, f.session)
+	f.endpoint = newEndpoint("queue", cfg.Endpoint, cfg.Logger, m, endpointMode{inline: true}, f.session)
 	return f, nil
 }
 
