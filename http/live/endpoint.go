@@ -216,7 +216,7 @@ func (e *endpoint) serve(ws *websocket.Conn) {
 	}
 	defer e.release(c)
 	c.startPings()
-	// Deferred, so that a panicking session cannot leave a writer or the pings running.
+	// Deferred, so that a panic of the endpoint's handler cannot leave a writer or the pings running.
 	defer func() {
 		c.close(websocket.CloseInternalServerErr, "internal error")
 		c.end()
