@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	fws "github.com/fasthttp/websocket"
@@ -12,60 +13,74 @@ import (
 )
 
 // sentFlushEvery is how many writes a connection counts locally before adding them to
-// the shared counter, so that thousands of writers do not contend on one cache line.
+// the shared counter, so that thousands of connections do not contend on one cache line.
 const sentFlushEvery = 64
 
-// maxSpareBatch is the largest batch slice a writer keeps for the next batch; larger
-// ones (a burst) are dropped so that an idle connection holds next to nothing.
-const maxSpareBatch = 8
-
-// conn is one client connection. Its writer goroutine is the only one that writes
-// data frames; everybody else queues frames with send, which never blocks. The writer
-// takes everything queued at once and hands it to the kernel in one write, so a
-// connection that falls behind catches up with fewer system calls, not more. Its reader
-// runs on the connection's own goroutine and only watches for pings, pongs, the
+// conn is one client connection. On an inline endpoint whoever has a frame for it
+// writes it: send hands the frame to the kernel at once, without blocking, on the
+// sender's goroutine, so that a feed's fan-out to thousands of subscribers is a loop of
+// system calls, not thousands of goroutines woken. Only a socket that cannot take a
+// frame whole (its send buffer is full: a slow reader) gets a writer goroutine, started
+// for that: it writes what waits in the connection's queue with writes bounded by
+// WriteWait and ends once the queue is empty. On other endpoints every frame starts
+// such a writer when none runs. Either way an idle connection has no writer. Its
+// reader runs on the connection's own goroutine and only watches for pings, pongs, the
 // client's close and silence.
 //
-// Lock order: eventHub.mu or TraceHub.viewerMu, then qmu, then whatever close touches
-// (channels and the once); endpoint.mu and deadlineMu are taken alone.
+// Lock order: eventHub.mu or TraceHub.viewerMu, then the once, then qmu; endpoint.mu and
+// deadlineMu are taken alone.
 type conn struct {
 	ws         *websocket.Conn
-	raw        net.Conn // the socket under ws; the writer writes data frames to it directly
+	raw        net.Conn        // the socket under ws; frames are written to it directly
+	sys        syscall.RawConn // raw's descriptor, for writes that never block; nil without one
 	cfg        *EndpointConfig
 	metrics    *endpointMetrics
 	dropOldest bool
+	// inline: a sender writes its frame itself when no writer runs; otherwise every
+	// frame goes through a writer goroutine, started when one is queued and ended once
+	// the queue is empty, so that a fan-out's writes run on every core.
+	inline bool
 
-	qmu   sync.Mutex
-	queue []*frame      // waiting for the writer, oldest first
-	wake  chan struct{} // capacity 1: something was queued
+	qmu sync.Mutex
+	// queue waits for the writer goroutine, oldest first; it is empty unless writing.
+	queue []*frame
+	// partial says queue[0] is the rest of a frame begun on the socket: it is never
+	// dropped, or the stream would break.
+	partial bool
+	// writing says a writer goroutine owns the socket's writes until the queue is empty.
+	writing bool
+	// closing says the close frame was written or queued (or a write failed): nothing
+	// more is written.
+	closing bool
+	sent    int // data frames written, not yet added to the shared counter
+	writers sync.WaitGroup
 
 	// ctx ends when the connection is closing, for the work done on its behalf.
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	once   sync.Once
-	stop   chan struct{} // closed by close
-	code   int           // written before stop is closed
-	reason string
+	once sync.Once
+	stop chan struct{} // closed by close
 
-	// deadlineMu orders the reader's deadline extensions against the writer's final
-	// deadline, so that a pong arriving while the connection closes cannot keep it open.
+	// deadlineMu orders the reader's deadline extensions against the final deadline,
+	// so that a pong arriving while the connection closes cannot keep it open.
 	deadlineMu sync.Mutex
 	finishing  bool
 
-	sent     int       // writer goroutine only
-	deadline time.Time // writer goroutine only: the data writes' deadline
+	ping *time.Timer
 }
 
 func newConn(ws *websocket.Conn, e *endpoint) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
+	raw := rawConn(ws.NetConn())
 	return &conn{
 		ws:         ws,
-		raw:        rawConn(ws.NetConn()),
+		raw:        raw,
+		sys:        syscallConn(raw),
 		cfg:        &e.cfg,
 		metrics:    e.metrics,
-		dropOldest: e.dropOldest,
-		wake:       make(chan struct{}, 1),
+		dropOldest: e.mode.dropOldest,
+		inline:     e.mode.inline,
 		ctx:        ctx,
 		cancel:     cancel,
 		stop:       make(chan struct{}),
@@ -73,8 +88,7 @@ func newConn(ws *websocket.Conn, e *endpoint) *conn {
 }
 
 // rawConn unwraps fasthttp's hijacked connection, whose Read goes through the request
-// reader but whose writes go straight to the socket, so that a batch of frames can be
-// written with one writev.
+// reader but whose writes go straight to the socket.
 func rawConn(nc net.Conn) net.Conn {
 	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
 		return u.UnsafeConn()
@@ -82,16 +96,59 @@ func rawConn(nc net.Conn) net.Conn {
 	return nc
 }
 
-// send queues m without blocking and reports whether it was queued. When SendBuffer
-// frames are already waiting, a fan's connection is closed as too slow; a visualizer
-// drops its oldest frame to make room.
-func (c *conn) send(m *frame) bool {
-	select {
-	case <-c.stop:
-		return false
-	default:
+// syscallConn returns nc's descriptor for writes that never block, or nil.
+func syscallConn(nc net.Conn) syscall.RawConn {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil
 	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc
+}
+
+// startPings pings the client every PingInterval until the connection closes.
+func (c *conn) startPings() {
 	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	c.ping = time.AfterFunc(c.cfg.PingInterval, func() {
+		if c.send(controlFrame(opPing, nil)) {
+			c.flushCounts()
+			c.qmu.Lock()
+			t := c.ping
+			c.qmu.Unlock()
+			t.Reset(c.cfg.PingInterval)
+		}
+	})
+}
+
+// send writes m, or queues it behind what waits for the writer, without blocking, and
+// reports whether the connection took it. When SendBuffer frames already wait, a fan's
+// connection is closed as too slow; a visualizer drops its oldest frame to make room.
+func (c *conn) send(m *frame) bool {
+	c.qmu.Lock()
+	if c.closing {
+		c.qmu.Unlock()
+		return false
+	}
+	if !c.writing && !c.inline {
+		c.queue = append(c.queue, m)
+		c.startWriterLocked()
+		c.qmu.Unlock()
+		return true
+	}
+	if !c.writing {
+		// Written now or waiting for the writer: taken either way.
+		_, err := c.writeNowLocked(m)
+		c.qmu.Unlock()
+		if err != nil {
+			c.writeFailed()
+			return false
+		}
+		return true
+	}
 	if len(c.queue) >= c.cfg.SendBuffer {
 		if !c.dropOldest {
 			c.qmu.Unlock()
@@ -100,45 +157,117 @@ func (c *conn) send(m *frame) bool {
 			}
 			return false
 		}
-		if len(c.queue) == 0 {
-			c.qmu.Unlock()
-			c.metrics.dropped.Inc()
-			return false
-		}
-		n := copy(c.queue, c.queue[1:])
-		c.queue[n] = nil
-		c.queue = c.queue[:n]
-		c.metrics.dropped.Inc()
+		c.dropOneLocked()
 	}
 	c.queue = append(c.queue, m)
 	c.qmu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
 	return true
 }
 
-// take returns everything queued and leaves spare (emptied) in its place.
-func (c *conn) take(spare []*frame) []*frame {
-	c.qmu.Lock()
-	defer c.qmu.Unlock()
-	batch := c.queue
-	c.queue = spare
-	return batch
+// writeNowLocked writes m to the socket as far as it goes without blocking; what the
+// socket cannot take waits for a writer goroutine, started here. It reports whether m
+// was written whole; an error means the stream is broken (closing is set). qmu is
+// held and no writer runs.
+func (c *conn) writeNowLocked(m *frame) (done bool, err error) {
+	n := 0
+	if c.sys != nil {
+		n, err = writeNonblocking(c.sys, m.data)
+		if err != nil {
+			c.closing = true
+			return false, err
+		}
+	}
+	if n == len(m.data) {
+		c.countLocked(m)
+		return true, nil
+	}
+	rest := m
+	if n > 0 {
+		rest = &frame{data: m.data[n:], control: m.control}
+	}
+	c.queue = append(c.queue, rest)
+	c.partial = n > 0
+	c.startWriterLocked()
+	return false, nil
 }
 
-// close asks the writer to send a close frame with code and reason and end the
-// connection. Only the first call counts; it reports whether it was the first.
+// startWriterLocked starts the writer goroutine for what waits in the queue; qmu is
+// held and no writer runs.
+func (c *conn) startWriterLocked() {
+	c.writing = true
+	c.writers.Add(1)
+	go c.writeLoop()
+}
+
+// dropOneLocked drops the oldest frame that may be dropped; qmu is held.
+func (c *conn) dropOneLocked() {
+	i := 0
+	if c.partial {
+		i = 1
+	}
+	if i < len(c.queue) {
+		n := i + copy(c.queue[i:], c.queue[i+1:])
+		c.queue[n] = nil
+		c.queue = c.queue[:n]
+	}
+	c.metrics.dropped.Inc()
+}
+
+// countLocked counts m when it is a message; qmu is held.
+func (c *conn) countLocked(m *frame) {
+	if m.control {
+		return
+	}
+	c.sent++
+	if c.sent >= sentFlushEvery {
+		c.metrics.sent.Add(float64(c.sent))
+		c.sent = 0
+	}
+}
+
+// close ends the connection with a close frame of code and reason, written after a
+// frame begun and instead of whatever else waits. Only the first call counts; it
+// reports whether it was the first.
 func (c *conn) close(code int, reason string) bool {
 	first := false
 	c.once.Do(func() {
 		first = true
-		c.code, c.reason = code, reason
 		close(c.stop)
 		c.cancel()
+		c.sendClose(closeFrame(code, reason))
 	})
 	return first
+}
+
+// sendClose writes the close frame, or queues it for the writer, and gives the client
+// CloseGrace to answer it before the reader gives up.
+func (c *conn) sendClose(cf *frame) {
+	c.qmu.Lock()
+	if c.closing {
+		// A write failed: no close frame can follow a broken stream.
+		c.qmu.Unlock()
+		return
+	}
+	if c.writing {
+		keep := 0
+		if c.partial {
+			keep = 1
+		}
+		clear(c.queue[keep:])
+		c.queue = append(c.queue[:keep], cf)
+		c.closing = true
+		c.qmu.Unlock()
+		return
+	}
+	done, err := c.writeNowLocked(cf)
+	c.closing = true
+	c.qmu.Unlock()
+	switch {
+	case err != nil:
+		c.finalDeadline(time.Now())
+	case done:
+		c.finalDeadline(time.Now().Add(c.cfg.CloseGrace))
+	}
 }
 
 // closed reports whether the connection is closing.
@@ -151,63 +280,53 @@ func (c *conn) closed() bool {
 	}
 }
 
-// writeLoop writes queued frames and pings until the connection closes, then sends
-// the close frame. It closes done when it returns.
-func (c *conn) writeLoop(done chan<- struct{}) {
-	defer close(done)
-	ping := time.NewTicker(c.cfg.PingInterval)
-	defer ping.Stop()
-	var spare []*frame
+// writeLoop writes what waits in the queue, with blocking writes bounded by WriteWait,
+// until the queue is empty; a batch taken while closing ends with the close frame.
+func (c *conn) writeLoop() {
+	defer c.writers.Done()
 	var bufs net.Buffers
+	var deadline time.Time
 	for {
-		// A closing connection writes nothing more, however much is queued.
-		select {
-		case <-c.stop:
-			c.sendClose()
+		c.qmu.Lock()
+		batch, closing := c.queue, c.closing
+		c.queue, c.partial = nil, false
+		if len(batch) == 0 {
+			// Writes that never block fail at once past a deadline: take it away.
+			_ = c.raw.SetWriteDeadline(time.Time{})
+			c.writing = false
+			c.qmu.Unlock()
 			return
-		default:
 		}
-		select {
-		case <-c.stop:
-			c.sendClose()
+		c.qmu.Unlock()
+		// Moving a socket's deadline costs a timer update, so it moves only once half
+		// of WriteWait is used.
+		if now := time.Now(); deadline.Sub(now) < c.cfg.WriteWait/2 {
+			deadline = now.Add(c.cfg.WriteWait)
+			_ = c.raw.SetWriteDeadline(deadline)
+		}
+		err := writeFrames(c.raw, batch, &bufs)
+		c.qmu.Lock()
+		if err != nil {
+			c.closing, c.writing, c.queue = true, false, nil
+			c.qmu.Unlock()
+			c.writeFailed()
 			return
-		case <-c.wake:
-			batch := c.take(spare)
-			if len(batch) == 0 {
-				spare = batch
-				continue
-			}
-			if err := c.writeFrames(batch, &bufs); err != nil {
-				c.writeFailed()
-				return
-			}
-			c.countSent(len(batch))
-			clear(batch)
-			spare = nil
-			if cap(batch) <= maxSpareBatch {
-				spare = batch[:0]
-			}
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.cfg.WriteWait)); err != nil {
-				c.writeFailed()
-				return
-			}
-			c.flushCounts()
+		}
+		for _, f := range batch {
+			c.countLocked(f)
+		}
+		c.qmu.Unlock()
+		if closing {
+			c.finalDeadline(time.Now().Add(c.cfg.CloseGrace))
 		}
 	}
 }
 
 // writeFrames writes batch, in order, with one system call when the socket allows it.
 // bufs is the writer's scratch list, kept between batches.
-func (c *conn) writeFrames(batch []*frame, bufs *net.Buffers) error {
-	// Moving a socket's deadline costs a timer update; ten thousand sockets written for
-	// every delta make that add up, so it moves only once half of WriteWait is used.
-	if now := time.Now(); c.deadline.Sub(now) < c.cfg.WriteWait/2 {
-		c.deadline = now.Add(c.cfg.WriteWait)
-		_ = c.raw.SetWriteDeadline(c.deadline)
-	}
+func writeFrames(w net.Conn, batch []*frame, bufs *net.Buffers) error {
 	if len(batch) == 1 {
-		_, err := c.raw.Write(batch[0].data)
+		_, err := w.Write(batch[0].data)
 		return err
 	}
 	list := (*bufs)[:0]
@@ -215,24 +334,10 @@ func (c *conn) writeFrames(batch []*frame, bufs *net.Buffers) error {
 		list = append(list, f.data)
 	}
 	*bufs = list
-	// WriteTo consumes its receiver, so it gets a copy of the slice header; the entries
-	// it has written are cleared as it goes.
-	_, err := list.WriteTo(c.raw)
+	// WriteTo consumes its receiver, so it gets a copy of the slice header.
+	_, err := list.WriteTo(w)
 	clear((*bufs)[:cap(*bufs)])
-	if cap(*bufs) > maxSpareBatch {
-		*bufs = nil
-	}
 	return err
-}
-
-// sendClose writes the close frame and gives the client CloseGrace to answer it
-// before the reader gives up.
-func (c *conn) sendClose() {
-	// ErrCloseSent (the client closed first and was answered) and write errors leave
-	// nothing to do but stop reading.
-	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.code, c.reason),
-		time.Now().Add(c.cfg.WriteWait))
-	c.finalDeadline(time.Now().Add(c.cfg.CloseGrace))
 }
 
 // writeFailed ends a connection whose stream is broken: no close frame can follow a
@@ -265,16 +370,13 @@ func (c *conn) extendRead() error {
 func (c *conn) readLoop() {
 	c.ws.SetReadLimit(readLimit)
 	c.ws.SetPongHandler(func(string) error { return c.extendRead() })
-	// Pings are answered at once, like the library does, but within WriteWait.
+	// Pings are answered at once, like the library does, in order with the messages.
 	c.ws.SetPingHandler(func(data string) error {
-		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.cfg.WriteWait))
-		if err != nil && !errors.Is(err, fws.ErrCloseSent) {
-			return err
-		}
+		c.send(controlFrame(opPong, []byte(data)))
 		return c.extendRead()
 	})
-	// The client's close is answered by the writer, after the frames it is writing, so
-	// that no data frame follows the close frame.
+	// The client's close is answered on this goroutine, after a frame begun, so that
+	// no data frame follows the close frame.
 	c.ws.SetCloseHandler(func(int, string) error {
 		c.close(websocket.CloseNormalClosure, "")
 		return nil
@@ -315,18 +417,26 @@ func (c *conn) readFailed(err error) {
 	}
 }
 
-func (c *conn) countSent(n int) {
-	c.sent += n
-	if c.sent >= sentFlushEvery {
-		c.flushCounts()
+// end waits for the writer, once the connection is closing, and adds the last writes
+// to the shared counter.
+func (c *conn) end() {
+	c.qmu.Lock()
+	t := c.ping
+	c.qmu.Unlock()
+	if t != nil {
+		t.Stop()
 	}
+	c.writers.Wait()
+	c.flushCounts()
 }
 
-// flushCounts adds the locally counted writes to the shared counter. It runs on the
-// writer goroutine, or after it ended.
+// flushCounts adds the locally counted writes to the shared counter.
 func (c *conn) flushCounts() {
-	if c.sent > 0 {
-		c.metrics.sent.Add(float64(c.sent))
-		c.sent = 0
+	c.qmu.Lock()
+	n := c.sent
+	c.sent = 0
+	c.qmu.Unlock()
+	if n > 0 {
+		c.metrics.sent.Add(float64(n))
 	}
 }

@@ -5,9 +5,11 @@
 // whatever its number of subscribers), and GET /ws/visualizer, where viewers get the
 // node's sampled actor traces (TraceHub, the node's actors.Tracer).
 //
-// Both run on one connection machinery: an endpoint admits connections within a limit,
-// each connection has one writer that sends pre-encoded frames in batches and one
-// reader that watches heartbeats, and nothing a slow client does blocks a publisher.
+// All run on one connection machinery: an endpoint admits connections within a limit,
+// frames are encoded once, a connection has a writer goroutine only while frames wait
+// for it (it sends them in batches; the queue feed writes each frame itself without
+// blocking and needs one only for a full socket), each connection has one reader that
+// watches heartbeats, and nothing a slow client does blocks a publisher.
 // The handlers plug into http's routes; refusals before an upgrade are actors' domain
 // errors, answered by http's error table. It reads events and seat maps through its
 // own Catalog port, and queues through its QueueTickets port; it imports only actors

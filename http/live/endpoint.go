@@ -108,15 +108,16 @@ func (c *EndpointConfig) validate() error {
 type sessionFunc func(c *conn) (cleanup func())
 
 // endpoint owns the connections of one websocket route: it admits them within the
-// connection limit, runs each one's reader and writer, and closes them all on shutdown.
+// connection limit, runs each one's reader (its writes are the senders'), and closes
+// them all on shutdown.
 type endpoint struct {
-	name       string
-	cfg        EndpointConfig
-	log        *zap.Logger
-	metrics    *endpointMetrics
-	dropOldest bool
-	session    sessionFunc
-	upgrade    fiber.Handler
+	name    string
+	cfg     EndpointConfig
+	log     *zap.Logger
+	metrics *endpointMetrics
+	mode    endpointMode
+	session sessionFunc
+	upgrade fiber.Handler
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -124,15 +125,24 @@ type endpoint struct {
 	wg      sync.WaitGroup
 }
 
-func newEndpoint(name string, cfg EndpointConfig, log *zap.Logger, m *connMetrics, dropOldest bool, session sessionFunc) *endpoint {
+// endpointMode is how an endpoint's connections take frames.
+type endpointMode struct {
+	// dropOldest: a full send queue loses its oldest frame (visualizers) rather than
+	// closing the connection as too slow (fans).
+	dropOldest bool
+	// inline: senders write frames themselves (see conn).
+	inline bool
+}
+
+func newEndpoint(name string, cfg EndpointConfig, log *zap.Logger, m *connMetrics, mode endpointMode, session sessionFunc) *endpoint {
 	e := &endpoint{
-		name:       name,
-		cfg:        cfg,
-		log:        log,
-		metrics:    m.endpoint(name),
-		dropOldest: dropOldest,
-		session:    session,
-		conns:      make(map[*conn]struct{}),
+		name:    name,
+		cfg:     cfg,
+		log:     log,
+		metrics: m.endpoint(name),
+		mode:    mode,
+		session: session,
+		conns:   make(map[*conn]struct{}),
 	}
 	e.upgrade = websocket.New(e.serve, websocket.Config{
 		HandshakeTimeout: cfg.WriteWait,
@@ -140,9 +150,8 @@ func newEndpoint(name string, cfg EndpointConfig, log *zap.Logger, m *connMetric
 		// minimum), so a small read buffer does.
 		ReadBufferSize:  readBufferSize,
 		WriteBufferSize: 4 << 10,
-		// Messages go out as encoded frames written to the socket by the connection's
-		// writer, which bypass the write buffer; a pool keeps idle connections from
-		// holding one each.
+		// Every frame goes out encoded, written to the socket directly, which bypasses
+		// the write buffer; a pool keeps idle connections from holding one each.
 		WriteBufferPool: &sync.Pool{},
 		RecoverHandler:  e.recoverPanic,
 	})
@@ -206,13 +215,11 @@ func (e *endpoint) serve(ws *websocket.Conn) {
 		return
 	}
 	defer e.release(c)
-	writerDone := make(chan struct{})
-	go c.writeLoop(writerDone)
-	// Deferred, so that a panicking session cannot leave the writer running.
+	c.startPings()
+	// Deferred, so that a panic of the endpoint's handler cannot leave a writer or the pings running.
 	defer func() {
 		c.close(websocket.CloseInternalServerErr, "internal error")
-		<-writerDone
-		c.flushCounts()
+		c.end()
 	}()
 	if cleanup := e.session(c); cleanup != nil {
 		defer cleanup()

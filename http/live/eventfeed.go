@@ -105,7 +105,7 @@ func NewEventFeed(cfg EventFeedConfig) (*EventFeed, error) {
 		hubs:    make(map[string]*eventHub),
 		last:    make(map[actors.SectionKey]int64),
 	}
-	f.endpoint = newEndpoint("events", cfg.Endpoint, cfg.Logger, m, false, f.session)
+	f.endpoint = newEndpoint("events", cfg.Endpoint, cfg.Logger, m, endpointMode{}, f.session)
 	return f, nil
 }
 

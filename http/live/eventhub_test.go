@@ -219,7 +219,8 @@ func TestHubReadsAgainWhenVersionsDuringTheReadDoNotFollowOn(t *testing.T) {
 	}
 	h := newEventHub("e1", []actors.Section{{ID: "A", Kind: actors.KindReserved}}, read)
 	cfg := EndpointConfig{}.withDefaults()
-	c := &conn{cfg: &cfg, stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+	// A connection whose writer is busy keeps what is sent to it in its queue.
+	c := &conn{cfg: &cfg, stop: make(chan struct{}), writing: true}
 
 	type joined struct {
 		s   *eventSub
@@ -244,7 +245,9 @@ func TestHubReadsAgainWhenVersionsDuringTheReadDoNotFollowOn(t *testing.T) {
 	if j.s.from[0] != 12 {
 		t.Fatalf("joined at version %d of A, want 12", j.s.from[0])
 	}
-	batch := c.take(nil)
+	c.qmu.Lock()
+	batch := c.queue
+	c.qmu.Unlock()
 	if len(batch) != 1 {
 		t.Fatalf("queued %d frames, want the snapshot alone", len(batch))
 	}

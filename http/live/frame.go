@@ -4,15 +4,19 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+
+	fws "github.com/fasthttp/websocket"
 )
 
-// frame is one complete, encoded server-to-client websocket text frame (RFC 6455
-// §5.2: FIN, opcode 1, unmasked payload length, payload). It is built once and then
-// written, read-only, to any number of connections: a delta to ten thousand
-// subscribers is encoded once, and a connection's writer can hand several queued
-// frames to the kernel in one writev.
+// frame is one complete, encoded server-to-client websocket frame (RFC 6455 §5.2: FIN,
+// opcode, unmasked payload length, payload), a text frame unless control. It is built
+// once and then written, read-only, to any number of connections: a delta to ten
+// thousand subscribers is encoded once, and a slow connection's writer can hand several
+// queued frames to the kernel in one writev.
 type frame struct {
 	data []byte
+	// control marks a control frame (ping, pong, close), not counted as a message.
+	control bool
 }
 
 // Largest payloads of the 7-bit and 16-bit length forms.
@@ -75,4 +79,26 @@ func prepareJSON(v any) (*frame, error) {
 		return nil, fmt.Errorf("encode websocket message: %w", err)
 	}
 	return newTextFrame(raw), nil
+}
+
+// The control frames' opcodes (RFC 6455 §5.5).
+const (
+	opClose = 0x8
+	opPing  = 0x9
+	opPong  = 0xA
+)
+
+// controlFrame encodes a control frame with payload, cut to the 125 bytes a control
+// frame may carry.
+func controlFrame(op byte, payload []byte) *frame {
+	payload = payload[:min(len(payload), frameLen7)]
+	b := make([]byte, 2, 2+len(payload))
+	b[0] = 0x80 | op
+	b[1] = byte(len(payload))
+	return &frame{data: append(b, payload...), control: true}
+}
+
+// closeFrame encodes a close frame with code and reason.
+func closeFrame(code int, reason string) *frame {
+	return controlFrame(opClose, fws.FormatCloseMessage(code, reason))
 }

@@ -71,33 +71,7 @@ func TestTextFrameAtMatchesNewTextFrame(t *testing.T) {
 // TestWriteFramesKeepsOrder writes batches of frames over a real TCP connection, one
 // writev each, and reads them back in order.
 func TestWriteFramesKeepsOrder(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, ok := <-accepted
-	if !ok {
-		t.Fatal("accept failed")
-	}
-	defer server.Close()
-
-	cfg := EndpointConfig{}.withDefaults()
-	c := &conn{raw: server, cfg: &cfg}
+	client, server := tcpPair(t)
 	var bufs net.Buffers
 	const batches, perBatch = 20, 50
 	want := make([]string, 0, batches*perBatch)
@@ -110,7 +84,7 @@ func TestWriteFramesKeepsOrder(t *testing.T) {
 				msg := strings.Repeat(string(rune('a'+i%26)), 1+(b*perBatch+i)*37%70000)
 				batch = append(batch, newTextFrame([]byte(msg)))
 			}
-			if err := c.writeFrames(batch, &bufs); err != nil {
+			if err := writeFrames(server, batch, &bufs); err != nil {
 				done <- err
 				return
 			}

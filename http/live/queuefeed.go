@@ -105,6 +105,8 @@ type queueWatch struct {
 	// that stood at moved.
 	rendered time.Time
 	moved    queueMoves
+	// out is the fan-out's list of messages, kept between polls.
+	out []outgoing
 }
 
 // queueMoves is what of a queue, when it changes, changes a subscriber's status,
@@ -165,7 +167,7 @@ func NewQueueFeed(cfg QueueFeedConfig) (*QueueFeed, error) {
 		return nil, err
 	}
 	f := &QueueFeed{cfg: cfg, log: cfg.Logger, watches: make(map[string]*queueWatch)}
-	f.endpoint = newEndpoint("queue", cfg.Endpoint, cfg.Logger, m, false, f.session)
+	f.endpoint = newEndpoint("queue", cfg.Endpoint, cfg.Logger, m, endpointMode{inline: true}, f.session)
 	return f, nil
 }
 
@@ -361,16 +363,39 @@ func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
 	w.mu.Unlock()
 	placed := f.place(ctx, unplaced)
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	for s, rec := range placed {
 		s.rec, s.shuffles = rec, q.Shuffles
 	}
+	out := w.out[:0]
 	for s := range w.subs {
-		if all || f.due(s, &w.state, now) {
-			f.deliver(s, f.cfg.Tickets.Render(s.rec, w.state, now), now, false)
+		if !all && !f.due(s, &w.state, now) {
+			continue
+		}
+		if msg := f.message(s, f.cfg.Tickets.Render(s.rec, w.state, now), now, false); msg != nil {
+			out = append(out, outgoing{s.c, msg})
 		}
 	}
+	w.out = nil
+	w.mu.Unlock()
+	// The frames are written outside the watch's lock, so that fans opening meanwhile
+	// are not kept waiting by the fan-out's system calls. Only this loop writes to a
+	// subscriber once it joined, so each one's messages stay in order.
+	for i, o := range out {
+		o.c.send(o.msg)
+		out[i] = outgoing{}
+	}
+	w.mu.Lock()
+	if w.out == nil {
+		w.out = out[:0]
+	}
+	w.mu.Unlock()
 	return nil
+}
+
+// outgoing is one message of a fan-out, to be written once the watch is unlocked.
+type outgoing struct {
+	c   *conn
+	msg *frame
 }
 
 // withWatermark is m with the watermark wm.
@@ -444,17 +469,28 @@ func keepAdmissions(adm []waitingroom.Admission, now time.Time) []waitingroom.Ad
 // wait changed and Minor has passed, when a heartbeat is due, or when first is set.
 // It reports whether the subscriber is still connected.
 func (f *QueueFeed) deliver(s *queueSub, t waitingroom.Ticket, now time.Time, first bool) bool {
+	msg := f.message(s, t, now, first)
+	if msg == nil {
+		// A first message is always due: nil means it could not be encoded.
+		return !first && !s.c.closed()
+	}
+	return s.c.send(msg)
+}
+
+// message is deliver's message to s, or nil when none is due (or it could not be
+// encoded); s counts it as sent.
+func (f *QueueFeed) message(s *queueSub, t waitingroom.Ticket, now time.Time, first bool) *frame {
 	since := now.Sub(s.lastSent)
 	major := t.Status != s.last.Status || t.Position != s.last.Position || t.Pass != s.last.Pass
 	minor := t.Ahead != s.last.Ahead || t.ETASeconds != s.last.ETASeconds
 	if !first && !major && !(minor && since >= f.cfg.Minor) && since < f.cfg.Heartbeat {
-		return true
+		return nil
 	}
 	msg, err := encodeQueueMessage(t)
 	if err != nil {
 		f.log.Error("encode queue message", zap.String("ticket_id", t.ID), zap.Error(err))
-		return false
+		return nil
 	}
 	s.last, s.lastSent = t, now
-	return s.c.send(msg)
+	return msg
 }

@@ -230,7 +230,7 @@ func NewTraceHub(cfg TraceHubConfig) (*TraceHub, error) {
 	}
 	empty := []*conn{}
 	h.viewList.Store(&empty)
-	h.endpoint = newEndpoint("visualizer", cfg.Endpoint, cfg.Logger, m, true, h.session)
+	h.endpoint = newEndpoint("visualizer", cfg.Endpoint, cfg.Logger, m, endpointMode{dropOldest: true}, h.session)
 	return h, nil
 }
 
