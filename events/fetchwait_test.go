@@ -43,11 +43,11 @@ func (w *fetchWaits) of(topic string) ([2]int32, bool) {
 	return v, ok
 }
 
-// TestReadersGatherRecordsPerFetch checks what the live feed and the trace reader ask
-// of each fetch: the live feed waits for liveFetchMin bytes or 10 ms, the trace reader
-// for as many bytes or 100 ms; and that a single version, far below liveFetchMin, still
-// reaches the live feed's handler.
-func TestReadersGatherRecordsPerFetch(t *testing.T) {
+// TestLiveFeedLongPollsAndTraceReaderGathers checks what the live feed and the trace reader ask
+// of each fetch: the live feed is answered at its first record or after 500 ms (a long
+// poll), the trace reader waits for 16 KiB or 100 ms; and that a single version reaches
+// the live feed's handler.
+func TestLiveFeedLongPollsAndTraceReaderGathers(t *testing.T) {
 	b := testBroker(t, BrokerConfig{})
 	w := watchFetches(b)
 	log := newDeltaLog()
@@ -73,8 +73,8 @@ func TestReadersGatherRecordsPerFetch(t *testing.T) {
 	})
 
 	want := map[string][2]int32{
-		actors.TopicSectionChanged: {liveFetchMin, 10},
-		TopicVisualizerTraces:      {liveFetchMin, 100},
+		actors.TopicSectionChanged: {1, 500},
+		TopicVisualizerTraces:      {16 << 10, 100},
 	}
 	for topic, wv := range want {
 		if got, _ := w.of(topic); got != wv {

@@ -18,17 +18,18 @@ import (
 // LiveFeedGroupPrefix starts the consumer group id of every live feed.
 const LiveFeedGroupPrefix = "ticketblitz-live-"
 
-// The live feed asks the broker to answer a fetch once liveFetchMin bytes of records are
-// there, or after liveMaxWait, whichever comes first: a delta reaches the fans at most
-// liveMaxWait after the broker has it. Answering at the first record, as it did, cost a
-// fetch (its request and response encoded and decoded on both sides) per batch the relay
-// produced: during a rush, one every millisecond or two for a handful of records. Once
-// versions come faster than liveFetchMin bytes per liveMaxWait, a fetch waits for
-// liveFetchMin (about 40 versions of one or two seats, or a few big ones) instead;
-// BenchmarkLiveFeedRush measures the trade (fetches and CPU per version, and the delay).
+// The live feed's fetches are long polls: the broker answers a fetch as soon as
+// liveFetchMin bytes of records are there (one record), or after liveMaxWait without
+// one. A delta reaches the node as soon as the broker has it, and an idle node asks the
+// broker twice a second. Waiting for 16 KiB or 10 ms instead (BenchmarkLiveFeedRush
+// measures both: fetches and CPU per version, and the delay) made a rush's fetches
+// fuller and the Kafka path's CPU per version a quarter to a third lower, but delayed
+// every delta by up to 10 ms when few came, and its hundred fetches a second were more
+// than half of an idle node's CPU; the flash rush's CPU per decision did not tell the
+// two apart.
 const (
-	liveMaxWait  = 10 * time.Millisecond
-	liveFetchMin = 16 << 10
+	liveMaxWait  = 500 * time.Millisecond
+	liveFetchMin = 1
 )
 
 // LiveFeedConfig configures a LiveFeed. Brokers, Node and Handler are required.

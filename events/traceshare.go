@@ -102,15 +102,20 @@ func NewTraceShare(cfg TraceShareConfig) (*TraceShare, error) {
 	}, nil
 }
 
-// traceShareMaxWait bounds how long a fetch of the trace reader waits for records.
-// Traces are for people watching the visualizer, for whom a tenth of a second is
-// nothing, and an idle node's reader asks the broker ten times a second instead of a
-// hundred (the live feed's liveMaxWait).
+// traceShareMaxWait bounds how long a fetch of the trace reader waits for
+// traceFetchMin bytes of traces. Traces are for people watching the visualizer, for
+// whom a tenth of a second is nothing.
 const traceShareMaxWait = 100 * time.Millisecond
 
-// traceReaderConfig is the live feed's config, waiting up to traceShareMaxWait.
+// traceFetchMin is how many bytes of traces a fetch of the trace reader waits for (or
+// traceShareMaxWait): during a rush, a fetch carries many traces, not a handful.
+const traceFetchMin = 16 << 10
+
+// traceReaderConfig is the live feed's config, waiting for traceFetchMin bytes or
+// traceShareMaxWait.
 func traceReaderConfig(clientID string) *sarama.Config {
 	cfg := liveFeedConfig(clientID)
+	cfg.Consumer.Fetch.Min = traceFetchMin
 	cfg.Consumer.MaxWaitTime = traceShareMaxWait
 	return cfg
 }
