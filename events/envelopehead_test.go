@@ -68,7 +68,7 @@ func BenchmarkEnvelopeHead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("scan", func(b *testing.B) {
+	b.Run("head", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, _, err := envelopeHead(m.Payload); err != nil {
