@@ -110,6 +110,13 @@ func TestExpulsionNoticeRule(t *testing.T) {
 			t.Fatalf("expelled by %q", msg)
 		}
 	}
+	// A leaving node goes on with its leave: the others block its member id anyway.
+	p.leaving.Store(true)
+	p.noteMessage(expulsionNotice("id-me", "id-peer"))
+	if expelled() {
+		t.Fatal("a leaving node was expelled")
+	}
+	p.leaving.Store(false)
 	p.noteMessage(expulsionNotice("id-me", "id-peer"))
 	if !expelled() {
 		t.Fatal("not expelled by a member of its topology")

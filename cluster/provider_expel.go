@@ -23,7 +23,9 @@ import (
 // blocked each other (a healed partition) neither side is more right; both keep running
 // and the split stays, as protoactor leaves it, until an operator restarts one side. The
 // notice names both member ids, so a process restarted on the same address ignores
-// notices meant for its predecessor.
+// notices meant for its predecessor. A node that is leaving (its hand-over began) logs a
+// notice and leaves as it was: the others block a departing member's id in any case.
+// The sender logs the first notice to each member id at WARN, with why.
 
 // expelPrefix starts every expulsion notice: expelPrefix + target id + "/" + sender id.
 const expelPrefix = "ticketblitz/expelled/"
@@ -59,6 +61,14 @@ func (p *Provider) noteMessage(msg []byte) {
 		p.log.Debug("expulsion notice from a member outside the topology ignored", zap.String("node", p.name), zap.String("sender", sender))
 		return
 	}
+	if p.leaving.Load() {
+		// A leaving node has handed its activations over (or is doing so): the others
+		// drop it from their topologies, which blocks its member id anyway, and it
+		// stops once the hand-over ends. The notice changes nothing but the exit.
+		p.log.Info("expulsion notice while leaving: the leave goes on",
+			zap.String("node", p.name), zap.String("member_id", self), zap.String("by", sender))
+		return
+	}
 	p.expelOnce.Do(func() {
 		close(p.expelled)
 		p.log.Error("expelled: another member declared this node dead; its member id is blocked for good",
@@ -91,13 +101,24 @@ func (p *Provider) sendNotices(now time.Time, members []*protocluster.Member) {
 		if err != nil || m.Leaving || now.Sub(r.lastNotice) < noticeInterval {
 			continue
 		}
-		dead := r.state == memberlist.StateDead || r.refused()
-		blocked := r.state == memberlist.StateAlive && offered[m.ID] && !p.topology[m.ID]
-		if !dead && !blocked {
+		var why string
+		switch {
+		case r.state == memberlist.StateDead:
+			why = "declared dead"
+		case r.refused():
+			why = "refuses connections"
+		case r.state == memberlist.StateAlive && offered[m.ID] && !p.topology[m.ID]:
+			why = "alive but blocked"
+		default:
 			continue
 		}
 		r.lastNotice = now
 		out = append(out, notice{to: memberlist.Address{Addr: r.gossipAddr, Name: name}, id: m.ID})
+		if r.noticedID != m.ID {
+			r.noticedID = m.ID
+			p.log.Warn("telling a member it is expelled", zap.String("node", p.name), zap.String("member", name),
+				zap.String("member_id", m.ID), zap.String("why", why))
+		}
 	}
 	p.mu.Unlock()
 

@@ -83,6 +83,7 @@ type memberRecord struct {
 	since      time.Time                // when it joined or went
 	lastAck    time.Time                // last answered direct probe
 	lastNotice time.Time                // last expulsion notice sent to it
+	noticedID  string                   // the member id whose first notice was logged
 	suspect    bool                     // maintained by the worker
 	// refusedID is the member id the refusal prober marked lost on this record: the
 	// member is lost while the record still carries that id.

@@ -243,7 +243,7 @@ func TestDevChaosControls(t *testing.T) {
 		return nil
 	})
 	if !strings.Contains(d.logs.String(), "node3  | exited: ok (drained") {
-		t.Errorf("node3 did not exit as drained\n%s", grepLines(d.logs.String(), "node3  | "))
+		t.Errorf("node3 did not exit as drained\n%s", grepLines(d.logs.String(), "node3"))
 	}
 
 	phase("new node and drain done")
