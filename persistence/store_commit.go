@@ -140,6 +140,9 @@ ON CONFLICT (user_id, key) DO NOTHING`
 //     ended (ctx ended, the connection was lost, the server failed during the commit):
 //     the batch may have committed.
 //
+// A batch of attempts alone that has no attempts writes nothing: it only confirms the
+// fence, with one read (see confirmFence).
+//
 // The store's pool must come from Open, whose connections take the commit's encoded
 // arrays (see encodedArray).
 func (s *Store) Commit(ctx context.Context, b *actors.Batch) error {
