@@ -3,33 +3,12 @@ package persistence
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
-
-// stopCounter counts the section activations that stopped.
-type stopCounter struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (p *stopCounter) Trace(tr actors.Trace) {
-	if tr.Type == actors.TracePassivation {
-		p.mu.Lock()
-		p.n++
-		p.mu.Unlock()
-	}
-}
-
-func (p *stopCounter) count() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.n
-}
 
 // TestStaleActivationRefusesNothingOnItsMemory: an activation is replaced (a newer one
 // bumps the epoch, as after a pause or a partition), and the newer one frees a seat the
@@ -44,7 +23,7 @@ func TestStaleActivationRefusesNothingOnItsMemory(t *testing.T) {
 		t.Run(fmt.Sprintf("attempts=%v", record), func(t *testing.T) {
 			ev := storeFixtureEvent(t, s)
 			key := actors.SectionKey{EventID: ev.ID, SectionID: "A"}
-			stops := &stopCounter{}
+			stops := &passivations{}
 			c := sectionCluster(t, s, func(c *actors.SectionConfig) { c.RecordAttempts, c.Tracer = record, stops })
 			// ask sends a hold of A-1 to the section's activation itself: its own answer,
 			// with no Client retrying it.
