@@ -38,9 +38,12 @@ type decision struct {
 	note    *attemptNote
 	expired []*attemptNote
 	cur     *attemptNote
-	// answered is set on a refusal answered at once that waits only for its attempt to
+	// answered is set on a decision answered already that waits only for its attempt to
 	// be written: nothing answers it again.
 	answered bool
+	// fact marks an answer that holds whatever another activation did meanwhile: a
+	// replay of a committed answer, or "unavailable". It needs no fenced write after it.
+	fact bool
 }
 
 // paidConfirm is a charge and the hold and order it paid for.
@@ -67,6 +70,14 @@ type pendingEvent struct {
 func (d *decision) writes() bool {
 	return len(d.seats) > 0 || len(d.holds) > 0 || len(d.orders) > 0 || len(d.keys) > 0 ||
 		len(d.events) > 0 || d.counters
+}
+
+// needsFence reports whether d's answer waits for a fenced write sent after it was
+// decided although d writes nothing: an answer read from memory, such as a refusal, is
+// only true while no newer activation owns the section, and only a fenced write that
+// commits proves that it still was when d was decided.
+func (d *decision) needsFence() bool {
+	return !d.fact && !d.late && d.answer != nil && !d.writes()
 }
 
 // rollback undoes the decision's changes in reverse order.

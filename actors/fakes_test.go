@@ -108,9 +108,13 @@ type fakeStore struct {
 	activateGate chan struct{}
 	activating   chan struct{}
 	// attempts are the attempts committed batches recorded; recordOnly counts the
-	// batches that recorded attempts alone.
+	// batches that recorded attempts alone, and confirms those that wrote nothing at all
+	// (they only confirmed the fence).
 	attempts   []Attempt
 	recordOnly int
+	confirms   int
+	// committing, when set, receives every batch as Commit starts on it (before gate).
+	committing chan *Batch
 }
 
 func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
@@ -191,8 +195,11 @@ func (s *fakeStore) HandOver(_ context.Context, key SectionKey, epoch int64) err
 
 func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {
 	s.mu.Lock()
-	gate, failAll := s.gate, s.failAll
+	gate, failAll, committing := s.gate, s.failAll, s.committing
 	s.mu.Unlock()
+	if committing != nil {
+		committing <- b
+	}
 	if gate != nil {
 		select {
 		case err := <-gate:
@@ -219,6 +226,10 @@ func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {
 	}
 	s.attempts = append(s.attempts, b.Attempts...)
 	s.snap.AttemptSeq = b.LastSeq
+	if b.RecordOnly && len(b.Attempts) == 0 {
+		s.confirms++
+		return s.afterCommit
+	}
 	if b.RecordOnly {
 		s.recordOnly++
 		return s.afterCommit

@@ -10,6 +10,7 @@ import (
 type Metrics struct {
 	decisions     *prometheus.CounterVec
 	batches       *prometheus.CounterVec
+	recordOnly    *prometheus.CounterVec
 	batchSize     prometheus.Histogram
 	commitSeconds prometheus.Histogram
 	mailboxDepth  *prometheus.GaugeVec
@@ -32,6 +33,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		batches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ticketblitz_batches_total", Help: "Group-commit batches by outcome (commit, rollback, fenced).",
 		}, []string{"outcome"}),
+		recordOnly: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketblitz_record_batches_total",
+			Help: "Committed batches that changed no seat: attempts alone (attempts=\"some\"), or none, only confirming the fence " +
+				"before refusals are answered (attempts=\"none\", the attempt log off).",
+		}, []string{"attempts"}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "ticketblitz_batch_decisions", Help: "Decisions per group-commit batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
@@ -74,7 +80,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	for _, r := range []string{RefusedExpired, RefusedOverloaded} {
 		m.refusals.WithLabelValues(r)
 	}
-	for _, c := range []prometheus.Collector{m.decisions, m.batches, m.batchSize, m.commitSeconds, m.mailboxDepth, m.activations, m.active, m.failovers, m.refusals, m.pausedCount, m.pausedSection} {
+	for _, c := range []prometheus.Collector{m.decisions, m.batches, m.recordOnly, m.batchSize, m.commitSeconds, m.mailboxDepth, m.activations, m.active, m.failovers, m.refusals, m.pausedCount, m.pausedSection} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -105,6 +111,18 @@ func (m *Metrics) refused(reason string) {
 	if m != nil {
 		m.refusals.WithLabelValues(reason).Inc()
 	}
+}
+
+// recordBatch counts a committed batch of attempts alone (none: a fence confirmation).
+func (m *Metrics) recordBatch(attempts int) {
+	if m == nil {
+		return
+	}
+	label := "some"
+	if attempts == 0 {
+		label = "none"
+	}
+	m.recordOnly.WithLabelValues(label).Inc()
 }
 
 func (m *Metrics) batch(key SectionKey, outcome string, decisions int, took time.Duration) {

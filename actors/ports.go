@@ -125,7 +125,9 @@ type Batch struct {
 	// Attempts are the attempts the batch's decisions record, in decision order; LastSeq
 	// is the number of the section's last attempt after the batch. RecordOnly marks a
 	// batch of refusals: it writes the attempts alone, under the fence, and leaves the
-	// section's version where it is.
+	// section's version where it is; with no attempts it writes nothing and only
+	// confirms the fence (the epoch and version are still the batch's), which the
+	// section needs before it answers refusals.
 	Attempts   []Attempt
 	LastSeq    int64
 	RecordOnly bool

@@ -242,7 +242,7 @@ func (a *sectionActor) decideNow(answer func(*Reply), decide func() *decision) {
 	defer a.traceMailbox()
 	var d *decision
 	if a.st == nil {
-		d = (&decision{op: "rejected"}).fail(a.unavailableErr())
+		d = (&decision{op: "rejected", fact: true}).fail(a.unavailableErr())
 	} else {
 		a.lastActive = a.cfg.Clock.Now()
 		if d = decide(); d == nil {
@@ -265,11 +265,13 @@ func (a *sectionActor) unavailableErr() error {
 	return Unavailable("section is moving; retry")
 }
 
-// enqueue answers a decision at once when nothing before it is uncommitted and it
-// writes nothing; otherwise it waits for its batch. A decision answered at once still
-// goes out in a batch when it has attempts to record.
+// enqueue answers a decision at once when nothing before it is uncommitted, it writes
+// nothing and its answer is a fact (see needsFence); otherwise it waits for its batch: a
+// refusal waits for the next batch, one that writes or one sent only to confirm the
+// fence. A decision answered at once still goes out in a batch when it has attempts to
+// record.
 func (a *sectionActor) enqueue(d *decision) {
-	if !d.writes() && !a.uncommitted() {
+	if !d.writes() && !a.uncommitted() && !d.needsFence() {
 		a.answer(d, nil)
 		if !hasAttempts([]*decision{d}) {
 			return

@@ -16,42 +16,58 @@ import (
 // being written (then they go out next, together with whatever else arrives).
 func (a *sectionActor) flush() { a.flushNow(false) }
 
-// flushNow is flush; with force, refusals whose attempts alone are left to write go out
-// at once instead of lingering for a batch that writes something else.
+// flushNow is flush; with force, the attempts of decisions answered already go out at
+// once instead of lingering for a batch that writes something else.
+//
+// A refusal (any answer read from memory that is not a fact) is answered only once a
+// fenced batch sent after it was decided has committed: the next batch that writes, or,
+// when nothing pending writes, a batch of attempts alone sent at once to confirm the
+// fence (with no attempts when the section does not record them). Memory may be stale:
+// a newer activation may have changed the seats since, and only the fence says it has
+// not.
 func (a *sectionActor) flushNow(force bool) {
 	if a.inflight != nil || len(a.pending) == 0 {
 		return
 	}
+	confirm := false
 	if !a.pendingWrites() {
-		// Refusals and replays only: nothing uncommitted is left before them.
+		// Nothing pending writes, and nothing uncommitted is left before the pending
+		// decisions: facts are answered now, refusals wait for the confirming batch.
 		if a.waiting {
 			for _, d := range a.pending {
-				a.answer(d, nil)
-				d.answered = true
+				switch {
+				case d.answered:
+				case d.needsFence():
+					confirm = true
+				default:
+					a.answer(d, nil)
+					d.answered = true
+				}
 			}
-			a.waiting = false
+			a.waiting = confirm
 		}
-		if !a.cfg.RecordAttempts || !hasAttempts(a.pending) {
+		if !confirm && (!a.cfg.RecordAttempts || !hasAttempts(a.pending)) {
 			a.pending = nil
 			return
 		}
-		// Their attempts ride with the next batch that writes, so that a batch of
-		// refusals alone does not hold the write slot while holds wait; they go alone
-		// when none comes soon or many gather.
-		if !force && len(a.pending) < maxLingeringAttempts {
+		// The attempts of answered decisions ride with the next batch that writes, so
+		// that a batch of attempts alone does not hold the write slot while holds wait;
+		// they go alone when none comes soon or many gather, or at once with refusals
+		// waiting for their answer.
+		if !confirm && !force && len(a.pending) < maxLingeringAttempts {
 			a.lingerAttempts()
 			return
 		}
 	}
 	ds := a.pending
 	a.pending, a.waiting = nil, false
-	b, err := a.buildBatch(ds)
+	b, err := a.buildBatch(ds, confirm)
 	if err != nil {
 		a.log.Error("cannot encode batch", zap.Error(err))
 		a.undo(ds, errPersist, false)
 		return
 	}
-	if b == nil { // refusals and replays only (and recorded ones answered above)
+	if b == nil { // answered already, with no attempts to record
 		for _, d := range ds {
 			a.answer(d, nil)
 		}
@@ -78,7 +94,7 @@ func (a *sectionActor) flushNow(force bool) {
 // pendingWrites reports whether a pending decision changed something.
 func (a *sectionActor) pendingWrites() bool {
 	if !a.waiting {
-		return false // only answered refusals are pending
+		return false // only answered decisions are pending
 	}
 	for _, d := range a.pending {
 		if d.writes() {
@@ -90,7 +106,9 @@ func (a *sectionActor) pendingWrites() bool {
 
 // buildBatch collects what ds wrote. Because no other batch is in flight, the state in
 // memory is exactly committed + ds, so each touched row is written in its final state.
-func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
+// When ds write nothing, it is a batch of their attempts alone; nil when they have none
+// and no refusal waits for the fence to be confirmed (confirm).
+func (a *sectionActor) buildBatch(ds []*decision, confirm bool) (*Batch, error) {
 	any := false
 	for _, d := range ds {
 		if d.writes() {
@@ -100,7 +118,7 @@ func (a *sectionActor) buildBatch(ds []*decision) (*Batch, error) {
 	}
 	s := a.st
 	if !any {
-		if !a.cfg.RecordAttempts || !hasAttempts(ds) {
+		if !confirm && (!a.cfg.RecordAttempts || !hasAttempts(ds)) {
 			return nil, nil
 		}
 		b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, RecordOnly: true, Chain: s.chain}
@@ -210,7 +228,9 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 		for _, d := range ds {
 			a.answer(d, nil)
 		}
-		if a.cfg.OnCommit != nil && !written.RecordOnly {
+		if written.RecordOnly {
+			a.cfg.Metrics.recordBatch(len(written.Attempts))
+		} else if a.cfg.OnCommit != nil {
 			a.cfg.OnCommit(a.key, m.version)
 		}
 	case errors.Is(m.err, ErrFenced):

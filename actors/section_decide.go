@@ -103,6 +103,9 @@ func (s *sectionState) replay(d *decision, k idemKey, hash []byte) bool {
 	default:
 		d.reply = e.reply
 	}
+	// A replay of an answer not committed yet waits for its batch (see enqueue); once
+	// committed, the answer is a fact no later activation changes.
+	d.fact = true
 	return true
 }
 

@@ -31,6 +31,13 @@ VALUES ($1, $2, $3, $4, $5, $6)`
 UPDATE sections SET attempt_seq = $5, attempt_digest = $6
 WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
 
+	// A batch of attempts alone with no attempts only confirms the fence: a section
+	// that does not record attempts sends one before answering refusals. The read sees
+	// the rows as committed when it starts, after the refusals were decided: while the
+	// epoch and version there are the batch's, no newer activation has changed a seat.
+	commitConfirmSQL = `
+SELECT 1 FROM sections WHERE event_id = $1 AND id = $2 AND epoch = $3 AND version = $4`
+
 	commitAttemptsSQL = `
 INSERT INTO attempts (event_id, section_id, seq, at, version, user_id, action, seats, ref, code, cause_seq, kind, command, received_at)
 SELECT $1, $2, c.seq, c.at, c.version, c.user_id, c.action, string_to_array(c.seats, ','), c.ref, c.code, c.cause_seq, c.kind, c.command,
@@ -133,9 +140,15 @@ ON CONFLICT (user_id, key) DO NOTHING`
 //     ended (ctx ended, the connection was lost, the server failed during the commit):
 //     the batch may have committed.
 //
+// A batch of attempts alone that has no attempts writes nothing: it only confirms the
+// fence, with one read (see confirmFence).
+//
 // The store's pool must come from Open, whose connections take the commit's encoded
 // arrays (see encodedArray).
 func (s *Store) Commit(ctx context.Context, b *actors.Batch) error {
+	if b.RecordOnly && len(b.Attempts) == 0 {
+		return s.confirmFence(ctx, b)
+	}
 	enc := getCommitEncoder()
 	defer enc.release() // after the batch's results are read (deferred first, run last)
 	pb, err := commitBatch(b, enc)
@@ -153,6 +166,21 @@ func (s *Store) Commit(ctx context.Context, b *actors.Batch) error {
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return commitOutcome(commitOp(b)+": commit", err)
+	}
+	return nil
+}
+
+// confirmFence commits a batch that writes nothing: one read, outside a transaction,
+// that fails wrapping actors.ErrFenced when the section's epoch or version moved on, and
+// wrapping actors.ErrRolledBack when it could not be read (nothing was written either way).
+func (s *Store) confirmFence(ctx context.Context, b *actors.Batch) error {
+	var one int
+	err := s.pool.QueryRow(ctx, commitConfirmSQL, b.Key.EventID, b.Key.SectionID, b.Epoch, b.Version).Scan(&one)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%s: %w", commitOp(b), actors.ErrFenced)
+	case err != nil:
+		return fmt.Errorf("%w: %w", actors.ErrRolledBack, classify(commitOp(b), err))
 	}
 	return nil
 }

@@ -33,6 +33,19 @@ func sectionClient(t *testing.T, s *Store, store actors.Store, opts ...func(*act
 // sectionClientWith is sectionClient with the Client's config ccfg.
 func sectionClientWith(t *testing.T, s *Store, store actors.Store, ccfg actors.ClientConfig, opts ...func(*actors.SectionConfig)) *actors.Client {
 	t.Helper()
+	c := sectionCluster(t, store, opts...)
+	client, err := actors.NewClient(c, s, ccfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	return client
+}
+
+// sectionCluster starts a one-node cluster whose section actors use store; opts adjust
+// the sections' config.
+func sectionCluster(t *testing.T, store actors.Store, opts ...func(*actors.SectionConfig)) *protocluster.Cluster {
+	t.Helper()
 	cfg := actors.SectionConfig{Store: store, Payments: actors.SimulatedPayments{},
 		Logger: zap.NewNop(), NodeName: "store-test", CommitTimeout: 2 * time.Second}
 	for _, opt := range opts {
@@ -49,15 +62,8 @@ func sectionClientWith(t *testing.T, s *Store, store actors.Store, ccfg actors.C
 		test.NewTestProvider(test.NewInMemAgent()), disthash.New(), remote.Configure("127.0.0.1", 0),
 		protocluster.WithKinds(kind)))
 	c.StartMember()
-	client, err := actors.NewClient(c, s, ccfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		client.Close()
-		c.Shutdown(false)
-	})
-	return client
+	t.Cleanup(func() { c.Shutdown(false) })
+	return c
 }
 
 // lostCommitAnswers is the store with a network that loses the answer to COMMIT: the
