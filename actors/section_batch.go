@@ -21,15 +21,16 @@ func (a *sectionActor) flush() { a.flushNow(false) }
 //
 // A refusal (any answer read from memory that is not a fact) is answered only once a
 // fenced batch sent after it was decided has committed: the next batch that writes, or,
-// when nothing pending writes, a batch of attempts alone sent at once to confirm the
-// fence (with no attempts when the section does not record them). Memory may be stale:
-// a newer activation may have changed the seats since, and only the fence says it has
-// not.
+// when nothing pending writes, a batch of no attempts sent at once, which the store
+// answers with one read of the section's epoch and version (the attempts keep lingering
+// as those of answered decisions do, unless many gathered: then they confirm the fence
+// themselves). Memory may be stale: a newer activation may have changed the seats since,
+// and only the fence says it has not.
 func (a *sectionActor) flushNow(force bool) {
 	if a.inflight != nil || len(a.pending) == 0 {
 		return
 	}
-	confirm := false
+	confirm, readOnly := false, false
 	if !a.pendingWrites() {
 		// Nothing pending writes, and nothing uncommitted is left before the pending
 		// decisions: facts are answered now, refusals wait for the confirming batch.
@@ -54,14 +55,20 @@ func (a *sectionActor) flushNow(force bool) {
 		// that a batch of attempts alone does not hold the write slot while holds wait;
 		// they go alone when none comes soon or many gather, or at once with refusals
 		// waiting for their answer.
-		if !confirm && !force && len(a.pending) < maxLingeringAttempts {
-			a.lingerAttempts()
-			return
+		if !force && len(a.pending) < maxLingeringAttempts {
+			if !confirm {
+				a.lingerAttempts()
+				return
+			}
+			readOnly = a.cfg.RecordAttempts
 		}
 	}
 	ds := a.pending
 	a.pending, a.waiting = nil, false
-	b, err := a.buildBatch(ds, confirm)
+	b, err := a.confirmBatch(), error(nil)
+	if !readOnly {
+		b, err = a.buildBatch(ds, confirm)
+	}
 	if err != nil {
 		a.log.Error("cannot encode batch", zap.Error(err))
 		a.undo(ds, errPersist, false)
@@ -89,6 +96,31 @@ func (a *sectionActor) flushNow(force bool) {
 		}
 		root.Send(self, &batchDone{err: err, version: version, took: time.Since(start)})
 	}()
+}
+
+// confirmBatch is a batch of no attempts: committing it only confirms the fence.
+func (a *sectionActor) confirmBatch() *Batch {
+	s := a.st
+	return &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, RecordOnly: true, Chain: s.chain,
+		LastSeq: s.attemptSeq, Digest: s.digest}
+}
+
+// lingerConfirmed puts the attempts of ds, answered on a batch that only confirmed the
+// fence, back in front of the pending decisions (decided after ds), to linger as those
+// of answered decisions do.
+func (a *sectionActor) lingerConfirmed(ds []*decision) {
+	kept := make([]*decision, 0, len(ds))
+	for _, d := range ds {
+		d.answered = true
+		if hasAttempts([]*decision{d}) {
+			kept = append(kept, d)
+		}
+	}
+	if len(kept) == 0 {
+		return
+	}
+	a.pending = append(kept, a.pending...)
+	a.lingerAttempts()
 }
 
 // pendingWrites reports whether a pending decision changed something.
@@ -230,6 +262,9 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 		}
 		if written.RecordOnly {
 			a.cfg.Metrics.recordBatch(len(written.Attempts))
+			if len(written.Attempts) == 0 && a.cfg.RecordAttempts {
+				a.lingerConfirmed(ds)
+			}
 		} else if a.cfg.OnCommit != nil {
 			a.cfg.OnCommit(a.key, m.version)
 		}

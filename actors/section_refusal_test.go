@@ -30,8 +30,8 @@ func gateCommits(store *fakeStore) (committing chan *Batch, gate chan error) {
 }
 
 // A refusal decided when nothing is uncommitted is answered only once a batch sent after
-// it committed under the fence: one of its attempt, or one of nothing when the attempt
-// log is off; a replay of a committed answer needs none. When a newer activation took the section meanwhile, that batch is fenced
+// it committed under the fence: one of no attempts, a read of the fence (the refusal's
+// attempt, when recorded, lingers as before); a replay of a committed answer needs none. When a newer activation took the section meanwhile, that batch is fenced
 // and the refusal is answered "retry" instead; the stale activation stops.
 func TestRefusalWaitsForTheFencedConfirmation(t *testing.T) {
 	for _, tc := range []struct {
@@ -51,14 +51,22 @@ func TestRefusalWaitsForTheFencedConfirmation(t *testing.T) {
 				if !b.RecordOnly || len(b.Seats) != 0 {
 					t.Fatalf("confirming batch writes %+v", b)
 				}
-				if want := len(tc.opts); len(b.Attempts) != want { // the refusal's attempt when recorded
-					t.Fatalf("confirming batch carries %d attempts, want %d", len(b.Attempts), want)
+				if len(b.Attempts) != 0 { // a read of the fence: the attempt lingers
+					t.Fatalf("confirming batch carries %d attempts, want none", len(b.Attempts))
 				}
 				gate <- nil
 				r := h.wait(f)
 				wantCode(t, r, ErrSeatUnavailable)
 				if got := r.GetSeats(); !slices.Equal(got, []string{"A-1"}) {
 					t.Fatalf("refusal names seats %v, want [A-1]", got)
+				}
+				if len(tc.opts) > 0 {
+					// The refusal's attempt goes out once its linger is over.
+					h.clock.Advance(attemptLinger)
+					if b := nextCommit(t, committing); !b.RecordOnly || len(b.Attempts) != 1 {
+						t.Fatalf("the lingering attempt's batch: record only %v, %d attempts, want 1", b.RecordOnly, len(b.Attempts))
+					}
+					gate <- nil
 				}
 				// A replay of a committed answer is a fact: no batch is sent for it (one
 				// would block on the gate, and the answer with it).
