@@ -110,6 +110,10 @@ type roomControl struct {
 	// once they came back. probeAt is when the first of them went out.
 	probe   probeState
 	probeAt time.Time
+	// lastSeatsBatched is set once a step admitted more fans than seats were free (the
+	// batch of the last seats, seatsCap), and cleared once a batch's worth is free
+	// again: until then every fan admitted has a free seat of its own.
+	lastSeatsBatched bool
 }
 
 // settling reports whether fans started to wait in the room too recently, at now, for
@@ -342,6 +346,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	st := Status{At: now}
 	var n int64
+	// beyond is how many fans the step may admit before it admits more than seats are
+	// free (no bound when the seats left are not known).
+	beyond := int64(-1)
 	open := q.Settings.open(now)
 	due := rc.rateDue(now, c.cfg.RateEvery)
 	if open && due {
@@ -422,7 +429,8 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			// some); it admits again if seats return (a hold refused, released or
 			// expired).
 			free := int64(seats) - c.unheld(ctx, &passes, id, now, int64(seats), n)
-			n = max(0, min(n, c.seatsCap(paced, seats, free, &passes, st.Headroom)))
+			n = max(0, min(n, c.seatsCap(rc, paced, seats, free, &passes, st.Headroom)))
+			beyond = max(0, free)
 			st.SoldOut = free <= 0 && (seats <= 0 && !paced || c.cfg.Uses == nil || passes.outstanding() == 0)
 		}
 	default:
@@ -435,6 +443,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	if admitted := res.Watermark - q.Watermark; admitted > 0 {
 		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
 		rc.sinceRated += admitted
+		if beyond >= 0 && admitted > beyond {
+			rc.lastSeatsBatched = true
+		}
 		if rc.probe == probeNone {
 			rc.probe, rc.probeAt = probeOut, now
 		}

@@ -253,16 +253,60 @@ func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 	if wm := r.steps(5); wm != 20 {
 		t.Fatalf("3 seats left, 20 holds on their way: watermark %d; want 20", wm)
 	}
-	// Everyone asked for more than was left but one, who took 2: one seat left.
+	// Everyone asked for more than was left but one, who took 2: one seat left, for
+	// one fan (the batch went out already).
 	r.hold(0, 20)
 	r.seats(1)
-	if wm := r.step(); wm != 40 {
-		t.Fatalf("1 seat left, no hold on its way: watermark %d; want 40", wm)
+	if wm := r.step(); wm != 21 {
+		t.Fatalf("1 seat left after the batch, no hold on its way: watermark %d; want 21", wm)
 	}
-	r.hold(20, 40)
+	r.hold(20, 21)
 	r.seats(0)
-	if wm := r.step(); wm != 40 || !r.soldOut() {
-		t.Fatalf("no seat left: watermark %d, sold out %v; want 40, sold out", wm, r.soldOut())
+	if wm := r.step(); wm != 21 || !r.soldOut() {
+		t.Fatalf("no seat left: watermark %d, sold out %v; want 21, sold out", wm, r.soldOut())
+	}
+}
+
+// Once the batch of the last seats went out, the seats that return (holds refused,
+// released or expired) admit one fan each, not a batch each: a batch at every seat
+// back gave a 200-fan sale of 100 seats 200 passes, and nobody waiting heard it was
+// sold out. A batch's worth of seats back (32, one section's) lets the next last
+// seats go to a batch again.
+func TestSeatsBackAfterTheLastSeatsBatchAdmitOneFanEach(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(3)
+	if wm := r.steps(20); wm != 20 {
+		t.Fatalf("3 seats left: watermark %d; want the batch of a tick's 20", wm)
+	}
+	r.hold(0, 20)
+	r.seats(0)
+	if wm := r.step(); wm != 20 || !r.soldOut() {
+		t.Fatalf("the batch held, no seat left: watermark %d, sold out %v; want 20, sold out", wm, r.soldOut())
+	}
+	wm := int64(20)
+	for range 5 {
+		// A winner released 2 seats.
+		r.seats(2)
+		if got := r.step(); got != wm+2 {
+			t.Fatalf("2 seats back at watermark %d: watermark %d; want %d, one fan a seat", wm, got, wm+2)
+		}
+		r.hold(int(wm), int(wm)+2)
+		wm += 2
+		r.seats(0)
+		if got := r.step(); got != wm || !r.soldOut() {
+			t.Fatalf("the seats back held: watermark %d, sold out %v; want %d, sold out", got, r.soldOut(), wm)
+		}
+	}
+	// 40 seats back, more than a batch: one fan a seat, then the last seats in a batch.
+	r.seats(40)
+	if got := r.steps(3); got != wm+40 {
+		t.Fatalf("40 seats back at watermark %d: watermark %d; want %d", wm, got, wm+40)
+	}
+	r.hold(int(wm), int(wm)+40)
+	wm += 40
+	r.seats(3)
+	if got := r.step(); got != wm+20 {
+		t.Fatalf("the last 3 seats again: watermark %d; want %d, a batch", got, wm+20)
 	}
 }
 
