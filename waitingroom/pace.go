@@ -134,15 +134,16 @@ func (r *rateControl) busy(h Headroom, own int64) bool {
 //
 // The batch is not sent again for the seats its holds leave or that return (a hold
 // refused, released or expired) until at least a batch's worth of seats is free again
-// (roomControl.lastSeatsBatched): a batch at every seat that came back sent 32 passes a
-// released seat, and a 200-fan sale of 100 seats gave out all 200 passes, the waiting
-// fans never told it was sold out.
-func (c *Controller) seatsCap(rc *roomControl, paced bool, seats int, free int64, p *passCount, h Headroom) int64 {
+// (roomControl.lastSeatsBatched), nor at all once the room was told sold out (told):
+// a batch at every seat that came back sent 32 passes a released seat, and a 200-fan
+// sale of 100 seats gave out all 200 passes, the waiting fans never told it was sold
+// out.
+func (c *Controller) seatsCap(rc *roomControl, paced, told bool, seats int, free int64, p *passCount, h Headroom) int64 {
 	batch := c.lastSeatsBatch(h)
 	if free >= batch {
 		rc.lastSeatsBatched = false
 	}
-	if !paced || seats <= 0 || free <= 0 || p.outstanding() > 0 || rc.lastSeatsBatched {
+	if !paced || told || seats <= 0 || free <= 0 || p.outstanding() > 0 || rc.lastSeatsBatched {
 		return free
 	}
 	return max(free, batch)

@@ -270,20 +270,32 @@ func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 // Once the batch of the last seats went out, the seats that return (holds refused,
 // released or expired) admit one fan each, not a batch each: a batch at every seat
 // back gave a 200-fan sale of 100 seats 200 passes, and nobody waiting heard it was
-// sold out. A batch's worth of seats back (32, one section's) lets the next last
-// seats go to a batch again.
+// sold out. A batch's worth of seats back (32, one section's) before the room was
+// sold out lets the next last seats go to a batch again; after it was told sold out,
+// the seats back go one a fan.
 func TestSeatsBackAfterTheLastSeatsBatchAdmitOneFanEach(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(3)
 	if wm := r.steps(20); wm != 20 {
 		t.Fatalf("3 seats left: watermark %d; want the batch of a tick's 20", wm)
 	}
+	// The batch's winners released 40 seats: one fan a seat, then a batch again.
 	r.hold(0, 20)
-	r.seats(0)
-	if wm := r.step(); wm != 20 || !r.soldOut() {
-		t.Fatalf("the batch held, no seat left: watermark %d, sold out %v; want 20, sold out", wm, r.soldOut())
+	r.seats(40)
+	if wm := r.steps(2); wm != 60 || r.soldOut() {
+		t.Fatalf("40 seats back after the batch: watermark %d, sold out %v; want 60", wm, r.soldOut())
 	}
-	wm := int64(20)
+	r.hold(20, 60)
+	r.seats(3)
+	if wm := r.step(); wm != 80 {
+		t.Fatalf("the last 3 seats again: watermark %d; want 80, a batch", wm)
+	}
+	r.hold(60, 80)
+	r.seats(0)
+	if wm := r.step(); wm != 80 || !r.soldOut() {
+		t.Fatalf("the batch held, no seat left: watermark %d, sold out %v; want 80, sold out", wm, r.soldOut())
+	}
+	wm := int64(80)
 	for range 5 {
 		// A winner released 2 seats.
 		r.seats(2)
@@ -296,17 +308,6 @@ func TestSeatsBackAfterTheLastSeatsBatchAdmitOneFanEach(t *testing.T) {
 		if got := r.step(); got != wm || !r.soldOut() {
 			t.Fatalf("the seats back held: watermark %d, sold out %v; want %d, sold out", got, r.soldOut(), wm)
 		}
-	}
-	// 40 seats back, more than a batch: one fan a seat, then the last seats in a batch.
-	r.seats(40)
-	if got := r.steps(3); got != wm+40 {
-		t.Fatalf("40 seats back at watermark %d: watermark %d; want %d", wm, got, wm+40)
-	}
-	r.hold(int(wm), int(wm)+40)
-	wm += 40
-	r.seats(3)
-	if got := r.step(); got != wm+20 {
-		t.Fatalf("the last 3 seats again: watermark %d; want %d, a batch", got, wm+20)
 	}
 }
 

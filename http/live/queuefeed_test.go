@@ -72,6 +72,8 @@ func (f *fakeTickets) Render(rec waitingroom.TicketRecord, q waitingroom.QueueSt
 	case rec.Position == 0:
 	case rec.Position <= q.Watermark:
 		t.Status, t.Pass = waitingroom.TicketAdmitted, "pass-"+rec.ID
+	case q.Status.SoldOut && rec.Position > q.Status.SoldOutAfter:
+		t.Status = waitingroom.TicketSoldOut
 	default:
 		t.Ahead = rec.Position - 1 - q.Watermark
 		t.ETASeconds = t.Ahead + 1
@@ -308,6 +310,46 @@ func TestQueueFeedRendersOnlyWhenTheQueueMoves(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Seats that return to a sold-out room reach only the fans they cover: those the
+// watermark admitted and those the last position with a seat passed, both within a
+// poll; the tickets of the fans still sold out are not computed (nor sent).
+// When a returned seat sent every sold-out fan its ticket again, 3,687 followers of a
+// 10,000-fan sale heard from the room for a handful of seats.
+func TestQueueFeedSeatsBackReachOnlyTheFansTheyCover(t *testing.T) {
+	qe := newQueueEnv(t, QueueFeedConfig{Poll: 20 * time.Millisecond, Render: time.Hour, Minor: time.Hour, Heartbeat: time.Hour})
+	qe.tickets.set(func(f *fakeTickets) { f.state.Status.SoldOut = true })
+	var clients []*queueClient
+	for i := 1; i <= 10; i++ {
+		c := qe.dial(t, fmt.Sprintf("q_%d", i))
+		if m := c.must(2 * time.Second); m.Status != "sold_out" {
+			t.Fatalf("q_%d in a sold-out room: %+v", i, m)
+		}
+		clients = append(clients, c)
+	}
+	// Every subscriber's ticket is computed once by the first poll after it came.
+	testenv.Eventually(t, 3*time.Second, func() error {
+		qe.tickets.renders.Store(0)
+		time.Sleep(200 * time.Millisecond)
+		if n := qe.tickets.renders.Load(); n != 0 {
+			return fmt.Errorf("%d tickets computed over 10 polls of a queue that did not move", n)
+		}
+		return nil
+	})
+	// 4 seats back: 2 fans admitted at once, 2 more with a seat to wait for.
+	// (Render, Minor and Heartbeat are an hour: only a poll that found the queue moved
+	// sends anything.)
+	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark, f.state.Status.SoldOutAfter = 2, 4 })
+	for i, want := range []string{"admitted", "admitted", "waiting", "waiting"} {
+		if m := clients[i].must(2 * time.Second); m.Status != want {
+			t.Fatalf("q_%d once 4 seats returned: %+v; want %s", i+1, m, want)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := qe.tickets.renders.Load(); n != 4 {
+		t.Fatalf("%d tickets computed once 4 seats returned; want the 4 fans they cover", n)
+	}
 }
 
 // Fans who open their websockets while the event's watch holds a fresh read of the
