@@ -88,6 +88,23 @@ func (r *paceRig) steps(n int) int64 {
 	return wm
 }
 
+// stepsTo steps n times and requires the watermark at wm, after what happened.
+func (r *paceRig) stepsTo(n int, wm int64, what string) {
+	r.t.Helper()
+	if got := r.steps(n); got != wm {
+		r.t.Fatalf("%s: watermark %d; want %d", what, got, wm)
+	}
+}
+
+// stepSoldOut steps and requires the watermark at wm and the room sold out, after
+// what happened.
+func (r *paceRig) stepSoldOut(wm int64, what string) {
+	r.t.Helper()
+	if got := r.step(); got != wm || !r.soldOut() {
+		r.t.Fatalf("%s: watermark %d, sold out %v; want %d, sold out", what, got, r.soldOut(), wm)
+	}
+}
+
 // soldOut reports whether the room's status says it is sold out.
 func (r *paceRig) soldOut() bool {
 	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
@@ -276,9 +293,7 @@ func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 func TestSeatsBackAfterTheLastSeatsBatchAdmitOneFanEach(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(3)
-	if wm := r.steps(20); wm != 20 {
-		t.Fatalf("3 seats left: watermark %d; want the batch of a tick's 20", wm)
-	}
+	r.stepsTo(20, 20, "3 seats left (the batch of a tick's 20)")
 	// The batch's winners released 40 seats: one fan a seat, then a batch again.
 	r.hold(0, 20)
 	r.seats(40)
@@ -292,22 +307,16 @@ func TestSeatsBackAfterTheLastSeatsBatchAdmitOneFanEach(t *testing.T) {
 	}
 	r.hold(60, 80)
 	r.seats(0)
-	if wm := r.step(); wm != 80 || !r.soldOut() {
-		t.Fatalf("the batch held, no seat left: watermark %d, sold out %v; want 80, sold out", wm, r.soldOut())
-	}
+	r.stepSoldOut(80, "the batch held, no seat left")
 	wm := int64(80)
 	for range 5 {
-		// A winner released 2 seats.
+		// A winner released 2 seats: one fan a seat.
 		r.seats(2)
-		if got := r.step(); got != wm+2 {
-			t.Fatalf("2 seats back at watermark %d: watermark %d; want %d, one fan a seat", wm, got, wm+2)
-		}
+		r.stepSoldOut(wm+2, "2 seats back")
 		r.hold(int(wm), int(wm)+2)
 		wm += 2
 		r.seats(0)
-		if got := r.step(); got != wm || !r.soldOut() {
-			t.Fatalf("the seats back held: watermark %d, sold out %v; want %d, sold out", got, r.soldOut(), wm)
-		}
+		r.stepSoldOut(wm, "the seats back held")
 	}
 }
 
@@ -316,14 +325,10 @@ func TestSeatsBackAfterTheLastSeatsBatchAdmitOneFanEach(t *testing.T) {
 func TestPacedRoomAdmitsNoMoreFansThanSeatsLeft(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(50)
-	if wm := r.steps(20); wm != 50 {
-		t.Fatalf("50 seats left: watermark %d; want 50", wm)
-	}
+	r.stepsTo(20, 50, "50 seats left")
 	r.hold(0, 50)
 	r.seats(40)
-	if wm := r.steps(3); wm != 90 {
-		t.Fatalf("40 seats left after 50 holds: watermark %d; want 90", wm)
-	}
+	r.stepsTo(3, 90, "40 seats left after 50 holds")
 }
 
 // A paced room says it is sold out once the holds of its passes out are answered, even

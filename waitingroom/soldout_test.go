@@ -128,14 +128,10 @@ func TestRoomStopsAdmittingWhenSoldOut(t *testing.T) {
 func TestSeatsBackAfterSoldOutReopenTheRoomToAsManyFans(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(100)
-	if wm := r.steps(20); wm != 80 {
-		t.Fatalf("100 seats: watermark %d; want the window's 80", wm)
-	}
+	r.stepsTo(20, 80, "100 seats (the window's 80)")
 	r.hold(0, 80)
 	r.seats(0)
-	if wm := r.step(); wm != 80 || !r.soldOut() {
-		t.Fatalf("no seat left, the holds answered: watermark %d, sold out %v", wm, r.soldOut())
-	}
+	r.stepSoldOut(80, "no seat left, the holds answered")
 	ticket := func(i int) TicketStatus {
 		t.Helper()
 		tk, err := r.svc.Ticket(r.ctx, r.ids[i])
@@ -146,9 +142,7 @@ func TestSeatsBackAfterSoldOutReopenTheRoomToAsManyFans(t *testing.T) {
 	}
 	// 3 seats released: the next 3 fans are admitted, the rest still read sold out.
 	r.seats(3)
-	if wm := r.step(); wm != 83 || !r.soldOut() {
-		t.Fatalf("3 seats back: watermark %d, sold out %v; want 83, still sold out for the rest", wm, r.soldOut())
-	}
+	r.stepSoldOut(83, "3 seats back (sold out still for the rest)")
 	if got := [2]TicketStatus{ticket(82), ticket(83)}; got != [2]TicketStatus{TicketAdmitted, TicketSoldOut} {
 		t.Fatalf("3 seats back: the 83rd and 84th fans read %v; want admitted, sold out", got)
 	}
@@ -156,9 +150,7 @@ func TestSeatsBackAfterSoldOutReopenTheRoomToAsManyFans(t *testing.T) {
 	// admitted read waiting, for their turn; the 134th reads sold out.
 	r.hold(80, 83)
 	r.seats(50)
-	if wm := r.step(); wm != 103 || !r.soldOut() {
-		t.Fatalf("50 seats back: watermark %d, sold out %v; want 103, sold out beyond the seats", wm, r.soldOut())
-	}
+	r.stepSoldOut(103, "50 seats back (sold out still beyond the seats)")
 	if got := [3]TicketStatus{ticket(103), ticket(132), ticket(133)}; got != [3]TicketStatus{TicketWaiting, TicketWaiting, TicketSoldOut} {
 		t.Fatalf("50 seats back, 20 admitted: fans 104, 133 and 134 read %v; want waiting, waiting, sold out", got)
 	}

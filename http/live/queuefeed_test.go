@@ -137,6 +137,21 @@ func newQueueEnv(t *testing.T, cfg QueueFeedConfig) *queueEnv {
 	return &queueEnv{tickets: ft, feed: feed, base: "ws://" + ln.Addr().String(), app: app}
 }
 
+// settle waits until 15 polls of 20 ms of a queue that stands still compute no ticket
+// (the first poll after a subscription computes its ticket once), and zeroes the count.
+func (qe *queueEnv) settle(t *testing.T) {
+	t.Helper()
+	testenv.Eventually(t, 3*time.Second, func() error {
+		qe.tickets.renders.Store(0)
+		time.Sleep(300 * time.Millisecond)
+		if n := qe.tickets.renders.Load(); n != 0 {
+			return fmt.Errorf("%d tickets computed over 15 polls of a queue that did not move", n)
+		}
+		return nil
+	})
+	qe.tickets.renders.Store(0)
+}
+
 // queueMessage is a /ws/queue message as a client decodes it.
 type queueMessage struct {
 	Type       string  `json:"type"`
@@ -278,14 +293,7 @@ func TestQueueFeedRendersOnlyWhenTheQueueMoves(t *testing.T) {
 	}
 	// The first poll after the subscriptions computes every ticket once; after it, 15
 	// polls of a queue that stands still compute none.
-	testenv.Eventually(t, 3*time.Second, func() error {
-		qe.tickets.renders.Store(0)
-		time.Sleep(300 * time.Millisecond)
-		if n := qe.tickets.renders.Load(); n != 0 {
-			return fmt.Errorf("%d tickets computed over 15 polls of a queue that did not move", n)
-		}
-		return nil
-	})
+	qe.settle(t)
 	before := time.Now()
 	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 3 })
 	m := clients[2].must(2 * time.Second)
@@ -329,14 +337,7 @@ func TestQueueFeedSeatsBackReachOnlyTheFansTheyCover(t *testing.T) {
 		clients = append(clients, c)
 	}
 	// Every subscriber's ticket is computed once by the first poll after it came.
-	testenv.Eventually(t, 3*time.Second, func() error {
-		qe.tickets.renders.Store(0)
-		time.Sleep(200 * time.Millisecond)
-		if n := qe.tickets.renders.Load(); n != 0 {
-			return fmt.Errorf("%d tickets computed over 10 polls of a queue that did not move", n)
-		}
-		return nil
-	})
+	qe.settle(t)
 	// 4 seats back: 2 fans admitted at once, 2 more with a seat to wait for.
 	// (Render, Minor and Heartbeat are an hour: only a poll that found the queue moved
 	// sends anything.)
