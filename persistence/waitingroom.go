@@ -83,6 +83,8 @@ type statusJSON struct {
 	Depth    int     `json:"depth"`
 	CommitMs float64 `json:"commit_ms"`
 	SoldOut  bool    `json:"sold_out,omitempty"`
+	// SoldOutAfter is the last position with a seat to wait for while sold out.
+	SoldOutAfter int64 `json:"sold_out_after,omitempty"`
 }
 
 // recordJSON is how a ticket's record is stored.
@@ -227,6 +229,7 @@ func (w *WaitingRooms) Admit(ctx context.Context, eventID string, fence waitingr
 	raw, err := json.Marshal(statusJSON{
 		Rate: st.AdmittingPerS, Change: st.Change, At: unixMs(st.At), Nodes: st.Headroom.Nodes, Sections: st.Headroom.Sections,
 		DPS: st.Headroom.DecisionsPerS, Depth: st.Headroom.MaxDepth, CommitMs: st.Headroom.CommitMs, SoldOut: st.SoldOut,
+		SoldOutAfter: st.SoldOutAfter,
 	})
 	if err != nil {
 		return waitingroom.AdmitResult{}, fmt.Errorf("encode room status: %w", err)
@@ -326,7 +329,7 @@ func (d *queueDecoder) decode(eventID, rawSettings string, fields []any, pending
 				d.statusRaw = raw
 			}
 			st := d.status
-			q.Status = waitingroom.Status{AdmittingPerS: st.Rate, Change: st.Change, At: fromUnixMs(st.At), SoldOut: st.SoldOut,
+			q.Status = waitingroom.Status{AdmittingPerS: st.Rate, Change: st.Change, At: fromUnixMs(st.At), SoldOut: st.SoldOut, SoldOutAfter: st.SoldOutAfter,
 				Headroom: waitingroom.Headroom{Nodes: st.Nodes, Sections: st.Sections, DecisionsPerS: st.DPS, MaxDepth: st.Depth, CommitMs: st.CommitMs}}
 		}
 	}

@@ -44,7 +44,17 @@ func TestWaitingRoomJoinAnswersSoldOutAndAdmittedAtOnce(t *testing.T) {
 	if err := e.svc.CheckPass("ev", "u0", again.Pass); err != nil {
 		t.Fatalf("the pass in the join answer: %v", err)
 	}
-	// Seats return: the controller no longer says sold out, and a join reads waiting.
+	// A seat returns after the tell: u1 (position 2) has it to wait for, u2 and those
+	// joining after still read sold out.
+	if _, err := e.store.Admit(ctx, "ev", fence, 0, clock.Now(), waitingroom.Status{AdmittingPerS: 10, Change: waitingroom.ChangeHold, SoldOut: true, SoldOutAfter: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for u, want := range map[string]waitingroom.TicketStatus{"u1": waitingroom.TicketWaiting, "u2": waitingroom.TicketSoldOut, "late": waitingroom.TicketSoldOut} {
+		if tk, _, err := e.svc.Join(ctx, "ev", u); err != nil || tk.Status != want {
+			t.Fatalf("%s once a seat returned for position 2: %+v, %v; want %s", u, tk, err, want)
+		}
+	}
+	// Seats return for everyone: the controller no longer says sold out, and a join reads waiting.
 	if _, err := e.store.Admit(ctx, "ev", fence, 0, clock.Now(), waitingroom.Status{AdmittingPerS: 10, Change: waitingroom.ChangeHold}); err != nil {
 		t.Fatal(err)
 	}

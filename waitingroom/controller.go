@@ -110,6 +110,10 @@ type roomControl struct {
 	// once they came back. probeAt is when the first of them went out.
 	probe   probeState
 	probeAt time.Time
+	// lastSeatsBatched is set once a step admitted more fans than seats were free (the
+	// batch of the last seats, seatsCap), and cleared once a batch's worth is free
+	// again: until then every fan admitted has a free seat of its own.
+	lastSeatsBatched bool
 }
 
 // settling reports whether fans started to wait in the room too recently, at now, for
@@ -342,6 +346,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	st := Status{At: now}
 	var n int64
+	// beyond is how many fans the step may admit before it admits more than seats are
+	// free (no bound when the seats left are not known).
+	beyond := int64(-1)
 	open := q.Settings.open(now)
 	due := rc.rateDue(now, c.cfg.RateEvery)
 	if open && due {
@@ -422,8 +429,10 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			// some); it admits again if seats return (a hold refused, released or
 			// expired).
 			free := int64(seats) - c.unheld(ctx, &passes, id, now, int64(seats), n)
-			n = max(0, min(n, c.seatsCap(paced, seats, free, &passes, st.Headroom)))
-			st.SoldOut = free <= 0 && (seats <= 0 && !paced || c.cfg.Uses == nil || passes.outstanding() == 0)
+			n = max(0, min(n, c.seatsCap(rc, paced, q.Status.SoldOut, seats, free, &passes, st.Headroom)))
+			beyond = max(0, free)
+			told := free <= 0 && (seats <= 0 && !paced || c.cfg.Uses == nil || passes.outstanding() == 0)
+			soldOutAfter(&st, q, told, free, n)
 		}
 	default:
 		rc.admit.pause()
@@ -435,6 +444,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	if admitted := res.Watermark - q.Watermark; admitted > 0 {
 		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
 		rc.sinceRated += admitted
+		if beyond >= 0 && admitted > beyond {
+			rc.lastSeatsBatched = true
+		}
 		if rc.probe == probeNone {
 			rc.probe, rc.probeAt = probeOut, now
 		}
@@ -443,6 +455,19 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		return nil
 	}
 	return c.shuffle(ctx, id)
+}
+
+// soldOutAfter records in st whether the room is sold out, and for whom. It is told
+// once no seat is left for a waiting fan and the holds of the passes out are answered
+// (told); from then on it stays sold out for every fan beyond those the seats left
+// cover (free, one seat a fan in position order, the n admitted at this step first).
+// Seats that return after the tell so turn back to waiting only as many fans as there
+// are seats: when they turned every waiting ticket back, a released seat in a
+// 10,000-fan sale sent 3,687 followers their tickets again 0.14 s after the tell.
+func soldOutAfter(st *Status, q *QueueState, told bool, free, n int64) {
+	if told || q.Status.SoldOut {
+		st.SoldOut, st.SoldOutAfter = true, q.Watermark+n+max(0, free-n)
+	}
 }
 
 // validAdmissions reads the event's admissions whose passes may still be valid.

@@ -125,16 +125,32 @@ func (r *rateControl) busy(h Headroom, own int64) bool {
 
 // seatsCap is how many fans a step may admit for the seats left: free, the seats left
 // less the passes unused, one seat a fan. In a paced room whose last few seats are left
-// (fewer than the sections' empty mailboxes take, DepthBound a section) and no hold of
-// its passes is on its way, it is that many fans instead: fans ask for 1 to several
-// seats, and one fan admitted per free seat, each waiting for the last's hold to be
-// answered, sold the last seats one round trip at a time (a second of a sale for the
-// last dozen fans). The fans admitted beyond the seats hold as fans without a room
-// would, and the one who finds none is answered SOLD_OUT by the hold.
-func (c *Controller) seatsCap(paced bool, seats int, free int64, p *passCount, h Headroom) int64 {
-	if !paced || seats <= 0 || free <= 0 || p.outstanding() > 0 {
+// (fewer than the sections' empty mailboxes take, DepthBound a section: lastSeatsBatch)
+// and no hold of its passes is on its way, it is that many fans instead, once: fans ask
+// for 1 to several seats, and one fan admitted per free seat, each waiting for the
+// last's hold to be answered, sold the last seats one round trip at a time (a second
+// of a sale for the last dozen fans). The fans admitted beyond the seats hold as fans
+// without a room would, and the one who finds none is answered SOLD_OUT by the hold.
+//
+// The batch is not sent again for the seats its holds leave or that return (a hold
+// refused, released or expired) until at least a batch's worth of seats is free again
+// (roomControl.lastSeatsBatched), nor at all once the room was told sold out (told):
+// a batch at every seat that came back sent 32 passes a released seat, and a 200-fan
+// sale of 100 seats gave out all 200 passes, the waiting fans never told it was sold
+// out.
+func (c *Controller) seatsCap(rc *roomControl, paced, told bool, seats int, free int64, p *passCount, h Headroom) int64 {
+	batch := c.lastSeatsBatch(h)
+	if free >= batch {
+		rc.lastSeatsBatched = false
+	}
+	if !paced || told || seats <= 0 || free <= 0 || p.outstanding() > 0 || rc.lastSeatsBatched {
 		return free
 	}
-	cfg := c.cfg.Rate.withDefaults()
-	return max(free, int64(cfg.DepthBound*max(h.Sections, 1)))
+	return max(free, batch)
+}
+
+// lastSeatsBatch is how many fans a paced room admits at once for its last few seats:
+// what the sections' empty mailboxes take, DepthBound a section.
+func (c *Controller) lastSeatsBatch(h Headroom) int64 {
+	return int64(c.cfg.Rate.withDefaults().DepthBound * max(h.Sections, 1))
 }

@@ -88,6 +88,23 @@ func (r *paceRig) steps(n int) int64 {
 	return wm
 }
 
+// stepsTo steps n times and requires the watermark at wm, after what happened.
+func (r *paceRig) stepsTo(n int, wm int64, what string) {
+	r.t.Helper()
+	if got := r.steps(n); got != wm {
+		r.t.Fatalf("%s: watermark %d; want %d", what, got, wm)
+	}
+}
+
+// stepSoldOut steps and requires the watermark at wm and the room sold out, after
+// what happened.
+func (r *paceRig) stepSoldOut(wm int64, what string) {
+	r.t.Helper()
+	if got := r.step(); got != wm || !r.soldOut() {
+		r.t.Fatalf("%s: watermark %d, sold out %v; want %d, sold out", what, got, r.soldOut(), wm)
+	}
+}
+
 // soldOut reports whether the room's status says it is sold out.
 func (r *paceRig) soldOut() bool {
 	q, _ := r.store.QueueState(r.ctx, "ev1", 0, 0)
@@ -253,16 +270,53 @@ func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 	if wm := r.steps(5); wm != 20 {
 		t.Fatalf("3 seats left, 20 holds on their way: watermark %d; want 20", wm)
 	}
-	// Everyone asked for more than was left but one, who took 2: one seat left.
+	// Everyone asked for more than was left but one, who took 2: one seat left, for
+	// one fan (the batch went out already).
 	r.hold(0, 20)
 	r.seats(1)
-	if wm := r.step(); wm != 40 {
-		t.Fatalf("1 seat left, no hold on its way: watermark %d; want 40", wm)
+	if wm := r.step(); wm != 21 {
+		t.Fatalf("1 seat left after the batch, no hold on its way: watermark %d; want 21", wm)
 	}
-	r.hold(20, 40)
+	r.hold(20, 21)
 	r.seats(0)
-	if wm := r.step(); wm != 40 || !r.soldOut() {
-		t.Fatalf("no seat left: watermark %d, sold out %v; want 40, sold out", wm, r.soldOut())
+	if wm := r.step(); wm != 21 || !r.soldOut() {
+		t.Fatalf("no seat left: watermark %d, sold out %v; want 21, sold out", wm, r.soldOut())
+	}
+}
+
+// Once the batch of the last seats went out, the seats that return (holds refused,
+// released or expired) admit one fan each, not a batch each: a batch at every seat
+// back gave a 200-fan sale of 100 seats 200 passes, and nobody waiting heard it was
+// sold out. A batch's worth of seats back (32, one section's) before the room was
+// sold out lets the next last seats go to a batch again; after it was told sold out,
+// the seats back go one a fan.
+func TestSeatsBackAfterTheLastSeatsBatchAdmitOneFanEach(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(3)
+	r.stepsTo(20, 20, "3 seats left (the batch of a tick's 20)")
+	// The batch's winners released 40 seats: one fan a seat, then a batch again.
+	r.hold(0, 20)
+	r.seats(40)
+	if wm := r.steps(2); wm != 60 || r.soldOut() {
+		t.Fatalf("40 seats back after the batch: watermark %d, sold out %v; want 60", wm, r.soldOut())
+	}
+	r.hold(20, 60)
+	r.seats(3)
+	if wm := r.step(); wm != 80 {
+		t.Fatalf("the last 3 seats again: watermark %d; want 80, a batch", wm)
+	}
+	r.hold(60, 80)
+	r.seats(0)
+	r.stepSoldOut(80, "the batch held, no seat left")
+	wm := int64(80)
+	for range 5 {
+		// A winner released 2 seats: one fan a seat.
+		r.seats(2)
+		r.stepSoldOut(wm+2, "2 seats back")
+		r.hold(int(wm), int(wm)+2)
+		wm += 2
+		r.seats(0)
+		r.stepSoldOut(wm, "the seats back held")
 	}
 }
 
@@ -271,14 +325,10 @@ func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 func TestPacedRoomAdmitsNoMoreFansThanSeatsLeft(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(50)
-	if wm := r.steps(20); wm != 50 {
-		t.Fatalf("50 seats left: watermark %d; want 50", wm)
-	}
+	r.stepsTo(20, 50, "50 seats left")
 	r.hold(0, 50)
 	r.seats(40)
-	if wm := r.steps(3); wm != 90 {
-		t.Fatalf("40 seats left after 50 holds: watermark %d; want 90", wm)
-	}
+	r.stepsTo(3, 90, "40 seats left after 50 holds")
 }
 
 // A paced room says it is sold out once the holds of its passes out are answered, even

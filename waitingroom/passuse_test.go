@@ -185,10 +185,11 @@ func TestRoomCountsUnusedPassesAgainstTheSeats(t *testing.T) {
 	if q := r.step(c, DefaultRateEvery); q.Watermark != 4 {
 		t.Fatalf("2 seats, 1 pass unused: watermark %d, want 4", q.Watermark)
 	}
-	// The fourth fan's hold is on its way: the room says it is sold out only once it
-	// is answered, or overdue.
-	if q := r.step(c, DefaultRateEvery); q.Watermark != 4 || q.Status.SoldOut {
-		t.Fatalf("2 seats, 2 passes unused, one just issued: watermark %d, sold out %v; want 4, not yet", q.Watermark, q.Status.SoldOut)
+	// The room told it was sold out before the seat returned: the tell stands for
+	// everyone beyond the fourth fan, the one the seat went to.
+	if q := r.step(c, DefaultRateEvery); q.Watermark != 4 || !q.Status.SoldOut || q.Status.SoldOutAfter != 4 {
+		t.Fatalf("2 seats, 2 passes unused, one just issued: watermark %d, sold out %v after %d; want 4, sold out after 4",
+			q.Watermark, q.Status.SoldOut, q.Status.SoldOutAfter)
 	}
 	if q := r.step(c, DefaultInFlight); q.Watermark != 4 || !q.Status.SoldOut {
 		t.Fatalf("2 seats, 2 passes unused: watermark %d, sold out %v; want 4, sold out", q.Watermark, q.Status.SoldOut)

@@ -55,9 +55,14 @@ type Status struct {
 	// Change is what the headroom made it do: ChangeRaise, ChangeCut, ChangeHold or
 	// ChangeFixed.
 	Change string
-	// SoldOut: the event had no seat left to hold, so nobody was admitted; waiting
-	// tickets read sold out until seats return (holds expire or are released).
+	// SoldOut: the event had no seat left to hold for the fans waiting beyond
+	// SoldOutAfter; their tickets read sold out. Seats that return (holds expire or
+	// are released) go to the fans next in line, one seat a fan: SoldOutAfter moves
+	// up by as many, and only those fans' tickets read waiting again (then admitted).
 	SoldOut bool
+	// SoldOutAfter is the last position that still has a seat to wait for while
+	// SoldOut: the watermark when no seat is left.
+	SoldOutAfter int64
 	// At is when it was recorded.
 	At time.Time
 }

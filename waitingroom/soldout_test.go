@@ -101,17 +101,57 @@ func TestRoomStopsAdmittingWhenSoldOut(t *testing.T) {
 			t.Fatalf("sold out, yet the watermark rose to %d", q.Watermark)
 		}
 	}
-	// A hold expired: two seats are back (the fans admitted before hold theirs by now).
+	// A hold expired: two seats are back (the fans admitted before hold theirs by now),
+	// for the next two fans; the others still read sold out.
 	inv.set(2, nil)
-	if q := step(); q.Watermark != 7 || q.Status.SoldOut {
-		t.Fatalf("two seats back: watermark %d, sold out %v; want 7", q.Watermark, q.Status.SoldOut)
+	if q := step(); q.Watermark != 7 || !q.Status.SoldOut || q.Status.SoldOutAfter != 7 {
+		t.Fatalf("two seats back: watermark %d, sold out %v after %d; want 7, sold out after 7", q.Watermark, q.Status.SoldOut, q.Status.SoldOutAfter)
 	}
-	if tk, _ := s.Ticket(ctx, ids[10]); tk.Status != TicketWaiting || tk.Ahead != 3 {
-		t.Fatalf("a waiting fan once seats returned: %+v", tk)
+	if tk, _ := s.Ticket(ctx, ids[6]); tk.Status != TicketAdmitted {
+		t.Fatalf("the fan a returned seat went to: %+v", tk)
+	}
+	if tk, _ := s.Ticket(ctx, ids[10]); tk.Status != TicketSoldOut {
+		t.Fatalf("a waiting fan no returned seat covers: %+v", tk)
 	}
 	// The inventory cannot be read: the room admits at its rate.
 	inv.set(0, errors.New("store down"))
 	if q := step(); q.Watermark != 21 || q.Status.SoldOut {
 		t.Fatalf("inventory unreadable: watermark %d, sold out %v; want everyone admitted", q.Watermark, q.Status.SoldOut)
+	}
+}
+
+// Seats that return after a sold-out tell reopen the room to as many fans as there are
+// seats, next in line, and to nobody else: the tickets of those the step cannot admit
+// yet read waiting, everyone's beyond still reads sold out. When the returned seats
+// turned every waiting ticket back to waiting, the queue websocket sent 3,687
+// followers of a 10,000-fan sale their tickets again for a handful of seats.
+func TestSeatsBackAfterSoldOutReopenTheRoomToAsManyFans(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(100)
+	r.stepsTo(20, 80, "100 seats (the window's 80)")
+	r.hold(0, 80)
+	r.seats(0)
+	r.stepSoldOut(80, "no seat left, the holds answered")
+	ticket := func(i int) TicketStatus {
+		t.Helper()
+		tk, err := r.svc.Ticket(r.ctx, r.ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk.Status
+	}
+	// 3 seats released: the next 3 fans are admitted, the rest still read sold out.
+	r.seats(3)
+	r.stepSoldOut(83, "3 seats back (sold out still for the rest)")
+	if got := [2]TicketStatus{ticket(82), ticket(83)}; got != [2]TicketStatus{TicketAdmitted, TicketSoldOut} {
+		t.Fatalf("3 seats back: the 83rd and 84th fans read %v; want admitted, sold out", got)
+	}
+	// 50 seats back, more than a step admits (a tick's 20): the 30 fans after those
+	// admitted read waiting, for their turn; the 134th reads sold out.
+	r.hold(80, 83)
+	r.seats(50)
+	r.stepSoldOut(103, "50 seats back (sold out still beyond the seats)")
+	if got := [3]TicketStatus{ticket(103), ticket(132), ticket(133)}; got != [3]TicketStatus{TicketWaiting, TicketWaiting, TicketSoldOut} {
+		t.Fatalf("50 seats back, 20 admitted: fans 104, 133 and 134 read %v; want waiting, waiting, sold out", got)
 	}
 }

@@ -15,9 +15,9 @@ const (
 	// TicketExpired: the ticket was admitted and its pass has run out (PassTTL after
 	// admission, whether or not it was used).
 	TicketExpired TicketStatus = "expired"
-	// TicketSoldOut: the ticket waits, but the event has no seat left to hold, so
-	// nobody is admitted; it turns back to waiting if seats return (holds expire or are
-	// released).
+	// TicketSoldOut: the ticket waits, but the event has no seat left to hold for it;
+	// it turns back to waiting when seats return (holds expire or are released) for
+	// every fan ahead of it and for it, one seat a fan.
 	TicketSoldOut TicketStatus = "sold_out"
 )
 
@@ -83,10 +83,16 @@ func render(rec TicketRecord, q *QueueState, now time.Time, passes *Passes) Tick
 		t.Ahead = rec.Position - 1 - q.Watermark
 		t.ETASeconds = eta(untilOpen, float64(t.Ahead+1), rate)
 	}
-	if q.Status.SoldOut && t.Status == TicketWaiting {
+	if q.Status.soldOutFor(rec.Position) && t.Status == TicketWaiting {
 		t.Status, t.ETASeconds = TicketSoldOut, 0
 	}
 	return t
+}
+
+// soldOutFor reports whether a fan waiting at pos (zero: not placed yet) has no seat
+// left to wait for.
+func (st *Status) soldOutFor(pos int64) bool {
+	return st.SoldOut && (pos == 0 || pos > st.SoldOutAfter)
 }
 
 // eta is the whole seconds until the opening plus the time to admit fans at rate.

@@ -113,13 +113,20 @@ type queueWatch struct {
 // position or pass: a subscriber learns of it at the next poll.
 type queueMoves struct {
 	watermark, shuffles, pending int64
-	soldOut, closed              bool
-	settings                     waitingroom.Settings
+	// soldOutAfter is the last position with a seat to wait for while soldOut (zero
+	// when not sold out).
+	soldOutAfter    int64
+	soldOut, closed bool
+	settings        waitingroom.Settings
 }
 
 func movesOf(q *waitingroom.QueueState) queueMoves {
-	return queueMoves{watermark: q.Watermark, shuffles: q.Shuffles, pending: q.Pending,
+	m := queueMoves{watermark: q.Watermark, shuffles: q.Shuffles, pending: q.Pending,
 		soldOut: q.Status.SoldOut, closed: q.Closed, settings: q.Settings}
+	if m.soldOut {
+		m.soldOutAfter = q.Status.SoldOutAfter
+	}
+	return m
 }
 
 // queueSub is one subscriber: its ticket's record and what it was last sent.
@@ -349,10 +356,13 @@ func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
 		return nil
 	}
 	// A queue whose watermark alone moved changes the status of the fans it admitted
-	// and no one else's: the others' tickets are computed only when a message to them
-	// may be due. Anything else that moved (sold out, a shuffle, the settings) may
-	// change everybody's.
-	all := w.rendered.IsZero() || moved.withWatermark(w.moved.watermark) != w.moved
+	// and no one else's; one still sold out whose last position with a seat moved (seats
+	// returned, or were taken) changes that of the fans between the two positions: the
+	// others' tickets are computed only when a message to them may be due. Anything
+	// else that moved (sold out told or ended, a shuffle, the settings) may change
+	// everybody's.
+	prev := w.moved
+	all := w.rendered.IsZero() || moved.withMarks(prev.watermark, prev.soldOutAfter) != prev
 	w.rendered, w.moved = now, moved
 	var unplaced []*queueSub
 	for s := range w.subs {
@@ -368,7 +378,7 @@ func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
 	}
 	out := w.out[:0]
 	for s := range w.subs {
-		if !all && !f.due(s, &w.state, now) {
+		if !all && !f.due(s, &w.state, prev.soldOutAfter, now) {
 			continue
 		}
 		if msg := f.message(s, f.cfg.Tickets.Render(s.rec, w.state, now), now, false); msg != nil {
@@ -398,18 +408,22 @@ type outgoing struct {
 	msg *frame
 }
 
-// withWatermark is m with the watermark wm.
-func (m queueMoves) withWatermark(wm int64) queueMoves {
-	m.watermark = wm
+// withMarks is m with the watermark wm and the last position with a seat after.
+func (m queueMoves) withMarks(wm, after int64) queueMoves {
+	m.watermark, m.soldOutAfter = wm, after
 	return m
 }
 
-// due reports whether s may be due a message at now, while only the watermark moved: a
-// fan shown waiting whose position the watermark reached (admitted), a pass that ran
-// out (expired), or a place, wait or heartbeat no longer sent within Minor. Computing
-// the ticket of every subscriber at every admission step, a few thousand a twentieth of
-// a second, took the node's time from the holds of the fans just admitted.
-func (f *QueueFeed) due(s *queueSub, q *waitingroom.QueueState, now time.Time) bool {
+// due reports whether s may be due a message at now, while only the watermark and the
+// sold-out room's last position with a seat (from wasAfter) moved: a fan shown waiting
+// whose position the watermark reached (admitted), one whose position the last with a
+// seat passed, either way (seats returned for it, or were taken), a pass that ran out
+// (expired), or a place, wait or heartbeat no longer sent within Minor. Computing the
+// ticket of every subscriber at every admission step, a few thousand a twentieth of a
+// second, took the node's time from the holds of the fans just admitted; sending every
+// sold-out fan its ticket again when a seat returned sent 3,687 of them one in a sale
+// whose returned seats admitted a handful.
+func (f *QueueFeed) due(s *queueSub, q *waitingroom.QueueState, wasAfter int64, now time.Time) bool {
 	switch {
 	case now.Sub(s.lastSent) >= min(f.cfg.Minor, f.cfg.Heartbeat):
 		return true
@@ -418,7 +432,12 @@ func (f *QueueFeed) due(s *queueSub, q *waitingroom.QueueState, now time.Time) b
 	case s.last.Status == waitingroom.TicketExpired:
 		return false
 	default:
-		return s.rec.Position > 0 && s.rec.Position <= q.Watermark
+		after := q.Status.SoldOutAfter
+		if !q.Status.SoldOut {
+			after = 0
+		}
+		pos := s.rec.Position
+		return pos > 0 && (pos <= q.Watermark || pos > min(after, wasAfter) && pos <= max(after, wasAfter))
 	}
 }
 

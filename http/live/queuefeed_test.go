@@ -72,6 +72,8 @@ func (f *fakeTickets) Render(rec waitingroom.TicketRecord, q waitingroom.QueueSt
 	case rec.Position == 0:
 	case rec.Position <= q.Watermark:
 		t.Status, t.Pass = waitingroom.TicketAdmitted, "pass-"+rec.ID
+	case q.Status.SoldOut && rec.Position > q.Status.SoldOutAfter:
+		t.Status = waitingroom.TicketSoldOut
 	default:
 		t.Ahead = rec.Position - 1 - q.Watermark
 		t.ETASeconds = t.Ahead + 1
@@ -133,6 +135,21 @@ func newQueueEnv(t *testing.T, cfg QueueFeedConfig) *queueEnv {
 		<-served
 	})
 	return &queueEnv{tickets: ft, feed: feed, base: "ws://" + ln.Addr().String(), app: app}
+}
+
+// settle waits until 15 polls of 20 ms of a queue that stands still compute no ticket
+// (the first poll after a subscription computes its ticket once), and zeroes the count.
+func (qe *queueEnv) settle(t *testing.T) {
+	t.Helper()
+	testenv.Eventually(t, 3*time.Second, func() error {
+		qe.tickets.renders.Store(0)
+		time.Sleep(300 * time.Millisecond)
+		if n := qe.tickets.renders.Load(); n != 0 {
+			return fmt.Errorf("%d tickets computed over 15 polls of a queue that did not move", n)
+		}
+		return nil
+	})
+	qe.tickets.renders.Store(0)
 }
 
 // queueMessage is a /ws/queue message as a client decodes it.
@@ -276,14 +293,7 @@ func TestQueueFeedRendersOnlyWhenTheQueueMoves(t *testing.T) {
 	}
 	// The first poll after the subscriptions computes every ticket once; after it, 15
 	// polls of a queue that stands still compute none.
-	testenv.Eventually(t, 3*time.Second, func() error {
-		qe.tickets.renders.Store(0)
-		time.Sleep(300 * time.Millisecond)
-		if n := qe.tickets.renders.Load(); n != 0 {
-			return fmt.Errorf("%d tickets computed over 15 polls of a queue that did not move", n)
-		}
-		return nil
-	})
+	qe.settle(t)
 	before := time.Now()
 	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 3 })
 	m := clients[2].must(2 * time.Second)
@@ -308,6 +318,39 @@ func TestQueueFeedRendersOnlyWhenTheQueueMoves(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Seats that return to a sold-out room reach only the fans they cover: those the
+// watermark admitted and those the last position with a seat passed, both within a
+// poll; the tickets of the fans still sold out are not computed (nor sent).
+// When a returned seat sent every sold-out fan its ticket again, 3,687 followers of a
+// 10,000-fan sale heard from the room for a handful of seats.
+func TestQueueFeedSeatsBackReachOnlyTheFansTheyCover(t *testing.T) {
+	qe := newQueueEnv(t, QueueFeedConfig{Poll: 20 * time.Millisecond, Render: time.Hour, Minor: time.Hour, Heartbeat: time.Hour})
+	qe.tickets.set(func(f *fakeTickets) { f.state.Status.SoldOut = true })
+	var clients []*queueClient
+	for i := 1; i <= 10; i++ {
+		c := qe.dial(t, fmt.Sprintf("q_%d", i))
+		if m := c.must(2 * time.Second); m.Status != "sold_out" {
+			t.Fatalf("q_%d in a sold-out room: %+v", i, m)
+		}
+		clients = append(clients, c)
+	}
+	// Every subscriber's ticket is computed once by the first poll after it came.
+	qe.settle(t)
+	// 4 seats back: 2 fans admitted at once, 2 more with a seat to wait for.
+	// (Render, Minor and Heartbeat are an hour: only a poll that found the queue moved
+	// sends anything.)
+	qe.tickets.set(func(f *fakeTickets) { f.state.Watermark, f.state.Status.SoldOutAfter = 2, 4 })
+	for i, want := range []string{"admitted", "admitted", "waiting", "waiting"} {
+		if m := clients[i].must(2 * time.Second); m.Status != want {
+			t.Fatalf("q_%d once 4 seats returned: %+v; want %s", i+1, m, want)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := qe.tickets.renders.Load(); n != 4 {
+		t.Fatalf("%d tickets computed once 4 seats returned; want the 4 fans they cover", n)
+	}
 }
 
 // Fans who open their websockets while the event's watch holds a fresh read of the
