@@ -5,9 +5,9 @@ import (
 	"errors"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // BenchmarkClientHold is the attempt beneath a hold, as in a rush: fans, each with an
@@ -24,7 +24,7 @@ func BenchmarkClientHold(b *testing.B) {
 	var fan atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := testenv.ProcessCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := strconv.FormatInt(fan.Add(1), 10)
@@ -35,14 +35,5 @@ func BenchmarkClientHold(b *testing.B) {
 			}
 		}
 	})
-	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
-
-// processCPU is the CPU time this process has used (user + system).
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((testenv.ProcessCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
