@@ -31,6 +31,8 @@ type Client struct {
 	lookup func(identity, kind string) *actor.PID
 	// timers are the attempts' timers, reused.
 	timers timerPool
+	// replies is the process every attempt's answer comes back to.
+	replies *replies
 }
 
 // location is where a hold or order lives and whose it is; both never change.
@@ -55,11 +57,15 @@ func NewClient(c *protocluster.Cluster, dir Directory, cfg ClientConfig) (*Clien
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c, cfg.Logger), lookup: c.Get}, nil
+	return &Client{cluster: c, dir: dir, cfg: cfg, located: located, left: watchDepartures(c, cfg.Logger), lookup: c.Get,
+		replies: newReplies(c.ActorSystem.ProcessRegistry)}, nil
 }
 
-// Close stops watching the cluster's topology.
-func (c *Client) Close() { c.left.stop() }
+// Close stops watching the cluster's topology and removes the client's reply process.
+func (c *Client) Close() {
+	c.left.stop()
+	c.replies.stop()
+}
 
 // Hold places a hold. Without an idempotency key the client makes one up, so its own
 // retries cannot hold twice.

@@ -18,19 +18,17 @@ var errNoAnswer = errors.New("the section did not answer in time")
 // errDeadLetter is an attempt whose message reached no actor.
 var errDeadLetter = errors.New("the section's actor was gone")
 
-// replyBox is the one-answer mailbox of an attempt: a process in the actor system's
-// registry, under its own id, that keeps the first message sent to it. It does what an
-// actor.Future does for a request, without the future's condition variable, timer and
-// the goroutine that must block on it: the attempt waits on the box beside the
-// topology signal and its own timer. The box is its channel (of capacity 1), so that
-// it costs the channel's allocations and no struct around them.
+// replyBox is the one-answer mailbox of an attempt, to which the client's reply process
+// (replies) hands the first message sent to the attempt. It does what an actor.Future
+// does for a request, without the future's condition variable, timer and the goroutine
+// that must block on it: the attempt waits on the box beside the topology signal and
+// its own timer. The box is its channel (of capacity 1), so that it costs the channel's
+// allocations and no struct around them, and is kept for another attempt once read.
 type replyBox chan any
 
-var _ actor.Process = replyBox(nil)
-
-// SendUserMessage keeps the first answer (the section answers once); a dead letter
-// response is kept as errDeadLetter.
-func (b replyBox) SendUserMessage(_ *actor.PID, message any) {
+// keep keeps the first answer (the section answers once); a dead letter response is
+// kept as errDeadLetter.
+func (b replyBox) keep(message any) {
 	_, msg, _ := actor.UnwrapEnvelope(message)
 	if _, ok := msg.(*actor.DeadLetterResponse); ok {
 		msg = errDeadLetter
@@ -41,12 +39,6 @@ func (b replyBox) SendUserMessage(_ *actor.PID, message any) {
 	}
 }
 
-// SendSystemMessage keeps a system message as the answer, as a future does.
-func (b replyBox) SendSystemMessage(pid *actor.PID, message any) { b.SendUserMessage(pid, message) }
-
-// Stop does nothing: the attempt removes the box from the registry itself.
-func (b replyBox) Stop(*actor.PID) {}
-
 // attempt sends one request to the section's activation (looked up as the cluster's own
 // Request looks it up: its PID cache, then the identity lookup) and waits for the answer
 // until timeout, giving up early when the topology changes meanwhile; cut is then the
@@ -54,8 +46,7 @@ func (b replyBox) Stop(*actor.PID) {}
 // placement actor of the member it asks, which never answers when that member just died.
 // An activation that did not answer in time or was gone is dropped from the PID cache, so
 // the next attempt looks it up afresh. A request abandoned on a topology change keeps its
-// box registered until its timeout, so that a late answer is still received (and
-// dropped) rather than sent to dead letters.
+// box waiting until its timeout, so that a late answer is still received (and dropped).
 func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res any, cut *topologyChange, err error) {
 	left := c.left.next()
 	timer := c.timers.start(timeout)
@@ -64,20 +55,19 @@ func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res a
 		c.timers.put(timer)
 		return c.notSent(identity, left, err)
 	}
-	box := make(replyBox, 1)
-	self := c.register(box)
+	box, self := c.replies.open()
 	c.cluster.ActorSystem.Root.RequestWithCustomSender(pid, msg, self)
 	select {
 	case m := <-box:
 		c.timers.put(timer)
-		c.cluster.ActorSystem.ProcessRegistry.Remove(self)
+		c.replies.received(box)
 		if e, ok := m.(error); ok && errors.Is(e, errDeadLetter) {
 			return c.unanswered(identity, e)
 		}
 		return m, nil, nil
 	case <-timer.C:
 		c.timers.put(timer)
-		c.cluster.ActorSystem.ProcessRegistry.Remove(self)
+		c.replies.cancel(self)
 		return c.unanswered(identity, errNoAnswer)
 	case <-left.ch:
 		c.abandon(identity, box, self, timer)
@@ -86,17 +76,8 @@ func (c *Client) attempt(identity string, msg any, timeout time.Duration) (res a
 }
 
 // An attempt runs on an HTTP connection's goroutine, at the deepest point of a request:
-// what it does only when it fails, and the registration of its box, are in the
-// functions below, kept out of its frame (see Client.backOff).
-
-// register adds box to the actor system's registry under a new id, and returns its PID.
-//
-//go:noinline
-func (c *Client) register(box replyBox) *actor.PID {
-	reg := c.cluster.ActorSystem.ProcessRegistry
-	self, _ := reg.Add(box, "reply"+reg.NextId())
-	return self
-}
+// what it does only when it fails is in the functions below, kept out of its frame (see
+// Client.backOff).
 
 // notSent is the outcome of an attempt whose section's activation could not be found
 // (err, from pidOf); left is the topology watch it waited with.
@@ -118,8 +99,8 @@ func (c *Client) unanswered(identity string, err error) (any, *topologyChange, e
 	return nil, nil, fmt.Errorf("request %s: %w", identity, err)
 }
 
-// abandon leaves an attempt cut short by a topology change: its box stays registered
-// until its answer or its timer, so that a late answer is received and dropped.
+// abandon leaves an attempt cut short by a topology change: its box keeps waiting until
+// its answer or its timer, so that a late answer is received and dropped.
 //
 //go:noinline
 func (c *Client) abandon(identity string, box replyBox, self *actor.PID, timer *time.Timer) {
@@ -128,9 +109,9 @@ func (c *Client) abandon(identity string, box replyBox, self *actor.PID, timer *
 		case <-box:
 			timer.Stop()
 		case <-timer.C:
+			c.replies.cancel(self)
 			c.cluster.PidCache.Remove(identity, SectionKindName)
 		}
-		c.cluster.ActorSystem.ProcessRegistry.Remove(self)
 	}()
 }
 

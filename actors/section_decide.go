@@ -51,6 +51,9 @@ func (a *sectionActor) decideHold(cmd *HoldCommand) *decision {
 			return d.fail(SeatsUnavailable(taken))
 		}
 	default:
+		if s.fewerFree(qty) { // most refusals of a rush: no scan of every seat to find none
+			return d.fail(ErrSoldOut)
+		}
 		ids, ok := BestAvailable(s.seats, qty, cmd.GetAccessible())
 		if !ok {
 			return d.fail(ErrSoldOut)

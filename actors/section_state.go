@@ -215,6 +215,11 @@ func (s *sectionState) liveExpiries() []expiryEntry {
 // available is the number of free seats or places.
 func (s *sectionState) available() int { return s.capacity - s.held - s.sold }
 
+// fewerFree reports whether fewer than qty of a reserved section's seats can be free: its
+// seats less those held or sold (the counters follow the seats' statuses), an upper
+// bound of the seats BestAvailable may offer, which refuses whenever this is true.
+func (s *sectionState) fewerFree(qty int) bool { return len(s.seats)-s.held-s.sold < qty }
+
 // setSeat changes one seat and records how to undo it.
 func (s *sectionState) setSeat(d *decision, i int, status SeatStatus, holdID, orderID string) {
 	prev, prevNote := s.seats[i], s.seatNote[i]

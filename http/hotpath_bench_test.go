@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // decidedReservations answers every hold at once, won or sold out, so that a benchmark
@@ -92,7 +92,7 @@ func benchHTTPHold(b *testing.B, soldOut, fresh bool) {
 	var rc fasthttp.RequestCtx
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := testenv.ProcessCPU()
 	for i := range b.N {
 		rc.Request.Reset()
 		rc.Response.Reset()
@@ -106,17 +106,7 @@ func benchHTTPHold(b *testing.B, soldOut, fresh bool) {
 			b.Fatalf("status %d, want %d: %s", got, want, rc.Response.Body())
 		}
 	}
-	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
-
-// processCPU is the CPU time this process has used (user + system): on a shared
-// machine a truer cost than ns/op, which counts the time other processes run.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((testenv.ProcessCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
 // holdBodies are the bodies a rush sends: explicit seats, and a quantity.

@@ -7,8 +7,14 @@
 # first requests and the first sample that saw them all) and over the whole command
 # (10,000 connections and their warm-up included), per 1,000 decisions, and heap
 # allocations per decision (pprof's MemStats), and the server's peak resident memory
-# (VmHWM). GOGC and GOMEMLIMIT, when set, reach the server. With "profile" it also saves a 12 s CPU
-# profile started 3 s into the command, and an allocation profile, in OUTDIR.
+# (VmHWM). GOGC and GOMEMLIMIT, when set, reach the server. With "profile" it also saves a CPU
+# profile and allocation profiles in OUTDIR (allocs-before.pprof when the server is ready,
+# allocs.pprof after the load: `go tool pprof -diff_base allocs-before.pprof allocs.pprof`
+# shows the load's own allocations without the server's start-up): the CPU profile starts PROFILE_START seconds
+# into the command (default 3) and lasts PROFILE_SECONDS (default 12). PROFILE_START=rush
+# starts it at the first /metrics sample that counts an API request (the load client's
+# setup), so that a short window covers the fans' connecting and the rush rather than the
+# idle server after it (a rush here lasts about 2 s: PROFILE_START=rush PROFILE_SECONDS=3).
 set -uo pipefail
 bin=$1 load=$2 out=$3 prof=${4:-}
 port=${PORT:-18290}; pport=$((port+1))
@@ -27,8 +33,17 @@ trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; psql -q "$pg/postgres" -c "d
 for _ in $(seq 120); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.5; done
 m0=$(mallocs)
 s0=$(ticks $srv)
+pstart=${PROFILE_START:-3} psecs=${PROFILE_SECONDS:-12}
+rm -f $out/samples.txt
 if [ -n "$prof" ]; then
-  ( sleep 3; curl -s -o $out/cpu.pprof "http://127.0.0.1:$pport/debug/pprof/profile?seconds=12" ) &
+  curl -s -o $out/allocs-before.pprof "http://127.0.0.1:$pport/debug/pprof/allocs"
+  if [ "$pstart" = rush ]; then
+    # wait for the sampler's first line that counts an API request
+    ( until awk '$3>=1 {f=1} END {exit !f}' $out/samples.txt 2>/dev/null; do sleep 0.05; done
+      curl -s -o $out/cpu.pprof "http://127.0.0.1:$pport/debug/pprof/profile?seconds=$psecs" ) &
+  else
+    ( sleep $pstart; curl -s -o $out/cpu.pprof "http://127.0.0.1:$pport/debug/pprof/profile?seconds=$psecs" ) &
+  fi
   cp=$!
 fi
 ( while kill -0 $srv 2>/dev/null; do

@@ -85,7 +85,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int, extra map[string
 	var wg sync.WaitGroup
 	var mem0, mem1 runtime.MemStats
 	runtime.ReadMemStats(&mem0)
-	cpu0, pgcpu0 := processCPU(), databaseCPU(b, db)
+	cpu0, pgcpu0 := testenv.ProcessCPU(), databaseCPU(b, db)
 	b.ResetTimer()
 	begin := time.Now()
 	for c := 0; c < callers; c++ {
@@ -121,7 +121,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int, extra map[string
 	wg.Wait()
 	elapsed := time.Since(begin)
 	b.StopTimer()
-	cpu, pgcpu := processCPU()-cpu0, databaseCPU(b, db).since(pgcpu0)
+	cpu, pgcpu := testenv.ProcessCPU()-cpu0, databaseCPU(b, db).since(pgcpu0)
 	runtime.ReadMemStats(&mem1)
 	all := slices.Concat(lat...)
 	slices.Sort(all)
