@@ -90,11 +90,16 @@ const (
 
 // window is how many passes may be out in a paced room: ProbePasses until the first
 // passes' holds came back, or until inFlight after the first went out (their fans
-// gone: the passes out never count zero again while the probe's window rolls, fans
-// admitted as others hold, and one pass never used keeps them above it), then
+// gone: one pass never used keeps the passes out above those admitted since), then
 // paceWindow's.
+//
+// The probe is back once no more passes are out than were admitted after its first
+// step: as many holds came back as there were passes out up to it. The room admits
+// into the probe's window as its fans hold, so the passes out seldom count zero again:
+// waiting for zero kept a room whose node sat idle and whose holds came back within
+// 50 ms on ProbePasses a round trip, under 100 fans a second, for up to inFlight.
 func (rc *roomControl) window(h Headroom, rate float64, p *passCount, now time.Time, inFlight time.Duration) int64 {
-	if rc.probe == probeOut && (p.outstanding() == 0 || now.Sub(rc.probeAt) >= inFlight) {
+	if rc.probe == probeOut && (p.outstanding() <= rc.admittedAfter(rc.probeAt) || now.Sub(rc.probeAt) >= inFlight) {
 		rc.probe = probeBack
 	}
 	w := paceWindow(h, rate, rc.rate.cfg)
@@ -102,6 +107,15 @@ func (rc *roomControl) window(h Headroom, rate float64, p *passCount, now time.T
 		return min(w, ProbePasses)
 	}
 	return w
+}
+
+// admittedAfter counts the fans admitted after at.
+func (rc *roomControl) admittedAfter(at time.Time) int64 {
+	var n int64
+	for i := len(rc.recent) - 1; i >= 0 && rc.recent[i].at.After(at); i-- {
+		n += rc.recent[i].n
+	}
+	return n
 }
 
 // admittedWithin counts the fans admitted within window before now, forgetting none.

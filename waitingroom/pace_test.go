@@ -366,6 +366,26 @@ func TestPacedRoomProbesWithItsFirstPasses(t *testing.T) {
 	}
 }
 
+// The probe is back once its passes were used, though the room let others into the
+// probe's window as its fans held: the passes out then never count zero, and waiting
+// for zero held a room whose holds came back at once on ProbePasses a round trip until
+// DefaultInFlight had passed.
+func TestPacedRoomProbeBackWhileOthersAreOut(t *testing.T) {
+	r := newPaceRig(t)
+	r.probing = true
+	if wm := r.steps(20); wm != ProbePasses {
+		t.Fatalf("a second with the probe out: watermark %d; want %d", wm, ProbePasses)
+	}
+	r.hold(0, ProbePasses/2)
+	if wm := r.step(); wm != ProbePasses+ProbePasses/2 {
+		t.Fatalf("half the probe held: watermark %d; want %d (as many let in)", wm, ProbePasses+ProbePasses/2)
+	}
+	r.hold(ProbePasses/2, ProbePasses) // every pass of the probe used; 4 others out
+	if wm := r.steps(5); wm != 80+ProbePasses {
+		t.Fatalf("the probe's passes used: watermark %d; want %d (the rate's window of 80 out)", wm, 80+ProbePasses)
+	}
+}
+
 // A probe whose fans walked away does not keep the room on ProbePasses: once their
 // passes drop out of the outstanding ones (DefaultInFlight), the window opens.
 func TestUnusedProbeDoesNotStallTheRoom(t *testing.T) {
