@@ -39,3 +39,23 @@ func TestLiveRoutes(t *testing.T) {
 	none.do(t, http.MethodGet, "/ws/events/e1", "", nil).expectError(t, http.StatusNotFound, "NOT_FOUND")
 	none.do(t, http.MethodGet, "/ws/visualizer", "", nil).expectError(t, http.StatusNotFound, "NOT_FOUND")
 }
+
+// TestInFlightLeavesUpgradesOut: the backlog the waiting room reads counts the
+// requests being answered but not the websocket upgrades, thousands of which follow a
+// rush's joins.
+func TestInFlightLeavesUpgradesOut(t *testing.T) {
+	var e *env
+	var seen []int64
+	e = newEnv(t, func(c *Config) {
+		c.Live = LiveHandlers{Queue: func(*fiber.Ctx) error {
+			seen = append(seen, e.srv.InFlight())
+			return actors.Invalid("upgrade", "this endpoint needs a websocket upgrade")
+		}}
+	})
+	e.offContract = true // the fake refuses the upgrade it was asked for
+	e.do(t, http.MethodGet, "/ws/queue/q_1", "", map[string]string{"Connection": "Upgrade", "Upgrade": "websocket"})
+	e.do(t, http.MethodGet, "/ws/queue/q_1", "", nil)
+	if len(seen) != 2 || seen[0] != 0 || seen[1] != 1 {
+		t.Fatalf("in flight during an upgrade, then a plain request: %v; want [0 1]", seen)
+	}
+}

@@ -27,8 +27,10 @@ func (s *Server) observe(c *fiber.Ctx) error {
 
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
-	s.inFlight.Add(1)
-	defer s.inFlight.Add(-1)
+	if !isUpgrade(c) {
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+	}
 
 	c.SetUserContext(s.deadlines.context(start))
 
@@ -41,6 +43,12 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	}
 	s.metrics.observe(route, methodLabel(c.Method()), c.Response().StatusCode(), time.Since(start))
 	return nil
+}
+
+// isUpgrade reports whether c asks for a websocket: a connection opening, answered
+// from the ticket's record alone, which is not in InFlight's backlog.
+func isUpgrade(c *fiber.Ctx) bool {
+	return strings.EqualFold(c.Get(fiber.HeaderUpgrade), "websocket")
 }
 
 // nextRecovering runs the rest of the chain and turns a panic into an error, so that

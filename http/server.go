@@ -175,9 +175,13 @@ type Server struct {
 	inFlight atomic.Int64
 }
 
-// InFlight returns how many requests the server is answering now: its backlog, which
-// the waiting room's controller reads so that it does not admit fans whose holds would
-// queue behind it.
+// InFlight returns how many requests the server is answering now, websocket upgrades
+// aside: its backlog, which the waiting room's controller reads so that it does not
+// admit fans whose holds would queue behind it. An upgrade reads one record and hands
+// the connection over; in a rush through the waiting room, thousands of fans open their
+// queue websockets at once after their joins, and counting them kept the room from
+// admitting anyone for half a second or more while the sections sat idle (a node whose
+// cores they saturate still shows in the goroutines' wait for a CPU).
 func (s *Server) InFlight() int64 { return s.inFlight.Load() }
 
 // New builds the server and registers every route. It returns an error when cfg is

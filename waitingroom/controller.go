@@ -107,9 +107,12 @@ type roomControl struct {
 	waitingSince time.Time
 	// probe is where the first passes since fans started to wait stand: probeNone
 	// before any went out, probeOut while their holds are on their way, probeBack
-	// once they came back. probeAt is when the first of them went out.
+	// once they came back. probeAt is when the first of them went out, roundAt when
+	// the passes of the probe's current round did (a probe that came back slowly is
+	// sent again).
 	probe   probeState
 	probeAt time.Time
+	roundAt time.Time
 	// lastSeatsBatched is set once a step admitted more fans than seats were free (the
 	// batch of the last seats, seatsCap), and cleared once a batch's worth is free
 	// again: until then every fan admitted has a free seat of its own.
@@ -448,7 +451,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			rc.lastSeatsBatched = true
 		}
 		if rc.probe == probeNone {
-			rc.probe, rc.probeAt = probeOut, now
+			rc.probe, rc.probeAt, rc.roundAt = probeOut, now, now
 		}
 	}
 	if res.ShufflePending == 0 {

@@ -79,6 +79,14 @@ func paceWindow(h Headroom, rate float64, cfg RateConfig) int64 {
 // admitted that way set the p99 of the admitted fans' holds.
 const ProbePasses = 8
 
+// ProbeQuick is the longest the probe's holds may take to come back, from the passes'
+// admission to their use read, for the room to open its window: twice what a pass
+// takes when nothing queues (DefaultPaceSpan). In a rush the first probe often went
+// out while the fans' clients were still opening their websockets and came back in
+// 0.45-0.9 s, its holds taking 0.3-0.66 s; opened then, the window let a rate's worth
+// of fans hold as late.
+const ProbeQuick = 2 * DefaultPaceSpan
+
 // probeState is where a room's first passes stand (roomControl.probe).
 type probeState int
 
@@ -90,18 +98,43 @@ const (
 
 // window is how many passes may be out in a paced room: ProbePasses until the first
 // passes' holds came back, or until inFlight after the first went out (their fans
-// gone: the passes out never count zero again while the probe's window rolls, fans
-// admitted as others hold, and one pass never used keeps them above it), then
+// gone: one pass never used keeps the passes out above those admitted since), then
 // paceWindow's.
+//
+// A probe's round is back once no more passes are out than were admitted after its
+// first step: as many holds came back as there were passes out up to it. The room admits
+// into the probe's window as its fans hold, so the passes out seldom count zero again:
+// waiting for zero kept a room whose node sat idle and whose holds came back within
+// 50 ms on ProbePasses a round trip, under 100 fans a second, for up to inFlight.
+//
+// A probe whose holds took longer than ProbeQuick to come back is sent again: its
+// fans' clients were still busy, and the fans admitted next would hold as late.
 func (rc *roomControl) window(h Headroom, rate float64, p *passCount, now time.Time, inFlight time.Duration) int64 {
-	if rc.probe == probeOut && (p.outstanding() == 0 || now.Sub(rc.probeAt) >= inFlight) {
-		rc.probe = probeBack
+	if rc.probe == probeOut {
+		switch {
+		case now.Sub(rc.probeAt) >= inFlight:
+			rc.probe = probeBack
+		case p.outstanding() > rc.admittedAfter(rc.roundAt):
+		case now.Sub(rc.roundAt) <= ProbeQuick:
+			rc.probe = probeBack
+		default:
+			rc.roundAt = now
+		}
 	}
 	w := paceWindow(h, rate, rc.rate.cfg)
 	if rc.probe != probeBack {
 		return min(w, ProbePasses)
 	}
 	return w
+}
+
+// admittedAfter counts the fans admitted after at.
+func (rc *roomControl) admittedAfter(at time.Time) int64 {
+	var n int64
+	for i := len(rc.recent) - 1; i >= 0 && rc.recent[i].at.After(at); i-- {
+		n += rc.recent[i].n
+	}
+	return n
 }
 
 // admittedWithin counts the fans admitted within window before now, forgetting none.

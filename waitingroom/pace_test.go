@@ -366,6 +366,55 @@ func TestPacedRoomProbesWithItsFirstPasses(t *testing.T) {
 	}
 }
 
+// The probe is back once its passes were used, though the room let others into the
+// probe's window as its fans held: the passes out then never count zero, and waiting
+// for zero held a room whose holds came back at once on ProbePasses a round trip until
+// DefaultInFlight had passed.
+func TestPacedRoomProbeBackWhileOthersAreOut(t *testing.T) {
+	r := newPaceRig(t)
+	r.probing = true
+	r.untilProbe()
+	r.hold(0, ProbePasses/2)
+	if wm := r.step(); wm != ProbePasses+ProbePasses/2 {
+		t.Fatalf("half the probe held: watermark %d; want %d (as many let in)", wm, ProbePasses+ProbePasses/2)
+	}
+	r.hold(ProbePasses/2, ProbePasses) // every pass of the probe used; 4 others out
+	if wm := r.steps(5); wm != 80+ProbePasses {
+		t.Fatalf("the probe's passes used: watermark %d; want %d (the rate's window of 80 out)", wm, 80+ProbePasses)
+	}
+}
+
+// untilProbe steps until the probe's passes are out (the room admits nobody for its
+// first half second).
+func (r *paceRig) untilProbe() {
+	r.t.Helper()
+	for range 20 {
+		if wm := r.step(); wm == ProbePasses {
+			return
+		}
+	}
+	r.t.Fatalf("a second on: the probe's %d passes not out", ProbePasses)
+}
+
+// A probe whose holds came back later than ProbeQuick is sent again: its fans' clients
+// were still busy (opening their websockets), and a window opened then let a rate's
+// worth of fans hold as late. The room opens once a probe comes back in time.
+func TestSlowProbeIsSentAgain(t *testing.T) {
+	r := newPaceRig(t)
+	r.probing = true
+	r.untilProbe()
+	r.steps(int(ProbeQuick/DefaultControllerTick) + 2)
+	r.hold(0, ProbePasses) // the probe back, late
+	wm := r.steps(4)
+	if wm != 2*ProbePasses {
+		t.Fatalf("the probe back after %v: watermark %d; want %d (a second probe)", ProbeQuick, wm, 2*ProbePasses)
+	}
+	r.hold(ProbePasses, 2*ProbePasses) // the second probe back in time
+	if wm := r.steps(5); wm != 2*ProbePasses+80 {
+		t.Fatalf("the second probe back in time: watermark %d; want %d (the rate's window)", wm, 2*ProbePasses+80)
+	}
+}
+
 // A probe whose fans walked away does not keep the room on ProbePasses: once their
 // passes drop out of the outstanding ones (DefaultInFlight), the window opens.
 func TestUnusedProbeDoesNotStallTheRoom(t *testing.T) {
