@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -173,6 +174,12 @@ type Server struct {
 	limiterDown atomic.Bool
 	// inFlight counts the requests being answered (InFlight).
 	inFlight atomic.Int64
+	// listening is the listener Listener serves on, and whether Shutdown was called.
+	listening struct {
+		sync.Mutex
+		ln      net.Listener
+		stopped bool
+	}
 }
 
 // InFlight returns how many requests the server is answering now, websocket upgrades
@@ -239,18 +246,47 @@ func (s *Server) Listen(addr string) error {
 	return nil
 }
 
-// Listener serves on ln until Shutdown.
+// Listener serves on ln until Shutdown, and returns nil then. Called after Shutdown, it
+// closes ln and returns at once.
 func (s *Server) Listener(ln net.Listener) error {
+	s.listening.Lock()
+	if s.listening.stopped {
+		s.listening.Unlock()
+		_ = ln.Close()
+		return nil
+	}
+	s.listening.ln = ln
+	s.listening.Unlock()
 	if err := s.app.Listener(ln); err != nil {
+		if errors.Is(err, net.ErrClosed) && s.shutDown() {
+			return nil
+		}
 		return fmt.Errorf("http serve on %s: %w", ln.Addr(), err)
 	}
 	return nil
 }
 
+// shutDown reports whether Shutdown was called.
+func (s *Server) shutDown() bool {
+	s.listening.Lock()
+	defer s.listening.Unlock()
+	return s.listening.stopped
+}
+
 // Shutdown stops accepting connections and waits for in-flight requests to finish, or
-// for ctx to end.
+// for ctx to end. It also closes Listener's listener itself: fasthttp closes only the
+// listeners its serving loop has registered, so a Shutdown that came before the loop
+// started would leave it accepting for ever.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if err := s.app.ShutdownWithContext(ctx); err != nil {
+	s.listening.Lock()
+	s.listening.stopped = true
+	ln := s.listening.ln
+	s.listening.Unlock()
+	err := s.app.ShutdownWithContext(ctx)
+	if ln != nil {
+		_ = ln.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil

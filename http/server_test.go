@@ -197,3 +197,30 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		t.Errorf("Listener: %v", err)
 	}
 }
+
+// TestShutdownBeforeServing: a Shutdown that comes before the serving loop starts still
+// ends it (fasthttp closes only the listeners its loop has registered, so the loop would
+// accept for ever), and Listener then answers nil.
+func TestShutdownBeforeServing(t *testing.T) {
+	e := newEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- e.srv.Listener(ln) }()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Listener after Shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		_ = ln.Close()
+		t.Fatal("Listener still serving 10 s after Shutdown")
+	}
+}

@@ -104,12 +104,18 @@ func newLiveEnv(t *testing.T, opts liveOptions) *liveEnv {
 		if err := le.app.ShutdownWithContext(cctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
-		if err := <-served; err != nil {
+		closeUnserved(ln)
+		if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {
 			t.Errorf("serve: %v", err)
 		}
 	})
 	return le
 }
+
+// closeUnserved closes ln after the app's shutdown: fasthttp's shutdown closes only the
+// listeners its Serve has registered, so a test that ends before the serving goroutine
+// ran would leave that goroutine accepting forever.
+func closeUnserved(ln net.Listener) { _ = ln.Close() }
 
 // refusalJSON is how answerRefusal reports an error.
 type refusalJSON struct {

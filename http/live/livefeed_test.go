@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"testing"
@@ -84,7 +85,9 @@ func startNode(t *testing.T, name string, brokers []string) node {
 		if err := app.ShutdownWithContext(sctx); err != nil {
 			t.Error(err)
 		}
-		if err := <-served; err != nil {
+		// fasthttp's shutdown closes only the listeners its Serve registered.
+		_ = ln.Close()
+		if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {
 			t.Error(err)
 		}
 		cancel()

@@ -132,6 +132,7 @@ func newQueueEnv(t *testing.T, cfg QueueFeedConfig) *queueEnv {
 		if err := app.ShutdownWithContext(cctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
+		closeUnserved(ln)
 		<-served
 	})
 	return &queueEnv{tickets: ft, feed: feed, base: "ws://" + ln.Addr().String(), app: app}
