@@ -446,7 +446,11 @@ func (v *versionsSeen) last(section string) int64 {
 func (v *versionsSeen) wantLast(section string, version int64) func() error {
 	return func() error {
 		if got := v.last(section); got != version {
-			return fmt.Errorf("newest version of %s seen is %d, want %d", section, got, version)
+			v.mu.Lock()
+			snapshot, err := v.snapshot != nil, v.err
+			v.mu.Unlock()
+			return fmt.Errorf("newest version of %s seen is %d, want %d (snapshot received: %v; reader stopped: %v)",
+				section, got, version, snapshot, err)
 		}
 		return nil
 	}
