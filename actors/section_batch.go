@@ -153,7 +153,7 @@ func (a *sectionActor) buildBatch(ds []*decision, confirm bool) (*Batch, error) 
 		if !confirm && (!a.cfg.RecordAttempts || !hasAttempts(ds)) {
 			return nil, nil
 		}
-		b := &Batch{Key: s.key, Epoch: s.epoch, Version: s.version, RecordOnly: true, Chain: s.chain}
+		b := a.confirmBatch()
 		b.Attempts = a.recordAttempts(ds, s.attemptSeq, s.version)
 		b.LastSeq = s.attemptSeq + int64(len(b.Attempts))
 		b.Digest = foldAttempts(s.digest, b.Attempts)

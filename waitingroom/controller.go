@@ -469,7 +469,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 // 10,000-fan sale sent 3,687 followers their tickets again 0.14 s after the tell.
 func soldOutAfter(st *Status, q *QueueState, told bool, free, n int64) {
 	if told || q.Status.SoldOut {
-		st.SoldOut, st.SoldOutAfter = true, q.Watermark+n+max(0, free-n)
+		st.SoldOut, st.SoldOutAfter = true, q.Watermark+max(n, free)
 	}
 }
 

@@ -378,7 +378,7 @@ func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
 	}
 	out := w.out[:0]
 	for s := range w.subs {
-		if !all && !f.due(s, &w.state, prev.soldOutAfter, now) {
+		if !all && !f.due(s, &w.state, prev.soldOutAfter, moved.soldOutAfter, now) {
 			continue
 		}
 		if msg := f.message(s, f.cfg.Tickets.Render(s.rec, w.state, now), now, false); msg != nil {
@@ -415,7 +415,7 @@ func (m queueMoves) withMarks(wm, after int64) queueMoves {
 }
 
 // due reports whether s may be due a message at now, while only the watermark and the
-// sold-out room's last position with a seat (from wasAfter) moved: a fan shown waiting
+// sold-out room's last position with a seat (from wasAfter to after) moved: a fan shown waiting
 // whose position the watermark reached (admitted), one whose position the last with a
 // seat passed, either way (seats returned for it, or were taken), a pass that ran out
 // (expired), or a place, wait or heartbeat no longer sent within Minor. Computing the
@@ -423,7 +423,7 @@ func (m queueMoves) withMarks(wm, after int64) queueMoves {
 // second, took the node's time from the holds of the fans just admitted; sending every
 // sold-out fan its ticket again when a seat returned sent 3,687 of them one in a sale
 // whose returned seats admitted a handful.
-func (f *QueueFeed) due(s *queueSub, q *waitingroom.QueueState, wasAfter int64, now time.Time) bool {
+func (f *QueueFeed) due(s *queueSub, q *waitingroom.QueueState, wasAfter, after int64, now time.Time) bool {
 	switch {
 	case now.Sub(s.lastSent) >= min(f.cfg.Minor, f.cfg.Heartbeat):
 		return true
@@ -432,10 +432,6 @@ func (f *QueueFeed) due(s *queueSub, q *waitingroom.QueueState, wasAfter int64, 
 	case s.last.Status == waitingroom.TicketExpired:
 		return false
 	default:
-		after := q.Status.SoldOutAfter
-		if !q.Status.SoldOut {
-			after = 0
-		}
 		pos := s.rec.Position
 		return pos > 0 && (pos <= q.Watermark || pos > min(after, wasAfter) && pos <= max(after, wasAfter))
 	}
