@@ -49,7 +49,7 @@ func TestTicketETAAtASalesStart(t *testing.T) {
 	}
 	q, _ := store.QueueState(ctx, "ev1", 0, 0)
 	if q.Watermark != 0 || q.Status.AdmittingPerS != 10 {
-		t.Fatalf("settling room: watermark %d, rate %v; want nobody admitted at 10/s", q.Watermark, q.Status.AdmittingPerS)
+		t.Fatalf("a busy node: watermark %d, rate %v; want nobody admitted, the rate at 10/s", q.Watermark, q.Status.AdmittingPerS)
 	}
 	for _, c := range []struct {
 		pos int64
