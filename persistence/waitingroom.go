@@ -85,6 +85,10 @@ type statusJSON struct {
 	SoldOut  bool    `json:"sold_out,omitempty"`
 	// SoldOutAfter is the last position with a seat to wait for while sold out.
 	SoldOutAfter int64 `json:"sold_out_after,omitempty"`
+	// Expect is the rate the room expects to admit at, for the tickets' ETAs.
+	Expect float64 `json:"expect,omitempty"`
+	// SeatsUpTo is the last position the seats left cover, one seat a fan.
+	SeatsUpTo int64 `json:"seats_up_to,omitempty"`
 }
 
 // recordJSON is how a ticket's record is stored.
@@ -229,7 +233,7 @@ func (w *WaitingRooms) Admit(ctx context.Context, eventID string, fence waitingr
 	raw, err := json.Marshal(statusJSON{
 		Rate: st.AdmittingPerS, Change: st.Change, At: unixMs(st.At), Nodes: st.Headroom.Nodes, Sections: st.Headroom.Sections,
 		DPS: st.Headroom.DecisionsPerS, Depth: st.Headroom.MaxDepth, CommitMs: st.Headroom.CommitMs, SoldOut: st.SoldOut,
-		SoldOutAfter: st.SoldOutAfter,
+		SoldOutAfter: st.SoldOutAfter, Expect: st.ExpectedPerS, SeatsUpTo: st.SeatsUpTo,
 	})
 	if err != nil {
 		return waitingroom.AdmitResult{}, fmt.Errorf("encode room status: %w", err)
@@ -330,6 +334,7 @@ func (d *queueDecoder) decode(eventID, rawSettings string, fields []any, pending
 			}
 			st := d.status
 			q.Status = waitingroom.Status{AdmittingPerS: st.Rate, Change: st.Change, At: fromUnixMs(st.At), SoldOut: st.SoldOut, SoldOutAfter: st.SoldOutAfter,
+				ExpectedPerS: st.Expect, SeatsUpTo: st.SeatsUpTo,
 				Headroom: waitingroom.Headroom{Nodes: st.Nodes, Sections: st.Sections, DecisionsPerS: st.DPS, MaxDepth: st.Depth, CommitMs: st.CommitMs}}
 		}
 	}

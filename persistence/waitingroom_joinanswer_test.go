@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -60,5 +61,37 @@ func TestWaitingRoomJoinAnswersSoldOutAndAdmittedAtOnce(t *testing.T) {
 	}
 	if tk, _, err := e.svc.Join(ctx, "ev", "later"); err != nil || tk.Status != waitingroom.TicketWaiting || tk.Ahead != 3 {
 		t.Fatalf("a fan joining once seats returned: %+v, %v; want waiting behind 3", tk, err)
+	}
+}
+
+// The rate the room expects to admit at and the last position its seats cover survive
+// the store, and a join's answer counts its ETA on them: the 401st fan, beyond the 300
+// positions the seats cover, waits for 300 fans at 100 a second (3 s), not for 401 at
+// the current 10 (41 s).
+func TestWaitingRoomStatusKeepsTheETAsRateAndSeats(t *testing.T) {
+	clock := &roomClock{now: time.Now()}
+	e := newRoomEnv(t, clock)
+	e.open(waitingroom.Settings{EventID: "ev", Enabled: true, Order: waitingroom.OrderFIFO})
+	ctx := context.Background()
+	if ok, _, err := e.leases.Acquire(ctx, waitingroom.ControllerLease, "ctl", time.Minute); err != nil || !ok {
+		t.Fatalf("the controller lease: %v, %v", ok, err)
+	}
+	fence := waitingroom.Fence{Lease: waitingroom.ControllerLease, Owner: "ctl"}
+	st := waitingroom.Status{AdmittingPerS: 10, Change: waitingroom.ChangeHold, ExpectedPerS: 100, SeatsUpTo: 300, At: clock.Now()}
+	if _, err := e.store.Admit(ctx, "ev", fence, 0, clock.Now(), st); err != nil {
+		t.Fatal(err)
+	}
+	q, err := e.store.QueueState(ctx, "ev", 0, 0)
+	if err != nil || q.Status.ExpectedPerS != 100 || q.Status.SeatsUpTo != 300 {
+		t.Fatalf("status read back: %+v, %v", q.Status, err)
+	}
+	for i := range 400 {
+		if _, _, err := e.svc.Join(ctx, "ev", fmt.Sprintf("u%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tk, _, err := e.svc.Join(ctx, "ev", "late")
+	if err != nil || tk.Position != 401 || tk.ETASeconds != 3 {
+		t.Fatalf("the 401st fan: %+v, %v; want eta 3 s", tk, err)
 	}
 }

@@ -396,6 +396,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		// Between two moves the rate stands, and the status says what the last did.
 		st.AdmittingPerS, st.Change = rc.rate.rate, rc.change
 	}
+	if open && !q.Settings.Fixed() {
+		st.ExpectedPerS = max(st.AdmittingPerS, rc.rate.expected(st.Headroom))
+	}
 	switch {
 	case open:
 		settling := rc.settling(now, q.Waiting() > 0, c.cfg.RateEvery)
@@ -434,6 +437,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			free := int64(seats) - c.unheld(ctx, &passes, id, now, int64(seats), n)
 			n = max(0, min(n, c.seatsCap(rc, paced, q.Status.SoldOut, seats, free, &passes, st.Headroom)))
 			beyond = max(0, free)
+			st.SeatsUpTo = q.Watermark + max(n, free)
 			told := free <= 0 && (seats <= 0 && !paced || c.cfg.Uses == nil || passes.outstanding() == 0)
 			soldOutAfter(&st, q, told, free, n)
 		}

@@ -87,6 +87,15 @@ const ProbePasses = 8
 // of fans hold as late.
 const ProbeQuick = 2 * DefaultPaceSpan
 
+// probeStragglers is how many of a probe round's passes may still be out when it counts
+// as back: a fan who reads its ticket by polling, not on the queue websocket, learns of
+// its pass only at its next read, up to 2 s later, which tells nothing of the node or
+// the sections. In a rush whose first positions went to polling fans the probe's rounds
+// waited for them, came back late and were sent again, 8 passes every half second or
+// so, for up to 2 s; when most of a round's fans' clients are busy, most of its holds
+// are late, not a quarter.
+const probeStragglers = ProbePasses / 4
+
 // probeState is where a room's first passes stand (roomControl.probe).
 type probeState int
 
@@ -102,10 +111,11 @@ const (
 // paceWindow's.
 //
 // A probe's round is back once no more passes are out than were admitted after its
-// first step: as many holds came back as there were passes out up to it. The room admits
-// into the probe's window as its fans hold, so the passes out seldom count zero again:
-// waiting for zero kept a room whose node sat idle and whose holds came back within
-// 50 ms on ProbePasses a round trip, under 100 fans a second, for up to inFlight.
+// first step, and probeStragglers: the holds of all but those of the passes out up to
+// it came back. The room admits into the probe's window as its fans hold, so the passes
+// out seldom count zero again: waiting for zero kept a room whose node sat idle and
+// whose holds came back within 50 ms on ProbePasses a round trip, under 100 fans a
+// second, for up to inFlight.
 //
 // A probe whose holds took longer than ProbeQuick to come back is sent again: its
 // fans' clients were still busy, and the fans admitted next would hold as late.
@@ -114,7 +124,7 @@ func (rc *roomControl) window(h Headroom, rate float64, p *passCount, now time.T
 		switch {
 		case now.Sub(rc.probeAt) >= inFlight:
 			rc.probe = probeBack
-		case p.outstanding() > rc.admittedAfter(rc.roundAt):
+		case p.outstanding() > rc.admittedAfter(rc.roundAt)+probeStragglers:
 		case now.Sub(rc.roundAt) <= ProbeQuick:
 			rc.probe = probeBack
 		default:

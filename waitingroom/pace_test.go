@@ -384,6 +384,23 @@ func TestPacedRoomProbeBackWhileOthersAreOut(t *testing.T) {
 	}
 }
 
+// A probe round whose holds came back but for a quarter of them (fans who poll their
+// tickets and learn of their passes a poll later) is back: the window opens without
+// waiting for the stragglers, and they are still out in it.
+func TestProbeBackWithoutItsStragglers(t *testing.T) {
+	r := newPaceRig(t)
+	r.probing = true
+	r.untilProbe()
+	r.hold(0, ProbePasses-probeStragglers)
+	if wm := r.steps(5); wm != 80+ProbePasses-probeStragglers {
+		t.Fatalf("the probe's passes used but %d: watermark %d; want %d (the rate's window of 80 out, the stragglers in it)",
+			probeStragglers, wm, 80+ProbePasses-probeStragglers)
+	}
+	if rc := r.c.rooms["ev1"]; rc.probe != probeBack {
+		t.Fatalf("probe state %v; want back", rc.probe)
+	}
+}
+
 // untilProbe steps until the probe's passes are out (the room admits nobody for its
 // first half second).
 func (r *paceRig) untilProbe() {

@@ -63,6 +63,18 @@ type Status struct {
 	// SoldOutAfter is the last position that still has a seat to wait for while
 	// SoldOut: the watermark when no seat is left.
 	SoldOutAfter int64
+	// ExpectedPerS is the rate the room expects to admit at while fans wait, for their
+	// tickets' ETAs (zero at a fixed rate): AdmittingPerS, or more while the rate is
+	// still on its way up to what the sections showed they take (see
+	// rateControl.expected). At the start of a sale AdmittingPerS is the rate of a room
+	// nobody waited in yet (10 fans a second), and an ETA from it told a fan at position
+	// 650 to come back in a minute, when the room let him in 3 s later.
+	ExpectedPerS float64
+	// SeatsUpTo is the last position the event's seats left cover, one seat a fan,
+	// those admitted and not held yet counting as holding one (zero when the seats
+	// left are not known): a fan beyond it has its answer, sold out or a seat that
+	// came back, once the fans up to it are admitted.
+	SeatsUpTo int64
 	// At is when it was recorded.
 	At time.Time
 }
@@ -112,6 +124,27 @@ func (q *QueueState) rate() float64 {
 		return q.Status.AdmittingPerS
 	}
 	return 1
+}
+
+// etaRate is the rate a waiting ticket's ETA counts on: the fixed rate, or the one the
+// room expects to admit at (Status.ExpectedPerS) when it is above the current one.
+func (q *QueueState) etaRate() float64 {
+	if q.Settings.Fixed() {
+		return q.rate()
+	}
+	return max(q.rate(), q.Status.ExpectedPerS)
+}
+
+// toAnswer counts the fans to admit before the fan waiting at pos has an answer: those
+// up to pos, or, for a fan beyond the seats left (Status.SeatsUpTo), those the seats
+// cover, after whom the room says it is sold out (at least one: the tell waits for the
+// holds of the passes out).
+func (q *QueueState) toAnswer(pos int64) int64 {
+	n := pos - q.Watermark
+	if up := q.Status.SeatsUpTo; up > 0 && pos > up {
+		n = min(n, max(1, up-q.Watermark))
+	}
+	return n
 }
 
 // Room is the room the state describes.

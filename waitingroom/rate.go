@@ -173,6 +173,18 @@ func (r *rateControl) update(h Headroom, demand, used bool, now time.Time) (floa
 	return r.rate, ChangeRaise
 }
 
+// expected is the rate the room expects to admit at while fans wait, given the
+// headroom h: the rate, or, while slow start has not reached it yet (no cut), what
+// update raises it to as soon as the node is not busy (the sections' measured
+// capacity, or what their idle mailboxes take in a step), up to UnusedMax. The waiting
+// fans' ETAs count on it. After a cut the sections showed they take less: the rate.
+func (r *rateControl) expected(h Headroom) float64 {
+	if r.cut {
+		return r.rate
+	}
+	return max(r.rate, min(max(h.Capacity, r.idleStart(h)), r.cfg.UnusedMax))
+}
+
 // idleStart is the rate that fills the sections' empty mailboxes to DepthBound in one
 // rate step (DefaultRateEvery), each admitted fan sending one hold: what slow start
 // may begin from while no batch measured the sections' capacity and no mailbox holds

@@ -40,7 +40,9 @@ type Ticket struct {
 	TicketRecord
 	// Ahead counts the fans with a smaller position not yet admitted.
 	Ahead int64
-	// ETASeconds estimates the wait until admission at the current rate.
+	// ETASeconds estimates the wait until the fan's answer: admission at the rate the
+	// room expects to admit at, or, for a fan beyond the seats left, the sold-out
+	// state once the fans those seats cover are admitted.
 	ETASeconds int64
 	Status     TicketStatus
 	// Pass lets the fan hold seats while it is valid; empty unless admitted.
@@ -54,7 +56,7 @@ type Ticket struct {
 // rec.Position-1).
 func render(rec TicketRecord, q *QueueState, now time.Time, passes *Passes) Ticket {
 	t := Ticket{TicketRecord: rec, Status: TicketWaiting}
-	rate := q.rate()
+	rate := q.etaRate()
 	untilOpen := 0.0
 	if !q.Settings.open(now) {
 		untilOpen = q.Settings.OpensAt.Sub(now).Seconds()
@@ -81,7 +83,7 @@ func render(rec TicketRecord, q *QueueState, now time.Time, passes *Passes) Tick
 		t.Pass = passes.Issue(rec.EventID, rec.UserID, rec.ID, t.PassExpiresAt)
 	default:
 		t.Ahead = rec.Position - 1 - q.Watermark
-		t.ETASeconds = eta(untilOpen, float64(t.Ahead+1), rate)
+		t.ETASeconds = eta(untilOpen, float64(q.toAnswer(rec.Position)), rate)
 	}
 	if q.Status.soldOutFor(rec.Position) && t.Status == TicketWaiting {
 		t.Status, t.ETASeconds = TicketSoldOut, 0
