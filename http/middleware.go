@@ -29,7 +29,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	defer s.metrics.inFlight.Dec()
 	if !isUpgrade(c) {
 		s.inFlight.Add(1)
-		defer s.requestDone()
+		defer s.inFlight.Add(-1)
 	}
 
 	c.SetUserContext(s.deadlines.context(start))

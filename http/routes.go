@@ -58,5 +58,5 @@ func (s *Server) routes() {
 
 	app.Get("/ws/events/:event_id", liveOrNotFound(s.cfg.Live.Events))
 	app.Get("/ws/visualizer", liveOrNotFound(s.cfg.Live.Visualizer))
-	app.Get("/ws/queue/:ticket_id", s.yieldToBacklog, liveOrNotFound(s.cfg.Live.Queue))
+	app.Get("/ws/queue/:ticket_id", liveOrNotFound(s.cfg.Live.Queue))
 }

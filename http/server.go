@@ -174,8 +174,6 @@ type Server struct {
 	limiterDown atomic.Bool
 	// inFlight counts the requests being answered (InFlight).
 	inFlight atomic.Int64
-	// upgrades parks the queue websockets' upgrades while the backlog is high.
-	upgrades backlogGate
 	// listening is the listener Listener serves on, and whether Shutdown was called.
 	listening struct {
 		sync.Mutex
@@ -210,7 +208,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, decode: dec, metrics: m, tokens: newTokenCache(maxVerifiedTokens), ids: newRequestIDs(),
 		deadlines: newRequestDeadlines(cfg.RequestTimeout), macs: newMACPool(cfg.JWTSecret)}
-	s.upgrades.bound = upgradeBacklog
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ticketblitz",
 		DisableStartupMessage: true,
