@@ -2,9 +2,7 @@ package persistence
 
 import (
 	"context"
-	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -21,13 +19,6 @@ import (
 // a queued request waits about one round trip, not one round trip for each batch ahead
 // of it. A flusher is a goroutine that lives while there is work queued and ends when
 // the queue is empty: nothing runs in the background of an idle coalescer.
-//
-// A caller queues without a lock: it pushes its request onto a stack with one
-// compare-and-swap, and only the flushers take a lock, among themselves. When 10,000
-// callers arrived at once behind one mutex, the mutex went into its starvation mode
-// and handed itself from waiter to waiter, each woken in turn; a flusher back from its
-// round trip queued behind all of them before it could take its next batch, and a
-// caller descheduled while holding it stopped every other.
 type coalescer[Q, A any] struct {
 	// run answers qs in order, or fails them all. Its context is not any one caller's
 	// (a batch serves several) but carries the first caller's values, without its
@@ -38,15 +29,8 @@ type coalescer[Q, A any] struct {
 	// inflight bounds the batches in flight at once; below 1 it is 1.
 	inflight int
 
-	// arrivals are the requests queued since a flusher last looked, newest first,
-	// each linked to the one queued before it.
-	arrivals atomic.Pointer[coalesced[Q, A]]
-	// running counts the flushers alive: batches in flight, or about to be.
-	running atomic.Int32
-
-	// mu is the flushers' lock: it guards pending, the requests taken from arrivals
-	// (in the order they came) and not yet in a batch.
 	mu      sync.Mutex
+	running int // flushers alive: batches in flight, or about to be
 	pending []*coalesced[Q, A]
 
 	// waiters keeps the requests whose answers their callers have read, each with its
@@ -54,14 +38,6 @@ type coalescer[Q, A any] struct {
 	// (the request and its channel) on every hold's lookups.
 	waiters sync.Pool
 }
-
-// The states of a queued request: waiting for a batch, taken into one, or given up
-// by its caller before any batch took it.
-const (
-	requestQueued int32 = iota
-	requestTaken
-	requestAbandoned
-)
 
 // coalesced is one caller's request.
 type coalesced[Q, A any] struct {
@@ -73,11 +49,6 @@ type coalesced[Q, A any] struct {
 	done chan struct{}
 	a    A
 	err  error
-	// next is the request queued before this one, while both are in arrivals.
-	next *coalesced[Q, A]
-	// state is requestQueued until a batch takes the request or its caller gives up,
-	// whichever comes first.
-	state atomic.Int32
 }
 
 // do queues q and returns its answer, or ctx's error if ctx ends first. A request whose
@@ -89,39 +60,23 @@ func (c *coalescer[Q, A]) do(ctx context.Context, q Q) (A, error) {
 		return zero, err
 	}
 	w := c.waiter(ctx, q)
-	for {
-		head := c.arrivals.Load()
-		w.next = head
-		if c.arrivals.CompareAndSwap(head, w) {
-			break
-		}
+	c.mu.Lock()
+	c.pending = append(c.pending, w)
+	if c.running < max(c.inflight, 1) {
+		c.running++
+		go c.flush()
 	}
-	c.wake()
+	c.mu.Unlock()
 	select {
 	case <-w.done:
 		a, err := w.a, w.err
 		c.recycle(w)
 		return a, err
 	case <-ctx.Done():
-		// Given up before a batch took it, the request stays where it is, and the
-		// flusher that comes to it drops it; it is not kept for another caller.
-		w.state.CompareAndSwap(requestQueued, requestAbandoned)
+		if c.abandon(w) {
+			c.recycle(w)
+		}
 		return zero, ctx.Err()
-	}
-}
-
-// wake starts a flusher if a batch slot is free.
-func (c *coalescer[Q, A]) wake() {
-	limit := int32(max(c.inflight, 1))
-	for {
-		n := c.running.Load()
-		if n >= limit {
-			return
-		}
-		if c.running.CompareAndSwap(n, n+1) {
-			go c.flush()
-			return
-		}
 	}
 }
 
@@ -136,73 +91,41 @@ func (c *coalescer[Q, A]) waiter(ctx context.Context, q Q) *coalesced[Q, A] {
 }
 
 // recycle keeps w for another caller. Nothing may hold w any more: its answer was
-// read; its channel is empty.
+// read, or no batch took it; either way its channel is empty.
 func (c *coalescer[Q, A]) recycle(w *coalesced[Q, A]) {
-	var zeroQ Q
-	var zeroA A
-	w.ctx, w.q, w.a, w.err, w.next = nil, zeroQ, zeroA, nil, nil
-	w.state.Store(requestQueued)
+	*w = coalesced[Q, A]{done: w.done}
 	c.waiters.Put(w)
+}
+
+// abandon takes a caller who gave up out of the queue, if no batch has taken it yet,
+// and reports whether it did; a request a batch took is answered to nobody.
+func (c *coalescer[Q, A]) abandon(w *coalesced[Q, A]) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, p := range c.pending {
+		if p == w {
+			c.pending = append(c.pending[:i], c.pending[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // flush runs batches of the queue, each of up to max callers, until the queue is empty.
 func (c *coalescer[Q, A]) flush() {
-	limit := int32(max(c.inflight, 1))
 	for {
-		if batch := c.take(); len(batch) > 0 {
-			c.runBatch(batch)
-			continue
+		c.mu.Lock()
+		if len(c.pending) == 0 {
+			c.running--
+			c.mu.Unlock()
+			return
 		}
-		c.running.Add(-1)
-		// A caller who queued after take looked, and found every slot taken before the
-		// line above freed this one, started no flusher: look again.
-		for {
-			if c.arrivals.Load() == nil {
-				return
-			}
-			n := c.running.Load()
-			if n >= limit {
-				return // a flusher alive takes it
-			}
-			if c.running.CompareAndSwap(n, n+1) {
-				break
-			}
-		}
+		n := min(len(c.pending), max(c.max, 1))
+		batch := append([]*coalesced[Q, A](nil), c.pending[:n]...)
+		c.pending = append(c.pending[:0], c.pending[n:]...)
+		c.mu.Unlock()
+		c.runBatch(batch)
 	}
-}
-
-// take returns the next batch: up to max of the requests queued, in the order they
-// came, leaving out those their callers gave up.
-func (c *coalescer[Q, A]) take() []*coalesced[Q, A] {
-	size := max(c.max, 1)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.pending) < size {
-		if head := c.arrivals.Swap(nil); head != nil {
-			from := len(c.pending)
-			for w := head; w != nil; {
-				next := w.next
-				w.next = nil
-				c.pending = append(c.pending, w)
-				w = next
-			}
-			slices.Reverse(c.pending[from:])
-		}
-	}
-	var batch []*coalesced[Q, A]
-	i := 0
-	for ; i < len(c.pending) && len(batch) < size; i++ {
-		if w := c.pending[i]; w.state.CompareAndSwap(requestQueued, requestTaken) {
-			if batch == nil {
-				batch = make([]*coalesced[Q, A], 0, min(size, len(c.pending)-i))
-			}
-			batch = append(batch, w)
-		}
-	}
-	rest := copy(c.pending, c.pending[i:])
-	clear(c.pending[rest:])
-	c.pending = c.pending[:rest]
-	return batch
 }
 
 // runBatch answers batch with one call of run.

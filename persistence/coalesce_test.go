@@ -59,8 +59,10 @@ func TestCoalescerBatchesWhileBusy(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := c.do(gone, 99); done <- err }()
 	testenv.Eventually(t, 5*time.Second, func() error {
-		if n := c.queued(); n != 11 {
-			return fmt.Errorf("%d callers queued behind the busy batch, want 11", n)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if len(c.pending) != 11 {
+			return fmt.Errorf("%d callers queued behind the busy batch, want 11", len(c.pending))
 		}
 		return nil
 	})
@@ -84,29 +86,11 @@ func waitIdle[Q, A any](t *testing.T, c *coalescer[Q, A]) {
 	testenv.Eventually(t, 5*time.Second, func() error {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if n := c.running.Load(); n != 0 || len(c.pending) != 0 || c.arrivals.Load() != nil {
-			return fmt.Errorf("not idle after the rush: %d flushers, %d pending, arrivals %v", n, len(c.pending), c.arrivals.Load() != nil)
+		if c.running != 0 || len(c.pending) != 0 {
+			return fmt.Errorf("not idle after the rush: %d flushers, %d pending", c.running, len(c.pending))
 		}
 		return nil
 	})
-}
-
-// queued counts the requests waiting for a batch whose callers still wait for them.
-func (c *coalescer[Q, A]) queued() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, w := range c.pending {
-		if w.state.Load() == requestQueued {
-			n++
-		}
-	}
-	for w := c.arrivals.Load(); w != nil; w = w.next {
-		if w.state.Load() == requestQueued {
-			n++
-		}
-	}
-	return n
 }
 
 // With room for three batches in flight, the first three callers each go out at once,
@@ -166,8 +150,10 @@ func TestCoalescerPipelinesBatches(t *testing.T) {
 		go check(q)
 	}
 	testenv.Eventually(t, 5*time.Second, func() error {
-		if n, r := c.queued(), c.running.Load(); n != 40 || r != slots {
-			return fmt.Errorf("%d queued with %d flushers, want 40 queued behind %d", n, r, slots)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if len(c.pending) != 40 || c.running != slots {
+			return fmt.Errorf("%d queued with %d flushers, want 40 queued behind %d", len(c.pending), c.running, slots)
 		}
 		return nil
 	})
@@ -263,37 +249,4 @@ func TestCoalescerReusesRequests(t *testing.T) {
 	if got > 8 {
 		t.Errorf("%.1f allocations a request, want at most 8: the request and its channel are not reused", got)
 	}
-}
-
-// Callers queue without the flushers' lock: while it is held (as by a flusher taking
-// its batch), 200 callers all get into the queue, and once it is free they are
-// answered. When callers queued behind one mutex, a rush of them took it in turn, and
-// a flusher back from its round trip waited behind all of them for its next batch.
-func TestCoalescerQueuesWithoutTheFlushersLock(t *testing.T) {
-	c := echoCoalescer()
-	ctx := context.Background()
-	c.mu.Lock()
-	var wg sync.WaitGroup
-	for q := range 200 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if a, err := c.do(ctx, q); err != nil || a != q {
-				t.Errorf("do(%d) = %d, %v", q, a, err)
-			}
-		}()
-	}
-	testenv.Eventually(t, 5*time.Second, func() error {
-		n := 0
-		for w := c.arrivals.Load(); w != nil; w = w.next {
-			n++
-		}
-		if n != 200 {
-			return fmt.Errorf("%d callers queued while the flushers' lock was held, want 200", n)
-		}
-		return nil
-	})
-	c.mu.Unlock()
-	wg.Wait()
-	waitIdle(t, c)
 }
