@@ -61,7 +61,8 @@ func (a *sectionActor) noteCommand(d *decision, action, user string, cmd proto.M
 		return nil
 	}
 	at := a.now().Truncate(time.Microsecond)
-	n := &attemptNote{Attempt: Attempt{At: at, UserID: user, Action: action}, cmd: cmd}
+	d.own = attemptNote{Attempt: Attempt{At: at, UserID: user, Action: action}, cmd: cmd}
+	n := &d.own
 	if !a.arrived.IsZero() {
 		n.ReceivedAt = a.arrived.Truncate(time.Microsecond)
 		if n.ReceivedAt.After(at) {

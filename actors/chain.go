@@ -84,9 +84,20 @@ func appendBytes(b, p []byte) []byte { return append(appendInt(b, int64(len(p)))
 func appendString(b []byte, s string) []byte { return append(appendInt(b, int64(len(s))), s...) }
 
 // foldAttempts folds attempts, in order, into digest.
+//
+// It is FoldAttempt over each in turn, with one buffer for the digests on the way: a
+// batch of a rush carries a thousand refusals' attempts or more, and a digest of its own
+// for each was an allocation an attempt. digest itself is not written to.
 func foldAttempts(digest []byte, attempts []Attempt) []byte {
-	for _, a := range attempts {
-		digest = FoldAttempt(digest, a)
+	if len(attempts) == 0 {
+		return digest
 	}
-	return digest
+	var stack [512]byte
+	out := make([]byte, sha256.Size)
+	for _, a := range attempts {
+		sum := sha256.Sum256(appendAttempt(stack[:0], digest, a))
+		copy(out, sum[:])
+		digest = out
+	}
+	return out
 }

@@ -353,7 +353,8 @@ type storedAnswer struct {
 	hash      []byte
 }
 
-// request sends cmd to the section's actor and retries retryable failures with
+// request sends cmd, which is its own (its first attempt sends cmd itself), to the
+// section's actor and retries retryable failures with
 // exponential backoff and jitter until an answer, the attempts run out, or ctx ends.
 // Every retry first looks its idempotency key up in the store: an earlier attempt may
 // have committed in an activation that is gone (fenced, stopped on an unknown commit
@@ -406,7 +407,13 @@ func (c *Client) request(ctx context.Context, key SectionKey, cmd proto.Message,
 				return rep, err
 			}
 		}
-		res, cut, err := c.attempt(identity, withDeadline(cmd, deadline), time.Until(deadline))
+		var msg proto.Message
+		if attempt == 1 {
+			msg = stampDeadline(cmd, deadline) // nothing sent yet: cmd itself
+		} else {
+			msg = withDeadline(cmd, deadline) // an earlier attempt's section may still read cmd
+		}
+		res, cut, err := c.attempt(identity, msg, time.Until(deadline))
 		if cut != nil && retriedAfter == nil {
 			retriedAfter = cut
 			cut.retry()

@@ -15,6 +15,10 @@ import (
 // changes; it is made field by field rather than by proto.Clone, which walks the
 // message by reflection on every attempt (TestWithDeadlineCopiesEveryField keeps the
 // two in step).
+//
+// A request's first attempt does not copy: it sends cmd itself, stamped (stampDeadline),
+// since nothing has been sent of it yet; only the copies of later attempts and of the
+// question about its fate are made here.
 func withDeadline(cmd proto.Message, deadline time.Time) proto.Message {
 	us := deadline.UnixMicro()
 	switch c := cmd.(type) {
@@ -37,6 +41,28 @@ func withDeadline(cmd proto.Message, deadline time.Time) proto.Message {
 		return &CancelCommand{OrderId: c.OrderId, UserId: c.UserId, Admin: c.Admin, IdempotencyKey: c.IdempotencyKey, DeadlineUnixMicro: us}
 	}
 	return proto.Clone(cmd)
+}
+
+// stampDeadline sets deadline on cmd itself, which nothing may have read yet (a
+// request's first attempt; see withDeadline), and returns it; a command of another type
+// is copied with the deadline as withDeadline copies it.
+func stampDeadline(cmd proto.Message, deadline time.Time) proto.Message {
+	us := deadline.UnixMicro()
+	switch c := cmd.(type) {
+	case *HoldCommand:
+		c.DeadlineUnixMicro = us
+	case *ReleaseCommand:
+		c.DeadlineUnixMicro = us
+	case *ExtendCommand:
+		c.DeadlineUnixMicro = us
+	case *ConfirmCommand:
+		c.DeadlineUnixMicro = us
+	case *CancelCommand:
+		c.DeadlineUnixMicro = us
+	default:
+		return withDeadline(cmd, deadline)
+	}
+	return cmd
 }
 
 // askFate learns the fate of a command some of whose attempts, the last with deadline

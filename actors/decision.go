@@ -16,10 +16,10 @@ type decision struct {
 	counters bool         // general-admission counters changed
 	tickets  []ticketMove // users' ticket counts moved, in this section
 
-	// redo decides the command again, on the state as it is then (nil: the answer
+	// redo decides the command again, on the state as it is then (unset: the answer
 	// stands as it is). A batch refused for the per-user limit is undone and its
 	// commands, and those decided on top of it, are decided again in order.
-	redo func() *decision
+	redo redoer
 	// elsewhere is what the store said of users' tickets in the event's other sections
 	// when this decision's batch was refused for the limit: its redo decides with it, and
 	// so does every later redo of the same command, so that what one refusal taught is
@@ -38,12 +38,37 @@ type decision struct {
 	note    *attemptNote
 	expired []*attemptNote
 	cur     *attemptNote
+	// own is where note is kept: a decision and its command's attempt are made in one
+	// allocation. A granted command's attempt stays the cause of its seats' later
+	// refusals (sectionState.seatNote), and the decision with it: once committed, a
+	// decision lets go of what it no longer needs (done).
+	own attemptNote
 	// answered is set on a decision answered already that waits only for its attempt to
 	// be written: nothing answers it again.
 	answered bool
 	// fact marks an answer that holds whatever another activation did meanwhile: a
 	// replay of a committed answer, or "unavailable". It needs no fenced write after it.
 	fact bool
+}
+
+// redoer decides a decision's command again (see decision.redo): a hold's command,
+// which decideHold decides, or the function that made any other decision. A hold, most
+// of a rush's decisions, keeps its command instead of a closure over it, which cost an
+// allocation a hold.
+type redoer struct {
+	hold *HoldCommand
+	fn   func() *decision
+}
+
+// set reports whether there is anything to decide again.
+func (r redoer) set() bool { return r.hold != nil || r.fn != nil }
+
+// decide decides the command again in a.
+func (r redoer) decide(a *sectionActor) *decision {
+	if r.hold != nil {
+		return a.decideHold(r.hold)
+	}
+	return r.fn()
 }
 
 // paidConfirm is a charge and the hold and order it paid for.
@@ -78,6 +103,12 @@ func (d *decision) writes() bool {
 // commits proves that it still was when d was decided.
 func (d *decision) needsFence() bool {
 	return !d.fact && !d.late && d.answer != nil && !d.writes()
+}
+
+// done lets go of what a committed decision kept to be undone, decided again or
+// published: the attempt it holds (own) may outlive it as a seat's cause.
+func (d *decision) done() {
+	d.undo, d.events, d.redo = nil, nil, redoer{}
 }
 
 // rollback undoes the decision's changes in reverse order.

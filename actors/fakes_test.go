@@ -115,6 +115,8 @@ type fakeStore struct {
 	confirms   int
 	// committing, when set, receives every batch as Commit starts on it (before gate).
 	committing chan *Batch
+	// delay, when set, is how long every commit takes (a store's round trips).
+	delay time.Duration
 }
 
 func newFakeStore(kind SectionKind, capacity int, rows ...RowSpec) *fakeStore {
@@ -195,10 +197,13 @@ func (s *fakeStore) HandOver(_ context.Context, key SectionKey, epoch int64) err
 
 func (s *fakeStore) Commit(ctx context.Context, b *Batch) error {
 	s.mu.Lock()
-	gate, failAll, committing := s.gate, s.failAll, s.committing
+	gate, failAll, committing, delay := s.gate, s.failAll, s.committing, s.delay
 	s.mu.Unlock()
 	if committing != nil {
 		committing <- b
+	}
+	if delay > 0 {
+		time.Sleep(delay)
 	}
 	if gate != nil {
 		select {

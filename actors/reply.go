@@ -48,13 +48,34 @@ var plainRefusals = func() map[ErrorCode]*Error {
 
 // ErrorReply encodes err as a Reply. Errors that are not domain errors become
 // UNAVAILABLE: the caller may retry, and the cause stays in the server's log.
+//
+// A plain refusal (one of plainRefusals itself, SOLD_OUT most of all) is answered with
+// one Reply made once and shared: nothing changes a Reply once made (it is read, copied
+// into messages and marshalled, which protobuf allows at once from many goroutines), so
+// a rush's refusals need not make one each.
 func ErrorReply(err error) *Reply {
 	e, ok := AsError(err)
 	if !ok {
 		e = Unavailable("internal error")
 	}
+	if r := plainReplies[e]; r != nil {
+		return r
+	}
+	return newErrorReply(e)
+}
+
+func newErrorReply(e *Error) *Reply {
 	return &Reply{Code: codeToProto[e.Code], Message: e.Message, Seats: e.Seats, Fields: e.Fields}
 }
+
+// plainReplies are the shared replies of the plain refusals (see ErrorReply).
+var plainReplies = func() map[*Error]*Reply {
+	m := make(map[*Error]*Reply, len(plainRefusals))
+	for _, e := range plainRefusals {
+		m[e] = newErrorReply(e)
+	}
+	return m
+}()
 
 // Err turns a Reply's code back into the matching domain error, or nil.
 func (r *Reply) Err() error {

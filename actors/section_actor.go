@@ -69,6 +69,8 @@ type sectionActor struct {
 	// decisions answered since (the inspector shows both).
 	activatedAt time.Time
 	decisions   int64
+	// tally counts the answered decisions in the metrics (nil: no metrics).
+	tally *decisionTally
 	// pause is the classroom's pause (nil: the section decides as usual), and steps the
 	// StepCommands waiting for their decision's batch (see section_pause.go).
 	pause *pauseState
@@ -93,8 +95,8 @@ func (a *sectionActor) Receive(ctx actor.Context) {
 		a.activate(ctx, m.Identity.GetIdentity())
 	case *HoldCommand, *ReleaseCommand, *ExtendCommand, *ConfirmCommand, *CancelCommand, *WakeCommand:
 		a.arrived = a.arrival()
-		if !a.queueIfPaused(a.replyTo(ctx), m) {
-			a.command(a.replyTo(ctx), m)
+		if answer := a.replyTo(ctx); !a.queueIfPaused(answer, m) {
+			a.command(answer, m)
 		}
 		a.arrived = time.Time{}
 	case *StatusQuery:
@@ -134,7 +136,7 @@ func (a *sectionActor) Receive(ctx actor.Context) {
 func (a *sectionActor) command(answer func(*Reply), msg any) {
 	switch m := msg.(type) {
 	case *HoldCommand:
-		a.decideNow(answer, func() *decision { return a.decideHold(m) })
+		a.decideWith(answer, redoer{hold: m})
 	case *ReleaseCommand:
 		a.onHoldCommand(answer, m.GetHoldId(), func() *decision { return a.decideRelease(m) })
 	case *ExtendCommand:
@@ -184,6 +186,7 @@ func (a *sectionActor) activate(ctx actor.Context, identity string) {
 	a.armExpiry()
 	a.scheduleIdle()
 	a.cfg.Metrics.activated(a.key, a.depth.value)
+	a.tally = newDecisionTally(a.cfg.Metrics, a.key)
 	tr := Trace{Type: TraceActivation, At: time.Now(), Node: a.cfg.NodeName, Actor: identity,
 		Epoch: snap.Epoch, Version: snap.Version, Millis: ms(time.Since(start))}
 	a.reportTakeover(snap, &tr)
@@ -239,13 +242,18 @@ func (a *sectionActor) onConfirm(answer func(*Reply), m *ConfirmCommand) {
 // decideNow makes one decision and queues it for commit and answer. decide returns nil
 // when the answer is left to something still running (a payment).
 func (a *sectionActor) decideNow(answer func(*Reply), decide func() *decision) {
+	a.decideWith(answer, redoer{fn: decide})
+}
+
+// decideWith is decideNow with the decision made by decide.
+func (a *sectionActor) decideWith(answer func(*Reply), decide redoer) {
 	defer a.traceMailbox()
 	var d *decision
 	if a.st == nil {
 		d = (&decision{op: "rejected", fact: true}).fail(a.unavailableErr())
 	} else {
 		a.lastActive = a.cfg.Clock.Now()
-		if d = decide(); d == nil {
+		if d = decide.decide(a); d == nil {
 			return
 		}
 		d.redo = decide
@@ -312,7 +320,10 @@ func (a *sectionActor) answer(d *decision, override *Reply) {
 			outcome = "failed"
 		}
 	}
-	a.cfg.Metrics.decided(a.key, d.op, outcome)
+	if a.tally == nil { // answered before or without an activation (rejectAll)
+		a.tally = newDecisionTally(a.cfg.Metrics, a.key)
+	}
+	a.tally.add(d.op, outcome)
 	a.decisions++
 	if d.answer != nil && r != nil {
 		d.answer(r)

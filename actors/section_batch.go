@@ -259,6 +259,7 @@ func (a *sectionActor) onBatchDone(ctx actor.Context, m *batchDone) {
 		a.st.settle(written, a.now(), a.cfg.keyWindow())
 		for _, d := range ds {
 			a.answer(d, nil)
+			d.done()
 		}
 		if written.RecordOnly {
 			a.cfg.Metrics.recordBatch(len(written.Attempts))
@@ -323,13 +324,13 @@ func (a *sectionActor) redecide(ds []*decision, totals map[string]int) {
 			continue
 		}
 		a.waiting = true
-		if d.redo == nil { // its answer does not depend on the state (a conflicting retry)
+		if !d.redo.set() { // its answer does not depend on the state (a conflicting retry)
 			a.pending = append(a.pending, d)
 			continue
 		}
 		known := mergeElsewhere(d.elsewhere, learned)
 		a.elsewhere = known
-		again := d.redo()
+		again := d.redo.decide(a)
 		a.elsewhere = nil
 		if again == nil { // left to a payment, which answers
 			continue

@@ -177,7 +177,7 @@ func (a *sectionActor) onPaymentDone(m *paymentDone) {
 	}
 	decide := func() *decision { return a.decidePayment(p) }
 	d := decide()
-	d.answer, d.redo = p.answerAll, decide
+	d.answer, d.redo = p.answerAll, redoer{fn: decide}
 	a.lastActive = a.cfg.Clock.Now()
 	a.enqueue(d)
 	if h, ok := a.st.holds[p.holdID]; ok && h.Status == HoldHeld {

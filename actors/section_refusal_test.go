@@ -61,7 +61,10 @@ func TestRefusalWaitsForTheFencedConfirmation(t *testing.T) {
 					t.Fatalf("refusal names seats %v, want [A-1]", got)
 				}
 				if len(tc.opts) > 0 {
-					// The refusal's attempt goes out once its linger is over.
+					// The refusal's attempt goes out once its linger is over. The answer
+					// leaves before the batch's end has armed the linger's timer: the
+					// clock moves once the actor is done with that batch.
+					h.inspect(func(*sectionActor) {})
 					h.clock.Advance(attemptLinger)
 					if b := nextCommit(t, committing); !b.RecordOnly || len(b.Attempts) != 1 {
 						t.Fatalf("the lingering attempt's batch: record only %v, %d attempts, want 1", b.RecordOnly, len(b.Attempts))

@@ -37,7 +37,7 @@ func (a *sectionActor) onExpireTick() {
 	}
 	d := a.decideExpiries()
 	if d.writes() {
-		d.redo = a.decideExpiries
+		d.redo = redoer{fn: a.decideExpiries}
 		a.enqueue(d)
 	}
 	a.armExpiry()
@@ -66,7 +66,7 @@ func (a *sectionActor) onWake(answer func(*Reply)) {
 		a.armExpiry()
 		return
 	}
-	d.answer, d.redo = answer, decide
+	d.answer, d.redo = answer, redoer{fn: decide}
 	a.enqueue(d)
 	a.armExpiry()
 }
