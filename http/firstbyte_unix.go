@@ -57,15 +57,12 @@ func (c *firstByteConn) Read(p []byte) (int, error) {
 	if len(p) != 1 {
 		return c.Conn.Read(p)
 	}
-	c.chunk = c.chunks.Get().(*[firstByteChunk]byte)
 	c.n, c.err = 0, nil
 	if err := c.raw.Read(c.readRaw); err != nil {
-		c.releaseChunk()
 		return 0, err
 	}
 	n, err := c.n, c.err
 	if n <= 0 {
-		c.releaseChunk()
 		return 0, err
 	}
 	p[0] = c.chunk[0]
@@ -76,16 +73,19 @@ func (c *firstByteConn) Read(p []byte) (int, error) {
 	return 1, nil
 }
 
-// readSocket reads the socket into the chunk once, and reports false (wait until the
-// socket is readable, then call again) when it has nothing yet: what net.Conn's Read
-// does around its read system call.
+// readSocket reads the socket once into a chunk it takes from the pool, and reports
+// false (wait until the socket is readable, then call again) when the socket has
+// nothing yet: what net.Conn's Read does around its read system call. The chunk is
+// kept only when bytes were read: a connection waiting for a request holds none.
 func (c *firstByteConn) readSocket(fd uintptr) bool {
+	chunk := c.chunks.Get().(*[firstByteChunk]byte)
 	for {
-		n, err := syscall.Read(int(fd), c.chunk[:])
+		n, err := syscall.Read(int(fd), chunk[:])
 		switch {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
+			c.chunks.Put(chunk)
 			return false
 		case err != nil:
 			c.n, c.err = 0, &net.OpError{Op: "read", Net: c.LocalAddr().Network(),
@@ -93,8 +93,10 @@ func (c *firstByteConn) readSocket(fd uintptr) bool {
 		case n == 0:
 			c.n, c.err = 0, io.EOF
 		default:
-			c.n = n
+			c.n, c.chunk = n, chunk
+			return true
 		}
+		c.chunks.Put(chunk)
 		return true
 	}
 }
