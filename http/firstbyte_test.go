@@ -4,7 +4,6 @@ package http
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -129,23 +128,8 @@ func TestFirstByteReadEnds(t *testing.T) {
 // connection) or two in one segment.
 func TestKeepAliveRequestsThroughListener(t *testing.T) {
 	e := newEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- e.srv.Listener(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := e.srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-served; err != nil {
-			t.Errorf("Listener: %v", err)
-		}
-	})
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	addr := strings.TrimPrefix(e.serve(t), "http://")
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
