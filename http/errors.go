@@ -86,8 +86,7 @@ type answer struct {
 // through statusOf; Fiber's own errors (no route, body too large) become their nearest
 // code; everything else is an internal failure, answered as a retryable 503.
 func classify(err error) answer {
-	var nr *notReadyError
-	if errors.As(err, &nr) {
+	if nr, ok := findError[*notReadyError](err); ok {
 		return answer{
 			status:     fiber.StatusServiceUnavailable,
 			err:        actors.Unavailable("not ready: " + strings.Join(nr.failing, ", ")),
@@ -95,7 +94,7 @@ func classify(err error) answer {
 			extra:      map[string]any{"checks": nr.checks, "failing": nr.failing},
 		}
 	}
-	if e, ok := actors.AsError(err); ok {
+	if e, ok := domainError(err); ok {
 		status, known := statusOf(e.Code)
 		if !known {
 			return internalAnswer()
@@ -113,8 +112,7 @@ func classify(err error) answer {
 		}
 		return a
 	}
-	var fe *fiber.Error
-	if errors.As(err, &fe) {
+	if fe, ok := findError[*fiber.Error](err); ok {
 		switch {
 		case fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed || fe.Code == fiber.StatusNotImplemented:
 			return answer{status: fiber.StatusNotFound, err: &actors.Error{Code: actors.CodeNotFound, Message: "no such route"}}
@@ -127,6 +125,15 @@ func classify(err error) answer {
 		}
 	}
 	return internalAnswer()
+}
+
+// domainError is actors.AsError, with the domain error found in the chain without
+// reflection first.
+func domainError(err error) (*actors.Error, bool) {
+	if e, ok := findError[*actors.Error](err); ok {
+		return e, true
+	}
+	return actors.AsError(err)
 }
 
 func internalAnswer() answer {

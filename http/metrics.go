@@ -1,7 +1,6 @@
 package http
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -82,8 +81,7 @@ func (m *metrics) observe(route, method string, status int, d time.Duration) {
 // never the raw path. err is what the chain returned: Fiber's own 404 and 405 mean no
 // route matched.
 func routeLabel(c *fiber.Ctx, err error) string {
-	var fe *fiber.Error
-	if errors.As(err, &fe) && (fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed) {
+	if fe, ok := findError[*fiber.Error](err); ok && (fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed) {
 		return unmatchedRoute
 	}
 	return c.Route().Path

@@ -240,10 +240,11 @@ func (s *Server) Mount(register func(app *fiber.App)) {
 
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error {
-	if err := s.app.Listen(addr); err != nil {
+	ln, err := net.Listen(s.app.Config().Network, addr)
+	if err != nil {
 		return fmt.Errorf("http listen on %s: %w", addr, err)
 	}
-	return nil
+	return s.Listener(ln)
 }
 
 // Listener serves on ln until Shutdown, and returns nil then. Called after Shutdown, it
@@ -257,7 +258,7 @@ func (s *Server) Listener(ln net.Listener) error {
 	}
 	s.listening.ln = ln
 	s.listening.Unlock()
-	if err := s.app.Listener(ln); err != nil {
+	if err := s.app.Listener(wrapListener(ln)); err != nil {
 		if errors.Is(err, net.ErrClosed) && s.shutDown() {
 			return nil
 		}

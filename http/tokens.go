@@ -22,7 +22,7 @@ func IssueToken(secret []byte, userID, role string, ttl time.Duration, now time.
 	if len(secret) == 0 {
 		return "", time.Time{}, errors.New("issue token: empty secret")
 	}
-	if !userIDPattern.MatchString(userID) {
+	if !validUserID(userID) {
 		return "", time.Time{}, fmt.Errorf("issue token: user id %q must match %s", userID, userIDPattern)
 	}
 	if role == "" {
@@ -81,7 +81,7 @@ func verifyTokenWith(macs *macPool, secret []byte, raw string, now func() time.T
 			return verifiedToken{}, unauthenticated("invalid token")
 		}
 	}
-	if !userIDPattern.MatchString(claims.Subject) {
+	if !validUserID(claims.Subject) {
 		return verifiedToken{}, unauthenticated("invalid token subject")
 	}
 	v := verifiedToken{expires: claims.ExpiresAt.Time}

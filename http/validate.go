@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
@@ -22,8 +21,27 @@ const headerIdempotencyKey = "Idempotency-Key"
 // maxIdempotencyKeyLen bounds an Idempotency-Key.
 const maxIdempotencyKeyLen = 128
 
-// userIDPattern is what a user id in a dev token request may be.
-var userIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
+// userIDPattern is what a user id (a token's subject, a dev token request's user_id)
+// may be; validUserID checks it.
+const userIDPattern = `^[A-Za-z0-9_.@-]{1,64}$`
+
+// validUserID reports whether id matches userIDPattern. It is a loop over the bytes: the
+// pattern's regexp was a third of a first-seen token's check (every fan's first hold
+// of a rush). Every byte of a match is ASCII, so bytes and runes count alike.
+func validUserID(id string) bool {
+	if len(id) < 1 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		b := id[i]
+		ok := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' ||
+			b == '_' || b == '.' || b == '@' || b == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
 
 // decoder turns request bodies into validated values. Every failure is a
 // VALIDATION_FAILED *actors.Error whose Fields name each bad field ("body" for the
@@ -42,7 +60,7 @@ func newDecoder() (*decoder, error) {
 		return name
 	})
 	custom := map[string]func(string) bool{
-		"user_id": userIDPattern.MatchString,
+		"user_id": validUserID,
 	}
 	for tag, ok := range custom {
 		if err := v.RegisterValidation(tag, func(fl validator.FieldLevel) bool { return ok(fl.Field().String()) }); err != nil {
