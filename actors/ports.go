@@ -244,7 +244,7 @@ type Tracer interface {
 	Trace(t Trace)
 }
 
-// Trace is one visualizer trace (API.md, /ws/visualizer).
+// Trace is one visualizer trace (docs/api.md, /ws/visualizer).
 type Trace struct {
 	Type      string    `json:"type"`
 	At        time.Time `json:"at"`
