@@ -5,7 +5,7 @@ import "time"
 // SectionKind says how a section sells: seat by seat or by quantity.
 type SectionKind string
 
-// The section kinds of API.md.
+// The section kinds of docs/api.md.
 const (
 	KindReserved         SectionKind = "reserved"
 	KindGeneralAdmission SectionKind = "general_admission"
@@ -14,7 +14,7 @@ const (
 // SeatStatus is the state of one reserved seat.
 type SeatStatus string
 
-// The seat statuses of API.md.
+// The seat statuses of docs/api.md.
 const (
 	SeatAvailable SeatStatus = "available"
 	SeatHeld      SeatStatus = "held"
@@ -24,7 +24,7 @@ const (
 // HoldStatus is the state of a hold.
 type HoldStatus string
 
-// The hold statuses of API.md.
+// The hold statuses of docs/api.md.
 const (
 	HoldHeld      HoldStatus = "held"
 	HoldReleased  HoldStatus = "released"
@@ -35,7 +35,7 @@ const (
 // OrderStatus is the state of an order.
 type OrderStatus string
 
-// The order statuses of API.md.
+// The order statuses of docs/api.md.
 const (
 	OrderConfirmed OrderStatus = "confirmed"
 	OrderCancelled OrderStatus = "cancelled"

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Code is the stable, public name of a domain error (API.md's error codes).
+// Code is the stable, public name of a domain error (docs/api.md's error codes).
 type Code string
 
 // The domain error codes. http maps each to one HTTP status.

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// The Kafka topics of API.md.
+// The Kafka topics of docs/api.md.
 const (
 	TopicSeatReserved     = "seat.reserved"
 	TopicSeatReleased     = "seat.released"
@@ -41,7 +41,7 @@ const (
 	ReasonPaymentFailed = "payment_failed"
 )
 
-// Envelope is the versioned JSON value of every Kafka record (API.md).
+// Envelope is the versioned JSON value of every Kafka record (docs/api.md).
 type Envelope struct {
 	ID         string          `json:"id"`
 	Type       string          `json:"type"`

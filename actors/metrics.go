@@ -36,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		recordOnly: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ticketblitz_record_batches_total",
 			Help: "Committed batches that changed no seat: attempts alone (attempts=\"some\"), or none, only confirming the fence " +
-				"before refusals are answered (attempts=\"none\", the attempt log off).",
+				"before refusals are answered (attempts=\"none\": one read of the section row, whether the attempt log is on or off).",
 		}, []string{"attempts"}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "ticketblitz_batch_decisions", Help: "Decisions per group-commit batch.",

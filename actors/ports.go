@@ -244,7 +244,7 @@ type Tracer interface {
 	Trace(t Trace)
 }
 
-// Trace is one visualizer trace (API.md, /ws/visualizer).
+// Trace is one visualizer trace (docs/api.md, /ws/visualizer).
 type Trace struct {
 	Type      string    `json:"type"`
 	At        time.Time `json:"at"`
@@ -296,8 +296,8 @@ const (
 	// TraceSections is a node's list of the sections it hosts, shared with the other
 	// nodes every few seconds so that any node's visualizer shows the whole cluster.
 	TraceSections = "sections"
-	// TraceLock is a classic strategy's per-seat Redis lock: Action take, hold (the lock
-	// is still held when its transaction starts), refuse or release.
+	// TraceLock is a classic strategy's per-seat Redis lock: Action take, refuse or
+	// release.
 	TraceLock = "lock"
 	// TraceTx is one classic PostgreSQL transaction: its Statements, Outcome commit or
 	// rollback, the Reason of a rollback and its duration in Millis.

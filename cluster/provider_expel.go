@@ -39,7 +39,9 @@ func expulsionNotice(target, sender string) []byte {
 
 // Expelled is closed when a member this node still counts in its topology tells it that
 // it declared this node dead. protoactor there blocks this node's member id for good; the
-// process should stop and start again, which gives it a new member id.
+// process should stop and start again, which gives it a new member id. A notice that
+// reaches a node already leaving (its hand-over began) does not close it: the node logs
+// it and finishes its leave.
 func (p *Provider) Expelled() <-chan struct{} { return p.expelled }
 
 // noteMessage handles a memberlist user message. It runs on memberlist's packet handler

@@ -1,4 +1,4 @@
-// Package http is TicketBlitz's public HTTP API (API.md) on Fiber: the routes (all listed
+// Package http is TicketBlitz's public HTTP API (docs/api.md) on Fiber: the routes (all listed
 // in routes.go), bearer-token auth, the per-user rate limit, request decoding and
 // validation, the one table from domain error codes to HTTP statuses, request ids and
 // request metrics.

@@ -13,7 +13,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// statusOf is the one table from domain error code to HTTP status (API.md). A code that
+// statusOf is the one table from domain error code to HTTP status (docs/api.md). A code that
 // is not in it is treated as an internal failure.
 func statusOf(code actors.Code) (status int, known bool) {
 	switch code {

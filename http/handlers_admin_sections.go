@@ -11,7 +11,7 @@ import (
 )
 
 // sectionInspectionJSON is a section actor's live state, as every admin sections route
-// answers it (API.md, "Teaching and forensics").
+// answers it (docs/api.md, "The section inspector and the classroom's pause").
 type sectionInspectionJSON struct {
 	Node           string         `json:"node"`
 	Activation     activationJSON `json:"activation"`

@@ -6,7 +6,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// The response bodies of API.md. Field names are the contract; times are UTC; lists
+// The response bodies of docs/api.md. Field names are the contract; times are UTC; lists
 // are never null.
 
 type eventJSON struct {

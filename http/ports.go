@@ -103,7 +103,7 @@ type FlashSales interface {
 	Status(id string) (flashsale.Status, error)
 }
 
-// LiveHandlers are the websocket endpoints of API.md (http/live's EventFeed and
+// LiveHandlers are the websocket endpoints of docs/api.md (http/live's EventFeed and
 // TraceHub). They run behind the same request ids, metrics and error table as every
 // route: a refusal before the upgrade is a domain error.
 type LiveHandlers struct {

@@ -7,7 +7,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/actors"
 )
 
-// The request bodies of API.md. Pointers tell a missing number from a zero one. The
+// The request bodies of docs/api.md. Pointers tell a missing number from a zero one. The
 // rules a value must follow live in actors (HoldRequest.Validate, NormalizeEvent);
 // decoding here only turns JSON into those values and says which fields were missing.
 

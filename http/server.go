@@ -238,7 +238,9 @@ func (s *Server) Mount(register func(app *fiber.App)) {
 	register(s.app)
 }
 
-// Listen serves on addr until Shutdown.
+// Listen serves on addr until Shutdown. Unlike Listener, it does not see a Shutdown
+// that came before its serving loop started: that Shutdown leaves it serving; the
+// server's own start uses Listener.
 func (s *Server) Listen(addr string) error {
 	ln, err := net.Listen(s.app.Config().Network, addr)
 	if err != nil {

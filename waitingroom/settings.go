@@ -10,7 +10,7 @@ import (
 // Order says how a room hands out positions.
 type Order string
 
-// The orders of API.md.
+// The orders of docs/api.md.
 const (
 	// OrderFIFO gives positions in the order fans join.
 	OrderFIFO Order = "fifo"

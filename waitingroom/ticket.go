@@ -8,7 +8,7 @@ import (
 // TicketStatus is where a ticket stands.
 type TicketStatus string
 
-// The ticket statuses of API.md.
+// The ticket statuses of docs/api.md.
 const (
 	TicketWaiting  TicketStatus = "waiting"
 	TicketAdmitted TicketStatus = "admitted"

@@ -67,7 +67,7 @@ func TestConfigFlagBeatsVariableBeatsDefault(t *testing.T) {
 	}
 }
 
-// apiVariables are the variables of API.md's configuration table that the server
+// apiVariables are the variables of the public contract's configuration table that the server
 // implements and the ones it adds (docs/configuration.md lists them all), each with a
 // valid value other than its default.
 var apiVariables = map[string]string{

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// TestErrorCodes provokes each error code of API.md with the input that causes it,
+// TestErrorCodes provokes each error code of docs/api.md with the input that causes it,
 // against every strategy, and checks that a refused request changes nothing.
 func TestErrorCodes(t *testing.T) {
 	for _, strategy := range strategies {

@@ -1,4 +1,4 @@
-// Package live is TicketBlitz's websockets (API.md): GET /ws/events/{event_id}, where
+// Package live is TicketBlitz's websockets (docs/api.md): GET /ws/events/{event_id}, where
 // fans get a snapshot of an event's seat maps and then every committed section version
 // in order (EventFeed, fed by Publish), GET /ws/queue/{ticket_id}, where a fan in a
 // waiting room follows their ticket (QueueFeed, reading each event's queue once a poll

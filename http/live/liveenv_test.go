@@ -123,7 +123,7 @@ type refusalJSON struct {
 	Fields map[string]string `json:"fields"`
 }
 
-// answerRefusal answers a handler's error with the status API.md gives its code, for
+// answerRefusal answers a handler's error with the status docs/api.md gives its code, for
 // the codes the endpoints refuse with, and the code and fields as JSON. Anything else
 // is a 500, which no test expects.
 func answerRefusal(c *fiber.Ctx, err error) error {

@@ -10,7 +10,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/waitingroom"
 )
 
-// The messages of /ws/events and /ws/queue, and the hello of /ws/visualizer (API.md). Traces go out as
+// The messages of /ws/events and /ws/queue, and the hello of /ws/visualizer (docs/api.md). Traces go out as
 // actors.Trace encodes itself.
 
 // helloJSON greets a viewer of /ws/visualizer before the first trace: this node and

@@ -65,8 +65,9 @@ type QueueFeedConfig struct {
 	// (DefaultQueueHeartbeat when zero).
 	Heartbeat time.Duration
 	// Minor is the shortest time between two messages that change only ahead and the
-	// ETA (DefaultQueueMinor when zero): with thousands waiting, every admission moves
-	// everyone, and nobody needs that more than once a second.
+	// ETA (DefaultQueueMinor when zero, the heartbeat's 2 s): with thousands waiting,
+	// every admission moves everyone, and even a message a second to each took the
+	// node's time from the holds of the fans just admitted.
 	Minor time.Duration
 	// Render is how often every subscriber's ticket is computed again while the queue
 	// did not move (DefaultQueueRender, or Minor/2 if smaller, when zero); a poll that

@@ -1,4 +1,4 @@
-// The one place that talks HTTP to the TicketBlitz API (API.md): tokens, JSON, error
+// The one place that talks HTTP to the TicketBlitz API (docs/api.md): tokens, JSON, error
 // bodies, Idempotency-Key and X-Queue-Pass headers and the automatic retry of
 // UNAVAILABLE answers.
 
@@ -9,7 +9,7 @@ const ADMIN_KEY = 'tb.adminToken';
 /** The most automatic retries of a 503 UNAVAILABLE answer. */
 const MAX_RETRIES = 3;
 
-/** ApiError is a failed request: the error body of API.md, or a network failure. */
+/** ApiError is a failed request: the error body of docs/api.md, or a network failure. */
 export class ApiError extends Error {
   constructor(status, code, message, details = {}, retryAfter = 0) {
     super(message || code);

@@ -1,4 +1,4 @@
-// Human sentences for every error code of API.md. The table is the one place the page
+// Human sentences for every error code of docs/api.md. The table is the one place the page
 // turns an ApiError into words.
 
 /** list joins seat ids the way people read them: "A-1, A-2 and A-3". */

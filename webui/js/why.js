@@ -1,4 +1,4 @@
-// "Why not this seat?": the attempt log of one seat (API.md, Teaching and forensics),
+// "Why not this seat?": the attempt log of one seat (docs/api.md),
 // offered on a held or sold seat. Each line is one attempt in the order the section
 // decided them: who (you, another fan), what, and the reason in plain words.
 

@@ -17,7 +17,7 @@ import (
 	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
-// wsServer speaks /ws/events/{id} as API.md says: a snapshot, then deltas; the third
+// wsServer speaks /ws/events/{id} as docs/api.md says: a snapshot, then deltas; the third
 // delta skips a version. Each subscriber gets the deltas once release is closed.
 func wsServer(t *testing.T, release <-chan struct{}) *httptest.Server {
 	t.Helper()

@@ -83,7 +83,7 @@ func ticketEnd(status string) error {
 }
 
 // maxQueueWait is the longest a polling fan waits between two reads of its ticket:
-// the websocket's own heartbeat (API.md: "at least every 2 s").
+// the websocket's own heartbeat (docs/api.md: "at least every 2 s").
 const maxQueueWait = 2 * time.Second
 
 // awaitPass follows the ticket until it carries a pass: over the websocket when ws

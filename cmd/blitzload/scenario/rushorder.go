@@ -6,7 +6,7 @@ import (
 )
 
 // PassTTL is how long a waiting-room pass is valid after its ticket's admission
-// (API.md: "A pass is valid for 10 minutes from admission"), so that a ticket's
+// (docs/api.md: a pass is "valid for 10 minutes from admission"), so that a ticket's
 // pass_expires_at minus PassTTL is when the server admitted it, to the second.
 const PassTTL = 10 * time.Minute
 

@@ -7,5 +7,5 @@
 // protocol; WaitComplete polls Read until the relay, which publishes after the commit,
 // has caught up with the final seat maps. Check then compares the records with what
 // the clients' own records say must be there (Expect). It decodes the envelope of
-// API.md with its own types, so it depends on the public contract only.
+// docs/api.md with its own types, so it depends on the public contract only.
 package stream

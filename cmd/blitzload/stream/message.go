@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The topics the server publishes to (API.md).
+// The topics the server publishes to (docs/api.md).
 const (
 	TopicSeatReserved     = "seat.reserved"
 	TopicSeatReleased     = "seat.released"
