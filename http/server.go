@@ -238,9 +238,8 @@ func (s *Server) Mount(register func(app *fiber.App)) {
 	register(s.app)
 }
 
-// Listen serves on addr until Shutdown. Unlike Listener, it does not see a Shutdown
-// that came before its serving loop started: that Shutdown leaves it serving; the
-// server's own start uses Listener.
+// Listen serves on addr until Shutdown, through Listener: after a Shutdown it returns
+// nil at once.
 func (s *Server) Listen(addr string) error {
 	ln, err := net.Listen(s.app.Config().Network, addr)
 	if err != nil {

@@ -224,3 +224,23 @@ func TestShutdownBeforeServing(t *testing.T) {
 		t.Fatal("Listener still serving 10 s after Shutdown")
 	}
 }
+
+// TestListenAfterShutdown: Listen after Shutdown returns at once, as Listener does.
+func TestListenAfterShutdown(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- e.srv.Listen("127.0.0.1:0") }()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Listen after Shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Listen still serving 10 s after Shutdown")
+	}
+}
