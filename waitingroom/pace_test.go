@@ -284,6 +284,34 @@ func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 	}
 }
 
+// After the batch, a round of fans for the last seats whose holds all came back with
+// the seats left where they stood (everyone asked for more than was left) is followed
+// by a round of twice as many, up to a batch; a seat taken starts again at one fan a
+// free seat. One fan a round, a round trip each, sold the last seat of a 10,000-fan
+// sale to the ninth fan admitted for it.
+func TestLastSeatsRoundsDoubleWhileNobodyTakesOne(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(3)
+	r.stepsTo(20, 20, "3 seats left (the batch of a tick's 20)")
+	r.hold(0, 20)
+	r.seats(2)
+	r.stepsTo(1, 22, "2 seats left after the batch")
+	// Both asked for more than 2 seats: 4 fans next, then 8.
+	r.hold(20, 22)
+	r.stepsTo(1, 26, "2 seats still left after a round of 2")
+	r.hold(22, 26)
+	r.stepsTo(1, 34, "2 seats still left after a round of 4")
+	// One of them took a seat: one fan a free seat again.
+	r.hold(26, 34)
+	r.seats(1)
+	r.stepsTo(1, 35, "1 seat left after a round that took one")
+	r.hold(34, 35)
+	r.stepsTo(1, 37, "1 seat still left after a round of 1")
+	r.hold(35, 37)
+	r.seats(0)
+	r.stepSoldOut(37, "no seat left")
+}
+
 // Once the batch of the last seats went out, the seats that return (holds refused,
 // released or expired) admit one fan each, not a batch each: a batch at every seat
 // back gave a 200-fan sale of 100 seats 200 passes, and nobody waiting heard it was
