@@ -293,21 +293,25 @@ func TestLastSeatsRoundsDoubleWhileNobodyTakesOne(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(3)
 	r.stepsTo(20, 20, "3 seats left (the batch of a tick's 20)")
-	r.hold(0, 20)
-	r.seats(2)
-	r.stepsTo(1, 22, "2 seats left after the batch")
-	// Both asked for more than 2 seats: 4 fans next, then 8.
-	r.hold(20, 22)
-	r.stepsTo(1, 26, "2 seats still left after a round of 2")
-	r.hold(22, 26)
-	r.stepsTo(1, 34, "2 seats still left after a round of 4")
-	// One of them took a seat: one fan a free seat again.
-	r.hold(26, 34)
-	r.seats(1)
-	r.stepsTo(1, 35, "1 seat left after a round that took one")
-	r.hold(34, 35)
-	r.stepsTo(1, 37, "1 seat still left after a round of 1")
-	r.hold(35, 37)
+	// Each round: the holds of the fans admitted so far answered, the seats then left,
+	// and the watermark after the next step.
+	held, wm := 0, 20
+	for _, round := range []struct {
+		seats, want int
+		what        string
+	}{
+		{2, 22, "2 seats left after the batch"},
+		{2, 26, "2 seats still left after a round of 2"},
+		{2, 34, "2 seats still left after a round of 4"},
+		{1, 35, "1 seat left after a round that took one"},
+		{1, 37, "1 seat still left after a round of 1"},
+	} {
+		r.hold(held, wm)
+		r.seats(round.seats)
+		r.stepsTo(1, int64(round.want), round.what)
+		held, wm = wm, round.want
+	}
+	r.hold(held, wm)
 	r.seats(0)
 	r.stepSoldOut(37, "no seat left")
 }
