@@ -119,7 +119,7 @@ type roomControl struct {
 	lastSeatsBatched bool
 	// waveSeats and waveFans are the seats the store showed left and the fans admitted
 	// at the last step that admitted any after the batch of the last seats (seatsCap):
-	// a round that came back with the seats left where they stood took none.
+	// a round that came back with no fewer seats left took none.
 	waveSeats int
 	waveFans  int64
 }

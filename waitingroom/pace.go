@@ -183,8 +183,9 @@ func (r *rateControl) busy(h Headroom, own int64) bool {
 // out.
 //
 // After the batch, until the tell, a round of fans admitted for the seats left whose
-// holds all came back with those seats still left (every fan asked for more than was
-// left, or for a section that had none) is followed by a round of twice as many fans,
+// holds all came back with no fewer seats left (every fan asked for more than was
+// left, or for a section that had none; a winner may have released some meanwhile) is
+// followed by a round of twice as many fans,
 // up to a batch (nextWave): one fan a free seat, a round trip a fan, sold the last
 // seat of a 10,000-fan sale to the ninth fan admitted for it, 0.7 s after the batch.
 func (c *Controller) seatsCap(rc *roomControl, paced, told bool, seats int, free int64, p *passCount, h Headroom) int64 {
@@ -204,10 +205,10 @@ func (c *Controller) seatsCap(rc *roomControl, paced, told bool, seats int, free
 
 // nextWave is how many fans the next round after the batch of the last seats admits,
 // with seats left in the store and free for the fans waiting: twice the last round's
-// (up to batch) when the seats left stand where they stood when it was admitted, free
-// otherwise.
+// (up to batch) when the seats left are no fewer than when it was admitted (nobody
+// took one, or a winner's release gave as many back), free otherwise.
 func (rc *roomControl) nextWave(seats int, free, batch int64) int64 {
-	if rc.waveFans > 0 && seats == rc.waveSeats {
+	if rc.waveFans > 0 && seats >= rc.waveSeats {
 		return min(2*rc.waveFans, max(batch, free))
 	}
 	return free

@@ -285,9 +285,9 @@ func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 }
 
 // After the batch, a round of fans for the last seats whose holds all came back with
-// the seats left where they stood (everyone asked for more than was left) is followed
-// by a round of twice as many, up to a batch; a seat taken starts again at one fan a
-// free seat. One fan a round, a round trip each, sold the last seat of a 10,000-fan
+// no fewer seats left (everyone asked for more than was left; a winner may have
+// released some) is followed by a round of twice as many, up to a batch; fewer seats
+// left start again at one fan a free seat. One fan a round, a round trip each, sold the last seat of a 10,000-fan
 // sale to the ninth fan admitted for it.
 func TestLastSeatsRoundsDoubleWhileNobodyTakesOne(t *testing.T) {
 	r := newPaceRig(t)
@@ -303,8 +303,9 @@ func TestLastSeatsRoundsDoubleWhileNobodyTakesOne(t *testing.T) {
 		{2, 22, "2 seats left after the batch"},
 		{2, 26, "2 seats still left after a round of 2"},
 		{2, 34, "2 seats still left after a round of 4"},
-		{1, 35, "1 seat left after a round that took one"},
-		{1, 37, "1 seat still left after a round of 1"},
+		{3, 50, "3 seats left after a round of 8 (a winner released one)"},
+		{1, 51, "1 seat left after a round that took two"},
+		{1, 53, "1 seat still left after a round of 1"},
 	} {
 		r.hold(held, wm)
 		r.seats(round.seats)
@@ -313,7 +314,7 @@ func TestLastSeatsRoundsDoubleWhileNobodyTakesOne(t *testing.T) {
 	}
 	r.hold(held, wm)
 	r.seats(0)
-	r.stepSoldOut(37, "no seat left")
+	r.stepSoldOut(53, "no seat left")
 }
 
 // Once the batch of the last seats went out, the seats that return (holds refused,
