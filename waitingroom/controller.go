@@ -117,6 +117,11 @@ type roomControl struct {
 	// batch of the last seats, seatsCap), and cleared once a batch's worth is free
 	// again: until then every fan admitted has a free seat of its own.
 	lastSeatsBatched bool
+	// waveSeats and waveFans are the seats the store showed left and the fans admitted
+	// at the last step that admitted any after the batch of the last seats (seatsCap):
+	// a round that came back with no fewer seats left took none.
+	waveSeats int
+	waveFans  int64
 }
 
 // settling reports whether fans started to wait in the room too recently, at now, for
@@ -352,6 +357,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	// beyond is how many fans the step may admit before it admits more than seats are
 	// free (no bound when the seats left are not known).
 	beyond := int64(-1)
+	seatsLeft := -1
 	open := q.Settings.open(now)
 	due := rc.rateDue(now, c.cfg.RateEvery)
 	if open && due {
@@ -425,6 +431,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			n = min(n, room)
 		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
+			seatsLeft = seats
 			// Every admitted fan holds a seat at least: never more fans than seats
 			// left, less those the fans admitted a moment ago are about to hold (but
 			// for the last few seats of a paced room: seatsCap). When none is left for
@@ -451,6 +458,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	if admitted := res.Watermark - q.Watermark; admitted > 0 {
 		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
 		rc.sinceRated += admitted
+		if rc.lastSeatsBatched && seatsLeft >= 0 {
+			rc.waveSeats, rc.waveFans = seatsLeft, admitted
+		}
 		if beyond >= 0 && admitted > beyond {
 			rc.lastSeatsBatched = true
 		}

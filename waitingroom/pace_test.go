@@ -284,6 +284,39 @@ func TestLastSeatsGoToABatchOfFans(t *testing.T) {
 	}
 }
 
+// After the batch, a round of fans for the last seats whose holds all came back with
+// no fewer seats left (everyone asked for more than was left; a winner may have
+// released some) is followed by a round of twice as many, up to a batch; fewer seats
+// left start again at one fan a free seat. One fan a round, a round trip each, sold the last seat of a 10,000-fan
+// sale to the ninth fan admitted for it.
+func TestLastSeatsRoundsDoubleWhileNobodyTakesOne(t *testing.T) {
+	r := newPaceRig(t)
+	r.seats(3)
+	r.stepsTo(20, 20, "3 seats left (the batch of a tick's 20)")
+	// Each round: the holds of the fans admitted so far answered, the seats then left,
+	// and the watermark after the next step.
+	held, wm := 0, 20
+	for _, round := range []struct {
+		seats, want int
+		what        string
+	}{
+		{2, 22, "2 seats left after the batch"},
+		{2, 26, "2 seats still left after a round of 2"},
+		{2, 34, "2 seats still left after a round of 4"},
+		{3, 50, "3 seats left after a round of 8 (a winner released one)"},
+		{1, 51, "1 seat left after a round that took two"},
+		{1, 53, "1 seat still left after a round of 1"},
+	} {
+		r.hold(held, wm)
+		r.seats(round.seats)
+		r.stepsTo(1, int64(round.want), round.what)
+		held, wm = wm, round.want
+	}
+	r.hold(held, wm)
+	r.seats(0)
+	r.stepSoldOut(53, "no seat left")
+}
+
 // Once the batch of the last seats went out, the seats that return (holds refused,
 // released or expired) admit one fan each, not a batch each: a batch at every seat
 // back gave a 200-fan sale of 100 seats 200 passes, and nobody waiting heard it was

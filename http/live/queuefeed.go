@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +74,9 @@ type QueueFeedConfig struct {
 	// did not move (DefaultQueueRender, or Minor/2 if smaller, when zero); a poll that
 	// finds the queue moved computes them at once.
 	Render time.Duration
+	// Writers is how many goroutines write a large fan-out's messages
+	// (runtime.GOMAXPROCS(0) when zero); fanOutShare messages a goroutine at least.
+	Writers int
 	// Clock tells time (default time.Now).
 	Clock func() time.Time
 }
@@ -166,6 +170,9 @@ func NewQueueFeed(cfg QueueFeedConfig) (*QueueFeed, error) {
 	}
 	if cfg.Render <= 0 {
 		cfg.Render = min(DefaultQueueRender, cfg.Minor/2)
+	}
+	if cfg.Writers <= 0 {
+		cfg.Writers = runtime.GOMAXPROCS(0)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -389,12 +396,10 @@ func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
 	w.out = nil
 	w.mu.Unlock()
 	// The frames are written outside the watch's lock, so that fans opening meanwhile
-	// are not kept waiting by the fan-out's system calls. Only this loop writes to a
-	// subscriber once it joined, so each one's messages stay in order.
-	for i, o := range out {
-		o.c.send(o.msg)
-		out[i] = outgoing{}
-	}
+	// are not kept waiting by the fan-out's system calls. Only the fan-out writes to a
+	// subscriber once it joined, once a poll, and it ends before the next poll's
+	// begins, so each one's messages stay in order.
+	fanOut(out, f.cfg.Writers, sendOutgoing)
 	w.mu.Lock()
 	if w.out == nil {
 		w.out = out[:0]
@@ -407,6 +412,45 @@ func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
 type outgoing struct {
 	c   *conn
 	msg *frame
+}
+
+// sendOutgoing writes o's message to its connection.
+func sendOutgoing(o outgoing) { o.c.send(o.msg) }
+
+// fanOutShare is the fewest messages a goroutine of a fan-out is given: a fan-out of
+// fewer than two shares is written by the poll's goroutine alone.
+const fanOutShare = 256
+
+// fanOut hands each message of out to send, in up to writers goroutines of at least
+// fanOutShare messages each, and returns once every one was handed over, with out
+// cleared. A connection appears once in out, so its messages keep their order. The
+// sold-out tell writes a frame to every fan still waiting (about 8,800 of a
+// 10,000-fan sale): each write to a socket is a system call that also wakes the
+// reader, and 8,849 of them on the poll's goroutine alone took 0.31 s on a 2-core
+// node while its other core had room.
+func fanOut(out []outgoing, writers int, send func(outgoing)) {
+	parts := min(writers, len(out)/fanOutShare)
+	if parts <= 1 {
+		for i, o := range out {
+			send(o)
+			out[i] = outgoing{}
+		}
+		return
+	}
+	per := (len(out) + parts - 1) / parts
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(out); lo += per {
+		part := out[lo:min(lo+per, len(out))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, o := range part {
+				send(o)
+				part[i] = outgoing{}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // withMarks is m with the watermark wm and the last position with a seat after.
