@@ -198,49 +198,40 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 }
 
-// TestShutdownBeforeServing: a Shutdown that comes before the serving loop starts still
-// ends it (fasthttp closes only the listeners its loop has registered, so the loop would
-// accept for ever), and Listener then answers nil.
+// TestShutdownBeforeServing: Listener and Listen after Shutdown return at once (fasthttp
+// closes only the listeners its serving loop registered: a Shutdown that came first left
+// them accepting for ever).
 func TestShutdownBeforeServing(t *testing.T) {
-	e := newEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := e.srv.Shutdown(ctx); err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- e.srv.Listener(ln) }()
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("Listener after Shutdown: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		_ = ln.Close()
-		t.Fatal("Listener still serving 10 s after Shutdown")
-	}
-}
-
-// TestListenAfterShutdown: Listen after Shutdown returns at once, as Listener does.
-func TestListenAfterShutdown(t *testing.T) {
-	e := newEnv(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := e.srv.Shutdown(ctx); err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- e.srv.Listen("127.0.0.1:0") }()
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("Listen after Shutdown: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Listen still serving 10 s after Shutdown")
+	for _, tc := range []struct {
+		name  string
+		serve func(*Server) error
+	}{
+		{"Listener", func(s *Server) error {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			return s.Listener(ln)
+		}},
+		{"Listen", func(s *Server) error { return s.Listen("127.0.0.1:0") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := e.srv.Shutdown(ctx); err != nil {
+				t.Fatalf("shutdown: %v", err)
+			}
+			served := make(chan error, 1)
+			go func() { served <- tc.serve(e.srv) }()
+			select {
+			case err := <-served:
+				if err != nil {
+					t.Fatalf("%s after Shutdown: %v", tc.name, err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s still serving 10 s after Shutdown", tc.name)
+			}
+		})
 	}
 }
