@@ -2,6 +2,8 @@ package http
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"testing"
 	"time"
 	"unsafe"
@@ -79,5 +81,133 @@ func TestHoldHandlerStackDepth(t *testing.T) {
 	t.Logf("handler to Reservations.Hold: %d bytes of stack", depth)
 	if budget := holdHandlerStackBudget(); depth > budget {
 		t.Errorf("a hold takes %d bytes of stack from the handler to Reservations.Hold, over the budget of %d", depth, budget)
+	}
+}
+
+// padFrame is the frame padStack takes per level.
+const padFrameBytes = 64
+
+// padStack takes n frames of its own, each with padFrameBytes of locals, and then
+// calls f beneath them.
+//
+//go:noinline
+func padStack(n int, f func()) {
+	var b [padFrameBytes]byte
+	b[n%padFrameBytes] = 1
+	if n == 0 {
+		f()
+	} else {
+		padStack(n-1, f)
+	}
+	if b[n%padFrameBytes] != 1 {
+		panic("padStack: its frame changed")
+	}
+}
+
+// padFrame is how many bytes one level of padStack takes.
+func padFrame() uintptr {
+	var top, below uintptr
+	padStack(1, func() { below = stackAddr() })
+	padStack(0, func() { top = stackAddr() })
+	return top - below
+}
+
+// growStack makes its goroutine's stack 16 KB from the start, deeper than any request
+// goes, so that f runs beneath padStack's levels on a stack of a size known not to
+// change with the size new goroutines start with.
+//
+//go:noinline
+func growStack(i int) byte {
+	var b [12 << 10]byte
+	b[i%len(b)] = 1
+	return b[(i*7)%len(b)]
+}
+
+// growsStack reports whether a new goroutine that runs f beneath n levels of padStack
+// outgrows its stack (grown to 16 KB first): its stack is then copied, and an address in its
+// first frame changes.
+func growsStack(n int, f func()) bool {
+	moved := make(chan bool)
+	go func() {
+		growStack(1)
+		before := stackAddr()
+		padStack(n, f)
+		moved <- stackAddr() != before
+	}()
+	return <-moved
+}
+
+// stackUse measures how many bytes of stack f takes at its deepest, the runtime's work
+// beneath it included (the allocator, a map's growth, a sync.Pool's New): the fewest
+// levels of padStack that make a new goroutine's stack grow, less the fewest that do
+// with f beneath them, in padFrame's bytes (to one level's precision). f runs in new
+// goroutines, with the collector off, which could shrink a stack or change the size
+// new goroutines start with while measured.
+func stackUse(t *testing.T, f func()) uintptr {
+	t.Helper()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	levels := func(f func()) int {
+		for n := 0; n < 1<<12; n++ {
+			if growsStack(n, f) {
+				return n
+			}
+		}
+		t.Fatal("no goroutine's stack grew")
+		return 0
+	}
+	empty := levels(func() {})
+	with := levels(f)
+	if with > empty {
+		t.Fatalf("padding alone grew the stack at %d levels, with f beneath at %d", empty, with)
+	}
+	t.Logf("levels: %d alone, %d with f; %d bytes each", empty, with, padFrame())
+	return uintptr(empty-with) * padFrame()
+}
+
+// holdStackBudget is how many bytes of its connection goroutine's stack a hold's
+// first request from a fan (its token not yet verified, so checked by its HMAC) may
+// take beneath the server's handler, the runtime's work beneath it included.
+// fasthttp's own frames above the handler (its worker and serveConn) take about
+// 1 KB, so that a whole hold, which before took more than 4 KB and made every
+// connection's stack, shrunk to 4 KB while it waited, grow again for its next
+// request, now fits in 4 KB with room to spare. Built with -race frames are larger.
+func holdStackBudget() uintptr {
+	if raceBuild {
+		return 4096
+	}
+	return 2560
+}
+
+// TestHoldStackUse measures the stack a POST …/holds with a token not seen before
+// takes at its deepest, from the server's handler down: the token's HMAC, the
+// middlewares, the hold handler, the reply.
+func TestHoldStackUse(t *testing.T) {
+	srv := hotPathServer(t, &decidedReservations{})
+	handler := srv.App().Handler()
+	fan := 0
+	hold := func() {
+		fan++
+		tok, _, err := IssueToken(testSecret, fmt.Sprintf("fan%d", fan), "", time.Hour, testNow)
+		if err != nil {
+			panic(err)
+		}
+		var rc fasthttp.RequestCtx
+		rc.Request.Header.SetMethod(fasthttp.MethodPost)
+		rc.Request.SetRequestURI("/api/v1/events/ev_1/holds")
+		rc.Request.Header.SetContentType("application/json")
+		rc.Request.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+tok)
+		rc.Request.SetBody([]byte(`{"section_id":"hot","seats":["A-1","A-2"]}`))
+		handler(&rc)
+		if got := rc.Response.StatusCode(); got != fasthttp.StatusCreated {
+			panic(fmt.Sprintf("status %d: %s", got, rc.Response.Body()))
+		}
+	}
+	for range 3 { // pools and caches filled, as in a server that has served a while
+		hold()
+	}
+	use := stackUse(t, hold)
+	t.Logf("a hold with a new token: %d bytes of stack beneath the handler", use)
+	if budget := holdStackBudget(); use > budget {
+		t.Errorf("a hold with a new token takes %d bytes of stack beneath the handler, over the budget of %d", use, budget)
 	}
 }

@@ -60,25 +60,38 @@ func parseToken(secret []byte, raw string, now func() time.Time) (principal, err
 // verifyToken checks an HS256 token and returns its principal and validity window. Any
 // problem is UNAUTHENTICATED.
 func verifyToken(secret []byte, raw string, now func() time.Time) (verifiedToken, error) {
-	return verifyTokenWith(nil, secret, raw, now)
+	return verifyTokenWith(nil, secret, raw, now())
 }
 
-// verifyTokenWith is verifyToken with HMAC states from macs (nil: a new one).
-func verifyTokenWith(macs *macPool, secret []byte, raw string, now func() time.Time) (verifiedToken, error) {
+// parseClaims checks raw with the jwt parser, which names what is wrong with a token
+// verifyIssued does not accept, and decodes its claims into claims. It is not inlined:
+// its options and closures would make verifyTokenWith's frame, on a connection
+// goroutine's stack at its deepest point, larger for the rare token it takes.
+//
+//go:noinline
+func parseClaims(secret []byte, raw string, now time.Time, claims *tokenClaims) error {
+	*claims = tokenClaims{}
+	_, err := jwt.ParseWithClaims(raw, claims,
+		func(*jwt.Token) (any, error) { return secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+	)
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return unauthenticated("token expired")
+	case err != nil:
+		return unauthenticated("invalid token")
+	}
+	return nil
+}
+
+// verifyTokenWith is verifyToken at now, with HMAC states from macs (nil: a new one).
+func verifyTokenWith(macs *macPool, secret []byte, raw string, now time.Time) (verifiedToken, error) {
 	var claims tokenClaims
-	if !verifyIssuedWith(macs, secret, raw, now(), &claims) {
-		claims = tokenClaims{}
-		_, err := jwt.ParseWithClaims(raw, &claims,
-			func(*jwt.Token) (any, error) { return secret, nil },
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithExpirationRequired(),
-			jwt.WithTimeFunc(now),
-		)
-		switch {
-		case errors.Is(err, jwt.ErrTokenExpired):
-			return verifiedToken{}, unauthenticated("token expired")
-		case err != nil:
-			return verifiedToken{}, unauthenticated("invalid token")
+	if !verifyIssuedWith(macs, secret, raw, now, &claims) {
+		if err := parseClaims(secret, raw, now, &claims); err != nil {
+			return verifiedToken{}, err
 		}
 	}
 	if !validUserID(claims.Subject) {
