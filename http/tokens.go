@@ -94,22 +94,7 @@ func verifyTokenWith(macs *macPool, secret []byte, raw string, now time.Time) (v
 			return verifiedToken{}, err
 		}
 	}
-	if !validUserID(claims.Subject) {
-		return verifiedToken{}, unauthenticated("invalid token subject")
-	}
-	v := verifiedToken{expires: claims.ExpiresAt.Time}
-	if claims.NotBefore != nil {
-		v.notBefore = claims.NotBefore.Time
-	}
-	switch claims.Role {
-	case "", RoleFan:
-		v.p = principal{UserID: claims.Subject}
-		return v, nil
-	case RoleAdmin:
-		v.p = principal{UserID: claims.Subject, Admin: true}
-		return v, nil
-	}
-	return verifiedToken{}, unauthenticated("invalid token role")
+	return verifiedOf(&claims)
 }
 
 // issueDevToken answers POST /api/v1/auth/token: a fan token for any valid user id,
@@ -131,4 +116,25 @@ func (s *Server) issueDevToken(c *fiber.Ctx) error {
 		return fmt.Errorf("dev token for %s: %w", b.UserID, err)
 	}
 	return c.JSON(tokenJSON{Token: token, ExpiresAt: exp})
+}
+
+// verifiedOf is the verified token of valid claims, or why its subject or role is not
+// accepted.
+func verifiedOf(claims *tokenClaims) (verifiedToken, error) {
+	if !validUserID(claims.Subject) {
+		return verifiedToken{}, unauthenticated("invalid token subject")
+	}
+	v := verifiedToken{expires: claims.ExpiresAt.Time}
+	if claims.NotBefore != nil {
+		v.notBefore = claims.NotBefore.Time
+	}
+	switch claims.Role {
+	case "", RoleFan:
+		v.p = principal{UserID: claims.Subject}
+		return v, nil
+	case RoleAdmin:
+		v.p = principal{UserID: claims.Subject, Admin: true}
+		return v, nil
+	}
+	return verifiedToken{}, unauthenticated("invalid token role")
 }
