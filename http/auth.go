@@ -52,58 +52,15 @@ func (s *Server) identify(c *fiber.Ctx) error {
 	now := s.cfg.Clock()
 	p, ok := s.tokens.lookup(raw, now)
 	if !ok {
-		var err error
-		if p, err = s.verify(raw, now); err != nil {
+		v, err := verifyTokenWith(s.macs, s.cfg.JWTSecret, raw, func() time.Time { return now })
+		if err != nil {
 			return err
 		}
+		s.tokens.store(raw, v)
+		p = v.p
 	}
 	c.Locals(principalKey{}, p)
 	return nil
-}
-
-// verify checks a token the cache does not hold, and stores it. It is not inlined, and
-// its frame is small: the token's HMAC, beneath it, is a connection goroutine's deepest
-// point in a rush (every fan's first request checks its token), so that what it checks
-// after the signature is done in accept, and a token it does not accept is left to
-// verifyTokenWith, which names the problem.
-//
-//go:noinline
-func (s *Server) verify(raw string, now time.Time) (principal, error) {
-	st := s.macs.get()
-	defer s.macs.pool.Put(st)
-	if !st.signed(raw) {
-		return s.verifySlow(raw, now)
-	}
-	return s.accept(st, raw, now)
-}
-
-// accept finishes verify for a token st found signed: its claims, and the cache.
-//
-//go:noinline
-func (s *Server) accept(st *macState, raw string, now time.Time) (principal, error) {
-	st.token = tokenClaims{}
-	if !st.claimsOf(now, &st.token) {
-		return s.verifySlow(raw, now)
-	}
-	v, err := verifiedOf(&st.token)
-	if err != nil {
-		return principal{}, err
-	}
-	s.tokens.store(raw, v)
-	return v.p, nil
-}
-
-// verifySlow is verify for a token the fast check does not accept, whose problem the
-// jwt parser names; the rare token it accepts is stored.
-//
-//go:noinline
-func (s *Server) verifySlow(raw string, now time.Time) (principal, error) {
-	v, err := verifyTokenWith(nil, s.cfg.JWTSecret, raw, now)
-	if err != nil {
-		return principal{}, err
-	}
-	s.tokens.store(raw, v)
-	return v.p, nil
 }
 
 // adminOnly lets only admins through; it runs after authenticate.

@@ -39,22 +39,14 @@ func newMACPool(secret []byte) *macPool {
 }
 
 // macState is a pooled HMAC, the buffer the signed part of a token is copied into, the
-// one its claims are decoded into, the validator of its claims, which reads the time
-// from now (a validator made for each token cost three allocations), and the buffers of
-// the signature's text, its value and the computed sum: a token is checked at a
-// connection goroutine's deepest point, where 128 bytes of them on the stack were part
-// of what made the stack outgrow 4 KB.
+// one its claims are decoded into, and the validator of its claims, which reads the
+// time from now: a validator made for each token cost three allocations.
 type macState struct {
 	mac       hash.Hash
 	buf       []byte
 	claims    []byte
 	validator *jwt.Validator
 	now       time.Time
-	sigText   [64]byte
-	got, sum  [sha256.Size]byte
-	payloadAt int
-	// token is the claims of the token being checked, for Server.verify.
-	token tokenClaims
 }
 
 func newMACState(secret []byte) *macState {
@@ -66,30 +58,6 @@ func newMACState(secret []byte) *macState {
 // verifyIssuedWith is verifyIssued with HMAC states from macs when macs is not nil and
 // holds secret's.
 func verifyIssuedWith(macs *macPool, secret []byte, raw string, now time.Time, claims *tokenClaims) bool {
-	var st *macState
-	if macs != nil && bytes.Equal(macs.secret, secret) {
-		st = macs.get()
-		defer macs.pool.Put(st)
-	} else {
-		st = newMACState(secret)
-	}
-	return st.signed(raw) && st.claimsOf(now, claims)
-}
-
-// get returns a pooled HMAC state, reset.
-func (p *macPool) get() *macState {
-	st := p.pool.Get().(*macState)
-	st.mac.Reset()
-	return st
-}
-
-// signed reports whether raw has the header IssueToken writes and a valid signature by
-// st's secret, with st.buf then holding its signed part and st.payloadAt where its
-// payload starts. It is not inlined, and keeps its buffers in st: the HMAC beneath it
-// is a connection goroutine's deepest point.
-//
-//go:noinline
-func (st *macState) signed(raw string) bool {
 	header, rest, ok := strings.Cut(raw, ".")
 	if !ok || header != issuedHeader {
 		return false
@@ -98,23 +66,30 @@ func (st *macState) signed(raw string) bool {
 	if !ok || strings.IndexByte(sig, '.') >= 0 {
 		return false
 	}
-	if base64.RawURLEncoding.DecodedLen(len(sig)) != len(st.got) || len(sig) > len(st.sigText) {
+	var got [sha256.Size]byte
+	var sigText [64]byte
+	if base64.RawURLEncoding.DecodedLen(len(sig)) != len(got) || len(sig) > len(sigText) {
 		return false
 	}
-	n := copy(st.sigText[:], sig)
-	if n, err := base64.RawURLEncoding.Decode(st.got[:], st.sigText[:n]); err != nil || n != len(st.got) {
+	n := copy(sigText[:], sig)
+	if n, err := base64.RawURLEncoding.Decode(got[:], sigText[:n]); err != nil || n != len(got) {
 		return false
 	}
-	st.payloadAt = len(header) + 1
-	st.buf = append(st.buf[:0], raw[:st.payloadAt+len(payload)]...)
+	var st *macState
+	if macs != nil && bytes.Equal(macs.secret, secret) {
+		st = macs.pool.Get().(*macState)
+		defer macs.pool.Put(st)
+		st.mac.Reset()
+	} else {
+		st = newMACState(secret)
+	}
+	st.buf = append(st.buf[:0], raw[:len(header)+1+len(payload)]...)
 	st.mac.Write(st.buf)
-	return hmac.Equal(st.got[:], st.mac.Sum(st.sum[:0]))
-}
-
-// claimsOf decodes the claims of the token signed accepted into claims, and reports
-// whether they are valid at now.
-func (st *macState) claimsOf(now time.Time, claims *tokenClaims) bool {
-	body, err := base64.RawURLEncoding.AppendDecode(st.claims[:0], st.buf[st.payloadAt:])
+	var sum [sha256.Size]byte
+	if !hmac.Equal(got[:], st.mac.Sum(sum[:0])) {
+		return false
+	}
+	body, err := base64.RawURLEncoding.AppendDecode(st.claims[:0], st.buf[len(header)+1:])
 	if err != nil {
 		return false
 	}

@@ -60,41 +60,43 @@ func parseToken(secret []byte, raw string, now func() time.Time) (principal, err
 // verifyToken checks an HS256 token and returns its principal and validity window. Any
 // problem is UNAUTHENTICATED.
 func verifyToken(secret []byte, raw string, now func() time.Time) (verifiedToken, error) {
-	return verifyTokenWith(nil, secret, raw, now())
+	return verifyTokenWith(nil, secret, raw, now)
 }
 
-// parseClaims checks raw with the jwt parser, which names what is wrong with a token
-// verifyIssued does not accept, and decodes its claims into claims. It is not inlined:
-// its options and closures would make verifyTokenWith's frame, on a connection
-// goroutine's stack at its deepest point, larger for the rare token it takes.
-//
-//go:noinline
-func parseClaims(secret []byte, raw string, now time.Time, claims *tokenClaims) error {
-	*claims = tokenClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims,
-		func(*jwt.Token) (any, error) { return secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(func() time.Time { return now }),
-	)
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return unauthenticated("token expired")
-	case err != nil:
-		return unauthenticated("invalid token")
-	}
-	return nil
-}
-
-// verifyTokenWith is verifyToken at now, with HMAC states from macs (nil: a new one).
-func verifyTokenWith(macs *macPool, secret []byte, raw string, now time.Time) (verifiedToken, error) {
+// verifyTokenWith is verifyToken with HMAC states from macs (nil: a new one).
+func verifyTokenWith(macs *macPool, secret []byte, raw string, now func() time.Time) (verifiedToken, error) {
 	var claims tokenClaims
-	if !verifyIssuedWith(macs, secret, raw, now, &claims) {
-		if err := parseClaims(secret, raw, now, &claims); err != nil {
-			return verifiedToken{}, err
+	if !verifyIssuedWith(macs, secret, raw, now(), &claims) {
+		claims = tokenClaims{}
+		_, err := jwt.ParseWithClaims(raw, &claims,
+			func(*jwt.Token) (any, error) { return secret, nil },
+			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+			jwt.WithExpirationRequired(),
+			jwt.WithTimeFunc(now),
+		)
+		switch {
+		case errors.Is(err, jwt.ErrTokenExpired):
+			return verifiedToken{}, unauthenticated("token expired")
+		case err != nil:
+			return verifiedToken{}, unauthenticated("invalid token")
 		}
 	}
-	return verifiedOf(&claims)
+	if !validUserID(claims.Subject) {
+		return verifiedToken{}, unauthenticated("invalid token subject")
+	}
+	v := verifiedToken{expires: claims.ExpiresAt.Time}
+	if claims.NotBefore != nil {
+		v.notBefore = claims.NotBefore.Time
+	}
+	switch claims.Role {
+	case "", RoleFan:
+		v.p = principal{UserID: claims.Subject}
+		return v, nil
+	case RoleAdmin:
+		v.p = principal{UserID: claims.Subject, Admin: true}
+		return v, nil
+	}
+	return verifiedToken{}, unauthenticated("invalid token role")
 }
 
 // issueDevToken answers POST /api/v1/auth/token: a fan token for any valid user id,
@@ -116,25 +118,4 @@ func (s *Server) issueDevToken(c *fiber.Ctx) error {
 		return fmt.Errorf("dev token for %s: %w", b.UserID, err)
 	}
 	return c.JSON(tokenJSON{Token: token, ExpiresAt: exp})
-}
-
-// verifiedOf is the verified token of valid claims, or why its subject or role is not
-// accepted.
-func verifiedOf(claims *tokenClaims) (verifiedToken, error) {
-	if !validUserID(claims.Subject) {
-		return verifiedToken{}, unauthenticated("invalid token subject")
-	}
-	v := verifiedToken{expires: claims.ExpiresAt.Time}
-	if claims.NotBefore != nil {
-		v.notBefore = claims.NotBefore.Time
-	}
-	switch claims.Role {
-	case "", RoleFan:
-		v.p = principal{UserID: claims.Subject}
-		return v, nil
-	case RoleAdmin:
-		v.p = principal{UserID: claims.Subject, Admin: true}
-		return v, nil
-	}
-	return verifiedToken{}, unauthenticated("invalid token role")
 }
