@@ -226,7 +226,10 @@ func (n *Node) Leave(ctx context.Context) error {
 			if err := n.provider.stop(true, leaveTimeout); err != nil {
 				n.log.Warn("leaving memberlist", zap.String("node", n.name), zap.Error(err))
 			}
-			n.cluster.Shutdown(true)
+			if v := shutDownSurviving(n.cluster.Shutdown, n.forceRemoteStop); v != nil {
+				n.log.Warn("protoactor's graceful shutdown panicked; its gRPC server was closed at once instead",
+					zap.String("node", n.name), zap.Any("panic", v))
+			}
 			n.log.Info("cluster node left", zap.String("node", n.name))
 		}()
 	})
@@ -280,6 +283,24 @@ func (n *Node) Crash() {
 	if !crashed {
 		n.forceRemoteStop()
 	}
+}
+
+// shutDownSurviving runs shutdown(true), protoactor's graceful shutdown, and returns
+// nil; if it panics, it calls forceStop and returns what the panic carried. protoactor
+// stops its remote endpoints by sending on each endpoint reader's channel, which the
+// reader closes when its stream fails before it has taken itself off the list: a leave
+// just after another member's stream broke ended the process with "send on closed
+// channel" after its hand-over was done. What the panic skipped is the gRPC server's
+// stop, which forceStop does.
+func shutDownSurviving(shutdown func(graceful bool), forceStop func()) (panicked any) {
+	defer func() {
+		if v := recover(); v != nil {
+			panicked = v
+			forceStop()
+		}
+	}()
+	shutdown(true)
+	return nil
 }
 
 // forceRemoteStop closes the gRPC server and its connections; safe during a graceful

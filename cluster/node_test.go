@@ -150,3 +150,29 @@ func unusedAddr(t *testing.T) string {
 	ln.Close()
 	return addr
 }
+
+// TestShutDownSurvivingAPanic: a graceful shutdown that panics (protoactor's remote
+// endpoints' stop sending on a closed channel) is cut short with the forced stop, and
+// the panic is returned instead of ending the process; one that does not panic is left
+// alone.
+func TestShutDownSurvivingAPanic(t *testing.T) {
+	forced := 0
+	v := shutDownSurviving(func(graceful bool) {
+		if !graceful {
+			t.Error("the shutdown was not graceful")
+		}
+		var ch = make(chan bool, 1)
+		close(ch)
+		ch <- true
+	}, func() { forced++ })
+	if v == nil || forced != 1 {
+		t.Fatalf("panic %v, forced stops %d; want the panic and one forced stop", v, forced)
+	}
+	if err, ok := v.(error); !ok || err.Error() != "send on closed channel" {
+		t.Errorf("panic %v, want send on closed channel", v)
+	}
+	ran := false
+	if v := shutDownSurviving(func(bool) { ran = true }, func() { forced++ }); v != nil || !ran || forced != 1 {
+		t.Errorf("a clean shutdown: panic %v, ran %v, forced stops %d; want nil, true, 1", v, ran, forced)
+	}
+}
