@@ -98,8 +98,8 @@ func FuzzDecodeHoldRequest(f *testing.F) {
 	}
 	d := fuzzDecoder(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		b, err := d.decodeHoldRequest(body, "e1", "alice")
-		if err != nil {
+		b := new(actors.HoldRequest)
+		if err := d.decodeHoldRequest(body, "e1", "alice", b); err != nil {
 			expectValidationError(t, err)
 			return
 		}

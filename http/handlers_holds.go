@@ -32,8 +32,8 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 			defer s.cfg.WaitingRooms.HoldDone(eventID, p.UserID, pass)
 		}
 	}
-	req, err := s.holdRequestOf(c, eventID, p.UserID)
-	if err != nil {
+	req := new(actors.HoldRequest)
+	if err := s.holdRequestOf(c, eventID, p.UserID, req); err != nil {
 		return err
 	}
 	h, err := s.cfg.Reservations.Hold(c.UserContext(), req)
@@ -46,8 +46,9 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 // This handler's frame stays on its connection goroutine's stack for the whole of
 // Reservations.Hold, the deepest call of a request: reading the request and writing the
 // answer are done in the functions below, so that their temporaries are not part of
-// that frame (the collector halves an idle connection's stack, and a request that
-// outgrows it copies the stack to one twice the size).
+// that frame, and the request and the hold are passed by pointer, not copied through
+// it (the collector halves an idle connection's stack, and a request that outgrows it
+// copies the stack to one twice the size).
 
 // checkQueuePass checks the caller's queue pass for eventID, and returns it.
 //
@@ -60,29 +61,43 @@ func (s *Server) checkQueuePass(c *fiber.Ctx, eventID, userID string) (string, e
 	return pass, nil
 }
 
-// holdRequestOf reads the hold request of c, for userID in eventID: its idempotency key
-// and its body, with every bad field reported at once.
+// holdRequestOf reads the hold request of c into req, for userID in eventID: its
+// idempotency key and its body, with every bad field reported at once.
 //
 //go:noinline
-func (s *Server) holdRequestOf(c *fiber.Ctx, eventID, userID string) (actors.HoldRequest, error) {
+func (s *Server) holdRequestOf(c *fiber.Ctx, eventID, userID string, req *actors.HoldRequest) error {
 	key, keyErr := idempotencyKey(c.Get(headerIdempotencyKey))
 	body, err := requestBody(c)
 	if err != nil {
-		return actors.HoldRequest{}, err
+		return err
 	}
-	req, err := s.decode.decodeHoldRequest(body, eventID, userID)
+	err = s.decode.decodeHoldRequest(body, eventID, userID, req)
 	if err := joinValidation(keyErr, err); err != nil {
-		return actors.HoldRequest{}, err
+		return err
 	}
 	req.IdempotencyKey = key
-	return req, nil
+	return nil
 }
 
-// holdCreated answers 201 with the hold h.
+// holdCreated answers 201 with the hold h, written straight into the response's own
+// (pooled) body buffer when it is plain (appendHoldBody), with encoding/json otherwise.
 //
 //go:noinline
-func holdCreated(c *fiber.Ctx, h actors.Hold) error {
-	return c.Status(fiber.StatusCreated).JSON(toHoldJSON(h))
+func holdCreated(c *fiber.Ctx, h *actors.Hold) error {
+	res := c.Status(fiber.StatusCreated).Response()
+	body, ok := appendHoldBody(takeBody(res), h)
+	if putBody(res, body, ok) {
+		return nil
+	}
+	return holdJSONAnswer(c, h)
+}
+
+// holdJSONAnswer answers with the hold h encoded by encoding/json: a hold whose
+// answer appendHoldBody does not write.
+//
+//go:noinline
+func holdJSONAnswer(c *fiber.Ctx, h *actors.Hold) error {
+	return c.JSON(toHoldJSON(*h))
 }
 
 // getHold answers GET /api/v1/holds/{hold_id}: the owner's (or an admin's) view.

@@ -50,13 +50,14 @@ type rowBody struct {
 	Seats int    `json:"seats"`
 }
 
-// decodeHoldRequest decodes the body of POST …/holds into the hold request of userID
+// decodeHoldRequest decodes the body of POST …/holds into r, the hold request of userID
 // in eventID, and validates it: exactly one of seats or quantity must be given, and
-// the request must pass actors.HoldRequest.Validate.
-func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string) (actors.HoldRequest, error) {
+// the request must pass actors.HoldRequest.Validate. r is filled in place (not
+// returned) so that a hold's request is not copied through its handler's frames.
+func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string, r *actors.HoldRequest) error {
 	b, err := decodeHoldBody(body)
 	if err != nil {
-		return actors.HoldRequest{}, err
+		return err
 	}
 	// problems is made only for a request with one: most have none.
 	var problems map[string]string
@@ -66,7 +67,7 @@ func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string) (actors
 			"quantity": "give seats or quantity",
 		}
 	}
-	r := actors.HoldRequest{
+	*r = actors.HoldRequest{
 		EventID:    eventID,
 		SectionID:  b.SectionID,
 		UserID:     userID,
@@ -85,15 +86,12 @@ func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string) (actors
 	}
 	verr := r.Validate()
 	if problems == nil && verr == nil {
-		return r, nil
+		return nil
 	}
 	if problems == nil {
 		problems = map[string]string{}
 	}
-	if err := mergeProblems(problems, verr); err != nil {
-		return actors.HoldRequest{}, err
-	}
-	return r, nil
+	return mergeProblems(problems, verr)
 }
 
 // decodeConfirm decodes and validates the body of POST /holds/{id}/confirm.
