@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -54,20 +53,9 @@ func TestHoldPathStackUse(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := hotPathServer(t, tc.res)
 			handler := srv.App().Handler()
-			var toks []string
-			for i := range 5000 {
-				tok, _, err := IssueToken(testSecret, fmt.Sprintf("fan%d", i), "", time.Hour, testNow)
-				if err != nil {
-					t.Fatal(err)
-				}
-				toks = append(toks, tok)
-			}
+			next := freshTokens(t, 5000)
 			hold := func() {
-				if len(toks) == 0 {
-					panic("out of tokens")
-				}
-				rc := newHoldCtx(toks[0])
-				toks = toks[1:]
+				rc := newHoldCtx(next())
 				handler(rc)
 				if got := rc.Response.StatusCode(); got != tc.want {
 					panic(fmt.Sprintf("status %d: %s", got, rc.Response.Body()))

@@ -170,8 +170,10 @@ func stackUse(t *testing.T, f func()) uintptr {
 // every fan's first request checks its token. It takes 1,728 bytes (2,304–2,400 built with
 // -race). Checking the signature from a small frame took it to 1,392 (1,920), but the
 // stack's growth only moved to the hold handler's reading of the request, beneath
-// createHold's 832-byte frame, and was dropped: a whole hold takes 4.3 KB beneath the
-// handler here, and fasthttp's frames above it about 0.9 KB.
+// createHold's 832-byte frame, and was dropped: a whole hold took 4.3 KB beneath the
+// handler here, and fasthttp's frames above it about 0.9 KB. With the hold's path made
+// shallower (TestHoldPathStackUse) and the signature's buffers in the pooled HMAC
+// state, the check takes 1,584–1,776 bytes (2,160), and is the deepest point again.
 func tokenCheckStackBudget() uintptr {
 	if raceBuild {
 		return 2496
@@ -190,21 +192,19 @@ func newHoldCtx(tok string) *fasthttp.RequestCtx {
 	return rc
 }
 
-// TestTokenCheckStackUse measures the stack identify takes at its deepest for a token
-// it has not seen before (its HMAC), and logs a whole hold's from the server's handler
-// down, for comparison.
-func TestTokenCheckStackUse(t *testing.T) {
-	srv := hotPathServer(t, &decidedReservations{})
-	app := srv.App()
-	var toks []string
-	for i := range 5000 {
+// freshTokens returns a function that gives a token of another fan each time, n in all:
+// tokens the server has not seen, whose check computes their HMAC.
+func freshTokens(t *testing.T, n int) func() string {
+	t.Helper()
+	toks := make([]string, 0, n)
+	for i := range n {
 		tok, _, err := IssueToken(testSecret, fmt.Sprintf("fan%d", i), "", time.Hour, testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
 		toks = append(toks, tok)
 	}
-	next := func() string {
+	return func() string {
 		if len(toks) == 0 {
 			panic("out of tokens")
 		}
@@ -212,6 +212,15 @@ func TestTokenCheckStackUse(t *testing.T) {
 		toks = toks[1:]
 		return tok
 	}
+}
+
+// TestTokenCheckStackUse measures the stack identify takes at its deepest for a token
+// it has not seen before (its HMAC), and logs a whole hold's from the server's handler
+// down, for comparison.
+func TestTokenCheckStackUse(t *testing.T) {
+	srv := hotPathServer(t, &decidedReservations{})
+	app := srv.App()
+	next := freshTokens(t, 5000)
 	check := func() {
 		c := app.AcquireCtx(newHoldCtx(next()))
 		defer app.ReleaseCtx(c)
