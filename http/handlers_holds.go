@@ -32,15 +32,23 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 			defer s.cfg.WaitingRooms.HoldDone(eventID, p.UserID, pass)
 		}
 	}
-	req := new(actors.HoldRequest)
-	if err := s.holdRequestOf(c, eventID, p.UserID, req); err != nil {
+	call := new(holdCall)
+	if err := s.holdRequestOf(c, eventID, p.UserID, &call.req); err != nil {
 		return err
 	}
-	h, err := s.cfg.Reservations.Hold(c.UserContext(), req)
+	h, err := s.cfg.Reservations.Hold(c.UserContext(), &call.req)
 	if err != nil {
-		return &holdError{eventID: eventID, sectionID: req.SectionID, err: err}
+		call.refusal = holdError{eventID: eventID, sectionID: call.req.SectionID, err: err}
+		return &call.refusal
 	}
 	return holdCreated(c, h)
+}
+
+// holdCall is a hold's request and, when it is refused, its refusal: one allocation
+// for the two (most of a rush's holds are refused).
+type holdCall struct {
+	req     actors.HoldRequest
+	refusal holdError
 }
 
 // This handler's frame stays on its connection goroutine's stack for the whole of

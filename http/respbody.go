@@ -1,22 +1,15 @@
 package http
 
 import (
-	"slices"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 )
 
-// bodyRoom is the room takeBody makes: more than a hold's answer or a refusal's takes,
-// so that appending one does not grow the buffer deep in the stack.
-const bodyRoom = 512
-
-// takeBody returns res's body buffer, emptied, with room for bodyRoom bytes, for an
-// answer to be appended to it: the answer is then written once, into a buffer of the
-// response's pool, with no buffer of its own on the stack or the heap. putBody gives
-// it back.
+// takeBody returns res's body buffer, emptied, for an answer to be appended to it: the
+// answer is then written once, into a buffer of the response's pool, with no buffer of
+// its own on the stack or the heap. putBody gives it back.
 func takeBody(res *fasthttp.Response) []byte {
-	return slices.Grow(res.SwapBody(nil)[:0], bodyRoom)
+	return res.SwapBody(nil)[:0]
 }
 
 // putBody gives res the buffer takeBody took, as its JSON body when ok, emptied
