@@ -68,30 +68,29 @@ func (c *Client) Close() {
 }
 
 // Hold places a hold. Without an idempotency key the client makes one up, so its own
-// retries cannot hold twice. r is only read, and not kept after Hold returns.
-func (c *Client) Hold(ctx context.Context, r *HoldRequest) (*Hold, error) {
+// retries cannot hold twice.
+func (c *Client) Hold(ctx context.Context, r HoldRequest) (Hold, error) {
 	if err := r.Validate(); err != nil {
-		return nil, err
+		return Hold{}, err
 	}
 	hash := r.Hash()
-	key := r.IdempotencyKey
-	if key != "" {
-		if rep, ok, err := c.replay(ctx, r.UserID, key, hash); ok || err != nil {
+	if r.IdempotencyKey != "" {
+		if rep, ok, err := c.replay(ctx, r.UserID, r.IdempotencyKey, hash); ok || err != nil {
 			return replayedHold(rep, err)
 		}
 	} else {
-		key = NewID("auto_")
+		r.IdempotencyKey = NewID("auto_")
 	}
-	cmd, err := c.holdCommand(ctx, r, key, hash)
+	cmd, err := c.holdCommand(ctx, &r, hash)
 	if err != nil {
-		return nil, err
+		return Hold{}, err
 	}
-	section := SectionKey{r.EventID, r.SectionID}
-	rep, err := c.request(ctx, section, cmd, storedAnswer{user: r.UserID, key: key, hash: hash})
+	key := SectionKey{r.EventID, r.SectionID}
+	rep, err := c.request(ctx, key, cmd, storedAnswer{user: r.UserID, key: r.IdempotencyKey, hash: hash})
 	if err != nil {
-		return nil, err
+		return Hold{}, err
 	}
-	return c.heldIn(section, rep), nil
+	return c.heldIn(key, rep), nil
 }
 
 // replayedHold is the hold of a stored answer rep, or its refusal err. Like the
@@ -99,36 +98,34 @@ func (c *Client) Hold(ctx context.Context, r *HoldRequest) (*Hold, error) {
 // goroutine (see backOff).
 //
 //go:noinline
-func replayedHold(rep *Reply, err error) (*Hold, error) {
+func replayedHold(rep *Reply, err error) (Hold, error) {
 	if err != nil {
-		return nil, err
+		return Hold{}, err
 	}
-	h := HoldFromMsg(rep.GetHold())
-	return &h, nil
+	return HoldFromMsg(rep.GetHold()), nil
 }
 
-// holdCommand is the command placing r with the idempotency key key, whose request hash
-// is hash.
+// holdCommand is the command placing r, whose request hash is hash.
 //
 //go:noinline
-func (c *Client) holdCommand(ctx context.Context, r *HoldRequest, key string, hash []byte) (*HoldCommand, error) {
+func (c *Client) holdCommand(ctx context.Context, r *HoldRequest, hash []byte) (*HoldCommand, error) {
 	elsewhere, err := c.dir.TicketsElsewhere(ctx, r.EventID, r.SectionID, r.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("count tickets: %w", err)
 	}
 	return &HoldCommand{
 		UserId: r.UserID, Seats: slices.Clone(r.Seats), Quantity: int32(r.Quantity), Accessible: r.Accessible,
-		IdempotencyKey: key, RequestHash: hash, TicketsElsewhere: int32(elsewhere),
+		IdempotencyKey: r.IdempotencyKey, RequestHash: hash, TicketsElsewhere: int32(elsewhere),
 	}, nil
 }
 
 // heldIn is the hold of the reply rep of section key, whose location it remembers.
 //
 //go:noinline
-func (c *Client) heldIn(key SectionKey, rep *Reply) *Hold {
+func (c *Client) heldIn(key SectionKey, rep *Reply) Hold {
 	h := HoldFromMsg(rep.GetHold())
 	c.located.Add(h.ID, location{key: key, owner: h.UserID})
-	return &h
+	return h
 }
 
 // Release gives a hold's seats back.

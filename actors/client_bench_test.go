@@ -37,7 +37,7 @@ func benchHolds(b *testing.B, client *Client) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := strconv.FormatInt(fan.Add(1), 10)
-			_, err := client.Hold(ctx, &HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan" + id, Quantity: 1, IdempotencyKey: "k" + id})
+			_, err := client.Hold(ctx, HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan" + id, Quantity: 1, IdempotencyKey: "k" + id})
 			if err != nil && !errors.Is(err, ErrSoldOut) {
 				b.Error(err)
 				return

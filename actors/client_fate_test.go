@@ -76,12 +76,12 @@ func TestClientWaitsForTheOutcomeOfACommandDecidedInTime(t *testing.T) {
 	client := clusterWith(t, SectionConfig{Store: store}, dir,
 		ClientConfig{AttemptTimeout: 300 * time.Millisecond, Attempts: 1, AnswerGrace: 10 * time.Second})
 	type result struct {
-		h   *Hold
+		h   Hold
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		h, err := client.Hold(context.Background(), &HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan", Seats: []string{"A-1"}})
+		h, err := client.Hold(context.Background(), HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan", Seats: []string{"A-1"}})
 		done <- result{h, err}
 	}()
 	select {
@@ -110,7 +110,7 @@ func TestClientUnavailableMeansNothingWasDecided(t *testing.T) {
 		ClientConfig{AttemptTimeout: 200 * time.Millisecond, Attempts: 2, BaseBackoff: time.Millisecond, AnswerGrace: 10 * time.Second})
 	done := make(chan error, 1)
 	go func() {
-		_, err := client.Hold(context.Background(), &HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan", Seats: []string{"A-1"}})
+		_, err := client.Hold(context.Background(), HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan", Seats: []string{"A-1"}})
 		done <- err
 	}()
 	for range 2 { // the lookup before the retry, then the one before asking for the fate
@@ -126,7 +126,7 @@ func TestClientUnavailableMeansNothingWasDecided(t *testing.T) {
 		t.Fatalf("got %v, want UNAVAILABLE", err)
 	}
 	// Whatever still reaches the section now is decided after the copies the 503 waited for.
-	if _, err := client.Hold(context.Background(), &HoldRequest{EventID: "ev", SectionID: "S", UserID: "other", Seats: []string{"A-2"}}); err != nil {
+	if _, err := client.Hold(context.Background(), HoldRequest{EventID: "ev", SectionID: "S", UserID: "other", Seats: []string{"A-2"}}); err != nil {
 		t.Fatalf("a later hold: %v", err)
 	}
 	if s := store.seat("A-1"); s.Status != SeatAvailable {

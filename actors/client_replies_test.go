@@ -63,7 +63,7 @@ func probedClient(t *testing.T, ccfg ClientConfig) (*Client, *senderProbe) {
 func TestAttemptsShareOneReplyProcess(t *testing.T) {
 	client, probe := probedClient(t, ClientConfig{})
 	for _, key := range []string{"k1", "k2", "k3"} {
-		h, err := client.Hold(context.Background(), &HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan", Quantity: 1, IdempotencyKey: key})
+		h, err := client.Hold(context.Background(), HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan", Quantity: 1, IdempotencyKey: key})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 // even when it is empty.
 // The error is VALIDATION_FAILED naming every bad field ("seats[2]" for one seat).
 // Whether the seats exist in the section is the section's to say (UnknownSeats).
-func (r *HoldRequest) Validate() error {
+func (r HoldRequest) Validate() error {
 	var bad problemSet
 	if r.UserID == "" {
 		bad.set("user_id", "is required")

@@ -107,7 +107,7 @@ func TestClientAnswersAFullMailboxAtOnce(t *testing.T) {
 		for i, seat := range []string{"A-1", "A-2"} {
 			user := fmt.Sprintf("fan%d", i)
 			go func() {
-				_, err := client.Hold(ctx, &HoldRequest{EventID: "ev", SectionID: "S", UserID: user, Seats: []string{seat}})
+				_, err := client.Hold(ctx, HoldRequest{EventID: "ev", SectionID: "S", UserID: user, Seats: []string{seat}})
 				results <- result{user, err}
 			}()
 		}

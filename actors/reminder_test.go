@@ -104,7 +104,7 @@ func TestPassivatedSectionWithLiveHoldsIsWokenAtExpiry(t *testing.T) {
 	tracer := &recordingTracer{}
 	client := clusterOn(t, store, tracer)
 
-	h, err := client.Hold(t.Context(), &HoldRequest{EventID: "ev", SectionID: "S", UserID: "alice", Seats: []string{"A-1"}})
+	h, err := client.Hold(t.Context(), HoldRequest{EventID: "ev", SectionID: "S", UserID: "alice", Seats: []string{"A-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

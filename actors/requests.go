@@ -31,7 +31,7 @@ type ConfirmRequest struct {
 
 // Hash identifies the request's meaning for idempotency: the same key with another hash
 // is IDEMPOTENCY_CONFLICT. Explicit seats are compared as a set.
-func (r *HoldRequest) Hash() []byte {
+func (r HoldRequest) Hash() []byte {
 	seats := append([]string(nil), r.Seats...)
 	sort.Strings(seats)
 	return hashParts("hold", r.EventID, r.SectionID, strings.Join(seats, ","), strconv.Itoa(r.Quantity), boolString(r.Accessible))

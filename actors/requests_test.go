@@ -16,7 +16,7 @@ func TestRequestHashesStayTheSame(t *testing.T) {
 		got  []byte
 		want string
 	}{
-		{(&HoldRequest{EventID: "ev_1", SectionID: "S1", Seats: []string{"B-2", "A-1"}, Quantity: 2, Accessible: true}).Hash(),
+		{HoldRequest{EventID: "ev_1", SectionID: "S1", Seats: []string{"B-2", "A-1"}, Quantity: 2, Accessible: true}.Hash(),
 			"379f91c7e01ffcb1ab05bc59d5b04ea20e4930154eb572586ca8b7b5493cac28"},
 		{ConfirmRequest{HoldID: "hold_1", PaymentToken: "tok_ok"}.Hash(),
 			"4f3d3156d6997cd385226768b48f77d733803add30c8b73bb67a1465c0b9851c"},

@@ -60,7 +60,7 @@ func TestHoldStackDepth(t *testing.T) {
 	depth := ^uintptr(0)
 	for i := range 3 { // the first hold grows the stack; the stack must not move while measured
 		top := stackAddr()
-		if _, err := client.Hold(ctx, &HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan", Quantity: 1, IdempotencyKey: "k" + string(rune('a'+i))}); err != nil {
+		if _, err := client.Hold(ctx, HoldRequest{EventID: "ev", SectionID: "S", UserID: "fan", Quantity: 1, IdempotencyKey: "k" + string(rune('a'+i))}); err != nil {
 			t.Fatal(err)
 		}
 		if i > 0 && probe.at < top {

@@ -10,7 +10,7 @@ import (
 // plain printable ASCII that JSON writes as it is), without reflection or sorting a map
 // through it. ok is false for any other body: the caller then encodes it with
 // encoding/json.
-func appendErrorBody(dst []byte, body *errorJSON) (_ []byte, ok bool) {
+func appendErrorBody(dst []byte, body errorJSON) (_ []byte, ok bool) {
 	e := body.Error
 	if e.Details == nil || !plainJSONString(string(e.Code)) || !plainJSONString(e.Message) {
 		return dst, false

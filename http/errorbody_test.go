@@ -37,7 +37,7 @@ func TestErrorBodyMatchesEncodingJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok := appendErrorBody(nil, &tt.body)
+			got, ok := appendErrorBody(nil, tt.body)
 			if ok != tt.plain {
 				t.Fatalf("ok = %v, want %v", ok, tt.plain)
 			}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/ticketblitz/ticketblitz/actors"
 )
@@ -153,7 +152,7 @@ type errorPayloadJSON struct {
 }
 
 // detailsOf builds the details object a client can act on; it is never null.
-func detailsOf(a *answer) map[string]any {
+func detailsOf(a answer) map[string]any {
 	d := map[string]any{}
 	switch a.err.Code {
 	case actors.CodeValidation:
@@ -173,19 +172,10 @@ func detailsOf(a *answer) map[string]any {
 }
 
 // handleError answers a failed request and logs it, once, with its request id. It is
-// Fiber's ErrorHandler too, for failures raised before routing (a body too large). Its
-// frame is small and its work is done in the functions below: a refusal (most of a
-// rush's answers) is answered at the bottom of its connection goroutine's stack.
+// Fiber's ErrorHandler too, for failures raised before routing (a body too large).
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	a := classify(err)
-	s.logFailure(c, err, &a)
-	return answerError(c, &a)
-}
-
-// logFailure logs the failed request c, whose error err is answered as a.
-//
-//go:noinline
-func (s *Server) logFailure(c *fiber.Ctx, err error, a *answer) {
+	id := s.requestIDOf(c)
 	level, msg := zap.DebugLevel, "request refused"
 	switch {
 	case a.internal:
@@ -196,31 +186,18 @@ func (s *Server) logFailure(c *fiber.Ctx, err error, a *answer) {
 	// Check first: most refusals (sold out, seat taken) are logged at debug, which is
 	// usually off, and their fields would be built for nothing.
 	if ce := s.log.Check(level, msg); ce != nil {
-		s.writeFailure(ce, c, err, a)
+		fields := []zap.Field{
+			zap.String("request_id", id),
+			zap.String("method", methodLabel(c.Method())),
+			zap.String("route", c.Route().Path),
+			zap.Int("status", a.status),
+			zap.Error(err),
+		}
+		if level == zap.DebugLevel {
+			fields = append(fields, zap.String("code", string(a.err.Code)))
+		}
+		ce.Write(fields...)
 	}
-}
-
-// writeFailure writes the entry ce of the failed request c with its fields.
-//
-//go:noinline
-func (s *Server) writeFailure(ce *zapcore.CheckedEntry, c *fiber.Ctx, err error, a *answer) {
-	fields := []zap.Field{
-		zap.String("request_id", s.requestIDOf(c)),
-		zap.String("method", methodLabel(c.Method())),
-		zap.String("route", c.Route().Path),
-		zap.Int("status", a.status),
-		zap.Error(err),
-	}
-	if ce.Level == zap.DebugLevel {
-		fields = append(fields, zap.String("code", string(a.err.Code)))
-	}
-	ce.Write(fields...)
-}
-
-// answerError writes the answer a: its status, headers and error body.
-//
-//go:noinline
-func answerError(c *fiber.Ctx, a *answer) error {
 	if a.retryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterSeconds(a.retryAfter)))
 	}
@@ -236,12 +213,14 @@ func answerError(c *fiber.Ctx, a *answer) error {
 		Message: message,
 		Details: detailsOf(a),
 	}}
-	res := c.Status(a.status).Response()
-	raw, ok := appendErrorBody(takeBody(res), &body)
-	if putBody(res, raw, ok) {
+	var room [256]byte // copied into the response's own (pooled) body buffer
+	if raw, ok := appendErrorBody(room[:0], body); ok {
+		res := c.Status(a.status).Response()
+		res.Header.SetContentType(fiber.MIMEApplicationJSON)
+		res.SetBody(raw)
 		return nil
 	}
-	return c.JSON(body)
+	return c.Status(a.status).JSON(body)
 }
 
 func notFound(what string) error {

@@ -33,19 +33,7 @@ type cancelCall struct {
 	admin           bool
 }
 
-func (f *fakeReservations) Hold(ctx context.Context, r *actors.HoldRequest) (*actors.Hold, error) {
-	return heldOrNil(f.hold(ctx, *r))
-}
-
-// heldOrNil is a hold the Reservations way: a pointer to h, or nil with err.
-func heldOrNil(h actors.Hold, err error) (*actors.Hold, error) {
-	if err != nil {
-		return nil, err
-	}
-	return &h, nil
-}
-
-func (f *fakeReservations) hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error) {
+func (f *fakeReservations) Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error) {
 	f.mu.Lock()
 	f.holds = append(f.holds, r)
 	f.deadline, f.hasDeadline = ctx.Deadline()

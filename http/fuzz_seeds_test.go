@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ticketblitz/ticketblitz/actors"
 	"github.com/ticketblitz/ticketblitz/docs"
 )
 
@@ -94,7 +93,7 @@ func TestDocumentRequestsDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, body := range documentRequests(t, "createHold") {
-		if err := d.decodeHoldRequest(body, "e1", "alice", new(actors.HoldRequest)); err != nil {
+		if _, err := d.decodeHoldRequest(body, "e1", "alice"); err != nil {
 			t.Errorf("createHold example %s: %v", body, err)
 		}
 	}

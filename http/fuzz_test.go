@@ -98,8 +98,8 @@ func FuzzDecodeHoldRequest(f *testing.F) {
 	}
 	d := fuzzDecoder(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		b := new(actors.HoldRequest)
-		if err := d.decodeHoldRequest(body, "e1", "alice", b); err != nil {
+		b, err := d.decodeHoldRequest(body, "e1", "alice")
+		if err != nil {
 			expectValidationError(t, err)
 			return
 		}

@@ -32,31 +32,22 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 			defer s.cfg.WaitingRooms.HoldDone(eventID, p.UserID, pass)
 		}
 	}
-	call := new(holdCall)
-	if err := s.holdRequestOf(c, eventID, p.UserID, &call.req); err != nil {
+	req, err := s.holdRequestOf(c, eventID, p.UserID)
+	if err != nil {
 		return err
 	}
-	h, err := s.cfg.Reservations.Hold(c.UserContext(), &call.req)
+	h, err := s.cfg.Reservations.Hold(c.UserContext(), req)
 	if err != nil {
-		call.refusal = holdError{eventID: eventID, sectionID: call.req.SectionID, err: err}
-		return &call.refusal
+		return &holdError{eventID: eventID, sectionID: req.SectionID, err: err}
 	}
 	return holdCreated(c, h)
-}
-
-// holdCall is a hold's request and, when it is refused, its refusal: one allocation
-// for the two (most of a rush's holds are refused).
-type holdCall struct {
-	req     actors.HoldRequest
-	refusal holdError
 }
 
 // This handler's frame stays on its connection goroutine's stack for the whole of
 // Reservations.Hold, the deepest call of a request: reading the request and writing the
 // answer are done in the functions below, so that their temporaries are not part of
-// that frame, and the request and the hold are passed by pointer, not copied through
-// it (the collector halves an idle connection's stack, and a request that outgrows it
-// copies the stack to one twice the size).
+// that frame (the collector halves an idle connection's stack, and a request that
+// outgrows it copies the stack to one twice the size).
 
 // checkQueuePass checks the caller's queue pass for eventID, and returns it.
 //
@@ -69,35 +60,35 @@ func (s *Server) checkQueuePass(c *fiber.Ctx, eventID, userID string) (string, e
 	return pass, nil
 }
 
-// holdRequestOf reads the hold request of c into req, for userID in eventID: its
-// idempotency key and its body, with every bad field reported at once.
+// holdRequestOf reads the hold request of c, for userID in eventID: its idempotency key
+// and its body, with every bad field reported at once.
 //
 //go:noinline
-func (s *Server) holdRequestOf(c *fiber.Ctx, eventID, userID string, req *actors.HoldRequest) error {
+func (s *Server) holdRequestOf(c *fiber.Ctx, eventID, userID string) (actors.HoldRequest, error) {
 	key, keyErr := idempotencyKey(c.Get(headerIdempotencyKey))
 	body, err := requestBody(c)
 	if err != nil {
-		return err
+		return actors.HoldRequest{}, err
 	}
-	err = s.decode.decodeHoldRequest(body, eventID, userID, req)
+	req, err := s.decode.decodeHoldRequest(body, eventID, userID)
 	if err := joinValidation(keyErr, err); err != nil {
-		return err
+		return actors.HoldRequest{}, err
 	}
 	req.IdempotencyKey = key
-	return nil
+	return req, nil
 }
 
 // holdCreated answers 201 with the hold h, written straight into the response's own
 // (pooled) body buffer when it is plain (appendHoldBody), with encoding/json otherwise.
 //
 //go:noinline
-func holdCreated(c *fiber.Ctx, h *actors.Hold) error {
+func holdCreated(c *fiber.Ctx, h actors.Hold) error {
 	res := c.Status(fiber.StatusCreated).Response()
-	body, ok := appendHoldBody(takeBody(res), h)
+	body, ok := appendHoldBody(takeBody(res), &h)
 	if putBody(res, body, ok) {
 		return nil
 	}
-	return holdJSONAnswer(c, h)
+	return holdJSONAnswer(c, &h)
 }
 
 // holdJSONAnswer answers with the hold h encoded by encoding/json: a hold whose

@@ -21,11 +21,11 @@ type decidedReservations struct {
 	soldOut bool
 }
 
-func (d *decidedReservations) Hold(_ context.Context, r *actors.HoldRequest) (*actors.Hold, error) {
+func (d *decidedReservations) Hold(_ context.Context, r actors.HoldRequest) (actors.Hold, error) {
 	if d.soldOut {
-		return nil, actors.ErrSoldOut
+		return actors.Hold{}, actors.ErrSoldOut
 	}
-	return &actors.Hold{ID: "hld_1", EventID: r.EventID, SectionID: r.SectionID, UserID: r.UserID,
+	return actors.Hold{ID: "hld_1", EventID: r.EventID, SectionID: r.SectionID, UserID: r.UserID,
 		Seats: r.Seats, Quantity: len(r.Seats), Status: actors.HoldHeld,
 		ExpiresAt: testNow.Add(5 * time.Minute), CreatedAt: testNow}, nil
 }
@@ -122,12 +122,11 @@ func BenchmarkDecodeHoldRequest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var r actors.HoldRequest
 	for name, body := range holdBodies {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
-				if err := d.decodeHoldRequest(body, "ev_1", "fan1", &r); err != nil {
+				if _, err := d.decodeHoldRequest(body, "ev_1", "fan1"); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -142,10 +141,9 @@ func TestDecodeHoldRequestAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r actors.HoldRequest
 	for name, most := range map[string]float64{"seats": 4, "quantity": 2} {
 		got := testing.AllocsPerRun(200, func() {
-			if err := d.decodeHoldRequest(holdBodies[name], "ev_1", "fan1", &r); err != nil {
+			if _, err := d.decodeHoldRequest(holdBodies[name], "ev_1", "fan1"); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -14,9 +14,8 @@ import (
 // Reservations makes every seat decision. Implementations return actors' domain errors
 // (*actors.Error, possibly wrapped); anything else is answered as 503 UNAVAILABLE.
 type Reservations interface {
-	// Hold claims explicit seats or a quantity for a user. r is only read, and not
-	// kept after Hold returns; the hold is nil when err is not.
-	Hold(ctx context.Context, r *actors.HoldRequest) (*actors.Hold, error)
+	// Hold claims explicit seats or a quantity for a user.
+	Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error)
 	// Release gives a user's held seats back.
 	Release(ctx context.Context, holdID, userID string) (actors.Hold, error)
 	// Extend moves a user's hold expiry forward.

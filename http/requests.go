@@ -50,14 +50,13 @@ type rowBody struct {
 	Seats int    `json:"seats"`
 }
 
-// decodeHoldRequest decodes the body of POST …/holds into r, the hold request of userID
+// decodeHoldRequest decodes the body of POST …/holds into the hold request of userID
 // in eventID, and validates it: exactly one of seats or quantity must be given, and
-// the request must pass actors.HoldRequest.Validate. r is filled in place (not
-// returned) so that a hold's request is not copied through its handler's frames.
-func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string, r *actors.HoldRequest) error {
+// the request must pass actors.HoldRequest.Validate.
+func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string) (actors.HoldRequest, error) {
 	b, err := decodeHoldBody(body)
 	if err != nil {
-		return err
+		return actors.HoldRequest{}, err
 	}
 	// problems is made only for a request with one: most have none.
 	var problems map[string]string
@@ -67,7 +66,7 @@ func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string, r *acto
 			"quantity": "give seats or quantity",
 		}
 	}
-	*r = actors.HoldRequest{
+	r := actors.HoldRequest{
 		EventID:    eventID,
 		SectionID:  b.SectionID,
 		UserID:     userID,
@@ -86,12 +85,15 @@ func (d *decoder) decodeHoldRequest(body []byte, eventID, userID string, r *acto
 	}
 	verr := r.Validate()
 	if problems == nil && verr == nil {
-		return nil
+		return r, nil
 	}
 	if problems == nil {
 		problems = map[string]string{}
 	}
-	return mergeProblems(problems, verr)
+	if err := mergeProblems(problems, verr); err != nil {
+		return actors.HoldRequest{}, err
+	}
+	return r, nil
 }
 
 // decodeConfirm decodes and validates the body of POST /holds/{id}/confirm.

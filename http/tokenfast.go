@@ -40,18 +40,13 @@ func newMACPool(secret []byte) *macPool {
 
 // macState is a pooled HMAC, the buffer the signed part of a token is copied into, the
 // one its claims are decoded into, and the validator of its claims, which reads the
-// time from now: a validator made for each token cost three allocations. The
-// signature's buffers are here too, not in verifyIssuedWith's frame: a fan's first
-// request checks its token at the bottom of its connection goroutine's stack.
+// time from now: a validator made for each token cost three allocations.
 type macState struct {
 	mac       hash.Hash
 	buf       []byte
 	claims    []byte
 	validator *jwt.Validator
 	now       time.Time
-	// got is the token's signature, decoded from sigText; sum the one computed.
-	got, sum [sha256.Size]byte
-	sigText  [64]byte
 }
 
 func newMACState(secret []byte) *macState {
@@ -71,36 +66,30 @@ func verifyIssuedWith(macs *macPool, secret []byte, raw string, now time.Time, c
 	if !ok || strings.IndexByte(sig, '.') >= 0 {
 		return false
 	}
+	var got [sha256.Size]byte
+	var sigText [64]byte
+	if base64.RawURLEncoding.DecodedLen(len(sig)) != len(got) || len(sig) > len(sigText) {
+		return false
+	}
+	n := copy(sigText[:], sig)
+	if n, err := base64.RawURLEncoding.Decode(got[:], sigText[:n]); err != nil || n != len(got) {
+		return false
+	}
 	var st *macState
 	if macs != nil && bytes.Equal(macs.secret, secret) {
 		st = macs.pool.Get().(*macState)
+		defer macs.pool.Put(st)
 		st.mac.Reset()
 	} else {
 		st = newMACState(secret)
 	}
-	ok = st.verify(raw, len(header)+1, len(header)+1+len(payload), sig, now, claims)
-	if macs != nil && bytes.Equal(macs.secret, secret) {
-		macs.pool.Put(st)
-	}
-	return ok
-}
-
-// verify checks the signature sig of raw[:signedLen], whose payload starts at
-// payloadAt, and decodes and validates its claims at now into claims.
-func (st *macState) verify(raw string, payloadAt, signedLen int, sig string, now time.Time, claims *tokenClaims) bool {
-	if base64.RawURLEncoding.DecodedLen(len(sig)) != len(st.got) || len(sig) > len(st.sigText) {
-		return false
-	}
-	n := copy(st.sigText[:], sig)
-	if n, err := base64.RawURLEncoding.Decode(st.got[:], st.sigText[:n]); err != nil || n != len(st.got) {
-		return false
-	}
-	st.buf = append(st.buf[:0], raw[:signedLen]...)
+	st.buf = append(st.buf[:0], raw[:len(header)+1+len(payload)]...)
 	st.mac.Write(st.buf)
-	if !hmac.Equal(st.got[:], st.mac.Sum(st.sum[:0])) {
+	var sum [sha256.Size]byte
+	if !hmac.Equal(got[:], st.mac.Sum(sum[:0])) {
 		return false
 	}
-	body, err := base64.RawURLEncoding.AppendDecode(st.claims[:0], st.buf[payloadAt:])
+	body, err := base64.RawURLEncoding.AppendDecode(st.claims[:0], st.buf[len(header)+1:])
 	if err != nil {
 		return false
 	}

@@ -17,11 +17,11 @@ func TestListHoldsWithTheActorStrategy(t *testing.T) {
 	user := ev.ID + "-lister"
 	hold := func(user, section string, seats []string, qty int) actors.Hold {
 		t.Helper()
-		h, err := client.Hold(ctx, &actors.HoldRequest{EventID: ev.ID, SectionID: section, UserID: user, Seats: seats, Quantity: qty})
+		h, err := client.Hold(ctx, actors.HoldRequest{EventID: ev.ID, SectionID: section, UserID: user, Seats: seats, Quantity: qty})
 		if err != nil {
 			t.Fatalf("hold %v for %s: %v", seats, user, err)
 		}
-		return *h
+		return h
 	}
 	kept := hold(user, "A", []string{"A-2"}, 0)
 	places := hold(user, "ga", nil, 2)

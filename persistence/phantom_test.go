@@ -47,7 +47,7 @@ func rowsOf(n, seats int) []actors.RowSpec {
 // holdAttempt is one hold request of a fan and what the fan was told.
 type holdAttempt struct {
 	user, key string
-	hold      *actors.Hold
+	hold      actors.Hold
 	err       error
 }
 
@@ -89,7 +89,7 @@ func TestNoPhantomHolds(t *testing.T) {
 			for try := range tries {
 				a := holdAttempt{user: user, key: fmt.Sprintf("try-%d", try)}
 				rctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
-				a.hold, a.err = client.Hold(rctx, &actors.HoldRequest{EventID: ev.ID, SectionID: "hot", UserID: user, Quantity: 1, IdempotencyKey: a.key})
+				a.hold, a.err = client.Hold(rctx, actors.HoldRequest{EventID: ev.ID, SectionID: "hot", UserID: user, Quantity: 1, IdempotencyKey: a.key})
 				cancel()
 				mu.Lock()
 				attempts = append(attempts, a)
@@ -106,7 +106,7 @@ func TestNoPhantomHolds(t *testing.T) {
 	// the fans' requests decided is in the store now.
 	// (It is asked again while the section refuses it for a batch being written.)
 	testenv.Eventually(t, 20*time.Second, func() error {
-		_, err := client.Hold(ctx, &actors.HoldRequest{EventID: ev.ID, SectionID: "hot", UserID: ev.ID + "-last", Quantity: 1, IdempotencyKey: "last"})
+		_, err := client.Hold(ctx, actors.HoldRequest{EventID: ev.ID, SectionID: "hot", UserID: ev.ID + "-last", Quantity: 1, IdempotencyKey: "last"})
 		return err
 	})
 
@@ -118,7 +118,7 @@ func TestNoPhantomHolds(t *testing.T) {
 			if prev, ok := granted[a.user]; ok {
 				t.Fatalf("%s was given two holds: %s and %s", a.user, prev.ID, a.hold.ID)
 			}
-			granted[a.user] = *a.hold
+			granted[a.user] = a.hold
 			stored, err := s.GetHold(ctx, a.hold.ID)
 			if err != nil || stored.UserID != a.user || stored.Status != actors.HoldHeld || len(stored.Seats) != 1 || stored.Seats[0] != a.hold.Seats[0] {
 				t.Fatalf("%s was answered 201 with %+v; the store has %+v, %v", a.user, a.hold, stored, err)

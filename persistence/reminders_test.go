@@ -146,7 +146,7 @@ func TestReminderWakesAPassivatedSectionAtExpiry(t *testing.T) {
 	client := sectionClient(t, s, s, func(c *actors.SectionConfig) {
 		c.HoldTTL, c.PassivateAfter, c.Tracer = 2*time.Second, 200*time.Millisecond, tracer
 	})
-	h, err := client.Hold(storeCtx(t), &actors.HoldRequest{EventID: ev.ID, SectionID: "A", UserID: "sleeper", Seats: []string{"B-2"}})
+	h, err := client.Hold(storeCtx(t), actors.HoldRequest{EventID: ev.ID, SectionID: "A", UserID: "sleeper", Seats: []string{"B-2"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,7 +117,7 @@ func TestLimitIsExactAcrossSectionsUnderConcurrency(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, err := client.Hold(storeCtx(t), &actors.HoldRequest{EventID: ev.ID, SectionID: section,
+				_, err := client.Hold(storeCtx(t), actors.HoldRequest{EventID: ev.ID, SectionID: section,
 					UserID: fmt.Sprintf("fan-%03d", f), Quantity: 8})
 				resultsMu.Lock()
 				defer resultsMu.Unlock()

@@ -72,7 +72,7 @@ func TestStaleActivationRefusesNothingOnItsMemory(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer client.Close()
-			h, err := client.Hold(storeCtx(t), &actors.HoldRequest{EventID: ev.ID, SectionID: "A", UserID: ev.ID + "-b", Seats: []string{"A-1"}})
+			h, err := client.Hold(storeCtx(t), actors.HoldRequest{EventID: ev.ID, SectionID: "A", UserID: ev.ID + "-b", Seats: []string{"A-1"}})
 			if err != nil {
 				t.Fatalf("hold after the stale activation stopped: %v", err)
 			}

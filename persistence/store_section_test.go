@@ -104,11 +104,11 @@ func TestClientRetryAfterLostCommitAnswerGetsTheCommittedAnswer(t *testing.T) {
 	ev := storeFixtureEvent(t, s)
 	hold := func(t *testing.T, client *actors.Client, user, key string, seats ...string) actors.Hold {
 		t.Helper()
-		h, err := client.Hold(storeCtx(t), &actors.HoldRequest{EventID: ev.ID, SectionID: "A", UserID: user, Seats: seats, IdempotencyKey: key})
+		h, err := client.Hold(storeCtx(t), actors.HoldRequest{EventID: ev.ID, SectionID: "A", UserID: user, Seats: seats, IdempotencyKey: key})
 		if err != nil {
 			t.Fatalf("hold %v for %s: %v", seats, user, err)
 		}
-		return *h
+		return h
 	}
 	for i, key := range []string{"fan-key", ""} {
 		t.Run(fmt.Sprintf("hold, key=%q", key), func(t *testing.T) {

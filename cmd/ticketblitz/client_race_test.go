@@ -85,7 +85,7 @@ func clientRace(t *testing.T, strategy string) {
 		go func() {
 			defer wg.Done()
 			<-startGun
-			h, err := srv.reservations.Hold(ctx, &actors.HoldRequest{EventID: ev.ID, SectionID: "hot", UserID: user, Seats: seats})
+			h, err := srv.reservations.Hold(ctx, actors.HoldRequest{EventID: ev.ID, SectionID: "hot", UserID: user, Seats: seats})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

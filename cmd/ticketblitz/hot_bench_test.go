@@ -74,7 +74,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int, extra map[string
 		b.Fatal(err)
 	}
 	// Warm up: activate the section.
-	if h, err := srv.reservations.Hold(ctx, &actors.HoldRequest{EventID: ev.ID, SectionID: "hot", UserID: "warm", Quantity: 1}); err == nil {
+	if h, err := srv.reservations.Hold(ctx, actors.HoldRequest{EventID: ev.ID, SectionID: "hot", UserID: "warm", Quantity: 1}); err == nil {
 		_, _ = srv.reservations.Release(ctx, h.ID, "warm")
 	}
 
@@ -102,7 +102,7 @@ func benchHot(b *testing.B, strategy, mode string, callers int, extra map[string
 					req.Seats = []string{actors.SeatID(actors.RowLabel(rng.IntN(40)), 1+rng.IntN(50))}
 				}
 				t0 := time.Now()
-				h, err := srv.reservations.Hold(ctx, &req)
+				h, err := srv.reservations.Hold(ctx, req)
 				if err != nil {
 					if errors.Is(err, actors.ErrSeatUnavailable) || errors.Is(err, actors.ErrSoldOut) {
 						refused.Add(1)

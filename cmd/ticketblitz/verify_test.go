@@ -66,8 +66,8 @@ func startRecordedSale(t *testing.T, seed uint64, ops int) *recordedSale {
 	s := &recordedSale{srv: srv, db: db, event: ev.ID, env: env, conn: conn}
 
 	res := srv.reservations
-	hold := func(user string, seats ...string) (*actors.Hold, error) {
-		return res.Hold(ctx, &actors.HoldRequest{EventID: ev.ID, SectionID: "S", UserID: user, Seats: seats})
+	hold := func(user string, seats ...string) (actors.Hold, error) {
+		return res.Hold(ctx, actors.HoldRequest{EventID: ev.ID, SectionID: "S", UserID: user, Seats: seats})
 	}
 	h, err := hold("fan1", "A-1")
 	if err != nil {
@@ -107,7 +107,7 @@ func startRecordedSale(t *testing.T, seed uint64, ops int) *recordedSale {
 			h, err := hold(user, seat)
 			switch {
 			case err == nil:
-				held[user] = append(held[user], *h)
+				held[user] = append(held[user], h)
 			case errors.Is(err, actors.ErrSeatUnavailable), errors.Is(err, actors.ErrLimitExceeded):
 			default:
 				t.Fatalf("hold %s: %v", seat, err)

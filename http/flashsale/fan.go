@@ -61,13 +61,13 @@ func (f *Sales) hold(sale *saleState, r actors.HoldRequest) (actors.Hold, error)
 	sale.attempts.Add(1)
 	ctx, cancel := context.WithTimeout(f.ctx, callTimeout)
 	defer cancel()
-	h, err := f.cfg.Reservations.Hold(ctx, &r)
+	h, err := f.cfg.Reservations.Hold(ctx, r)
 	if err != nil {
 		sale.refusals.Add(1)
 		return actors.Hold{}, err
 	}
 	sale.holds.Add(1)
-	return *h, nil
+	return h, nil
 }
 
 func (f *Sales) confirm(holdID, user, token string) error {

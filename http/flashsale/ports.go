@@ -9,9 +9,8 @@ import (
 // Reservations is the part of the engine's decisions a simulated fan makes.
 // Implementations return actors' domain errors, as for a real fan.
 type Reservations interface {
-	// Hold claims explicit seats or a quantity for a user. r is only read, and not
-	// kept after Hold returns; the hold is nil when err is not.
-	Hold(ctx context.Context, r *actors.HoldRequest) (*actors.Hold, error)
+	// Hold claims explicit seats or a quantity for a user.
+	Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error)
 	// Confirm pays for a hold and turns it into an order.
 	Confirm(ctx context.Context, r actors.ConfirmRequest) (actors.Order, error)
 	// Release gives a user's held seats back.

@@ -69,15 +69,7 @@ func (r *crowdReservations) enter(ctx context.Context) (leave func(), err error)
 	return func() { r.inFlight.Add(-1) }, nil
 }
 
-func (r *crowdReservations) Hold(ctx context.Context, req *actors.HoldRequest) (*actors.Hold, error) {
-	h, err := r.hold(ctx, *req)
-	if err != nil {
-		return nil, err
-	}
-	return &h, nil
-}
-
-func (r *crowdReservations) hold(ctx context.Context, req actors.HoldRequest) (actors.Hold, error) {
+func (r *crowdReservations) Hold(ctx context.Context, req actors.HoldRequest) (actors.Hold, error) {
 	leave, err := r.enter(ctx)
 	if err != nil {
 		return actors.Hold{}, err

@@ -15,7 +15,7 @@ func TestConfirmAndCancel(t *testing.T) {
 	forEachStrategy(t, pool, time.Minute, func(t *testing.T, s baseline) {
 		f := newFixture(t, pool, 8, 2, 10)
 		ctx := context.Background()
-		h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"B-1", "B-2"}})
+		h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"B-1", "B-2"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestConfirmAndCancel(t *testing.T) {
 		wantCode(t, "second cancel", err, actors.CodeHoldNotActive)
 
 		// An admin may cancel anyone's order, and a cancelled seat sells again.
-		h2, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "carol", Seats: []string{"B-1"}})
+		h2, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "carol", Seats: []string{"B-1"}})
 		if err != nil {
 			t.Fatalf("hold of a cancelled seat: %v", err)
 		}
@@ -124,7 +124,7 @@ func TestConfirmDeclined(t *testing.T) {
 	forEachStrategy(t, pool, time.Minute, func(t *testing.T, s baseline) {
 		f := newFixture(t, pool, 8, 2, 10)
 		ctx := context.Background()
-		h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-1"}})
+		h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-1"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,13 +18,13 @@ func TestOneSeatOneWinner(t *testing.T) {
 		f := newFixture(t, pool, 8, 2, 10)
 		const fans = 20
 		errs := make([]error, fans)
-		holds := make([]*actors.Hold, fans)
+		holds := make([]actors.Hold, fans)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for i := range fans {
 			wg.Go(func() {
 				<-start
-				holds[i], errs[i] = s.Hold(context.Background(), &actors.HoldRequest{
+				holds[i], errs[i] = s.Hold(context.Background(), actors.HoldRequest{
 					EventID: f.eventID, SectionID: "A", UserID: fmt.Sprintf("fan-%d", i), Seats: []string{"B-7"}})
 			})
 		}
@@ -62,13 +62,13 @@ func TestBestAvailableRace(t *testing.T) {
 		f := newFixture(t, pool, 8, 1, 20)
 		const fans = 30
 		errs := make([]error, fans)
-		holds := make([]*actors.Hold, fans)
+		holds := make([]actors.Hold, fans)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for i := range fans {
 			wg.Go(func() {
 				<-start
-				holds[i], errs[i] = s.Hold(context.Background(), &actors.HoldRequest{
+				holds[i], errs[i] = s.Hold(context.Background(), actors.HoldRequest{
 					EventID: f.eventID, SectionID: "A", UserID: fmt.Sprintf("fan-%d", i), Quantity: 1})
 			})
 		}
@@ -114,7 +114,7 @@ func TestSectionChangedPerVersion(t *testing.T) {
 	forEachStrategy(t, pool, time.Minute, func(t *testing.T, s baseline) {
 		f := newFixture(t, pool, 8, 2, 10)
 		ctx := context.Background()
-		h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Seats: []string{"A-3", "A-4"}})
+		h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Seats: []string{"A-3", "A-4"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestSeatVersionRisesWithEveryChange(t *testing.T) {
 			return v
 		}
 		req := actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"B-2"}}
-		h, err := s.Hold(ctx, &req)
+		h, err := s.Hold(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func TestSeatVersionRisesWithEveryChange(t *testing.T) {
 		if _, err := s.Cancel(ctx, o.ID, "alice", false); err != nil {
 			t.Fatal(err)
 		}
-		if h, err = s.Hold(ctx, &req); err != nil {
+		if h, err = s.Hold(ctx, req); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Release(ctx, h.ID, "alice"); err != nil {

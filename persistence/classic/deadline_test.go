@@ -59,7 +59,7 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit_probe()`
 		for _, key := range []string{"", "k-" + actors.NewID("")} {
 			f := newFixture(t, pool, 8, 2, 10)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: slowCommitUser,
+			h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: slowCommitUser,
 				Quantity: 2, IdempotencyKey: key})
 			cancel()
 			time.Sleep(2500 * time.Millisecond) // any COMMIT still running has ended

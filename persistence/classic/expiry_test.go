@@ -15,7 +15,7 @@ func TestExpiredHoldRefused(t *testing.T) {
 	forEachStrategy(t, pool, time.Minute, func(t *testing.T, s baseline) {
 		f := newFixture(t, pool, 8, 2, 10)
 		ctx := context.Background()
-		h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-1", "A-2"}})
+		h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-1", "A-2"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +37,7 @@ func TestExpiredHoldRefused(t *testing.T) {
 		wantCode(t, "confirm of an expired hold", err, actors.CodeHoldExpired)
 
 		// Release of a hold past its expiry that the sweeper has not reached yet.
-		h2, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "alice", Quantity: 2})
+		h2, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "alice", Quantity: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,11 +63,11 @@ func TestRunExpiry(t *testing.T) {
 			{SectionID: "A", Seats: []string{"A-9"}}, // stays: not due
 		} {
 			r.EventID, r.UserID = f.eventID, "alice"
-			h, err := s.Hold(ctx, &r)
+			h, err := s.Hold(ctx, r)
 			if err != nil {
 				t.Fatal(err)
 			}
-			holds = append(holds, *h)
+			holds = append(holds, h)
 		}
 		mustExec(t, pool, `UPDATE holds SET expires_at = now() - interval '1 second' WHERE id = ANY($1)`,
 			[]string{holds[0].ID, holds[1].ID, holds[2].ID})

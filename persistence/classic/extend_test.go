@@ -13,7 +13,7 @@ func TestExtend(t *testing.T) {
 	forEachStrategy(t, pool, time.Minute, func(t *testing.T, s baseline) {
 		f := newFixture(t, pool, 8, 2, 10)
 		ctx := context.Background()
-		h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-1"}})
+		h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-1"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -66,7 +66,7 @@ func newFixture(t testing.TB, pool *pgxpool.Pool, maxPerUser, rows, perRow int) 
 
 // baseline is what the contract tests call: the API both strategies offer.
 type baseline interface {
-	Hold(ctx context.Context, r *actors.HoldRequest) (*actors.Hold, error)
+	Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error)
 	Release(ctx context.Context, holdID, userID string) (actors.Hold, error)
 	Extend(ctx context.Context, holdID, userID string) (actors.Hold, error)
 	Confirm(ctx context.Context, r actors.ConfirmRequest) (actors.Order, error)

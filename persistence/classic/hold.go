@@ -17,14 +17,6 @@ type seatClaimer interface {
 	claimBest(ctx context.Context, sec sectionMeta, r actors.HoldRequest) (actors.Hold, error)
 }
 
-// heldOrNot is a hold the Reservations way: a pointer to h, or nil with err.
-func heldOrNot(h actors.Hold, err error) (*actors.Hold, error) {
-	if err != nil {
-		return nil, err
-	}
-	return &h, nil
-}
-
 // hold places a hold through c: exactly the requested seats, the best available seats
 // of a reserved section, or a general-admission quantity. With an idempotency key, a
 // retry of the same request returns the first hold.

@@ -17,7 +17,7 @@ func TestHoldAndRelease(t *testing.T) {
 		ctx := context.Background()
 
 		before := time.Now()
-		h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-4", "A-3"}})
+		h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-4", "A-3"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestHoldAndRelease(t *testing.T) {
 		wantCode(t, "extend of a released hold", err, actors.CodeHoldNotActive)
 
 		// The seats can be held again.
-		if _, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Seats: []string{"A-3"}}); err != nil {
+		if _, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Seats: []string{"A-3"}}); err != nil {
 			t.Fatalf("hold of a released seat: %v", err)
 		}
 	})
@@ -99,10 +99,10 @@ func TestHoldRefusals(t *testing.T) {
 	forEachStrategy(t, pool, time.Minute, func(t *testing.T, s baseline) {
 		f := newFixture(t, pool, 8, 2, 10)
 		ctx := context.Background()
-		if _, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "owner", Seats: []string{"B-1", "B-2"}}); err != nil {
+		if _, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "owner", Seats: []string{"B-1", "B-2"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "owner", Quantity: 4}); err != nil {
+		if _, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "owner", Quantity: 4}); err != nil {
 			t.Fatal(err)
 		}
 		many := make([]string, actors.MaxSeatsPerHold+1)
@@ -140,7 +140,7 @@ func TestHoldRefusals(t *testing.T) {
 					r.EventID = f.eventID
 				}
 				r.UserID = "fan"
-				_, err := s.Hold(ctx, &r)
+				_, err := s.Hold(ctx, r)
 				e := wantCode(t, "hold", err, tc.code)
 				if tc.field != "" && e.Fields[tc.field] == "" {
 					t.Fatalf("error %v does not name field %q", err, tc.field)
@@ -168,7 +168,7 @@ func TestBestAvailable(t *testing.T) {
 	forEachStrategy(t, pool, time.Minute, func(t *testing.T, s baseline) {
 		f := newFixture(t, pool, 20, 3, 10)
 		ctx := context.Background()
-		h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Quantity: 4})
+		h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Quantity: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +176,7 @@ func TestBestAvailable(t *testing.T) {
 		if !slices.Equal(h.Seats, []string{"A-3", "A-4", "A-5", "A-6"}) || h.Quantity != 4 {
 			t.Fatalf("best available 4 = %v (quantity %d), want A-3…A-6", h.Seats, h.Quantity)
 		}
-		acc, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Quantity: 2, Accessible: true})
+		acc, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Quantity: 2, Accessible: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,14 +198,14 @@ func TestGeneralAdmission(t *testing.T) {
 	forEachStrategy(t, pool, time.Minute, func(t *testing.T, s baseline) {
 		f := newFixture(t, pool, 8, 2, 10)
 		ctx := context.Background()
-		h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "alice", Quantity: 3})
+		h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "alice", Quantity: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if h.Quantity != 3 || len(h.Seats) != 0 || h.Status != actors.HoldHeld {
 			t.Fatalf("GA hold = %+v", h)
 		}
-		_, err = s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "bob", Quantity: 3})
+		_, err = s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "bob", Quantity: 3})
 		wantCode(t, "GA beyond capacity", err, actors.CodeSoldOut)
 		o, err := s.Confirm(ctx, actors.ConfirmRequest{HoldID: h.ID, UserID: "alice", PaymentToken: "tok_ok"})
 		if err != nil {
@@ -217,7 +217,7 @@ func TestGeneralAdmission(t *testing.T) {
 		if held, sold, _ := sectionRow(t, pool, f.floor); held != 0 || sold != 3 {
 			t.Fatalf("GA after confirm: held %d sold %d", held, sold)
 		}
-		b, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "bob", Quantity: 2})
+		b, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "floor", UserID: "bob", Quantity: 2})
 		if err != nil {
 			t.Fatalf("GA hold of the last two: %v", err)
 		}

@@ -18,12 +18,12 @@ func TestIdempotency(t *testing.T) {
 		// Idempotency keys are per user and outlive the test's event: fresh users per run.
 		alice, bob := "alice-"+f.eventID, "bob-"+f.eventID
 		req := actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: alice, Seats: []string{"A-1", "A-2"}, IdempotencyKey: "k1"}
-		first, err := s.Hold(ctx, &req)
+		first, err := s.Hold(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.Seats = []string{"A-2", "A-1"} // the same set
-		again, err := s.Hold(ctx, &req)
+		again, err := s.Hold(ctx, req)
 		if err != nil {
 			t.Fatalf("replay: %v", err)
 		}
@@ -31,10 +31,10 @@ func TestIdempotency(t *testing.T) {
 			t.Fatalf("replay = %+v, want %+v", again, first)
 		}
 		req.Seats = []string{"A-3"}
-		_, err = s.Hold(ctx, &req)
+		_, err = s.Hold(ctx, req)
 		wantCode(t, "same key, other seats", err, actors.CodeIdempotencyConflict)
 		// Keys belong to users: bob may use k1 too.
-		if _, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: bob, Seats: []string{"A-3"}, IdempotencyKey: "k1"}); err != nil {
+		if _, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: bob, Seats: []string{"A-3"}, IdempotencyKey: "k1"}); err != nil {
 			t.Fatalf("another user's k1: %v", err)
 		}
 
@@ -83,7 +83,7 @@ func TestIdempotencyConcurrentRetries(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				h, err := s.Hold(ctx, &req)
+				h, err := s.Hold(ctx, req)
 				ids[i], errs[i] = h.ID, err
 			})
 		}

@@ -56,8 +56,8 @@ func NewLock(cfg LockConfig) (*Lock, error) {
 // Hold places a hold: exactly the requested seats, the best available seats of a
 // reserved section, or a general-admission quantity. With an idempotency key, a retry
 // of the same request returns the first hold.
-func (l *Lock) Hold(ctx context.Context, r *actors.HoldRequest) (*actors.Hold, error) {
-	return heldOrNot(l.hold(ctx, *r, l))
+func (l *Lock) Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error) {
+	return l.hold(ctx, r, l)
 }
 
 // unlockTimeout bounds freeing seat locks after a request, even a cancelled one.

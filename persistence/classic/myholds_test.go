@@ -23,11 +23,11 @@ func TestListHoldsWithEachStrategy(t *testing.T) {
 		user := f.eventID + "-lister"
 		hold := func(user, section string, seats []string, qty int) actors.Hold {
 			t.Helper()
-			h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: section, UserID: user, Seats: seats, Quantity: qty})
+			h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: section, UserID: user, Seats: seats, Quantity: qty})
 			if err != nil {
 				t.Fatalf("hold %v for %s: %v", seats, user, err)
 			}
-			return *h
+			return h
 		}
 		kept := hold(user, "A", []string{"A-5"}, 0)
 		places := hold(user, "floor", nil, 2)

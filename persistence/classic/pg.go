@@ -44,8 +44,8 @@ func NewPG(cfg PGConfig) (*PG, error) {
 // Hold places a hold: exactly the requested seats, the best available seats of a
 // reserved section, or a general-admission quantity. With an idempotency key, a retry
 // of the same request returns the first hold.
-func (p *PG) Hold(ctx context.Context, r *actors.HoldRequest) (*actors.Hold, error) {
-	return heldOrNot(p.hold(ctx, *r, p))
+func (p *PG) Hold(ctx context.Context, r actors.HoldRequest) (actors.Hold, error) {
+	return p.hold(ctx, r, p)
 }
 
 // claimSeats holds exactly the requested seats under their row locks.

@@ -34,7 +34,7 @@ func TestPGBestAvailableSkipsLockedSeats(t *testing.T) {
 		f.eventID, []string{"A-5", "A-6"}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Quantity: 2})
+	h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Quantity: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,12 +44,12 @@ func TestPGBestAvailableSkipsLockedSeats(t *testing.T) {
 	if _, err := other.Exec(ctx, `SELECT id FROM seats WHERE event_id = $1 AND section_id = 'A' FOR UPDATE`, f.eventID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Quantity: 1})
+	_, err = s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Quantity: 1})
 	wantCode(t, "every free seat locked", err, actors.CodeUnavailable)
 	if err := other.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Quantity: 1}); err != nil {
+	if _, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Quantity: 1}); err != nil {
 		t.Fatalf("after the locks are gone: %v", err)
 	}
 }

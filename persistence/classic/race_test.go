@@ -42,7 +42,7 @@ func TestRaceOneHoldPerSeat(t *testing.T) {
 
 		type outcome struct {
 			user  string
-			hold  *actors.Hold
+			hold  actors.Hold
 			asked []string
 			err   error
 		}
@@ -63,7 +63,7 @@ func TestRaceOneHoldPerSeat(t *testing.T) {
 			wg.Go(func() {
 				<-start
 				r := &results[i]
-				r.hold, r.err = s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: r.user, Seats: r.asked})
+				r.hold, r.err = s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: r.user, Seats: r.asked})
 			})
 		}
 		close(start)
@@ -88,7 +88,7 @@ func TestRaceOneHoldPerSeat(t *testing.T) {
 			if r.hold.UserID != r.user || !slices.Equal(r.hold.Seats, r.asked) || r.hold.Status != actors.HoldHeld {
 				t.Errorf("%s asked for %v and got %+v", r.user, r.asked, r.hold)
 			}
-			winners[r.hold.ID] = *r.hold
+			winners[r.hold.ID] = r.hold
 			for _, seat := range r.hold.Seats {
 				if other, ok := promised[seat]; ok {
 					t.Errorf("seat %s promised to holds %s and %s", seat, other, r.hold.ID)

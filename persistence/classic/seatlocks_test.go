@@ -20,7 +20,7 @@ func TestLockHoldRespectsSeatLocks(t *testing.T) {
 	if err := rdb.Set(ctx, other, "h_someone", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-6", "A-5", "A-4"}})
+	_, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-6", "A-5", "A-4"}})
 	if e := wantCode(t, "hold of a locked seat", err, actors.CodeSeatUnavailable); !slices.Equal(e.Seats, []string{"A-5"}) {
 		t.Fatalf("unavailable seats %v, want [A-5]", e.Seats)
 	}
@@ -37,7 +37,7 @@ func TestLockHoldRespectsSeatLocks(t *testing.T) {
 	if err := rdb.Set(ctx, prefix+"seat-lock:"+f.a.Identity()+"/A-6", "h_someone", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Quantity: 2})
+	h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Quantity: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,12 +63,12 @@ func TestLockBestAvailableContendedIsRetryable(t *testing.T) {
 	if taken, err := locks.acquire(ctx, f.a, all, "someone-else"); err != nil || len(taken) > 0 {
 		t.Fatalf("lock seats: %v %v", taken, err)
 	}
-	_, err = ls.Hold(ctx, &actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Quantity: 2})
+	_, err = ls.Hold(ctx, actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Quantity: 2})
 	wantCode(t, "contended best available", err, actors.CodeUnavailable)
 	if err := locks.release(ctx, f.a, all, "someone-else"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ls.Hold(ctx, &actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Quantity: 2}); err != nil {
+	if _, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Quantity: 2}); err != nil {
 		t.Fatalf("after the locks are gone: %v", err)
 	}
 }
@@ -90,7 +90,7 @@ func TestLockBestAvailableWaitsForContendedClaims(t *testing.T) {
 		_ = locks.release(context.Background(), f.a, all, "someone-else")
 	}()
 	began := time.Now()
-	h, err := ls.Hold(ctx, &actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Quantity: 2})
+	h, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.a.EventID, SectionID: f.a.SectionID, UserID: "u1", Quantity: 2})
 	if err != nil {
 		t.Fatalf("best available once the claims ended: %v", err)
 	}
@@ -107,21 +107,21 @@ func TestLockSettledSeatsSteerBestAvailable(t *testing.T) {
 	f := newFixture(t, pool, 8, 1, 10)
 	ls, _, _ := newLock(t, pool, time.Minute)
 	ctx := context.Background()
-	first, err := ls.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u1", Quantity: 1})
+	first, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u1", Quantity: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ls.Release(ctx, first.ID, "u1"); err != nil {
 		t.Fatal(err)
 	}
-	second, err := ls.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u2", Quantity: 1})
+	second, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u2", Quantity: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if second.Seats[0] == first.Seats[0] {
 		t.Fatalf("best available chose %s, claimed a moment ago", first.Seats[0])
 	}
-	if _, err := ls.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u3", Seats: first.Seats}); err != nil {
+	if _, err := ls.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "u3", Seats: first.Seats}); err != nil {
 		t.Fatalf("explicit claim of a settled seat: %v", err)
 	}
 }

@@ -66,7 +66,7 @@ func TestSequencedVersionsUnderLoad(t *testing.T) {
 					if round%4 == 3 {
 						req = actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: user, Quantity: 1}
 					}
-					h, err := s.Hold(ctx, &req)
+					h, err := s.Hold(ctx, req)
 					if err != nil {
 						if e, ok := actors.AsError(err); ok && (e.Code == actors.CodeSeatUnavailable || e.Code == actors.CodeUnavailable) {
 							continue
@@ -196,7 +196,7 @@ func TestSeatMapSequencesFirst(t *testing.T) {
 	forEachStrategy(t, pool, time.Minute, func(t *testing.T, s baseline) {
 		f := newFixture(t, pool, 8, 2, 10)
 		ctx := context.Background()
-		h, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-5"}})
+		h, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-5"}})
 		if err != nil {
 			t.Fatal(err)
 		}

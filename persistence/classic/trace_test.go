@@ -51,7 +51,7 @@ func TestLockTracesItsLocksAndTransactions(t *testing.T) {
 	f := newFixture(t, pool, 8, 2, 10)
 	ctx := context.Background()
 
-	if _, err := s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-4", "A-3"}}); err != nil {
+	if _, err := s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Seats: []string{"A-4", "A-3"}}); err != nil {
 		t.Fatal(err)
 	}
 	traces, lines := log.take()
@@ -71,7 +71,7 @@ func TestLockTracesItsLocksAndTransactions(t *testing.T) {
 
 	// The seats are held in the database: bob gets their locks, and his transaction
 	// finds them taken and rolls back.
-	_, err = s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Seats: []string{"A-3"}})
+	_, err = s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "bob", Seats: []string{"A-3"}})
 	wantCode(t, "bob's hold of a held seat", err, actors.CodeSeatUnavailable)
 	traces, lines = log.take()
 	if want := []string{"lock/take//A-3", "tx/hold/rollback/A-3", "lock/release/freed/A-3"}; !slices.Equal(lines, want) {
@@ -85,7 +85,7 @@ func TestLockTracesItsLocksAndTransactions(t *testing.T) {
 	if err := rdb.Set(ctx, prefix+"seat-lock:"+f.a.Identity()+"/A-9", "h_other", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Hold(ctx, &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "carol", Seats: []string{"A-9"}})
+	_, err = s.Hold(ctx, actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "carol", Seats: []string{"A-9"}})
 	wantCode(t, "carol's hold of a locked seat", err, actors.CodeSeatUnavailable)
 	traces, lines = log.take()
 	if want := []string{"lock/refuse//A-9"}; !slices.Equal(lines, want) || traces[0].User != "carol" || traces[0].Reason == "" {
@@ -101,7 +101,7 @@ func TestPGTracesRowLocksInItsTransactions(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixture(t, pool, 8, 2, 10)
-	h, err := s.Hold(context.Background(), &actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Quantity: 2})
+	h, err := s.Hold(context.Background(), actors.HoldRequest{EventID: f.eventID, SectionID: "A", UserID: "alice", Quantity: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
