@@ -78,11 +78,25 @@ func (s *Server) holdRequestOf(c *fiber.Ctx, eventID, userID string) (actors.Hol
 	return req, nil
 }
 
-// holdCreated answers 201 with the hold h.
+// holdCreated answers 201 with the hold h, written straight into the response's own
+// (pooled) body buffer when it is plain (appendHoldBody), with encoding/json otherwise.
 //
 //go:noinline
 func holdCreated(c *fiber.Ctx, h actors.Hold) error {
-	return c.Status(fiber.StatusCreated).JSON(toHoldJSON(h))
+	res := c.Status(fiber.StatusCreated).Response()
+	body, ok := appendHoldBody(takeBody(res), &h)
+	if putBody(res, body, ok) {
+		return nil
+	}
+	return holdJSONAnswer(c, &h)
+}
+
+// holdJSONAnswer answers with the hold h encoded by encoding/json: a hold whose
+// answer appendHoldBody does not write.
+//
+//go:noinline
+func holdJSONAnswer(c *fiber.Ctx, h *actors.Hold) error {
+	return c.JSON(toHoldJSON(*h))
 }
 
 // getHold answers GET /api/v1/holds/{hold_id}: the owner's (or an admin's) view.

@@ -189,21 +189,19 @@ func newHoldCtx(tok string) *fasthttp.RequestCtx {
 	return rc
 }
 
-// TestTokenCheckStackUse measures the stack identify takes at its deepest for a token
-// it has not seen before (its HMAC), and logs a whole hold's from the server's handler
-// down, for comparison.
-func TestTokenCheckStackUse(t *testing.T) {
-	srv := hotPathServer(t, &decidedReservations{})
-	app := srv.App()
-	var toks []string
-	for i := range 5000 {
+// freshTokens returns a function that gives a token of another fan each time, n in all:
+// tokens the server has not seen, whose check computes their HMAC.
+func freshTokens(t *testing.T, n int) func() string {
+	t.Helper()
+	toks := make([]string, 0, n)
+	for i := range n {
 		tok, _, err := IssueToken(testSecret, fmt.Sprintf("fan%d", i), "", time.Hour, testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
 		toks = append(toks, tok)
 	}
-	next := func() string {
+	return func() string {
 		if len(toks) == 0 {
 			panic("out of tokens")
 		}
@@ -211,6 +209,15 @@ func TestTokenCheckStackUse(t *testing.T) {
 		toks = toks[1:]
 		return tok
 	}
+}
+
+// TestTokenCheckStackUse measures the stack identify takes at its deepest for a token
+// it has not seen before (its HMAC), and logs a whole hold's from the server's handler
+// down, for comparison.
+func TestTokenCheckStackUse(t *testing.T) {
+	srv := hotPathServer(t, &decidedReservations{})
+	app := srv.App()
+	next := freshTokens(t, 5000)
 	check := func() {
 		c := app.AcquireCtx(newHoldCtx(next()))
 		defer app.ReleaseCtx(c)
