@@ -4,7 +4,7 @@ import "sync"
 
 // DefaultUpgradesPerCore is how many queue websocket upgrades may be in progress at
 // once per core (runtime.GOMAXPROCS) when QueueFeedConfig.Upgrades is zero.
-const DefaultUpgradesPerCore = 2
+const DefaultUpgradesPerCore = 4
 
 // upgradeGate bounds the websocket upgrades in progress at once on a node. In a room's
 // rush thousands of fans open their queue websockets as soon as their joins are
