@@ -233,7 +233,7 @@ func (f *QueueFeed) Close(ctx context.Context) error {
 }
 
 // session sends the ticket at once, then subscribes the connection to its event. The
-// first ticket takes one of the gate's slots: the session waits for one.
+// first ticket takes one of the gate's slots, waiting for one.
 func (f *QueueFeed) session(c *conn) func() {
 	rec, ok := c.ws.Locals(localsQueueTicket).(waitingroom.TicketRecord)
 	if !ok {
