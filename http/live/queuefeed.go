@@ -244,8 +244,11 @@ func (f *QueueFeed) session(c *conn) func() {
 	if !f.gate.enter(c.ctx.Done()) {
 		return nil
 	}
-	w := f.first(s)
-	f.gate.leave()
+	w := func() *queueWatch {
+		// Deferred, so that a panic of the first ticket cannot keep the slot.
+		defer f.gate.leave()
+		return f.first(s)
+	}()
 	if w == nil {
 		return nil
 	}
