@@ -90,6 +90,7 @@ var apiVariables = map[string]string{
 	"TICKETBLITZ_SEED_DEMO":              "false",
 	"TICKETBLITZ_PASSIVATE_AFTER":        "30s",
 	"TICKETBLITZ_MAILBOX_LIMIT":          "500",
+	"TICKETBLITZ_QUEUE_WS_UPGRADES":      "8",
 	"TICKETBLITZ_PAYMENT_LATENCY":        "2s",
 	"TICKETBLITZ_LOG_LEVEL":              "debug",
 	"TICKETBLITZ_LOG_FORMAT":             "json",
@@ -242,9 +243,9 @@ func flagOf(t *testing.T, env string) string {
 }
 
 func TestConfigValidationStillApplies(t *testing.T) {
-	_, err := parseTestConfig([]string{"-strategy=other", "-postgres-pool=2", "-cluster-probe-interval=10ms", "-gc-percent=5", "-memory-limit-mib=-1"},
+	_, err := parseTestConfig([]string{"-strategy=other", "-postgres-pool=2", "-cluster-probe-interval=10ms", "-gc-percent=5", "-memory-limit-mib=-1", "-queue-ws-upgrades=-1"},
 		map[string]string{"TICKETBLITZ_LOG_FORMAT": "xml"})
-	for _, want := range []string{"strategy", "postgres-pool", "log-format", "cluster-probe-interval", "gc-percent", "memory-limit-mib"} {
+	for _, want := range []string{"strategy", "postgres-pool", "log-format", "cluster-probe-interval", "gc-percent", "memory-limit-mib", "queue-ws-upgrades"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want one about %s", err, want)
 		}

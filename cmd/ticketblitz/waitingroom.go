@@ -47,7 +47,8 @@ func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rd
 		return waitingRooms{}, err
 	}
 	s.bg.Go("admission", func() error { return controller.Run(bgCtx) })
-	queue, err := live.NewQueueFeed(live.QueueFeedConfig{Tickets: svc, Logger: s.log.Named("live"), Registerer: reg})
+	queue, err := live.NewQueueFeed(live.QueueFeedConfig{Tickets: svc, Logger: s.log.Named("live"), Registerer: reg,
+		Upgrades: cfg.QueueWSUpgrades})
 	if err != nil {
 		return waitingRooms{}, err
 	}

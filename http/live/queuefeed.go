@@ -79,6 +79,10 @@ type QueueFeedConfig struct {
 	Writers int
 	// Clock tells time (default time.Now).
 	Clock func() time.Time
+	// Upgrades bounds the upgrades in progress at once, from the ticket's lookup to
+	// the first ticket sent, the 101 answer's write aside (DefaultUpgradesPerCore per
+	// core when zero); the others wait their turn (see upgradeGate).
+	Upgrades int
 }
 
 // QueueFeed serves GET /ws/queue/{ticket_id}: each subscriber gets its ticket at once,
@@ -90,6 +94,7 @@ type QueueFeed struct {
 	cfg      QueueFeedConfig
 	log      *zap.Logger
 	endpoint *endpoint
+	gate     *upgradeGate
 
 	mu      sync.Mutex
 	watches map[string]*queueWatch // by event id, while it has subscribers
@@ -177,11 +182,14 @@ func NewQueueFeed(cfg QueueFeedConfig) (*QueueFeed, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.Upgrades <= 0 {
+		cfg.Upgrades = DefaultUpgradesPerCore * runtime.GOMAXPROCS(0)
+	}
 	m, err := newConnMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	f := &QueueFeed{cfg: cfg, log: cfg.Logger, watches: make(map[string]*queueWatch)}
+	f := &QueueFeed{cfg: cfg, log: cfg.Logger, watches: make(map[string]*queueWatch), gate: newUpgradeGate(cfg.Upgrades)}
 	f.endpoint = newEndpoint("queue", cfg.Endpoint, cfg.Logger, m, endpointMode{inline: true}, f.session)
 	return f, nil
 }
@@ -189,6 +197,8 @@ func NewQueueFeed(cfg QueueFeedConfig) (*QueueFeed, error) {
 // Handler is the route handler of GET /ws/queue/:ticket_id. Before any upgrade it
 // refuses with domain errors: NOT_FOUND for an unknown ticket, VALIDATION_FAILED for a
 // request that is no websocket upgrade, UNAVAILABLE when the endpoint is full or closing.
+// The lookup and the upgrade take one of the gate's slots (Config.Upgrades): the
+// request waits for one.
 func (f *QueueFeed) Handler() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		raw := c.Params("ticket_id")
@@ -199,6 +209,10 @@ func (f *QueueFeed) Handler() fiber.Handler {
 		if err := f.endpoint.accept(c); err != nil {
 			return err
 		}
+		if !f.gate.enter(nil) {
+			return actors.Unavailable("shutting down")
+		}
+		defer f.gate.leave()
 		rec, err := f.cfg.Tickets.TicketRecord(c.UserContext(), id)
 		if err != nil {
 			return fmt.Errorf("queue websocket of %s: %w", id, err)
@@ -213,9 +227,13 @@ func (f *QueueFeed) Connections() int { return f.endpoint.open() }
 
 // Close disconnects every subscriber, refuses new ones and waits for the connections
 // to end, or for ctx.
-func (f *QueueFeed) Close(ctx context.Context) error { return f.endpoint.Close(ctx) }
+func (f *QueueFeed) Close(ctx context.Context) error {
+	f.gate.close()
+	return f.endpoint.Close(ctx)
+}
 
-// session sends the ticket at once, then subscribes the connection to its event.
+// session sends the ticket at once, then subscribes the connection to its event. The
+// first ticket takes one of the gate's slots, waiting for one.
 func (f *QueueFeed) session(c *conn) func() {
 	rec, ok := c.ws.Locals(localsQueueTicket).(waitingroom.TicketRecord)
 	if !ok {
@@ -223,11 +241,26 @@ func (f *QueueFeed) session(c *conn) func() {
 		return nil
 	}
 	s := &queueSub{c: c, rec: rec}
+	if !f.gate.enter(c.ctx.Done()) {
+		return nil
+	}
+	w := func() *queueWatch {
+		// Deferred, so that a panic of the first ticket cannot keep the slot.
+		defer f.gate.leave()
+		return f.first(s)
+	}()
+	if w == nil {
+		return nil
+	}
+	return func() { f.detach(w, s) }
+}
+
+// first sends s its first ticket and subscribes it to its event's watch, which it
+// returns; nil when the connection closed or the queue could not be read.
+func (f *QueueFeed) first(s *queueSub) *queueWatch {
+	c, rec := s.c, s.rec
 	if w, done := f.firstFromWatch(s); done {
-		if w == nil {
-			return nil
-		}
-		return func() { f.detach(w, s) }
+		return w
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
 	defer cancel()
@@ -243,8 +276,7 @@ func (f *QueueFeed) session(c *conn) func() {
 	if !f.deliver(s, f.cfg.Tickets.Render(rec, q, f.cfg.Clock()), f.cfg.Clock(), true) {
 		return nil
 	}
-	w := f.attach(rec.EventID, s)
-	return func() { f.detach(w, s) }
+	return f.attach(rec.EventID, s)
 }
 
 // firstFromWatch sends s its first ticket computed from its event's watch, and

@@ -31,9 +31,14 @@ type fakeTickets struct {
 	reads   int          // QueueState calls
 	opens   int          // of which reads of the one admission a first ticket needs
 	renders atomic.Int64 // Render calls
+	// upgrading, when slow is set, counts the lookups and first tickets' reads under
+	// way, each of which then takes slow nanoseconds.
+	upgrading upgradeCount
+	slow      atomic.Int64
 }
 
 func (f *fakeTickets) TicketRecord(_ context.Context, id string) (waitingroom.TicketRecord, error) {
+	defer f.upgrading.during(f.slow.Load())()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r, ok := f.recs[id]
@@ -56,6 +61,9 @@ func (f *fakeTickets) TicketRecords(_ context.Context, ids []string) ([]waitingr
 }
 
 func (f *fakeTickets) QueueState(_ context.Context, _ string, _ int64, maxAdmissions int) (waitingroom.QueueState, error) {
+	if maxAdmissions == 1 {
+		defer f.upgrading.during(f.slow.Load())()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reads++

@@ -1,0 +1,50 @@
+package live
+
+import "sync"
+
+// DefaultUpgradesPerCore is how many queue websocket upgrades may be in progress at
+// once per core (runtime.GOMAXPROCS) when QueueFeedConfig.Upgrades is zero.
+const DefaultUpgradesPerCore = 4
+
+// upgradeGate bounds the websocket upgrades in progress at once on a node. In a room's
+// rush thousands of fans open their queue websockets as soon as their joins are
+// answered, while the last joins still wait: an upgrade beyond the bound parks (it
+// neither spins nor fails) until one in progress is done, so that the runnable joins
+// get the cores and the upgrades go through at the pace the node has room for.
+type upgradeGate struct {
+	slots     chan struct{}
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+// newUpgradeGate returns a gate letting n upgrades through at once (at least one).
+func newUpgradeGate(n int) *upgradeGate {
+	return &upgradeGate{slots: make(chan struct{}, max(n, 1)), closed: make(chan struct{})}
+}
+
+// enter waits for a slot. It reports false, without one, once the gate is closed or
+// done is (a nil done never is).
+func (g *upgradeGate) enter(done <-chan struct{}) bool {
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	default:
+	}
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	case <-g.closed:
+		return false
+	case <-done:
+		return false
+	}
+}
+
+// leave gives back the slot an enter that reported true took.
+func (g *upgradeGate) leave() { <-g.slots }
+
+// inProgress returns how many slots are taken.
+func (g *upgradeGate) inProgress() int { return len(g.slots) }
+
+// close wakes every waiting enter with false and makes later ones report false.
+func (g *upgradeGate) close() { g.closeOnce.Do(func() { close(g.closed) }) }
