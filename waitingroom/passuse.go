@@ -70,10 +70,10 @@ func passClaimsOf(pass string) (passClaims, bool) {
 }
 
 // HoldDone tells the service that a hold let through by CheckPass with pass has been
-// answered, whatever the answer: the pass is used, and no longer counts against the
-// event's seats left as a fan about to hold. It never blocks; the use is recorded
-// within DefaultPassUseEvery.
-func (s *Service) HoldDone(eventID, userID, pass string) {
+// answered, whatever the answer, and how many seats it took (0 when it was refused):
+// the pass is used, and no longer counts against the event's seats left as a fan about
+// to hold. It never blocks; the use is recorded within DefaultPassUseEvery.
+func (s *Service) HoldDone(eventID, userID, pass string, seats int) {
 	if pass == "" || s.cfg.Uses == nil {
 		return
 	}
@@ -81,7 +81,7 @@ func (s *Service) HoldDone(eventID, userID, pass string) {
 	if !ok || c.EventID != eventID || c.UserID != userID {
 		return
 	}
-	s.uses.note(PassUse{EventID: c.EventID, TicketID: c.TicketID, Expires: time.Unix(c.Expires, 0)})
+	s.uses.note(PassUse{EventID: c.EventID, TicketID: c.TicketID, Expires: time.Unix(c.Expires, 0), Seats: max(seats, 0)})
 }
 
 // flushUses writes the pass uses queued since the last flush; they are kept for the
