@@ -15,21 +15,24 @@ import (
 // their passes' expiry in unix seconds.
 func (w *WaitingRooms) usedPassesKey(eventID string) string { return w.eventKey(eventID, "used") }
 
-// heldSeatsKey names the tally of an event's passes used: a hash of holds (the passes
-// recorded used, each once) and seats (the seats their holds took).
+// heldSeatsKey names the tally of an event's passes whose holds took seats: a hash of
+// holds (those passes, each once), seats (the seats they took) and, a pass, "t:" and
+// its ticket id (the seats its hold took).
 func (w *WaitingRooms) heldSeatsKey(eventID string) string { return w.eventKey(eventID, "usedseats") }
 
 // usePassesScript records one event's pass uses, each pass once, and tallies the
-// holds newly recorded and their seats; both keys live until the last pass recorded
-// has expired, and a minute more.
+// passes whose holds took seats and those seats, each pass once; both keys live until
+// the last pass recorded has expired, and a minute more.
 // KEYS: used passes, tally. ARGV: how long the keys live (ms), then a ticket id, its
 // pass's expiry (unix s) and its hold's seats per use.
 var usePassesScript = redis.NewScript(`
 local holds, seats = 0, 0
 for i = 2, #ARGV, 3 do
-  if redis.call('ZADD', KEYS[1], 'NX', ARGV[i+1], ARGV[i]) == 1 then
+  redis.call('ZADD', KEYS[1], 'NX', ARGV[i+1], ARGV[i])
+  local n = tonumber(ARGV[i+2])
+  if n > 0 and redis.call('HSETNX', KEYS[2], 't:' .. ARGV[i], n) == 1 then
     holds = holds + 1
-    seats = seats + tonumber(ARGV[i+2])
+    seats = seats + n
   end
 end
 if holds > 0 then
@@ -45,8 +48,9 @@ return holds
 `)
 
 // UsePasses records the passes holds used (waitingroom.PassUses), one round trip an
-// event; a pass recorded before keeps its first record, and its hold's seats count
-// once. Each event's keys live until its last pass has expired.
+// event; a pass recorded before keeps its first record, and the seats of its first
+// record with seats count once. Each event's keys live until its last pass has
+// expired.
 func (w *WaitingRooms) UsePasses(ctx context.Context, uses []waitingroom.PassUse) error {
 	if len(uses) == 0 {
 		return nil

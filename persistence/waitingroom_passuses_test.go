@@ -9,8 +9,9 @@ import (
 )
 
 // Pass uses round-trip through Redis: each pass counts once whichever node records it
-// and however often, only while it is valid, and per event; the holds and their seats
-// are tallied once a pass, valid or not.
+// and however often, only while it is valid, and per event; the holds that took seats
+// and their seats are tallied once a pass, valid or not, from its first record with
+// seats (a hold that failed and was asked again with its pass took them at last).
 func TestWaitingRoomPassUsesRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	e := newRoomEnv(t, &roomClock{now: time.Now()})
@@ -21,11 +22,13 @@ func TestWaitingRoomPassUsesRoundTrip(t *testing.T) {
 		{EventID: "ev1", TicketID: "q_b", Expires: later, Seats: 2},
 		{EventID: "ev1", TicketID: "q_a", Expires: soon, Seats: 3},
 		{EventID: "ev2", TicketID: "q_c", Expires: later},
+		{EventID: "ev2", TicketID: "q_d", Expires: later},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// Another node records q_b again.
-	if err := e.store.UsePasses(ctx, []waitingroom.PassUse{{EventID: "ev1", TicketID: "q_b", Expires: later, Seats: 4}}); err != nil {
+	// Another node records q_b again, and q_d's hold asked again took a seat.
+	if err := e.store.UsePasses(ctx, []waitingroom.PassUse{{EventID: "ev1", TicketID: "q_b", Expires: later, Seats: 4},
+		{EventID: "ev2", TicketID: "q_d", Expires: later, Seats: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -34,7 +37,7 @@ func TestWaitingRoomPassUsesRoundTrip(t *testing.T) {
 		want  waitingroom.PassUsage
 	}{
 		{"ev1", now, waitingroom.PassUsage{Used: 2, Holds: 2, Seats: 5}},
-		{"ev2", now, waitingroom.PassUsage{Used: 1, Holds: 1, Seats: 0}},
+		{"ev2", now, waitingroom.PassUsage{Used: 2, Holds: 1, Seats: 1}},
 		{"ev3", now, waitingroom.PassUsage{}},
 		{"ev1", soon.Add(-time.Millisecond), waitingroom.PassUsage{Used: 2, Holds: 2, Seats: 5}},
 		{"ev1", soon, waitingroom.PassUsage{Used: 1, Holds: 2, Seats: 5}}, // q_a's pass ran out

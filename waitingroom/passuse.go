@@ -14,20 +14,29 @@ const DefaultPassUseEvery = 50 * time.Millisecond
 type passUseLog struct {
 	mu      sync.Mutex
 	pending []PassUse
-	seen    map[string]time.Time // ticket id → expiry, of the passes recorded or pending
+	seen    map[string]seenPass // ticket id → its pass, recorded or pending
 }
 
-// note queues u unless this node recorded the same pass already.
+// seenPass is a pass a node recorded used: when it expires, and whether a hold of it
+// took seats.
+type seenPass struct {
+	expires time.Time
+	held    bool
+}
+
+// note queues u unless this node recorded the same pass already, or only without
+// seats while u's hold took some (a hold that failed, a node overloaded say, and
+// was asked again with the pass).
 func (l *passUseLog) note(u PassUse) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.seen == nil {
-		l.seen = make(map[string]time.Time)
+		l.seen = make(map[string]seenPass)
 	}
-	if _, ok := l.seen[u.TicketID]; ok {
+	if s, ok := l.seen[u.TicketID]; ok && (s.held || u.Seats <= 0) {
 		return
 	}
-	l.seen[u.TicketID] = u.Expires
+	l.seen[u.TicketID] = seenPass{expires: u.Expires, held: u.Seats > 0}
 	l.pending = append(l.pending, u)
 }
 
@@ -35,8 +44,8 @@ func (l *passUseLog) note(u PassUse) {
 func (l *passUseLog) take(now time.Time) []PassUse {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for id, exp := range l.seen {
-		if !now.Before(exp) {
+	for id, s := range l.seen {
+		if !now.Before(s.expires) {
 			delete(l.seen, id)
 		}
 	}

@@ -12,11 +12,12 @@ import (
 	"go.uber.org/zap"
 )
 
-// memUses is a PassUses in memory: ticket id → its pass's expiry, and the holds and
-// seats recorded an event.
+// memUses is a PassUses in memory: ticket id → its pass's expiry, the passes whose
+// holds took seats, and those holds and seats an event.
 type memUses struct {
 	mu     sync.Mutex
 	used   map[string]map[string]time.Time
+	tookBy map[string]bool
 	held   map[string][2]int64
 	writes int
 	reads  int
@@ -39,9 +40,12 @@ func (m *memUses) UsePasses(_ context.Context, uses []PassUse) error {
 		}
 		if _, ok := m.used[u.EventID][u.TicketID]; !ok {
 			m.used[u.EventID][u.TicketID] = u.Expires
+		}
+		if u.Seats > 0 && !m.tookBy[u.TicketID] {
 			if m.held == nil {
-				m.held = map[string][2]int64{}
+				m.held, m.tookBy = map[string][2]int64{}, map[string]bool{}
 			}
+			m.tookBy[u.TicketID] = true
 			h := m.held[u.EventID]
 			m.held[u.EventID] = [2]int64{h[0] + 1, h[1] + int64(u.Seats)}
 		}
@@ -302,5 +306,24 @@ func TestControllerReadsPassUsesOnlyWhenTheyMatter(t *testing.T) {
 	if q := r.step(c, DefaultInFlight); q.Watermark != 20 || !q.Status.SoldOut || r.uses.reads != 1 {
 		t.Fatalf("10 seats, 20 passes unused: watermark %d, sold out %v, %d reads; want 20, sold out, 1 read",
 			q.Watermark, q.Status.SoldOut, r.uses.reads)
+	}
+}
+
+// A node records a pass's use once, and again only when a later hold of it took seats
+// (the first failed, or was refused, and was asked again): the room learns the seats a
+// fan who holds takes, not the failures of an overloaded node.
+func TestHoldDoneRecordsTheSeatsOfALaterHold(t *testing.T) {
+	r := newPassRig(t, 3)
+	r.admitFirst(r.controller())
+	tk, _ := r.svc.Ticket(r.ctx, r.ids[0])
+	for _, seats := range []int{0, 0, 2, 3, 0} {
+		r.svc.HoldDone("ev1", fan(0), tk.Pass, seats)
+		if err := r.svc.flushUses(r.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, _ := r.uses.UsedPasses(r.ctx, "ev1", r.clock.Now())
+	if u != (PassUsage{Used: 1, Holds: 1, Seats: 2}) || r.uses.writes != 2 {
+		t.Fatalf("%+v in %d writes; want 1 pass used, 1 hold of 2 seats, in 2 writes", u, r.uses.writes)
 	}
 }

@@ -121,8 +121,9 @@ type PassUse struct {
 type PassUsage struct {
 	// Used counts the passes used that are still valid.
 	Used int64
-	// Holds counts the passes ever recorded used (each once, valid or not) and Seats
-	// the seats their holds took: the seats an admitted fan takes, Seats/Holds.
+	// Holds counts the passes whose holds took seats (each pass once, valid or not)
+	// and Seats the seats they took: the seats an admitted fan who holds takes,
+	// Seats/Holds.
 	Holds, Seats int64
 }
 
@@ -130,8 +131,8 @@ type PassUsage struct {
 // against the seats left only the passes issued and not used yet, and learns the seats
 // a pass's hold takes.
 type PassUses interface {
-	// UsePasses records uses; a pass recorded before counts once, with the seats of
-	// its first record.
+	// UsePasses records uses; a pass recorded before counts once, and its seats once,
+	// from the first record with seats.
 	UsePasses(ctx context.Context, uses []PassUse) error
 	// UsedPasses tells the event's pass usage at now.
 	UsedPasses(ctx context.Context, eventID string, now time.Time) (PassUsage, error)
