@@ -2,16 +2,24 @@ package waitingroom
 
 import "testing"
 
+// threeSeatsAFan is a paced room of 300 seats whose first 80 fans held 3 seats each,
+// with seats left then.
+func threeSeatsAFan(t *testing.T, seats int) *paceRig {
+	t.Helper()
+	r := newPaceRig(t)
+	r.seats(300)
+	r.stepsTo(20, 80, "300 seats left, the window's 80 passes out")
+	r.holdTaking(0, 80, 3)
+	r.seats(seats)
+	return r
+}
+
 // A room counts each pass for the seats its fans' holds took on average: 80 holds of 3
 // seats each, then 60 seats left, let 20 more fans in, not 60 (of whom 40 would have
 // been answered SOLD_OUT by their holds); their 20 passes out stand for the 60 seats
 // until their holds come back.
 func TestPassesCountTheSeatsTheirHoldsTook(t *testing.T) {
-	r := newPaceRig(t)
-	r.seats(300)
-	r.stepsTo(20, 80, "300 seats left, the window's 80 passes out")
-	r.holdTaking(0, 80, 3)
-	r.seats(60)
+	r := threeSeatsAFan(t, 60)
 	r.stepsTo(1, 100, "60 seats left, holds of 3 seats each")
 	r.stepsTo(5, 100, "60 seats left, 20 passes of 3 seats out")
 	r.holdTaking(80, 100, 3)
@@ -23,11 +31,7 @@ func TestPassesCountTheSeatsTheirHoldsTook(t *testing.T) {
 // way; a round whose holds all came back with no fewer seats left (each asked for more)
 // is followed by one of twice as many, and fewer seats left start again at one fan.
 func TestLastSeatsGoToOneFanThenRoundsThatDouble(t *testing.T) {
-	r := newPaceRig(t)
-	r.seats(300)
-	r.stepsTo(20, 80, "300 seats left, the window's 80 passes out")
-	r.holdTaking(0, 80, 3)
-	r.seats(2)
+	r := threeSeatsAFan(t, 2)
 	r.stepsTo(1, 81, "2 seats left, fewer than a fan takes")
 	r.stepsTo(3, 81, "2 seats left, its hold on its way")
 	held, wm := 80, int64(81)
