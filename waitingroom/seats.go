@@ -1,12 +1,11 @@
 package waitingroom
 
 // seatsPerFan is how many seats an admitted fan takes, as the room learned from the
-// holds its passes made (the seats they took over the holds, refusals included), and
-// one until any came back: never less than one, so that the room never admits more
-// fans for its seats than one seat a fan. Fans ask for 1 to several seats (2.5 on
-// average in the flash rush); counted one seat a fan, a 2,000-seat rush gave out
-// 1,100-1,250 passes for 800-900 winners, and 120-200 fans let in were told SOLD_OUT
-// by their hold.
+// holds its passes made (the seats they took over the holds that took any), and one
+// until any came back: never less than one, so that the room never admits more fans
+// for its seats than one seat a fan. Fans ask for 1 to several seats (2.5 on average
+// in the flash rush); counted one seat a fan, a 2,000-seat rush gave out 1,055-1,424
+// passes, and 58-385 fans let in were answered SOLD_OUT by their hold.
 func (rc *roomControl) seatsPerFan() float64 {
 	if rc.heldHolds <= 0 {
 		return 1
