@@ -441,11 +441,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 			free := int64(seats) - c.unheld(ctx, rc, &passes, id, now, int64(seats), n)
 			rc.learnSeats(&passes)
 			fans := rc.fansFor(seats, passes.unused())
-			seatsN := c.seatsCap(rc, paced, q.Status.SoldOut, seats, free, fans, &passes, st.Headroom)
-			if busy && c.lastRound(paced, seatsN, &passes, st.Headroom) {
-				n = seatsN
-			}
-			n = max(0, min(n, seatsN))
+			n = max(0, min(n, c.seatsCap(rc, paced, q.Status.SoldOut, seats, free, fans, &passes, st.Headroom)))
 			st.SeatsUpTo = q.Watermark + max(n, fans)
 			told := seats <= 0 || free <= 0 && (c.cfg.Uses == nil || passes.outstanding() == 0)
 			soldOutAfter(&st, q, told, fans, n)

@@ -9,8 +9,7 @@ import (
 
 // DefaultPaceSpan is how long a pass is out when nothing queues (RateConfig.PaceSpan):
 // its push (the queue websocket reads every 50 ms), the fan's hold, the use noted (a
-// node writes its uses every 10 ms, every 50 ms when this was set) and read (at the
-// controller's next 50 ms step).
+// node writes its uses every 50 ms) and read (at the controller's next 50 ms step).
 // The passes out are bounded by what the rate admits in that time: while the holds come
 // back at that pace the bound costs nothing, and when they slow down (a node or its
 // sections falling behind) nobody more is let in, so that the fans admitted do not

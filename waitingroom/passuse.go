@@ -6,12 +6,8 @@ import (
 	"time"
 )
 
-// DefaultPassUseEvery is how often a node records the passes its holds used (a write
-// only when a hold was answered since the last). Until its use is read, a pass whose
-// hold took its seats counts against the seats left twice, as unused and as seats
-// gone: at 2.5 seats a pass, the 50 ms it used to wait held the room's admission back
-// for a step at a time through the middle of a sale.
-const DefaultPassUseEvery = 10 * time.Millisecond
+// DefaultPassUseEvery is how often a node records the passes its holds used.
+const DefaultPassUseEvery = 50 * time.Millisecond
 
 // passUseLog gathers the passes this node's holds used until the next flush, each
 // once: a hold answers at once, and the store learns of the uses in one write.

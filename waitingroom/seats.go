@@ -65,13 +65,3 @@ func (rc *roomControl) nextWave(seats int, batch int64) int64 {
 func (c *Controller) lastSeatsBatch(h Headroom) int64 {
 	return int64(c.cfg.Rate.withDefaults().DepthBound * max(h.Sections, 1))
 }
-
-// lastRound reports whether a paced room's n fans for its last seats go out though a
-// node is busy: no hold of its passes is on its way and they are a round of the last
-// seats (no more than the sections' empty mailboxes take), a handful of holds beside
-// the node's backlog. Once the rush's first passes had the seats (a fan counted for
-// the seats it takes), its winners' confirms kept the node busy, and the rounds for
-// the last seats waited for its next signal, half a second each.
-func (c *Controller) lastRound(paced bool, n int64, p *passCount, h Headroom) bool {
-	return paced && n > 0 && n <= c.lastSeatsBatch(h) && p.outstanding() == 0
-}

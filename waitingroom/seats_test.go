@@ -81,20 +81,3 @@ func TestPacedRoomSaysSoldOutWhenNoSeatIsLeft(t *testing.T) {
 		t.Fatalf("the fan after the one the seats back cover: %+v %v; want sold_out", tk, err)
 	}
 }
-
-// The rounds for the last seats go out while the node is busy (its winners' confirms,
-// say): a handful of holds, one round at a time; a busy node still lets nobody in for
-// more seats than a round's.
-func TestLastSeatsRoundsGoOutWhileTheNodeIsBusy(t *testing.T) {
-	r := threeSeatsAFan(t, 30)
-	r.publish(1000, 1)
-	r.stepsTo(1, 90, "30 seats left, 3 a fan, node busy")
-	r.stepsTo(2, 90, "their holds on their way, node busy")
-	r.holdTaking(80, 90, 3)
-	r.seats(0)
-	r.stepSoldOut(90, "the round held the last seats")
-
-	r = threeSeatsAFan(t, 200)
-	r.publish(1000, 1)
-	r.stepsTo(3, 80, "200 seats left, more than a round's, node busy")
-}
