@@ -21,26 +21,37 @@ func (s *Server) createHold(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var pass string
 	if s.cfg.WaitingRooms != nil {
-		pass, err := s.checkQueuePass(c, eventID, p.UserID)
-		if err != nil {
+		if pass, err = s.checkQueuePass(c, eventID, p.UserID); err != nil {
 			return err
 		}
-		if pass != "" {
-			// Whatever the hold answers, the fan had its turn: the pass is used. The
-			// call runs within the handler, so pass may alias the request.
-			defer s.cfg.WaitingRooms.HoldDone(eventID, p.UserID, pass)
-		}
 	}
+	// Whatever the hold answers, the fan had its turn: the pass is used (holdDone),
+	// and the room learns the seats a pass's hold takes. The calls run within the
+	// handler, so pass may alias the request.
 	req, err := s.holdRequestOf(c, eventID, p.UserID)
 	if err != nil {
+		s.holdDone(eventID, p.UserID, pass, 0)
 		return err
 	}
 	h, err := s.cfg.Reservations.Hold(c.UserContext(), req)
 	if err != nil {
+		s.holdDone(eventID, p.UserID, pass, 0)
 		return &holdError{eventID: eventID, sectionID: req.SectionID, err: err}
 	}
+	s.holdDone(eventID, p.UserID, pass, h.Quantity)
 	return holdCreated(c, h)
+}
+
+// holdDone tells the waiting rooms that the hold made with pass (if any) was answered,
+// taking seats.
+//
+//go:noinline
+func (s *Server) holdDone(eventID, userID, pass string, seats int) {
+	if pass != "" {
+		s.cfg.WaitingRooms.HoldDone(eventID, userID, pass, seats)
+	}
 }
 
 // This handler's frame stays on its connection goroutine's stack for the whole of

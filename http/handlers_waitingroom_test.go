@@ -20,6 +20,7 @@ type fakeWaitingRooms struct {
 	byUser  map[string]string
 	checked []string // the passes CheckPass was given
 	done    []string // the passes HoldDone was given
+	seats   []int    // and the seats their holds took
 }
 
 func newFakeWaitingRooms() *fakeWaitingRooms {
@@ -86,10 +87,11 @@ func (f *fakeWaitingRooms) CheckPass(eventID, userID, pass string) error {
 	return actors.ErrQueueRequired
 }
 
-func (f *fakeWaitingRooms) HoldDone(_, _, pass string) {
+func (f *fakeWaitingRooms) HoldDone(_, _, pass string, seats int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.done = append(f.done, pass)
+	f.seats = append(f.seats, seats)
 }
 
 func withWaitingRooms(w WaitingRooms) func(*Config) {
@@ -195,12 +197,20 @@ func TestHoldsNeedAPassWhileTheRoomIsEnabled(t *testing.T) {
 	if got := rooms.checked[len(rooms.checked)-1]; got != "pass-alice-e1" {
 		t.Fatalf("the pass checked was %q", got)
 	}
-	// Only the hold let through marks its pass used.
+	// Only the holds let through mark their passes used, with the seats they took:
+	// none for a hold refused.
+	e.res.mu.Lock()
+	e.res.err = actors.ErrSoldOut
+	e.res.mu.Unlock()
+	hold(withPass("pass-alice-e1")).expectError(t, 409, "SOLD_OUT")
 	rooms.mu.Lock()
-	done := append([]string(nil), rooms.done...)
+	done, seats := append([]string(nil), rooms.done...), append([]int(nil), rooms.seats...)
 	rooms.mu.Unlock()
-	if len(done) != 1 || done[0] != "pass-alice-e1" {
-		t.Fatalf("passes marked used: %q, want only the valid one", done)
+	if len(done) != 2 || done[0] != "pass-alice-e1" || done[1] != "pass-alice-e1" {
+		t.Fatalf("passes marked used: %q, want only the valid one's, twice", done)
+	}
+	if len(seats) != 2 || seats[0] != 2 || seats[1] != 0 {
+		t.Fatalf("seats of the holds made with passes: %v, want [2 0]", seats)
 	}
 }
 

@@ -133,9 +133,10 @@ type WaitingRooms interface {
 	// CheckPass returns QUEUE_REQUIRED unless the event's room is not enabled or pass
 	// is a valid pass of the user for the event. It must not make a round trip.
 	CheckPass(eventID, userID, pass string) error
-	// HoldDone tells that a hold CheckPass let through with pass was answered, so
-	// that the pass counts as used. It must not block.
-	HoldDone(eventID, userID, pass string)
+	// HoldDone tells that a hold CheckPass let through with pass was answered, and the
+	// seats it took (0 when refused), so that the pass counts as used. It must not
+	// block.
+	HoldDone(eventID, userID, pass string, seats int)
 }
 
 // Sections serves the mailbox inspector and the classroom's pause, resume and step

@@ -87,7 +87,7 @@ type statusJSON struct {
 	SoldOutAfter int64 `json:"sold_out_after,omitempty"`
 	// Expect is the rate the room expects to admit at, for the tickets' ETAs.
 	Expect float64 `json:"expect,omitempty"`
-	// SeatsUpTo is the last position the seats left cover, one seat a fan.
+	// SeatsUpTo is the last position the seats left cover, at the seats a fan takes.
 	SeatsUpTo int64 `json:"seats_up_to,omitempty"`
 }
 

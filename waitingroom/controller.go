@@ -113,15 +113,14 @@ type roomControl struct {
 	probe   probeState
 	probeAt time.Time
 	roundAt time.Time
-	// lastSeatsBatched is set once a step admitted more fans than seats were free (the
-	// batch of the last seats, seatsCap), and cleared once a batch's worth is free
-	// again: until then every fan admitted has a free seat of its own.
-	lastSeatsBatched bool
 	// waveSeats and waveFans are the seats the store showed left and the fans admitted
-	// at the last step that admitted any after the batch of the last seats (seatsCap):
-	// a round that came back with no fewer seats left took none.
+	// at the last step that admitted any (seatsCap): a round that came back with no
+	// fewer seats left took none.
 	waveSeats int
 	waveFans  int64
+	// heldHolds and heldSeats are the holds made with the room's passes and the seats
+	// they took, as last read (seatsPerFan).
+	heldHolds, heldSeats int64
 }
 
 // settling reports whether fans started to wait in the room too recently, at now, for
@@ -354,9 +353,6 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	}
 	st := Status{At: now}
 	var n int64
-	// beyond is how many fans the step may admit before it admits more than seats are
-	// free (no bound when the seats left are not known).
-	beyond := int64(-1)
 	seatsLeft := -1
 	open := q.Settings.open(now)
 	due := rc.rateDue(now, c.cfg.RateEvery)
@@ -432,21 +428,23 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		}
 		if seats, known := c.seatsAvailable(ctx, id); known {
 			seatsLeft = seats
-			// Every admitted fan holds a seat at least: never more fans than seats
-			// left, less those the fans admitted a moment ago are about to hold (but
-			// for the last few seats of a paced room: seatsCap). When none is left for
-			// a waiting fan, the room says it is sold out once the holds of the passes
-			// out are answered (they may leave seats, and telling thousands of waiting
-			// fans at once would hold those holds up; a paced room waits for them even
-			// when the store shows no seat left, since the winners of a sale release
-			// some); it admits again if seats return (a hold refused, released or
-			// expired).
-			free := int64(seats) - c.unheld(ctx, &passes, id, now, int64(seats), n)
-			n = max(0, min(n, c.seatsCap(rc, paced, q.Status.SoldOut, seats, free, &passes, st.Headroom)))
-			beyond = max(0, free)
-			st.SeatsUpTo = q.Watermark + max(n, free)
-			told := free <= 0 && (seats <= 0 && !paced || c.cfg.Uses == nil || passes.outstanding() == 0)
-			soldOutAfter(&st, q, told, free, n)
+			// Every admitted fan takes the seats the holds of the room's passes took
+			// on average (seatsPerFan, one at least): never more fans than the seats
+			// left cover, less the fans admitted a moment ago who are about to hold
+			// (but one fan at least, or a round twice the last, while seats stand and
+			// no hold is on its way: seatsCap). When no seat is left for a waiting fan
+			// (one seat a pass), the room says it is sold out once the holds of the
+			// passes out are answered (they may leave seats), or at once when the store
+			// shows no seat left: the holds on their way are answered by the sections,
+			// SOLD_OUT unless a seat returned. It admits again if seats return (a hold
+			// refused, released or expired).
+			free := int64(seats) - c.unheld(ctx, rc, &passes, id, now, int64(seats), n)
+			rc.learnSeats(&passes)
+			fans := rc.fansFor(seats, passes.unused())
+			n = max(0, min(n, c.seatsCap(rc, paced, q.Status.SoldOut, seats, free, fans, &passes, st.Headroom)))
+			st.SeatsUpTo = q.Watermark + max(n, fans)
+			told := seats <= 0 || free <= 0 && (c.cfg.Uses == nil || passes.outstanding() == 0)
+			soldOutAfter(&st, q, told, fans, n)
 		}
 	default:
 		rc.admit.pause()
@@ -458,11 +456,8 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	if admitted := res.Watermark - q.Watermark; admitted > 0 {
 		rc.recent = append(rc.recent, recentAdmission{at: now, n: admitted})
 		rc.sinceRated += admitted
-		if rc.lastSeatsBatched && seatsLeft >= 0 {
+		if seatsLeft >= 0 {
 			rc.waveSeats, rc.waveFans = seatsLeft, admitted
-		}
-		if beyond >= 0 && admitted > beyond {
-			rc.lastSeatsBatched = true
 		}
 		if rc.probe == probeNone {
 			rc.probe, rc.probeAt, rc.roundAt = probeOut, now, now
@@ -475,15 +470,15 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 }
 
 // soldOutAfter records in st whether the room is sold out, and for whom. It is told
-// once no seat is left for a waiting fan and the holds of the passes out are answered
-// (told); from then on it stays sold out for every fan beyond those the seats left
-// cover (free, one seat a fan in position order, the n admitted at this step first).
+// once no seat is left for a waiting fan (told); from then on it stays sold out for
+// every fan beyond those the seats left cover (fans, in position order, the n admitted
+// at this step first).
 // Seats that return after the tell so turn back to waiting only as many fans as there
 // are seats: when they turned every waiting ticket back, a released seat in a
 // 10,000-fan sale sent 3,687 followers their tickets again 0.14 s after the tell.
-func soldOutAfter(st *Status, q *QueueState, told bool, free, n int64) {
+func soldOutAfter(st *Status, q *QueueState, told bool, fans, n int64) {
 	if told || q.Status.SoldOut {
-		st.SoldOut, st.SoldOutAfter = true, q.Watermark+max(n, free)
+		st.SoldOut, st.SoldOutAfter = true, q.Watermark+max(n, fans)
 	}
 }
 
@@ -507,10 +502,10 @@ func (c *Controller) validAdmissions(ctx context.Context, eventID string) ([]rec
 // unheld counts the fans admitted who may not have held yet: with Uses, the passes
 // valid and not used; otherwise the fans admitted within InFlight. The uses are read
 // (once a step) only when they can change what the step does: not while the seats left
-// cover every valid pass and the n fans due (a join burst, the start of a sale), nor
-// when no seat is left.
-func (c *Controller) unheld(ctx context.Context, p *passCount, eventID string, now time.Time, seats, n int64) int64 {
-	if c.cfg.Uses == nil || p.valid == 0 || seats <= 0 || seats-p.valid >= max(n, 1) {
+// cover every valid pass and the n fans due, at the seats a fan takes (a join burst,
+// the start of a sale), nor when no seat is left.
+func (c *Controller) unheld(ctx context.Context, rc *roomControl, p *passCount, eventID string, now time.Time, seats, n int64) int64 {
+	if c.cfg.Uses == nil || p.valid == 0 || seats <= 0 || float64(seats) >= float64(p.valid+max(n, 1))*rc.seatsPerFan() {
 		return p.unused()
 	}
 	c.readUses(ctx, p, eventID, now)

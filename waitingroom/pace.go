@@ -27,6 +27,9 @@ type passCount struct {
 	// failed, when it stays zero: every valid pass counts as unused).
 	used int64
 	read bool
+	// holds and seats are the holds ever made with the room's passes and the seats
+	// they took, read with used (zero when not read).
+	holds, seats int64
 }
 
 // unused counts the valid passes not used yet.
@@ -54,14 +57,14 @@ func (c *Controller) readUses(ctx context.Context, p *passCount, eventID string,
 		return
 	}
 	p.read = true
-	used, err := c.cfg.Uses.UsedPasses(ctx, eventID, now)
+	u, err := c.cfg.Uses.UsedPasses(ctx, eventID, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			c.cfg.Logger.Debug("reading the passes used failed; counting every valid pass as unused", zap.String("event_id", eventID), zap.Error(err))
 		}
 		return
 	}
-	p.used = used
+	p.used, p.holds, p.seats = u.Used, u.Holds, u.Seats
 }
 
 // paceWindow is how many passes may be out, issued and not used, in a room that
@@ -164,58 +167,4 @@ func (rc *roomControl) admittedWithin(now time.Time, window time.Duration) int64
 func (r *rateControl) busy(h Headroom, own int64) bool {
 	return int64(h.MaxBacklog)-own > int64(r.cfg.BacklogBound) ||
 		h.MaxSchedMs > r.cfg.SchedBound.Seconds()*1000
-}
-
-// seatsCap is how many fans a step may admit for the seats left: free, the seats left
-// less the passes unused, one seat a fan. In a paced room whose last few seats are left
-// (fewer than the sections' empty mailboxes take, DepthBound a section: lastSeatsBatch)
-// and no hold of its passes is on its way, it is that many fans instead, once: fans ask
-// for 1 to several seats, and one fan admitted per free seat, each waiting for the
-// last's hold to be answered, sold the last seats one round trip at a time (a second
-// of a sale for the last dozen fans). The fans admitted beyond the seats hold as fans
-// without a room would, and the one who finds none is answered SOLD_OUT by the hold.
-//
-// The batch is not sent again for the seats its holds leave or that return (a hold
-// refused, released or expired) until at least a batch's worth of seats is free again
-// (roomControl.lastSeatsBatched), nor at all once the room was told sold out (told):
-// a batch at every seat that came back sent 32 passes a released seat, and a 200-fan
-// sale of 100 seats gave out all 200 passes, the waiting fans never told it was sold
-// out.
-//
-// After the batch, until the tell, a round of fans admitted for the seats left whose
-// holds all came back with no fewer seats left (every fan asked for more than was
-// left, or for a section that had none; a winner may have released some meanwhile) is
-// followed by a round of twice as many fans,
-// up to a batch (nextWave): one fan a free seat, a round trip a fan, sold the last
-// seat of a 10,000-fan sale to the ninth fan admitted for it, 0.7 s after the batch.
-func (c *Controller) seatsCap(rc *roomControl, paced, told bool, seats int, free int64, p *passCount, h Headroom) int64 {
-	batch := c.lastSeatsBatch(h)
-	if free >= batch {
-		rc.lastSeatsBatched = false
-		rc.waveFans = 0
-	}
-	if !paced || told || seats <= 0 || free <= 0 || p.outstanding() > 0 {
-		return free
-	}
-	if rc.lastSeatsBatched {
-		return max(free, rc.nextWave(seats, free, batch))
-	}
-	return max(free, batch)
-}
-
-// nextWave is how many fans the next round after the batch of the last seats admits,
-// with seats left in the store and free for the fans waiting: twice the last round's
-// (up to batch) when the seats left are no fewer than when it was admitted (nobody
-// took one, or a winner's release gave as many back), free otherwise.
-func (rc *roomControl) nextWave(seats int, free, batch int64) int64 {
-	if rc.waveFans > 0 && seats >= rc.waveSeats {
-		return min(2*rc.waveFans, max(batch, free))
-	}
-	return free
-}
-
-// lastSeatsBatch is how many fans a paced room admits at once for its last few seats:
-// what the sections' empty mailboxes take, DepthBound a section.
-func (c *Controller) lastSeatsBatch(h Headroom) int64 {
-	return int64(c.cfg.Rate.withDefaults().DepthBound * max(h.Sections, 1))
 }

@@ -124,15 +124,23 @@ func (r *paceRig) fillWindow() {
 	}
 }
 
-// hold answers the holds of fans from..to-1 with their passes: the passes are used.
+// hold answers the holds of fans from..to-1 with their passes, a seat each: the passes
+// are used.
 func (r *paceRig) hold(from, to int) {
+	r.t.Helper()
+	r.holdTaking(from, to, 1)
+}
+
+// holdTaking answers the holds of fans from..to-1 with their passes, each taking seats
+// (0: refused).
+func (r *paceRig) holdTaking(from, to, seats int) {
 	r.t.Helper()
 	for i := from; i < to; i++ {
 		tk, err := r.svc.Ticket(r.ctx, r.ids[i])
 		if err != nil || tk.Pass == "" {
 			r.t.Fatalf("fan %d has no pass: %+v %v", i, tk, err)
 		}
-		r.svc.HoldDone("ev1", fan(i), tk.Pass)
+		r.svc.HoldDone("ev1", fan(i), tk.Pass, seats)
 	}
 	if err := r.svc.flushUses(r.ctx); err != nil {
 		r.t.Fatal(err)
@@ -256,105 +264,8 @@ func TestBusyCountsTheRequestsOfTheFansWhoHeld(t *testing.T) {
 	}
 }
 
-// The last seats of a paced room go to a batch of fans, DepthBound a section, once no
-// hold of its passes is on its way: one fan per free seat, each after the last one's
-// hold, sold them a round trip at a time to fans asking for more than was left. While
-// holds are on their way, or while more seats are left, a fan still counts a seat.
-func TestLastSeatsGoToABatchOfFans(t *testing.T) {
-	r := newPaceRig(t)
-	r.seats(3)
-	// The credit of a tick is 20 fans, fewer than the batch: all of them.
-	if wm := r.steps(20); wm != 20 {
-		t.Fatalf("3 seats left, nobody admitted before: watermark %d; want a tick's 20", wm)
-	}
-	if wm := r.steps(5); wm != 20 {
-		t.Fatalf("3 seats left, 20 holds on their way: watermark %d; want 20", wm)
-	}
-	// Everyone asked for more than was left but one, who took 2: one seat left, for
-	// one fan (the batch went out already).
-	r.hold(0, 20)
-	r.seats(1)
-	if wm := r.step(); wm != 21 {
-		t.Fatalf("1 seat left after the batch, no hold on its way: watermark %d; want 21", wm)
-	}
-	r.hold(20, 21)
-	r.seats(0)
-	if wm := r.step(); wm != 21 || !r.soldOut() {
-		t.Fatalf("no seat left: watermark %d, sold out %v; want 21, sold out", wm, r.soldOut())
-	}
-}
-
-// After the batch, a round of fans for the last seats whose holds all came back with
-// no fewer seats left (everyone asked for more than was left; a winner may have
-// released some) is followed by a round of twice as many, up to a batch; fewer seats
-// left start again at one fan a free seat. One fan a round, a round trip each, sold the last seat of a 10,000-fan
-// sale to the ninth fan admitted for it.
-func TestLastSeatsRoundsDoubleWhileNobodyTakesOne(t *testing.T) {
-	r := newPaceRig(t)
-	r.seats(3)
-	r.stepsTo(20, 20, "3 seats left (the batch of a tick's 20)")
-	// Each round: the holds of the fans admitted so far answered, the seats then left,
-	// and the watermark after the next step.
-	held, wm := 0, 20
-	for _, round := range []struct {
-		seats, want int
-		what        string
-	}{
-		{2, 22, "2 seats left after the batch"},
-		{2, 26, "2 seats still left after a round of 2"},
-		{2, 34, "2 seats still left after a round of 4"},
-		{3, 50, "3 seats left after a round of 8 (a winner released one)"},
-		{1, 51, "1 seat left after a round that took two"},
-		{1, 53, "1 seat still left after a round of 1"},
-	} {
-		r.hold(held, wm)
-		r.seats(round.seats)
-		r.stepsTo(1, int64(round.want), round.what)
-		held, wm = wm, round.want
-	}
-	r.hold(held, wm)
-	r.seats(0)
-	r.stepSoldOut(53, "no seat left")
-}
-
-// Once the batch of the last seats went out, the seats that return (holds refused,
-// released or expired) admit one fan each, not a batch each: a batch at every seat
-// back gave a 200-fan sale of 100 seats 200 passes, and nobody waiting heard it was
-// sold out. A batch's worth of seats back (32, one section's) before the room was
-// sold out lets the next last seats go to a batch again; after it was told sold out,
-// the seats back go one a fan.
-func TestSeatsBackAfterTheLastSeatsBatchAdmitOneFanEach(t *testing.T) {
-	r := newPaceRig(t)
-	r.seats(3)
-	r.stepsTo(20, 20, "3 seats left (the batch of a tick's 20)")
-	// The batch's winners released 40 seats: one fan a seat, then a batch again.
-	r.hold(0, 20)
-	r.seats(40)
-	if wm := r.steps(2); wm != 60 || r.soldOut() {
-		t.Fatalf("40 seats back after the batch: watermark %d, sold out %v; want 60", wm, r.soldOut())
-	}
-	r.hold(20, 60)
-	r.seats(3)
-	if wm := r.step(); wm != 80 {
-		t.Fatalf("the last 3 seats again: watermark %d; want 80, a batch", wm)
-	}
-	r.hold(60, 80)
-	r.seats(0)
-	r.stepSoldOut(80, "the batch held, no seat left")
-	wm := int64(80)
-	for range 5 {
-		// A winner released 2 seats: one fan a seat.
-		r.seats(2)
-		r.stepSoldOut(wm+2, "2 seats back")
-		r.hold(int(wm), int(wm)+2)
-		wm += 2
-		r.seats(0)
-		r.stepSoldOut(wm, "the seats back held")
-	}
-}
-
-// With more seats left than the batch, a paced room admits no more fans than seats
-// left, less the passes unused.
+// A paced room whose holds took a seat each admits no more fans than seats left, less
+// the passes unused.
 func TestPacedRoomAdmitsNoMoreFansThanSeatsLeft(t *testing.T) {
 	r := newPaceRig(t)
 	r.seats(50)
@@ -362,23 +273,6 @@ func TestPacedRoomAdmitsNoMoreFansThanSeatsLeft(t *testing.T) {
 	r.hold(0, 50)
 	r.seats(40)
 	r.stepsTo(3, 90, "40 seats left after 50 holds")
-}
-
-// A paced room says it is sold out once the holds of its passes out are answered, even
-// when the store shows no seat left already: 8,900 sold-out messages sent while the
-// last holds were decided held those holds up by a second.
-func TestPacedRoomSaysSoldOutOnceTheHoldsOutAreAnswered(t *testing.T) {
-	r := newPaceRig(t)
-	r.seats(100)
-	r.steps(20)
-	r.seats(0)
-	if wm := r.step(); wm != 80 || r.soldOut() {
-		t.Fatalf("no seat left, 80 holds on their way: watermark %d, sold out %v; want 80, not yet", wm, r.soldOut())
-	}
-	r.hold(0, 80)
-	if wm := r.step(); wm != 80 || !r.soldOut() {
-		t.Fatalf("no seat left, every hold answered: watermark %d, sold out %v; want 80, sold out", wm, r.soldOut())
-	}
 }
 
 // A paced room lets ProbePasses passes out first and no more until their holds come

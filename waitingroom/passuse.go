@@ -14,20 +14,29 @@ const DefaultPassUseEvery = 50 * time.Millisecond
 type passUseLog struct {
 	mu      sync.Mutex
 	pending []PassUse
-	seen    map[string]time.Time // ticket id → expiry, of the passes recorded or pending
+	seen    map[string]seenPass // ticket id → its pass, recorded or pending
 }
 
-// note queues u unless this node recorded the same pass already.
+// seenPass is a pass a node recorded used: when it expires, and whether a hold of it
+// took seats.
+type seenPass struct {
+	expires time.Time
+	held    bool
+}
+
+// note queues u unless this node recorded the same pass already, or only without
+// seats while u's hold took some (a hold that failed, a node overloaded say, and
+// was asked again with the pass).
 func (l *passUseLog) note(u PassUse) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.seen == nil {
-		l.seen = make(map[string]time.Time)
+		l.seen = make(map[string]seenPass)
 	}
-	if _, ok := l.seen[u.TicketID]; ok {
+	if s, ok := l.seen[u.TicketID]; ok && (s.held || u.Seats <= 0) {
 		return
 	}
-	l.seen[u.TicketID] = u.Expires
+	l.seen[u.TicketID] = seenPass{expires: u.Expires, held: u.Seats > 0}
 	l.pending = append(l.pending, u)
 }
 
@@ -35,8 +44,8 @@ func (l *passUseLog) note(u PassUse) {
 func (l *passUseLog) take(now time.Time) []PassUse {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for id, exp := range l.seen {
-		if !now.Before(exp) {
+	for id, s := range l.seen {
+		if !now.Before(s.expires) {
 			delete(l.seen, id)
 		}
 	}
@@ -70,10 +79,10 @@ func passClaimsOf(pass string) (passClaims, bool) {
 }
 
 // HoldDone tells the service that a hold let through by CheckPass with pass has been
-// answered, whatever the answer: the pass is used, and no longer counts against the
-// event's seats left as a fan about to hold. It never blocks; the use is recorded
-// within DefaultPassUseEvery.
-func (s *Service) HoldDone(eventID, userID, pass string) {
+// answered, whatever the answer, and how many seats it took (0 when it was refused):
+// the pass is used, and no longer counts against the event's seats left as a fan about
+// to hold. It never blocks; the use is recorded within DefaultPassUseEvery.
+func (s *Service) HoldDone(eventID, userID, pass string, seats int) {
 	if pass == "" || s.cfg.Uses == nil {
 		return
 	}
@@ -81,7 +90,7 @@ func (s *Service) HoldDone(eventID, userID, pass string) {
 	if !ok || c.EventID != eventID || c.UserID != userID {
 		return
 	}
-	s.uses.note(PassUse{EventID: c.EventID, TicketID: c.TicketID, Expires: time.Unix(c.Expires, 0)})
+	s.uses.note(PassUse{EventID: c.EventID, TicketID: c.TicketID, Expires: time.Unix(c.Expires, 0), Seats: max(seats, 0)})
 }
 
 // flushUses writes the pass uses queued since the last flush; they are kept for the

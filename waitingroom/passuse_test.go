@@ -12,10 +12,13 @@ import (
 	"go.uber.org/zap"
 )
 
-// memUses is a PassUses in memory: ticket id → its pass's expiry.
+// memUses is a PassUses in memory: ticket id → its pass's expiry, the passes whose
+// holds took seats, and those holds and seats an event.
 type memUses struct {
 	mu     sync.Mutex
 	used   map[string]map[string]time.Time
+	tookBy map[string]bool
+	held   map[string][2]int64
 	writes int
 	reads  int
 	err    error
@@ -38,24 +41,32 @@ func (m *memUses) UsePasses(_ context.Context, uses []PassUse) error {
 		if _, ok := m.used[u.EventID][u.TicketID]; !ok {
 			m.used[u.EventID][u.TicketID] = u.Expires
 		}
+		if u.Seats > 0 && !m.tookBy[u.TicketID] {
+			if m.held == nil {
+				m.held, m.tookBy = map[string][2]int64{}, map[string]bool{}
+			}
+			m.tookBy[u.TicketID] = true
+			h := m.held[u.EventID]
+			m.held[u.EventID] = [2]int64{h[0] + 1, h[1] + int64(u.Seats)}
+		}
 	}
 	return nil
 }
 
-func (m *memUses) UsedPasses(_ context.Context, eventID string, now time.Time) (int64, error) {
+func (m *memUses) UsedPasses(_ context.Context, eventID string, now time.Time) (PassUsage, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.reads++
 	if m.err != nil {
-		return 0, m.err
+		return PassUsage{}, m.err
 	}
-	var n int64
+	u := PassUsage{Holds: m.held[eventID][0], Seats: m.held[eventID][1]}
 	for _, exp := range m.used[eventID] {
 		if now.Before(exp) {
-			n++
+			u.Used++
 		}
 	}
-	return n, nil
+	return u, nil
 }
 
 func (m *memUses) fail(err error) {
@@ -151,7 +162,7 @@ func (r *passRig) hold(i int) {
 	if err := r.svc.CheckPass("ev1", fan(i), tk.Pass); err != nil {
 		r.t.Fatal(err)
 	}
-	r.svc.HoldDone("ev1", fan(i), tk.Pass)
+	r.svc.HoldDone("ev1", fan(i), tk.Pass, 1)
 	if err := r.svc.flushUses(r.ctx); err != nil {
 		r.t.Fatal(err)
 	}
@@ -223,7 +234,7 @@ func TestPassUsesUnreadableAdmitFewer(t *testing.T) {
 	r.hold(1)
 	r.uses.fail(errors.New("store down"))
 	tk, _ := r.svc.Ticket(r.ctx, r.ids[2])
-	r.svc.HoldDone("ev1", fan(2), tk.Pass)
+	r.svc.HoldDone("ev1", fan(2), tk.Pass, 1)
 	if err := r.svc.flushUses(r.ctx); err == nil {
 		t.Fatal("a failed write reported no error")
 	}
@@ -245,28 +256,28 @@ func TestHoldDoneRecordsEachOwnPassOnce(t *testing.T) {
 	r := newPassRig(t, 3)
 	r.admitFirst(r.controller())
 	tk, _ := r.svc.Ticket(r.ctx, r.ids[0])
-	r.svc.HoldDone("ev1", fan(1), tk.Pass)     // another fan's pass
-	r.svc.HoldDone("ev2", fan(0), tk.Pass)     // another event's
-	r.svc.HoldDone("ev1", fan(0), "")          // no pass
-	r.svc.HoldDone("ev1", fan(0), "v1.junk.x") // not a pass
+	r.svc.HoldDone("ev1", fan(1), tk.Pass, 1)     // another fan's pass
+	r.svc.HoldDone("ev2", fan(0), tk.Pass, 1)     // another event's
+	r.svc.HoldDone("ev1", fan(0), "", 1)          // no pass
+	r.svc.HoldDone("ev1", fan(0), "v1.junk.x", 1) // not a pass
 	if err := r.svc.flushUses(r.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := r.uses.UsedPasses(r.ctx, "ev1", r.clock.Now()); n != 0 || r.uses.writes != 0 {
-		t.Fatalf("%d passes recorded in %d writes, want none", n, r.uses.writes)
+	if u, _ := r.uses.UsedPasses(r.ctx, "ev1", r.clock.Now()); u.Used != 0 || r.uses.writes != 0 {
+		t.Fatalf("%d passes recorded in %d writes, want none", u.Used, r.uses.writes)
 	}
 	for range 3 {
-		r.svc.HoldDone("ev1", fan(0), tk.Pass)
+		r.svc.HoldDone("ev1", fan(0), tk.Pass, 1)
 	}
 	if err := r.svc.flushUses(r.ctx); err != nil {
 		t.Fatal(err)
 	}
-	r.svc.HoldDone("ev1", fan(0), tk.Pass)
+	r.svc.HoldDone("ev1", fan(0), tk.Pass, 1)
 	if err := r.svc.flushUses(r.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := r.uses.UsedPasses(r.ctx, "ev1", r.clock.Now()); n != 1 || r.uses.writes != 1 {
-		t.Fatalf("%d passes recorded in %d writes, want 1 in 1", n, r.uses.writes)
+	if u, _ := r.uses.UsedPasses(r.ctx, "ev1", r.clock.Now()); u.Used != 1 || r.uses.writes != 1 {
+		t.Fatalf("%d passes recorded in %d writes, want 1 in 1", u.Used, r.uses.writes)
 	}
 }
 
@@ -295,5 +306,24 @@ func TestControllerReadsPassUsesOnlyWhenTheyMatter(t *testing.T) {
 	if q := r.step(c, DefaultInFlight); q.Watermark != 20 || !q.Status.SoldOut || r.uses.reads != 1 {
 		t.Fatalf("10 seats, 20 passes unused: watermark %d, sold out %v, %d reads; want 20, sold out, 1 read",
 			q.Watermark, q.Status.SoldOut, r.uses.reads)
+	}
+}
+
+// A node records a pass's use once, and again only when a later hold of it took seats
+// (the first failed, or was refused, and was asked again): the room learns the seats a
+// fan who holds takes, not the failures of an overloaded node.
+func TestHoldDoneRecordsTheSeatsOfALaterHold(t *testing.T) {
+	r := newPassRig(t, 3)
+	r.admitFirst(r.controller())
+	tk, _ := r.svc.Ticket(r.ctx, r.ids[0])
+	for _, seats := range []int{0, 0, 2, 3, 0} {
+		r.svc.HoldDone("ev1", fan(0), tk.Pass, seats)
+		if err := r.svc.flushUses(r.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, _ := r.uses.UsedPasses(r.ctx, "ev1", r.clock.Now())
+	if u != (PassUsage{Used: 1, Holds: 1, Seats: 2}) || r.uses.writes != 2 {
+		t.Fatalf("%+v in %d writes; want 1 pass used, 1 hold of 2 seats, in 2 writes", u, r.uses.writes)
 	}
 }

@@ -108,18 +108,32 @@ type SystemClock struct{}
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
 
-// PassUse is a pass a hold used: the ticket it was issued for and when it expires.
+// PassUse is a pass a hold used: the ticket it was issued for, when it expires, and the
+// seats the hold took (0 when it was refused).
 type PassUse struct {
 	EventID  string
 	TicketID string
 	Expires  time.Time
+	Seats    int
+}
+
+// PassUsage is what the holds made with an event's passes did.
+type PassUsage struct {
+	// Used counts the passes used that are still valid.
+	Used int64
+	// Holds counts the passes whose holds took seats (each pass once, valid or not)
+	// and Seats the seats they took: the seats an admitted fan who holds takes,
+	// Seats/Holds.
+	Holds, Seats int64
 }
 
 // PassUses records the passes the nodes' holds used, so that the controller counts
-// against the seats left only the passes issued and not used yet.
+// against the seats left only the passes issued and not used yet, and learns the seats
+// a pass's hold takes.
 type PassUses interface {
-	// UsePasses records uses; a pass recorded before counts once.
+	// UsePasses records uses; a pass recorded before counts once, and its seats once,
+	// from the first record with seats.
 	UsePasses(ctx context.Context, uses []PassUse) error
-	// UsedPasses counts the event's passes used that are still valid at now.
-	UsedPasses(ctx context.Context, eventID string, now time.Time) (int64, error)
+	// UsedPasses tells the event's pass usage at now.
+	UsedPasses(ctx context.Context, eventID string, now time.Time) (PassUsage, error)
 }

@@ -57,8 +57,9 @@ type Status struct {
 	Change string
 	// SoldOut: the event had no seat left to hold for the fans waiting beyond
 	// SoldOutAfter; their tickets read sold out. Seats that return (holds expire or
-	// are released) go to the fans next in line, one seat a fan: SoldOutAfter moves
-	// up by as many, and only those fans' tickets read waiting again (then admitted).
+	// are released) go to the fans next in line, as many as they cover at the seats a
+	// fan takes (one at least): SoldOutAfter moves up by as many, and only those fans'
+	// tickets read waiting again (then admitted).
 	SoldOut bool
 	// SoldOutAfter is the last position that still has a seat to wait for while
 	// SoldOut: the watermark when no seat is left.
@@ -70,10 +71,10 @@ type Status struct {
 	// nobody waited in yet (10 fans a second), and an ETA from it told a fan at position
 	// 650 to come back in a minute, when the room let him in 3 s later.
 	ExpectedPerS float64
-	// SeatsUpTo is the last position the event's seats left cover, one seat a fan,
-	// those admitted and not held yet counting as holding one (zero when the seats
-	// left are not known): a fan beyond it has its answer, sold out or a seat that
-	// came back, once the fans up to it are admitted.
+	// SeatsUpTo is the last position the event's seats left cover, at the seats a fan
+	// takes (Controller: seatsPerFan), those admitted and not held yet counting as
+	// holding theirs (zero when the seats left are not known): a fan beyond it has its
+	// answer, sold out or a seat that came back, once the fans up to it are admitted.
 	SeatsUpTo int64
 	// At is when it was recorded.
 	At time.Time

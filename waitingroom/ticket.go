@@ -17,7 +17,7 @@ const (
 	TicketExpired TicketStatus = "expired"
 	// TicketSoldOut: the ticket waits, but the event has no seat left to hold for it;
 	// it turns back to waiting when seats return (holds expire or are released) for
-	// every fan ahead of it and for it, one seat a fan.
+	// every fan ahead of it and for it, at the seats a fan takes.
 	TicketSoldOut TicketStatus = "sold_out"
 )
 
