@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // acceptedPair returns both ends of a loopback TCP connection, the server's accepted
@@ -254,4 +256,49 @@ func BenchmarkGrowForRequest(b *testing.B) {
 		sink += growForRequest(i)
 	}
 	_ = sink
+}
+
+// TestHoldBeneathFirstByteReadKeepsStack: a whole POST …/holds beneath the one-byte
+// read that found it (a new token's check, the hold, its answer) runs on the stack that
+// read gave its goroutine: the stack is not copied beneath the handler. Without the
+// read's growth a new goroutine's 2 KB stack is copied there.
+func TestHoldBeneathFirstByteReadKeepsStack(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // the collector could shrink a stack
+	handler := hotPathServer(t, &decidedReservations{}).App().Handler()
+	next := freshTokens(t, 10)
+	hold := func() int {
+		rc := newHoldCtx(next())
+		handler(rc)
+		return rc.Response.StatusCode()
+	}
+	for range 3 { // what only a server's first requests do is not measured
+		hold()
+	}
+	server, client := acceptedPair(t)
+	write(t, client, "POST /api/v1/events/ev_1/holds HTTP/1.1\r\n")
+	type result struct {
+		status int
+		moved  bool
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var one [1]byte
+		if _, err := server.Read(one[:]); err != nil {
+			done <- result{err: err}
+			return
+		}
+		before := stackAddr()
+		status := hold()
+		done <- result{status: status, moved: stackAddr() != before}
+	}()
+	r := <-done
+	switch {
+	case r.err != nil:
+		t.Fatal(r.err)
+	case r.status != fasthttp.StatusCreated:
+		t.Fatalf("hold answered %d", r.status)
+	case r.moved:
+		t.Fatal("a hold beneath the one-byte read that found it grew its goroutine's stack")
+	}
 }
