@@ -8,12 +8,9 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/valyala/fasthttp"
 )
 
 // acceptedPair returns both ends of a loopback TCP connection, the server's accepted
@@ -196,109 +193,5 @@ func TestFirstByteWaitHoldsNoChunk(t *testing.T) {
 	}
 	if fc.chunk == nil || string(fc.pending) != "ET" {
 		t.Fatalf("after the read: chunk %v, pending %q; want the chunk with ET", fc.chunk != nil, fc.pending)
-	}
-}
-
-// movesStack reports whether a new goroutine's stack is copied (an address in its
-// frame changes) when, after a one-byte read of server's, it goes depth bytes deeper.
-func movesStack(t *testing.T, server net.Conn, depth uintptr) bool {
-	t.Helper()
-	levels := int(depth / padFrame())
-	moved := make(chan bool, 1)
-	failed := make(chan error, 1)
-	go func() {
-		var one [1]byte
-		if _, err := server.Read(one[:]); err != nil {
-			failed <- err
-			return
-		}
-		before := stackAddr()
-		padStack(levels, func() {})
-		moved <- stackAddr() != before
-	}()
-	select {
-	case m := <-moved:
-		return m
-	case err := <-failed:
-		t.Fatal(err)
-		return false
-	}
-}
-
-// TestFirstByteReadGrowsStack: once a one-byte read has found a request, its goroutine
-// has the stack a request needs, so that the request does not make the runtime copy
-// the stack deep in its handler; the stack is grown to 8 KB, not beyond. A new
-// goroutine's stack is 2 KB, and a bare read leaves it so.
-func TestFirstByteReadGrowsStack(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // the collector could shrink a stack
-	server, client := acceptedPair(t)
-	for i := range 2 { // a connection's first request and its next
-		write(t, client, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-		if movesStack(t, server, requestStackBytes-256) {
-			t.Fatalf("request %d: a request's stack beneath the one-byte read was grown deep in it", i+1)
-		}
-		rest := make([]byte, 4096)
-		if _, err := server.Read(rest); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(t, client, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-	if !movesStack(t, server, 8<<10) {
-		t.Fatal("going 8 KB beneath the one-byte read did not grow the stack: it was grown beyond 8 KB")
-	}
-}
-
-// BenchmarkGrowForRequest is what growForRequest costs a request whose goroutine's
-// stack is already big enough: the call and the zeroing of its frame.
-func BenchmarkGrowForRequest(b *testing.B) {
-	var sink byte
-	for i := 0; b.Loop(); i++ {
-		sink += growForRequest(i)
-	}
-	_ = sink
-}
-
-// TestHoldBeneathFirstByteReadKeepsStack: a whole POST …/holds beneath the one-byte
-// read that found it (a new token's check, the hold, its answer) runs on the stack that
-// read gave its goroutine: the stack is not copied beneath the handler. Without the
-// read's growth a new goroutine's 2 KB stack is copied there.
-func TestHoldBeneathFirstByteReadKeepsStack(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // the collector could shrink a stack
-	handler := hotPathServer(t, &decidedReservations{}).App().Handler()
-	next := freshTokens(t, 10)
-	hold := func() int {
-		rc := newHoldCtx(next())
-		handler(rc)
-		return rc.Response.StatusCode()
-	}
-	for range 3 { // what only a server's first requests do is not measured
-		hold()
-	}
-	server, client := acceptedPair(t)
-	write(t, client, "POST /api/v1/events/ev_1/holds HTTP/1.1\r\n")
-	type result struct {
-		status int
-		moved  bool
-		err    error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var one [1]byte
-		if _, err := server.Read(one[:]); err != nil {
-			done <- result{err: err}
-			return
-		}
-		before := stackAddr()
-		status := hold()
-		done <- result{status: status, moved: stackAddr() != before}
-	}()
-	r := <-done
-	switch {
-	case r.err != nil:
-		t.Fatal(r.err)
-	case r.status != fasthttp.StatusCreated:
-		t.Fatalf("hold answered %d", r.status)
-	case r.moved:
-		t.Fatal("a hold beneath the one-byte read that found it grew its goroutine's stack")
 	}
 }

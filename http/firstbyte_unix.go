@@ -70,8 +70,6 @@ func (c *firstByteConn) Read(p []byte) (int, error) {
 	if len(c.pending) == 0 {
 		c.releaseChunk()
 	}
-	// A request begins: its stack is grown here, shallow, not deep in its handler.
-	growForRequest(n)
 	return 1, nil
 }
 
