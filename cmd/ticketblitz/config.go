@@ -95,7 +95,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.BoolVar(&c.SeedDemo, "seed-demo", true, "create a demo event when there is none")
 	fs.DurationVar(&c.PassivateAfter, "passivate-after", 2*time.Minute, "stop idle sections after this long")
 	fs.IntVar(&c.MailboxLimit, "mailbox-limit", actors.DefaultMailboxLimit, "most messages waiting in one section actor's mailbox; a hold, release, extend, confirm or cancel that finds it full is answered 503 at once, undecided")
-	fs.IntVar(&c.QueueWSUpgrades, "queue-ws-upgrades", 0, "most queue websocket upgrades (the ticket's lookup, the handshake and the first ticket) in progress at once on this node; the others wait their turn, so that a room's joins keep the cores while thousands of fans open their websockets (0: 4 per core)")
+	fs.IntVar(&c.QueueWSUpgrades, "queue-ws-upgrades", 0, "most queue websocket upgrades (the ticket's lookup, the handshake and the first ticket) in progress at once on this node; the others wait their turn, so that a room's joins keep the cores while thousands of fans open their websockets (0: 16 per core)")
 	fs.DurationVar(&c.PaymentLatency, "payment-latency", 0, "how long the simulated payment provider takes to answer each charge, like a real provider's round trip")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "console", "console or json")

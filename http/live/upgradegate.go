@@ -3,8 +3,11 @@ package live
 import "sync"
 
 // DefaultUpgradesPerCore is how many queue websocket upgrades may be in progress at
-// once per core (runtime.GOMAXPROCS) when QueueFeedConfig.Upgrades is zero.
-const DefaultUpgradesPerCore = 4
+// once per core (runtime.GOMAXPROCS) when QueueFeedConfig.Upgrades is zero. At 4 a
+// core the server took 8 % more CPU in a 10,000-fan rush through a room than without a
+// bound; at 16 the joins' p99 was lower than without one in 8 of 11 pairs, at about the
+// same CPU (BENCHMARKS.md, "The upgrade gate's size").
+const DefaultUpgradesPerCore = 16
 
 // upgradeGate bounds the websocket upgrades in progress at once on a node. In a room's
 // rush thousands of fans open their queue websockets as soon as their joins are
