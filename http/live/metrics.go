@@ -15,7 +15,16 @@ type connMetrics struct {
 	dropped *prometheus.CounterVec
 	evicted *prometheus.CounterVec
 	refused *prometheus.CounterVec
+	// upgrades counts the upgrades a gate holds, by endpoint and state (upgradeGate).
+	upgrades *prometheus.GaugeVec
 }
+
+// The states of ticketblitz_ws_upgrades: an upgrade in progress holds one of its
+// gate's slots, a waiting one waits for a slot.
+const (
+	upgradeInProgress = "in_progress"
+	upgradeWaiting    = "waiting"
+)
 
 // endpointMetrics are one endpoint's children of connMetrics.
 type endpointMetrics struct {
@@ -55,6 +64,10 @@ func newConnMetrics(reg prometheus.Registerer) (*connMetrics, error) {
 			Namespace: "ticketblitz", Subsystem: "ws", Name: "refused_total",
 			Help: "Websocket upgrades refused because the endpoint was full or shutting down.",
 		}, []string{"endpoint"}),
+		upgrades: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "ticketblitz", Subsystem: "ws", Name: "upgrades",
+			Help: "Websocket upgrades the endpoint's gate holds: in_progress (with a slot) or waiting (for one).",
+		}, []string{"endpoint", "state"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -73,6 +86,9 @@ func newConnMetrics(reg prometheus.Registerer) (*connMetrics, error) {
 		return nil, err
 	}
 	if m.refused, err = registerOrExisting(reg, m.refused); err != nil {
+		return nil, err
+	}
+	if m.upgrades, err = registerOrExisting(reg, m.upgrades); err != nil {
 		return nil, err
 	}
 	return m, nil

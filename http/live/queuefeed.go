@@ -189,7 +189,8 @@ func NewQueueFeed(cfg QueueFeedConfig) (*QueueFeed, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &QueueFeed{cfg: cfg, log: cfg.Logger, watches: make(map[string]*queueWatch), gate: newUpgradeGate(cfg.Upgrades)}
+	f := &QueueFeed{cfg: cfg, log: cfg.Logger, watches: make(map[string]*queueWatch), gate: newUpgradeGate(cfg.Upgrades,
+		m.upgrades.WithLabelValues("queue", upgradeInProgress), m.upgrades.WithLabelValues("queue", upgradeWaiting))}
 	f.endpoint = newEndpoint("queue", cfg.Endpoint, cfg.Logger, m, endpointMode{inline: true}, f.session)
 	return f, nil
 }

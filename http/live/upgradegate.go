@@ -1,6 +1,10 @@
 package live
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // DefaultUpgradesPerCore is how many queue websocket upgrades may be in progress at
 // once per core (runtime.GOMAXPROCS) when QueueFeedConfig.Upgrades is zero. At 4 a
@@ -14,15 +18,28 @@ const DefaultUpgradesPerCore = 16
 // answered, while the last joins still wait: an upgrade beyond the bound parks (it
 // neither spins nor fails) until one in progress is done, so that the runnable joins
 // get the cores and the upgrades go through at the pace the node has room for.
+//
+// inProgress and waiting count the upgrades holding a slot and those waiting for one
+// (the ticketblitz_ws_upgrades gauges).
 type upgradeGate struct {
-	slots     chan struct{}
-	closed    chan struct{}
-	closeOnce sync.Once
+	slots      chan struct{}
+	closed     chan struct{}
+	closeOnce  sync.Once
+	inProgress prometheus.Gauge
+	waiting    prometheus.Gauge
 }
 
-// newUpgradeGate returns a gate letting n upgrades through at once (at least one).
-func newUpgradeGate(n int) *upgradeGate {
-	return &upgradeGate{slots: make(chan struct{}, max(n, 1)), closed: make(chan struct{})}
+// newUpgradeGate returns a gate letting n upgrades through at once (at least one),
+// counting them in the gauges (nil: a gauge nobody reads).
+func newUpgradeGate(n int, inProgress, waiting prometheus.Gauge) *upgradeGate {
+	if inProgress == nil {
+		inProgress = prometheus.NewGauge(prometheus.GaugeOpts{Name: "upgrades_in_progress"})
+	}
+	if waiting == nil {
+		waiting = prometheus.NewGauge(prometheus.GaugeOpts{Name: "upgrades_waiting"})
+	}
+	return &upgradeGate{slots: make(chan struct{}, max(n, 1)), closed: make(chan struct{}),
+		inProgress: inProgress, waiting: waiting}
 }
 
 // enter waits for a slot. It reports false, without one, once the gate is closed or
@@ -30,11 +47,15 @@ func newUpgradeGate(n int) *upgradeGate {
 func (g *upgradeGate) enter(done <-chan struct{}) bool {
 	select {
 	case g.slots <- struct{}{}:
+		g.inProgress.Inc()
 		return true
 	default:
 	}
+	g.waiting.Inc()
+	defer g.waiting.Dec()
 	select {
 	case g.slots <- struct{}{}:
+		g.inProgress.Inc()
 		return true
 	case <-g.closed:
 		return false
@@ -44,10 +65,13 @@ func (g *upgradeGate) enter(done <-chan struct{}) bool {
 }
 
 // leave gives back the slot an enter that reported true took.
-func (g *upgradeGate) leave() { <-g.slots }
+func (g *upgradeGate) leave() {
+	g.inProgress.Dec()
+	<-g.slots
+}
 
-// inProgress returns how many slots are taken.
-func (g *upgradeGate) inProgress() int { return len(g.slots) }
+// taken returns how many slots are taken.
+func (g *upgradeGate) taken() int { return len(g.slots) }
 
 // close wakes every waiting enter with false and makes later ones report false.
 func (g *upgradeGate) close() { g.closeOnce.Do(func() { close(g.closed) }) }

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
@@ -60,7 +63,7 @@ func TestQueueFeedBoundsUpgradesInProgress(t *testing.T) {
 	}
 	// A slot is given back just after the first ticket is written.
 	testenv.Eventually(t, 2*time.Second, func() error {
-		if n := qe.feed.gate.inProgress(); n != 0 {
+		if n := qe.feed.gate.taken(); n != 0 {
 			return fmt.Errorf("%d slots still taken once every fan has its first ticket", n)
 		}
 		return nil
@@ -68,7 +71,7 @@ func TestQueueFeedBoundsUpgradesInProgress(t *testing.T) {
 }
 
 func TestUpgradeGateParksAndCloses(t *testing.T) {
-	g := newUpgradeGate(1)
+	g := newUpgradeGate(1, nil, nil)
 	if !g.enter(nil) {
 		t.Fatal("the first enter found no slot")
 	}
@@ -93,5 +96,54 @@ func TestUpgradeGateParksAndCloses(t *testing.T) {
 	g.close()
 	if <-entered {
 		t.Fatal("an enter waiting when the gate closed reported a slot")
+	}
+}
+
+// TestUpgradeGateGauges: the gate's gauges count the upgrades holding a slot and those
+// waiting for one, and come back to zero.
+func TestUpgradeGateGauges(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := newConnMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inProgress := m.upgrades.WithLabelValues("queue", upgradeInProgress)
+	waiting := m.upgrades.WithLabelValues("queue", upgradeWaiting)
+	g := newUpgradeGate(1, inProgress, waiting)
+	want := func(in, wait float64) error {
+		if got := testutil.ToFloat64(inProgress); got != in {
+			return fmt.Errorf("in_progress %v, want %v", got, in)
+		}
+		if got := testutil.ToFloat64(waiting); got != wait {
+			return fmt.Errorf("waiting %v, want %v", got, wait)
+		}
+		return nil
+	}
+	if !g.enter(nil) {
+		t.Fatal("the first enter found no slot")
+	}
+	if err := want(1, 0); err != nil {
+		t.Fatal(err)
+	}
+	entered := make(chan bool, 2)
+	go func() { entered <- g.enter(nil) }()
+	testenv.Eventually(t, 2*time.Second, func() error { return want(1, 1) })
+	g.leave()
+	if !<-entered {
+		t.Fatal("the waiting enter reported false after a leave")
+	}
+	if err := want(1, 0); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { entered <- g.enter(done) }()
+	testenv.Eventually(t, 2*time.Second, func() error { return want(1, 1) })
+	close(done)
+	if <-entered {
+		t.Fatal("an enter whose done ended reported a slot")
+	}
+	g.leave()
+	if err := want(0, 0); err != nil {
+		t.Fatal(err)
 	}
 }
