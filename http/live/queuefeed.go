@@ -198,7 +198,7 @@ func NewQueueFeed(cfg QueueFeedConfig) (*QueueFeed, error) {
 // Handler is the route handler of GET /ws/queue/:ticket_id. Before any upgrade it
 // refuses with domain errors: NOT_FOUND for an unknown ticket, VALIDATION_FAILED for a
 // request that is no websocket upgrade, UNAVAILABLE when the endpoint is full or closing.
-// The lookup and the upgrade take one of the gate's slots (Config.Upgrades): the
+// The lookup and the upgrade take one of the gate's slots (QueueFeedConfig.Upgrades): the
 // request waits for one.
 func (f *QueueFeed) Handler() fiber.Handler {
 	return func(c *fiber.Ctx) error {

@@ -30,14 +30,8 @@ type upgradeGate struct {
 }
 
 // newUpgradeGate returns a gate letting n upgrades through at once (at least one),
-// counting them in the gauges (nil: a gauge nobody reads).
+// counting them in the gauges.
 func newUpgradeGate(n int, inProgress, waiting prometheus.Gauge) *upgradeGate {
-	if inProgress == nil {
-		inProgress = prometheus.NewGauge(prometheus.GaugeOpts{Name: "upgrades_in_progress"})
-	}
-	if waiting == nil {
-		waiting = prometheus.NewGauge(prometheus.GaugeOpts{Name: "upgrades_waiting"})
-	}
 	return &upgradeGate{slots: make(chan struct{}, max(n, 1)), closed: make(chan struct{}),
 		inProgress: inProgress, waiting: waiting}
 }

@@ -71,7 +71,8 @@ func TestQueueFeedBoundsUpgradesInProgress(t *testing.T) {
 }
 
 func TestUpgradeGateParksAndCloses(t *testing.T) {
-	g := newUpgradeGate(1, nil, nil)
+	g := newUpgradeGate(1, prometheus.NewGauge(prometheus.GaugeOpts{Name: "in_progress"}),
+		prometheus.NewGauge(prometheus.GaugeOpts{Name: "waiting"}))
 	if !g.enter(nil) {
 		t.Fatal("the first enter found no slot")
 	}
