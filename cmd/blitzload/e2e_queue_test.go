@@ -191,17 +191,14 @@ func recordRushes(t *testing.T, path string) map[string]int {
 	return out
 }
 
-// checkFollowedLate requires of a --queue-follow-late run's records that no fan of the
-// room's rush who was not admitted in its join's answer held before every join was
-// answered.
-func checkFollowedLate(t *testing.T, path string) {
+// roomRecords reads the records of the room's rush from a --queue-records file.
+func roomRecords(t *testing.T, path string) []scenario.QueueFanRecord {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var recs []scenario.QueueFanRecord
-	var lastJoin time.Time
 	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
 		var rec struct {
 			Rush string `json:"rush"`
@@ -210,12 +207,23 @@ func checkFollowedLate(t *testing.T, path string) {
 		if err := json.Unmarshal(line, &rec); err != nil {
 			t.Fatalf("record %q: %v", line, err)
 		}
-		if rec.Rush != scenario.RushRoom {
-			continue
+		if rec.Rush == scenario.RushRoom {
+			recs = append(recs, rec.QueueFanRecord)
 		}
-		recs = append(recs, rec.QueueFanRecord)
-		if rec.JoinEnd.After(lastJoin) {
-			lastJoin = rec.JoinEnd
+	}
+	return recs
+}
+
+// checkFollowedLate requires of a --queue-follow-late run's records that no fan of the
+// room's rush who was not admitted in its join's answer held before every join was
+// answered.
+func checkFollowedLate(t *testing.T, path string) {
+	t.Helper()
+	recs := roomRecords(t, path)
+	var lastJoin time.Time
+	for _, r := range recs {
+		if r.JoinEnd.After(lastJoin) {
+			lastJoin = r.JoinEnd
 		}
 	}
 	held := 0
@@ -239,26 +247,15 @@ func checkFollowedLate(t *testing.T, path string) {
 // the follow_after_ms it carried, and that at least told of them were told to wait.
 func checkFollowedAsTold(t *testing.T, path string, told int) {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	waited, following := 0, 0
-	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
-		var rec struct {
-			Rush string `json:"rush"`
-			scenario.QueueFanRecord
-		}
-		if err := json.Unmarshal(line, &rec); err != nil {
-			t.Fatalf("record %q: %v", line, err)
-		}
-		if rec.Rush != scenario.RushRoom || rec.Following.IsZero() {
+	for _, r := range roomRecords(t, path) {
+		if r.Following.IsZero() {
 			continue
 		}
 		following++
-		hint := time.Duration(rec.FollowAfterMS) * time.Millisecond
-		if early := rec.JoinEnd.Add(hint).Sub(rec.Following); early > 0 {
-			t.Errorf("fan %s was told to follow %v after its join's answer and followed %v sooner", rec.User, hint, early)
+		hint := time.Duration(r.FollowAfterMS) * time.Millisecond
+		if early := r.JoinEnd.Add(hint).Sub(r.Following); early > 0 {
+			t.Errorf("fan %s was told to follow %v after its join's answer and followed %v sooner", r.User, hint, early)
 		}
 		if hint > 0 {
 			waited++
