@@ -221,6 +221,7 @@ func TestBrowserQueueWaitsForHint(t *testing.T) {
 		t.Fatalf("the page followed its ticket %v after the join's answer (%s %s), before follow_after_ms %v",
 			after.Round(time.Millisecond), first.kind, first.url, hint)
 	}
+	t.Logf("the page followed its ticket by %s %v after the join's answer", first.kind, first.at.Sub(joined.at).Round(time.Millisecond))
 	if first.kind != "websocket" {
 		t.Fatalf("the page followed its ticket by %s %s, want the websocket first", first.kind, first.url)
 	}
