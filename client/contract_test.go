@@ -68,7 +68,7 @@ const (
 	roomJSON = `{"event_id":"demo","enabled":true,"order":"random","opens_at":"2026-06-01T12:00:00Z","admit_per_s":null,` +
 		`"admitting_per_s":812.5,"waiting":40,"admitted":2}`
 	ticketJSON = `{"id":"q_1","event_id":"demo","user_id":"alice","position":3,"ahead":0,"eta_seconds":0,"status":"admitted",` +
-		`"pass":"p_1","pass_expires_at":"2026-06-01T12:10:00Z","joined_at":"2026-06-01T11:59:00Z"}`
+		`"pass":"p_1","pass_expires_at":"2026-06-01T12:10:00Z","joined_at":"2026-06-01T11:59:00Z","follow_after_ms":0}`
 	flashJSON = `{"id":"fs_1","event_id":"demo","section_id":"arena","fans":300,"seconds":10,"status":"running",` +
 		`"attempts":0,"holds":0,"orders":0,"refusals":0}`
 )

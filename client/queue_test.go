@@ -44,9 +44,9 @@ func queueFeed(t *testing.T, messages ...string) *httptest.Server {
 
 const (
 	waitingMsg = `{"type":"queue","id":"q_1","event_id":"demo","user_id":"alice","position":3,"ahead":2,"eta_seconds":1,` +
-		`"status":"waiting","pass":null,"pass_expires_at":null,"joined_at":"2026-06-01T11:59:00Z"}`
+		`"status":"waiting","pass":null,"pass_expires_at":null,"joined_at":"2026-06-01T11:59:00Z","follow_after_ms":1250}`
 	admittedMsg = `{"type":"queue","id":"q_1","event_id":"demo","user_id":"alice","position":3,"ahead":0,"eta_seconds":0,` +
-		`"status":"admitted","pass":"p_1","pass_expires_at":"2026-06-01T12:10:00Z","joined_at":"2026-06-01T11:59:00Z"}`
+		`"status":"admitted","pass":"p_1","pass_expires_at":"2026-06-01T12:10:00Z","joined_at":"2026-06-01T11:59:00Z","follow_after_ms":0}`
 )
 
 func TestFollowQueueUntilAdmitted(t *testing.T) {

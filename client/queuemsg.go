@@ -165,6 +165,8 @@ func (s *scanner) field(m *queueMessage, key []byte) bool {
 		return s.integer(&t.Ahead)
 	case "eta_seconds":
 		return s.integer(&t.ETASeconds)
+	case "follow_after_ms":
+		return s.integer(&t.FollowAfterMS)
 	case "position":
 		if s.null() {
 			t.Position = nil

@@ -17,9 +17,12 @@ var queueMessages = []string{
 	`{"type":"queue","status":"sold_out","position":1,"position":null}`,
 	`{"type":"queue","pass":"p","pass":null,"pass_expires_at":"2026-06-01T12:10:00Z","pass_expires_at":null}`,
 	`{"type":"queue","id":null,"ahead":null,"joined_at":null}`,
+	`{"type":"queue","follow_after_ms":null}`,
+	`{"type":"queue","follow_after_ms":-3,"follow_after_ms":1800}`,
 	// Left to encoding/json: escapes, floats, other keys, nesting, case, bad input.
 	`{"type":"queue","id":"q\u005f1","user_id":"a\"b"}`,
 	`{"type":"queue","eta_seconds":1.5}`,
+	`{"type":"queue","follow_after_ms":2.5}`,
 	`{"type":"queue","eta_seconds":1e3}`,
 	`{"type":"queue","eta_seconds":01}`,
 	`{"type":"queue","eta_seconds":99999999999999999999}`,
@@ -63,6 +66,9 @@ func TestServerMessagesSkipReflection(t *testing.T) {
 		}
 		if m.Type != queueMessageType || m.ID != "q_1" || m.Position == nil || *m.Position != 3 {
 			t.Errorf("%s: %+v", msg, m)
+		}
+		if want := map[string]int64{"waiting": 1250, "admitted": 0}[m.Status]; m.FollowAfterMS != want {
+			t.Errorf("%s: follow_after_ms %d, want %d", msg, m.FollowAfterMS, want)
 		}
 	}
 }

@@ -327,6 +327,16 @@ type QueueTicket struct {
 	// waiting.
 	PassExpiresAt *time.Time `json:"pass_expires_at"`
 	JoinedAt      time.Time  `json:"joined_at"`
+	// FollowAfterMS is how long to wait, in milliseconds from receiving the ticket,
+	// before opening its websocket (FollowQueue) or reading it again (QueueTicket);
+	// on the websocket, before coming back should the connection end. Zero unless
+	// waiting, and near the front.
+	FollowAfterMS int64 `json:"follow_after_ms"`
+}
+
+// FollowAfter is FollowAfterMS as a duration.
+func (t QueueTicket) FollowAfter() time.Duration {
+	return time.Duration(max(t.FollowAfterMS, 0)) * time.Millisecond
 }
 
 // Admitted reports whether the ticket carries a pass to hold with.

@@ -45,6 +45,9 @@ type queueTicketJSON struct {
 	Pass          *string    `json:"pass"`
 	PassExpiresAt *time.Time `json:"pass_expires_at"`
 	JoinedAt      time.Time  `json:"joined_at"`
+	// FollowAfterMS is how long the client should wait, from receiving the ticket,
+	// before it opens /ws/queue/{id} or reads the ticket again.
+	FollowAfterMS int64 `json:"follow_after_ms"`
 }
 
 func toWaitingRoomJSON(r waitingroom.Room) waitingRoomJSON {
@@ -69,13 +72,14 @@ func toWaitingRoomJSON(r waitingroom.Room) waitingRoomJSON {
 
 func toQueueTicketJSON(t waitingroom.Ticket) queueTicketJSON {
 	out := queueTicketJSON{
-		ID:         t.ID,
-		EventID:    t.EventID,
-		UserID:     t.UserID,
-		Ahead:      t.Ahead,
-		ETASeconds: t.ETASeconds,
-		Status:     string(t.Status),
-		JoinedAt:   t.JoinedAt.UTC(),
+		ID:            t.ID,
+		EventID:       t.EventID,
+		UserID:        t.UserID,
+		Ahead:         t.Ahead,
+		ETASeconds:    t.ETASeconds,
+		Status:        string(t.Status),
+		JoinedAt:      t.JoinedAt.UTC(),
+		FollowAfterMS: t.FollowAfter.Milliseconds(),
 	}
 	if t.Position > 0 {
 		p := t.Position

@@ -61,6 +61,7 @@ func (f *fakeWaitingRooms) Join(_ context.Context, eventID, userID string) (wait
 	t := waitingroom.Ticket{
 		TicketRecord: waitingroom.TicketRecord{ID: id, EventID: eventID, UserID: userID, Position: int64(len(f.tickets) + 1), JoinedAt: testNow},
 		Ahead:        int64(len(f.tickets)), ETASeconds: 3, Status: waitingroom.TicketWaiting,
+		FollowAfter: 1500 * time.Millisecond,
 	}
 	f.tickets[id] = t
 	f.byUser[eventID+"/"+userID] = id
@@ -143,7 +144,8 @@ func TestWaitingRoomRoutes(t *testing.T) {
 	r = e.do(t, "POST", "/api/v1/events/e1/queue", "", alice)
 	r.expectStatus(t, 201)
 	want = map[string]any{"id": "q_alice", "event_id": "e1", "user_id": "alice", "position": 1.0, "ahead": 0.0,
-		"eta_seconds": 3.0, "status": "waiting", "pass": nil, "pass_expires_at": nil, "joined_at": "2026-06-01T12:00:00Z"}
+		"eta_seconds": 3.0, "status": "waiting", "pass": nil, "pass_expires_at": nil, "joined_at": "2026-06-01T12:00:00Z",
+		"follow_after_ms": 1500.0}
 	if !reflect.DeepEqual(r.body, want) {
 		t.Fatalf("ticket %v, want %v", r.body, want)
 	}

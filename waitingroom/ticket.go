@@ -49,6 +49,10 @@ type Ticket struct {
 	Pass string
 	// PassExpiresAt is when the pass runs out; zero while waiting.
 	PassExpiresAt time.Time
+	// FollowAfter is how long the fan should wait, from receiving the ticket, before
+	// it follows it (opens the queue websocket or reads the ticket again): see
+	// followAfter. Zero unless waiting.
+	FollowAfter time.Duration
 }
 
 // render computes a ticket from its record and its event's queue. q must carry the
@@ -88,6 +92,7 @@ func render(rec TicketRecord, q *QueueState, now time.Time, passes *Passes) Tick
 	if q.Status.soldOutFor(rec.Position) && t.Status == TicketWaiting {
 		t.Status, t.ETASeconds = TicketSoldOut, 0
 	}
+	t.FollowAfter = followAfter(t, q, now)
 	return t
 }
 

@@ -99,11 +99,15 @@ type queueMessageJSON struct {
 	Pass          *string    `json:"pass"`
 	PassExpiresAt *time.Time `json:"pass_expires_at"`
 	JoinedAt      time.Time  `json:"joined_at"`
+	// FollowAfterMS tells a client that loses the websocket how long to wait before
+	// it opens it again (or reads the ticket).
+	FollowAfterMS int64 `json:"follow_after_ms"`
 }
 
 func toQueueMessage(t waitingroom.Ticket) queueMessageJSON {
 	out := queueMessageJSON{Type: "queue", ID: t.ID, EventID: t.EventID, UserID: t.UserID, Ahead: t.Ahead,
-		ETASeconds: t.ETASeconds, Status: string(t.Status), JoinedAt: t.JoinedAt.UTC()}
+		ETASeconds: t.ETASeconds, Status: string(t.Status), JoinedAt: t.JoinedAt.UTC(),
+		FollowAfterMS: t.FollowAfter.Milliseconds()}
 	if t.Position > 0 {
 		p := t.Position
 		out.Position = &p
@@ -163,6 +167,8 @@ func encodeQueueMessage(t waitingroom.Ticket) (*frame, error) {
 	if b, err = appendJSONTime(b, t.JoinedAt.UTC()); err != nil {
 		return nil, err
 	}
+	b = append(b, `,"follow_after_ms":`...)
+	b = strconv.AppendInt(b, t.FollowAfter.Milliseconds(), 10)
 	b = append(b, '}')
 	return textFrameAt(b), nil
 }

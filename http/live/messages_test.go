@@ -16,7 +16,7 @@ func TestEncodeQueueMessageMatchesEncodingJSON(t *testing.T) {
 	joined := time.Date(2026, 12, 6, 21, 4, 5, 123456789, time.FixedZone("CET", 3600))
 	rec := waitingroom.TicketRecord{ID: "q_01JABCDEF", EventID: "ev_1", UserID: "fan-7", Position: 42, JoinedAt: joined}
 	tickets := map[string]waitingroom.Ticket{
-		"waiting":  {TicketRecord: rec, Ahead: 41, ETASeconds: 9, Status: waitingroom.TicketWaiting},
+		"waiting":  {TicketRecord: rec, Ahead: 41, ETASeconds: 9, Status: waitingroom.TicketWaiting, FollowAfter: 4567 * time.Millisecond},
 		"unplaced": {TicketRecord: waitingroom.TicketRecord{ID: "q_2", EventID: "ev_1", UserID: "u", JoinedAt: joined}, Ahead: 10000, ETASeconds: 120, Status: waitingroom.TicketWaiting},
 		"admitted": {TicketRecord: rec, Status: waitingroom.TicketAdmitted, Pass: "v1.ZXZfMQ.ZmFuLTc.1765055045000.abc-_def",
 			PassExpiresAt: joined.Add(2 * time.Minute)},
