@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/ticketblitz/ticketblitz/internal/testenv"
 )
 
 // TestBrowserWaitingRoom opens a waiting room with a small fixed rate and drives two
@@ -126,118 +123,4 @@ func TestBrowserWaitingRoom(t *testing.T) {
 	viz.waitFor(10*time.Second, "the room in the visualizer", card+` && `+card+`.querySelector('.room-rate').textContent === '1/s'`)
 	viz.do(chromedp.ScrollIntoView(chromedp.CSS("#rooms-title")))
 	viz.screenshot("queue-visualizer")
-}
-
-// TestBrowserQueueWaitsForHint has a fan join a room that opens about 8 s later. The
-// join answer tells the page to follow the ticket only after follow_after_ms: the page
-// shows the place and an ETA that counts down at once, opens no queue websocket and
-// reads no ticket before that time has passed, then follows the ticket over the
-// websocket, and shows the seat map once the room opened and admitted the fan.
-func TestBrowserQueueWaitsForHint(t *testing.T) {
-	requireChromium(t)
-	s := startServer(t)
-	b := startBrowser(t)
-	admin := s.as("root", "admin")
-	created := admin.do("POST", "/api/v1/events", map[string]any{"name": "Hint Night", "venue": "Club",
-		"starts_at": "2027-06-01T20:00:00Z", "currency": "USD",
-		"sections": []any{map[string]any{"id": "floor", "name": "Floor", "kind": "general_admission", "price_cents": 1500, "capacity": 100}}})
-	want(t, created, 201, "")
-	ev := created.str("id")
-	room := "/api/v1/events/" + ev + "/waiting-room"
-	want(t, admin.do("PUT", room, map[string]any{"enabled": true, "admit_per_s": 20,
-		"opens_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}), 200, "")
-
-	page := b.newTab(t, "fan", 1280, 900)
-	traffic := page.recordNetwork()
-	page.do(chromedp.Navigate(s.URL + "/#/events/" + ev))
-	page.waitFor(10*time.Second, "the waiting room asks to sign in", `!document.getElementById('queue-area').hidden`)
-
-	// The room opens 8 s from now; signing in joins the queue.
-	opens := time.Now().Add(8 * time.Second)
-	want(t, admin.do("PUT", room, map[string]any{"enabled": true, "admit_per_s": 20,
-		"opens_at": opens.UTC().Format(time.RFC3339Nano)}), 200, "")
-	signIn(page, "hint-fan")
-	joinPath := "/api/v1/events/" + ev + "/queue"
-	var joined netEvent
-	err := testenv.TryEvery(10*time.Second, browserPoll, func() error {
-		events := traffic.snapshot()
-		for _, e := range events {
-			if e.kind == "response" && hasPath(e.url, joinPath) && traffic.method(events, e.id) == "POST" {
-				joined = e
-			}
-		}
-		if joined.id == "" {
-			return fmt.Errorf("no answer to the join yet")
-		}
-		for _, e := range events {
-			if e.kind == "finished" && e.id == joined.id {
-				return nil
-			}
-		}
-		return fmt.Errorf("the join's answer is still arriving")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// The place and the ETA show at once.
-	waiting := `!document.getElementById('queue-area').hidden && document.getElementById('queue-position').textContent.startsWith('#')` +
-		` && document.getElementById('queue-eta').textContent.startsWith('~')`
-	page.waitFor(2*time.Second, "the place and the ETA", waiting)
-	var ticket struct {
-		Status        string `json:"status"`
-		FollowAfterMS *int64 `json:"follow_after_ms"`
-	}
-	body := traffic.body(joined.id)
-	if err := json.Unmarshal([]byte(body), &ticket); err != nil {
-		t.Fatalf("the join's answer: %v: %s", err, body)
-	}
-	if ticket.Status != "waiting" || ticket.FollowAfterMS == nil || *ticket.FollowAfterMS < 2000 {
-		t.Fatalf("the join's answer, %.1f s before the opening: want a waiting ticket with follow_after_ms ≥ 2000: %s",
-			opens.Sub(joined.at).Seconds(), body)
-	}
-	hint := time.Duration(*ticket.FollowAfterMS) * time.Millisecond
-	t.Logf("joined %.1f s before the opening; follow_after_ms %d", opens.Sub(joined.at).Seconds(), *ticket.FollowAfterMS)
-
-	// The ETA counts down from the answer, with nothing read since.
-	eta := page.text("#queue-eta")
-	page.waitFor(3*time.Second, "the ETA counts down", `document.getElementById('queue-eta').textContent !== `+jsString(eta))
-	page.screenshot("queue-hint-waiting")
-
-	// The page follows the ticket once the hint passed, over the websocket first.
-	following := func(e netEvent) bool {
-		return e.kind == "websocket" && hasPath(e.url, "/ws/queue/") ||
-			e.kind == "request" && e.method == "GET" && hasPath(e.url, "/api/v1/queue/")
-	}
-	var first netEvent
-	err = testenv.TryEvery(hint+hint/10+5*time.Second, browserPoll, func() error {
-		for _, e := range traffic.snapshot() {
-			if following(e) {
-				first = e
-				return nil
-			}
-		}
-		return fmt.Errorf("the page does not follow its ticket")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The answer was heard here no later than the page read it (a little slack for the
-	// events' delivery).
-	if after := first.at.Sub(joined.at); after < hint-250*time.Millisecond {
-		t.Fatalf("the page followed its ticket %v after the join's answer (%s %s), before follow_after_ms %v",
-			after.Round(time.Millisecond), first.kind, first.url, hint)
-	}
-	t.Logf("the page followed its ticket by %s %v after the join's answer", first.kind, first.at.Sub(joined.at).Round(time.Millisecond))
-	if first.kind != "websocket" {
-		t.Fatalf("the page followed its ticket by %s %s, want the websocket first", first.kind, first.url)
-	}
-
-	// Admitted after the opening: the seat map.
-	admitted := `document.getElementById('queue-area').hidden && !document.getElementById('ga-area').hidden`
-	page.waitFor(20*time.Second, "admitted: the seat map", admitted)
-	if now := time.Now(); now.Before(opens) {
-		t.Fatalf("admitted %v before the opening", opens.Sub(now))
-	}
-	page.screenshot("queue-hint-admitted")
 }
