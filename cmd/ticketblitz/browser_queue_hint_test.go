@@ -19,19 +19,51 @@ import (
 // of the page's network reach the test a little apart from when they happened.
 const hintSlack = 250 * time.Millisecond
 
-// queueEvent creates a general admission event of capacity seats whose room admits
-// rate fans a second and opens in an hour; it returns the event's id and the room's path.
-func queueEvent(t *testing.T, admin *api, name string, capacity, rate int) (string, string) {
+// hintRoom is a server, a browser and an event of the server with a waiting room.
+type hintRoom struct {
+	s     *testServer
+	b     *browser
+	admin *api
+	ev    string // the event's id
+	path  string // the room's path
+}
+
+// newHintRoom starts a server and a browser and creates a general admission event of
+// capacity seats whose room admits rate fans a second and opens in an hour.
+func newHintRoom(t *testing.T, name string, capacity, rate int) *hintRoom {
 	t.Helper()
-	created := admin.do("POST", "/api/v1/events", map[string]any{"name": name, "venue": "Club",
+	requireChromium(t)
+	s := startServer(t)
+	r := &hintRoom{s: s, b: startBrowser(t), admin: s.as("root", "admin")}
+	created := r.admin.do("POST", "/api/v1/events", map[string]any{"name": name, "venue": "Club",
 		"starts_at": "2027-06-01T20:00:00Z", "currency": "USD",
 		"sections": []any{map[string]any{"id": "floor", "name": "Floor", "kind": "general_admission", "price_cents": 1500, "capacity": capacity}}})
 	want(t, created, 201, "")
-	ev := created.str("id")
-	room := "/api/v1/events/" + ev + "/waiting-room"
-	want(t, admin.do("PUT", room, map[string]any{"enabled": true, "admit_per_s": rate,
+	r.ev = created.str("id")
+	r.path = "/api/v1/events/" + r.ev + "/waiting-room"
+	want(t, r.admin.do("PUT", r.path, map[string]any{"enabled": true, "admit_per_s": rate,
 		"opens_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}), 200, "")
-	return ev, room
+	return r
+}
+
+// fanPage opens the event in a new tab whose network it records, once prepare (if any)
+// has set the tab up, and waits until the room asks the fan to sign in.
+func (r *hintRoom) fanPage(t *testing.T, prepare func(*tab)) (*tab, *netLog) {
+	t.Helper()
+	page := r.b.newTab(t, "fan", 1280, 900)
+	traffic := page.recordNetwork()
+	if prepare != nil {
+		prepare(page)
+	}
+	page.do(chromedp.Navigate(r.s.URL + "/#/events/" + r.ev))
+	page.waitFor(10*time.Second, "the waiting room asks to sign in", `!document.getElementById('queue-area').hidden`)
+	return page, traffic
+}
+
+// follow is the page starting to follow its ticket: a websocket or a read.
+type follow struct {
+	at   time.Time
+	what string
 }
 
 // toldTicket is what one answer told the page: the ticket's status and how long to wait
@@ -66,23 +98,15 @@ func told(t *testing.T, traffic *netLog, ex exchange) toldTicket {
 // reads no ticket before that time has passed, then follows the ticket over the
 // websocket, and shows the seat map once the room opened and admitted the fan.
 func TestBrowserQueueWaitsForHint(t *testing.T) {
-	requireChromium(t)
-	s := startServer(t)
-	b := startBrowser(t)
-	admin := s.as("root", "admin")
-	ev, room := queueEvent(t, admin, "Hint Night", 100, 20)
-
-	page := b.newTab(t, "fan", 1280, 900)
-	traffic := page.recordNetwork()
-	page.do(chromedp.Navigate(s.URL + "/#/events/" + ev))
-	page.waitFor(10*time.Second, "the waiting room asks to sign in", `!document.getElementById('queue-area').hidden`)
+	room := newHintRoom(t, "Hint Night", 100, 20)
+	page, traffic := room.fanPage(t, nil)
 
 	// The room opens 8 s from now; signing in joins the queue.
 	opens := time.Now().Add(8 * time.Second)
-	want(t, admin.do("PUT", room, map[string]any{"enabled": true, "admit_per_s": 20,
+	want(t, room.admin.do("PUT", room.path, map[string]any{"enabled": true, "admit_per_s": 20,
 		"opens_at": opens.UTC().Format(time.RFC3339Nano)}), 200, "")
 	signIn(page, "hint-fan")
-	joined := traffic.waitAnswer(10*time.Second, "POST", "/api/v1/events/"+ev+"/queue")
+	joined := traffic.waitAnswer(10*time.Second, "POST", "/api/v1/events/"+room.ev+"/queue")
 
 	// The place and the ETA show at once.
 	waiting := `!document.getElementById('queue-area').hidden && document.getElementById('queue-position').textContent.startsWith('#')` +
@@ -95,16 +119,12 @@ func TestBrowserQueueWaitsForHint(t *testing.T) {
 	}
 	t.Logf("joined %.1f s before the opening; follow_after_ms %d", opens.Sub(joined.finished).Seconds(), ticket.hint.Milliseconds())
 
-	// The ETA counts down from the answer, with nothing read since.
+	// The ETA counts down from the answer.
 	eta := page.text("#queue-eta")
 	page.waitFor(3*time.Second, "the ETA counts down", `document.getElementById('queue-eta').textContent !== `+jsString(eta))
 	page.screenshot("queue-hint-waiting")
 
 	// The page follows the ticket once the hint passed, over the websocket first.
-	type follow struct {
-		at   time.Time
-		what string
-	}
 	var first follow
 	err := testenv.TryEvery(ticket.hint+ticket.hint/10+5*time.Second, browserPoll, func() error {
 		var seen []follow
@@ -147,27 +167,18 @@ func TestBrowserQueueWaitsForHint(t *testing.T) {
 // try of the websocket comes sooner after a ticket than its follow_after_ms, the join
 // answer's or a read's. The fan is admitted in its turn and sees the seat map.
 func TestBrowserQueuePollsAfterHint(t *testing.T) {
-	requireChromium(t)
-	s := startServer(t)
-	b := startBrowser(t)
-	admin := s.as("root", "admin")
-	ev, room := queueEvent(t, admin, "Poll Night", 2000, 20)
+	room := newHintRoom(t, "Poll Night", 2000, 20)
 	// 500 fans queued before ours: at 20 fans a second the room tells the fans further
 	// back to wait seconds between reads, longer than the page's 2 s poll.
 	for i := range 500 {
-		want(t, s.as(fmt.Sprintf("early-%d", i), "fan").do("POST", "/api/v1/events/"+ev+"/queue", nil), 201, "")
+		want(t, room.s.as(fmt.Sprintf("early-%d", i), "fan").do("POST", "/api/v1/events/"+room.ev+"/queue", nil), 201, "")
 	}
-
-	page := b.newTab(t, "fan", 1280, 900)
-	traffic := page.recordNetwork()
-	page.breakWebsockets("/ws/queue/")
-	page.do(chromedp.Navigate(s.URL + "/#/events/" + ev))
-	page.waitFor(10*time.Second, "the waiting room asks to sign in", `!document.getElementById('queue-area').hidden`)
+	page, traffic := room.fanPage(t, func(page *tab) { page.breakWebsockets("/ws/queue/") })
 
 	// The room opens now; signing in joins the queue.
-	want(t, admin.do("PUT", room, map[string]any{"enabled": true, "admit_per_s": 20}), 200, "")
+	want(t, room.admin.do("PUT", room.path, map[string]any{"enabled": true, "admit_per_s": 20}), 200, "")
 	signIn(page, "poll-fan")
-	joined := traffic.waitAnswer(10*time.Second, "POST", "/api/v1/events/"+ev+"/queue")
+	joined := traffic.waitAnswer(10*time.Second, "POST", "/api/v1/events/"+room.ev+"/queue")
 	admitted := `document.getElementById('queue-area').hidden && !document.getElementById('ga-area').hidden`
 	page.waitFor(60*time.Second, "admitted: the seat map", admitted)
 	page.screenshot("queue-polled-admitted")
@@ -181,10 +192,6 @@ func TestBrowserQueuePollsAfterHint(t *testing.T) {
 		}
 	}
 	slices.SortFunc(tickets, func(a, b toldTicket) int { return a.at.Compare(b.at) })
-	type follow struct {
-		at   time.Time
-		what string
-	}
 	var follows []follow
 	sockets := traffic.websockets("/ws/queue/")
 	for _, ws := range sockets {
