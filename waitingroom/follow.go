@@ -14,13 +14,18 @@ import (
 const (
 	// followFront is how many fans from the front of the room always follow at once.
 	followFront = 64
-	// followLead is how soon before its answer a fan is expected to follow: the fans the
-	// room expects to answer within it follow at once.
+	// followLead: the fans the room expects (at its own estimate, the ETA's rate) to
+	// admit within it follow at once, followFront at least.
 	followLead = time.Second
-	// followShare is the share of its wait beyond followLead a fan lets pass before it
-	// follows: it follows well before the room expects to answer it, and the fans
+	// followShare is the share of its wait beyond the front's a fan lets pass before
+	// it follows: it follows well before the room expects to answer it, and the fans
 	// further back follow later, spread by position.
 	followShare = 0.5
+	// followSoldOut is the share of the wait for the sold-out state the fans beyond the
+	// seats left are spread towards: the last of them follow before the state is
+	// expected, and the room's work for them (a connection each) comes mostly after
+	// the passes went out.
+	followSoldOut = 0.8
 	// followMax caps the hint of a fan in an open room: a fan told to wait longer
 	// would learn too late that the room moved faster than it expected.
 	followMax = 30 * time.Second
@@ -31,19 +36,25 @@ const (
 	// follows the headroom. A fan that follows early costs the node one connection; a
 	// fan that follows late holds up the admissions, which wait for the passes out to
 	// be used. At the start of a sale the room's expected rate is what the sections'
-	// idle mailboxes take in a step (128 fans a second for one section) and the room
-	// then admits several times faster: the hint counts on the faster of the two.
-	followMinRate = 1000
+	// idle mailboxes take in a step (128 fans a second for one section), and a
+	// 10,000-fan rush for 2,000 seats let its 1,000 fans with a seat in at 250–450 a
+	// second once the joins were answered (BENCHMARKS.md): counting on 500 a second
+	// has the fans with a seat follow ahead of their passes, and those beyond the seats
+	// about when the room tells them it is sold out (at 1,000 a second they followed
+	// while the passes went out, and the admitted fans' holds waited behind their
+	// connections).
+	followMinRate = 500
 )
 
 // followAfter is how long a fan should wait, from receiving t, before it follows its
 // ticket (opens the queue websocket or reads the ticket again): zero unless t is
-// waiting, and for the fans the room expects to answer within followLead; before the
-// opening, followOpening before it at most; beyond, followShare of its wait past
-// followLead, up to followMax. A fan beyond the seats left (Status.SeatsUpTo) has its
-// answer, sold out, when the fans those seats cover are; those fans are spread from
-// where the last fan with a seat follows towards that answer, by position, and follow
-// before it. A fan admitted before it follows has its pass at its first read or open.
+// waiting, and for the fans the room expects to admit within followLead (the front);
+// before the opening, followOpening before it at most; beyond the front, followShare
+// of its wait past the front's, counted at followMinRate at least, up to followMax. A
+// fan beyond the seats left (Status.SeatsUpTo) has its answer, sold out, when the fans
+// those seats cover are; those fans are spread by position from where the last fan
+// with a seat follows towards followSoldOut of that wait. A fan admitted before it
+// follows has its pass at its first read or open.
 func followAfter(t Ticket, q *QueueState, now time.Time) time.Duration {
 	if t.Status != TicketWaiting {
 		return 0
@@ -56,29 +67,28 @@ func followAfter(t Ticket, q *QueueState, now time.Time) time.Duration {
 		// Its position is drawn when the room opens: it follows to learn it.
 		return opening
 	}
-	rate := q.etaRate()
+	expected := q.etaRate()
+	rate := expected
 	if !q.Settings.Fixed() {
 		rate = max(rate, followMinRate)
 	}
-	return opening + spread(q, t.Position, rate)
+	return opening + spread(q, t.Position, expected, rate)
 }
 
 // spread is the share of the wait of the fan at pos (after the room opened) it lets
-// pass before following, at rate fans a second.
-func spread(q *QueueState, pos int64, rate float64) time.Duration {
-	lead := max(followLead.Seconds(), followFront/rate)
-	share := func(fans int64) float64 {
-		return followShare * max(0, float64(fans)/rate-lead)
-	}
-	n := q.toAnswer(pos)
-	s := share(n)
+// pass before following: the room expects to admit expected fans a second, the hint
+// counts on rate.
+func spread(q *QueueState, pos int64, expected, rate float64) time.Duration {
+	front := max(followFront, expected*followLead.Seconds())
+	n := float64(q.toAnswer(pos))
+	s := followShare * max(0, (n-front)/rate)
 	if up := q.Status.SeatsUpTo; up > 0 && pos > up {
 		// Every fan beyond the seats shares the sold-out answer's wait, n fans away:
-		// spread them between the share of the last fan with a seat and that wait.
+		// spread them from the share of the last fan with a seat towards
+		// followSoldOut of that wait, by how far beyond the seats they stand.
 		x := float64(pos - up)
-		scale := float64(max(followFront, n))
-		wait := max(float64(n)/rate-lead, 0)
-		s += (wait - s) * x / (x + scale)
+		to := max(s, followSoldOut*n/rate)
+		s += (to - s) * x / (x + max(followFront, n))
 	}
 	return min(followMax, time.Duration(s*float64(time.Second)))
 }

@@ -18,7 +18,9 @@ import (
 // TestFlashQueueAgainstTheRealServer runs flash --queue fifo and random through the
 // command line against the real server, and requires the audit to pass over both
 // rushes and the report to carry every figure: the joins, the admitted holds, the
-// rush without the room, the bare reference, and the aims with their verdicts. With
+// rush without the room, the bare reference, and the aims with their verdicts; and of
+// the records, that every fan followed its ticket no sooner than its follow_after_ms
+// asked, fans of the random room (joined before its opening) told to wait. With
 // TICKETBLITZ_QUEUE_ARTIFACTS naming a directory, each rush's report JSON and fan
 // records are kept under it (the test's own directory is removed).
 func TestFlashQueueAgainstTheRealServer(t *testing.T) {
@@ -105,6 +107,9 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			if tc.late {
 				checkFollowedLate(t, recPath)
 			}
+			// In the random room the fans join 3 s before its opening: their tickets ask
+			// them to follow 2 s before it, and they wait as asked.
+			checkFollowedAsTold(t, recPath, map[bool]int{true: tc.fans / 4}[tc.order == "random"])
 			if (q.ShuffleRank != nil) != (tc.order == "random") {
 				t.Errorf("shuffle rank %v in a %s room", q.ShuffleRank, tc.order)
 			}
@@ -226,5 +231,43 @@ func checkFollowedLate(t *testing.T, path string) {
 	}
 	if held == 0 {
 		t.Errorf("no fan of the room held after following its ticket")
+	}
+}
+
+// checkFollowedAsTold requires of a run's records that every fan of the room's rush
+// that followed its ticket started following no sooner than its join's answer plus
+// the follow_after_ms it carried, and that at least told of them were told to wait.
+func checkFollowedAsTold(t *testing.T, path string, told int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited, following := 0, 0
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var rec struct {
+			Rush string `json:"rush"`
+			scenario.QueueFanRecord
+		}
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatalf("record %q: %v", line, err)
+		}
+		if rec.Rush != scenario.RushRoom || rec.Following.IsZero() {
+			continue
+		}
+		following++
+		hint := time.Duration(rec.FollowAfterMS) * time.Millisecond
+		if early := rec.JoinEnd.Add(hint).Sub(rec.Following); early > 0 {
+			t.Errorf("fan %s was told to follow %v after its join's answer and followed %v sooner", rec.User, hint, early)
+		}
+		if hint > 0 {
+			waited++
+		}
+	}
+	if following == 0 {
+		t.Errorf("no fan of the room followed its ticket")
+	}
+	if waited < told {
+		t.Errorf("%d of the %d fans following were told to wait before following; want %d at least", waited, following, told)
 	}
 }

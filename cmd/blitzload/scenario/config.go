@@ -71,9 +71,14 @@ type Config struct {
 	// QueueFollowLate, a diagnosis, makes every fan of the rush through the room wait
 	// until every join is answered before it follows its ticket: the joins are then
 	// answered without the followers' websockets opening beside them, which tells the
-	// join's own cost from theirs. A page follows at once; so do the fans without it.
+	// join's own cost from theirs. A page follows when its ticket says (follow_after_ms);
+	// so do the fans without it.
 	QueueFollowLate bool `yaml:"queue-follow-late" json:"queue-follow-late,omitempty"`
-	WSSample        int  `yaml:"ws-sample" json:"ws-sample"`
+	// QueueFollowNow makes every fan follow its ticket as soon as its join is answered,
+	// and poll at its own pace, whatever the ticket's follow_after_ms says: against
+	// one server, the difference the hint makes.
+	QueueFollowNow bool `yaml:"queue-follow-now" json:"queue-follow-now,omitempty"`
+	WSSample       int  `yaml:"ws-sample" json:"ws-sample"`
 
 	// hot
 	Callers int    `yaml:"callers" json:"callers"`

@@ -63,6 +63,9 @@ func RunFlashQueue(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 		joined.Add(len(fans))
 		res.note("--queue-follow-late: every fan followed its ticket only once every join was answered")
 	}
+	if cfg.QueueFollowNow {
+		res.note("--queue-follow-now: every fan followed its ticket as soon as its join was answered, whatever follow_after_ms said")
+	}
 	rush(fans, func(i int, f *fan) {
 		f.rushThroughRoom(ctx, cfg, roomRef.EventID, roomRef.SectionID, i < wsFans, joined, &roomTally, &roomRecs[i])
 	})

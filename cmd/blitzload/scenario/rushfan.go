@@ -82,16 +82,42 @@ func ticketEnd(status string) error {
 	return nil
 }
 
-// maxQueueWait is the longest a polling fan waits between two reads of its ticket:
-// the websocket's own heartbeat (docs/api.md: "at least every 2 s").
+// maxQueueWait is the longest a polling fan waits between two reads of its ticket
+// on its own account: the websocket's own heartbeat (docs/api.md: "at least every
+// 2 s"). The ticket's follow_after_ms may ask for longer.
 const maxQueueWait = 2 * time.Second
+
+// followWait is how long a fan waits, at now, before it follows (opens the websocket,
+// reads the ticket) a ticket it received at got: what is left of the ticket's
+// follow_after_ms, nothing with cfg.QueueFollowNow.
+func followWait(cfg Config, t api.QueueTicket, got, now time.Time) time.Duration {
+	if cfg.QueueFollowNow {
+		return 0
+	}
+	return max(0, got.Add(t.FollowAfter()).Sub(now))
+}
+
+// pollWait is how long a polling fan waits before reading again a ticket still
+// waiting: its polling interval, up to half the ETA (at most maxQueueWait) far from
+// the front, and never sooner than the ticket's follow_after_ms (unless
+// cfg.QueueFollowNow).
+func pollWait(cfg Config, t api.QueueTicket) time.Duration {
+	wait := max(cfg.QueuePoll, min(time.Duration(t.ETASeconds)*time.Second/2, maxQueueWait))
+	if !cfg.QueueFollowNow {
+		wait = max(wait, t.FollowAfter())
+	}
+	return wait
+}
 
 // awaitPass follows the ticket until it carries a pass: over the websocket when ws
 // (reconnecting after a failure, as the server asks when it closes one, up to
-// cfg.Retries times in a row without a message), else by polling.
+// cfg.Retries times in a row without a message, no sooner than the last ticket heard
+// asks), else by polling.
 func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws bool, rec *QueueFanRecord) (string, error) {
+	rec.Following = time.Now()
 	if ws {
 		rec.Follow = followWS
+		last, lastAt := t, rec.Following
 		for a := 0; a <= cfg.Retries; a++ {
 			var pass string
 			var ended error
@@ -99,8 +125,10 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 			err := f.client.FollowQueue(ctx, t.ID, func(t api.QueueTicket) bool {
 				// A pushed ticket's sending time is unknown: it proves nothing about order.
 				var ok bool
-				pass, ok = noteTicket(rec, t, time.Time{}, time.Now())
+				now := time.Now()
+				pass, ok = noteTicket(rec, t, time.Time{}, now)
 				ended, heard = ticketEnd(t.Status), true
+				last, lastAt = t, now
 				return !ok && ended == nil
 			})
 			switch {
@@ -117,6 +145,7 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 				a = 0
 			}
 			backoff(ctx, f.rng, a, api.Result{})
+			sleepCtx(ctx, followWait(cfg, last, lastAt, time.Now()))
 		}
 	}
 	rec.Follow = followPoll
@@ -130,8 +159,9 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 			if err := ticketEnd(cur.Status); err != nil {
 				return "", err
 			}
-			// Far from the front, read no more often than the websocket would push.
-			wait = max(wait, min(time.Duration(cur.ETASeconds)*time.Second/2, maxQueueWait))
+			// Far from the front, read no more often than the websocket would push,
+			// nor sooner than the ticket asks.
+			wait = pollWait(cfg, cur)
 		} else if r.Retryable() {
 			wait = max(wait, min(r.RetryAfter, maxQueueWait))
 		} else {
@@ -183,7 +213,8 @@ func (f *fan) sendHold(ctx context.Context, ask holdAsk, attempts int) (h api.Ho
 // paths.
 //
 // joined, when not nil, is waited on after the fan's join is answered and marked: the
-// fan follows its ticket only once every fan joined (Config.QueueFollowLate).
+// fan follows its ticket only once every fan joined (Config.QueueFollowLate), and
+// no sooner than the ticket's follow_after_ms from its join's answer.
 func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionID string, ws bool, joined *sync.WaitGroup, t *flashTally, rec *QueueFanRecord) {
 	rec.User, rec.EventID = f.user, eventID
 	defer func() { rec.Done = time.Now() }()
@@ -197,13 +228,15 @@ func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionI
 		t.refusal("join " + r.Code)
 		return
 	}
-	rec.TicketID = tk.ID
+	rec.TicketID, rec.FollowAfterMS = tk.ID, tk.FollowAfterMS
 	pass, ok := noteTicket(rec, tk, r.Start, r.End)
 	if ok {
 		rec.Follow = followJoin
 	} else {
 		err := ticketEnd(tk.Status)
 		if err == nil {
+			// A page follows when the ticket says (Config.QueueFollowNow: at once).
+			sleepCtx(ctx, followWait(cfg, tk, r.End, time.Now()))
 			pass, err = f.awaitPass(ctx, cfg, tk, ws, rec)
 		} else {
 			rec.Follow = followJoin

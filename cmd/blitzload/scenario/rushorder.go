@@ -31,6 +31,12 @@ type QueueFanRecord struct {
 	JoinEnd   time.Time `json:"join_end"`
 	// JoinStatus is the join's final HTTP status (0: no answer).
 	JoinStatus int `json:"join_status"`
+	// FollowAfterMS is the join answer's follow_after_ms: how long the server asked the
+	// fan to wait before following its ticket.
+	FollowAfterMS int64 `json:"follow_after_ms,omitempty"`
+	// Following is when the fan started following its ticket (its first websocket
+	// open or read after the join); zero when the join's answer was its last word.
+	Following time.Time `json:"following,omitzero"`
 	// LastWaiting is when the last request was sent whose answer showed the ticket
 	// waiting with a position (zero: none): the server had not admitted it then.
 	LastWaiting time.Time `json:"last_waiting,omitempty"`

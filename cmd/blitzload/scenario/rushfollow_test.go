@@ -1,0 +1,63 @@
+package scenario
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ticketblitz/ticketblitz/cmd/blitzload/api"
+)
+
+// A fan waits what is left of its ticket's follow_after_ms before following it, from
+// when the ticket came; --queue-follow-now follows at once.
+func TestFollowWaitTakesTheTicketsHint(t *testing.T) {
+	got := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	tk := api.QueueTicket{Status: "waiting", FollowAfterMS: 1500}
+	cfg := Config{QueuePoll: 250 * time.Millisecond}
+	for _, c := range []struct {
+		now  time.Time
+		want time.Duration
+	}{
+		{got, 1500 * time.Millisecond},
+		{got.Add(400 * time.Millisecond), 1100 * time.Millisecond}, // the join's barrier took some
+		{got.Add(2 * time.Second), 0},
+	} {
+		if d := followWait(cfg, tk, got, c.now); d != c.want {
+			t.Errorf("%v after the ticket: wait %v, want %v", c.now.Sub(got), d, c.want)
+		}
+	}
+	if d := followWait(cfg, api.QueueTicket{Status: "waiting"}, got, got); d != 0 {
+		t.Errorf("no hint: wait %v, want 0", d)
+	}
+	if d := followWait(cfg, api.QueueTicket{FollowAfterMS: -5}, got, got); d != 0 {
+		t.Errorf("a negative hint: wait %v, want 0", d)
+	}
+	cfg.QueueFollowNow = true
+	if d := followWait(cfg, tk, got, got); d != 0 {
+		t.Errorf("--queue-follow-now: wait %v, want 0", d)
+	}
+}
+
+// A polling fan reads its ticket no sooner than the ticket asks, beyond its own pace
+// (its interval, up to half the ETA, at most 2 s), unless --queue-follow-now.
+func TestPollWaitTakesTheTicketsHint(t *testing.T) {
+	cfg := Config{QueuePoll: 250 * time.Millisecond}
+	for _, c := range []struct {
+		tk   api.QueueTicket
+		want time.Duration
+	}{
+		{api.QueueTicket{ETASeconds: 0}, 250 * time.Millisecond},
+		{api.QueueTicket{ETASeconds: 3}, 1500 * time.Millisecond},
+		{api.QueueTicket{ETASeconds: 60}, 2 * time.Second},
+		{api.QueueTicket{ETASeconds: 1, FollowAfterMS: 100}, 500 * time.Millisecond},
+		{api.QueueTicket{ETASeconds: 1, FollowAfterMS: 1700}, 1700 * time.Millisecond},
+		{api.QueueTicket{ETASeconds: 60, FollowAfterMS: 12500}, 12500 * time.Millisecond},
+	} {
+		if d := pollWait(cfg, c.tk); d != c.want {
+			t.Errorf("eta %d s, follow after %d ms: wait %v, want %v", c.tk.ETASeconds, c.tk.FollowAfterMS, d, c.want)
+		}
+	}
+	cfg.QueueFollowNow = true
+	if d := pollWait(cfg, api.QueueTicket{ETASeconds: 60, FollowAfterMS: 12500}); d != 2*time.Second {
+		t.Errorf("--queue-follow-now: wait %v, want 2s (the fan's own pace)", d)
+	}
+}
