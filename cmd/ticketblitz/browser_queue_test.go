@@ -58,9 +58,17 @@ func TestBrowserWaitingRoom(t *testing.T) {
 	}
 	second.screenshot("queue-waiting")
 
-	// Admission starts now, one fan a second. The second fan's place moves: fewer
-	// ahead, the bar fills.
+	// Admission starts now, one fan a second. The pages were told to follow their
+	// tickets shortly before the opening they were answered, in an hour
+	// (follow_after_ms): a fan hears of the earlier one by reloading, which joins again
+	// (the same ticket) and follows the new answer's hint, none at the front. The second
+	// fan's place moves: fewer ahead, the bar fills.
 	want(t, admin.do("PUT", room, map[string]any{"enabled": true, "admit_per_s": 1}), 200, "")
+	admitted := `document.getElementById('queue-area').hidden && !document.getElementById('ga-area').hidden`
+	for _, page := range fans {
+		page.do(chromedp.Reload())
+		page.waitFor(10*time.Second, "a place in the queue after a reload", queued+` || `+admitted)
+	}
 	ahead := second.text("#queue-ahead")
 	second.waitFor(15*time.Second, "fewer fans ahead", `document.getElementById('queue-ahead').textContent !== `+jsString(ahead))
 	second.waitFor(5*time.Second, "the progress bar moves", `Number(document.getElementById('queue-progress').getAttribute('aria-valuenow')) > 0`)
@@ -86,7 +94,6 @@ func TestBrowserWaitingRoom(t *testing.T) {
 	}
 
 	// The first fan is admitted first: the seat map opens for them while the second waits.
-	admitted := `document.getElementById('queue-area').hidden && !document.getElementById('ga-area').hidden`
 	first.waitFor(15*time.Second, "admitted: the seat map", admitted)
 	if !eval[bool](second, `!document.getElementById('queue-area').hidden`) {
 		t.Fatal("the second fan was admitted no later than the first")

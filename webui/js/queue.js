@@ -3,6 +3,14 @@
 // GET /api/v1/queue/{ticket_id} every 2 s while the websocket is unavailable): their
 // place, a progress bar and a wait that counts down. Once admitted, the seat map is back
 // and every hold carries the ticket's pass (X-Queue-Pass) until it expires.
+//
+// A waiting ticket's follow_after_ms says how long to wait, from receiving it, before
+// opening the websocket or reading the ticket again (the server spreads a rush's opens
+// with it). The page shows the ticket at once, its wait counting down from the answer,
+// and opens the websocket (or polls) only once that time and up to a tenth more, drawn
+// at random, have passed; the same bound holds for every reconnection and every poll
+// after the last ticket received (a missing field counts as 0). A reload or a return to
+// the event joins again and follows the new answer's hint.
 
 import { $, clock, dateTime } from './dom.js';
 import { describeError } from './errors.js';
@@ -10,6 +18,18 @@ import { wsURL, POLL_MS } from './live.js';
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const PASS_KEY = 'tb.queuePass.';
+const FOLLOW_JITTER = 0.1; // at most this share of a ticket's follow_after_ms is added at random
+
+/**
+ * followDelay is how long, in ms, the page waits after receiving ticket t before it opens
+ * the websocket or reads the ticket again: t.follow_after_ms (0 when absent) and up to a
+ * tenth more, so fans told the same instant do not come back at once.
+ */
+export function followDelay(t, random = Math.random) {
+  const ms = Number(t?.follow_after_ms);
+  if (!(ms > 0)) return 0;
+  return ms * (1 + FOLLOW_JITTER * random());
+}
 
 /** waitWords says a wait in seconds the way people read it. */
 export function waitWords(seconds) {
@@ -34,7 +54,10 @@ export class WaitingRoom {
     this.ticket = null;
     this.ws = null;
     this.pollTimer = 0;
+    this.pollRun = 0; // bumped by stopPolling: a poll answered after it schedules no next one
     this.retryTimer = 0;
+    this.followTimer = 0;
+    this.followAt = 0; // Date.now() before which the page neither opens the websocket nor reads the ticket
     this.tickTimer = 0;
     this.expiryTimer = 0;
     this.attempt = 0;
@@ -111,6 +134,7 @@ export class WaitingRoom {
     this.ticket = null;
     this.event = null;
     this.startAhead = 0;
+    this.followAt = 0;
     this.el.area.hidden = true;
   }
 
@@ -144,10 +168,21 @@ export class WaitingRoom {
     if (t.status === 'waiting') this.follow(t.id);
   }
 
-  /** follow subscribes to the ticket, polling while the websocket is unavailable. */
+  /**
+   * follow subscribes to the ticket, polling while the websocket is unavailable; not
+   * before the last ticket's follow_after_ms has passed.
+   */
   follow(id) {
     this.stopFollowing();
     const gen = this.generation;
+    const wait = this.followAt - Date.now();
+    if (wait > 0) {
+      this.followTimer = setTimeout(() => {
+        this.followTimer = 0;
+        if (gen === this.generation && this.ticket?.status === 'waiting') this.follow(id);
+      }, wait);
+      return;
+    }
     let ws;
     try {
       ws = new WebSocket(wsURL(`/ws/queue/${encodeURIComponent(id)}`));
@@ -173,15 +208,27 @@ export class WaitingRoom {
   }
 
   fallBack(id, gen) {
-    if (!this.pollTimer) {
-      this.poll(id, gen);
-      this.pollTimer = setInterval(() => this.poll(id, gen), POLL_MS);
-    }
+    if (!this.pollTimer) this.startPolling(id, gen);
     const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
     this.attempt++;
     this.retryTimer = setTimeout(() => {
       if (gen === this.generation && this.ticket?.status === 'waiting') this.follow(id);
     }, delay * (1 + 0.2 * Math.random()));
+  }
+
+  /**
+   * startPolling reads the ticket now, then POLL_MS after each answer, until stopPolling;
+   * never sooner than the last ticket's follow_after_ms.
+   */
+  startPolling(id, gen) {
+    const run = this.pollRun;
+    const next = (after) => {
+      this.pollTimer = setTimeout(async () => {
+        await this.poll(id, gen);
+        if (run === this.pollRun && gen === this.generation) next(POLL_MS);
+      }, Math.max(after, this.followAt - Date.now()));
+    };
+    next(0);
   }
 
   async poll(id, gen) {
@@ -194,12 +241,15 @@ export class WaitingRoom {
   }
 
   stopPolling() {
-    clearInterval(this.pollTimer);
+    clearTimeout(this.pollTimer);
     this.pollTimer = 0;
+    this.pollRun++;
   }
 
   stopFollowing() {
     clearTimeout(this.retryTimer);
+    clearTimeout(this.followTimer);
+    this.followTimer = 0;
     this.stopPolling();
     if (this.ws) {
       const ws = this.ws;
@@ -214,6 +264,7 @@ export class WaitingRoom {
     const before = this.ticket?.status;
     this.ticket = t;
     this.receivedAt = Date.now();
+    this.followAt = this.receivedAt + followDelay(t);
     if (t.position !== null && t.status === 'waiting') this.startAhead = Math.max(this.startAhead, t.ahead);
     if (t.status === 'admitted') {
       sessionStorage.setItem(PASS_KEY + t.event_id, JSON.stringify({ pass: t.pass, expires: t.pass_expires_at, user: this.api.user }));
