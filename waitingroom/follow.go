@@ -37,8 +37,9 @@ const (
 	// such fans had their hints within 0.4 s of each other and opened their websockets
 	// in about a second, and their upgrades kept the last of them waiting up to 3 s.
 	followSpread = 2
-	// followMax caps the hint of a fan in an open room: a fan told to wait longer
-	// would learn too late that the room moved faster than it expected.
+	// followMax caps every hint, the wait for a room's opening included: a fan told to
+	// wait longer would learn too late that the room moved faster than it expected, or
+	// that an admin opened it before the opens_at its fans were told.
 	followMax = 30 * time.Second
 	// followOpening is how long before a room opens its fans follow, so that their
 	// websockets are open when the first passes go out.
@@ -61,7 +62,7 @@ const (
 // ticket (opens the queue websocket or reads the ticket again): zero unless t is
 // waiting, and for the fans the room expects to admit within followLead (the front);
 // before the opening, followOpening before it at most; beyond the front, followShare
-// of its wait past the front's, counted at followMinRate at least, up to followMax. A
+// of its wait past the front's, counted at followMinRate at least; followMax at most. A
 // fan beyond the seats left (Status.SeatsUpTo) has its answer, sold out, when the fans
 // those seats cover are; those fans are spread by position from where the last fan
 // with a seat follows towards followSoldOut times that wait. A fan admitted before it
@@ -76,14 +77,14 @@ func followAfter(t Ticket, q *QueueState, now time.Time) time.Duration {
 	}
 	if t.Position == 0 {
 		// Its position is drawn when the room opens: it follows to learn it.
-		return opening
+		return min(followMax, opening)
 	}
 	expected := q.etaRate()
 	rate := expected
 	if !q.Settings.Fixed() {
 		rate = max(rate, followMinRate)
 	}
-	return opening + spread(q, t.Position, expected, rate)
+	return min(followMax, opening+spread(q, t.Position, expected, rate))
 }
 
 // spread is the share of the wait of the fan at pos (after the room opened) it lets

@@ -63,8 +63,10 @@ func TestFollowAfterIsZeroAtTheFront(t *testing.T) {
 	}
 }
 
-// Before the opening every fan waits until shortly before it: a page relies on no
-// fan following sooner than 3 s before opens_at, wherever it stands, placed or not.
+// Before the opening every fan waits until shortly before it, 30 s at most: a page
+// relies on no fan following sooner than 3 s before opens_at (or 30 s after its
+// ticket), wherever it stands, placed or not; a fan who joins long before the opening
+// reads its ticket again every 30 s, so it hears of an opening an admin brought forward.
 func TestFollowAfterWaitsForTheOpening(t *testing.T) {
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	for _, order := range []Order{OrderFIFO, OrderRandom} {
@@ -73,8 +75,11 @@ func TestFollowAfterWaitsForTheOpening(t *testing.T) {
 			q.Settings.Order, q.Settings.OpensAt = order, now.Add(opensIn)
 			for _, pos := range []int64{0, 1, 64, 1000, 9999} {
 				d := followOf(q, pos, now)
-				if d < opensIn-3*time.Second {
-					t.Errorf("%s room opening in %v, position %d: follow after %v, want at least %v", order, opensIn, pos, d, opensIn-3*time.Second)
+				if want := min(opensIn-3*time.Second, followMax); d < want {
+					t.Errorf("%s room opening in %v, position %d: follow after %v, want at least %v", order, opensIn, pos, d, want)
+				}
+				if d > followMax {
+					t.Errorf("%s room opening in %v, position %d: follow after %v, more than %v", order, opensIn, pos, d, followMax)
 				}
 				if pos <= 64 && d > opensIn {
 					t.Errorf("%s room opening in %v, position %d: follow after %v, after the opening", order, opensIn, pos, d)

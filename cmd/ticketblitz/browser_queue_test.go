@@ -59,9 +59,9 @@ func TestBrowserWaitingRoom(t *testing.T) {
 	second.screenshot("queue-waiting")
 
 	// Admission starts now, one fan a second. The pages were told to follow their
-	// tickets shortly before the opening they were answered, in an hour
-	// (follow_after_ms): a fan hears of the earlier one by reloading, which joins again
-	// (the same ticket) and follows the new answer's hint, none at the front. The second
+	// tickets in 30 s, the longest hint (follow_after_ms), since the opening was an hour
+	// away: rather than wait for that, each fan reloads, which joins again (the same
+	// ticket) and follows the new answer's hint, none at the front. The second
 	// fan's place moves: fewer ahead, the bar fills.
 	want(t, admin.do("PUT", room, map[string]any{"enabled": true, "admit_per_s": 1}), 200, "")
 	admitted := `document.getElementById('queue-area').hidden && !document.getElementById('ga-area').hidden`
