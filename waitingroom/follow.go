@@ -88,8 +88,8 @@ func followAfter(t Ticket, q *QueueState, now time.Time) time.Duration {
 	switch {
 	case !q.Settings.open(now):
 		opening = max(0, q.Settings.OpensAt.Sub(now)-followOpening)
-	case !q.Settings.Fixed() && !q.Status.ResumesAt.IsZero():
-		resume = min(followMax, max(0, q.Status.ResumesAt.Sub(now)))
+	case !q.Settings.Fixed():
+		resume = min(followMax, max(0, resumesAt(q, now).Sub(now)))
 	}
 	if t.Position == 0 {
 		// Its position is drawn when the room opens: it follows to learn it.
@@ -101,6 +101,18 @@ func followAfter(t Ticket, q *QueueState, now time.Time) time.Duration {
 		rate = max(rate, followMinRate)
 	}
 	return min(followMax, opening+resumed(q, t.Position, expected, resume)+spread(q, t.Position, expected, rate))
+}
+
+// resumesAt is when the open room that follows the headroom expects to admit again
+// (Status.ResumesAt, zero while it admits). A room the controller has not stepped yet
+// (no Status: it was just enabled, and a rush's joins, a few thousand a batch, took
+// their positions before its first step) admits once that step saw the fans waiting
+// and they settled: a step and the settling from now, at the default pace.
+func resumesAt(q *QueueState, now time.Time) time.Time {
+	if q.Status.At.IsZero() {
+		return now.Add(DefaultControllerTick + settleFor(DefaultRateEvery))
+	}
+	return q.Status.ResumesAt
 }
 
 // resumed is the share of resume, the wait for the room to admit again, the fan at
