@@ -89,9 +89,6 @@ type statusJSON struct {
 	Expect float64 `json:"expect,omitempty"`
 	// SeatsUpTo is the last position the seats left cover, at the seats a fan takes.
 	SeatsUpTo int64 `json:"seats_up_to,omitempty"`
-	// Resumes is when the room expects to admit again while it holds its admissions
-	// back (unix ms; absent while it admits).
-	Resumes int64 `json:"resumes,omitempty"`
 }
 
 // recordJSON is how a ticket's record is stored.
@@ -236,7 +233,7 @@ func (w *WaitingRooms) Admit(ctx context.Context, eventID string, fence waitingr
 	raw, err := json.Marshal(statusJSON{
 		Rate: st.AdmittingPerS, Change: st.Change, At: unixMs(st.At), Nodes: st.Headroom.Nodes, Sections: st.Headroom.Sections,
 		DPS: st.Headroom.DecisionsPerS, Depth: st.Headroom.MaxDepth, CommitMs: st.Headroom.CommitMs, SoldOut: st.SoldOut,
-		SoldOutAfter: st.SoldOutAfter, Expect: st.ExpectedPerS, SeatsUpTo: st.SeatsUpTo, Resumes: unixMs(st.ResumesAt),
+		SoldOutAfter: st.SoldOutAfter, Expect: st.ExpectedPerS, SeatsUpTo: st.SeatsUpTo,
 	})
 	if err != nil {
 		return waitingroom.AdmitResult{}, fmt.Errorf("encode room status: %w", err)
@@ -337,7 +334,7 @@ func (d *queueDecoder) decode(eventID, rawSettings string, fields []any, pending
 			}
 			st := d.status
 			q.Status = waitingroom.Status{AdmittingPerS: st.Rate, Change: st.Change, At: fromUnixMs(st.At), SoldOut: st.SoldOut, SoldOutAfter: st.SoldOutAfter,
-				ExpectedPerS: st.Expect, SeatsUpTo: st.SeatsUpTo, ResumesAt: fromUnixMs(st.Resumes),
+				ExpectedPerS: st.Expect, SeatsUpTo: st.SeatsUpTo,
 				Headroom: waitingroom.Headroom{Nodes: st.Nodes, Sections: st.Sections, DecisionsPerS: st.DPS, MaxDepth: st.Depth, CommitMs: st.CommitMs}}
 		}
 	}

@@ -95,35 +95,3 @@ func TestWaitingRoomStatusKeepsTheETAsRateAndSeats(t *testing.T) {
 		t.Fatalf("the 401st fan: %+v, %v; want eta 3 s", tk, err)
 	}
 }
-
-// When the room expects to admit again, while it holds its admissions back, survives
-// the store, and a join's answer tells the fan at the front to follow towards then;
-// a status stored without it (by an older node) reads as a room that admits.
-func TestWaitingRoomStatusKeepsWhenTheRoomResumes(t *testing.T) {
-	clock := &roomClock{now: time.Now()}
-	e := newRoomEnv(t, clock)
-	e.open(waitingroom.Settings{EventID: "ev", Enabled: true, Order: waitingroom.OrderFIFO})
-	ctx := context.Background()
-	if ok, _, err := e.leases.Acquire(ctx, waitingroom.ControllerLease, "ctl", time.Minute); err != nil || !ok {
-		t.Fatalf("the controller lease: %v, %v", ok, err)
-	}
-	fence := waitingroom.Fence{Lease: waitingroom.ControllerLease, Owner: "ctl"}
-	resumes := clock.Now().Add(400 * time.Millisecond).Truncate(time.Millisecond)
-	st := waitingroom.Status{AdmittingPerS: 128, Change: waitingroom.ChangeRaise, ExpectedPerS: 128, ResumesAt: resumes, At: clock.Now()}
-	if _, err := e.store.Admit(ctx, "ev", fence, 0, clock.Now(), st); err != nil {
-		t.Fatal(err)
-	}
-	q, err := e.store.QueueState(ctx, "ev", 0, 0)
-	if err != nil || !q.Status.ResumesAt.Equal(resumes) {
-		t.Fatalf("status read back: %+v, %v; want resuming at %v", q.Status, err, resumes)
-	}
-	tk, _, err := e.svc.Join(ctx, "ev", "first")
-	if err != nil || tk.Position != 1 || tk.FollowAfter < 150*time.Millisecond || tk.FollowAfter > 400*time.Millisecond {
-		t.Fatalf("the first fan: %+v, %v; want to follow after about half the 400 ms to the room's admissions", tk, err)
-	}
-
-	old := []any{"1", "1", "0", "0", "0", "0", "0", `{"rate":128,"change":"raise","at":1,"expect":128}`}
-	if q, err := decodeQueue("ev", `{"enabled":true,"order":"fifo"}`, old, 0); err != nil || !q.Status.ResumesAt.IsZero() {
-		t.Fatalf("a status without resumes: %+v, %v; want no time to resume", q.Status, err)
-	}
-}

@@ -134,33 +134,7 @@ func (rc *roomControl) settling(now time.Time, waiting bool, every time.Duration
 	case rc.waitingSince.IsZero():
 		rc.waitingSince = now
 	}
-	return now.Sub(rc.waitingSince) < settleFor(every)
-}
-
-// settleFor is how long the room holds its admissions back once fans start to wait
-// in it, the headroom read every every.
-func settleFor(every time.Duration) time.Duration {
-	return DefaultSignalEvery + every
-}
-
-// resumesAt is when a paced room (or, busy, any room that follows the headroom) that
-// holds its admissions back at now expects to admit again (Status.ResumesAt): with
-// nobody waiting yet, the fans who join now settle from the next step on, tick from
-// now; settling, once they settled; busy, at the next read of the headroom, every from
-// now, at the soonest. Zero when it admits.
-func (rc *roomControl) resumesAt(now time.Time, waiting, settling, paced, busy bool, tick, every time.Duration) time.Time {
-	var at time.Time
-	switch {
-	case !paced:
-	case !waiting:
-		at = now.Add(tick + settleFor(every))
-	case settling:
-		at = rc.waitingSince.Add(settleFor(every))
-	}
-	if busy && at.Before(now.Add(every)) {
-		at = now.Add(every)
-	}
-	return at
+	return now.Sub(rc.waitingSince) < DefaultSignalEvery+every
 }
 
 // usedRate reports whether the room's admissions since the rate last moved, at now,
@@ -430,7 +404,6 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	switch {
 	case open:
 		settling := rc.settling(now, q.Waiting() > 0, c.cfg.RateEvery)
-		st.ResumesAt = rc.resumesAt(now, q.Waiting() > 0, settling, paced, busy, c.cfg.Tick, c.cfg.RateEvery)
 		switch {
 		case busy:
 			rc.admit.pause()

@@ -56,27 +56,13 @@ const (
 	// while the passes went out, and the admitted fans' holds waited behind their
 	// connections).
 	followMinRate = 500
-	// followResumeFrom is the share of the wait for the room to admit again
-	// (Status.ResumesAt) the first fan lets pass before it follows, while the room holds
-	// its admissions back: the fans at the front follow spread by position from there
-	// to the moment it admits again (the end of the front), and no fan further back
-	// sooner; beyond that the hint is as in a room that admits. A 10,000-fan rush had
-	// its joins answered in 0.5–1.3 s and its first pass only at 1.25–1.6 s, the room
-	// settling, then waiting for the node the burst kept busy: the front, following at
-	// once, opened its websockets (about 250 every 250 ms) in the middle of the burst,
-	// for passes that came after it anyway. Adding the wait to every fan's hint delayed
-	// the sold-out fans' answers too: the sale ended later in 7 of 8 runs.
-	followResumeFrom = 0.5
 )
 
 // followAfter is how long a fan should wait, from receiving t, before it follows its
 // ticket (opens the queue websocket or reads the ticket again): zero unless t is
-// waiting, and for the fans the room expects to admit within followLead (the front)
-// while it admits; before the opening, followOpening before it at most; while the
-// open room holds its admissions back (Status.ResumesAt), the front spread by
-// position from followResumeFrom of the wait for the room to admit again up to it,
-// and no fan beyond the front sooner; beyond the front, followShare of its wait past
-// the front's, counted at followMinRate at least; followMax at most. A
+// waiting, and for the fans the room expects to admit within followLead (the front);
+// before the opening, followOpening before it at most; beyond the front, followShare
+// of its wait past the front's, counted at followMinRate at least; followMax at most. A
 // fan beyond the seats left (Status.SeatsUpTo) has its answer, sold out, when the fans
 // those seats cover are; those fans are spread by position from where the last fan
 // with a seat follows towards followSoldOut times that wait. A fan admitted before it
@@ -85,12 +71,9 @@ func followAfter(t Ticket, q *QueueState, now time.Time) time.Duration {
 	if t.Status != TicketWaiting {
 		return 0
 	}
-	var opening, resume time.Duration
-	switch {
-	case !q.Settings.open(now):
+	var opening time.Duration
+	if !q.Settings.open(now) {
 		opening = max(0, q.Settings.OpensAt.Sub(now)-followOpening)
-	case !q.Settings.Fixed():
-		resume = min(followMax, max(0, resumesAt(q, now).Sub(now)))
 	}
 	if t.Position == 0 {
 		// Its position is drawn when the room opens: it follows to learn it.
@@ -101,32 +84,7 @@ func followAfter(t Ticket, q *QueueState, now time.Time) time.Duration {
 	if !q.Settings.Fixed() {
 		rate = max(rate, followMinRate)
 	}
-	return min(followMax, opening+max(resumed(q, t.Position, expected, resume), spread(q, t.Position, expected, rate)))
-}
-
-// resumesAt is when the open room that follows the headroom expects to admit again
-// (Status.ResumesAt, zero while it admits). A room the controller has not stepped yet
-// (no Status: it was just enabled, and a rush's joins, a few thousand a batch, took
-// their positions before its first step) admits once that step saw the fans waiting
-// and they settled: a step and the settling from now, at the default pace.
-func resumesAt(q *QueueState, now time.Time) time.Time {
-	if q.Status.At.IsZero() {
-		return now.Add(DefaultControllerTick + settleFor(DefaultRateEvery))
-	}
-	return q.Status.ResumesAt
-}
-
-// resumed is the share of resume, the wait for the room to admit again, the fan at
-// pos lets pass before following at the least: from followResumeFrom of it at the
-// front's first fan up to all of it at the front's last and beyond, by position.
-func resumed(q *QueueState, pos int64, expected float64, resume time.Duration) time.Duration {
-	if resume <= 0 {
-		return 0
-	}
-	front := max(followFront, expected*followLead.Seconds())
-	n := float64(pos - q.Watermark)
-	share := min(1, followResumeFrom+(1-followResumeFrom)*max(0, n-1)/front)
-	return time.Duration(share * float64(resume))
+	return min(followMax, opening+spread(q, t.Position, expected, rate))
 }
 
 // spread is the share of the wait of the fan at pos (after the room opened) it lets

@@ -12,7 +12,7 @@ func followRoom(wm, seatsUpTo int64, expected float64) *QueueState {
 	return &QueueState{
 		Settings:   Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO},
 		Configured: true, Joined: 10000, Assigned: 10000, Watermark: wm,
-		Status: Status{AdmittingPerS: 10, ExpectedPerS: expected, SeatsUpTo: seatsUpTo, At: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)},
+		Status: Status{AdmittingPerS: 10, ExpectedPerS: expected, SeatsUpTo: seatsUpTo},
 	}
 }
 

@@ -76,12 +76,6 @@ type Status struct {
 	// holding theirs (zero when the seats left are not known): a fan beyond it has its
 	// answer, sold out or a seat that came back, once the fans up to it are admitted.
 	SeatsUpTo int64
-	// ResumesAt is when the room, open and holding its admissions back, expects to
-	// admit again (zero while it admits, is closed or admits at a fixed rate): the
-	// fans who start to wait settle first (their join burst is not in the headroom
-	// yet), and a busy node is waited for. A fan at the front has its pass no sooner,
-	// and follows its ticket towards then (followAfter).
-	ResumesAt time.Time
 	// At is when it was recorded.
 	At time.Time
 }
