@@ -136,6 +136,20 @@ func (q *QueueState) etaRate() float64 {
 	return max(q.rate(), q.Status.ExpectedPerS)
 }
 
+// startingEstimate gives a room that follows the headroom and has no rate yet (the
+// controller has not stepped it since it was enabled: the first fans of a rush that
+// starts with the room join before that) the rate the controller starts from with idle
+// sections, for one section (rateControl.idleStart): DepthBound fans a rate step,
+// Initial at least. Without it those fans' ETAs counted on one fan a second: the fan
+// at position 5,000 was told 83 minutes for a sale that ended within seconds.
+func (q *QueueState) startingEstimate(rc RateConfig) {
+	if q.Settings.Fixed() || q.Status.AdmittingPerS > 0 || q.Status.ExpectedPerS > 0 {
+		return
+	}
+	rc = rc.withDefaults()
+	q.Status.ExpectedPerS = max(rc.Initial, float64(rc.DepthBound)/DefaultRateEvery.Seconds())
+}
+
 // toAnswer counts the fans to admit before the fan waiting at pos has an answer: those
 // up to pos, or, for a fan beyond the seats left (Status.SeatsUpTo), those the seats
 // cover, after whom the room says it is sold out (at least one: the tell waits for the

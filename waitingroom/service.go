@@ -170,6 +170,7 @@ func (s *Service) QueueState(ctx context.Context, eventID string, above int64, m
 // Render computes a ticket at now from its record and its event's queue, which must
 // hold the admission covering the ticket's position if there is one.
 func (s *Service) Render(rec TicketRecord, q QueueState, now time.Time) Ticket {
+	q.startingEstimate(s.cfg.Rate)
 	return render(rec, &q, now, s.passes)
 }
 
