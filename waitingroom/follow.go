@@ -41,6 +41,13 @@ const (
 	// wait longer would learn too late that the room moved faster than it expected, or
 	// that an admin opened it before the opens_at its fans were told.
 	followMax = 30 * time.Second
+	// followBlind bounds, smoothly, the hints of a room that follows the headroom while
+	// it does not know its seats left (Status.SeatsUpTo zero: the controller has not
+	// read them yet, as for the joins of a rush that starts with its room): a fan's
+	// share s of its wait becomes s·b/(s+b), b this. Without it, a rush whose 10,000
+	// joins all came before that read told the last fan to wait 9.9 s, on a sale sold
+	// out at 3.6 s, and the last fans learned it 7 s late.
+	followBlind = 4 * time.Second
 	// followOpening is how long before a room opens its fans follow, so that their
 	// websockets are open when the first passes go out.
 	followOpening = 2 * time.Second
@@ -65,7 +72,8 @@ const (
 // of its wait past the front's, counted at followMinRate at least; followMax at most. A
 // fan beyond the seats left (Status.SeatsUpTo) has its answer, sold out, when the fans
 // those seats cover are; those fans are spread by position from where the last fan
-// with a seat follows towards followSoldOut times that wait. A fan admitted before it
+// with a seat follows towards followSoldOut times that wait; while the seats left are
+// not known, no hint in a paced room grows past followBlind. A fan admitted before it
 // follows has its pass at its first read or open.
 func followAfter(t Ticket, q *QueueState, now time.Time) time.Duration {
 	if t.Status != TicketWaiting {
@@ -94,13 +102,18 @@ func spread(q *QueueState, pos int64, expected, rate float64) time.Duration {
 	front := max(followFront, expected*followLead.Seconds())
 	n := float64(q.toAnswer(pos))
 	s := followShare * max(0, (n-front)/rate)
-	if up := q.Status.SeatsUpTo; up > 0 && pos > up {
+	switch up := q.Status.SeatsUpTo; {
+	case up > 0 && pos > up:
 		// Every fan beyond the seats shares the sold-out answer's wait, n fans away:
 		// spread them from the share of the last fan with a seat towards
 		// followSoldOut times that wait, by how far beyond the seats they stand.
 		x := float64(pos - up)
 		to := max(s, followSoldOut*n/rate)
 		s += (to - s) * x / (x + followSpread*max(followFront, n))
+	case up == 0 && !q.Settings.Fixed():
+		// The seats left are not known yet: any of these fans may be beyond them.
+		b := followBlind.Seconds()
+		s = s * b / (s + b)
 	}
 	return min(followMax, time.Duration(s*float64(time.Second)))
 }

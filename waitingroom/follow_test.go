@@ -187,3 +187,35 @@ func TestFollowAfterCountsOnTheRoomsPaceAtASalesStart(t *testing.T) {
 		t.Errorf("position 10,000 beyond 2,000 seats: follow after %v, want at most %v", d, most)
 	}
 }
+
+// A paced room that does not know its seats left yet (the joins of a rush that starts
+// with its room, placed before the controller's first read of them) may have most of
+// its fans beyond them: no hint grows past followBlind, smoothly by position. Without
+// the bound the fan at position 10,000 was told 9.9 s, on a sale sold out at 3.6 s.
+func TestFollowAfterIsBoundedWhileTheSeatsAreUnknown(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	q := &QueueState{
+		Settings:   Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO},
+		Configured: true, Joined: 10000, Assigned: 10000,
+	}
+	q.startingEstimate(RateConfig{})
+	prev := time.Duration(0)
+	for pos := int64(1); pos <= 10000; pos++ {
+		d := followOf(q, pos, now)
+		if d >= followBlind {
+			t.Fatalf("seats unknown, position %d: follow after %v, want less than %v", pos, d, followBlind)
+		}
+		if d < prev || d-prev > 10*time.Millisecond {
+			t.Fatalf("seats unknown, position %d follows after %v, position %d after %v: not smooth", pos, d, pos-1, prev)
+		}
+		prev = d
+	}
+	if prev < followBlind/2 {
+		t.Errorf("seats unknown, position 10,000: follow after %v, want the fans spread towards %v", prev, followBlind)
+	}
+	// A fixed rate is the admin's: its fans far back wait their share, seats or not.
+	q.Settings.AdmitPerS = 100
+	if d := followOf(q, 10000, now); d < 30*time.Second {
+		t.Errorf("fixed 100 a second, position 10,000: follow after %v, want the 30 s cap", d)
+	}
+}
