@@ -147,7 +147,7 @@ func (q *QueueState) startingEstimate(rc RateConfig) {
 		return
 	}
 	rc = rc.withDefaults()
-	q.Status.ExpectedPerS = max(rc.Initial, float64(rc.DepthBound)/DefaultRateEvery.Seconds())
+	q.Status.ExpectedPerS = max(rc.Initial, rc.idleRate(1))
 }
 
 // toAnswer counts the fans to admit before the fan waiting at pos has an answer: those

@@ -194,7 +194,13 @@ func (r *rateControl) idleStart(h Headroom) float64 {
 	if r.cut || h.MaxDepth > 0 || h.Capacity > 0 {
 		return 0
 	}
-	return float64(r.cfg.DepthBound*max(h.Sections, 1)) / DefaultRateEvery.Seconds()
+	return r.cfg.idleRate(h.Sections)
+}
+
+// idleRate is the rate that fills the empty mailboxes of sections (one at least) to
+// DepthBound in one rate step (DefaultRateEvery). c must carry its defaults.
+func (c RateConfig) idleRate(sections int) float64 {
+	return float64(c.DepthBound*max(sections, 1)) / DefaultRateEvery.Seconds()
 }
 
 // admission turns a rate into whole admissions over time: the credit of fans allowed
