@@ -56,7 +56,7 @@ func bindScenarioFlags(fs *flag.FlagSet, cfg *scenario.Config, o *options) {
 	fs.Float64Var(&cfg.CancelShare, "cancel-share", cfg.CancelShare, "flash: share of paying fans who then cancel the order")
 	fs.BoolVar(&cfg.WebSockets, "ws", cfg.WebSockets, "flash: subscribe every fan to /ws/events/{event_id}")
 	fs.StringVar(&cfg.Queue, "queue", cfg.Queue, "flash: rush through the event's waiting room in this order (fifo or random), beside the same rush without it and a bare reference")
-	fs.IntVar(&cfg.QueueWS, "queue-ws", cfg.QueueWS, "flash --queue: most fans following their ticket by websocket, the rest poll (-1: as many as the open files allow)")
+	fs.IntVar(&cfg.QueueWS, "queue-ws", cfg.QueueWS, "flash --queue: most fans following their ticket by websocket, the rest poll, spread evenly over the fans (-1: as many as the open files allow)")
 	fs.DurationVar(&cfg.QueuePoll, "queue-poll", cfg.QueuePoll, "flash --queue: how often a polling fan reads its ticket")
 	fs.BoolVar(&cfg.QueueFollowLate, "queue-follow-late", cfg.QueueFollowLate, "flash --queue, a diagnosis: fans follow their tickets only once every join is answered (and no sooner than their tickets say)")
 	fs.BoolVar(&cfg.QueueFollowNow, "queue-follow-now", cfg.QueueFollowNow, "flash --queue: fans follow their tickets as soon as their joins are answered, ignoring the tickets' follow_after_ms")

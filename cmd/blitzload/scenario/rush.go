@@ -67,7 +67,7 @@ func RunFlashQueue(ctx context.Context, env *Env, cfg Config) (*Result, error) {
 		res.note("--queue-follow-now: every fan followed its ticket as soon as its join was answered, whatever follow_after_ms said")
 	}
 	rush(fans, func(i int, f *fan) {
-		f.rushThroughRoom(ctx, cfg, roomRef.EventID, roomRef.SectionID, i < wsFans, joined, &roomTally, &roomRecs[i])
+		f.rushThroughRoom(ctx, cfg, roomRef.EventID, roomRef.SectionID, followsOverWS(i, cfg.Fans, wsFans), joined, &roomTally, &roomRecs[i])
 	})
 	watched := stopWatch()
 	// Fans done early have been idle since: open again any connection the server closed.
@@ -137,6 +137,16 @@ func queueWebSockets(l fdlimit.Limit, cfg Config) int {
 		n = budget
 	}
 	return max(0, min(n, cfg.Fans))
+}
+
+// followsOverWS reports whether fan i of fans is one of the ws that follow their
+// tickets over a websocket: the others, who poll, are spread evenly over the fans'
+// indexes. Fans join in no order their indexes set, but the goroutines released
+// last join first: when the pollers were the last 400 of 10,000 fans, 359–400 of them
+// took positions among the first 1,000, the fans with a seat.
+func followsOverWS(i, fans, ws int) bool {
+	polling := fans - ws
+	return (i+1)*polling/fans == i*polling/fans
 }
 
 // openRoom enables the event's waiting room as an admin: fifo at once, or random

@@ -61,3 +61,33 @@ func TestPollWaitTakesTheTicketsHint(t *testing.T) {
 		t.Errorf("--queue-follow-now: wait %v, want 2s (the fan's own pace)", d)
 	}
 }
+
+// TestPollingFansSpreadOverTheFans: the fans that poll are spread evenly over the fans'
+// indexes, one in every fans/polling, not the last ones: the goroutines released last
+// joined first, and 359–400 of 400 polling fans took positions among the first 1,000.
+func TestPollingFansSpreadOverTheFans(t *testing.T) {
+	for _, tt := range []struct{ fans, ws int }{{10000, 9600}, {10000, 10000}, {10000, 0}, {7, 3}, {1000, 999}} {
+		polling, run := 0, 0
+		stride := 0
+		if p := tt.fans - tt.ws; p > 0 {
+			stride = (tt.fans + p - 1) / p
+		}
+		for i := range tt.fans {
+			if followsOverWS(i, tt.fans, tt.ws) {
+				run++
+				continue
+			}
+			polling++
+			if run >= stride {
+				t.Errorf("%d fans, %d by websocket: %d in a row follow by websocket before fan %d polls, at most %d expected", tt.fans, tt.ws, run, i, stride-1)
+			}
+			run = 0
+		}
+		if polling != tt.fans-tt.ws {
+			t.Errorf("%d fans, %d by websocket: %d poll, want %d", tt.fans, tt.ws, polling, tt.fans-tt.ws)
+		}
+		if tt.ws < tt.fans && tt.fans-tt.ws < tt.fans/2 && run >= stride {
+			t.Errorf("%d fans, %d by websocket: the last %d all follow by websocket", tt.fans, tt.ws, run)
+		}
+	}
+}

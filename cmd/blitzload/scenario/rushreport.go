@@ -105,7 +105,13 @@ type QueueRush struct {
 	JoinedBeforeOpening int      `json:"joined_before_opening,omitempty"`
 	// AfterOpenMS, in a room with an opens_at, runs from the opening to the last fan
 	// done: the makespan without the wait the room imposes by design.
-	AfterOpenMS float64    `json:"after_open_ms,omitempty"`
+	AfterOpenMS float64 `json:"after_open_ms,omitempty"`
+	// SameHoldsMS runs from the room's first join to the answer of the hold that
+	// brought the room's holds to as many as the rush without it made in all (zero when
+	// they never did): the room sells on as seats return (a winner's release, a
+	// declined payment) to the fans still waiting, which the rush without it, whose
+	// every fan was refused by then, does not, so its makespan covers more sales.
+	SameHoldsMS float64    `json:"same_holds_ms,omitempty"`
 	WithRoom    RushSide   `json:"with_room"`
 	WithoutRoom RushSide   `json:"without_room"`
 	Bare        BareResult `json:"bare"`
@@ -173,6 +179,7 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 		}
 	}
 	q.AdmissionMS = msOf(lastPass.Sub(firstPass))
+	q.SameHoldsMS = sameHolds(room, q.WithoutRoom.Holds)
 	q.Violations = OrderViolations(room)
 	if q.Room.OpensAt != nil {
 		var end time.Time
@@ -210,6 +217,26 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 		{Name: "0 admission-order violations", Met: len(q.Violations) == 0 && q.Passes > 0,
 			Detail: fmt.Sprintf("%d violations among %d admitted fans", len(q.Violations), q.Passes)},
 	}
+}
+
+// sameHolds is how long after the first join the room's holds came to n (zero when
+// n is zero or they never did): the n-th hold answered.
+func sameHolds(room []QueueFanRecord, n int) float64 {
+	var start time.Time
+	var held []time.Time
+	for _, r := range room {
+		if !r.JoinStart.IsZero() && (start.IsZero() || r.JoinStart.Before(start)) {
+			start = r.JoinStart
+		}
+		if r.HoldID != "" {
+			held = append(held, r.HoldEnd)
+		}
+	}
+	if n <= 0 || len(held) < n {
+		return 0
+	}
+	sort.Slice(held, func(i, j int) bool { return held[i].Before(held[j]) })
+	return msOf(held[n-1].Sub(start))
 }
 
 // joinRankCorrelation is Spearman's rank correlation between the order the fans'
@@ -258,6 +285,10 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 		res.fact("room: after opens_at", "%.0f ms from the opening (and shuffle) at %s to the last fan done",
 			q.AfterOpenMS, q.Room.OpensAt.Format(time.RFC3339))
 	}
+	if q.SameHoldsMS > 0 {
+		res.fact("room: as many holds as without it", "%d holds by %.0f ms (%.1f x the makespan without the room), then %d more as seats returned",
+			q.WithoutRoom.Holds, q.SameHoldsMS, q.SameHoldsMS/max(q.WithoutRoom.MakespanMS, 1), q.WithRoom.Holds-q.WithoutRoom.Holds)
+	}
 	rate := 0.0
 	if q.AdmissionMS > 0 {
 		rate = float64(q.Passes) / (q.AdmissionMS / 1000)
@@ -302,6 +333,7 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 	res.num("room_hold_p99_ms", q.WithRoom.Hold.P99)
 	res.num("room_makespan_ms", q.WithRoom.MakespanMS)
 	res.num("plain_makespan_ms", q.WithoutRoom.MakespanMS)
+	res.num("room_same_holds_ms", q.SameHoldsMS)
 	res.num("order_violations", float64(len(q.Violations)))
 	res.num("bare_p99_ms", q.Bare.Latency.P99)
 	res.num("bare_answers_per_s", q.Bare.AnswersPerS)

@@ -45,6 +45,10 @@ func TestQueueRushFiguresAndAims(t *testing.T) {
 			if q.WithRoom.MakespanMS != 400 || q.WithoutRoom.MakespanMS != 100 || q.WithRoom.Holds != 1 || q.WithoutRoom.Holds != 1 {
 				t.Errorf("with the room %+v, without %+v", q.WithRoom, q.WithoutRoom)
 			}
+			// The room's one hold, answered at 115 ms, matches the one of the rush without it.
+			if q.SameHoldsMS != 115 {
+				t.Errorf("as many holds as without the room by %v ms, want 115", q.SameHoldsMS)
+			}
 			if q.Passes != 2 || q.AdmissionMS != 200 || q.WSFailures != 1 || q.Followed[followWS] != 1 || q.Followed[followPoll] != 1 {
 				t.Errorf("passes %d over %v ms, ws failures %d, followed %v", q.Passes, q.AdmissionMS, q.WSFailures, q.Followed)
 			}
@@ -57,6 +61,22 @@ func TestQueueRushFiguresAndAims(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSameHolds(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	ms := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Millisecond) }
+	room := []QueueFanRecord{
+		{JoinStart: ms(5), HoldID: "h_3", HoldEnd: ms(900)},
+		{JoinStart: ms(0), HoldID: "h_1", HoldEnd: ms(300)},
+		{JoinStart: ms(2), HoldCode: "SOLD_OUT", HoldEnd: ms(100)},
+		{JoinStart: ms(1), HoldID: "h_2", HoldEnd: ms(500)},
+	}
+	for n, want := range map[int]float64{0: 0, 1: 300, 2: 500, 3: 900, 4: 0} {
+		if got := sameHolds(room, n); got != want {
+			t.Errorf("sameHolds(%d) = %v, want %v", n, got, want)
+		}
 	}
 }
 
