@@ -27,10 +27,12 @@ const (
 	// room's work for those fans (a connection each, 9,000 in a 10,000-fan rush for
 	// 2,000 seats) then comes mostly after the passes went out, not beside the admitted
 	// fans' holds. They come nearer it the further back they stand (followSpread): the
-	// fan 8,000 beyond 2,000 seats at two thirds of the way, about when the room
-	// expects the state at followMinRate, and the room, after its joins, let the fans
-	// with a seat in more slowly than that.
-	followSoldOut = 1.2
+	// fan 8,000 beyond 2,000 seats at two thirds of the way, three quarters of the wait
+	// the room expects at followMinRate. Below one, none of them follows after the room
+	// expects to tell it: at 1.2, in a rush whose fans with a seat were let in at about
+	// 900 a second, the fans beyond the seats followed 0.6-1.2 s after the room told
+	// them it was sold out, and the last of them set the sale's makespan (BENCHMARKS.md).
+	followSoldOut = 0.9
 	// followSpread sets how evenly the fans beyond the seats are spread: the fan x
 	// beyond them is x/(x+followSpread·n) of the way, n the fans to admit before the
 	// sold-out state. With 1 (x/(x+n), towards 0.8 times the wait), 6,000 of 8,000
