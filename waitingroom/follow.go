@@ -30,8 +30,8 @@ const (
 	// fan 8,000 beyond 2,000 seats at two thirds of the way, three quarters of the wait
 	// the room expects at followMinRate. Below one, none of them follows after the room
 	// expects to tell it: at 1.2, in a rush whose fans with a seat were let in at about
-	// 900 a second, the fans beyond the seats followed 0.6-1.2 s after the room told
-	// them it was sold out, and the last of them set the sale's makespan (BENCHMARKS.md).
+	// 900 a second, the last fans beyond the seats followed 0.2-2.1 s after the room
+	// told them it was sold out, and set the sale's makespan (BENCHMARKS.md).
 	followSoldOut = 0.9
 	// followSpread sets how evenly the fans beyond the seats are spread: the fan x
 	// beyond them is x/(x+followSpread·n) of the way, n the fans to admit before the

@@ -139,9 +139,8 @@ func queueWebSockets(l fdlimit.Limit, cfg Config) int {
 	return max(0, min(n, cfg.Fans))
 }
 
-// followsOverWS reports whether fan i of fans is one of the ws that follow their
-// tickets over a websocket: the others, who poll, are spread evenly over the fans'
-// indexes. Fans join in no order their indexes set, but the goroutines released
+// followsOverWS reports whether fan i of fans follows its ticket over a websocket, ws
+// of them doing so: the others, who poll, are spread evenly over the fans' indexes. Fans join in no order their indexes set, but the goroutines released
 // last join first: when the pollers were the last 400 of 10,000 fans, 359–400 of them
 // took positions among the first 1,000, the fans with a seat.
 func followsOverWS(i, fans, ws int) bool {
