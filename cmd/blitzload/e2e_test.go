@@ -135,7 +135,11 @@ func startE2EServer(ctx context.Context, t *testing.T, tmp, strategy string) *se
 	if err := serverproc.DropDatabase(ctx, pgBase, db); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = serverproc.DropDatabase(context.Background(), pgBase, db) })
+	t.Cleanup(func() {
+		_ = serverproc.DropDatabase(context.Background(), pgBase, db)
+		// The server's Redis keys, under its default prefix (tb:<database>:).
+		_ = testenv.DropRedisKeys(context.Background(), redisURL, "tb:"+db+":")
+	})
 	srv, err := serverproc.Start(ctx, serverproc.Options{Bin: bin, Strategy: strategy, PostgresURL: dsn, RedisURL: redisURL,
 		JWTSecret: api.DevSecret, LogPath: filepath.Join(tmp, "server.log"), PostgresPool: 12})
 	if err != nil {

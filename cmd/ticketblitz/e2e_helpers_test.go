@@ -174,9 +174,12 @@ func (s *testServer) stop() {
 	}
 }
 
+// dropTestDB drops the test database name and the Redis keys its servers wrote under
+// their default prefix (tb:<database>:).
 func dropTestDB(name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	_ = testenv.DropRedisKeys(ctx, testenv.RedisURL(), "tb:"+name+":")
 	conn, err := pgx.Connect(ctx, testAdminPostgres)
 	if err != nil {
 		return
