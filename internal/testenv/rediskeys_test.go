@@ -23,8 +23,10 @@ func TestDropRedisKeysDeletesOnlyThePrefix(t *testing.T) {
 	defer cancel()
 	prefix := fmt.Sprintf("tb:testenv_%d:", os.Getpid())
 	other := fmt.Sprintf("tb:testenv_%d_other:", os.Getpid())
-	defer rdb.Del(context.Background(), other+"k") // before the client closes
-	for i := range 1203 {                          // more than two of its batches
+	// Deferred after Close, so run before it.
+	defer rdb.Del(context.Background(), other+"k")
+	// More keys than two of DropRedisKeys's batches.
+	for i := range 1203 {
 		if err := rdb.Set(ctx, fmt.Sprintf("%sk%d", prefix, i), "v", time.Minute).Err(); err != nil {
 			t.Fatal(err)
 		}
