@@ -96,6 +96,12 @@ type QueueRush struct {
 	// SoldOutTold counts the fans the room told the event was sold out before they got
 	// a pass.
 	SoldOutTold int `json:"sold_out_told"`
+	// SoldOutFirstMS runs from the room's first join to the first of those fans told
+	// so, about when the room told it; LastFollowMS to the last of them who started
+	// following their tickets (their hints sent them): the makespan's tail is the
+	// later of the two and the answer's way to the fans (zero when nobody was told).
+	SoldOutFirstMS float64 `json:"sold_out_first_ms,omitempty"`
+	LastFollowMS   float64 `json:"last_follow_ms,omitempty"`
 	// Violations are the admission-order violations (OrderViolations).
 	Violations []OrderViolation `json:"violations"`
 	// ShuffleRank is, in a random room, the rank correlation between the order the
@@ -153,7 +159,7 @@ func side(recs []QueueFanRecord) RushSide {
 func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 	q.WithRoom, q.WithoutRoom = side(room), side(plain)
 	q.Followed = map[string]int{}
-	var firstPass, lastPass time.Time
+	var firstPass, lastPass, firstTold, lastFollow time.Time
 	for _, r := range room {
 		if r.Follow != "" {
 			q.Followed[r.Follow]++
@@ -176,10 +182,22 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 		}
 		if r.Admitted.IsZero() && r.HoldStart.IsZero() && r.HoldCode == api.CodeSoldOut {
 			q.SoldOutTold++
+			if firstTold.IsZero() || r.Done.Before(firstTold) {
+				firstTold = r.Done
+			}
+			if r.Following.After(lastFollow) {
+				lastFollow = r.Following
+			}
 		}
 	}
 	q.AdmissionMS = msOf(lastPass.Sub(firstPass))
 	q.SameHoldsMS = sameHolds(room, q.WithoutRoom.Holds)
+	if start := firstJoin(room); !start.IsZero() && !firstTold.IsZero() {
+		q.SoldOutFirstMS = msOf(firstTold.Sub(start))
+		if !lastFollow.IsZero() {
+			q.LastFollowMS = msOf(lastFollow.Sub(start))
+		}
+	}
 	q.Violations = OrderViolations(room)
 	if q.Room.OpensAt != nil {
 		var end time.Time
@@ -219,15 +237,23 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 	}
 }
 
-// sameHolds is how long after the first join the room's holds came to n (zero when
-// n is zero or they never did): the n-th hold answered.
-func sameHolds(room []QueueFanRecord, n int) float64 {
+// firstJoin is when the first of the room's fans sent its join (zero for none).
+func firstJoin(room []QueueFanRecord) time.Time {
 	var start time.Time
-	var held []time.Time
 	for _, r := range room {
 		if !r.JoinStart.IsZero() && (start.IsZero() || r.JoinStart.Before(start)) {
 			start = r.JoinStart
 		}
+	}
+	return start
+}
+
+// sameHolds is how long after the first join the room's holds came to n (zero when
+// n is zero or they never did): the n-th hold answered.
+func sameHolds(room []QueueFanRecord, n int) float64 {
+	start := firstJoin(room)
+	var held []time.Time
+	for _, r := range room {
 		if r.HoldID != "" {
 			held = append(held, r.HoldEnd)
 		}
@@ -285,6 +311,10 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 		res.fact("room: after opens_at", "%.0f ms from the opening (and shuffle) at %s to the last fan done",
 			q.AfterOpenMS, q.Room.OpensAt.Format(time.RFC3339))
 	}
+	if q.SoldOutFirstMS > 0 {
+		res.fact("room: sold out told", "from %.0f ms; the last fan told started following at %.0f ms, as its ticket's hint said",
+			q.SoldOutFirstMS, q.LastFollowMS)
+	}
 	if q.SameHoldsMS > 0 {
 		res.fact("room: as many holds as without it", "%d holds by %.0f ms (%.1f x the makespan without the room), then %d more as seats returned",
 			q.WithoutRoom.Holds, q.SameHoldsMS, q.SameHoldsMS/max(q.WithoutRoom.MakespanMS, 1), q.WithRoom.Holds-q.WithoutRoom.Holds)
@@ -334,6 +364,8 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 	res.num("room_makespan_ms", q.WithRoom.MakespanMS)
 	res.num("plain_makespan_ms", q.WithoutRoom.MakespanMS)
 	res.num("room_same_holds_ms", q.SameHoldsMS)
+	res.num("room_sold_out_first_ms", q.SoldOutFirstMS)
+	res.num("room_last_follow_ms", q.LastFollowMS)
 	res.num("order_violations", float64(len(q.Violations)))
 	res.num("bare_p99_ms", q.Bare.Latency.P99)
 	res.num("bare_answers_per_s", q.Bare.AnswersPerS)

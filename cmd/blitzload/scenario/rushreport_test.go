@@ -80,6 +80,38 @@ func TestSameHolds(t *testing.T) {
 	}
 }
 
+// The fans told sold out while they waited give when the room told it (the first of
+// them) and when the last of them started following: the makespan's tail.
+func TestSoldOutTellFigures(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC)
+	ms := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Millisecond) }
+	told := func(user string, following, done int) QueueFanRecord {
+		r := QueueFanRecord{User: user, JoinStart: ms(10), JoinEnd: ms(40), JoinStatus: 201, HoldCode: "SOLD_OUT", Done: ms(done)}
+		if following > 0 {
+			r.Following = ms(following)
+		}
+		return r
+	}
+	room := []QueueFanRecord{
+		{User: "a", Position: 1, JoinStart: ms(0), JoinEnd: ms(30), JoinStatus: 201, Following: ms(30), Admitted: ms(500),
+			HoldStart: ms(500), HoldEnd: ms(520), HoldID: "h_1", Done: ms(600)},
+		told("b", 1000, 3000), // waited connected for the tell
+		told("c", 3400, 3410), // followed after it
+		told("d", 2000, 3020),
+		told("e", 0, 40), // told at its join
+	}
+	q := &QueueRush{Order: "fifo", Fans: len(room)}
+	q.summarize(room, nil, len(room))
+	if q.SoldOutTold != 4 || q.SoldOutFirstMS != 40 || q.LastFollowMS != 3400 {
+		t.Errorf("told %d, first told at %v ms, last following at %v ms; want 4, 40, 3400", q.SoldOutTold, q.SoldOutFirstMS, q.LastFollowMS)
+	}
+	q = &QueueRush{Order: "fifo", Fans: 1}
+	q.summarize(room[:1], nil, 1)
+	if q.SoldOutFirstMS != 0 || q.LastFollowMS != 0 {
+		t.Errorf("nobody told: first told at %v ms, last following at %v ms; want 0, 0", q.SoldOutFirstMS, q.LastFollowMS)
+	}
+}
+
 func TestJoinRankCorrelation(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
 	recs := func(positions ...int64) []QueueFanRecord {
