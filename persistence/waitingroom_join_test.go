@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ticketblitz/ticketblitz/actors"
+	"github.com/ticketblitz/ticketblitz/internal/testenv"
 	"github.com/ticketblitz/ticketblitz/waitingroom"
 )
 
@@ -29,13 +30,7 @@ func batchRooms(t *testing.T) (*WaitingRooms, *redis.Client, string) {
 
 // removeKeysAfter removes every key under prefix when the test ends.
 func removeKeysAfter(tb testing.TB, rdb *redis.Client, prefix string) {
-	tb.Cleanup(func() {
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
+	tb.Cleanup(func() { _ = testenv.DeleteRedisKeys(context.Background(), rdb, prefix) })
 }
 
 func saveRoom(t *testing.T, w *WaitingRooms, s waitingroom.Settings) {

@@ -21,6 +21,15 @@ func DropRedisKeys(ctx context.Context, redisURL, prefix string) error {
 	}
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
+	return DeleteRedisKeys(ctx, rdb, prefix)
+}
+
+// DeleteRedisKeys deletes every key that starts with prefix through rdb, a few hundred
+// at a time. An empty prefix deletes nothing.
+func DeleteRedisKeys(ctx context.Context, rdb *redis.Client, prefix string) error {
+	if prefix == "" {
+		return nil
+	}
 	iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
 	var keys []string
 	for iter.Next(ctx) {

@@ -191,8 +191,9 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 		}
 	}
 	q.AdmissionMS = msOf(lastPass.Sub(firstPass))
-	q.SameHoldsMS = sameHolds(room, q.WithoutRoom.Holds)
-	if start := firstJoin(room); !start.IsZero() && !firstTold.IsZero() {
+	start := firstJoin(room)
+	q.SameHoldsMS = sameHolds(room, start, q.WithoutRoom.Holds)
+	if !start.IsZero() && !firstTold.IsZero() {
 		q.SoldOutFirstMS = msOf(firstTold.Sub(start))
 		if !lastFollow.IsZero() {
 			q.LastFollowMS = msOf(lastFollow.Sub(start))
@@ -248,10 +249,9 @@ func firstJoin(room []QueueFanRecord) time.Time {
 	return start
 }
 
-// sameHolds is how long after the first join the room's holds came to n (zero when
-// n is zero or they never did): the n-th hold answered.
-func sameHolds(room []QueueFanRecord, n int) float64 {
-	start := firstJoin(room)
+// sameHolds is how long after start, the first join, the room's holds came to n (zero
+// when n is zero or they never did): the n-th hold answered.
+func sameHolds(room []QueueFanRecord, start time.Time, n int) float64 {
 	var held []time.Time
 	for _, r := range room {
 		if r.HoldID != "" {

@@ -74,7 +74,7 @@ func TestSameHolds(t *testing.T) {
 		{JoinStart: ms(1), HoldID: "h_2", HoldEnd: ms(500)},
 	}
 	for n, want := range map[int]float64{0: 0, 1: 300, 2: 500, 3: 900, 4: 0} {
-		if got := sameHolds(room, n); got != want {
+		if got := sameHolds(room, firstJoin(room), n); got != want {
 			t.Errorf("sameHolds(%d) = %v, want %v", n, got, want)
 		}
 	}
