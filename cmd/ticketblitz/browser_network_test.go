@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,16 +83,9 @@ func (l *netLog) body(id network.RequestID) string {
 }
 
 // hasPath reports whether a URL's path starts with prefix.
-func hasPath(url, prefix string) bool {
-	i := strings.Index(url, "://")
-	if i < 0 {
-		return false
-	}
-	rest := url[i+3:]
-	if j := strings.IndexByte(rest, '/'); j >= 0 {
-		return strings.HasPrefix(rest[j:], prefix)
-	}
-	return false
+func hasPath(raw, prefix string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && strings.HasPrefix(u.Path, prefix)
 }
 
 // exchange is one HTTP request of the page and, once it has arrived whole, its answer.
