@@ -121,6 +121,21 @@ type roomControl struct {
 	// heldHolds and heldSeats are the holds made with the room's passes and the seats
 	// they took, as last read (seatsPerFan).
 	heldHolds, heldSeats int64
+	// busySince is when the node became busy (rateControl.busy), zero while it is not.
+	busySince time.Time
+}
+
+// heldBusy reports whether the room holds its admissions back at now for a node that
+// is busy: from its first busy step, for at most most (RateConfig.BusyMax).
+func (rc *roomControl) heldBusy(now time.Time, busy bool, most time.Duration) bool {
+	if !busy {
+		rc.busySince = time.Time{}
+		return false
+	}
+	if rc.busySince.IsZero() {
+		rc.busySince = now
+	}
+	return now.Sub(rc.busySince) < most
 }
 
 // settling reports whether fans started to wait in the room too recently, at now, for
@@ -382,8 +397,11 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	// up and the rate stands until it drains. The requests of the fans admitted within
 	// InFlight (their holds, then the winners' confirms and releases, one at a time a
 	// fan) are the room's own work, not a burst to wait for. A node whose cores are
-	// saturated makes the holds wait as well, its backlog or not.
+	// saturated makes the holds wait as well, its backlog or not. A node busy for
+	// longer than BusyMax is busy with what waiting does not drain: the room admits,
+	// its rate standing while the node stays busy.
 	busy := open && !q.Settings.Fixed() && rc.rate.busy(st.Headroom, passes.recent)
+	held := rc.heldBusy(now, busy, rc.rate.cfg.BusyMax)
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
@@ -405,7 +423,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	case open:
 		settling := rc.settling(now, q.Waiting() > 0, c.cfg.RateEvery)
 		switch {
-		case busy:
+		case held:
 			rc.admit.pause()
 			if q.Waiting() > 0 {
 				st.Change = ChangeBusy

@@ -50,6 +50,15 @@ type RateConfig struct {
 	// 250ms): a node whose cores a burst saturates makes an admitted hold wait as long,
 	// even while the requests it has not read yet show in no backlog.
 	SchedBound time.Duration
+	// BusyMax is the longest the room holds its admissions back for a busy node
+	// (BacklogBound, SchedBound) in a row (default 2s). A burst, the joins of a rush,
+	// drains within it; a node busy for longer is busy with the steady traffic of the
+	// room's own waiting fans (polling their tickets, say), which waiting cannot drain:
+	// 10,000 fans reading their tickets every second or two kept a node over both
+	// bounds for as long as they waited, and so the room admitted nobody for good. Past
+	// it the room admits at its rate, the passes out bounded by how fast their holds
+	// come back (PaceSpan), until the node is no longer busy.
+	BusyMax time.Duration
 	// PaceSpan bounds the passes out, issued within the controller's InFlight and not
 	// used yet, in a room that follows the headroom: no more than the rate admits in
 	// PaceSpan, and no fewer than DepthBound a section (DefaultPaceSpan when zero).
@@ -83,6 +92,9 @@ func (c RateConfig) withDefaults() RateConfig {
 	}
 	if c.SchedBound <= 0 {
 		c.SchedBound = 250 * time.Millisecond
+	}
+	if c.BusyMax <= 0 {
+		c.BusyMax = 2 * time.Second
 	}
 	if c.PaceSpan <= 0 {
 		c.PaceSpan = DefaultPaceSpan

@@ -63,21 +63,7 @@ func (s *countingSignals) Signals(context.Context, string) ([]Signal, error) {
 // While a node's backlog is over the bound the room admits nobody, its credit does not
 // build up and its rate stands; once the backlog drains it admits again at that rate.
 func TestControllerHoldsAdmissionWhileANodeIsBusy(t *testing.T) {
-	ctx := context.Background()
-	signals := &memSignals{}
-	store, clock, c := fullFIFORoom(t, signals)
-	step := func(backlog int) QueueState {
-		t.Helper()
-		clock.Advance(DefaultControllerTick)
-		signals.mu.Lock()
-		signals.signals = []Signal{{EventID: "ev1", Node: "n1", At: clock.Now(), Sections: 1, Backlog: backlog}}
-		signals.mu.Unlock()
-		if err := c.Step(ctx); err != nil {
-			t.Fatal(err)
-		}
-		q, _ := store.QueueState(ctx, "ev1", 0, 0)
-		return q
-	}
+	step := busyRoom(t)
 	var q QueueState
 	for range 20 {
 		q = step(5000)
@@ -95,6 +81,65 @@ func TestControllerHoldsAdmissionWhileANodeIsBusy(t *testing.T) {
 	q = step(10)
 	if q.Watermark == 0 || q.Watermark > int64(q.Status.AdmittingPerS*DefaultControllerTick.Seconds())+1 {
 		t.Fatalf("after the backlog drained: watermark %d at %v/s; want one step's worth", q.Watermark, q.Status.AdmittingPerS)
+	}
+}
+
+// A node busy for longer than BusyMax is busy with what waiting does not drain (its
+// waiting fans polling their tickets, say): the room admits at its rate, a step's
+// worth at a time, the rate standing while the node stays busy, and holds back again
+// only for a new burst.
+func TestControllerAdmitsPastBusyMax(t *testing.T) {
+	step := busyRoom(t)
+	busyMax := int(RateConfig{}.withDefaults().BusyMax / DefaultControllerTick)
+	for i := range busyMax {
+		if q := step(5000); q.Watermark != 0 || q.Status.Change != ChangeBusy {
+			t.Fatalf("busy step %d of %d: watermark %d, status %+v; want nobody admitted, busy", i, busyMax, q.Watermark, q.Status)
+		}
+	}
+	step(5000) // past BusyMax: the credit's clock starts
+	prev := int64(0)
+	for i := range 10 {
+		q := step(5000)
+		n := q.Watermark - prev
+		prev = q.Watermark
+		if n == 0 || n > int64(q.Status.AdmittingPerS*DefaultControllerTick.Seconds())+1 {
+			t.Fatalf("step %d busy past BusyMax: admitted %d at %v/s; want one step's worth", i, n, q.Status.AdmittingPerS)
+		}
+	}
+	if q := step(5000); q.Status.AdmittingPerS != 400 {
+		t.Fatalf("busy past BusyMax: rate %v; want it to stand at 400", q.Status.AdmittingPerS)
+	}
+	// Drained, then a new burst (the headroom is read once a rate step): held back.
+	perRate := int(DefaultRateEvery / DefaultControllerTick)
+	for range perRate {
+		step(10)
+	}
+	for range perRate {
+		prev = step(5000).Watermark
+	}
+	if q := step(5000); q.Watermark != prev || q.Status.Change != ChangeBusy {
+		t.Fatalf("a new burst: watermark %d (was %d), status %+v; want nobody admitted, busy", q.Watermark, prev, q.Status)
+	}
+}
+
+// busyRoom is fullFIFORoom with a step function: one controller tick with the node's
+// backlog at backlog, and the queue after it.
+func busyRoom(t *testing.T) func(backlog int) QueueState {
+	t.Helper()
+	ctx := context.Background()
+	signals := &memSignals{}
+	store, clock, c := fullFIFORoom(t, signals)
+	return func(backlog int) QueueState {
+		t.Helper()
+		clock.Advance(DefaultControllerTick)
+		signals.mu.Lock()
+		signals.signals = []Signal{{EventID: "ev1", Node: "n1", At: clock.Now(), Sections: 1, Backlog: backlog}}
+		signals.mu.Unlock()
+		if err := c.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		q, _ := store.QueueState(ctx, "ev1", 0, 0)
+		return q
 	}
 }
 
