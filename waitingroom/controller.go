@@ -399,9 +399,9 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 	// fan) are the room's own work, not a burst to wait for. A node whose cores are
 	// saturated makes the holds wait as well, its backlog or not. A node busy for
 	// longer than BusyMax is busy with what waiting does not drain: the room admits,
-	// its rate standing while the node stays busy.
-	busy := open && !q.Settings.Fixed() && rc.rate.busy(st.Headroom, passes.recent)
-	held := rc.heldBusy(now, busy, rc.rate.cfg.BusyMax)
+	// and its rate follows the sections again, the passes out bounded by how fast
+	// their holds come back.
+	held := open && !q.Settings.Fixed() && rc.heldBusy(now, rc.rate.busy(st.Headroom, passes.recent), rc.rate.cfg.BusyMax)
 	switch {
 	case q.Settings.Fixed():
 		st.AdmittingPerS, st.Change = float64(q.Settings.AdmitPerS), ChangeFixed
@@ -410,7 +410,7 @@ func (c *Controller) stepRoom(ctx context.Context, q *QueueState, now time.Time)
 		st.AdmittingPerS, st.Change = rc.rate.rate, ChangeHold
 		rc.rated = time.Time{}
 	case due:
-		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0 && !busy, rc.usedRate(now), now)
+		st.AdmittingPerS, st.Change = rc.rate.update(st.Headroom, q.Waiting() > 0 && !held, rc.usedRate(now), now)
 		rc.rated, rc.change = now, st.Change
 	default:
 		// Between two moves the rate stands, and the status says what the last did.

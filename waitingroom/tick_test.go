@@ -86,8 +86,7 @@ func TestControllerHoldsAdmissionWhileANodeIsBusy(t *testing.T) {
 
 // A node busy for longer than BusyMax is busy with what waiting does not drain (its
 // waiting fans polling their tickets, say): the room admits at its rate, a step's
-// worth at a time, the rate standing while the node stays busy, and holds back again
-// only for a new burst.
+// worth at a time, and holds back again only for a new burst.
 func TestControllerAdmitsPastBusyMax(t *testing.T) {
 	step := busyRoom(t)
 	busyMax := int(RateConfig{}.withDefaults().BusyMax / DefaultControllerTick)
@@ -105,9 +104,6 @@ func TestControllerAdmitsPastBusyMax(t *testing.T) {
 		if n == 0 || n > int64(q.Status.AdmittingPerS*DefaultControllerTick.Seconds())+1 {
 			t.Fatalf("step %d busy past BusyMax: admitted %d at %v/s; want one step's worth", i, n, q.Status.AdmittingPerS)
 		}
-	}
-	if q := step(5000); q.Status.AdmittingPerS != 400 {
-		t.Fatalf("busy past BusyMax: rate %v; want it to stand at 400", q.Status.AdmittingPerS)
 	}
 	// Drained, then a new burst (the headroom is read once a rate step): held back.
 	perRate := int(DefaultRateEvery / DefaultControllerTick)
