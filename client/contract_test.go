@@ -77,6 +77,7 @@ const (
 type seen struct {
 	route  apicheck.Route
 	header http.Header
+	query  string
 	body   []byte
 }
 
@@ -95,7 +96,7 @@ func documentServer(t *testing.T, c *apicheck.Checker) (*httptest.Server, *[]see
 			return
 		}
 		mu.Lock()
-		log = append(log, seen{route: route, header: r.Header.Clone(), body: body})
+		log = append(log, seen{route: route, header: r.Header.Clone(), query: r.URL.RawQuery, body: body})
 		mu.Unlock()
 		a, ok := answers[route.String()]
 		if !ok {
@@ -216,6 +217,7 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 			{Seq: 42, At: at("2026-06-01T12:00:00.003Z"), User: "you", Action: "hold", Outcome: "refused", Code: client.CodeSeatUnavailable,
 				Reason: "held by an earlier request, #41, 3 ms before yours", Version: 12},
 		}}},
+		{"GET /api/v1/queue/{ticket_id}", func() (any, error) { return cl.AwaitQueue(ctx, "q_1", 2500*time.Millisecond) }, wantTicket},
 	}
 	called := map[string]bool{}
 	for i, c := range calls {
@@ -273,6 +275,9 @@ func TestEveryCallSpeaksTheDocument(t *testing.T) {
 		if got := s.header.Get("X-Queue-Pass"); got != want {
 			t.Errorf("call %d (%s) sent X-Queue-Pass %q, want %q", i, s.route, got, want)
 		}
+	}
+	if q := (*log)[len(*log)-1].query; q != "wait_ms=2500" {
+		t.Errorf("AwaitQueue sent the query %q, want wait_ms=2500", q)
 	}
 	if !bytes.Contains((*log)[5].body, []byte(`"starts_at":"2026-12-31T20:00:00Z"`)) {
 		t.Errorf("create event body %s", (*log)[5].body)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,18 @@ func (c *Client) JoinQueue(ctx context.Context, eventID string, opts ...CallOpti
 func (c *Client) QueueStatus(ctx context.Context, ticketID string, opts ...CallOption) (QueueTicket, error) {
 	var t QueueTicket
 	err := c.do(ctx, newRoute(http.MethodGet, "/api/v1/queue/{ticket_id}", ticketID), &t, opts)
+	return t, err
+}
+
+// AwaitQueue calls GET /api/v1/queue/{ticket_id}?wait_ms=: while the ticket is
+// waiting, the answer comes once its status or position changes, or after wait (at
+// most 30 s; whole milliseconds), then as it stands. The HTTP client's timeout must
+// be longer than wait.
+func (c *Client) AwaitQueue(ctx context.Context, ticketID string, wait time.Duration, opts ...CallOption) (QueueTicket, error) {
+	var t QueueTicket
+	r := newRoute(http.MethodGet, "/api/v1/queue/{ticket_id}", ticketID)
+	r.path += "?wait_ms=" + strconv.FormatInt(wait.Milliseconds(), 10)
+	err := c.do(ctx, r, &t, opts)
 	return t, err
 }
 

@@ -1,8 +1,10 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -218,6 +220,10 @@ func (s *Server) getQueueTicket(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	wait, err := queueWait(c.Query("wait_ms"))
+	if err != nil {
+		return err
+	}
 	t, err := s.cfg.WaitingRooms.Ticket(c.UserContext(), id)
 	if err != nil {
 		return fmt.Errorf("queue ticket %s: %w", id, err)
@@ -225,7 +231,57 @@ func (s *Server) getQueueTicket(c *fiber.Ctx) error {
 	if !p.owns(t.UserID) {
 		return &actors.Error{Code: actors.CodeForbidden, Message: "not your ticket"}
 	}
+	if wait > 0 && t.Status == waitingroom.TicketWaiting && s.cfg.QueueWaits != nil {
+		if t, err = s.awaitTicket(c, t, wait); err != nil {
+			return fmt.Errorf("queue ticket %s: %w", id, err)
+		}
+	}
 	return c.JSON(toQueueTicketJSON(t))
+}
+
+// maxQueueWait bounds GET /api/v1/queue/{ticket_id}?wait_ms=.
+const maxQueueWait = 30 * time.Second
+
+// queueWait parses wait_ms: how long a read of a waiting ticket may wait for its change
+// (zero when absent).
+func queueWait(raw string) (time.Duration, error) {
+	if raw == "" {
+		return 0, nil
+	}
+	ms, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || ms < 0 || ms > maxQueueWait.Milliseconds() {
+		return 0, actors.InvalidFields(map[string]string{
+			"wait_ms": fmt.Sprintf("must be a whole number of milliseconds from 0 to %d", maxQueueWait.Milliseconds())})
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// awaitTicket waits up to wait for the waiting ticket t to change its status or
+// position, and returns it as it then stands: as its change found it, or read again once
+// the wait is over (or the server shuts down). While it waits the request is out of the
+// node's backlog (InFlight): it costs a subscription, not work, and the room's controller
+// must not hold its admissions back for thousands of fans waiting that way.
+func (s *Server) awaitTicket(c *fiber.Ctx, t waitingroom.Ticket, wait time.Duration) (waitingroom.Ticket, error) {
+	changed, stop := s.cfg.QueueWaits.Await(t)
+	timer := time.NewTimer(wait)
+	s.inFlight.Add(-1)
+	select {
+	case nt := <-changed:
+		t = nt
+	case <-timer.C:
+	case <-s.closing:
+	}
+	s.inFlight.Add(1)
+	timer.Stop()
+	stop()
+	if t.Status != waitingroom.TicketWaiting {
+		return t, nil
+	}
+	// Its place and wait moved meanwhile: read it afresh, within a new request
+	// deadline (the wait is not the request's work).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), s.cfg.RequestTimeout)
+	defer cancel()
+	return s.cfg.WaitingRooms.Ticket(ctx, t.ID)
 }
 
 // validTicketID reports whether id could name a ticket: a lookup id starting with q_.

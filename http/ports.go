@@ -139,6 +139,14 @@ type WaitingRooms interface {
 	HoldDone(eventID, userID, pass string, seats int)
 }
 
+// QueueWaits lets a reader of a waiting ticket wait for its change (http/live's
+// QueueFeed): GET /api/v1/queue/{ticket_id}?wait_ms=.
+type QueueWaits interface {
+	// Await subscribes to t's changes: changed receives the ticket once its status or
+	// position differs from t's; stop ends the subscription and must be called.
+	Await(t waitingroom.Ticket) (changed <-chan waitingroom.Ticket, stop func())
+}
+
 // Sections serves the mailbox inspector and the classroom's pause, resume and step
 // (actors.Client). Each returns the section's live state.
 type Sections interface {

@@ -48,6 +48,9 @@ type Config struct {
 	// WaitingRooms serves the waiting-room routes and checks the queue pass of every
 	// hold; nil makes those routes answer 404 NOT_FOUND and lets holds through.
 	WaitingRooms WaitingRooms
+	// QueueWaits lets GET /api/v1/queue/{ticket_id}?wait_ms= wait for a waiting ticket
+	// to change; nil answers such a read at once, as without wait_ms.
+	QueueWaits QueueWaits
 	// JoinsRateLimited says WaitingRooms charges each join to the per-user rate limit
 	// itself, in the join's own step (persistence.WaitingRooms.ChargeJoinsTo), and fails
 	// a refused one RATE_LIMITED: the join route then leaves the check to it.
@@ -180,6 +183,9 @@ type Server struct {
 		ln      net.Listener
 		stopped bool
 	}
+	// closing is closed when Shutdown begins: the reads waiting for their tickets'
+	// change (wait_ms) answer at once, so that they do not hold the shutdown up.
+	closing chan struct{}
 }
 
 // InFlight returns how many requests the server is answering now, websocket upgrades
@@ -207,7 +213,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("http metrics: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, decode: dec, metrics: m, tokens: newTokenCache(maxVerifiedTokens), ids: newRequestIDs(),
-		deadlines: newRequestDeadlines(cfg.RequestTimeout), macs: newMACPool(cfg.JWTSecret)}
+		deadlines: newRequestDeadlines(cfg.RequestTimeout), macs: newMACPool(cfg.JWTSecret), closing: make(chan struct{})}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ticketblitz",
 		DisableStartupMessage: true,
@@ -281,6 +287,9 @@ func (s *Server) shutDown() bool {
 // started would leave it accepting for ever.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.listening.Lock()
+	if !s.listening.stopped {
+		close(s.closing)
+	}
 	s.listening.stopped = true
 	ln := s.listening.ln
 	s.listening.Unlock()

@@ -34,8 +34,9 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 	for _, tc := range []struct {
 		name, order string
 		fans        int
-		late        bool
-	}{{"fifo", "fifo", 300, false}, {"random", "random", 120, false}, {"fifo-follow-late", "fifo", 200, true}} {
+		late, wait  bool
+	}{{"fifo", "fifo", 300, false, false}, {"random", "random", 120, false, false}, {"fifo-follow-late", "fifo", 200, true, false},
+		{"fifo-reads-wait", "fifo", 200, false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			jsonPath := filepath.Join(tmp, tc.name+".json")
 			recPath := filepath.Join(tmp, tc.name+".records.jsonl")
@@ -46,6 +47,10 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 				"--queue-opens-in", "3s", "--json", jsonPath, "--queue-records", recPath}
 			if tc.late {
 				args = append(args, "--queue-follow-late")
+			}
+			if tc.wait {
+				// Every fan follows by reads that wait for its ticket's change.
+				args = append(args, "--queue-ws", "0", "--queue-wait", "3s")
 			}
 			code := run(ctx, args, getenv, &stdout, &stderr)
 			if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {
@@ -86,8 +91,11 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			if tc.order == "fifo" && q.SoldOutTold == 0 {
 				t.Errorf("%d fans for 100 seats, %d passes, and nobody was told the event was sold out", tc.fans, q.Passes)
 			}
-			if n := q.Followed["join"] + q.Followed["ws"] + q.Followed["poll"]; n != tc.fans {
+			if n := q.Followed["join"] + q.Followed["ws"] + q.Followed["poll"] + q.Followed["wait"]; n != tc.fans {
 				t.Errorf("followed %v: %d fans, want %d", q.Followed, n, tc.fans)
+			}
+			if tc.wait && (q.Followed["wait"] == 0 || q.Followed["ws"]+q.Followed["poll"] != 0) {
+				t.Errorf("followed %v: want every fan not admitted at its join to follow by reads that wait", q.Followed)
 			}
 			if len(q.Violations) != 0 {
 				t.Errorf("admission-order violations: %+v", q.Violations)

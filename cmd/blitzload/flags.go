@@ -58,6 +58,7 @@ func bindScenarioFlags(fs *flag.FlagSet, cfg *scenario.Config, o *options) {
 	fs.StringVar(&cfg.Queue, "queue", cfg.Queue, "flash: rush through the event's waiting room in this order (fifo or random), beside the same rush without it and a bare reference")
 	fs.IntVar(&cfg.QueueWS, "queue-ws", cfg.QueueWS, "flash --queue: most fans following their ticket by websocket, the rest poll, spread evenly over the fans (-1: as many as the open files allow)")
 	fs.DurationVar(&cfg.QueuePoll, "queue-poll", cfg.QueuePoll, "flash --queue: how often a polling fan reads its ticket")
+	fs.DurationVar(&cfg.QueueWait, "queue-wait", cfg.QueueWait, "flash --queue: polling fans read their tickets with ?wait_ms= (this, at most half of --timeout and 30s), which waits for the ticket's change, instead of reading every --queue-poll; 0 polls")
 	fs.BoolVar(&cfg.QueueFollowLate, "queue-follow-late", cfg.QueueFollowLate, "flash --queue, a diagnosis: fans follow their tickets only once every join is answered (and no sooner than their tickets say)")
 	fs.BoolVar(&cfg.QueueFollowNow, "queue-follow-now", cfg.QueueFollowNow, "flash --queue: fans follow their tickets as soon as their joins are answered, ignoring the tickets' follow_after_ms")
 	fs.StringVar(&cfg.QueueRecords, "queue-records", cfg.QueueRecords, "flash --queue: write every fan's record of both rushes to this file, one JSON object a line (the run's timeline)")

@@ -377,7 +377,7 @@ func start(ctx context.Context, cfg config, log *zap.Logger) (_ *server, err err
 	hs, err := newHTTPServer(tbhttp.Config{
 		Reservations: reservations, Catalog: catalog, Attempts: attempts, RateLimiter: limiter, Cluster: clusterInfo,
 		Live:       tbhttp.LiveHandlers{Events: feed.Handler(), Visualizer: traces.Handler(), Queue: s.queue.Handler()},
-		FlashSales: flash, WaitingRooms: rooms.service, JoinsRateLimited: true, Sections: sections,
+		FlashSales: flash, WaitingRooms: rooms.service, QueueWaits: s.queue, JoinsRateLimited: true, Sections: sections,
 		JWTSecret: []byte(cfg.JWTSecret), DevTokens: cfg.DevTokens, Classroom: cfg.Classroom, Chaos: chaosPort(chaos), HoldTTL: cfg.HoldTTL,
 		Ready: ready, Degradable: degradable, Registry: reg, Logger: log.Named("http"),
 	})

@@ -139,9 +139,12 @@ func movesOf(q *waitingroom.QueueState) queueMoves {
 	return m
 }
 
-// queueSub is one subscriber: its ticket's record and what it was last sent.
+// queueSub is one subscriber: its ticket's record and what it was last sent. A
+// websocket's subscriber has c; a reader waiting for its ticket's change (Await) has
+// wake instead.
 type queueSub struct {
 	c        *conn
+	wake     chan waitingroom.Ticket
 	rec      waitingroom.TicketRecord
 	shuffles int64 // the queue's shuffles when rec was read
 	last     waitingroom.Ticket
@@ -422,7 +425,13 @@ func (f *QueueFeed) update(ctx context.Context, w *queueWatch) error {
 		if !all && !f.due(s, &w.state, prev.soldOutAfter, moved.soldOutAfter, now) {
 			continue
 		}
-		if msg := f.message(s, f.cfg.Tickets.Render(s.rec, w.state, now), now, false); msg != nil {
+		t := f.cfg.Tickets.Render(s.rec, w.state, now)
+		if s.wake != nil {
+			s.notify(t)
+			s.lastSent = now
+			continue
+		}
+		if msg := f.message(s, t, now, false); msg != nil {
 			out = append(out, outgoing{s.c, msg})
 		}
 	}

@@ -22,4 +22,6 @@ const (
 	EndpointSetRoom     = "PUT /events/{id}/waiting-room"
 	EndpointJoinQueue   = "POST /events/{id}/queue"
 	EndpointQueueStatus = "GET /queue/{id}"
+	// EndpointQueueWait is a read of a ticket that waits for its change (?wait_ms=).
+	EndpointQueueWait = "GET /queue/{id}?wait_ms"
 )

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/ticketblitz/ticketblitz/client"
 )
@@ -31,6 +32,17 @@ func (c *Client) QueueStatus(ctx context.Context, ticketID string) (QueueTicket,
 	var t QueueTicket
 	r := c.call(ctx, EndpointQueueStatus, false, func(o ...client.CallOption) (err error) {
 		t, err = c.api.QueueStatus(ctx, ticketID, o...)
+		return err
+	})
+	return t, r
+}
+
+// AwaitQueue calls GET /api/v1/queue/{ticket}?wait_ms=: the ticket once it changes, or
+// after wait (see client.Client.AwaitQueue).
+func (c *Client) AwaitQueue(ctx context.Context, ticketID string, wait time.Duration) (QueueTicket, Result) {
+	var t QueueTicket
+	r := c.call(ctx, EndpointQueueWait, false, func(o ...client.CallOption) (err error) {
+		t, err = c.api.AwaitQueue(ctx, ticketID, wait, o...)
 		return err
 	})
 	return t, r

@@ -61,6 +61,10 @@ type Config struct {
 	QueueWS int `yaml:"queue-ws" json:"queue-ws"`
 	// QueuePoll is how often a polling fan reads its ticket.
 	QueuePoll time.Duration `yaml:"queue-poll" json:"queue-poll"`
+	// QueueWait, when set, has every polling fan read its ticket with ?wait_ms= (this,
+	// at most half of Timeout and 30 s): the read waits for the ticket's change, and
+	// the fan reads again at once, instead of every QueuePoll.
+	QueueWait time.Duration `yaml:"queue-wait" json:"queue-wait"`
 	// QueueOpensIn is how long after the room is set a random room opens (and shuffles
 	// everyone who joined before).
 	QueueOpensIn time.Duration `yaml:"queue-opens-in" json:"queue-opens-in"`

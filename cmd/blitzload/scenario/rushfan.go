@@ -15,7 +15,18 @@ const (
 	followJoin = "join"
 	followWS   = "ws"
 	followPoll = "poll"
+	// followRead: reads that wait for the ticket's change (Config.QueueWait).
+	followRead = "wait"
 )
+
+// maxReadWait is the longest a read of a ticket may wait for its change (wait_ms).
+const maxReadWait = 30 * time.Second
+
+// readWait is how long a fan's read of its ticket waits for its change: cfg.QueueWait,
+// at most half the request timeout and maxReadWait, in whole milliseconds; zero polls.
+func readWait(cfg Config) time.Duration {
+	return min(cfg.QueueWait, cfg.Timeout/2, maxReadWait).Truncate(time.Millisecond)
+}
 
 // joinQueue joins the event's queue, retrying an unknown outcome or a 429/503 (a
 // repeat join is harmless: the same ticket). The record keeps the time to first
@@ -149,8 +160,18 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 		}
 	}
 	rec.Follow = followPoll
+	long := readWait(cfg)
+	if long > 0 {
+		rec.Follow = followRead
+	}
 	for {
-		cur, r := f.client.QueueStatus(ctx, t.ID)
+		var cur api.QueueTicket
+		var r api.Result
+		if long > 0 {
+			cur, r = f.client.AwaitQueue(ctx, t.ID, long)
+		} else {
+			cur, r = f.client.QueueStatus(ctx, t.ID)
+		}
 		wait := cfg.QueuePoll
 		if r.OK() && r.Err == nil {
 			if pass, ok := noteTicket(rec, cur, r.Start, r.End); ok {
@@ -160,8 +181,11 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 				return "", err
 			}
 			// Far from the front, read no more often than the websocket would push,
-			// nor sooner than the ticket asks.
+			// nor sooner than the ticket asks; a read that waited reads again at once.
 			wait = pollWait(cfg, cur)
+			if long > 0 {
+				wait = 0
+			}
 		} else if r.Retryable() {
 			wait = max(wait, min(r.RetryAfter, maxQueueWait))
 		} else {

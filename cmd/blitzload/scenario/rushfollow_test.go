@@ -91,3 +91,22 @@ func TestPollingFansSpreadOverTheFans(t *testing.T) {
 		}
 	}
 }
+
+// A fan's read waits for its ticket's change no longer than half its request timeout
+// allows (the answer must come before the client gives up) and the server's 30 s, in
+// whole milliseconds; without --queue-wait it polls.
+func TestReadWaitBounds(t *testing.T) {
+	for _, c := range []struct {
+		wait, timeout, want time.Duration
+	}{
+		{0, 10 * time.Second, 0},
+		{3 * time.Second, 10 * time.Second, 3 * time.Second},
+		{25 * time.Second, 10 * time.Second, 5 * time.Second},
+		{40 * time.Second, 2 * time.Minute, 30 * time.Second},
+		{1500*time.Microsecond + 1, 10 * time.Second, time.Millisecond},
+	} {
+		if got := readWait(Config{QueueWait: c.wait, Timeout: c.timeout}); got != c.want {
+			t.Errorf("--queue-wait %v, --timeout %v: reads wait %v; want %v", c.wait, c.timeout, got, c.want)
+		}
+	}
+}

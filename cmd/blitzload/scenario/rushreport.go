@@ -299,7 +299,7 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 		return fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d)", s.P50, s.P99, s.Max, s.Count)
 	}
 	res.fact("fans", "%d, each through the room (%s) and then without it", q.Fans, q.Order)
-	res.fact("followed", "%d admitted at join, %d by websocket, %d by polling", q.Followed[followJoin], q.Followed[followWS], q.Followed[followPoll])
+	res.fact("followed", "%d admitted at join, %d by websocket, %d by polling, %d by reads that wait for a change", q.Followed[followJoin], q.Followed[followWS], q.Followed[followPoll], q.Followed[followRead])
 	if q.WSFailures > 0 {
 		res.fact("websocket failures", "%d connections ended before a pass (the fans reconnected or polled); the last: %s", q.WSFailures, q.WSError)
 	}
