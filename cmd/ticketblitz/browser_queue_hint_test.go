@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,7 +164,8 @@ func TestBrowserQueueWaitsForHint(t *testing.T) {
 }
 
 // TestBrowserQueuePollsAfterHint puts a fan far back in an open room and blocks the
-// queue websocket: the page polls the ticket instead, and neither a read nor another
+// queue websocket: the page polls the ticket instead, each read waiting up to 2 s for
+// the ticket's change (wait_ms=2000), and neither a read nor another
 // try of the websocket comes sooner after a ticket than its follow_after_ms, the join
 // answer's or a read's. The fan is admitted in its turn and sees the seat map.
 func TestBrowserQueuePollsAfterHint(t *testing.T) {
@@ -203,6 +205,11 @@ func TestBrowserQueuePollsAfterHint(t *testing.T) {
 	slices.SortFunc(follows, func(a, b follow) int { return a.at.Compare(b.at) })
 	if len(sockets) == 0 || len(reads) < 2 {
 		t.Fatalf("%d websockets tried, %d reads: want the websocket tried and the ticket polled", len(sockets), len(reads))
+	}
+	for _, ex := range reads {
+		if !strings.Contains(ex.url, "wait_ms=2000") {
+			t.Fatalf("read %s: want each read to wait up to 2 s for the ticket's change (wait_ms=2000)", ex.url)
+		}
 	}
 	longest := time.Duration(0) // the longest wait a read told that the page kept to
 	for _, f := range follows {

@@ -1,6 +1,7 @@
 // The waiting room in the fan view: when the open event's room is enabled, the fan joins
-// its queue and follows the ticket (over /ws/queue/{ticket_id}, or polling
-// GET /api/v1/queue/{ticket_id} every 2 s while the websocket is unavailable): their
+// its queue and follows the ticket (over /ws/queue/{ticket_id}, or, while the websocket
+// is unavailable, with reads of GET /api/v1/queue/{ticket_id}?wait_ms=2000 one after the
+// other, each answered at once when the ticket changes and after 2 s otherwise): their
 // place, a progress bar and a wait that counts down. Once admitted, the seat map is back
 // and every hold carries the ticket's pass (X-Queue-Pass) until it expires.
 //
@@ -217,26 +218,30 @@ export class WaitingRoom {
   }
 
   /**
-   * startPolling reads the ticket now, then POLL_MS after each answer, until stopPolling;
-   * never sooner than the last ticket's follow_after_ms.
+   * startPolling reads the ticket now, and again as soon as each read is answered (each
+   * waits up to POLL_MS for the ticket's change), POLL_MS after a read that failed, until
+   * stopPolling; never sooner than the last ticket's follow_after_ms.
    */
   startPolling(id, gen) {
     const run = this.pollRun;
     const next = (after) => {
       this.pollTimer = setTimeout(async () => {
-        await this.poll(id, gen);
-        if (run === this.pollRun && gen === this.generation) next(POLL_MS);
+        const read = await this.poll(id, gen);
+        if (run === this.pollRun && gen === this.generation) next(read ? 0 : POLL_MS);
       }, Math.max(after, this.followAt - Date.now()));
     };
     next(0);
   }
 
+  /** poll reads the ticket, waiting up to POLL_MS for its change; false when it failed. */
   async poll(id, gen) {
     try {
-      const t = await this.api.request('GET', `/api/v1/queue/${encodeURIComponent(id)}`, { auth: true });
+      const t = await this.api.request('GET', `/api/v1/queue/${encodeURIComponent(id)}?wait_ms=${POLL_MS}`, { auth: true });
       if (gen === this.generation) this.update(t);
+      return true;
     } catch {
       // The websocket or the next poll will tell.
+      return false;
     }
   }
 
