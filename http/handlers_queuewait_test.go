@@ -12,7 +12,8 @@ import (
 )
 
 // fakeQueueWaits hands every waiter the channel the test sends on, and counts the
-// waiters subscribed.
+// waiters subscribed; a waiter that stops gets its ticket back with eta_seconds 99, as
+// the feed would have computed it since.
 type fakeQueueWaits struct {
 	mu      sync.Mutex
 	ch      chan waitingroom.Ticket
@@ -20,15 +21,17 @@ type fakeQueueWaits struct {
 	awaited int // ever subscribed
 }
 
-func (f *fakeQueueWaits) Await(waitingroom.Ticket) (<-chan waitingroom.Ticket, func()) {
+func (f *fakeQueueWaits) Await(t waitingroom.Ticket) (<-chan waitingroom.Ticket, func() waitingroom.Ticket) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.waiting++
 	f.awaited++
-	return f.ch, func() {
+	return f.ch, func() waitingroom.Ticket {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.waiting--
+		t.ETASeconds = 99
+		return t
 	}
 }
 
@@ -60,11 +63,11 @@ func TestQueueTicketWaitsForItsChange(t *testing.T) {
 		t.Fatalf("%d waits for refused reads; want none", n)
 	}
 
-	// A wait that runs out answers the ticket read afresh.
+	// A wait that runs out answers the ticket as the feed computes it then.
 	start := time.Now()
 	r := e.do(t, "GET", "/api/v1/queue/q_alice?wait_ms=100", "", alice)
-	if r.status != 200 || r.body["status"] != "waiting" || time.Since(start) < 100*time.Millisecond {
-		t.Fatalf("wait run out after %v: %d %v; want the waiting ticket after 100 ms", time.Since(start), r.status, r.body)
+	if r.status != 200 || r.body["status"] != "waiting" || r.body["eta_seconds"] != 99.0 || time.Since(start) < 100*time.Millisecond {
+		t.Fatalf("wait run out after %v: %d %v; want the waiting ticket as the feed has it (eta 99) after 100 ms", time.Since(start), r.status, r.body)
 	}
 
 	// A change wakes the read; while it waits it is out of the backlog.

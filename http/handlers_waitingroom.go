@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -232,9 +231,7 @@ func (s *Server) getQueueTicket(c *fiber.Ctx) error {
 		return &actors.Error{Code: actors.CodeForbidden, Message: "not your ticket"}
 	}
 	if wait > 0 && t.Status == waitingroom.TicketWaiting && s.cfg.QueueWaits != nil {
-		if t, err = s.awaitTicket(c, t, wait); err != nil {
-			return fmt.Errorf("queue ticket %s: %w", id, err)
-		}
+		t = s.awaitTicket(t, wait)
 	}
 	return c.JSON(toQueueTicketJSON(t))
 }
@@ -257,31 +254,25 @@ func queueWait(raw string) (time.Duration, error) {
 }
 
 // awaitTicket waits up to wait for the waiting ticket t to change its status or
-// position, and returns it as it then stands: as its change found it, or read again once
-// the wait is over (or the server shuts down). While it waits the request is out of the
-// node's backlog (InFlight): it costs a subscription, not work, and the room's controller
-// must not hold its admissions back for thousands of fans waiting that way.
-func (s *Server) awaitTicket(c *fiber.Ctx, t waitingroom.Ticket, wait time.Duration) (waitingroom.Ticket, error) {
+// position, and returns it as it then stands: as its change found it, or, once the wait
+// is over (or the server shuts down), as the feed computes it from its last read of the
+// queue. While it waits the request is out of the node's backlog (InFlight): it costs a
+// subscription, not work, and the room's controller must not hold its admissions back
+// for thousands of fans waiting that way.
+func (s *Server) awaitTicket(t waitingroom.Ticket, wait time.Duration) waitingroom.Ticket {
 	changed, stop := s.cfg.QueueWaits.Await(t)
 	timer := time.NewTimer(wait)
 	s.inFlight.Add(-1)
+	defer s.inFlight.Add(1)
+	defer timer.Stop()
 	select {
 	case nt := <-changed:
-		t = nt
+		stop()
+		return nt
 	case <-timer.C:
 	case <-s.closing:
 	}
-	s.inFlight.Add(1)
-	timer.Stop()
-	stop()
-	if t.Status != waitingroom.TicketWaiting {
-		return t, nil
-	}
-	// Its place and wait moved meanwhile: read it afresh, within a new request
-	// deadline (the wait is not the request's work).
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), s.cfg.RequestTimeout)
-	defer cancel()
-	return s.cfg.WaitingRooms.Ticket(ctx, t.ID)
+	return stop()
 }
 
 // validTicketID reports whether id could name a ticket: a lookup id starting with q_.

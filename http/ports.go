@@ -143,8 +143,10 @@ type WaitingRooms interface {
 // QueueFeed): GET /api/v1/queue/{ticket_id}?wait_ms=.
 type QueueWaits interface {
 	// Await subscribes to t's changes: changed receives the ticket once its status or
-	// position differs from t's; stop ends the subscription and must be called.
-	Await(t waitingroom.Ticket) (changed <-chan waitingroom.Ticket, stop func())
+	// position differs from t's; stop ends the subscription, must be called, and
+	// returns the ticket as it stands (from the subscription's last read of the queue,
+	// no older than the feed's poll).
+	Await(t waitingroom.Ticket) (changed <-chan waitingroom.Ticket, stop func() waitingroom.Ticket)
 }
 
 // Sections serves the mailbox inspector and the classroom's pause, resume and step

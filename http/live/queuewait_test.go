@@ -9,7 +9,8 @@ import (
 )
 
 // await reads ticket id as a reader would (its record, the queue, rendered) and waits
-// for its change through the feed; it returns the ticket changed, or false after d.
+// for its change through the feed; it returns the ticket changed, or, with false, as
+// the wait's end found it after d.
 func (qe *queueEnv) await(t *testing.T, id string, d time.Duration) (waitingroom.Ticket, bool) {
 	t.Helper()
 	rec, err := qe.tickets.TicketRecord(context.Background(), id)
@@ -18,12 +19,12 @@ func (qe *queueEnv) await(t *testing.T, id string, d time.Duration) (waitingroom
 	}
 	q, _ := qe.tickets.QueueState(context.Background(), "ev", 0, -1)
 	changed, stop := qe.feed.Await(qe.tickets.Render(rec, q, time.Now()))
-	defer stop()
 	select {
 	case nt := <-changed:
+		stop()
 		return nt, true
 	case <-time.After(d):
-		return waitingroom.Ticket{}, false
+		return stop(), false
 	}
 }
 
@@ -37,8 +38,8 @@ func TestQueueFeedAwaitWakesOnStatusOrPosition(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		qe.tickets.set(func(f *fakeTickets) { f.state.Watermark = 3 })
 	}()
-	if nt, ok := qe.await(t, "q_5", 400*time.Millisecond); ok {
-		t.Fatalf("the queue moved, the ticket still waiting: woken with %+v", nt)
+	if nt, ok := qe.await(t, "q_5", 400*time.Millisecond); ok || nt.Ahead != 1 || nt.Status != waitingroom.TicketWaiting {
+		t.Fatalf("the queue moved, the ticket still waiting: woken %v, ended with %+v; want no wake, 1 ahead at the end", ok, nt)
 	}
 
 	go func() {
