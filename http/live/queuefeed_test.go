@@ -431,6 +431,28 @@ func TestQueueFeedPlacesShuffledTickets(t *testing.T) {
 	}
 }
 
+// A record read before the shuffle and a first ticket computed from a queue read after
+// it (the upgrade gate's wait lies between the two): the next poll reads the record
+// again and the fan hears its position.
+func TestQueueFeedPlacesARecordReadBeforeTheShuffle(t *testing.T) {
+	qe := newQueueEnv(t, QueueFeedConfig{Poll: 20 * time.Millisecond})
+	qe.tickets.set(func(f *fakeTickets) {
+		f.recs["q_new"] = waitingroom.TicketRecord{ID: "q_new", EventID: "ev", UserID: "late"}
+		f.state.Shuffles = 1
+	})
+	c := qe.dial(t, "q_new")
+	if m := c.must(2 * time.Second); m.Position != nil {
+		t.Fatalf("the record read before the shuffle: %+v", m)
+	}
+	qe.tickets.set(func(f *fakeTickets) {
+		f.recs["q_new"] = waitingroom.TicketRecord{ID: "q_new", EventID: "ev", UserID: "late", Position: 7}
+	})
+	m := c.must(2 * time.Second)
+	if m.Position == nil || *m.Position != 7 {
+		t.Fatalf("after the next poll: %+v; want position 7", m)
+	}
+}
+
 func TestQueueFeedRefusals(t *testing.T) {
 	qe := newQueueEnv(t, QueueFeedConfig{})
 	d := fws.Dialer{HandshakeTimeout: 10 * time.Second}
