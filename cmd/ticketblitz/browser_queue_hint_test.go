@@ -236,3 +236,35 @@ func TestBrowserQueuePollsAfterHint(t *testing.T) {
 		t.Fatalf("no read told the page to wait longer than its 2 s poll (the longest %v): the room moved too fast to show the page keeps to it", longest)
 	}
 }
+
+// TestBrowserQueueReadsSoldOutEvery2s blocks the queue websocket of a fan beyond the
+// seats: the page follows its ticket with reads that wait for its change, hears the
+// sale sold out, and goes on reading it (seats may return) every 2 s, not in a loop:
+// the server answers a ticket that no longer waits at once, whatever wait_ms says.
+func TestBrowserQueueReadsSoldOutEvery2s(t *testing.T) {
+	room := newHintRoom(t, "Sold Night", 8, 2)
+	for i := range 20 {
+		want(t, room.s.as(fmt.Sprintf("early-%d", i), "fan").do("POST", "/api/v1/events/"+room.ev+"/queue", nil), 201, "")
+	}
+	page, traffic := room.fanPage(t, func(page *tab) { page.breakWebsockets("/ws/queue/") })
+	// The room opens now, admitting 2 fans a second for its 8 seats; signing in joins.
+	want(t, room.admin.do("PUT", room.path, map[string]any{"enabled": true, "admit_per_s": 2}), 200, "")
+	signIn(page, "late-fan")
+	joined := traffic.waitAnswer(10*time.Second, "POST", "/api/v1/events/"+room.ev+"/queue")
+	if tk := told(t, traffic, joined); tk.status != "waiting" {
+		t.Fatalf("the join answered %s: want the fan waiting, to follow its ticket", tk.body)
+	}
+	page.waitFor(30*time.Second, "sold out", `document.getElementById('queue-area').dataset.status === 'sold_out'`)
+	before := len(traffic.exchanges("GET", "/api/v1/queue/"))
+	time.Sleep(5 * time.Second)
+	reads := traffic.exchanges("GET", "/api/v1/queue/")
+	if n := len(reads) - before; n < 1 || n > 4 {
+		t.Fatalf("%d reads of the sold-out ticket in 5 s: want one every 2 s", n)
+	}
+	for _, ex := range reads {
+		if !strings.Contains(ex.url, "wait_ms=2000") {
+			t.Fatalf("read %s: want wait_ms=2000", ex.url)
+		}
+	}
+	page.screenshot("queue-sold-out-polled")
+}

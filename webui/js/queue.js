@@ -218,27 +218,32 @@ export class WaitingRoom {
   }
 
   /**
-   * startPolling reads the ticket now, and again as soon as each read is answered (each
-   * waits up to POLL_MS for the ticket's change), POLL_MS after a read that failed, until
-   * stopPolling; never sooner than the last ticket's follow_after_ms.
+   * startPolling reads the ticket now, then again at once after a read that waited for
+   * the ticket's change (up to POLL_MS) and found it still waiting, and POLL_MS after any
+   * other (one that failed, one of a ticket no longer waiting, which the server answers
+   * at once), until stopPolling; never sooner than the last ticket's follow_after_ms.
    */
   startPolling(id, gen) {
     const run = this.pollRun;
     const next = (after) => {
       this.pollTimer = setTimeout(async () => {
-        const read = await this.poll(id, gen);
-        if (run === this.pollRun && gen === this.generation) next(read ? 0 : POLL_MS);
+        const waited = await this.poll(id, gen);
+        if (run === this.pollRun && gen === this.generation) next(waited ? 0 : POLL_MS);
       }, Math.max(after, this.followAt - Date.now()));
     };
     next(0);
   }
 
-  /** poll reads the ticket, waiting up to POLL_MS for its change; false when it failed. */
+  /**
+   * poll reads the ticket, waiting up to POLL_MS for its change; true when the read
+   * waited at least half that and the ticket still waits.
+   */
   async poll(id, gen) {
+    const sent = Date.now();
     try {
       const t = await this.api.request('GET', `/api/v1/queue/${encodeURIComponent(id)}?wait_ms=${POLL_MS}`, { auth: true });
       if (gen === this.generation) this.update(t);
-      return true;
+      return t.status === 'waiting' && Date.now() - sent >= POLL_MS / 2;
     } catch {
       // The websocket or the next poll will tell.
       return false;

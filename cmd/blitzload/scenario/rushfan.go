@@ -120,6 +120,19 @@ func pollWait(cfg Config, t api.QueueTicket) time.Duration {
 	return wait
 }
 
+// readAgain is how long a fan waits before reading again a ticket cur still waiting,
+// read in took by a read that could wait long for its change (zero: a plain read): at
+// once after a read that waited at least half that; otherwise (a plain read, or a server
+// that answered at once, as one that does not wait would) pollWait.
+func readAgain(cfg Config, cur api.QueueTicket, long, took time.Duration) time.Duration {
+	if long > 0 && took >= long/2 {
+		return 0
+	}
+	// Far from the front, read no more often than the websocket would push, nor
+	// sooner than the ticket asks.
+	return pollWait(cfg, cur)
+}
+
 // awaitPass follows the ticket until it carries a pass: over the websocket when ws
 // (reconnecting after a failure, as the server asks when it closes one, up to
 // cfg.Retries times in a row without a message, no sooner than the last ticket heard
@@ -180,12 +193,7 @@ func (f *fan) awaitPass(ctx context.Context, cfg Config, t api.QueueTicket, ws b
 			if err := ticketEnd(cur.Status); err != nil {
 				return "", err
 			}
-			// Far from the front, read no more often than the websocket would push,
-			// nor sooner than the ticket asks; a read that waited reads again at once.
-			wait = pollWait(cfg, cur)
-			if long > 0 {
-				wait = 0
-			}
+			wait = readAgain(cfg, cur, long, r.End.Sub(r.Start))
 		} else if r.Retryable() {
 			wait = max(wait, min(r.RetryAfter, maxQueueWait))
 		} else {

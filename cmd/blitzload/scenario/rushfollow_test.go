@@ -110,3 +110,23 @@ func TestReadWaitBounds(t *testing.T) {
 		}
 	}
 }
+
+// A fan reads again at once after a read that waited for its ticket's change, and as
+// a polling fan does after one the server answered at once (a server that does not
+// wait): never in a loop.
+func TestReadAgainAfterAWaitOnly(t *testing.T) {
+	cfg := Config{QueuePoll: 250 * time.Millisecond, Timeout: 10 * time.Second}
+	cur := api.QueueTicket{Status: "waiting", ETASeconds: 1}
+	for _, c := range []struct {
+		long, took, want time.Duration
+	}{
+		{5 * time.Second, 5 * time.Second, 0},
+		{5 * time.Second, 2500 * time.Millisecond, 0},
+		{5 * time.Second, 3 * time.Millisecond, 500 * time.Millisecond},
+		{0, 3 * time.Millisecond, 500 * time.Millisecond},
+	} {
+		if got := readAgain(cfg, cur, c.long, c.took); got != c.want {
+			t.Errorf("a read that could wait %v, answered in %v: read again after %v; want %v", c.long, c.took, got, c.want)
+		}
+	}
+}
