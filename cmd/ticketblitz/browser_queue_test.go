@@ -33,8 +33,10 @@ func TestBrowserWaitingRoom(t *testing.T) {
 	viz := b.newTab(t, "visualizer", 1440, 1000)
 	viz.do(chromedp.Navigate(s.URL + "/#/visualizer"))
 
-	// Three fans joined before ours, through the API: the page fans wait a few seconds.
-	for i := 0; i < 3; i++ {
+	// Eight fans joined before ours, through the API: the page fans wait several
+	// seconds once the room opens, long enough to see their places move on a loaded
+	// machine (with three, the second fan was admitted before its bar was looked at).
+	for i := 0; i < 8; i++ {
 		want(t, s.as(fmt.Sprintf("early-%d", i), "fan").do("POST", "/api/v1/events/"+ev+"/queue", nil), 201, "")
 	}
 	queued := `!document.getElementById('queue-area').hidden && document.getElementById('queue-position').textContent.startsWith('#')`

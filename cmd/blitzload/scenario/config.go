@@ -63,7 +63,7 @@ type Config struct {
 	QueuePoll time.Duration `yaml:"queue-poll" json:"queue-poll"`
 	// QueueWait, when set, has every polling fan read its ticket with ?wait_ms= (this,
 	// at most half of Timeout and 30 s): the read waits for the ticket's change, and
-	// the fan reads again at once, instead of every QueuePoll.
+	// after one that waited the fan reads again at once, instead of every QueuePoll.
 	QueueWait time.Duration `yaml:"queue-wait" json:"queue-wait"`
 	// QueueOpensIn is how long after the room is set a random room opens (and shuffles
 	// everyone who joined before).
