@@ -61,6 +61,20 @@ func (r *hintRoom) fanPage(t *testing.T, prepare func(*tab)) (*tab, *netLog) {
 	return page, traffic
 }
 
+// pollingFan queues early fans through the API, opens a fan page whose queue websocket
+// is blocked, opens the room at rate fans a second and signs the page in as user, which
+// joins the queue: the page, its traffic and the join's exchange.
+func (r *hintRoom) pollingFan(t *testing.T, early, rate int, user string) (*tab, *netLog, exchange) {
+	t.Helper()
+	for i := range early {
+		want(t, r.s.as(fmt.Sprintf("early-%d", i), "fan").do("POST", "/api/v1/events/"+r.ev+"/queue", nil), 201, "")
+	}
+	page, traffic := r.fanPage(t, func(page *tab) { page.breakWebsockets("/ws/queue/") })
+	want(t, r.admin.do("PUT", r.path, map[string]any{"enabled": true, "admit_per_s": rate}), 200, "")
+	signIn(page, user)
+	return page, traffic, traffic.waitAnswer(10*time.Second, "POST", "/api/v1/events/"+r.ev+"/queue")
+}
+
 // follow is the page starting to follow its ticket: a websocket or a read.
 type follow struct {
 	at   time.Time
@@ -172,15 +186,7 @@ func TestBrowserQueuePollsAfterHint(t *testing.T) {
 	room := newHintRoom(t, "Poll Night", 2000, 20)
 	// 500 fans queued before ours: at 20 fans a second the room tells the fans further
 	// back to wait seconds between reads, longer than the page's 2 s poll.
-	for i := range 500 {
-		want(t, room.s.as(fmt.Sprintf("early-%d", i), "fan").do("POST", "/api/v1/events/"+room.ev+"/queue", nil), 201, "")
-	}
-	page, traffic := room.fanPage(t, func(page *tab) { page.breakWebsockets("/ws/queue/") })
-
-	// The room opens now; signing in joins the queue.
-	want(t, room.admin.do("PUT", room.path, map[string]any{"enabled": true, "admit_per_s": 20}), 200, "")
-	signIn(page, "poll-fan")
-	joined := traffic.waitAnswer(10*time.Second, "POST", "/api/v1/events/"+room.ev+"/queue")
+	page, traffic, joined := room.pollingFan(t, 500, 20, "poll-fan")
 	admitted := `document.getElementById('queue-area').hidden && !document.getElementById('ga-area').hidden`
 	page.waitFor(60*time.Second, "admitted: the seat map", admitted)
 	page.screenshot("queue-polled-admitted")
@@ -242,15 +248,9 @@ func TestBrowserQueuePollsAfterHint(t *testing.T) {
 // sale sold out, and goes on reading it (seats may return) every 2 s, not in a loop:
 // the server answers a ticket that no longer waits at once, whatever wait_ms says.
 func TestBrowserQueueReadsSoldOutEvery2s(t *testing.T) {
+	// 20 fans queued before ours; the room admits 2 a second for its 8 seats.
 	room := newHintRoom(t, "Sold Night", 8, 2)
-	for i := range 20 {
-		want(t, room.s.as(fmt.Sprintf("early-%d", i), "fan").do("POST", "/api/v1/events/"+room.ev+"/queue", nil), 201, "")
-	}
-	page, traffic := room.fanPage(t, func(page *tab) { page.breakWebsockets("/ws/queue/") })
-	// The room opens now, admitting 2 fans a second for its 8 seats; signing in joins.
-	want(t, room.admin.do("PUT", room.path, map[string]any{"enabled": true, "admit_per_s": 2}), 200, "")
-	signIn(page, "late-fan")
-	joined := traffic.waitAnswer(10*time.Second, "POST", "/api/v1/events/"+room.ev+"/queue")
+	page, traffic, joined := room.pollingFan(t, 20, 2, "late-fan")
 	if tk := told(t, traffic, joined); tk.status != "waiting" {
 		t.Fatalf("the join answered %s: want the fan waiting, to follow its ticket", tk.body)
 	}
