@@ -11,14 +11,23 @@ import (
 	"github.com/ticketblitz/ticketblitz/waitingroom"
 )
 
-// fakeQueueWaits hands every waiter the channel the test sends on, and counts the
-// waiters subscribed; a waiter that stops gets its ticket back with eta_seconds 99, as
-// the feed would have computed it since.
+// fakeQueueWaits hands every waiter the channel change sends on, and counts the
+// waiters subscribed; a waiter that stops gets the ticket last changed to, or else its
+// own with eta_seconds 99, as the feed would have computed it since.
 type fakeQueueWaits struct {
 	mu      sync.Mutex
 	ch      chan waitingroom.Ticket
+	changed *waitingroom.Ticket
 	waiting int // subscribed and not stopped
 	awaited int // ever subscribed
+}
+
+// change tells the waiters that the ticket changed to t.
+func (f *fakeQueueWaits) change(t waitingroom.Ticket) {
+	f.mu.Lock()
+	f.changed = &t
+	f.mu.Unlock()
+	f.ch <- t
 }
 
 func (f *fakeQueueWaits) Await(t waitingroom.Ticket) (<-chan waitingroom.Ticket, func() waitingroom.Ticket) {
@@ -30,6 +39,9 @@ func (f *fakeQueueWaits) Await(t waitingroom.Ticket) (<-chan waitingroom.Ticket,
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.waiting--
+		if f.changed != nil {
+			return *f.changed
+		}
 		t.ETASeconds = 99
 		return t
 	}
@@ -84,7 +96,7 @@ func TestQueueTicketWaitsForItsChange(t *testing.T) {
 	}
 	admitted, _ := rooms.Ticket(context.Background(), "q_alice")
 	admitted.Status, admitted.Pass, admitted.PassExpiresAt = waitingroom.TicketAdmitted, "pass-alice-e1", testNow.Add(10*time.Minute)
-	waits.ch <- admitted
+	waits.change(admitted)
 	select {
 	case r = <-answered:
 	case <-time.After(5 * time.Second):

@@ -254,11 +254,10 @@ func queueWait(raw string) (time.Duration, error) {
 }
 
 // awaitTicket waits up to wait for the waiting ticket t to change its status or
-// position, and returns it as it then stands: as its change found it, or, once the wait
-// is over (or the server shuts down), as the feed computes it from its last read of the
-// queue. While it waits the request is out of the node's backlog (InFlight): it costs a
-// subscription, not work, and the room's controller must not hold its admissions back
-// for thousands of fans waiting that way.
+// position (or for the server to shut down), and returns it as it then stands, as the
+// feed computes it from its last read of the queue. While it waits the request is out
+// of the node's backlog (InFlight): it costs a subscription, not work, and the room's
+// controller must not hold its admissions back for thousands of fans waiting that way.
 func (s *Server) awaitTicket(t waitingroom.Ticket, wait time.Duration) waitingroom.Ticket {
 	changed, stop := s.cfg.QueueWaits.Await(t)
 	timer := time.NewTimer(wait)
@@ -266,9 +265,7 @@ func (s *Server) awaitTicket(t waitingroom.Ticket, wait time.Duration) waitingro
 	defer s.inFlight.Add(1)
 	defer timer.Stop()
 	select {
-	case nt := <-changed:
-		stop()
-		return nt
+	case <-changed: // the feed's last read found the change; stop computes from it
 	case <-timer.C:
 	case <-s.closing:
 	}
