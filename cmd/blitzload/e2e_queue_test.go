@@ -35,8 +35,9 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 		name, order string
 		fans        int
 		late, wait  bool
-	}{{"fifo", "fifo", 300, false, false}, {"random", "random", 120, false, false}, {"fifo-follow-late", "fifo", 200, true, false},
-		{"fifo-reads-wait", "fifo", 200, false, true}} {
+		walkAway    string
+	}{{"fifo", "fifo", 300, false, false, ""}, {"random", "random", 120, false, false, ""}, {"fifo-follow-late", "fifo", 200, true, false, ""},
+		{"fifo-reads-wait-walk-away", "fifo", 200, false, true, "0.3"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			jsonPath := filepath.Join(tmp, tc.name+".json")
 			recPath := filepath.Join(tmp, tc.name+".records.jsonl")
@@ -51,6 +52,10 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			if tc.wait {
 				// Every fan follows by reads that wait for its ticket's change.
 				args = append(args, "--queue-ws", "0", "--queue-wait", "3s")
+			}
+			if tc.walkAway != "" {
+				// Some fans admitted leave their passes unused: the room goes on.
+				args = append(args, "--queue-walk-away", tc.walkAway)
 			}
 			code := run(ctx, args, getenv, &stdout, &stderr)
 			if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {
@@ -100,7 +105,10 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			if len(q.Violations) != 0 {
 				t.Errorf("admission-order violations: %+v", q.Violations)
 			}
-			if q.WithRoom.FirstAnswer.Count != tc.fans || q.WithRoom.Hold.Count != q.Passes || q.WithRoom.Holds == 0 || q.WithRoom.MakespanMS <= 0 {
+			if (q.WalkedAway > 0) != (tc.walkAway != "") || q.WalkedAway >= q.Passes {
+				t.Errorf("%d of %d fans admitted walked away, --queue-walk-away %q", q.WalkedAway, q.Passes, tc.walkAway)
+			}
+			if q.WithRoom.FirstAnswer.Count != tc.fans || q.WithRoom.Hold.Count != q.Passes-q.WalkedAway || q.WithRoom.Holds == 0 || q.WithRoom.MakespanMS <= 0 {
 				t.Errorf("with the room: %+v", q.WithRoom)
 			}
 			if q.WithoutRoom.FirstAnswer.Count != tc.fans || q.WithoutRoom.Holds == 0 || q.WithoutRoom.MakespanMS <= 0 {

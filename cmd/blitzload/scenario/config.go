@@ -82,7 +82,10 @@ type Config struct {
 	// and poll at its own pace, whatever the ticket's follow_after_ms says: against
 	// one server, the difference the hint makes.
 	QueueFollowNow bool `yaml:"queue-follow-now" json:"queue-follow-now,omitempty"`
-	WSSample       int  `yaml:"ws-sample" json:"ws-sample"`
+	// QueueWalkAway is the share of the fans admitted who walk away with their pass
+	// unused (a tab closed, a fan called away): they never hold.
+	QueueWalkAway float64 `yaml:"queue-walk-away" json:"queue-walk-away,omitempty"`
+	WSSample      int     `yaml:"ws-sample" json:"ws-sample"`
 
 	// hot
 	Callers int    `yaml:"callers" json:"callers"`
@@ -162,6 +165,9 @@ func (c Config) Validate() error {
 		}
 		if c.Queue != "" && (c.QueuePoll <= 0 || c.QueueOpensIn <= 0) {
 			bad("queue-poll and queue-opens-in must be positive")
+		}
+		if c.QueueWalkAway < 0 || c.QueueWalkAway >= 1 {
+			bad("queue-walk-away %v: want a share from 0 up to, not including, 1", c.QueueWalkAway)
 		}
 		if c.Queue != "" && (c.EventID != "" || c.WebSockets) {
 			bad("queue makes its own events and does not combine with ws")

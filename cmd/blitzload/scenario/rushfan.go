@@ -286,6 +286,10 @@ func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionI
 			return
 		}
 	}
+	if cfg.QueueWalkAway > 0 && f.rng.Float64() < cfg.QueueWalkAway {
+		rec.WalkedAway = true
+		return
+	}
 	f.rushHold(ctx, cfg, eventID, sectionID, pass, t, rec)
 }
 

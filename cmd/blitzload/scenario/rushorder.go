@@ -52,6 +52,9 @@ type QueueFanRecord struct {
 	HoldStatus int    `json:"hold_status,omitempty"`
 	HoldCode   string `json:"hold_code,omitempty"`
 	HoldID     string `json:"hold_id,omitempty"`
+	// WalkedAway is set when the fan walked away with its pass unused
+	// (Config.QueueWalkAway).
+	WalkedAway bool `json:"walked_away,omitempty"`
 	// Done is when the fan finished its part of the sale.
 	Done time.Time `json:"done"`
 }

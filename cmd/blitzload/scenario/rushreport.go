@@ -96,6 +96,8 @@ type QueueRush struct {
 	// SoldOutTold counts the fans the room told the event was sold out before they got
 	// a pass.
 	SoldOutTold int `json:"sold_out_told"`
+	// WalkedAway counts the fans admitted who walked away with their pass unused.
+	WalkedAway int `json:"walked_away,omitempty"`
 	// SoldOutFirstMS runs from the room's first join to the first of those fans told
 	// so, about when the room told it; LastFollowMS to the last of them who started
 	// following their tickets (their hints sent them): the makespan's tail is the
@@ -179,6 +181,9 @@ func (q *QueueRush) summarize(room, plain []QueueFanRecord, wsFans int) {
 		}
 		if r.HoldCode == api.CodeQueueRequired {
 			q.PassRefused++
+		}
+		if r.WalkedAway {
+			q.WalkedAway++
 		}
 		if r.Admitted.IsZero() && r.HoldStart.IsZero() && r.HoldCode == api.CodeSoldOut {
 			q.SoldOutTold++
@@ -307,6 +312,9 @@ func (q *QueueRush) report(res *Result, room, plain *flashTally) {
 	res.fact("room: admitted hold", "%s", spread(q.WithRoom.Hold))
 	res.fact("room: makespan", "%.0f ms (%d holds, %d passes, %d holds refused QUEUE_REQUIRED, %d fans told sold out while waiting)",
 		q.WithRoom.MakespanMS, q.WithRoom.Holds, q.Passes, q.PassRefused, q.SoldOutTold)
+	if q.WalkedAway > 0 {
+		res.fact("room: walked away", "%d fans admitted left their pass unused (--queue-walk-away)", q.WalkedAway)
+	}
 	if q.Room.OpensAt != nil {
 		res.fact("room: after opens_at", "%.0f ms from the opening (and shuffle) at %s to the last fan done",
 			q.AfterOpenMS, q.Room.OpensAt.Format(time.RFC3339))

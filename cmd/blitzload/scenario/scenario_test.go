@@ -93,6 +93,7 @@ func TestValidate(t *testing.T) {
 		"steady stops": func(c *Config) { c.Scenario, c.Duration, c.Requests = Steady, 0, 0 },
 		"max late":     func(c *Config) { c.Scenario, c.MaxLate = Steady, -time.Second },
 		"mixed mix":    func(c *Config) { c.Scenario, c.Mix = Mixed, "nap=1" },
+		"walk away":    func(c *Config) { c.Queue, c.QueueWalkAway = "fifo", 1 },
 	} {
 		c := DefaultConfig()
 		mutate(&c)
