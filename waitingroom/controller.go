@@ -121,6 +121,9 @@ type roomControl struct {
 	// heldHolds and heldSeats are the holds made with the room's passes and the seats
 	// they took, as last read (seatsPerFan).
 	heldHolds, heldSeats int64
+	// gone is how long after its admission a pass never used stops counting against
+	// the seats left (presumedGone), zero while every valid pass counts.
+	gone time.Duration
 	// busySince is when the node became busy (rateControl.busy), zero while it is not.
 	busySince time.Time
 }

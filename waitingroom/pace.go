@@ -21,32 +21,51 @@ type passCount struct {
 	// valid counts the fans admitted whose passes are still valid (with pass uses
 	// counted), or who were admitted within InFlight (without).
 	valid int64
-	// recent counts those admitted within InFlight: the fans who may be about to hold.
-	recent int64
-	// used counts the valid passes used; read is set once it was read (or its read
-	// failed, when it stays zero: every valid pass counts as unused).
-	used int64
-	read bool
+	// recent counts the fans who may be about to hold, those admitted within the
+	// passes' flight (roomControl.flight), the first of them at recentFrom (zero: none).
+	recent     int64
+	recentFrom time.Time
+	// counted counts the passes that count against the seats left: every valid one
+	// (all), or, once the room presumes a fan gone some time after its admission
+	// (roomControl.gone), those admitted within it, the first of them at countedFrom.
+	counted     int64
+	countedFrom time.Time
+	all         bool
+	// used counts the valid passes used, recentUsed and countedUsed those of the recent
+	// and the counted ones; read is set once they were read (or their read failed, when
+	// they stay zero: every pass counted is unused).
+	used, recentUsed, countedUsed int64
+	read                          bool
 	// holds and seats are the holds ever made with the room's passes and the seats
-	// they took, read with used (zero when not read).
+	// they took, and heldAfter when they were answered, read with used (zero when not
+	// read).
 	holds, seats int64
+	heldAfter    [UseBuckets]int64
 }
 
-// unused counts the valid passes not used yet.
-func (p *passCount) unused() int64 { return max(0, p.valid-p.used) }
+// unused counts the passes counted against the seats left and not used yet.
+func (p *passCount) unused() int64 { return max(0, p.counted-p.countedUsed) }
 
-// outstanding counts the passes issued within InFlight and not used yet, at most: the
-// fans whose holds are on their way. A pass admitted longer ago and never used (a fan
-// who walked away) drops out of it after InFlight, so that it cannot stall the room.
-func (p *passCount) outstanding() int64 { return min(p.recent, p.unused()) }
+// outstanding counts the recent passes not used yet: the fans whose holds are on
+// their way. A pass admitted longer ago and never used (a fan who walked away) drops
+// out of it once its flight is over, so that it cannot stall the room; nor does it
+// count against the passes issued after it, which are out only until their own holds
+// come back.
+func (p *passCount) outstanding() int64 { return max(0, min(p.recent-p.recentUsed, p.unused())) }
 
 // countPasses counts the room's passes at now without reading the uses.
 func (c *Controller) countPasses(rc *roomControl, now time.Time) passCount {
 	if c.cfg.Uses == nil {
 		n := rc.inFlight(now, c.cfg.InFlight)
-		return passCount{valid: n, recent: n}
+		return passCount{valid: n, recent: n, counted: n, all: true}
 	}
-	return passCount{valid: rc.admittedValid(now), recent: rc.admittedWithin(now, c.cfg.InFlight)}
+	p := passCount{valid: rc.admittedValid(now), all: rc.gone <= 0}
+	p.recent, p.recentFrom = rc.admittedSince(now, rc.flight(c.cfg.InFlight))
+	p.counted = p.valid
+	if !p.all {
+		p.counted, p.countedFrom = rc.admittedSince(now, rc.gone)
+	}
+	return p
 }
 
 // readUses reads how many of the event's valid passes were used, once a step. When the
@@ -57,14 +76,26 @@ func (c *Controller) readUses(ctx context.Context, p *passCount, eventID string,
 		return
 	}
 	p.read = true
-	u, err := c.cfg.Uses.UsedPasses(ctx, eventID, now)
+	u, err := c.cfg.Uses.UsedPasses(ctx, eventID, now, p.recentFrom, p.countedFrom)
 	if err != nil {
 		if ctx.Err() == nil {
 			c.cfg.Logger.Debug("reading the passes used failed; counting every valid pass as unused", zap.String("event_id", eventID), zap.Error(err))
 		}
 		return
 	}
-	p.used, p.holds, p.seats = u.Used, u.Holds, u.Seats
+	p.used, p.holds, p.seats, p.heldAfter = u.Used, u.Holds, u.Seats, u.HeldAfter
+	if len(u.Since) != 2 {
+		return // a store that does not count the uses by admission: those of the passes counted are unknown
+	}
+	if !p.recentFrom.IsZero() {
+		p.recentUsed = u.Since[0]
+	}
+	switch {
+	case p.all:
+		p.countedUsed = u.Used
+	case !p.countedFrom.IsZero():
+		p.countedUsed = u.Since[1]
+	}
 }
 
 // paceWindow is how many passes may be out, issued and not used, in a room that
@@ -150,13 +181,14 @@ func (rc *roomControl) admittedAfter(at time.Time) int64 {
 	return n
 }
 
-// admittedWithin counts the fans admitted within window before now, forgetting none.
-func (rc *roomControl) admittedWithin(now time.Time, window time.Duration) int64 {
-	var n int64
+// admittedSince counts the fans admitted within window before now, forgetting none,
+// and says when the first of them was (zero: nobody was).
+func (rc *roomControl) admittedSince(now time.Time, window time.Duration) (n int64, from time.Time) {
 	for i := len(rc.recent) - 1; i >= 0 && now.Sub(rc.recent[i].at) < window; i-- {
 		n += rc.recent[i].n
+		from = rc.recent[i].at
 	}
-	return n
+	return n, from
 }
 
 // busy reports whether a node is too busy for a hold admitted now to be answered at

@@ -395,3 +395,102 @@ func TestProbeWithFansGoneDoesNotKeepTheRoomOnIt(t *testing.T) {
 		t.Fatalf("3 fans in 5 holding at once: watermark %d after %v; want the window open (over 80)", wm, DefaultInFlight+time.Second)
 	}
 }
+
+// Fans who walked away earlier do not hold back the fans admitted after them: the
+// passes out are those of the latest admissions whose holds have not come back,
+// whatever became of older ones. When the passes out were the fewer of those issued
+// within DefaultInFlight and all the valid ones unused, a window's worth of passes
+// never used (their fans gone, or never told: a shuffle the queue websocket missed)
+// made every pass issued within DefaultInFlight count as out for the passes' ten
+// minutes, held or not, and the room admitted a window's worth every DefaultInFlight.
+func TestWalkedAwayFansDoNotHoldBackTheRoom(t *testing.T) {
+	r := newPaceRig(t)
+	var wm, seen int64
+	for wm < 200 { // 2 fans in 5 walk away, the rest hold at once
+		wm = r.step()
+		for ; seen < wm; seen++ {
+			if seen%5 >= 2 {
+				r.hold(int(seen), int(seen)+1)
+			}
+		}
+	}
+	r.steps(int(DefaultInFlight/DefaultControllerTick) + 20) // their passes age
+	r.hold(int(seen), int(wm))
+	from := wm
+	for range 40 { // two seconds at 400 fans/s, every fan holding at once
+		wm = r.step()
+		r.hold(int(seen), int(wm))
+		seen = wm
+	}
+	if got := wm - from; got < 600 {
+		t.Fatalf("every fan holding at once after %d walked away: %d admitted in 2 s at 400 fans/s; want 600 or more (not the window's 80 every %v)",
+			from*2/5, got, DefaultInFlight)
+	}
+}
+
+// Fans who walked away with their passes give their seats back to the fans waiting
+// once the room presumes them gone (presumedGone: twice the time by which the fans who
+// held did so), not when their passes run out ten minutes later: the room sells every
+// seat, and tells the rest it is sold out only then.
+func TestFansPresumedGoneGiveTheirSeatsBack(t *testing.T) {
+	r := newPaceRig(t)
+	left := 200
+	r.seats(left)
+	var wm, seen int64
+	for range 400 { // 20 s
+		// The fans admitted at the last step hold 10 ms on, 2 in 5 never.
+		r.clock.Advance(10 * time.Millisecond)
+		for ; seen < wm; seen++ {
+			switch {
+			case seen%5 < 2:
+			case left > 0:
+				r.hold(int(seen), int(seen)+1)
+				left--
+			default:
+				r.holdTaking(int(seen), int(seen)+1, 0)
+			}
+		}
+		r.seats(left)
+		wm = r.step()
+	}
+	if left != 0 || !r.soldOut() {
+		t.Fatalf("200 seats, 2 fans in 5 admitted walking away: %d fans admitted, %d seats left after 20 s, sold out %v; want every seat held, then sold out",
+			wm, left, r.soldOut())
+	}
+	if gone := r.c.rooms["ev1"].gone; gone != 2*UseBucketBase {
+		t.Fatalf("fans holding 10-60 ms after their admission: presumed gone after %v; want %v", gone, 2*UseBucketBase)
+	}
+}
+
+// A room presumes a fan gone only once enough of its fans held to say how they hold,
+// and then after twice the time by which 99 % of them had; a pass is in flight as long
+// at most, DefaultInFlight at most.
+func TestPresumedGone(t *testing.T) {
+	var h [UseBuckets]int64
+	h[UseBucket(150*time.Millisecond)] = goneUses - 1
+	if g := presumedGone(h); g != 0 {
+		t.Fatalf("%d holds back: presumed gone after %v; want never", goneUses-1, g)
+	}
+	h[UseBucket(150*time.Millisecond)] = 200
+	h[UseBucket(time.Second)] = 1
+	if g, want := presumedGone(h), 4*UseBucketBase; g != want {
+		t.Fatalf("200 fans holding within 150 ms, 1 within 1 s: presumed gone after %v; want %v", g, want)
+	}
+	h[UseBucket(time.Second)] = 5
+	if g, want := presumedGone(h), 32*UseBucketBase; g != want {
+		t.Fatalf("200 fans holding within 150 ms, 5 within 1 s: presumed gone after %v; want %v", g, want)
+	}
+	if f := (&roomControl{gone: 4 * UseBucketBase}).flight(DefaultInFlight); f != 4*UseBucketBase {
+		t.Fatalf("fans presumed gone after %v: a pass in flight for %v", 4*UseBucketBase, f)
+	}
+	h[UseBucket(30*time.Second)] = 2000 // most fans take half a minute to choose
+	if g, want := presumedGone(h), 2*UseBucketBase<<9; g != want {
+		t.Fatalf("fans holding within 30 s: presumed gone after %v; want %v", g, want)
+	}
+	if f := (&roomControl{gone: 2 * UseBucketBase << 9}).flight(DefaultInFlight); f != DefaultInFlight {
+		t.Fatalf("fans presumed gone after %v: a pass in flight for %v; want %v", 2*UseBucketBase<<9, f, DefaultInFlight)
+	}
+	if UseBucket(0) != -1 || UseBucket(time.Hour) != UseBuckets-1 || UseBucket(UseBucketBase) != 0 || UseBucket(UseBucketBase+1) != 1 {
+		t.Fatalf("buckets: %d %d %d %d", UseBucket(0), UseBucket(time.Hour), UseBucket(UseBucketBase), UseBucket(UseBucketBase+1))
+	}
+}

@@ -32,25 +32,30 @@ func NewPasses(secret []byte) *Passes {
 	return &Passes{key: m.Sum(nil)}
 }
 
-// passClaims is what a pass says: [event, user, ticket, expiry in unix seconds].
+// passClaims is what a pass says: [event, user, ticket, expiry in unix seconds,
+// admission in unix milliseconds]. A pass issued before it carried its admission reads
+// as admitted at 0 (unknown), and such a server reads a pass that carries it as it
+// did, the admission left out.
 type passClaims struct {
 	EventID  string
 	UserID   string
 	TicketID string
 	Expires  int64
+	Admitted int64
 }
 
 func (c passClaims) MarshalJSON() ([]byte, error) {
-	return json.Marshal([]any{c.EventID, c.UserID, c.TicketID, c.Expires})
+	return json.Marshal([]any{c.EventID, c.UserID, c.TicketID, c.Expires, c.Admitted})
 }
 
 func (c *passClaims) UnmarshalJSON(b []byte) error {
-	return json.Unmarshal(b, &[]any{&c.EventID, &c.UserID, &c.TicketID, &c.Expires})
+	return json.Unmarshal(b, &[]any{&c.EventID, &c.UserID, &c.TicketID, &c.Expires, &c.Admitted})
 }
 
-// Issue returns the pass of a ticket admitted until expires (to the second).
-func (p *Passes) Issue(eventID, userID, ticketID string, expires time.Time) string {
-	payload, _ := json.Marshal(passClaims{EventID: eventID, UserID: userID, TicketID: ticketID, Expires: expires.Unix()})
+// Issue returns the pass of a ticket admitted at admitted, valid until expires (to the
+// second).
+func (p *Passes) Issue(eventID, userID, ticketID string, admitted, expires time.Time) string {
+	payload, _ := json.Marshal(passClaims{EventID: eventID, UserID: userID, TicketID: ticketID, Expires: expires.Unix(), Admitted: admitted.UnixMilli()})
 	body := base64.RawURLEncoding.EncodeToString(payload)
 	return passVersion + "." + body + "." + base64.RawURLEncoding.EncodeToString(p.mac(body))
 }

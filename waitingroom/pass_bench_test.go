@@ -11,7 +11,7 @@ func BenchmarkCheckPass(b *testing.B) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	s := &Service{cfg: ServiceConfig{Clock: fixedClock{now}}, passes: NewPasses([]byte("secret")),
 		enabled: map[string]bool{"ev_1": true}}
-	pass := s.passes.Issue("ev_1", "fan-1", "q_1", now.Add(PassTTL))
+	pass := s.passes.Issue("ev_1", "fan-1", "q_1", now, now.Add(PassTTL))
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := s.CheckPass("ev_1", "fan-1", pass); err != nil {

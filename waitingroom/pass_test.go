@@ -2,7 +2,9 @@ package waitingroom
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +15,7 @@ import (
 func TestPassVerification(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	p := NewPasses([]byte("secret"))
-	good := p.Issue("ev1", "alice", "q_1", now.Add(PassTTL))
+	good := p.Issue("ev1", "alice", "q_1", now, now.Add(PassTTL))
 	tamper := func(pass string) string {
 		// Flip one character of the claims: the signature no longer matches.
 		parts := strings.Split(pass, ".")
@@ -33,7 +35,7 @@ func TestPassVerification(t *testing.T) {
 		{name: "another event", pass: good, event: "ev2", user: "alice", at: now, want: "another event"},
 		{name: "expired", pass: good, event: "ev1", user: "alice", at: now.Add(PassTTL), want: "expired"},
 		{name: "tampered", pass: tamper(good), event: "ev1", user: "alice", at: now, want: "not valid"},
-		{name: "signed with another secret", pass: NewPasses([]byte("other")).Issue("ev1", "alice", "q_1", now.Add(PassTTL)),
+		{name: "signed with another secret", pass: NewPasses([]byte("other")).Issue("ev1", "alice", "q_1", now, now.Add(PassTTL)),
 			event: "ev1", user: "alice", at: now, want: "not valid"},
 		{name: "garbage", pass: "not a pass", event: "ev1", user: "alice", at: now, want: "malformed"},
 		{name: "empty", pass: "", event: "ev1", user: "alice", at: now, want: "malformed"},
@@ -72,7 +74,7 @@ func TestCheckPassFollowsTheRoomsCache(t *testing.T) {
 	if err := s.CheckPass("ev2", "alice", ""); err != nil {
 		t.Fatalf("another event needs no pass, got %v", err)
 	}
-	pass := s.passes.Issue("ev1", "alice", "q_1", clock.Now().Add(PassTTL))
+	pass := s.passes.Issue("ev1", "alice", "q_1", clock.Now(), clock.Now().Add(PassTTL))
 	if err := s.CheckPass("ev1", "alice", pass); err != nil {
 		t.Fatalf("a valid pass was refused: %v", err)
 	}
@@ -127,5 +129,24 @@ func TestARefreshReadBeforeALocalChangeIsDropped(t *testing.T) {
 	}
 	if got := s.EnabledRooms(); len(got) != 1 || got[0] != "ev1" {
 		t.Fatalf("enabled rooms after a clean refresh: %v", got)
+	}
+}
+
+// A pass issued before passes carried their admission (four claims) is still valid,
+// its admission unknown; a pass that carries it reads it back to the millisecond.
+func TestPassWithoutItsAdmissionStillVerifies(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	p := NewPasses([]byte("secret"))
+	body := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`["ev1","alice","q_1",%d]`, now.Add(PassTTL).Unix())))
+	old := passVersion + "." + body + "." + base64.RawURLEncoding.EncodeToString(p.mac(body))
+	if err := p.Verify(old, "ev1", "alice", now); err != nil {
+		t.Fatalf("a four-claim pass refused: %v", err)
+	}
+	if c, ok := passClaimsOf(old); !ok || c.TicketID != "q_1" || c.Admitted != 0 {
+		t.Fatalf("a four-claim pass reads %+v (%v); want ticket q_1, admission unknown", c, ok)
+	}
+	admitted := now.Add(1234 * time.Millisecond)
+	if c, ok := passClaimsOf(p.Issue("ev1", "alice", "q_1", admitted, now.Add(PassTTL))); !ok || c.Admitted != admitted.UnixMilli() {
+		t.Fatalf("a pass reads %+v (%v); want admitted at %d", c, ok, admitted.UnixMilli())
 	}
 }

@@ -90,7 +90,13 @@ func (s *Service) HoldDone(eventID, userID, pass string, seats int) {
 	if !ok || c.EventID != eventID || c.UserID != userID {
 		return
 	}
-	s.uses.note(PassUse{EventID: c.EventID, TicketID: c.TicketID, Expires: time.Unix(c.Expires, 0), Seats: max(seats, 0)})
+	u := PassUse{EventID: c.EventID, TicketID: c.TicketID, Expires: time.Unix(c.Expires, 0), Seats: max(seats, 0)}
+	u.Admitted = u.Expires.Add(-PassTTL)
+	if c.Admitted > 0 {
+		u.Admitted = time.UnixMilli(c.Admitted)
+		u.HeldAfter = s.cfg.Clock.Now().Sub(u.Admitted)
+	}
+	s.uses.note(u)
 }
 
 // flushUses writes the pass uses queued since the last flush; they are kept for the

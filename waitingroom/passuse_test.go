@@ -16,9 +16,10 @@ import (
 // holds took seats, and those holds and seats an event.
 type memUses struct {
 	mu     sync.Mutex
-	used   map[string]map[string]time.Time
+	used   map[string]map[string][2]time.Time // ticket id → its pass's expiry and admission
 	tookBy map[string]bool
 	held   map[string][2]int64
+	after  map[string][UseBuckets]int64
 	writes int
 	reads  int
 	err    error
@@ -32,14 +33,22 @@ func (m *memUses) UsePasses(_ context.Context, uses []PassUse) error {
 	}
 	m.writes++
 	if m.used == nil {
-		m.used = map[string]map[string]time.Time{}
+		m.used = map[string]map[string][2]time.Time{}
 	}
 	for _, u := range uses {
 		if m.used[u.EventID] == nil {
-			m.used[u.EventID] = map[string]time.Time{}
+			m.used[u.EventID] = map[string][2]time.Time{}
 		}
 		if _, ok := m.used[u.EventID][u.TicketID]; !ok {
-			m.used[u.EventID][u.TicketID] = u.Expires
+			m.used[u.EventID][u.TicketID] = [2]time.Time{u.Expires, u.Admitted}
+			if k := UseBucket(u.HeldAfter); k >= 0 {
+				if m.after == nil {
+					m.after = map[string][UseBuckets]int64{}
+				}
+				a := m.after[u.EventID]
+				a[k]++
+				m.after[u.EventID] = a
+			}
 		}
 		if u.Seats > 0 && !m.tookBy[u.TicketID] {
 			if m.held == nil {
@@ -53,17 +62,22 @@ func (m *memUses) UsePasses(_ context.Context, uses []PassUse) error {
 	return nil
 }
 
-func (m *memUses) UsedPasses(_ context.Context, eventID string, now time.Time) (PassUsage, error) {
+func (m *memUses) UsedPasses(_ context.Context, eventID string, now time.Time, since ...time.Time) (PassUsage, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.reads++
 	if m.err != nil {
 		return PassUsage{}, m.err
 	}
-	u := PassUsage{Holds: m.held[eventID][0], Seats: m.held[eventID][1]}
-	for _, exp := range m.used[eventID] {
-		if now.Before(exp) {
+	u := PassUsage{Holds: m.held[eventID][0], Seats: m.held[eventID][1], HeldAfter: m.after[eventID], Since: make([]int64, len(since))}
+	for _, pass := range m.used[eventID] {
+		if now.Before(pass[0]) {
 			u.Used++
+			for i, s := range since {
+				if pass[1].UnixMilli() >= s.UnixMilli() {
+					u.Since[i]++
+				}
+			}
 		}
 	}
 	return u, nil
@@ -323,7 +337,7 @@ func TestHoldDoneRecordsTheSeatsOfALaterHold(t *testing.T) {
 		}
 	}
 	u, _ := r.uses.UsedPasses(r.ctx, "ev1", r.clock.Now())
-	if u != (PassUsage{Used: 1, Holds: 1, Seats: 2}) || r.uses.writes != 2 {
+	if u.Used != 1 || u.Holds != 1 || u.Seats != 2 || r.uses.writes != 2 {
 		t.Fatalf("%+v in %d writes; want 1 pass used, 1 hold of 2 seats, in 2 writes", u, r.uses.writes)
 	}
 }

@@ -115,12 +115,25 @@ type PassUse struct {
 	TicketID string
 	Expires  time.Time
 	Seats    int
+	// Admitted is when the pass's ticket was admitted, to the millisecond (a pass that
+	// does not say: its expiry less PassTTL, up to a second early).
+	Admitted time.Time
+	// HeldAfter is how long after its admission the pass's hold was answered (zero
+	// when the pass does not say when it was admitted).
+	HeldAfter time.Duration
 }
 
 // PassUsage is what the holds made with an event's passes did.
 type PassUsage struct {
 	// Used counts the passes used that are still valid.
 	Used int64
+	// Since counts, for each time UsedPasses was given, the passes used that were
+	// admitted then or later (to the millisecond): those of the admissions since whose
+	// holds came back.
+	Since []int64
+	// HeldAfter counts the passes used (each once, valid or not) by how long after
+	// their admission their holds were answered, in UseBucket's buckets.
+	HeldAfter [UseBuckets]int64
 	// Holds counts the passes whose holds took seats (each pass once, valid or not)
 	// and Seats the seats they took: the seats an admitted fan who holds takes,
 	// Seats/Holds.
@@ -134,6 +147,7 @@ type PassUses interface {
 	// UsePasses records uses; a pass recorded before counts once, and its seats once,
 	// from the first record with seats.
 	UsePasses(ctx context.Context, uses []PassUse) error
-	// UsedPasses tells the event's pass usage at now.
-	UsedPasses(ctx context.Context, eventID string, now time.Time) (PassUsage, error)
+	// UsedPasses tells the event's pass usage at now, counting apart the passes used
+	// that were admitted at each since or later (PassUsage.Since).
+	UsedPasses(ctx context.Context, eventID string, now time.Time, since ...time.Time) (PassUsage, error)
 }

@@ -13,10 +13,15 @@ func (rc *roomControl) seatsPerFan() float64 {
 	return max(1, float64(rc.heldSeats)/float64(rc.heldHolds))
 }
 
-// learnSeats keeps what p read of the holds made with the room's passes.
+// learnSeats keeps what p read of the holds made with the room's passes: the seats
+// they took, and when they came back (presumedGone: from then on, passes unused for
+// longer than that no longer count against the seats left).
 func (rc *roomControl) learnSeats(p *passCount) {
 	if p.read && p.holds > 0 {
 		rc.heldHolds, rc.heldSeats = p.holds, p.seats
+	}
+	if gone := presumedGone(p.heldAfter); gone > 0 {
+		rc.gone = gone
 	}
 }
 

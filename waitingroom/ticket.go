@@ -84,7 +84,7 @@ func render(rec TicketRecord, q *QueueState, now time.Time, passes *Passes) Tick
 			return t
 		}
 		t.Status = TicketAdmitted
-		t.Pass = passes.Issue(rec.EventID, rec.UserID, rec.ID, t.PassExpiresAt)
+		t.Pass = passes.Issue(rec.EventID, rec.UserID, rec.ID, at, t.PassExpiresAt)
 	default:
 		t.Ahead = rec.Position - 1 - q.Watermark
 		t.ETASeconds = eta(untilOpen, float64(q.toAnswer(rec.Position)), rate)

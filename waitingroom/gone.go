@@ -1,0 +1,78 @@
+package waitingroom
+
+import "time"
+
+// UseBuckets is how many buckets the time from a pass's admission to its hold's
+// answer is counted in (PassUsage.HeldAfter): bucket k holds the times up to
+// UseBucketBase << k, the last one every longer time.
+const UseBuckets = 14
+
+// UseBucketBase bounds UseBucket's first bucket; the last bound, 819.2 s, is past
+// PassTTL.
+const UseBucketBase = 100 * time.Millisecond
+
+// UseBucket is the bucket of a time from admission to hold (PassUsage.HeldAfter), or
+// -1 when it is unknown (zero or less).
+func UseBucket(d time.Duration) int {
+	if d <= 0 {
+		return -1
+	}
+	for k := range UseBuckets - 1 {
+		if d <= UseBucketBase<<k {
+			return k
+		}
+	}
+	return UseBuckets - 1
+}
+
+// goneUses is how many holds of a room's passes must have come back before the room
+// presumes a fan gone from them (presumedGone): fewer say little of how fans hold.
+const goneUses = 20
+
+// goneQuantile is the share of the fans who hold that did so by the time whose double
+// a fan must exceed to be presumed gone: nearly all, so that the few who learn of
+// their passes late (a page that polls its ticket every 2 s among fans on the queue
+// websocket) are not presumed gone before they could hold.
+const goneQuantile = 0.99
+
+// presumedGone is how long after its admission a pass never used stops counting
+// against the seats left, given when the room's fans who held did so (h): twice the
+// time by which 99 % of them had (the bound of its bucket). Zero means never (fewer
+// than goneUses holds came back): every valid pass counts.
+//
+// A fan who walked away (a tab closed) never holds, and its pass counted against the
+// seats for its ten minutes: in a 10,000-fan rush whose admitted fans held within a
+// second, a fifth walking away kept some 600 of 2,000 seats from the fans waiting,
+// and the room let them in one round at a time for 80 s before it told the rest it was
+// sold out. A fan presumed gone who comes back still holds with its pass, while it is
+// valid, against the seats then left, as any fan does: a hold is answered by the
+// sections, SOLD_OUT when none is left.
+func presumedGone(h [UseBuckets]int64) time.Duration {
+	var total int64
+	for _, n := range h {
+		total += n
+	}
+	if total < goneUses {
+		return 0
+	}
+	var seen int64
+	for k, n := range h {
+		seen += n
+		if float64(seen) >= goneQuantile*float64(total) {
+			return 2 * (UseBucketBase << k)
+		}
+	}
+	return 0
+}
+
+// flight is how long after its admission a pass counts as out, its hold on its way
+// (passCount.outstanding): inFlight, or less once the room presumes its fans gone
+// sooner (gone). A pass whose fan walked away held the room's next round of last
+// seats back for inFlight and the rest of its second; 2 s, set for a loaded machine's
+// slowest holds, when the room's holds came back within 100 ms.
+func (rc *roomControl) flight(inFlight time.Duration) time.Duration {
+	if rc.gone <= 0 {
+		return inFlight
+	}
+	return min(rc.gone, inFlight)
+}
