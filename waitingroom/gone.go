@@ -26,8 +26,9 @@ func UseBucket(d time.Duration) int {
 }
 
 // goneUses is how many holds of a room's passes must have come back before the room
-// presumes a fan gone from them (presumedGone): fewer say little of how fans hold.
-const goneUses = 20
+// presumes a fan gone from them (presumedGone): fewer say little of how fans hold, the
+// first to come back being the fastest.
+const goneUses = 50
 
 // goneQuantile is the share of the fans who hold that did so by the time whose double
 // a fan must exceed to be presumed gone: nearly all, so that the few who learn of
