@@ -44,8 +44,8 @@ const goneQuantile = 0.99
 // A fan who walked away (a tab closed) never holds, and its pass counted against the
 // seats for its ten minutes: in a 10,000-fan rush whose admitted fans held within a
 // second, a fifth walking away kept some 600 of 2,000 seats from the fans waiting,
-// and the room let them in one round at a time for 80 s before it told the rest it was
-// sold out. A fan presumed gone who comes back still holds with its pass, while it is
+// and the room let fans into the rest one round at a time, each round held back by
+// the walkers in it, for 1.5 to 3.5 minutes before it told the rest it was sold out. A fan presumed gone who comes back still holds with its pass, while it is
 // valid, against the seats then left, as any fan does: a hold is answered by the
 // sections, SOLD_OUT when none is left.
 func presumedGone(h [UseBuckets]int64) time.Duration {
@@ -68,9 +68,9 @@ func presumedGone(h [UseBuckets]int64) time.Duration {
 
 // flight is how long after its admission a pass counts as out, its hold on its way
 // (passCount.outstanding): inFlight, or less once the room presumes its fans gone
-// sooner (gone). A pass whose fan walked away held the room's next round of last
-// seats back for inFlight and the rest of its second; 2 s, set for a loaded machine's
-// slowest holds, when the room's holds came back within 100 ms.
+// sooner (gone). A pass whose fan walked away holds the room's next round of last
+// seats back for as long: for inFlight, 2 s, set for a loaded machine's slowest holds,
+// when the room's holds came back within 200 ms.
 func (rc *roomControl) flight(inFlight time.Duration) time.Duration {
 	if rc.gone <= 0 {
 		return inFlight
