@@ -122,8 +122,9 @@ type roomControl struct {
 	// they took, as last read (seatsPerFan).
 	heldHolds, heldSeats int64
 	// gone is how long after its admission a pass never used stops counting against
-	// the seats left (presumedGone), zero while every valid pass counts.
-	gone time.Duration
+	// the seats left (presumedGone), zero while every valid pass counts; typical is the
+	// time by which half the room's holds came back (heldBy), zero while gone is.
+	gone, typical time.Duration
 	// busySince is when the node became busy (rateControl.busy), zero while it is not.
 	busySince time.Time
 }

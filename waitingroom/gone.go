@@ -48,7 +48,11 @@ const goneQuantile = 0.99
 // the walkers in it, for 1.5 to 3.5 minutes before it told the rest it was sold out. A fan presumed gone who comes back still holds with its pass, while it is
 // valid, against the seats then left, as any fan does: a hold is answered by the
 // sections, SOLD_OUT when none is left.
-func presumedGone(h [UseBuckets]int64) time.Duration {
+func presumedGone(h [UseBuckets]int64) time.Duration { return 2 * heldBy(h, goneQuantile) }
+
+// heldBy is the time by which share q of the holds counted in h had come back, rounded
+// up to the bound of its bucket; zero when fewer than goneUses did.
+func heldBy(h [UseBuckets]int64, q float64) time.Duration {
 	var total int64
 	for _, n := range h {
 		total += n
@@ -59,8 +63,8 @@ func presumedGone(h [UseBuckets]int64) time.Duration {
 	var seen int64
 	for k, n := range h {
 		seen += n
-		if float64(seen) >= goneQuantile*float64(total) {
-			return 2 * (UseBucketBase << k)
+		if float64(seen) >= q*float64(total) {
+			return UseBucketBase << k
 		}
 	}
 	return 0
@@ -71,9 +75,19 @@ func presumedGone(h [UseBuckets]int64) time.Duration {
 // sooner (gone). A pass whose fan walked away holds the room's next round of last
 // seats back for as long: for inFlight, 2 s, set for a loaded machine's slowest holds,
 // when the room's holds came back within 200 ms.
+//
+// When the room's fans take longer than inFlight to hold, half of them at least (a
+// page whose fan picks seats, not a client that holds at once), a pass out is a fan
+// choosing, not a hold on its way to the sections: none counts as out, and the rate,
+// which follows the sections, alone admits. Counted out for inFlight, such passes let
+// the room admit its window (the rate's 200 ms) every 2 s, a tenth of the rate.
 func (rc *roomControl) flight(inFlight time.Duration) time.Duration {
-	if rc.gone <= 0 {
+	switch {
+	case rc.gone <= 0:
 		return inFlight
+	case rc.typical > inFlight:
+		return 0
+	default:
+		return min(rc.gone, inFlight)
 	}
-	return min(rc.gone, inFlight)
 }

@@ -27,10 +27,13 @@ type paceRig struct {
 	probing bool
 }
 
-func newPaceRig(t *testing.T) *paceRig {
+func newPaceRig(t *testing.T) *paceRig { return newPaceRigOf(t, 1000) }
+
+// newPaceRigOf is a paceRig of so many waiting fans.
+func newPaceRigOf(t *testing.T, fans int) *paceRig {
 	t.Helper()
 	r := &paceRig{t: t, ctx: context.Background(), store: newMemStore(), clock: newFakeClock(), signals: &memSignals{}, uses: &memUses{}, inv: &memInventory{seats: 10000}}
-	r.svc, r.ids = roomWithUses(t, r.store, r.clock, r.uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, 1000)
+	r.svc, r.ids = roomWithUses(t, r.store, r.clock, r.uses, Settings{EventID: "ev1", Enabled: true, Order: OrderFIFO}, fans)
 	var err error
 	// 400 fans/s: the passes out are bounded by 80 (400 x 200 ms), more than the 32 an
 	// idle section's mailbox takes.
@@ -492,5 +495,30 @@ func TestPresumedGone(t *testing.T) {
 	}
 	if UseBucket(0) != -1 || UseBucket(time.Hour) != UseBuckets-1 || UseBucket(UseBucketBase) != 0 || UseBucket(UseBucketBase+1) != 1 {
 		t.Fatalf("buckets: %d %d %d %d", UseBucket(0), UseBucket(time.Hour), UseBucket(UseBucketBase), UseBucket(UseBucketBase+1))
+	}
+}
+
+// Fans who take their time to hold (a page whose fan picks seats for a while) are not
+// paced by the passes out: once the room's holds show it, a pass is not a hold on its
+// way, and the rate, which follows the sections, is what admits. Paced as holds on
+// their way, every pass counted as out for DefaultInFlight, and such a room let the
+// window's 80 in every 2 s: 40 fans a second at a rate of 400.
+func TestFansWhoTakeTheirTimeAreNotPaced(t *testing.T) {
+	r := newPaceRigOf(t, 4000)
+	admitted := make([]time.Time, 0, len(r.ids))
+	var wm, held int64
+	for range 600 { // 30 s; each fan holds 10 s after its admission
+		wm = r.step()
+		for now := r.clock.Now(); int64(len(admitted)) < wm; {
+			admitted = append(admitted, now)
+		}
+		for held < wm && r.clock.Now().Sub(admitted[held]) >= 10*time.Second {
+			r.hold(int(held), int(held)+1)
+			held++
+		}
+	}
+	// 40 a second until 50 holds came back, some 11 s in, then 400 a second.
+	if wm < 3000 {
+		t.Fatalf("fans holding 10 s after their admission: %d admitted in 30 s at 400 fans/s; want 3,000 or more", wm)
 	}
 }

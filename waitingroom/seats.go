@@ -21,7 +21,7 @@ func (rc *roomControl) learnSeats(p *passCount) {
 		rc.heldHolds, rc.heldSeats = p.holds, p.seats
 	}
 	if gone := presumedGone(p.heldAfter); gone > 0 {
-		rc.gone = gone
+		rc.gone, rc.typical = gone, heldBy(p.heldAfter, 0.5)
 	}
 }
 

@@ -36,8 +36,9 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 		fans        int
 		late, wait  bool
 		walkAway    string
-	}{{"fifo", "fifo", 300, false, false, ""}, {"random", "random", 120, false, false, ""}, {"fifo-follow-late", "fifo", 200, true, false, ""},
-		{"fifo-reads-wait-walk-away", "fifo", 200, false, true, "0.3"}} {
+		think       string
+	}{{"fifo", "fifo", 300, false, false, "", ""}, {"random-think", "random", 120, false, false, "", "500ms"},
+		{"fifo-follow-late", "fifo", 200, true, false, "", ""}, {"fifo-reads-wait-walk-away", "fifo", 200, false, true, "0.3", ""}} {
 		t.Run(tc.name, func(t *testing.T) {
 			jsonPath := filepath.Join(tmp, tc.name+".json")
 			recPath := filepath.Join(tmp, tc.name+".records.jsonl")
@@ -56,6 +57,10 @@ func TestFlashQueueAgainstTheRealServer(t *testing.T) {
 			if tc.walkAway != "" {
 				// Some fans admitted leave their passes unused: the room goes on.
 				args = append(args, "--queue-walk-away", tc.walkAway)
+			}
+			if tc.think != "" {
+				// The fans admitted take their time to hold.
+				args = append(args, "--queue-think", tc.think)
 			}
 			code := run(ctx, args, getenv, &stdout, &stderr)
 			if code != exitOK || !strings.Contains(stdout.String(), "audit PASS") {

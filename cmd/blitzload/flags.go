@@ -62,6 +62,7 @@ func bindScenarioFlags(fs *flag.FlagSet, cfg *scenario.Config, o *options) {
 	fs.BoolVar(&cfg.QueueFollowLate, "queue-follow-late", cfg.QueueFollowLate, "flash --queue, a diagnosis: fans follow their tickets only once every join is answered (and no sooner than their tickets say)")
 	fs.BoolVar(&cfg.QueueFollowNow, "queue-follow-now", cfg.QueueFollowNow, "flash --queue: fans follow their tickets as soon as their joins are answered, ignoring the tickets' follow_after_ms")
 	fs.Float64Var(&cfg.QueueWalkAway, "queue-walk-away", cfg.QueueWalkAway, "flash --queue: this share of the fans admitted walk away with their pass unused (0 to below 1)")
+	fs.DurationVar(&cfg.QueueThink, "queue-think", cfg.QueueThink, "flash --queue: each fan admitted takes a time drawn evenly from 0 to this before it holds, as a fan choosing seats")
 	fs.StringVar(&cfg.QueueRecords, "queue-records", cfg.QueueRecords, "flash --queue: write every fan's record of both rushes to this file, one JSON object a line (the run's timeline)")
 	fs.DurationVar(&cfg.QueueOpensIn, "queue-opens-in", cfg.QueueOpensIn, "flash --queue random: the room opens (and shuffles) this long after it is set")
 	fs.IntVar(&cfg.WSSample, "ws-sample", cfg.WSSample, "flash: subscribers that measure delivery latency")

@@ -85,7 +85,10 @@ type Config struct {
 	// QueueWalkAway is the share of the fans admitted who walk away with their pass
 	// unused (a tab closed, a fan called away): they never hold.
 	QueueWalkAway float64 `yaml:"queue-walk-away" json:"queue-walk-away,omitempty"`
-	WSSample      int     `yaml:"ws-sample" json:"ws-sample"`
+	// QueueThink, when set, has each fan admitted take a time drawn evenly from zero
+	// to this before it holds, as a fan choosing seats on the page does.
+	QueueThink time.Duration `yaml:"queue-think" json:"queue-think,omitempty"`
+	WSSample   int           `yaml:"ws-sample" json:"ws-sample"`
 
 	// hot
 	Callers int    `yaml:"callers" json:"callers"`
@@ -168,6 +171,9 @@ func (c Config) Validate() error {
 		}
 		if c.QueueWalkAway < 0 || c.QueueWalkAway >= 1 {
 			bad("queue-walk-away %v: want a share from 0 up to, not including, 1", c.QueueWalkAway)
+		}
+		if c.QueueThink < 0 {
+			bad("queue-think must not be negative")
 		}
 		if c.Queue != "" && (c.EventID != "" || c.WebSockets) {
 			bad("queue makes its own events and does not combine with ws")

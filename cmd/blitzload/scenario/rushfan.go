@@ -290,6 +290,9 @@ func (f *fan) rushThroughRoom(ctx context.Context, cfg Config, eventID, sectionI
 		rec.WalkedAway = true
 		return
 	}
+	if cfg.QueueThink > 0 {
+		sleepCtx(ctx, time.Duration(f.rng.Int64N(int64(cfg.QueueThink))))
+	}
 	f.rushHold(ctx, cfg, eventID, sectionID, pass, t, rec)
 }
 

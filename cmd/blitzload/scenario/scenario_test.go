@@ -94,6 +94,7 @@ func TestValidate(t *testing.T) {
 		"max late":     func(c *Config) { c.Scenario, c.MaxLate = Steady, -time.Second },
 		"mixed mix":    func(c *Config) { c.Scenario, c.Mix = Mixed, "nap=1" },
 		"walk away":    func(c *Config) { c.Queue, c.QueueWalkAway = "fifo", 1 },
+		"think":        func(c *Config) { c.Queue, c.QueueThink = "fifo", -time.Second },
 	} {
 		c := DefaultConfig()
 		mutate(&c)
