@@ -91,13 +91,14 @@ func (w *WaitingRooms) UsePasses(ctx context.Context, uses []waitingroom.PassUse
 
 // tallyFields are the tally's fields UsedPasses reads: holds, seats, and the passes
 // used by bucket of time from admission to hold.
-var tallyFields = func() []string {
-	f := []string{"holds", "seats"}
+func tallyFields() []string {
+	f := make([]string, 0, 2+waitingroom.UseBuckets)
+	f = append(f, "holds", "seats")
 	for k := range waitingroom.UseBuckets {
 		f = append(f, "a"+strconv.Itoa(k))
 	}
 	return f
-}()
+}
 
 // UsedPasses tells the event's pass usage at now: the passes used that are still
 // valid (forgetting the expired ones), those of them admitted at each since or later,
@@ -111,13 +112,14 @@ func (w *WaitingRooms) UsedPasses(ctx context.Context, eventID string, now time.
 	var n *redis.IntCmd
 	recent := make([]*redis.IntCmd, len(since))
 	var tally *redis.SliceCmd
+	fields := tallyFields()
 	_, err := w.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRemRangeByScore(ctx, key, "-inf", expired)
 		n = p.ZCard(ctx, key)
 		for i, s := range since {
 			recent[i] = p.ZCount(ctx, key, strconv.FormatInt(s.UnixMilli(), 10), "+inf")
 		}
-		tally = p.HMGet(ctx, w.heldSeatsKey(eventID), tallyFields...)
+		tally = p.HMGet(ctx, w.heldSeatsKey(eventID), fields...)
 		return nil
 	})
 	if err != nil {
@@ -127,7 +129,7 @@ func (w *WaitingRooms) UsedPasses(ctx context.Context, eventID string, now time.
 	for i, c := range recent {
 		u.Since[i] = c.Val()
 	}
-	if v := tally.Val(); len(v) == len(tallyFields) {
+	if v := tally.Val(); len(v) == len(fields) {
 		u.Holds, u.Seats = tallyInt(v[0]), tallyInt(v[1])
 		for k := range u.HeldAfter {
 			u.HeldAfter[k] = tallyInt(v[2+k])
