@@ -466,8 +466,8 @@ func TestFansPresumedGoneGiveTheirSeatsBack(t *testing.T) {
 }
 
 // A room presumes a fan gone only once enough of its fans held to say how they hold,
-// and then after twice the time by which 99 % of them had; a pass is in flight as long
-// at most, DefaultInFlight at most.
+// and then after twice the time by which 99 % of them had; a pass is in flight for
+// DefaultInFlight, or not at all once half the fans take longer than that to hold.
 func TestPresumedGone(t *testing.T) {
 	var h [UseBuckets]int64
 	h[UseBucket(150*time.Millisecond)] = goneUses - 1
@@ -483,15 +483,15 @@ func TestPresumedGone(t *testing.T) {
 	if g, want := presumedGone(h), 32*UseBucketBase; g != want {
 		t.Fatalf("200 fans holding within 150 ms, 5 within 1 s: presumed gone after %v; want %v", g, want)
 	}
-	if f := (&roomControl{gone: 4 * UseBucketBase}).flight(DefaultInFlight); f != 4*UseBucketBase {
-		t.Fatalf("fans presumed gone after %v: a pass in flight for %v", 4*UseBucketBase, f)
+	if f := (&roomControl{gone: 4 * UseBucketBase, typical: 2 * UseBucketBase}).flight(DefaultInFlight); f != DefaultInFlight {
+		t.Fatalf("fans presumed gone after %v: a pass in flight for %v; want %v", 4*UseBucketBase, f, DefaultInFlight)
 	}
 	h[UseBucket(30*time.Second)] = 2000 // most fans take half a minute to choose
 	if g, want := presumedGone(h), 2*UseBucketBase<<9; g != want {
 		t.Fatalf("fans holding within 30 s: presumed gone after %v; want %v", g, want)
 	}
-	if f := (&roomControl{gone: 2 * UseBucketBase << 9}).flight(DefaultInFlight); f != DefaultInFlight {
-		t.Fatalf("fans presumed gone after %v: a pass in flight for %v; want %v", 2*UseBucketBase<<9, f, DefaultInFlight)
+	if f := (&roomControl{gone: 2 * UseBucketBase << 9, typical: UseBucketBase << 9}).flight(DefaultInFlight); f != 0 {
+		t.Fatalf("fans holding within 30 s: a pass in flight for %v; want none (fans choosing)", f)
 	}
 	if UseBucket(0) != -1 || UseBucket(time.Hour) != UseBuckets-1 || UseBucket(UseBucketBase) != 0 || UseBucket(UseBucketBase+1) != 1 {
 		t.Fatalf("buckets: %d %d %d %d", UseBucket(0), UseBucket(time.Hour), UseBucket(UseBucketBase), UseBucket(UseBucketBase+1))
