@@ -522,3 +522,42 @@ func TestFansWhoTakeTheirTimeAreNotPaced(t *testing.T) {
 		t.Fatalf("fans holding 10 s after their admission: %d admitted in 30 s at 400 fans/s; want 3,000 or more", wm)
 	}
 }
+
+// The last seats of a sale whose fans take their time go to as many fans as they
+// cover: a round waits for the passes unused, not only for those out, which fans
+// choosing never are. Rounds that waited only for the passes out followed each other
+// every step, one seat a pass, on seats the choosing fans had not taken yet, and let
+// in up to twice as many fans as the last seats covered at two seats a fan.
+func TestFansWhoTakeTheirTimeGetTheLastSeatsOnce(t *testing.T) {
+	r := newPaceRigOf(t, 2000)
+	rng := rand.New(rand.NewPCG(7, 7))
+	left := 300
+	r.seats(left)
+	holdAt := make([]time.Time, 0, len(r.ids))
+	var wm, done, refused int64
+	for range 1200 { // 60 s; each fan holds two seats up to 10 s after its admission
+		wm = r.step()
+		for now := r.clock.Now(); int64(len(holdAt)) < wm; {
+			holdAt = append(holdAt, now.Add(time.Duration(rng.Int64N(int64(10*time.Second)))))
+		}
+		for i := range holdAt {
+			if holdAt[i].IsZero() || r.clock.Now().Before(holdAt[i]) {
+				continue
+			}
+			holdAt[i] = time.Time{}
+			done++
+			if left >= 2 {
+				r.holdTaking(i, i+1, 2)
+				left -= 2
+			} else {
+				r.holdTaking(i, i+1, 0)
+				refused++
+			}
+		}
+		r.seats(left)
+	}
+	if left != 0 || refused != 0 || !r.soldOut() {
+		t.Fatalf("300 seats, fans holding two up to 10 s after their admission: %d admitted, %d seats left, %d refused, sold out %v; want every seat held, none refused, sold out",
+			wm, left, refused, r.soldOut())
+	}
+}
