@@ -73,11 +73,11 @@ func heldBy(h [UseBuckets]int64, q float64) time.Duration {
 // flight is how long after its admission a pass counts as out, its hold on its way
 // (passCount.outstanding): inFlight, whatever the room presumes of its fans gone. A
 // hold slower than most is what a congested node or section answers, and the passes
-// out are what holds the room back then; counted out only until presumed gone (twice
-// the time by which 99 % of the holds had come back), they let more fans in while the
-// holds were slow: the admitted holds' p99 of a 10,000-fan rush was 291 ms against 221
-// by the means of 7 runs each (BENCHMARKS.md). So a fan who walked away holds the
-// room's next round of last seats back for inFlight.
+// out are what hold the room back then. (Counted out only until presumed gone, the
+// admitted holds' p99 of a 10,000-fan rush came to 291 ms against 221 by the means of
+// 7 pairs, and kept at inFlight to 259 against 223 over 6: within the runs' spread
+// both, and inFlight is the conservative choice; BENCHMARKS.md.) So a fan who walked
+// away holds the room's next round of last seats back for inFlight.
 //
 // When the room's fans take longer than inFlight to hold, half of them at least (a
 // page whose fan picks seats, not a client that holds at once), a pass out is a fan
