@@ -45,9 +45,10 @@ const goneQuantile = 0.99
 // seats for its ten minutes: in a 10,000-fan rush whose admitted fans held within a
 // second, a fifth walking away kept some 600 of 2,000 seats from the fans waiting,
 // and the room let fans into the rest one round at a time, each round held back by
-// the walkers in it, for 3.5 to 5 minutes before it told the rest it was sold out. A fan presumed gone who comes back still holds with its pass, while it is
-// valid, against the seats then left, as any fan does: a hold is answered by the
-// sections, SOLD_OUT when none is left.
+// the walkers in it, for 3.5 to 5 minutes before it told the rest it was sold out. A
+// fan presumed gone who comes back still holds with its pass, while it is valid,
+// against the seats then left, as any fan does: a hold is answered by the sections,
+// SOLD_OUT when none is left.
 func presumedGone(h [UseBuckets]int64) time.Duration { return 2 * heldBy(h, goneQuantile) }
 
 // heldBy is the time by which share q of the holds counted in h had come back, rounded
