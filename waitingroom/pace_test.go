@@ -524,10 +524,10 @@ func TestFansWhoTakeTheirTimeAreNotPaced(t *testing.T) {
 }
 
 // The last seats of a sale whose fans take their time go to as many fans as they
-// cover: a round waits for the passes unused, not only for those out, which fans
-// choosing never are. Rounds that waited only for the passes out followed each other
-// every step, one seat a pass, on seats the choosing fans had not taken yet, and let
-// in up to twice as many fans as the last seats covered at two seats a fan.
+// cover: once the room knows when its fans are gone, a round waits for the passes
+// unused, not only for those out, which fans choosing never are. Rounds that waited
+// only for the passes out followed each other every step, one seat a pass, on seats the
+// choosing fans had not taken yet: 67 of 217 fans let in were refused.
 func TestFansWhoTakeTheirTimeGetTheLastSeatsOnce(t *testing.T) {
 	r := newPaceRigOf(t, 2000)
 	rng := rand.New(rand.NewPCG(7, 7))
@@ -556,8 +556,40 @@ func TestFansWhoTakeTheirTimeGetTheLastSeatsOnce(t *testing.T) {
 		}
 		r.seats(left)
 	}
-	if left != 0 || refused != 0 || !r.soldOut() {
-		t.Fatalf("300 seats, fans holding two up to 10 s after their admission: %d admitted, %d seats left, %d refused, sold out %v; want every seat held, none refused, sold out",
+	// Until 50 holds came back the room paces as if its fans held at once: it may let
+	// one fan too many in then.
+	if left != 0 || refused > 1 || !r.soldOut() {
+		t.Fatalf("300 seats, fans holding two up to 10 s after their admission: %d admitted, %d seats left, %d refused, sold out %v; want every seat held, one refused at most, sold out",
 			wm, left, refused, r.soldOut())
+	}
+}
+
+// A room too small to learn when its fans are gone (fewer than goneUses holds) does not
+// wait for its walkers before a round of last seats: their passes are out for their
+// flight only, and the room comes to its end, its waiting fans told it is sold out
+// (the walkers' passes still count against the seats they would take, until they
+// expire). Waiting for every pass unused to be used stalled such a room for the
+// walkers' ten minutes, seats left, nobody admitted and nobody told.
+func TestWalkersDoNotStallASmallRoom(t *testing.T) {
+	r := newPaceRig(t)
+	left := 60
+	r.seats(left)
+	var wm, seen int64
+	for range 400 { // 20 s; 2 fans in 5 walk away, the rest hold two seats at once
+		wm = r.step()
+		for ; seen < wm; seen++ {
+			switch {
+			case seen%5 < 2:
+			case left >= 2:
+				r.holdTaking(int(seen), int(seen)+1, 2)
+				left -= 2
+			default:
+				r.holdTaking(int(seen), int(seen)+1, 0)
+			}
+		}
+		r.seats(left)
+	}
+	if !r.soldOut() {
+		t.Fatalf("60 seats, 2 fans in 5 walking away: %d admitted, %d seats left after 20 s, and the waiting fans not told it is sold out", wm, left)
 	}
 }

@@ -42,13 +42,9 @@ func (rc *roomControl) fansFor(seats int, unused int64) int64 {
 // twice as many, up to what the sections' empty mailboxes take (nextWave).
 //
 // It replaces a batch of 32 fans a section for the last seats: fans ask for 1 to 4
-// seats, and of the 32 let in for 31 seats or fewer, most were answered SOLD_OUT. A
-// round waits for the passes unused, not only for those out (passCount.outstanding):
-// fans who take their time to hold have none out, and rounds that did not wait for
-// them doubled every step, on seats their holds had not taken yet; 63 fans of a
-// 10,000-fan rush whose fans took up to 10 s were let in for seats that were gone.
+// seats, and of the 32 let in for 31 seats or fewer, most were answered SOLD_OUT.
 func (c *Controller) seatsCap(rc *roomControl, paced, told bool, seats int, free, fans int64, p *passCount, h Headroom) int64 {
-	if free <= 0 || seats <= 0 || p.unused() > 0 {
+	if free <= 0 || seats <= 0 || rc.pending(p) > 0 {
 		return fans
 	}
 	least := int64(1)
@@ -74,4 +70,19 @@ func (rc *roomControl) nextWave(seats int, batch int64) int64 {
 // the sections' empty mailboxes take, DepthBound a section.
 func (c *Controller) lastSeatsBatch(h Headroom) int64 {
 	return int64(c.cfg.Rate.withDefaults().DepthBound * max(h.Sections, 1))
+}
+
+// pending counts the passes a round of last seats waits for (seatsCap): once the room
+// knows when its fans are gone (roomControl.gone), every pass that still counts against
+// the seats, unused; before, the passes out. Fans who take their time to hold have no
+// pass out (roomControl.flight), and rounds that waited only for those followed each
+// other every step on seats their holds had not taken yet: 63 fans of a 10,000-fan
+// rush whose fans took up to 10 s were let in for seats that were gone. A room too
+// small to learn when its fans are gone counts every valid pass unused, its walkers'
+// for their ten minutes, and waiting for those stalled it.
+func (rc *roomControl) pending(p *passCount) int64 {
+	if rc.gone > 0 {
+		return p.unused()
+	}
+	return p.outstanding()
 }
