@@ -33,9 +33,9 @@ func (rc *roomControl) fansFor(seats int, unused int64) int64 {
 
 // seatsCap is how many fans a step may admit for the seats left: fans, those the seats
 // left cover at seatsPerFan a fan after the passes unused. While a seat stands for a
-// waiting fan (free, the seats left less one a pass unused, is positive) and every pass
-// that counts against the seats was used (no hold is on its way, no fan is choosing;
-// a fan presumed gone counts no more), it is one fan at least, since seats the average
+// waiting fan (free, the seats left less one a pass unused, is positive) and no pass
+// is pending (roomControl.pending: no hold on its way, and once the room knows when its
+// fans are gone, no fan choosing), it is one fan at least, since seats the average
 // fan would not fill still go to the fans who ask for fewer; in a paced room not yet
 // told sold out, a round of fans whose holds all came back with no fewer seats left
 // (each asked for more than was left, or a winner released some) is followed by one of
