@@ -19,8 +19,8 @@ const passKeyLabel = "ticketblitz waiting-room pass v1"
 const passVersion = "v1"
 
 // Passes issues and verifies queue passes: an HMAC-SHA256 over the event, the user, the
-// ticket and the expiry, with a key derived from the server's secret. Every node with
-// the same secret verifies any node's passes without asking anybody.
+// ticket, the expiry and the admission, with a key derived from the server's secret.
+// Every node with the same secret verifies any node's passes without asking anybody.
 type Passes struct {
 	key []byte
 }
