@@ -83,7 +83,10 @@ func TestFailoverLogs(t *testing.T) {
 		want(t, fan.do("POST", "/api/v1/events/"+eventID+"/holds", map[string]any{"section_id": fmt.Sprintf("s%02d", i), "quantity": 1}), 201, "")
 	}
 	var counts map[string]int
-	testenv.EventuallyEvery(t, 10*time.Second, clusterPoll, func() error {
+	// Each node gossips its section count (memberlist metadata, at most once a
+	// countRefreshInterval); with the suite's packages and the race detector sharing two
+	// cores, a node's count once took more than 10 s to reach node1 (node3: 0 of its 5).
+	testenv.EventuallyEvery(t, 20*time.Second, clusterPoll, func() error {
 		counts, _ = sectionCounts(t, root)
 		if n := counts["node1"] + counts["node2"] + counts["node3"]; n != failoverSections {
 			return fmt.Errorf("section counts %v: %d sections on the three nodes, want %d", counts, n, failoverSections)
