@@ -71,14 +71,12 @@ func heldBy(h [UseBuckets]int64, q float64) time.Duration {
 	return 0
 }
 
-// flight is how long after its admission a pass counts as out, its hold on its way
-// (passCount.outstanding): inFlight, whatever the room presumes of its fans gone. A
-// hold slower than most is what a congested node or section answers, and the passes
-// out are what hold the room back then. (Counted out only until presumed gone, the
-// admitted holds' p99 of a 10,000-fan rush came to 291 ms against 221 by the means of
-// 7 pairs, and kept at inFlight to 259 against 223 over 6: within the runs' spread
-// both, and inFlight is the conservative choice; BENCHMARKS.md.) So a fan who walked
-// away holds the room's next round of last seats back for inFlight.
+// flight is how long after its admission a pass counts among the recent ones
+// (passCount.recent): inFlight. The passes out are no more than the passes unused that
+// count against the seats (passCount.outstanding), which a pass stops doing once its
+// fan is presumed gone (roomControl.gone): a pass is out for inFlight or until then,
+// whichever comes first, and a fan who walked away holds the room's next round of last
+// seats back that long.
 //
 // When the room's fans take longer than inFlight to hold, half of them at least (a
 // page whose fan picks seats, not a client that holds at once), a pass out is a fan
