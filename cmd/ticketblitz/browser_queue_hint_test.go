@@ -245,7 +245,7 @@ func TestBrowserQueuePollsAfterHint(t *testing.T) {
 
 // TestBrowserQueueReadsSoldOutEvery2s blocks the queue websocket of a fan beyond the
 // seats: the page follows its ticket with reads that wait for its change, hears the
-// sale sold out, and goes on reading it (seats may return) every 2 s, not in a loop:
+// sale sold out, shows it so (not a place in a moving queue), and goes on reading it (seats may return) every 2 s, not in a loop:
 // the server answers a ticket that no longer waits at once, whatever wait_ms says.
 func TestBrowserQueueReadsSoldOutEvery2s(t *testing.T) {
 	// 20 fans queued before ours; the room admits 2 a second for its 8 seats.
@@ -255,6 +255,13 @@ func TestBrowserQueueReadsSoldOutEvery2s(t *testing.T) {
 		t.Fatalf("the join answered %s: want the fan waiting, to follow its ticket", tk.body)
 	}
 	page.waitFor(30*time.Second, "sold out", `document.getElementById('queue-area').dataset.status === 'sold_out'`)
+	// The page says so, and no longer counts fans ahead or a wait down.
+	if title, status := page.text("#queue-title"), page.text("#queue-status"); title != "Sold out" || strings.Contains(status, "ahead") {
+		t.Fatalf("a sold-out ticket shows %q / %q: want the title \"Sold out\" and no fans ahead", title, status)
+	}
+	if eta := page.text("#queue-eta"); eta != "—" {
+		t.Fatalf("a sold-out ticket shows the wait %q: want none", eta)
+	}
 	before := len(traffic.exchanges("GET", "/api/v1/queue/"))
 	time.Sleep(5 * time.Second)
 	reads := traffic.exchanges("GET", "/api/v1/queue/")

@@ -339,6 +339,15 @@ export class WaitingRoom {
       el.join.hidden = false;
       return;
     }
+    if (t.status === 'sold_out') {
+      // The ticket keeps its place and the page keeps following it: seats that return
+      // (a hold released or expired) let the room admit again, in position order.
+      el.title.textContent = 'Sold out';
+      el.lead.textContent = `Every seat of ${name} is held or sold. Keep this page open: if seats come back, fans are let in again in queue order, and you keep your place.`;
+      this.numbers(t.position === null ? '—' : `#${t.position.toLocaleString()}`, '—', '—', 0);
+      el.status.textContent = 'No seats left for now.';
+      return;
+    }
     const left = Math.max(0, t.eta_seconds - (Date.now() - this.receivedAt) / 1000);
     el.title.textContent = "You're in the queue";
     if (t.position === null) {
