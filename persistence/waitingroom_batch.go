@@ -94,7 +94,7 @@ func (w *WaitingRooms) runJoins(ctx context.Context, reqs []joinRequest) ([]join
 			number[r.eventID] = len(events)
 		}
 	}
-	keys := make([]string, 0, 2+4*len(events)+len(reqs))
+	keys := make([]string, 0, 2+5*len(events)+len(reqs))
 	keys = append(keys, w.roomsKey(), w.ticketsKey())
 	args := make([]any, 0, 5+len(events)+5*len(reqs))
 	var limit redis_rate.Limit
@@ -103,7 +103,8 @@ func (w *WaitingRooms) runJoins(ctx context.Context, reqs []joinRequest) ([]join
 	}
 	args = append(args, waitingroom.PassTTL.Milliseconds(), limit.Burst, limit.Rate, limit.Period.Seconds(), len(events))
 	for _, ev := range events {
-		keys = append(keys, w.eventKey(ev, "users"), w.eventKey(ev, "q"), w.eventKey(ev, "pending"), w.eventKey(ev, "adm"))
+		keys = append(keys, w.eventKey(ev, "users"), w.eventKey(ev, "q"), w.eventKey(ev, "pending"), w.eventKey(ev, "adm"),
+			w.eventKey(ev, "replaced"))
 		args = append(args, ev)
 	}
 	for _, r := range reqs {

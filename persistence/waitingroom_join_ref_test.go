@@ -15,13 +15,14 @@ import (
 // oneJoinScript is a join as one step of its own, written plainly: every read and write
 // at the join's turn. The batch script must store exactly what running these in the
 // batch's order stores.
-// KEYS: rooms, tickets, users, queue, pending, admissions.
+// KEYS: rooms, tickets, users, queue, pending, admissions, replaced tickets.
 // ARGV: pass lifetime (ms), event id, user id, new ticket id, now (unix ms).
 // It answers {created (1, 0), ticket id, record} or {-1}.
 var oneJoinScript = redis.NewScript(`
 local passMs, ev, user, newID, now = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local cfgRaw = redis.call('HGET', KEYS[1], ev)
 local existing = redis.call('HGET', KEYS[3], user)
+local replaced, replacedPos = nil, 0
 if existing then
   local rec = redis.call('HGET', KEYS[2], existing)
   if rec then
@@ -36,11 +37,14 @@ if existing then
       end
     end
     if not expired then return {0, existing, rec} end
+    replaced = existing
+    replacedPos = r.p
   end
 end
 if not cfgRaw then return {-1} end
 local cfg = cjson.decode(cfgRaw)
 if not cfg.enabled then return {-1} end
+if replaced then redis.call('ZADD', KEYS[7], replacedPos, replaced) end
 local closed = redis.call('HGET', KEYS[4], 'closed') == '1'
 local pos = 0
 if cfg.order == 'random' and not closed and cfg.opens_at > 0 and now < cfg.opens_at then
@@ -63,7 +67,7 @@ return {1, newID, rec}
 // oneJoin runs r through oneJoinScript.
 func oneJoin(ctx context.Context, w *WaitingRooms, r joinRequest) (created bool, rec waitingroom.TicketRecord, ok bool, err error) {
 	keys := []string{w.roomsKey(), w.ticketsKey(), w.eventKey(r.eventID, "users"), w.eventKey(r.eventID, "q"),
-		w.eventKey(r.eventID, "pending"), w.eventKey(r.eventID, "adm")}
+		w.eventKey(r.eventID, "pending"), w.eventKey(r.eventID, "adm"), w.eventKey(r.eventID, "replaced")}
 	res, err := oneJoinScript.Run(ctx, w.rdb, keys, waitingroom.PassTTL.Milliseconds(), r.eventID, r.userID, r.newID, r.now.UnixMilli()).Slice()
 	if err != nil || len(res) == 1 {
 		return false, rec, false, err
@@ -92,7 +96,8 @@ func roomKeysDump(ctx context.Context, t *testing.T, w *WaitingRooms, events []s
 		users := w.rdb.HGetAll(ctx, w.eventKey(ev, "users")).Val()
 		q := w.rdb.HGetAll(ctx, w.eventKey(ev, "q")).Val()
 		pending := w.rdb.LRange(ctx, w.eventKey(ev, "pending"), 0, -1).Val()
-		out += fmt.Sprintf("%s: users %v queue %v pending %v\n", ev, users, q, pending)
+		replaced := w.rdb.ZRangeWithScores(ctx, w.eventKey(ev, "replaced"), 0, -1).Val()
+		out += fmt.Sprintf("%s: users %v queue %v pending %v replaced %v\n", ev, users, q, pending, replaced)
 	}
 	return out
 }

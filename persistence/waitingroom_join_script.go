@@ -4,9 +4,11 @@ import "github.com/redis/go-redis/v9"
 
 // joinScript issues a ticket per join, or answers the user's own while it has not
 // expired, for every join of a batch in turn: a user who appears twice gets one ticket,
-// and positions follow the batch's order. A join marked charged first spends one
-// request of its user's rate-limit allowance (gcraLua, the state RateLimiter.Allow
-// reads and writes), and a refused one changes nothing else.
+// and positions follow the batch's order. A ticket whose pass expired is replaced, and
+// noted by its position among the event's replaced tickets, for forgetScript. A join
+// marked charged first spends one request of its user's rate-limit allowance (gcraLua,
+// the state RateLimiter.Allow reads and writes), and a refused one changes nothing
+// else.
 //
 // A batch is nearly always one event's, so everything of an event is read once per
 // call (its settings, decoded once, the queue hash's counters, the pending count and
@@ -17,8 +19,8 @@ import "github.com/redis/go-redis/v9"
 // one did. Each join's answer refers to its event's queue, read after the last join:
 // a state after each join of the batch.
 //
-// KEYS: rooms, tickets, then per event: users, queue, pending, admissions; then per
-// join: its rate limit (any key when not charged).
+// KEYS: rooms, tickets, then per event: users, queue, pending, admissions, replaced
+// tickets; then per join: its rate limit (any key when not charged).
 // ARGV: pass lifetime (ms), the limit's burst, rate and period (s), the number of
 // events, then per event: its id; then per join: its event's number (1-based), user id,
 // new ticket id, now (unix ms), 1 to charge the limit (else 0).
@@ -40,9 +42,9 @@ local function quote(s)
 end
 local evs = {}
 for e = 1, nEv do
-  local k = 3 + 4 * (e - 1)
+  local k = 3 + 5 * (e - 1)
   local q = redis.call('HMGET', KEYS[k + 1], 'joined', 'next', 'wm', 'closed', 'expired')
-  evs[e] = {id = ARGV[5 + e], kUsers = KEYS[k], kQ = KEYS[k + 1], kPending = KEYS[k + 2], kAdm = KEYS[k + 3],
+  evs[e] = {id = ARGV[5 + e], kUsers = KEYS[k], kQ = KEYS[k + 1], kPending = KEYS[k + 2], kAdm = KEYS[k + 3], kReplaced = KEYS[k + 4],
     cfgRaw = redis.call('HGET', KEYS[1], ARGV[5 + e]),
     joined = tonumber(q[1] or '0'), next = tonumber(q[2] or '0'), wm = tonumber(q[3] or '0'),
     closed = q[4] == '1', expired = tonumber(q[5] or '0'), pending = redis.call('LLEN', KEYS[k + 2]),
@@ -66,7 +68,7 @@ end
 local ticketPairs = {}
 local function join(e, r, user, newID, nowArg)
   local now = tonumber(nowArg)
-  local existing = r.held[user]
+  local existing, replaced, replacedPos = r.held[user], nil, 0
   if existing then
     local rec = r.recs[existing]
     -- A ticket issued in this batch is never admitted yet: it stands.
@@ -84,12 +86,16 @@ local function join(e, r, user, newID, nowArg)
         end
       end
       if not expired then return {0, existing, rec, e} end
+      replaced, replacedPos = existing, p
     end
   end
   if not r.cfgRaw then return {-1} end
   if r.cfg == nil then r.cfg = cjson.decode(r.cfgRaw) end
   local cfg = r.cfg
   if not cfg.enabled then return {-1} end
+  -- The new ticket replaces the expired one, which forgetScript, finding tickets
+  -- by their users, would never find again: it is noted by its position.
+  if replaced then redis.call('ZADD', r.kReplaced, replacedPos, replaced) end
   local pos = 0
   if cfg.order == 'random' and not r.closed and cfg.opens_at > 0 and now < cfg.opens_at then
     r.pendingIDs[#r.pendingIDs + 1] = newID
@@ -122,7 +128,7 @@ for i = 0, nJoins - 1 do
   local allowed, after = 1, nil
   if ARGV[a + 4] == '1' then
     rateNow = rateNow or gcraNow()
-    allowed, after = gcra(KEYS[3 + 4 * nEv + i], burst, rate, period, rateNow)
+    allowed, after = gcra(KEYS[3 + 5 * nEv + i], burst, rate, period, rateNow)
   end
   if allowed == 1 then
     local e = tonumber(ARGV[a])

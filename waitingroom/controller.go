@@ -72,7 +72,15 @@ type ControllerConfig struct {
 	// hold shows in them, when Uses is nil (DefaultInFlight when zero): the time to
 	// learn of the pass (a queue push, polled every 250 ms) and to hold.
 	InFlight time.Duration
+	// TicketRetention is how long a ticket is kept after its pass expired (a read of
+	// it answers expired meanwhile); then the room forgets it (QueueStore.Forget). Zero
+	// keeps every ticket for as long as the room's state lives.
+	TicketRetention time.Duration
 }
+
+// forgetEvery is how often the controller asks the store to forget a room's old
+// tickets while no sweep of them is on its way; a sweep goes on at every step.
+const forgetEvery = time.Second
 
 // Controller admits fans into every enabled room, in position order, while it holds
 // the controller lease; every node runs one and one of them leads. It keeps, per room,
@@ -118,6 +126,8 @@ type roomControl struct {
 	// fewer seats left took none.
 	waveSeats int
 	waveFans  int64
+	// forgetAt is when the room's old tickets are next to be forgotten (forget).
+	forgetAt time.Time
 	// heldHolds and heldSeats are the holds made with the room's passes and the seats
 	// they took, as last read (seatsPerFan).
 	heldHolds, heldSeats int64
@@ -287,6 +297,9 @@ func (c *Controller) Step(ctx context.Context) error {
 		}
 		seen[q.Settings.EventID] = true
 		err := c.stepRoom(ctx, q, now)
+		if err == nil {
+			err = c.forget(ctx, q.Settings.EventID, now)
+		}
 		if errors.Is(err, ErrNotLeader) {
 			c.loseLead("a write was fenced")
 			return nil
@@ -576,4 +589,27 @@ func shuffle(ids []string, rng *rand.Rand) {
 		j := rng.IntN(i + 1)
 		ids[i], ids[j] = ids[j], ids[i]
 	}
+}
+
+// forget has the store forget the room's tickets whose passes expired more than
+// TicketRetention ago: once every forgetEvery, and at every step while a sweep of the
+// room's tickets is on its way. Without it a room's tickets, a record and a user's
+// entry for every fan who ever joined, stayed in Redis for good.
+func (c *Controller) forget(ctx context.Context, eventID string, now time.Time) error {
+	rc := c.rooms[eventID]
+	if c.cfg.TicketRetention <= 0 || rc == nil || now.Before(rc.forgetAt) {
+		return nil
+	}
+	f, err := c.cfg.Store.Forget(ctx, eventID, c.fence(), now, c.cfg.TicketRetention)
+	if err != nil {
+		return err
+	}
+	rc.forgetAt = now.Add(forgetEvery)
+	if f.Sweeping {
+		rc.forgetAt = now
+	}
+	if f.Tickets > 0 {
+		c.cfg.Logger.Debug("forgot old tickets", zap.String("event_id", eventID), zap.Int("tickets", f.Tickets))
+	}
+	return nil
 }

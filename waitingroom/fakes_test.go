@@ -19,6 +19,17 @@ type memStore struct {
 	mu      sync.Mutex
 	rooms   map[string]*memRoom
 	tickets map[string]TicketRecord
+	// forgets records the calls of Forget (the persistence tests cover what it does);
+	// sweeps is how many of the next calls answer that a sweep is on its way.
+	forgets []forgetCall
+	sweeps  int
+}
+
+// forgetCall is one call of memStore.Forget.
+type forgetCall struct {
+	eventID   string
+	at        time.Time
+	retention time.Duration
 }
 
 type memRoom struct {
@@ -190,6 +201,17 @@ func (m *memStore) ApplyShuffle(_ context.Context, eventID string, _ Fence, ids 
 	r.pending = nil
 	r.Shuffles++
 	return true, nil
+}
+
+func (m *memStore) Forget(_ context.Context, eventID string, _ Fence, now time.Time, retention time.Duration) (Forgotten, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.forgets = append(m.forgets, forgetCall{eventID: eventID, at: now, retention: retention})
+	if m.sweeps > 0 {
+		m.sweeps--
+		return Forgotten{Sweeping: true}, nil
+	}
+	return Forgotten{}, nil
 }
 
 // memSignals is a HeadroomSource that answers what a test sets.

@@ -41,6 +41,18 @@ type QueueStore interface {
 	// (the pending tickets, shuffled), while fence holds the lease. It reports false
 	// when there was nothing to apply (another controller applied it already).
 	ApplyShuffle(ctx context.Context, eventID string, fence Fence, ids []string) (bool, error)
+	// Forget forgets, while fence holds the lease, the tickets of the event's room whose
+	// passes expired more than retention ago (a read of one then answers NOT_FOUND, and
+	// its fan joins anew), a bounded part of the room a call.
+	Forget(ctx context.Context, eventID string, fence Fence, now time.Time, retention time.Duration) (Forgotten, error)
+}
+
+// Forgotten is what one call of QueueStore.Forget did.
+type Forgotten struct {
+	// Tickets counts the tickets it forgot.
+	Tickets int
+	// Sweeping: the room's tickets are being gone through, and the next call goes on.
+	Sweeping bool
 }
 
 // AdmitResult is what one admission step did.

@@ -14,6 +14,9 @@ func TestConfigRetentionDefaults(t *testing.T) {
 	if c.IdempotencyRetention != 24*time.Hour || c.OutboxRetention != time.Hour || c.NotificationsRetention != 7*24*time.Hour {
 		t.Errorf("retentions %v, %v, %v; want 24h, 1h, 168h", c.IdempotencyRetention, c.OutboxRetention, c.NotificationsRetention)
 	}
+	if c.QueueTicketRetention != time.Hour {
+		t.Errorf("queue ticket retention %v; want 1h", c.QueueTicketRetention)
+	}
 }
 
 func TestConfigRetentionValidation(t *testing.T) {
@@ -32,6 +35,9 @@ func TestConfigRetentionValidation(t *testing.T) {
 		{"TICKETBLITZ_NOTIFICATIONS_RETENTION", "0", ""},
 		{"TICKETBLITZ_NOTIFICATIONS_RETENTION", "720h", ""},
 		{"TICKETBLITZ_NOTIFICATIONS_RETENTION", "-720h", "notifications-retention"},
+		{"TICKETBLITZ_QUEUE_TICKET_RETENTION", "0", ""},
+		{"TICKETBLITZ_QUEUE_TICKET_RETENTION", "1m", ""},
+		{"TICKETBLITZ_QUEUE_TICKET_RETENTION", "-1m", "queue-ticket-retention"},
 	} {
 		_, err := parseTestConfig(nil, map[string]string{tc.env: tc.val})
 		switch {

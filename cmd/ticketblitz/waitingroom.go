@@ -41,7 +41,7 @@ func startWaitingRooms(ctx context.Context, s *server, bgCtx context.Context, rd
 	s.bg.Go("waiting rooms", func() error { return svc.Run(bgCtx) })
 	controller, err := waitingroom.NewController(waitingroom.ControllerConfig{
 		Store: store, Headroom: store, Leases: persistence.NewLeases(rdb, cfg.RedisPrefix), Node: cfg.NodeName,
-		Logger: s.log.Named("admission"), Inventory: seatsLeft{s.store}, Uses: store,
+		Logger: s.log.Named("admission"), Inventory: seatsLeft{s.store}, Uses: store, TicketRetention: cfg.QueueTicketRetention,
 	})
 	if err != nil {
 		return waitingRooms{}, err
