@@ -99,7 +99,7 @@ return {n, 1}
 `)
 
 // forgetPage is how many users' entries one call of forgetScript scans.
-const forgetPage = 256
+const forgetPage = 128
 
 // Forget forgets, while fence holds the controller's lease, the tickets of the event's
 // room whose passes expired more than retention ago, a page of its users a call: their
