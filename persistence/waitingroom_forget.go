@@ -39,6 +39,7 @@ if redis.call('GET', KEYS[4]) ~= ARGV[1] then return {-1} end
 local now, keep, count, every = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local q = redis.call('HMGET', KEYS[1], 'expired', 'forgot', 'swept', 'fcur', 'fupto')
 local expired, forgot = tonumber(q[1] or '0'), tonumber(q[2] or '0')
+local was = forgot
 local swept, cursor, upTo = tonumber(q[3] or '0'), q[4] or '0', tonumber(q[5] or '0')
 local last = redis.call('LINDEX', KEYS[5], -1)
 local lastUpTo, lastAt = forgot, 0
@@ -62,7 +63,7 @@ while true do
   forgot = math.max(forgot, tonumber(u))
   redis.call('LPOP', KEYS[5])
 end
-redis.call('HSET', KEYS[1], 'forgot', forgot)
+if forgot ~= was then redis.call('HSET', KEYS[1], 'forgot', forgot) end
 -- The replaced tickets (joinScript) are found by their positions.
 local n = 0
 local old = redis.call('ZRANGEBYSCORE', KEYS[6], 1, forgot, 'LIMIT', 0, count)
