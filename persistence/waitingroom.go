@@ -70,6 +70,9 @@ type settingsJSON struct {
 	Order     string `json:"order"`
 	OpensAt   int64  `json:"opens_at"` // unix ms; 0 for none
 	AdmitPerS int    `json:"admit_per_s"`
+	// DisabledAt is when the settings were saved disabled (unix ms; absent while
+	// enabled).
+	DisabledAt int64 `json:"disabled_at,omitempty"`
 }
 
 // statusJSON is how the controller's status is stored.
@@ -115,7 +118,11 @@ func fromUnixMs(ms int64) time.Time {
 
 // SaveSettings stores an event's room settings.
 func (w *WaitingRooms) SaveSettings(ctx context.Context, s waitingroom.Settings, now time.Time) error {
-	raw, err := json.Marshal(settingsJSON{Enabled: s.Enabled, Order: string(s.Order), OpensAt: unixMs(s.OpensAt), AdmitPerS: s.AdmitPerS})
+	set := settingsJSON{Enabled: s.Enabled, Order: string(s.Order), OpensAt: unixMs(s.OpensAt), AdmitPerS: s.AdmitPerS}
+	if !s.Enabled {
+		set.DisabledAt = now.UnixMilli()
+	}
+	raw, err := json.Marshal(set)
 	if err != nil {
 		return fmt.Errorf("encode room settings: %w", err)
 	}
@@ -310,7 +317,7 @@ func (d *queueDecoder) decode(eventID, rawSettings string, fields []any, pending
 		s := d.settings
 		q.Configured = true
 		q.Settings = waitingroom.Settings{EventID: eventID, Enabled: s.Enabled, Order: waitingroom.Order(s.Order),
-			OpensAt: fromUnixMs(s.OpensAt), AdmitPerS: s.AdmitPerS}
+			OpensAt: fromUnixMs(s.OpensAt), AdmitPerS: s.AdmitPerS, DisabledAt: fromUnixMs(s.DisabledAt)}
 	}
 	num := func(i int) int64 {
 		if i >= len(fields) {

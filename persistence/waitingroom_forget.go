@@ -123,3 +123,69 @@ func (w *WaitingRooms) Forget(ctx context.Context, eventID string, fence waiting
 	}
 	return waitingroom.Forgotten{Tickets: int(res[0]), Sweeping: res[1] == 1}, nil
 }
+
+// forgetRoomScript forgets, while the caller holds the controller lease, a room
+// disabled for the retention: every ticket its users' entries name (whatever its
+// position), a page a call, and the tickets its fans replaced; once none is left, the
+// room's queue, pending tickets, admissions and checkpoints, so that a room enabled
+// again starts empty. Its settings stay. A room enabled, never disabled, or disabled
+// for less than the retention is left alone. The sweep keeps its own cursor (rcur),
+// from the start of the users' hash.
+//
+// KEYS: rooms, queue, users, tickets, lease, pending, admissions, checkpoints,
+// replaced tickets.
+// ARGV: lease owner, event id, now (unix ms), retention (ms), count.
+// It answers {-1} without the lease, else {tickets forgotten, 1 while there is more}.
+var forgetRoomScript = redis.NewScript(`
+if redis.call('GET', KEYS[5]) ~= ARGV[1] then return {-1} end
+local raw = redis.call('HGET', KEYS[1], ARGV[2])
+if not raw then return {0, 0} end
+local cfg = cjson.decode(raw)
+local now, keep, count = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if cfg.enabled or not cfg.disabled_at or cfg.disabled_at + keep > now then return {0, 0} end
+local n = 0
+local old = redis.call('ZRANGE', KEYS[9], 0, count - 1)
+if #old > 0 then
+  redis.call('HDEL', KEYS[4], unpack(old))
+  redis.call('ZREM', KEYS[9], unpack(old))
+  n = #old
+end
+local cursor = redis.call('HGET', KEYS[2], 'rcur') or '0'
+local page = redis.call('HSCAN', KEYS[3], cursor, 'COUNT', count)
+local entries = page[2]
+for i = 1, #entries, 2 do
+  if redis.call('HDEL', KEYS[4], entries[i + 1]) == 1 then n = n + 1 end
+  redis.call('HDEL', KEYS[3], entries[i])
+end
+if page[1] ~= '0' or #old == count then
+  redis.call('HSET', KEYS[2], 'rcur', page[1])
+  return {n, 1}
+end
+if redis.call('HLEN', KEYS[3]) > 0 then
+  -- Entries the pass's cursor had gone by (HSCAN may miss what moved): another pass.
+  redis.call('HSET', KEYS[2], 'rcur', '0')
+  return {n, 1}
+end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[6], KEYS[7], KEYS[8], KEYS[9])
+return {n, 0}
+`)
+
+// ForgetRoom forgets a room disabled for retention: its tickets, a page of its users a
+// call, then its queue (waitingroom.QueueStore.ForgetRoom).
+func (w *WaitingRooms) ForgetRoom(ctx context.Context, eventID string, fence waitingroom.Fence, now time.Time, retention time.Duration) (waitingroom.Forgotten, error) {
+	keys := []string{w.roomsKey(), w.eventKey(eventID, "q"), w.eventKey(eventID, "users"), w.ticketsKey(),
+		leaseKey(w.prefix, fence.Lease), w.eventKey(eventID, "pending"), w.eventKey(eventID, "adm"),
+		w.eventKey(eventID, "forget"), w.eventKey(eventID, "replaced")}
+	res, err := forgetRoomScript.Run(ctx, w.rdb, keys, fence.Owner, eventID, now.UnixMilli(), retention.Milliseconds(),
+		forgetPage).Int64Slice()
+	if err != nil {
+		return waitingroom.Forgotten{}, fmt.Errorf("forget the disabled room of %s: %w", eventID, err)
+	}
+	if len(res) == 1 {
+		return waitingroom.Forgotten{}, waitingroom.ErrNotLeader
+	}
+	if len(res) != 2 {
+		return waitingroom.Forgotten{}, fmt.Errorf("forget the disabled room of %s: unexpected answer %v", eventID, res)
+	}
+	return waitingroom.Forgotten{Tickets: int(res[0]), Sweeping: res[1] == 1}, nil
+}

@@ -175,3 +175,76 @@ func TestWaitingRoomForgetsAManyFansRoomPageByPage(t *testing.T) {
 		t.Fatalf("%d users' entries left; want the %d late fans'", n, waiting)
 	}
 }
+
+// A room disabled for the retention is forgotten whole, a page a call: every ticket,
+// waiting, admitted, pending a shuffle or replaced, then its queue, so that enabled
+// again it starts from position 1; its settings stay, another room is untouched, and
+// a room disabled for less than the retention keeps everything.
+func TestWaitingRoomForgetsADisabledRoom(t *testing.T) {
+	clock := &roomClock{now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	e := newRoomEnv(t, clock)
+	ctx := context.Background()
+	const retention = time.Hour
+	e.open(waitingroom.Settings{EventID: "ev", Enabled: true, Order: waitingroom.OrderFIFO, AdmitPerS: 100})
+	e.open(waitingroom.Settings{EventID: "other", Enabled: true, Order: waitingroom.OrderFIFO, AdmitPerS: 1})
+	const fans = 2*forgetPage + 10
+	var ids []string
+	for i := range fans {
+		tk, _, err := e.svc.Join(ctx, "ev", fmt.Sprintf("fan-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tk.ID)
+	}
+	kept, _, _ := e.svc.Join(ctx, "other", "fan-0")
+	// A random room whose fans wait for its opening, a day away: pending a shuffle.
+	opens := clock.Now().Add(24 * time.Hour)
+	e.open(waitingroom.Settings{EventID: "rnd", Enabled: true, Order: waitingroom.OrderRandom, OpensAt: opens})
+	var pendingIDs []string
+	for i := range 3 {
+		tk, _, err := e.svc.Join(ctx, "rnd", fmt.Sprintf("fan-%d", i))
+		if err != nil || tk.Position != 0 {
+			t.Fatalf("a join of the random room before its opening: %+v, %v", tk, err)
+		}
+		pendingIDs = append(pendingIDs, tk.ID)
+	}
+	c := e.forgetfulController(retention)
+	e.steps(c, clock, 10, 100*time.Millisecond) // some admitted
+	// A fan whose pass expired joins again: its old ticket is replaced.
+	clock.Advance(waitingroom.PassTTL + time.Second)
+	again, created, err := e.svc.Join(ctx, "ev", "fan-0")
+	if err != nil || !created {
+		t.Fatalf("fan-0 joins again: %v, %v", created, err)
+	}
+	ids = append(ids, again.ID)
+	e.open(waitingroom.Settings{EventID: "ev", Enabled: false, Order: waitingroom.OrderFIFO})
+	e.open(waitingroom.Settings{EventID: "rnd", Enabled: false, Order: waitingroom.OrderRandom, OpensAt: opens})
+	e.steps(c, clock, 5, time.Second)
+	if tk := e.ticket(ids[fans-1]); tk.UserID == "" {
+		t.Fatalf("a ticket of a room disabled 5 s ago: %+v", tk)
+	}
+	clock.Advance(retention)
+	e.steps(c, clock, 8, 50*time.Millisecond)
+	recs, err := e.store.Tickets(ctx, append(ids, pendingIDs...))
+	if err != nil || len(recs) != 0 {
+		t.Fatalf("%d of the disabled rooms' %d tickets left a retention after (%v)", len(recs), len(ids)+len(pendingIDs), err)
+	}
+	for _, ev := range []string{"ev", "rnd"} {
+		for _, name := range []string{"q", "users", "pending", "adm", "forget", "replaced"} {
+			if n, _ := e.store.rdb.Exists(ctx, e.store.eventKey(ev, name)).Result(); n != 0 {
+				t.Fatalf("the disabled room %s's %s key is still there", ev, name)
+			}
+		}
+	}
+	if tk := e.ticket(kept.ID); tk.EventID != "other" {
+		t.Fatalf("the other room's ticket: %+v", tk)
+	}
+	room, err := e.svc.Room(ctx, "ev")
+	if err != nil || room.Enabled || room.Order != waitingroom.OrderFIFO {
+		t.Fatalf("the disabled room's settings: %+v, %v", room, err)
+	}
+	e.open(waitingroom.Settings{EventID: "ev", Enabled: true, Order: waitingroom.OrderFIFO, AdmitPerS: 1})
+	if tk, created, err := e.svc.Join(ctx, "ev", "fan-1"); err != nil || !created || tk.Position != 1 {
+		t.Fatalf("a join of the room enabled again: %+v created %v, %v; want position 1", tk, created, err)
+	}
+}

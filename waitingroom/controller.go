@@ -92,7 +92,13 @@ type Controller struct {
 	leader    bool
 	renewedAt time.Time
 	rooms     map[string]*roomControl
-	failing   bool // the last step failed: the failure was logged once
+	// forgotten holds, per disabled room whose state is forgotten (forgetRoom), the
+	// DisabledAt it was forgotten for.
+	forgotten map[string]time.Time
+	// forgetting counts the tickets forgotten so far of each disabled room being
+	// forgotten.
+	forgetting map[string]int
+	failing    bool // the last step failed: the failure was logged once
 }
 
 // roomControl is the controller's memory of one room.
@@ -248,7 +254,8 @@ func NewController(cfg ControllerConfig) (*Controller, error) {
 	if cfg.InFlight <= 0 {
 		cfg.InFlight = DefaultInFlight
 	}
-	return &Controller{cfg: cfg, owner: actors.NewID(cfg.Node + "/wr_"), rooms: make(map[string]*roomControl)}, nil
+	return &Controller{cfg: cfg, owner: actors.NewID(cfg.Node + "/wr_"), rooms: make(map[string]*roomControl),
+		forgotten: make(map[string]time.Time), forgetting: make(map[string]int)}, nil
 }
 
 // Run admits until ctx ends, then hands the lease back. A failing step (Redis away) is
@@ -292,13 +299,15 @@ func (c *Controller) Step(ctx context.Context) error {
 	var errs []error
 	for i := range rooms {
 		q := &rooms[i]
-		if !q.Settings.Enabled {
-			continue
-		}
-		seen[q.Settings.EventID] = true
-		err := c.stepRoom(ctx, q, now)
-		if err == nil {
-			err = c.forget(ctx, q.Settings.EventID, now)
+		var err error
+		if q.Settings.Enabled {
+			seen[q.Settings.EventID] = true
+			err = c.stepRoom(ctx, q, now)
+			if err == nil {
+				err = c.forget(ctx, q.Settings.EventID, now)
+			}
+		} else {
+			err = c.forgetRoom(ctx, q.Settings, now)
 		}
 		if errors.Is(err, ErrNotLeader) {
 			c.loseLead("a write was fenced")
@@ -341,6 +350,7 @@ func (c *Controller) lead(ctx context.Context, now time.Time) error {
 	if ok {
 		c.leader, c.renewedAt = true, now
 		c.rooms = make(map[string]*roomControl)
+		c.forgotten, c.forgetting = make(map[string]time.Time), make(map[string]int)
 		c.cfg.Logger.Info("this node admits fans into the waiting rooms", zap.String("owner", c.owner))
 	}
 	return nil
@@ -610,6 +620,34 @@ func (c *Controller) forget(ctx context.Context, eventID string, now time.Time) 
 	}
 	if f.Tickets > 0 {
 		c.cfg.Logger.Debug("forgot old tickets", zap.String("event_id", eventID), zap.Int("tickets", f.Tickets))
+	}
+	return nil
+}
+
+// forgetRoom has the store forget a room disabled for TicketRetention, its tickets and
+// its queue: at every step until it is done, then not again while the room stays
+// disabled (a room enabled, then disabled again, is forgotten anew). Without it the
+// tickets of a room disabled after its sale, waiting or told sold out, stayed in Redis
+// for good.
+func (c *Controller) forgetRoom(ctx context.Context, s Settings, now time.Time) error {
+	if c.cfg.TicketRetention <= 0 || s.DisabledAt.IsZero() || now.Sub(s.DisabledAt) < c.cfg.TicketRetention {
+		return nil
+	}
+	if at, ok := c.forgotten[s.EventID]; ok && at.Equal(s.DisabledAt) {
+		return nil
+	}
+	f, err := c.cfg.Store.ForgetRoom(ctx, s.EventID, c.fence(), now, c.cfg.TicketRetention)
+	if err != nil {
+		return err
+	}
+	c.forgetting[s.EventID] += f.Tickets
+	if !f.Sweeping {
+		c.forgotten[s.EventID] = s.DisabledAt
+		if n := c.forgetting[s.EventID]; n > 0 {
+			c.cfg.Logger.Info("forgot a disabled waiting room", zap.String("event_id", s.EventID),
+				zap.Time("disabled_at", s.DisabledAt), zap.Int("tickets", n))
+		}
+		delete(c.forgetting, s.EventID)
 	}
 	return nil
 }

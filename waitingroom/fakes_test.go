@@ -23,6 +23,9 @@ type memStore struct {
 	// sweeps is how many of the next calls answer that a sweep is on its way.
 	forgets []forgetCall
 	sweeps  int
+	// roomForgets and roomSweeps are the same for ForgetRoom.
+	roomForgets []forgetCall
+	roomSweeps  int
 }
 
 // forgetCall is one call of memStore.Forget.
@@ -63,6 +66,10 @@ func (m *memStore) SaveSettings(_ context.Context, s Settings, now time.Time) er
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.room(s.EventID)
+	s.DisabledAt = time.Time{}
+	if !s.Enabled {
+		s.DisabledAt = now
+	}
 	r.Settings, r.Configured = s, true
 	if s.Order == OrderRandom && s.OpensAt.After(now) && len(r.pending) == 0 {
 		r.Closed = false
@@ -209,6 +216,17 @@ func (m *memStore) Forget(_ context.Context, eventID string, _ Fence, now time.T
 	m.forgets = append(m.forgets, forgetCall{eventID: eventID, at: now, retention: retention})
 	if m.sweeps > 0 {
 		m.sweeps--
+		return Forgotten{Sweeping: true}, nil
+	}
+	return Forgotten{}, nil
+}
+
+func (m *memStore) ForgetRoom(_ context.Context, eventID string, _ Fence, now time.Time, retention time.Duration) (Forgotten, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.roomForgets = append(m.roomForgets, forgetCall{eventID: eventID, at: now, retention: retention})
+	if m.roomSweeps > 0 {
+		m.roomSweeps--
 		return Forgotten{Sweeping: true}, nil
 	}
 	return Forgotten{}, nil

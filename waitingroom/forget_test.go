@@ -49,6 +49,9 @@ func TestControllerForgetsOldTicketsOnceASecond(t *testing.T) {
 				t.Fatalf("retention %v: forgot with %v", retention, f.retention)
 			}
 		}
+		if len(store.roomForgets) != 0 {
+			t.Fatalf("retention %v: the room disabled 5 s ago was forgotten", retention)
+		}
 		if retention == 0 {
 			if len(store.forgets) != 0 {
 				t.Fatalf("no retention: %d calls to forget; want none", len(store.forgets))
@@ -71,5 +74,65 @@ func TestControllerForgetsOldTicketsOnceASecond(t *testing.T) {
 		if len(store.forgets) != 20 {
 			t.Fatalf("%d calls in 10 steps of 2 rooms while sweeping; want one a step and room", len(store.forgets))
 		}
+	}
+}
+
+// A room disabled for the retention is forgotten, at every step until the store says
+// it is done, then not again until it is disabled anew; an enabled room, a room
+// disabled for less than the retention, or a controller with no retention, never.
+func TestControllerForgetsADisabledRoomAfterTheRetention(t *testing.T) {
+	ctx := context.Background()
+	store := newMemStore()
+	clock := newFakeClock()
+	s := newTestService(t, store, clock)
+	const retention = time.Minute
+	c, err := NewController(ControllerConfig{Store: store, Headroom: &memSignals{}, Leases: openLeases{}, Node: "n1",
+		Logger: zap.NewNop(), Clock: clock, Rand: rand.New(rand.NewPCG(1, 1)), TicketRetention: retention})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(id string, enabled bool) {
+		t.Helper()
+		if _, err := s.SetRoom(ctx, Settings{EventID: id, Enabled: enabled, Order: OrderFIFO}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := func(n int) {
+		t.Helper()
+		for range n {
+			clock.Advance(DefaultControllerTick)
+			if err := c.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	set("on", true)
+	set("off", false)
+	step(1190) // 59.5 s
+	if len(store.roomForgets) != 0 {
+		t.Fatalf("%d calls to forget a room disabled for less than the retention", len(store.roomForgets))
+	}
+	store.roomSweeps = 3 // three pages, then done
+	step(20)
+	if len(store.roomForgets) != 4 {
+		t.Fatalf("%d calls past the retention; want 4 (3 pages, then done)", len(store.roomForgets))
+	}
+	for _, f := range store.roomForgets {
+		if f.eventID != "off" || f.retention != retention {
+			t.Fatalf("forgot %+v; want the disabled room, with the retention", f)
+		}
+	}
+	// Enabled, then disabled again: forgotten anew a retention later.
+	set("off", true)
+	step(2)
+	set("off", false)
+	store.roomForgets = nil
+	step(1199)
+	if len(store.roomForgets) != 0 {
+		t.Fatalf("%d calls within the retention of the second disabling", len(store.roomForgets))
+	}
+	step(2)
+	if len(store.roomForgets) != 1 {
+		t.Fatalf("%d calls once the second disabling is a retention old; want 1", len(store.roomForgets))
 	}
 }

@@ -12,9 +12,9 @@ import (
 // (Redis, in persistence). Lookups of missing tickets return an error matching
 // actors.ErrNotFound.
 type QueueStore interface {
-	// SaveSettings stores an event's room settings. Settings that open a new entry
-	// window for a shuffle (OrderRandom, OpensAt after now) reopen it once the previous
-	// shuffle is done.
+	// SaveSettings stores an event's room settings, disabled ones with now as their
+	// DisabledAt. Settings that open a new entry window for a shuffle (OrderRandom,
+	// OpensAt after now) reopen it once the previous shuffle is done.
 	SaveSettings(ctx context.Context, s Settings, now time.Time) error
 	// Rooms returns the state of every room ever configured, without admissions.
 	Rooms(ctx context.Context) ([]QueueState, error)
@@ -45,6 +45,11 @@ type QueueStore interface {
 	// passes expired more than retention ago (a read of one then answers NOT_FOUND, and
 	// its fan joins anew), a bounded part of the room a call.
 	Forget(ctx context.Context, eventID string, fence Fence, now time.Time, retention time.Duration) (Forgotten, error)
+	// ForgetRoom forgets, while fence holds the lease, every ticket of a room that has
+	// been disabled (Settings.DisabledAt) for retention, a bounded part a call, and then
+	// its queue: a room enabled again starts empty. It does nothing to a room that is
+	// enabled, or disabled for less than retention.
+	ForgetRoom(ctx context.Context, eventID string, fence Fence, now time.Time, retention time.Duration) (Forgotten, error)
 }
 
 // Forgotten is what one call of QueueStore.Forget did.

@@ -37,6 +37,10 @@ type Settings struct {
 	// AdmitPerS is a fixed admission rate in fans per second; zero means following the
 	// sections' live headroom.
 	AdmitPerS int
+	// DisabledAt is when the room was last saved disabled (the store sets it; zero
+	// while it is enabled): past the ticket retention from then the controller forgets
+	// the room's tickets and queue (Controller.forgetRoom).
+	DisabledAt time.Time
 }
 
 // Validate checks the settings, naming each bad field as the API spells it.

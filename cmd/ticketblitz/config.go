@@ -112,7 +112,7 @@ func (c *config) declare(fs *flag.FlagSet) {
 	fs.DurationVar(&c.NotificationsRetention, "notifications-retention", 7*24*time.Hour, "how long the notifications log keeps each event it recorded (0 keeps them forever)")
 	fs.BoolVar(&c.AttemptsLog, "attempts-log", true, "record every command a section actor decides, granted or refused, in the attempt log (seat history, verify, replay)")
 	fs.DurationVar(&c.AttemptsRetention, "attempts-retention", 7*24*time.Hour, "how long the attempt log keeps each attempt (0 keeps them forever)")
-	fs.DurationVar(&c.QueueTicketRetention, "queue-ticket-retention", time.Hour, "how long a waiting-room ticket is kept after its pass expired, reading expired; then the room forgets it (a read answers 404) and its fan joins anew (0 keeps tickets for as long as the room's state)")
+	fs.DurationVar(&c.QueueTicketRetention, "queue-ticket-retention", time.Hour, "how long a waiting-room ticket is kept after its pass expired, reading expired, and a disabled room its queue; then the room forgets them (a read answers 404, its fan joins anew; a room enabled again starts empty) (0 keeps them)")
 	fs.IntVar(&c.GCPercent, "gc-percent", 0, "the Go collector's pacing, as GOGC: a higher value collects less often, spending less CPU per request and more memory (0: GOGC when set, else 400, four times the runtime's 100; BENCHMARKS.md measures both)")
 	fs.IntVar(&c.MemoryLimitMiB, "memory-limit-mib", 0, "soft cap on the process's memory in MiB, as GOMEMLIMIT: near it the collector runs as often as it must, whatever gc-percent says (0: GOMEMLIMIT when set, GOMEMLIMIT=off for none; else 90 % of the cgroup's memory limit, or of the machine's memory where the cgroup has none)")
 }
