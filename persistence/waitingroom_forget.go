@@ -112,14 +112,19 @@ func (w *WaitingRooms) Forget(ctx context.Context, eventID string, fence waiting
 		w.eventKey(eventID, "forget"), w.eventKey(eventID, "replaced")}
 	res, err := forgetScript.Run(ctx, w.rdb, keys, fence.Owner, now.UnixMilli(), retention.Milliseconds(), forgetPage,
 		forgetCheckpointEvery.Milliseconds()).Int64Slice()
-	if err != nil {
-		return waitingroom.Forgotten{}, fmt.Errorf("forget the old tickets of %s: %w", eventID, err)
-	}
-	if len(res) == 1 {
+	return forgottenOf(res, err, "forget the old tickets of "+eventID)
+}
+
+// forgottenOf reads the answer of forgetScript or forgetRoomScript; what names the
+// call in errors.
+func forgottenOf(res []int64, err error, what string) (waitingroom.Forgotten, error) {
+	switch {
+	case err != nil:
+		return waitingroom.Forgotten{}, fmt.Errorf("%s: %w", what, err)
+	case len(res) == 1:
 		return waitingroom.Forgotten{}, waitingroom.ErrNotLeader
-	}
-	if len(res) != 2 {
-		return waitingroom.Forgotten{}, fmt.Errorf("forget the old tickets of %s: unexpected answer %v", eventID, res)
+	case len(res) != 2:
+		return waitingroom.Forgotten{}, fmt.Errorf("%s: unexpected answer %v", what, res)
 	}
 	return waitingroom.Forgotten{Tickets: int(res[0]), Sweeping: res[1] == 1}, nil
 }
@@ -178,14 +183,5 @@ func (w *WaitingRooms) ForgetRoom(ctx context.Context, eventID string, fence wai
 		w.eventKey(eventID, "forget"), w.eventKey(eventID, "replaced")}
 	res, err := forgetRoomScript.Run(ctx, w.rdb, keys, fence.Owner, eventID, now.UnixMilli(), retention.Milliseconds(),
 		forgetPage).Int64Slice()
-	if err != nil {
-		return waitingroom.Forgotten{}, fmt.Errorf("forget the disabled room of %s: %w", eventID, err)
-	}
-	if len(res) == 1 {
-		return waitingroom.Forgotten{}, waitingroom.ErrNotLeader
-	}
-	if len(res) != 2 {
-		return waitingroom.Forgotten{}, fmt.Errorf("forget the disabled room of %s: unexpected answer %v", eventID, res)
-	}
-	return waitingroom.Forgotten{Tickets: int(res[0]), Sweeping: res[1] == 1}, nil
+	return forgottenOf(res, err, "forget the disabled room of "+eventID)
 }

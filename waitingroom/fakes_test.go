@@ -211,25 +211,24 @@ func (m *memStore) ApplyShuffle(_ context.Context, eventID string, _ Fence, ids 
 }
 
 func (m *memStore) Forget(_ context.Context, eventID string, _ Fence, now time.Time, retention time.Duration) (Forgotten, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.forgets = append(m.forgets, forgetCall{eventID: eventID, at: now, retention: retention})
-	if m.sweeps > 0 {
-		m.sweeps--
-		return Forgotten{Sweeping: true}, nil
-	}
-	return Forgotten{}, nil
+	return m.noteForget(&m.forgets, &m.sweeps, forgetCall{eventID: eventID, at: now, retention: retention}), nil
 }
 
 func (m *memStore) ForgetRoom(_ context.Context, eventID string, _ Fence, now time.Time, retention time.Duration) (Forgotten, error) {
+	return m.noteForget(&m.roomForgets, &m.roomSweeps, forgetCall{eventID: eventID, at: now, retention: retention}), nil
+}
+
+// noteForget records call in calls and answers that a sweep is on its way while
+// sweeps lasts.
+func (m *memStore) noteForget(calls *[]forgetCall, sweeps *int, call forgetCall) Forgotten {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.roomForgets = append(m.roomForgets, forgetCall{eventID: eventID, at: now, retention: retention})
-	if m.roomSweeps > 0 {
-		m.roomSweeps--
-		return Forgotten{Sweeping: true}, nil
+	*calls = append(*calls, call)
+	if *sweeps > 0 {
+		*sweeps--
+		return Forgotten{Sweeping: true}
 	}
-	return Forgotten{}, nil
+	return Forgotten{}
 }
 
 // memSignals is a HeadroomSource that answers what a test sets.
