@@ -52,7 +52,7 @@ type QueueStore interface {
 	ForgetRoom(ctx context.Context, eventID string, fence Fence, now time.Time, retention time.Duration) (Forgotten, error)
 }
 
-// Forgotten is what one call of QueueStore.Forget did.
+// Forgotten is what one call of QueueStore.Forget or QueueStore.ForgetRoom did.
 type Forgotten struct {
 	// Tickets counts the tickets it forgot.
 	Tickets int

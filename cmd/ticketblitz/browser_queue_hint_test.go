@@ -245,8 +245,9 @@ func TestBrowserQueuePollsAfterHint(t *testing.T) {
 
 // TestBrowserQueueReadsSoldOutEvery2s blocks the queue websocket of a fan beyond the
 // seats: the page follows its ticket with reads that wait for its change, hears the
-// sale sold out, shows it so (not a place in a moving queue), and goes on reading it (seats may return) every 2 s, not in a loop:
-// the server answers a ticket that no longer waits at once, whatever wait_ms says.
+// sale sold out, shows it so (not a place in a moving queue), and goes on reading it
+// (seats may return) every 2 s, not in a loop: the server answers a ticket that no
+// longer waits at once, whatever wait_ms says.
 func TestBrowserQueueReadsSoldOutEvery2s(t *testing.T) {
 	// 20 fans queued before ours; the room admits 2 a second for its 8 seats.
 	room := newHintRoom(t, "Sold Night", 8, 2)
