@@ -263,12 +263,15 @@ type Trace struct {
 	Version   int64     `json:"version,omitempty"`
 	// The waiting room's fields (type queue): the event, its queue, the rate it admits
 	// at and the headroom signal it follows (Depth is then the deepest mailbox, Millis
-	// the mean batch write time).
+	// the mean batch write time); SoldOut once the room told its waiting fans the sale
+	// is sold out, and SoldOutAfter, the last position still waiting for a seat.
 	EventID       string  `json:"event_id,omitempty"`
 	Waiting       int64   `json:"waiting,omitempty"`
 	Admitted      int64   `json:"admitted,omitempty"`
 	AdmittingPerS float64 `json:"admitting_per_s,omitempty"`
 	DecisionsPerS float64 `json:"decisions_per_s,omitempty"`
+	SoldOut       bool    `json:"sold_out,omitempty"`
+	SoldOutAfter  int64   `json:"sold_out_after,omitempty"`
 	// The classroom's fields. Sections lists every section a node hosts (type sections).
 	// The classic strategies' lock, tx and retry traces name the Seat, the User who owns
 	// or asks for it, a lock's TTLMillis, a transaction's Statements, and the Reason of a

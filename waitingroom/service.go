@@ -283,5 +283,6 @@ func queueTrace(q *QueueState, node string, at time.Time, initialRate float64) a
 		Waiting: room.Waiting, Admitted: room.Admitted, AdmittingPerS: room.AdmittingPerS,
 		Action: mode, Outcome: q.Status.Change,
 		DecisionsPerS: q.Status.Headroom.DecisionsPerS, Depth: q.Status.Headroom.MaxDepth, Millis: q.Status.Headroom.CommitMs,
+		SoldOut: q.Status.SoldOut, SoldOutAfter: q.Status.SoldOutAfter,
 	}
 }

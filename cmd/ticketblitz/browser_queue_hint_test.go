@@ -263,6 +263,15 @@ func TestBrowserQueueReadsSoldOutEvery2s(t *testing.T) {
 	if eta := page.text("#queue-eta"); eta != "—" {
 		t.Fatalf("a sold-out ticket shows the wait %q: want none", eta)
 	}
+	// The visualizer's card of the room says so too, with the last position still
+	// waiting for a seat.
+	viz := room.b.newTab(t, "visualizer", 1440, 1000)
+	viz.do(chromedp.Navigate(room.s.URL + "/#/visualizer"))
+	card := `document.querySelector('#rooms .room-card[data-event=` + jsString(room.ev) + `]')`
+	viz.waitFor(10*time.Second, "the room sold out in the visualizer",
+		card+` && /^sold out( after #[0-9,]+)?$/.test(`+card+`.querySelector('.badge-sold-out')?.textContent ?? '')`)
+	viz.do(chromedp.ScrollIntoView(chromedp.CSS("#rooms-title")))
+	viz.screenshot("queue-visualizer-sold-out")
 	before := len(traffic.exchanges("GET", "/api/v1/queue/"))
 	time.Sleep(5 * time.Second)
 	reads := traffic.exchanges("GET", "/api/v1/queue/")

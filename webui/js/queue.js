@@ -343,7 +343,7 @@ export class WaitingRoom {
       // The ticket keeps its place and the page keeps following it: seats that return
       // (a hold released or expired) let the room admit again, in position order.
       el.title.textContent = 'Sold out';
-      el.lead.textContent = `Every seat of ${name} is held or sold. Keep this page open: if seats come back, fans are let in again in queue order, and you keep your place.`;
+      el.lead.textContent = `Every seat of ${name} is sold, held or promised to a fan let in before you. Keep this page open: if seats come back, fans are let in again in queue order, and you keep your place.`;
       this.numbers(t.position === null ? '—' : `#${t.position.toLocaleString()}`, '—', '—', 0);
       el.status.textContent = 'No seats left for now.';
       return;

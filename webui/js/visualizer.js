@@ -497,7 +497,11 @@ export class VisualizerView {
     h('div', { class: 'node-head' },
       h('strong', { class: 'mono' }, id),
       h('span', { class: 'badge' }, t.action === 'fixed' ? 'fixed rate' : 'follows headroom'),
-      t.outcome && t.outcome !== 'fixed' ? h('span', { class: `badge badge-change-${t.outcome}` }, t.outcome) : null),
+      t.outcome && t.outcome !== 'fixed' ? h('span', { class: `badge badge-change-${t.outcome}` }, t.outcome) : null,
+      // Sold out: the waiting fans beyond the seats left were told so; seats that come
+      // back go to the fans up to sold_out_after.
+      t.sold_out ? h('span', { class: 'badge badge-sold-out' },
+        t.sold_out_after ? `sold out after #${num(t.sold_out_after)}` : 'sold out') : null),
     h('dl', { class: 'room-numbers' },
       h('div', {}, h('dt', {}, 'Waiting'), h('dd', { class: 'room-waiting' }, num(t.waiting))),
       h('div', {}, h('dt', {}, 'Admitted/s'), h('dd', { class: 'room-admitted-rate' }, num(admittedPerS, 1))),
