@@ -167,7 +167,8 @@ if page[1] ~= '0' or #old == count then
   return {n, 1}
 end
 if redis.call('HLEN', KEYS[3]) > 0 then
-  -- Entries the pass's cursor had gone by (HSCAN may miss what moved): another pass.
+  -- Entries added behind the pass's cursor (none while the room stays disabled, which
+  -- refuses joins; a guard, so that no ticket's record outlives its user's entry).
   redis.call('HSET', KEYS[2], 'rcur', '0')
   return {n, 1}
 end
